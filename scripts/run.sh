@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Docrunch's run command: installs, builds, and runs the main job on the
+# embedded default (SQLite in .docrunch/): initialises the project in the repo
+# root if needed, then shows the database status.
+#
+#   scripts/run.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+scripts/setup.sh
+scripts/build.sh
+
+DOCRUNCH=build/docrunch
+if [ ! -f .docrunch/config.yaml ]; then
+  echo "run: $DOCRUNCH init ."
+  "$DOCRUNCH" init .
+fi
+
+echo "run: $DOCRUNCH db status"
+exec "$DOCRUNCH" db status

@@ -1,0 +1,23 @@
+// The command groups of the docrunch CLI. Each Register function adds its
+// subcommands to `app`; when one is chosen, its callback stores the work to
+// run in `action`, which main runs after parsing succeeded.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "app/context.h"
+#include "core/result.h"
+
+namespace docrunch::app {
+
+using Action = std::function<Result<void>()>;
+
+void RegisterInit(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterDb(CLI::App& app, AppContext& ctx, Action& action);
+
+// Prints to stdout; commands print data there and diagnostics on stderr.
+void Print(const std::string& text);
+
+}  // namespace docrunch::app

@@ -1,0 +1,80 @@
+// docrunch config show|validate|set
+#include <filesystem>
+
+#include "app/commands.h"
+#include "config/edit.h"
+#include "config/show.h"
+#include "core/files.h"
+
+namespace docrunch::app {
+namespace {
+
+Result<void> Show(AppContext& ctx, bool json) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  if (json) {
+    Print(config::ConfigToJson(**loaded, ctx.env()).dump(2));
+  } else {
+    Print(config::ConfigToText(**loaded, ctx.env()));
+  }
+  return Ok();
+}
+
+Result<void> Validate(AppContext& ctx) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  Print((*loaded)->file.string() + ": valid");
+  return Ok();
+}
+
+// Edits the file's text, validates the whole result as the loader would,
+// and only then replaces the file (atomically).
+Result<void> Set(AppContext& ctx, const std::string& key, const std::string& value) {
+  std::string explicit_path = ctx.options().config_path;
+  if (explicit_path.empty() && ctx.env().count("DOCRUNCH_CONFIG")) {
+    explicit_path = ctx.env().at("DOCRUNCH_CONFIG");
+  }
+  auto file = config::FindConfigFile(std::filesystem::current_path(), explicit_path);
+  if (!file) return file.error();
+  auto text = ReadFileText(*file);
+  if (!text) return text.error();
+  auto edited = config::SetKeyInText(*text, key, value);
+  if (!edited) return edited.error();
+
+  config::LoadRequest request{*file, *edited, ctx.env(), {}};
+  auto loaded = config::LoadConfig(request);
+  if (!loaded) {
+    return MakeError(ErrorCode::kConfigInvalid, "not changed: setting " + key + " to " + value +
+                                                    " would make the configuration invalid.\n" +
+                                                    loaded.error().message);
+  }
+  DOCRUNCH_TRY(WriteFileAtomic(*file, *edited));
+  Print("set " + key + " = " + value + " in " + file->string());
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action) {
+  CLI::App* cmd = app.add_subcommand("config", "Show, validate or change the configuration");
+  cmd->require_subcommand(1);
+
+  auto json = std::make_shared<bool>(false);
+  CLI::App* show = cmd->add_subcommand("show", "Print the effective configuration, secrets masked");
+  show->add_flag("--json", *json, "Print JSON");
+  show->callback([&ctx, &action, json] { action = [&ctx, json] { return Show(ctx, *json); }; });
+
+  CLI::App* validate = cmd->add_subcommand(
+      "validate", "Check the configuration; exit 0 when valid, 2 with every problem otherwise");
+  validate->callback([&ctx, &action] { action = [&ctx] { return Validate(ctx); }; });
+
+  auto kv = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* set = cmd->add_subcommand(
+      "set", "Change one setting in config.yaml (validated first; comments are kept)");
+  set->add_option("key", kv->first, "Key path, e.g. server.mcp.port")->required();
+  set->add_option("value", kv->second, "YAML value, e.g. 4000, true, \"[python, go]\"")->required();
+  set->callback(
+      [&ctx, &action, kv] { action = [&ctx, kv] { return Set(ctx, kv->first, kv->second); }; });
+}
+
+}  // namespace docrunch::app

@@ -1,0 +1,90 @@
+// docrunch init [PATH] [--template minimal|standard|full] [--force]
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "app/commands.h"
+#include "config/templates.h"
+#include "core/files.h"
+#include "store/store.h"
+
+namespace docrunch::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InitOptions {
+  std::string path = ".";
+  std::string template_name = "standard";
+  bool force = false;
+};
+
+Result<void> CheckTarget(const fs::path& dir, const std::vector<config::TemplateFile>& files,
+                         bool force) {
+  std::error_code ec;
+  if (!fs::is_directory(dir.parent_path(), ec)) {
+    return MakeError(ErrorCode::kUsage, dir.parent_path().string() + " is not a directory");
+  }
+  if (force) return Ok();
+  for (const auto& file : files) {
+    if (fs::exists(dir / file.name, ec)) {
+      return MakeError(ErrorCode::kAlreadyExists,
+                       (dir / file.name).string() + " already exists; use --force to overwrite");
+    }
+  }
+  return Ok();
+}
+
+// Creates the project's SQLite database with the current schema.
+Result<void> CreateDatabase(const fs::path& dir) {
+  store::StoreOptions options;
+  options.sqlite_path = (dir / "docrunch.db").string();
+  auto store = store::OpenStore(options);
+  if (!store) return store.error();
+  auto status = (*store)->Migrate();
+  if (!status) return status.error();
+  return Ok();
+}
+
+Result<void> RunInit(const InitOptions& options) {
+  auto kind = config::ParseInitTemplate(options.template_name);
+  if (!kind) {
+    return MakeError(ErrorCode::kUsage, "--template must be minimal, standard or full, got '" +
+                                            options.template_name + "'");
+  }
+  fs::path root = fs::absolute(options.path).lexically_normal();
+  if (root.filename().empty()) root = root.parent_path();
+  fs::path dir = root / ".docrunch";
+  auto files = config::InitFiles(*kind, root.filename().string());
+  DOCRUNCH_TRY(CheckTarget(dir, files, options.force));
+
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  }
+  // Each file is written atomically; a failure stops before the next one,
+  // so every file present is whole.
+  for (const auto& file : files) DOCRUNCH_TRY(WriteFileAtomic(dir / file.name, file.content));
+  DOCRUNCH_TRY(CreateDatabase(dir));
+  Print("Initialized Docrunch in " + dir.string() + " (template " + options.template_name + ")");
+  for (const auto& file : files) Print("  wrote " + (fs::path(".docrunch") / file.name).string());
+  Print("  database .docrunch/docrunch.db (schema current)");
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterInit(CLI::App& app, AppContext&, Action& action) {
+  auto options = std::make_shared<InitOptions>();
+  CLI::App* cmd = app.add_subcommand("init",
+                                     "Create .docrunch/ with a commented config, task "
+                                     "templates, review rules, ignore rules and CLI models");
+  cmd->add_option("path", options->path, "Project folder (default: current folder)");
+  cmd->add_option("--template", options->template_name, "minimal, standard (default) or full")
+      ->check(CLI::IsMember({"minimal", "standard", "full"}));
+  cmd->add_flag("--force", options->force, "Overwrite existing files");
+  cmd->callback([options, &action] { action = [options] { return RunInit(*options); }; });
+}
+
+}  // namespace docrunch::app

@@ -1,0 +1,252 @@
+#include "config/values.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "core/text.h"
+
+namespace docrunch::config {
+namespace {
+
+bool ParseInt(std::string_view s, long long& out) {
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+struct CronField {
+  const char* name;
+  int min;
+  int max;
+  std::vector<std::string> names;  // names[i] stands for min + i
+};
+
+const std::array<CronField, 5>& CronFields() {
+  static const std::array<CronField, 5> fields{{
+      {"minute", 0, 59, {}},
+      {"hour", 0, 23, {}},
+      {"day of month", 1, 31, {}},
+      {"month",
+       1,
+       12,
+       {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+      {"day of week", 0, 7, {"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+  }};
+  return fields;
+}
+
+bool CronValue(std::string_view text, const CronField& field, int& out) {
+  long long n = 0;
+  if (ParseInt(text, n)) {
+    out = static_cast<int>(n);
+    return n >= field.min && n <= field.max;
+  }
+  std::string lower = Lower(text);
+  for (std::size_t i = 0; i < field.names.size(); ++i) {
+    if (field.names[i] == lower) {
+      out = field.min + static_cast<int>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// One comma-separated element: "*", "*/5", "1-5", "1-5/2", "7", "mon".
+std::string CheckCronElement(std::string_view element, const CronField& field) {
+  std::string_view range = element;
+  auto slash = element.find('/');
+  if (slash != std::string_view::npos) {
+    long long step = 0;
+    if (!ParseInt(element.substr(slash + 1), step) || step < 1 || step > field.max) {
+      return "bad step in " + std::string(field.name) + " field '" + std::string(element) + "'";
+    }
+    range = element.substr(0, slash);
+  }
+  if (range == "*") return "";
+  auto dash = range.find('-');
+  int lo = 0, hi = 0;
+  bool ok = dash == std::string_view::npos
+                ? CronValue(range, field, lo)
+                : CronValue(range.substr(0, dash), field, lo) &&
+                      CronValue(range.substr(dash + 1), field, hi) && lo <= hi;
+  if (!ok) {
+    return std::string(field.name) + " field '" + std::string(element) + "' is not in " +
+           std::to_string(field.min) + "-" + std::to_string(field.max);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  using std::chrono::milliseconds;
+  if (text.empty()) return std::nullopt;
+  milliseconds total{0};
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    long long n = 0;
+    if (!ParseInt(text.substr(start, i - start), n)) return std::nullopt;
+    std::size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    long long factor = 0;
+    if (unit == "ms")
+      factor = 1;
+    else if (unit == "s")
+      factor = 1000;
+    else if (unit == "m")
+      factor = 60'000;
+    else if (unit == "h")
+      factor = 3'600'000;
+    else if (unit == "d")
+      factor = 86'400'000;
+    else
+      return std::nullopt;
+    if (n > 1'000'000'000LL) return std::nullopt;
+    total += milliseconds(n * factor);
+  }
+  return total;
+}
+
+std::string CheckCron(std::string_view text) {
+  static const std::vector<std::string> kMacros{"@hourly",  "@daily",  "@midnight", "@weekly",
+                                                "@monthly", "@yearly", "@annually"};
+  if (!text.empty() && text[0] == '@') {
+    if (std::find(kMacros.begin(), kMacros.end(), text) != kMacros.end()) return "";
+    std::string hint = ClosestMatch(text, kMacros);
+    return "unknown cron macro '" + std::string(text) + "'" +
+           (hint.empty() ? "" : "; did you mean '" + hint + "'?");
+  }
+  std::vector<std::string> fields;
+  for (auto& part : Split(text, ' ')) {
+    if (!part.empty()) fields.push_back(part);
+  }
+  if (fields.size() != 5) {
+    return "a cron expression has 5 fields (minute hour day-of-month month day-of-week), got " +
+           std::to_string(fields.size());
+  }
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (const auto& element : Split(fields[i], ',')) {
+      std::string problem = CheckCronElement(element, CronFields()[i]);
+      if (!problem.empty()) return problem;
+    }
+  }
+  return "";
+}
+
+std::optional<ParsedUrl> ParseUrl(std::string_view text) {
+  ParsedUrl url;
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  url.scheme = Lower(text.substr(0, sep));
+  for (char c : url.scheme) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return std::nullopt;
+    }
+  }
+  std::string_view rest = text.substr(sep + 3);
+  auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  if (path_start != std::string_view::npos) url.path = std::string(rest.substr(path_start));
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    auto colon = userinfo.find(':');
+    url.user = std::string(userinfo.substr(0, colon));
+    url.has_password = colon != std::string_view::npos;
+    authority = authority.substr(at + 1);
+  }
+  std::string_view host = authority;
+  if (!authority.empty() && authority[0] == '[') {  // [::1]:5432
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    authority = authority.substr(close + 1);
+    if (!authority.empty() && authority[0] != ':') return std::nullopt;
+  } else {
+    auto colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    authority = colon == std::string_view::npos ? "" : authority.substr(colon);
+  }
+  if (!authority.empty()) {  // ":port"
+    long long port = 0;
+    if (!ParseInt(authority.substr(1), port) || port < 1 || port > 65535) return std::nullopt;
+    url.port = static_cast<int>(port);
+  }
+  url.host = std::string(host);
+  if (url.host.empty() || CheckHost(url.host) != "") return std::nullopt;
+  return url;
+}
+
+std::string MaskUrlPassword(std::string_view text) {
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos) return std::string(text);
+  auto end = text.find_first_of("/?#", sep + 3);
+  auto at = text.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < sep) return std::string(text);
+  auto colon = text.find(':', sep + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(text);
+  return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+}
+
+std::string CheckUrl(std::string_view text, const std::vector<std::string>& schemes) {
+  auto url = ParseUrl(text);
+  if (!url) {
+    return "'" + MaskUrlPassword(text) + "' is not a valid URL (expected " + schemes.front() +
+           "://host[:port][/path])";
+  }
+  if (std::find(schemes.begin(), schemes.end(), url->scheme) == schemes.end()) {
+    return "URL scheme must be one of " + Join(schemes, ", ") + ", got '" + url->scheme + "'";
+  }
+  return "";
+}
+
+std::string CheckHostPort(std::string_view text) {
+  auto colon = text.rfind(':');
+  long long port = 0;
+  if (colon == std::string_view::npos || !ParseInt(text.substr(colon + 1), port) || port < 1 ||
+      port > 65535 || CheckHost(text.substr(0, colon)) != "") {
+    return "expected host:port, got '" + std::string(text) + "'";
+  }
+  return "";
+}
+
+std::string CheckHost(std::string_view text) {
+  if (text.empty()) return "a host is required";
+  if (text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':' &&
+        c != '_') {
+      return "'" + std::string(text) + "' is not a valid host name or address";
+    }
+  }
+  return "";
+}
+
+std::string CheckEnvName(std::string_view text) {
+  bool ok = !text.empty() && !std::isdigit(static_cast<unsigned char>(text[0]));
+  for (char c : text) {
+    ok = ok && (std::isupper(static_cast<unsigned char>(c)) ||
+                std::isdigit(static_cast<unsigned char>(c)) || c == '_');
+  }
+  if (ok) return "";
+  // Never echo the value: it may be the secret itself, pasted by mistake.
+  return "must name an environment variable (A-Z, 0-9, _), such as DOCRUNCH_KMS_KEY; "
+         "put the secret itself in that variable, not in the file";
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace docrunch::config

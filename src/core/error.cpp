@@ -1,0 +1,61 @@
+#include "core/error.h"
+
+namespace docrunch {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInternal:
+      return "INTERNAL";
+    case ErrorCode::kUsage:
+      return "USAGE";
+    case ErrorCode::kConfigInvalid:
+      return "CONFIG_INVALID";
+    case ErrorCode::kConfigNotFound:
+      return "CONFIG_NOT_FOUND";
+    case ErrorCode::kIo:
+      return "IO_ERROR";
+    case ErrorCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case ErrorCode::kStorageUnavailable:
+      return "STORAGE_UNAVAILABLE";
+    case ErrorCode::kStorageCorrupt:
+      return "STORAGE_CORRUPT";
+    case ErrorCode::kStorageReadOnly:
+      return "STORAGE_READ_ONLY";
+    case ErrorCode::kStorageSchemaBehind:
+      return "STORAGE_SCHEMA_BEHIND";
+    case ErrorCode::kStorageSchemaAhead:
+      return "STORAGE_SCHEMA_AHEAD";
+    case ErrorCode::kStorageNotFound:
+      return "STORAGE_NOT_FOUND";
+    case ErrorCode::kStorageConstraint:
+      return "STORAGE_CONSTRAINT";
+    case ErrorCode::kStorageQuery:
+      return "STORAGE_QUERY";
+    case ErrorCode::kInvalidParams:
+      return "INVALID_PARAMS";
+  }
+  return "INTERNAL";
+}
+
+ExitCode ExitCodeFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUsage:
+    case ErrorCode::kConfigInvalid:
+    case ErrorCode::kConfigNotFound:
+    case ErrorCode::kStorageSchemaBehind:
+    case ErrorCode::kStorageSchemaAhead:
+    case ErrorCode::kInvalidParams:
+      return ExitCode::kUsage;
+    case ErrorCode::kStorageUnavailable:
+      return ExitCode::kUnavailable;
+    default:
+      return ExitCode::kFailed;
+  }
+}
+
+std::string Error::ToString() const {
+  return std::string(ErrorCodeName(code)) + ": " + message;
+}
+
+}  // namespace docrunch

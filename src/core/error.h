@@ -1,0 +1,46 @@
+// Error codes and the Error value carried by Result<T>.
+//
+// Every expected failure in Docrunch is an Error: a stable code (printed as
+// e.g. CONFIG_INVALID) and a human message that names the field or file at
+// fault. Exit codes for the CLI derive from the code (see ExitCodeFor).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace docrunch {
+
+enum class ErrorCode {
+  kInternal,
+  kUsage,                // bad command line
+  kConfigInvalid,        // config file or overlay failed validation
+  kConfigNotFound,       // no .docrunch/config.yaml where one is needed
+  kIo,                   // filesystem failure (write, rename, permissions)
+  kAlreadyExists,        // refusing to overwrite
+  kStorageUnavailable,   // database cannot be reached / opened
+  kStorageCorrupt,       // file is not a database, or malformed
+  kStorageReadOnly,      // database or its folder cannot be written
+  kStorageSchemaBehind,  // migrations pending: run `docrunch db migrate`
+  kStorageSchemaAhead,   // database newer than this binary
+  kStorageNotFound,      // row not found
+  kStorageConstraint,    // unique/foreign key violation
+  kStorageQuery,         // any other SQL failure
+  kInvalidParams,        // a value that failed validation at a service edge
+};
+
+// The stable, upper-case name of a code, e.g. "STORAGE_SCHEMA_BEHIND".
+std::string_view ErrorCodeName(ErrorCode code);
+
+// Process exit codes of PRODUCT §3.
+enum class ExitCode : int { kOk = 0, kFailed = 1, kUsage = 2, kUnavailable = 3 };
+ExitCode ExitCodeFor(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+
+  // "CODE: message", the form printed by the CLI.
+  std::string ToString() const;
+};
+
+}  // namespace docrunch

@@ -1,0 +1,60 @@
+#include "core/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace docrunch {
+namespace {
+
+Error IoError(const std::filesystem::path& path, const std::string& what, int err) {
+  return MakeError(ErrorCode::kIo,
+                   "cannot " + what + " " + path.string() + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content) {
+  std::string temp = path.string() + ".tmp-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) return IoError(path, "write", errno);
+  auto fail = [&](int err) {
+    close(fd);
+    unlink(temp.c_str());
+    return IoError(path, "write", err);
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(errno);
+    written += static_cast<std::size_t>(n);
+  }
+  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) return fail(errno);
+  if (close(fd) != 0) {
+    int err = errno;
+    unlink(temp.c_str());
+    return IoError(path, "write", err);
+  }
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(temp.c_str());
+    return IoError(path, "write", err);
+  }
+  return Ok();
+}
+
+Result<std::string> ReadFileText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(path, "read", errno ? errno : ENOENT);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace docrunch

@@ -1,0 +1,198 @@
+#include "store/postgres/pg_connection.h"
+
+#include <cctype>
+#include <charconv>
+#include <vector>
+
+namespace docrunch::store {
+namespace {
+
+// Type OIDs from the server's pg_type catalog (stable across versions).
+constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kOidOid = 26;
+constexpr Oid kFloat4Oid = 700, kFloat8Oid = 701, kNumericOid = 1700;
+
+// Parameters in libpq's text form, kept alive for the call.
+struct ParamBuffers {
+  explicit ParamBuffers(const Params& params) {
+    for (const Value& v : params) {
+      if (auto* i = std::get_if<std::int64_t>(&v)) {
+        Add(std::to_string(*i), kInt8Oid);
+      } else if (auto* d = std::get_if<double>(&v)) {
+        char buf[32];
+        auto end = std::to_chars(buf, buf + sizeof buf, *d).ptr;  // shortest exact form
+        Add(std::string(buf, end), kFloat8Oid);
+      } else if (auto* s = std::get_if<std::string>(&v)) {
+        Add(*s, 0);
+      } else {
+        texts.emplace_back();
+        types.push_back(0);
+        is_null.push_back(true);
+      }
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      values.push_back(is_null[i] ? nullptr : texts[i].c_str());
+    }
+  }
+  void Add(std::string text, Oid type) {
+    texts.push_back(std::move(text));
+    types.push_back(type);
+    is_null.push_back(false);
+  }
+  std::vector<std::string> texts;
+  std::vector<Oid> types;
+  std::vector<bool> is_null;
+  std::vector<const char*> values;
+};
+
+Value ParseNumber(std::string_view text, bool integral_only) {
+  std::int64_t i = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+  if (ec == std::errc() && end == text.data() + text.size()) return i;
+  if (integral_only) return std::string(text);
+  double d = 0;
+  std::from_chars(text.data(), text.data() + text.size(), d);
+  return d;
+}
+
+Value CellValue(const PGresult* r, int row, int col) {
+  if (PQgetisnull(r, row, col)) return std::monostate{};
+  std::string_view text(PQgetvalue(r, row, col),
+                        static_cast<std::size_t>(PQgetlength(r, row, col)));
+  switch (PQftype(r, col)) {
+    case kBoolOid:
+      return std::int64_t{text == "t" ? 1 : 0};
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+    case kOidOid:
+      return ParseNumber(text, true);
+    case kFloat4Oid:
+    case kFloat8Oid:
+    case kNumericOid: {
+      Value v = ParseNumber(text, false);
+      // float columns stay double even when the value is whole.
+      if (PQftype(r, col) != kNumericOid) {
+        if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+      }
+      return v;
+    }
+    default:
+      return std::string(text);
+  }
+}
+
+// "connection to server at "h", port 1 failed: Connection refused\n\tIs the
+// server running..." -> "connection refused".
+std::string ConnectReason(std::string message) {
+  auto failed = message.rfind("failed: ");
+  if (failed != std::string::npos) message.erase(0, failed + 8);
+  message = message.substr(0, message.find('\n'));
+  if (message.rfind("FATAL:", 0) == 0) message.erase(0, message.find_first_not_of(' ', 6));
+  if (message.size() > 1 && std::isupper(static_cast<unsigned char>(message[0])) &&
+      std::islower(static_cast<unsigned char>(message[1]))) {
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  }
+  return message.empty() ? "unknown reason" : message;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& url,
+                                                            const PgEndpoint& endpoint,
+                                                            int timeout_seconds) {
+  // Keywords after "dbname" override what the URL says (expand_dbname=1).
+  std::string timeout = std::to_string(timeout_seconds < 2 ? 2 : timeout_seconds);
+  const char* keys[] = {"dbname", "connect_timeout", "client_encoding", "fallback_application_name",
+                        nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), "UTF8", "docrunch", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 1);
+  if (conn == nullptr) return MakeError(ErrorCode::kStorageUnavailable, "out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = ScrubSecrets(ConnectReason(PQerrorMessage(conn)), url, endpoint);
+    PQfinish(conn);
+    return MakeError(ErrorCode::kStorageUnavailable, "cannot connect to PostgreSQL at " +
+                                                         endpoint.HostPort() + " (" + reason + ")");
+  }
+  // Server notices ("relation already exists, skipping") are not errors and
+  // must not reach stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return std::unique_ptr<PgConnection>(new PgConnection(conn, endpoint));
+}
+
+Result<Rows> PgConnection::Query(std::string_view sql, const Params& params) {
+  auto result = Run(sql, params);
+  if (!result) return result.error();
+  const PGresult* r = result->get();
+  Rows rows;
+  const int columns = PQnfields(r), count = PQntuples(r);
+  for (int c = 0; c < columns; ++c) rows.columns.emplace_back(PQfname(r, c));
+  rows.rows.resize(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    auto& row = rows.rows[static_cast<std::size_t>(i)];
+    row.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(CellValue(r, i, c));
+  }
+  return rows;
+}
+
+Result<std::int64_t> PgConnection::Exec(std::string_view sql, const Params& params) {
+  auto result = Run(sql, params);
+  if (!result) return result.error();
+  std::string_view changed = PQcmdTuples(result->get());  // "" for e.g. CREATE TABLE
+  std::int64_t n = 0;
+  std::from_chars(changed.data(), changed.data() + changed.size(), n);
+  return n;
+}
+
+Result<PgConnection::PgResult> PgConnection::Run(std::string_view sql, const Params& params) {
+  ParamBuffers p(params);
+  std::string text(sql);
+  return Check(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), p.types.data(),
+                            p.values.data(), nullptr, nullptr, /*resultFormat=text*/ 0));
+}
+
+Result<void> PgConnection::ExecScript(std::string_view sql) {
+  std::string text(sql);
+  auto result = Check(PQexec(conn_, text.c_str()));
+  if (!result) return result.error();
+  return Ok();
+}
+
+Result<PgConnection::PgResult> PgConnection::Check(PGresult* raw) {
+  PgResult result(raw, PQclear);
+  switch (PQresultStatus(raw)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY:
+      return result;
+    default:
+      return ErrorFor(raw);
+  }
+}
+
+Error PgConnection::ErrorFor(const PGresult* result) const {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string message = primary ? primary : PQerrorMessage(conn_);
+  message = message.substr(0, message.find('\n'));  // libpq adds hint lines
+  while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
+    message.pop_back();
+  }
+  std::string_view code = state ? state : "";
+  // Class 08 is a connection exception (but 08P01, a protocol violation
+  // such as a missing parameter, leaves the connection usable), 57P0x the
+  // server shutting down, 53300 too many connections.
+  bool connection_lost = PQstatus(conn_) == CONNECTION_BAD ||
+                         (code.starts_with("08") && code != "08P01") || code.starts_with("57P0") ||
+                         code == "53300";
+  if (connection_lost) {
+    return MakeError(
+        ErrorCode::kStorageUnavailable,
+        "lost the connection to PostgreSQL at " + endpoint_.HostPort() + " (" + message + ")");
+  }
+  if (code.starts_with("23")) return MakeError(ErrorCode::kStorageConstraint, message);
+  return MakeError(ErrorCode::kStorageQuery, message);
+}
+
+}  // namespace docrunch::store

@@ -1,0 +1,144 @@
+#include "store/postgres/postgres_store.h"
+
+#include "store/connection_pool.h"
+#include "store/postgres/pg_connection.h"
+
+namespace docrunch::store {
+namespace {
+
+// pg_advisory_lock key serializing Migrate() across processes: "docrunch"
+// in ASCII, unlikely to collide with another application's lock.
+constexpr std::int64_t kMigrationLockKey = 0x646f6372756e6368;
+
+class PgTx final : public ScriptTx {
+ public:
+  PgTx(PgConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    return Remember(conn_.Query(sql, params));
+  }
+  Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
+    return Remember(conn_.Exec(sql, params));
+  }
+  Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
+  const Clock& clock() const override { return clock_; }
+
+ private:
+  PgConnection& conn_;
+  const Clock& clock_;
+};
+
+// BEGIN / fn / COMMIT, ROLLBACK otherwise. `started` tells the caller
+// whether fn ran, i.e. whether a retry could repeat its side effects.
+Result<void> RunTransaction(PgConnection& conn, const Clock& clock, const ScriptTxFn& fn,
+                            bool& started) {
+  started = false;
+  DOCRUNCH_TRY(conn.ExecScript("BEGIN"));
+  started = true;
+  PgTx tx(conn, clock);
+  Result<void> result = CallGuarded(fn, tx);
+  if (result) result = conn.ExecScript("COMMIT");
+  // COMMIT of a failed transaction reports success but rolls back; make the
+  // connection idle again either way (a broken one is dropped by the pool).
+  if (!result) (void)conn.ExecScript("ROLLBACK");
+  return result;
+}
+
+class PgMigrationSession final : public MigrationSession {
+ public:
+  PgMigrationSession(PgConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    return conn_.Query(sql, params);
+  }
+  Result<void> Transact(const ScriptTxFn& fn) override {
+    bool started = false;
+    return RunTransaction(conn_, clock_, fn, started);
+  }
+
+ private:
+  PgConnection& conn_;
+  const Clock& clock_;
+};
+
+bool IsStale(const Error& error) {
+  return error.code == ErrorCode::kStorageUnavailable;
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const StoreOptions& options, PgEndpoint endpoint)
+      : endpoint_(std::move(endpoint)),
+        clock_(options.clock ? options.clock : &system_clock_),
+        max_attempts_(options.postgres_pool_size + 1),
+        pool_(
+            options.postgres_pool_size,
+            [url = options.postgres_url, ep = endpoint_, t = options.connect_timeout_seconds] {
+              return PgConnection::Connect(url, ep, t);
+            },
+            [](PgConnection& c) { return c.Healthy(); }, endpoint_.Location()) {}
+
+  void Adopt(std::unique_ptr<PgConnection> conn) { pool_.Adopt(std::move(conn)); }
+
+  std::string_view BackendName() const override { return "postgres"; }
+  std::string Location() const override { return endpoint_.Location(); }
+
+  Result<SchemaStatus> Status() override { return ReadSchemaStatus(*this, PostgresMigrations()); }
+
+  Result<SchemaStatus> Migrate() override {
+    auto lease = pool_.Acquire();
+    if (!lease) return lease.error();
+    PgConnection& conn = **lease;
+    // Held for the whole run, so a racing process waits here and then finds
+    // every version applied. Released explicitly; closing the connection
+    // would release it too.
+    auto locked = conn.Query("SELECT pg_advisory_lock($1)", {kMigrationLockKey});
+    if (!locked) return locked.error();
+    PgMigrationSession session(conn, *clock_);
+    auto result = ApplyPendingMigrations(session, PostgresMigrations(), *clock_);
+    (void)conn.Query("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
+    return result;
+  }
+
+  Result<void> Transact(const std::function<Result<void>(Tx&)>& fn) override {
+    for (int attempt = 1;; ++attempt) {
+      auto lease = pool_.Acquire();
+      if (!lease) return lease.error();
+      bool started = false;
+      auto result = RunTransaction(
+          **lease, *clock_, [&](ScriptTx& tx) { return fn(tx); }, started);
+      bool retry = !result && !started && lease->reused() && IsStale(result.error());
+      if (!retry || attempt >= max_attempts_) return result;
+    }
+  }
+
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    for (int attempt = 1;; ++attempt) {
+      auto lease = pool_.Acquire();
+      if (!lease) return lease.error();
+      auto rows = (*lease)->Query(sql, params);
+      bool retry = !rows && lease->reused() && IsStale(rows.error());
+      if (!retry || attempt >= max_attempts_) return rows;
+    }
+  }
+
+ private:
+  const PgEndpoint endpoint_;
+  const SystemClock system_clock_;
+  const Clock* const clock_;
+  const int max_attempts_;  // every pooled connection may be stale, plus a fresh one
+  ConnectionPool<PgConnection> pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const StoreOptions& options) {
+  auto endpoint = ParsePostgresUrl(options.postgres_url);
+  if (!endpoint) return endpoint.error();
+  auto first =
+      PgConnection::Connect(options.postgres_url, *endpoint, options.connect_timeout_seconds);
+  if (!first) return first.error();
+  auto store = std::make_unique<PostgresStore>(options, std::move(*endpoint));
+  store->Adopt(std::move(*first));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace docrunch::store

@@ -1,0 +1,251 @@
+// The SQLite schema as versioned migrations. Never edit a released
+// version: add a new one. postgres/migrations.cpp holds the same schema in
+// PostgreSQL's dialect (ids are INTEGER PRIMARY KEY here, identity columns
+// there); keep the two semantically identical.
+#include <array>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace docrunch::store {
+namespace {
+
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE repositories (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  root_path TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE scan_runs (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  mode TEXT NOT NULL CHECK (mode IN ('full', 'incremental')),
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  files_scanned INTEGER NOT NULL DEFAULT 0,
+  files_changed INTEGER NOT NULL DEFAULT 0,
+  summary TEXT,
+  error TEXT
+);
+CREATE INDEX scan_runs_by_repository ON scan_runs (repository_id, started_at);
+
+CREATE TABLE files (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  language TEXT,
+  size BIGINT NOT NULL DEFAULT 0,
+  modified_at TEXT,
+  content_hash TEXT NOT NULL,
+  last_scanned TEXT NOT NULL,
+  UNIQUE (repository_id, path)
+);
+
+CREATE TABLE symbols (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  file_id BIGINT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  qualified_name TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  signature TEXT,
+  docstring TEXT,
+  bases TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX symbols_by_file ON symbols (file_id);
+CREATE INDEX symbols_by_name ON symbols (repository_id, name);
+CREATE INDEX symbols_by_qualified_name ON symbols (repository_id, qualified_name);
+
+CREATE TABLE imports (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  file_id BIGINT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  module TEXT NOT NULL,
+  names TEXT NOT NULL DEFAULT '[]',
+  alias TEXT,
+  line INTEGER NOT NULL,
+  is_relative INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX imports_by_file ON imports (file_id);
+CREATE INDEX imports_by_module ON imports (repository_id, module);
+
+CREATE TABLE exports (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  file_id BIGINT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  line INTEGER NOT NULL
+);
+CREATE INDEX exports_by_file ON exports (file_id);
+
+CREATE TABLE relationships (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  target TEXT NOT NULL,
+  type TEXT NOT NULL
+    CHECK (type IN ('imports', 'exports', 'calls', 'inherits', 'implements', 'uses')),
+  metadata TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (repository_id, source, target, type)
+);
+CREATE INDEX relationships_by_target ON relationships (repository_id, target);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('backlog', 'todo', 'assigned', 'working', 'review',
+                                         'approved', 'rejected', 'done', 'blocked')),
+  priority TEXT NOT NULL DEFAULT 'medium',
+  assigned_to TEXT,
+  depends_on TEXT NOT NULL DEFAULT '[]',
+  blocks TEXT NOT NULL DEFAULT '[]',
+  guardrails TEXT NOT NULL DEFAULT '[]',
+  acceptance_criteria TEXT NOT NULL DEFAULT '[]',
+  review_mode TEXT,
+  progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+  context TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  completed_at TEXT,
+  claimed_at TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX tasks_by_status ON tasks (repository_id, status, priority);
+CREATE INDEX tasks_by_assignee ON tasks (assigned_to);
+
+CREATE TABLE task_history (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  task_id BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  agent TEXT,
+  details TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL
+);
+CREATE INDEX task_history_by_task ON task_history (task_id, id);
+
+CREATE TABLE completion_reports (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  task_id BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  agent TEXT,
+  summary TEXT NOT NULL,
+  files_changed TEXT NOT NULL DEFAULT '[]',
+  tests_passed INTEGER,
+  details TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL
+);
+CREATE INDEX completion_reports_by_task ON completion_reports (task_id);
+
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  task_id BIGINT REFERENCES tasks (id) ON DELETE SET NULL,
+  agent TEXT,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL DEFAULT 'info',
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  file_path TEXT,
+  line INTEGER,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX findings_by_repository ON findings (repository_id, created_at);
+
+CREATE TABLE decisions (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  task_id BIGINT REFERENCES tasks (id) ON DELETE SET NULL,
+  agent TEXT,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'accepted',
+  context TEXT NOT NULL DEFAULT '',
+  decision TEXT NOT NULL,
+  consequences TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX decisions_by_repository ON decisions (repository_id, created_at);
+
+CREATE TABLE blockers (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  task_id BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  agent TEXT,
+  reason TEXT NOT NULL,
+  resolution TEXT,
+  created_at TEXT NOT NULL,
+  resolved_at TEXT
+);
+CREATE INDEX blockers_by_task ON blockers (task_id, resolved_at);
+
+CREATE TABLE sync_events (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT REFERENCES repositories (id) ON DELETE CASCADE,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  content_hash TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL CHECK (action IN ('upsert', 'delete')),
+  scan_run_id BIGINT REFERENCES scan_runs (id) ON DELETE SET NULL,
+  priority INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  processed_at TEXT
+);
+CREATE INDEX sync_events_pending ON sync_events (priority DESC, id) WHERE processed_at IS NULL;
+CREATE INDEX sync_events_by_processed_at ON sync_events (processed_at);
+CREATE INDEX sync_events_by_entity ON sync_events (entity_type, entity_id);
+
+CREATE TABLE storage_sync (
+  target TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  repository_id BIGINT REFERENCES repositories (id) ON DELETE CASCADE,
+  last_synced_hash TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed', 'dead_letter')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  next_attempt_at TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (target, entity_type, entity_id)
+);
+CREATE INDEX storage_sync_by_status ON storage_sync (target, status, next_attempt_at);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_by_time ON audit_log (at);
+CREATE INDEX audit_log_by_actor ON audit_log (actor, at);
+)sql";
+
+constexpr std::array kScripts = {
+    MigrationScript{1, "initial schema", kInitialSchema},
+};
+
+}  // namespace
+
+const MigrationCatalog& SqliteMigrations() {
+  static const MigrationCatalog catalog{
+      kScripts,
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  };
+  return catalog;
+}
+
+}  // namespace docrunch::store

@@ -1,0 +1,190 @@
+#include "store/sqlite/sqlite_connection.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+
+namespace docrunch::store {
+namespace {
+
+// "$7" -> 7; 0 for any other parameter spelling (?, :name, @name).
+int ParamNumber(const char* name) {
+  if (name == nullptr || name[0] != '$') return 0;
+  std::string_view digits(name + 1);
+  int n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return (ec == std::errc() && end == digits.data() + digits.size()) ? n : 0;
+}
+
+Value ColumnValue(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+      return std::int64_t{sqlite3_column_int64(stmt, i)};
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, i);
+    case SQLITE_NULL:
+      return std::monostate{};
+    default: {  // TEXT or BLOB
+      const void* data = sqlite3_column_blob(stmt, i);
+      int size = sqlite3_column_bytes(stmt, i);
+      return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+    }
+  }
+}
+
+Error OpenError(const std::string& path) {
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  if (access(folder.c_str(), W_OK) != 0) {
+    return MakeError(ErrorCode::kStorageReadOnly, "cannot create SQLite database " + path +
+                                                      ": folder " + folder.string() +
+                                                      " is not writable");
+  }
+  return MakeError(ErrorCode::kStorageUnavailable, "cannot open SQLite database " + path);
+}
+
+}  // namespace
+
+Error SqliteError(int rc, std::string_view message, const std::string& path) {
+  std::string msg(message);
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return MakeError(ErrorCode::kStorageCorrupt,
+                       path + " is not a Docrunch SQLite database or is corrupted");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return MakeError(ErrorCode::kStorageReadOnly, path + " cannot be written (" + msg + ")");
+    case SQLITE_CONSTRAINT:
+      return MakeError(ErrorCode::kStorageConstraint, msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      // Only after busy_timeout: another process held the write lock that long.
+      return MakeError(ErrorCode::kStorageUnavailable,
+                       path + " stayed locked by another connection (" + msg + ")");
+    case SQLITE_CANTOPEN:
+      return MakeError(ErrorCode::kStorageUnavailable, "cannot open " + path + " (" + msg + ")");
+    default:
+      return MakeError(ErrorCode::kStorageQuery, msg);
+  }
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                 int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    return (rc & 0xff) == SQLITE_CANTOPEN ? OpenError(path) : SqliteError(rc, "", path);
+  }
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db, path));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return MakeError(ErrorCode::kStorageReadOnly, path + " is read-only");
+  }
+  // journal_mode reads the file header: a file that is not a database fails
+  // here. synchronous=NORMAL is the durable-enough pairing for WAL.
+  auto mode = conn->Query("PRAGMA journal_mode = WAL", {});
+  if (!mode) return mode.error();
+  DOCRUNCH_TRY(conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"));
+  auto schema = conn->Query("SELECT count(*) FROM sqlite_master", {});
+  if (!schema) return schema.error();
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  sqlite3_close_v2(db_);
+}
+
+Result<Rows> SqliteConnection::Query(std::string_view sql, const Params& params) {
+  return Run(sql, params);
+}
+
+Result<std::int64_t> SqliteConnection::Exec(std::string_view sql, const Params& params) {
+  auto rows = Run(sql, params);
+  if (!rows) return rows.error();
+  return std::int64_t{sqlite3_changes64(db_)};
+}
+
+Result<void> SqliteConnection::ExecScript(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return Ok();
+  std::string msg = message ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  return SqliteError(rc, msg, path_);
+}
+
+Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view sql,
+                                                              const Params& params) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+  Statement stmt(raw, sqlite3_finalize);
+  if (rc != SQLITE_OK) return ErrorFor(rc);
+  // A second statement would run unbound on SQLite but is an error on
+  // PostgreSQL; refuse it here too so the backends agree.
+  std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  sqlite3_stmt* extra = nullptr;
+  sqlite3_prepare_v2(db_, rest.data(), static_cast<int>(rest.size()), &extra, nullptr);
+  if (extra != nullptr) {
+    sqlite3_finalize(extra);
+    return MakeError(ErrorCode::kStorageQuery, "only one SQL statement is allowed per call");
+  }
+  if (stmt) DOCRUNCH_TRY(Bind(stmt.get(), params));
+  return stmt;
+}
+
+Result<void> SqliteConnection::Bind(sqlite3_stmt* stmt, const Params& params) {
+  // Parameters are bound by name, so "$1" may appear several times.
+  for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); ++i) {
+    int n = ParamNumber(sqlite3_bind_parameter_name(stmt, i));
+    if (n < 1 || static_cast<std::size_t>(n) > params.size()) {
+      const char* name = sqlite3_bind_parameter_name(stmt, i);
+      return MakeError(ErrorCode::kStorageQuery, std::string("no value for SQL parameter ") +
+                                                     (name ? name : "?") + " (" +
+                                                     std::to_string(params.size()) + " given)");
+    }
+    const Value& v = params[static_cast<std::size_t>(n - 1)];
+    int rc = SQLITE_OK;
+    if (auto* i64 = std::get_if<std::int64_t>(&v)) {
+      rc = sqlite3_bind_int64(stmt, i, *i64);
+    } else if (auto* d = std::get_if<double>(&v)) {
+      rc = sqlite3_bind_double(stmt, i, *d);
+    } else if (auto* s = std::get_if<std::string>(&v)) {
+      rc = sqlite3_bind_text64(stmt, i, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+    } else {
+      rc = sqlite3_bind_null(stmt, i);
+    }
+    if (rc != SQLITE_OK) return ErrorFor(rc);
+  }
+  return Ok();
+}
+
+Result<Rows> SqliteConnection::Run(std::string_view sql, const Params& params) {
+  auto stmt = Prepare(sql, params);
+  if (!stmt) return stmt.error();
+  Rows rows;
+  if (!*stmt) return rows;  // empty SQL or only a comment
+  sqlite3_stmt* s = stmt->get();
+  const int n = sqlite3_column_count(s);
+  for (int i = 0; i < n; ++i) rows.columns.emplace_back(sqlite3_column_name(s, i));
+  for (;;) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return rows;
+    if (rc != SQLITE_ROW) return ErrorFor(rc);
+    auto& row = rows.rows.emplace_back();
+    row.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) row.push_back(ColumnValue(s, i));
+  }
+}
+
+Error SqliteConnection::ErrorFor(int rc) const {
+  return SqliteError(rc, sqlite3_errmsg(db_), path_);
+}
+
+}  // namespace docrunch::store

@@ -1,0 +1,122 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <filesystem>
+#include <mutex>
+
+#include "store/connection_pool.h"
+#include "store/sqlite/sqlite_connection.h"
+
+namespace docrunch::store {
+namespace {
+
+constexpr int kMaxReaders = 4;
+
+class SqliteTx final : public ScriptTx {
+ public:
+  SqliteTx(SqliteConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    return Remember(conn_.Query(sql, params));
+  }
+  Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
+    return Remember(conn_.Exec(sql, params));
+  }
+  Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
+  const Clock& clock() const override { return clock_; }
+
+ private:
+  SqliteConnection& conn_;
+  const Clock& clock_;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction
+// that reads first and then writes can fail with SQLITE_BUSY immediately
+// (no busy wait) when another process wrote in between.
+Result<void> RunTransaction(SqliteConnection& conn, const Clock& clock, const ScriptTxFn& fn) {
+  DOCRUNCH_TRY(conn.ExecScript("BEGIN IMMEDIATE"));
+  SqliteTx tx(conn, clock);
+  Result<void> result = CallGuarded(fn, tx);
+  if (result) result = conn.ExecScript("COMMIT");
+  if (conn.InTransaction()) (void)conn.ExecScript("ROLLBACK");
+  return result;
+}
+
+// The migration runner's view of the writer connection.
+class SqliteMigrationSession final : public MigrationSession {
+ public:
+  SqliteMigrationSession(SqliteConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    return conn_.Query(sql, params);
+  }
+  Result<void> Transact(const ScriptTxFn& fn) override { return RunTransaction(conn_, clock_, fn); }
+
+ private:
+  SqliteConnection& conn_;
+  const Clock& clock_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const StoreOptions& options, std::unique_ptr<SqliteConnection> writer)
+      : path_(options.sqlite_path),
+        clock_(options.clock ? options.clock : &system_clock_),
+        writer_(std::move(writer)),
+        readers_(
+            kMaxReaders,
+            [path = path_, ms = options.sqlite_busy_timeout_ms] {
+              return SqliteConnection::Open(path, ms);
+            },
+            [](SqliteConnection& c) { return !c.InTransaction(); }, path_) {}
+
+  std::string_view BackendName() const override { return "sqlite"; }
+  std::string Location() const override { return path_; }
+
+  Result<SchemaStatus> Status() override { return ReadSchemaStatus(*this, SqliteMigrations()); }
+
+  Result<SchemaStatus> Migrate() override {
+    std::lock_guard lock(write_mu_);
+    SqliteMigrationSession session(*writer_, *clock_);
+    return ApplyPendingMigrations(session, SqliteMigrations(), *clock_);
+  }
+
+  Result<void> Transact(const std::function<Result<void>(Tx&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    return RunTransaction(*writer_, *clock_, [&](ScriptTx& tx) { return fn(tx); });
+  }
+
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    auto reader = readers_.Acquire();
+    if (!reader) return reader.error();
+    return (*reader)->Query(sql, params);
+  }
+
+ private:
+  const std::string path_;
+  const SystemClock system_clock_;
+  const Clock* const clock_;
+  std::mutex write_mu_;
+  std::unique_ptr<SqliteConnection> writer_;  // GUARDED_BY(write_mu_)
+  ConnectionPool<SqliteConnection> readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
+  const std::string& path = options.sqlite_path;
+  // Both would open a private database per connection, not one shared file.
+  if (path.empty() || path == ":memory:") {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "storage.sqlite_path must name a file, not \"" + path + "\"");
+  }
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+    return MakeError(
+        ErrorCode::kStorageUnavailable,
+        "cannot open SQLite database " + path + ": folder " + folder.string() + " does not exist");
+  }
+  auto writer = SqliteConnection::Open(path, options.sqlite_busy_timeout_ms);
+  if (!writer) return writer.error();
+  return std::unique_ptr<Store>(new SqliteStore(options, std::move(*writer)));
+}
+
+}  // namespace docrunch::store

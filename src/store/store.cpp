@@ -1,0 +1,121 @@
+// The backend-independent parts of the store: row access, the outbox
+// insert, the schema check, and the factory (the one place that names the
+// backends).
+#include "store/store.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "store/migrator.h"
+#include "store/postgres/postgres_store.h"
+#include "store/script_tx.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace docrunch::store {
+namespace {
+
+[[noreturn]] void Bug(std::string_view what, std::string_view column) {
+  std::fprintf(stderr, "docrunch store: %.*s (column \"%.*s\")\n", static_cast<int>(what.size()),
+               what.data(), static_cast<int>(column.size()), column.data());
+  std::abort();
+}
+
+const Value& Cell(const Rows& rows, std::size_t row, std::string_view column) {
+  if (row >= rows.rows.size()) Bug("row index out of range", column);
+  return rows.rows[row][rows.Column(column)];
+}
+
+std::optional<std::int64_t> ParseInt(const std::string& text) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+Value Optional(const std::optional<std::int64_t>& v) {
+  if (v) return *v;
+  return std::monostate{};
+}
+
+}  // namespace
+
+std::size_t Rows::Column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == name) return i;
+  }
+  Bug("no such column in the result", name);
+}
+
+std::optional<std::int64_t> Rows::Int(std::size_t row, std::string_view column) const {
+  const Value& v = Cell(*this, row, column);
+  if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+  if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (auto* s = std::get_if<std::string>(&v)) {
+    if (auto parsed = ParseInt(*s)) return parsed;
+  }
+  Bug("Int() on a value that is not an integer", column);
+}
+
+std::optional<double> Rows::Real(std::size_t row, std::string_view column) const {
+  const Value& v = Cell(*this, row, column);
+  if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  Bug("Real() on a value that is not a number", column);
+}
+
+std::optional<std::string> Rows::Text(std::size_t row, std::string_view column) const {
+  const Value& v = Cell(*this, row, column);
+  if (std::holds_alternative<std::monostate>(v)) return std::nullopt;
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  Bug("Text() on a value that is not text", column);
+}
+
+Result<std::int64_t> Tx::EmitSyncEvent(const SyncEvent& event) {
+  if (event.action != "upsert" && event.action != "delete") {
+    return MakeError(ErrorCode::kInvalidParams,
+                     "sync event action must be upsert or delete, not \"" + event.action + "\"");
+  }
+  auto rows = Query(
+      "INSERT INTO sync_events (repository_id, entity_type, entity_id, content_hash, action, "
+      "scan_run_id, priority, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+      {Optional(event.repository_id), event.entity_type, event.entity_id, event.content_hash,
+       event.action, Optional(event.scan_run_id), std::int64_t{event.priority},
+       FormatIso8601(clock().Now())});
+  if (!rows) return rows.error();
+  return *rows->Int(0, "id");
+}
+
+Result<void> Store::CheckSchema() {
+  auto status = Status();
+  if (!status) return status.error();
+  if (status->ahead()) return SchemaAheadError(status->current_version, status->latest_version);
+  if (status->behind()) return SchemaBehindError(status->current_version, status->latest_version);
+  return Ok();
+}
+
+Result<void> CallGuarded(const ScriptTxFn& fn, ScriptTx& tx) {
+  try {
+    Result<void> result = fn(tx);
+    if (result && tx.first_error()) return *tx.first_error();
+    return result;
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInternal, std::string("transaction callback threw: ") + e.what());
+  } catch (...) {
+    return MakeError(ErrorCode::kInternal, "transaction callback threw a non-standard exception");
+  }
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
+  switch (options.backend) {
+    case StoreOptions::Backend::kSqlite:
+      return OpenSqliteStore(options);
+    case StoreOptions::Backend::kPostgres:
+      return OpenPostgresStore(options);
+  }
+  return MakeError(ErrorCode::kInternal, "unknown storage backend");
+}
+
+}  // namespace docrunch::store

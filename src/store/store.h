@@ -1,0 +1,179 @@
+// The source-of-truth database behind one interface.
+//
+// Two backends implement it: SQLite (embedded default, one file, WAL) and
+// PostgreSQL (hosted, a connection pool). Nothing outside src/store/ asks
+// which backend is in use. SQL handed to Query/Exec is shared between the
+// backends: parameters are written $1, $2, ... and bound positionally;
+// timestamps are TEXT in ISO-8601 UTC ("2026-11-27T11:31:18.123Z"), JSON is
+// TEXT, booleans are INTEGER 0/1, ids are BIGINT/INTEGER with RETURNING id.
+//
+// Writes happen only inside Store::Transact: the callback gets a Tx, and
+// every write it makes, together with the outbox events it emits through
+// Tx::EmitSyncEvent, commits or rolls back as one unit. A callback that
+// returns an Error (or throws) rolls everything back.
+//
+// Thread-safety: a Store is safe to use from many threads at once; a Tx
+// belongs to the one thread running the Transact callback.
+//
+// Isolation differs between the backends (SQLite runs one write transaction
+// at a time; PostgreSQL uses READ COMMITTED), so write a read-modify-write
+// as one statement, e.g. `UPDATE t SET n = n + 1` or a conditional
+// `UPDATE tasks SET ... WHERE id = $1 AND status = 'todo'` whose changed-row
+// count says who won: that is atomic on both.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace docrunch::store {
+
+// A SQL value. std::monostate is NULL.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+using Params = std::vector<Value>;
+
+// The result of a query: column names and rows of values. Integer columns
+// (and booleans, as 0/1) come back as int64, floating columns as double,
+// everything else as text. A PostgreSQL numeric comes back as int64 when it
+// is a whole number that fits (e.g. sum() of integers), else as double.
+struct Rows {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+
+  std::size_t size() const { return rows.size(); }
+  bool empty() const { return rows.empty(); }
+  // Column index by name; aborts if there is no such column (a bug).
+  std::size_t Column(std::string_view name) const;
+  // Typed access; NULL gives nullopt. A type mismatch is a bug and aborts,
+  // except that Int() accepts a text column holding an integer and Real()
+  // accepts an integer.
+  std::optional<std::int64_t> Int(std::size_t row, std::string_view column) const;
+  std::optional<double> Real(std::size_t row, std::string_view column) const;
+  std::optional<std::string> Text(std::size_t row, std::string_view column) const;
+};
+
+// An outbox event (PRODUCT §10), written in the same transaction as the
+// change it describes.
+struct SyncEvent {
+  std::optional<std::int64_t> repository_id;
+  std::string entity_type;  // "file", "symbol", "task", "decision", ...
+  std::string entity_id;
+  std::string content_hash;  // hash of the entity's new content; "" for delete
+  std::string action;        // "upsert" | "delete"
+  std::optional<std::int64_t> scan_run_id;
+  int priority = 0;  // higher is applied first (reports > scans)
+};
+
+// Read access. Queries see committed data (or, inside a Tx, the Tx's own).
+// Query and Exec take exactly one statement; a SQL error is STORAGE_QUERY
+// (STORAGE_CONSTRAINT for a unique/foreign-key/check violation).
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
+};
+
+// Read-write access inside one transaction.
+class Tx : public Reader {
+ public:
+  // Runs a statement; returns the number of rows it changed.
+  virtual Result<std::int64_t> Exec(std::string_view sql, const Params& params = {}) = 0;
+
+  // The store's clock (StoreOptions::clock), for timestamps written here.
+  virtual const Clock& clock() const = 0;
+
+  // Inserts a sync_events row in this transaction; returns its id. The
+  // event's created_at is clock().Now(). An action other than upsert or
+  // delete is INVALID_PARAMS.
+  Result<std::int64_t> EmitSyncEvent(const SyncEvent& event);
+};
+
+struct Migration {
+  int version = 0;
+  std::string name;  // "initial schema"
+};
+
+struct AppliedMigration {
+  int version = 0;
+  std::string name;
+  std::string applied_at;  // ISO-8601
+};
+
+struct SchemaStatus {
+  int current_version = 0;  // highest applied (0: empty database)
+  int latest_version = 0;   // highest this binary knows
+  std::vector<AppliedMigration> applied;
+  std::vector<Migration> pending;  // known to this binary, not yet applied
+  bool ahead() const { return current_version > latest_version; }
+  bool behind() const { return current_version < latest_version; }
+};
+
+// A Store is also a Reader, so read helpers can take a Reader& and run both
+// inside a Tx and outside one.
+class Store : public Reader {
+ public:
+  // "sqlite" or "postgres"; for display and diagnostics only.
+  virtual std::string_view BackendName() const = 0;
+  // Where the data lives, for messages: ".docrunch/docrunch.db" or
+  // "postgres 127.0.0.1:5430/docrunch". Never contains a password.
+  virtual std::string Location() const = 0;
+
+  // What is applied and pending. Changes nothing: a database without a
+  // schema_migrations table is at version 0 with everything pending.
+  virtual Result<SchemaStatus> Status() = 0;
+  // Applies every pending migration, each in its own transaction, in
+  // order. Safe to run concurrently from several processes: one applies,
+  // the others wait and then find nothing to do. Refuses a database that
+  // is ahead of this binary (STORAGE_SCHEMA_AHEAD).
+  virtual Result<SchemaStatus> Migrate() = 0;
+
+  // OK when the schema is exactly current; otherwise
+  // STORAGE_SCHEMA_BEHIND ("... run `docrunch db migrate`") or
+  // STORAGE_SCHEMA_AHEAD ("... a newer docrunch is needed").
+  Result<void> CheckSchema();
+
+  // The only way to write. Begins a transaction, runs `fn`, commits if it
+  // returned OK, rolls back otherwise (also if it threw; the exception is
+  // converted to an INTERNAL error). Returns fn's error or the commit's.
+  // A statement that fails inside `fn` dooms the transaction: Transact
+  // rolls back and returns that error even if fn went on and returned OK
+  // (PostgreSQL cannot continue an aborted transaction; SQLite is made to
+  // agree), so use INSERT ... ON CONFLICT rather than try-and-recover.
+  // Inside `fn` use the Tx, not the Store: calling Transact again is a bug
+  // (it may deadlock), and Store::Query would not see fn's writes.
+  virtual Result<void> Transact(const std::function<Result<void>(Tx&)>& fn) = 0;
+
+  // A read outside any write transaction.
+  Result<Rows> Query(std::string_view sql, const Params& params = {}) override = 0;
+};
+
+struct StoreOptions {
+  enum class Backend { kSqlite, kPostgres };
+  Backend backend = Backend::kSqlite;
+  std::string sqlite_path = ".docrunch/docrunch.db";
+  int sqlite_busy_timeout_ms = 5000;
+  // A libpq URL, possibly with a password (it came from an environment
+  // variable); never printed.
+  std::string postgres_url;
+  int postgres_pool_size = 4;
+  int connect_timeout_seconds = 5;
+  // Not owned; must outlive the store. nullptr: the system clock.
+  const Clock* clock = nullptr;
+};
+
+// Opens (and for SQLite creates) the database. Does not migrate.
+// Errors: STORAGE_UNAVAILABLE (Postgres unreachable: the message names
+// host:port; SQLite folder missing), STORAGE_CORRUPT, STORAGE_READ_ONLY,
+// CONFIG_INVALID (empty sqlite_path, malformed or empty postgres_url).
+// Postgres gives up after connect_timeout_seconds (at least 2).
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace docrunch::store

@@ -1,0 +1,135 @@
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "app_test_util.h"
+
+namespace docrunch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ConfigCommand : public ProjectTest {};
+
+TEST_F(ConfigCommand, ValidateReportsEveryProblemWithLocation) {
+  Init();
+  dir_.Write(".docrunch/config.yaml", "server:\n  mcp:\n    port: 70000\nstorage:\n  backnd: x\n");
+  ProcessResult r = Docrunch({"config", "validate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("CONFIG_INVALID: 2 problems"));
+  EXPECT_THAT(
+      r.err, HasSubstr(".docrunch/config.yaml:3:11: server.mcp.port: must be between 1 and 65535"));
+  EXPECT_THAT(r.err, HasSubstr(".docrunch/config.yaml:5:3: storage.backnd: unknown key 'backnd'"));
+  EXPECT_THAT(r.err, HasSubstr("did you mean 'backend'?"));
+}
+
+TEST_F(ConfigCommand, MalformedYamlIsAConfigError) {
+  Init();
+  dir_.Write(".docrunch/config.yaml", "storage:\n  backend: [sqlite\n");
+  ProcessResult r = Docrunch({"config", "validate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("invalid YAML"));
+  EXPECT_EQ(r.signal, 0);
+}
+
+TEST_F(ConfigCommand, MissingReferencedVariableIsAnError) {
+  Init();
+  dir_.Write(".docrunch/config.yaml",
+             "storage:\n  backend: postgres\n  postgres_url_env: MY_PG_URL\n");
+  ProcessResult r = Docrunch({"config", "validate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("config.yaml:3:21: storage.postgres_url_env: environment variable "
+                               "MY_PG_URL is not set"));
+  EXPECT_EQ(
+      Docrunch({"config", "validate"}, {{"MY_PG_URL", "postgresql://u@127.0.0.1:5/x"}}).exit_code,
+      0);
+}
+
+TEST_F(ConfigCommand, ConfigFileFromFlagOrEnvironment) {
+  dir_.Write("elsewhere.yaml", "server: {mcp: {port: 4444}}\n");
+  ProcessResult r = Docrunch({"--config", "elsewhere.yaml", "config", "show", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["server"]["mcp"]["port"], 4444);
+  r = Docrunch({"config", "show", "--json"}, {{"DOCRUNCH_CONFIG", "elsewhere.yaml"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["server"]["mcp"]["port"], 4444);
+  r = Docrunch({"--config", "missing.yaml", "config", "show"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("missing.yaml does not exist"));
+}
+
+TEST_F(ConfigCommand, ShowNamesOriginsAndNeverSecrets) {
+  Init();
+  ASSERT_EQ(Docrunch({"config", "set", "server.http.auth.enabled", "true"},
+                     {{"DOCRUNCH_JWT_SECRET", std::string(40, 'z')}})
+                .exit_code,
+            0);
+  const std::string secret = "jwt-" + std::string(40, 'q');
+  const std::map<std::string, std::string> env{
+      {"DOCRUNCH_JWT_SECRET", secret},
+      {"DOCRUNCH_SERVER__MCP__PORT", "4100"},
+      {"DOCRUNCH_STORAGE__POSTGRES_URL_ENV", "PG"},
+      {"PG", "postgresql://u:pg-password@127.0.0.1:5430/db"}};
+  ProcessResult text = Docrunch({"config", "show"}, env);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("server.mcp.port = 4100  (environment)"));
+  EXPECT_THAT(text.out, HasSubstr("server.http.auth.enabled = true  (file)"));
+  EXPECT_THAT(text.out, HasSubstr("server.http.base_path = \"/api\"  (default)"));
+  EXPECT_THAT(text.out, HasSubstr("server.http.auth.jwt_secret_env = \"DOCRUNCH_JWT_SECRET\"  "
+                                  "(default; variable set)"));
+  ProcessResult json = Docrunch({"config", "show", "--json"}, env);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["server"]["mcp"]["port"], 4100);
+  EXPECT_EQ(doc["storage"]["sync"]["targets"], nlohmann::json::array({"index", "markdown"}));
+  for (const std::string& out : {text.out, json.out, text.err, json.err}) {
+    EXPECT_THAT(out, Not(HasSubstr(secret)));
+    EXPECT_THAT(out, Not(HasSubstr("pg-password")));
+  }
+}
+
+TEST_F(ConfigCommand, SetValidatesBeforeWriting) {
+  Init();
+  ProcessResult r = Docrunch({"config", "set", "server.mcp.port", "4000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(ConfigText(), HasSubstr("    port: 4000\n"));
+  EXPECT_THAT(ConfigText(), HasSubstr("# stdio for local agents"));  // comments kept
+
+  const std::string before = ConfigText();
+  r = Docrunch({"config", "set", "server.mcp.port", "70000"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("not changed"));
+  EXPECT_THAT(r.err, HasSubstr("server.mcp.port: must be between 1 and 65535"));
+  EXPECT_EQ(ConfigText(), before);
+
+  r = Docrunch({"config", "set", "server.mcp.prot", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("did you mean 'port'?"));
+  EXPECT_EQ(ConfigText(), before);
+
+  r = Docrunch({"config", "set", "storage.lightrag.api_key", "sk-123"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("api_key_env"));
+  EXPECT_EQ(ConfigText(), before);
+
+  r = Docrunch({"config", "set", "jobs.scheduler.scan_cron", "\"0 4 * * *\""});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Docrunch({"config", "validate"}).exit_code, 0);
+}
+
+TEST_F(ConfigCommand, SetInAReadOnlyFolderChangesNothing) {
+  Init();
+  const std::string before = ConfigText();
+  fs::permissions(dir_ / ".docrunch",
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  ProcessResult r = Docrunch({"config", "set", "server.mcp.port", "4000"}, {}, true);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("IO_ERROR: cannot write"));
+  EXPECT_EQ(ConfigText(), before);
+}
+
+}  // namespace
+}  // namespace docrunch::testing

@@ -1,0 +1,101 @@
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "app_test_util.h"
+
+namespace docrunch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kFiles{"config.yaml", "task_templates.yaml", "review_rules.yaml",
+                                      "ignore.yaml", "cli_models.json"};
+
+class InitCommand : public ProjectTest {};
+
+TEST_F(InitCommand, WritesEveryFileAndAValidConfig) {
+  ProcessResult r = Docrunch({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& name : kFiles) {
+    EXPECT_TRUE(fs::is_regular_file(dir_ / (".docrunch/" + name))) << name;
+  }
+  EXPECT_TRUE(fs::is_regular_file(dir_ / ".docrunch/docrunch.db"));
+  EXPECT_THAT(ConfigText(), HasSubstr("# Docrunch configuration"));
+  EXPECT_THAT(ConfigText(), HasSubstr("name: \"" + dir_.path().filename().string() + "\""));
+  ProcessResult v = Docrunch({"config", "validate"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+
+  auto models = nlohmann::json::parse(dir_.Read(".docrunch/cli_models.json"));
+  for (const char* cli : {"gemini", "claude", "codex"}) {
+    ASSERT_TRUE(models.contains(cli)) << cli;
+    EXPECT_FALSE(models[cli]["models"].empty());
+    EXPECT_TRUE(models[cli]["models"][0].contains("id"));
+  }
+  std::string templates = dir_.Read(".docrunch/task_templates.yaml");
+  for (const char* type : {"bug_fix:", "feature:", "refactor:", "docs:", "test:", "security:"}) {
+    EXPECT_THAT(templates, HasSubstr(type));
+  }
+}
+
+TEST_F(InitCommand, EveryTemplateValidates) {
+  for (const char* kind : {"minimal", "standard", "full"}) {
+    ProcessResult r = Docrunch({"init", "--force", "--template", kind});
+    ASSERT_EQ(r.exit_code, 0) << kind << r.err;
+    ProcessResult v = Docrunch({"config", "validate"});
+    EXPECT_EQ(v.exit_code, 0) << kind << v.err;
+  }
+  EXPECT_THAT(ConfigText(), HasSubstr("rollback:"));  // full has every section
+  ProcessResult bad = Docrunch({"init", "--force", "--template", "huge"});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(InitCommand, RefusesToOverwriteWithoutForce) {
+  Init();
+  dir_.Write(".docrunch/config.yaml", "project: {name: mine}\n");
+  ProcessResult r = Docrunch({"init"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("already exists; use --force"));
+  EXPECT_EQ(ConfigText(), "project: {name: mine}\n");
+  r = Docrunch({"init", "--force"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(ConfigText(), HasSubstr("# Docrunch configuration"));
+}
+
+TEST_F(InitCommand, InitialisesAnotherFolder) {
+  fs::create_directories(dir_ / "sub" / "proj");
+  ProcessResult r = Docrunch({"init", "sub/proj", "--template", "minimal"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "sub/proj/.docrunch/config.yaml"));
+  EXPECT_EQ(Docrunch({"init", "does/not/exist"}).exit_code, 2);
+}
+
+TEST_F(InitCommand, ReadOnlyFolderFailsCleanly) {
+  fs::permissions(dir_.path(),
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  ProcessResult r = Docrunch({"init"}, {}, /*unprivileged=*/true);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("IO_ERROR"));
+  EXPECT_FALSE(fs::exists(dir_ / ".docrunch"));
+}
+
+TEST_F(InitCommand, ReadOnlyDocrunchFolderLeavesFilesWhole) {
+  Init();
+  std::string before = ConfigText();
+  fs::permissions(dir_ / ".docrunch",
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  ProcessResult r = Docrunch({"init", "--force", "--template", "full"}, {}, true);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("cannot write"));
+  EXPECT_EQ(ConfigText(), before);
+  for (const auto& entry : fs::directory_iterator(dir_ / ".docrunch")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "temporary file left: " << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace docrunch::testing

@@ -1,0 +1,204 @@
+#include <gtest/gtest.h>
+
+#include "config/schema.h"
+#include "config/templates.h"
+#include "config_test_util.h"
+
+namespace docrunch::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(LoadConfig, EmptyFileGivesDefaults) {
+  LoadedConfig loaded = LoadOk("");
+  const Config& c = loaded.config;
+  EXPECT_EQ(c.storage.backend, StorageBackend::kSqlite);
+  EXPECT_EQ(c.storage.sqlite_path, ".docrunch/docrunch.db");
+  EXPECT_EQ(c.server.http.port, 3333);
+  EXPECT_EQ(c.server.mcp.port, 3334);
+  EXPECT_EQ(c.server.mcp.transport, McpTransport::kStdio);
+  EXPECT_EQ(c.tasks.claim_ttl.value, std::chrono::minutes(30));
+  EXPECT_EQ(c.storage.sync.max_retries, 5);
+  EXPECT_EQ(c.rollback.retention.max_snapshots, 50);
+  EXPECT_EQ(loaded.project_root, "/project");
+}
+
+TEST(LoadConfig, ReadsEveryKindOfValue) {
+  LoadedConfig loaded = LoadOk(R"(
+project: {name: demo}
+scanning:
+  languages: [python, typescript]
+  max_file_size_kb: 200
+storage:
+  connect_timeout: 10s
+  lightrag: {enabled: true, base_url: "http://127.0.0.1:9621", chunk_size: 500, chunk_overlap: 50}
+jobs:
+  scheduler: {enabled: true, scan_cron: "0 */6 * * *"}
+server:
+  mcp:
+    transport: http
+    auth:
+      enabled: true
+      tokens:
+        - {name: claude-agent, role: agent, token_env: CLAUDE_TOKEN}
+llm:
+  pricing:
+    gpt-4o-mini: {input_per_1k: 0.00015, output_per_1k: 0.0006}
+cost:
+  alerts: {thresholds: [50, 90]}
+)",
+                               {{"CLAUDE_TOKEN", "t0ken"}});
+  const Config& c = loaded.config;
+  EXPECT_EQ(c.project.name, "demo");
+  EXPECT_EQ(c.scanning.languages, (std::vector<std::string>{"python", "typescript"}));
+  EXPECT_EQ(c.scanning.max_file_size_kb, 200);
+  EXPECT_EQ(c.storage.connect_timeout.value, std::chrono::seconds(10));
+  EXPECT_TRUE(c.storage.lightrag.enabled);
+  EXPECT_EQ(c.jobs.scheduler.scan_cron, "0 */6 * * *");
+  EXPECT_EQ(c.server.mcp.transport, McpTransport::kHttp);
+  ASSERT_EQ(c.server.mcp.auth.tokens.size(), 1u);
+  EXPECT_EQ(c.server.mcp.auth.tokens[0].role, Role::kAgent);
+  EXPECT_DOUBLE_EQ(c.llm.pricing.at("gpt-4o-mini").output_per_1k, 0.0006);
+  EXPECT_EQ(c.cost.alerts.thresholds, (std::vector<int>{50, 90}));
+  EXPECT_EQ(loaded.origins.at("scanning.max_file_size_kb"), Origin::kFile);
+  EXPECT_EQ(loaded.origins.count("server.http.port"), 0u);
+}
+
+TEST(LoadConfig, ErrorNamesFileLineColumnAndKeyPath) {
+  ConfigIssue issue = OnlyIssue("server:\n  mcp:\n    port: 70000\n");
+  EXPECT_EQ(issue.source, kTestFile);
+  EXPECT_EQ(issue.line, 3);
+  EXPECT_EQ(issue.column, 11);
+  EXPECT_EQ(issue.key, "server.mcp.port");
+  EXPECT_THAT(issue.message, HasSubstr("between 1 and 65535"));
+  EXPECT_EQ(issue.ToString(), std::string(kTestFile) +
+                                  ":3:11: server.mcp.port: must be between 1 and 65535, got 70000");
+}
+
+TEST(LoadConfig, UnknownKeySuggestsTheClosest) {
+  ConfigIssue issue = OnlyIssue("storage:\n  backnd: sqlite\n");
+  EXPECT_EQ(issue.key, "storage.backnd");
+  EXPECT_EQ(issue.line, 2);
+  EXPECT_EQ(issue.column, 3);
+  EXPECT_THAT(issue.message, HasSubstr("unknown key 'backnd'"));
+  EXPECT_THAT(issue.message, HasSubstr("did you mean 'backend'?"));
+  EXPECT_THAT(OnlyIssue("servr: {}\n").message, HasSubstr("did you mean 'server'?"));
+  EXPECT_THAT(OnlyIssue("zzz: 1\n").message, ::testing::Not(HasSubstr("did you mean")));
+}
+
+TEST(LoadConfig, WrongTypesAreNamed) {
+  EXPECT_THAT(OnlyIssue("server: {http: {port: abc}}").message, HasSubstr("expected an integer"));
+  EXPECT_THAT(OnlyIssue("audit: {enabled: maybe}").message, HasSubstr("expected true or false"));
+  EXPECT_THAT(OnlyIssue("scanning: {languages: python}").message, HasSubstr("expected a list"));
+  EXPECT_THAT(OnlyIssue("storage: [1, 2]").message, HasSubstr("expected a mapping"));
+  EXPECT_THAT(OnlyIssue("project: {name: [a]}").message, HasSubstr("expected a string"));
+  EXPECT_THAT(OnlyIssue("llm: {budgets: {daily_usd: lots}}").message,
+              HasSubstr("expected a number"));
+  EXPECT_THAT(OnlyIssue("cost: {alerts: {thresholds: [80, x]}}").key, "cost.alerts.thresholds[1]");
+}
+
+TEST(LoadConfig, EnumsListTheirValues) {
+  ConfigIssue issue = OnlyIssue("storage: {backend: sqllite}");
+  EXPECT_EQ(issue.key, "storage.backend");
+  EXPECT_THAT(issue.message, HasSubstr("must be one of sqlite, postgres"));
+  EXPECT_THAT(issue.message, HasSubstr("did you mean 'sqlite'?"));
+  EXPECT_EQ(OnlyIssue("scanning: {languages: [python, pyhton]}").key, "scanning.languages[1]");
+  EXPECT_THAT(OnlyIssue("logging: {level: verbose}").message, HasSubstr("must be one of trace"));
+}
+
+TEST(LoadConfig, ChecksRangesUrlsDurationsAndCron) {
+  EXPECT_THAT(OnlyIssue("server: {mcp: {port: 0}}").message, HasSubstr("between 1 and 65535"));
+  EXPECT_THAT(OnlyIssue("storage: {lightrag: {base_url: 'not a url'}}").message,
+              HasSubstr("not a valid URL"));
+  EXPECT_THAT(OnlyIssue("storage: {lightrag: {base_url: 'ftp://x'}}").message,
+              HasSubstr("scheme must be one of http, https"));
+  EXPECT_THAT(OnlyIssue("tasks: {claim_ttl: soon}").message, HasSubstr("expected a duration"));
+  EXPECT_THAT(OnlyIssue("tasks: {claim_ttl: 5s}").message, HasSubstr("between 1m and"));
+  EXPECT_THAT(OnlyIssue("jobs: {scheduler: {scan_cron: '0 25 * * *'}}").message,
+              HasSubstr("hour field"));
+  EXPECT_THAT(OnlyIssue("server: {http: {base_path: api}}").message, HasSubstr("start with '/'"));
+}
+
+TEST(LoadConfig, LiteralSecretsPointToEnvReferences) {
+  ConfigIssue issue = OnlyIssue("storage:\n  lightrag:\n    api_key: sk-abc123\n");
+  EXPECT_EQ(issue.key, "storage.lightrag.api_key");
+  EXPECT_THAT(issue.message, HasSubstr("api_key_env: VAR_NAME"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("sk-abc123")));
+
+  issue = OnlyIssue("storage: {postgres_url: 'postgres://u:hunter2@db/x'}");
+  EXPECT_EQ(issue.key, "storage.postgres_url");
+  EXPECT_THAT(issue.message, HasSubstr("password"));
+  EXPECT_THAT(issue.message, HasSubstr("postgres_url_env"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2")));
+
+  issue = OnlyIssue("security: {kms_key_env: 'c2VjcmV0LWtleS1tYXRlcmlhbA=='}");
+  EXPECT_THAT(issue.message, HasSubstr("environment variable"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("c2VjcmV0")));
+}
+
+TEST(LoadConfig, MalformedYamlIsLocated) {
+  ConfigIssue issue = OnlyIssue("storage:\n  backend: [sqlite\n");
+  EXPECT_THAT(issue.message, HasSubstr("invalid YAML"));
+  EXPECT_GT(issue.line, 0);
+  EXPECT_THAT(OnlyIssue("just a string").message, HasSubstr("must be a mapping"));
+}
+
+TEST(LoadConfig, DuplicateKeysAreReported) {
+  auto issues = IssuesFor("audit:\n  enabled: true\n  enabled: false\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].line, 3);
+  EXPECT_THAT(issues[0].message, HasSubstr("duplicate key"));
+}
+
+TEST(LoadConfig, ReportsEveryProblemAtOnce) {
+  auto issues = IssuesFor("server: {http: {port: 0}, mcp: {port: 99999}}\nstorage: {backnd: x}\n");
+  EXPECT_EQ(issues.size(), 3u);
+}
+
+TEST(Overlays, EnvironmentBeatsFileAndFlagsBeatEnvironment) {
+  const std::string file = "server:\n  mcp:\n    port: 4000\n";
+  EXPECT_EQ(LoadOk(file).config.server.mcp.port, 4000);
+  Environment env{{"DOCRUNCH_SERVER__MCP__PORT", "4100"}};
+  LoadedConfig from_env = LoadOk(file, env);
+  EXPECT_EQ(from_env.config.server.mcp.port, 4100);
+  EXPECT_EQ(from_env.origins.at("server.mcp.port"), Origin::kEnvironment);
+  LoadedConfig from_flag = LoadOk(file, env, {"server.mcp.port=4200"});
+  EXPECT_EQ(from_flag.config.server.mcp.port, 4200);
+  EXPECT_EQ(from_flag.origins.at("server.mcp.port"), Origin::kFlag);
+  EXPECT_EQ(LoadOk("", {{"DOCRUNCH_SCANNING__LANGUAGES", "[go, rust]"}}).config.scanning.languages,
+            (std::vector<std::string>{"go", "rust"}));
+}
+
+TEST(Overlays, BadOverlayValuesNameTheirSource) {
+  ConfigIssue issue = OnlyIssue("", {{"DOCRUNCH_SERVER__MCP__PORT", "seventy"}});
+  EXPECT_EQ(issue.source, "environment variable DOCRUNCH_SERVER__MCP__PORT");
+  EXPECT_EQ(issue.line, 0);
+  EXPECT_THAT(issue.message, HasSubstr("expected an integer"));
+  issue = OnlyIssue("", {}, {"server.mcp.prot=1"});
+  EXPECT_EQ(issue.source, "flag --set server.mcp.prot");
+  EXPECT_THAT(issue.message, HasSubstr("did you mean 'port'?"));
+  issue = OnlyIssue("", {{"DOCRUNCH_STORAGE__BACKNED", "postgres"}});
+  EXPECT_THAT(issue.message, HasSubstr("did you mean 'backend'?"));
+}
+
+TEST(Overlays, PlainDocrunchVariablesAreNotOverlays) {
+  // DOCRUNCH_CONFIG, DOCRUNCH_DEBUG, DOCRUNCH_KMS_KEY... carry no "__".
+  EXPECT_TRUE(IssuesFor("", {{"DOCRUNCH_DEBUG", "1"}, {"DOCRUNCH_KMS_KEY", "x"}}).empty());
+}
+
+class InitTemplates : public ::testing::TestWithParam<InitTemplate> {};
+
+TEST_P(InitTemplates, WrittenConfigIsValid) {
+  for (const auto& file : InitFiles(GetParam(), "my \"quoted\" project")) {
+    if (file.name != "config.yaml") continue;
+    LoadedConfig loaded = LoadOk(file.content);
+    EXPECT_EQ(loaded.config.project.name, "my \"quoted\" project");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, InitTemplates,
+                         ::testing::Values(InitTemplate::kMinimal, InitTemplate::kStandard,
+                                           InitTemplate::kFull));
+
+}  // namespace
+}  // namespace docrunch::config

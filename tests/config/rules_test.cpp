@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "config_test_util.h"
+
+namespace docrunch::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kKms(64, 'a');
+
+TEST(Rules, PostgresNeedsAUrlFromTheEnvironment) {
+  ConfigIssue issue = OnlyIssue("storage:\n  backend: postgres\n");
+  EXPECT_EQ(issue.key, "storage.postgres_url_env");
+  EXPECT_THAT(issue.message, HasSubstr("storage.backend is postgres"));
+
+  issue = OnlyIssue("storage:\n  backend: postgres\n  postgres_url_env: PG_URL\n");
+  EXPECT_EQ(issue.key, "storage.postgres_url_env");
+  EXPECT_EQ(issue.line, 3);
+  EXPECT_THAT(issue.message, HasSubstr("environment variable PG_URL is not set"));
+
+  EXPECT_TRUE(IssuesFor("storage: {backend: postgres, postgres_url_env: PG_URL}",
+                        {{"PG_URL", "postgresql://u:pw@127.0.0.1:5430/db"}})
+                  .empty());
+  issue = OnlyIssue("storage: {backend: postgres, postgres_url_env: PG_URL}",
+                    {{"PG_URL", "mysql://u:pw@h/db"}});
+  EXPECT_THAT(issue.message, HasSubstr("scheme must be one of postgres"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("pw@")));
+}
+
+TEST(Rules, RedisJobsNeedARedisUrl) {
+  EXPECT_EQ(OnlyIssue("jobs: {backend: redis}").key, "jobs.redis_url_env");
+  EXPECT_TRUE(IssuesFor("jobs: {backend: redis, redis_url: 'redis://127.0.0.1:6370/0'}").empty());
+}
+
+TEST(Rules, HttpAuthNeedsAStrongJwtSecret) {
+  const std::string text = "server: {http: {auth: {enabled: true}}}";
+  EXPECT_THAT(OnlyIssue(text).message, HasSubstr("DOCRUNCH_JWT_SECRET is not set"));
+  EXPECT_THAT(OnlyIssue(text, {{"DOCRUNCH_JWT_SECRET", "short"}}).message,
+              HasSubstr("at least 32 characters"));
+  EXPECT_TRUE(IssuesFor(text, {{"DOCRUNCH_JWT_SECRET", std::string(40, 'x')}}).empty());
+}
+
+TEST(Rules, NonLoopbackListenerWithoutAuthIsRefused) {
+  ConfigIssue issue = OnlyIssue("server: {http: {host: 0.0.0.0}}");
+  EXPECT_EQ(issue.key, "server.http.host");
+  EXPECT_THAT(issue.message, HasSubstr("without authentication is refused"));
+  issue = OnlyIssue("server: {mcp: {transport: http, host: 0.0.0.0}}");
+  EXPECT_EQ(issue.key, "server.mcp.host");
+  // stdio MCP does not listen, so its host does not matter.
+  EXPECT_TRUE(IssuesFor("server: {mcp: {transport: stdio, host: 0.0.0.0}}").empty());
+}
+
+TEST(Rules, HostedModeIsStricter) {
+  auto issues = IssuesFor("security: {mode: hosted}");
+  std::vector<std::string> keys;
+  for (const auto& issue : issues) keys.push_back(issue.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"server.mcp.transport", "server.mcp.auth.enabled",
+                                            "server.http.auth.enabled", "security.kms_key_env"}));
+
+  const std::string hosted = R"(
+security: {mode: hosted}
+server:
+  http: {auth: {enabled: true}}
+  mcp:
+    transport: http
+    auth:
+      enabled: true
+      tokens: [{name: ci, role: reader, token_env: CI_TOKEN}]
+)";
+  Environment env{{"DOCRUNCH_JWT_SECRET", std::string(32, 'j')},
+                  {"DOCRUNCH_KMS_KEY", kKms},
+                  {"CI_TOKEN", "tok"}};
+  EXPECT_TRUE(IssuesFor(hosted, env).empty());
+  env["DOCRUNCH_KMS_KEY"] = "too-short";
+  ConfigIssue issue = OnlyIssue(hosted, env);
+  EXPECT_EQ(issue.key, "security.kms_key_env");
+  EXPECT_THAT(issue.message, HasSubstr("32-byte key"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("too-short")));
+  env.erase("CI_TOKEN");
+  env["DOCRUNCH_KMS_KEY"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";  // base64, 32 bytes
+  EXPECT_EQ(OnlyIssue(hosted, env).key, "server.mcp.auth.tokens[0].token_env");
+}
+
+TEST(Rules, RelatedNumbersMustAgree) {
+  EXPECT_EQ(OnlyIssue("storage: {sync: {backoff_seconds: 300}}").key,
+            "storage.sync.backoff_seconds");
+  EXPECT_EQ(OnlyIssue("storage: {lightrag: {chunk_size: 200, chunk_overlap: 200}}").key,
+            "storage.lightrag.chunk_overlap");
+  EXPECT_EQ(OnlyIssue("storage: {sync: {targets: [index, lightrag]}}").key, "storage.sync.targets");
+  EXPECT_EQ(OnlyIssue("server: {mcp: {transport: http, port: 3333}}").key, "server.mcp.port");
+}
+
+}  // namespace
+}  // namespace docrunch::config

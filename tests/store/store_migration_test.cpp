@@ -1,0 +1,195 @@
+// Conformance: schema migrations and the schema check, on every backend.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include <gmock/gmock.h>
+
+#include "store/store_test_env.h"
+
+namespace docrunch::store {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Every table of the schema with its columns: both backends must match it
+// exactly, which keeps the two migration texts in step.
+const std::map<std::string, std::set<std::string>> kSchema = {
+    {"repositories", {"id", "name", "root_path", "created_at", "updated_at"}},
+    {"scan_runs",
+     {"id", "repository_id", "mode", "status", "started_at", "finished_at", "files_scanned",
+      "files_changed", "summary", "error"}},
+    {"files",
+     {"id", "repository_id", "path", "language", "size", "modified_at", "content_hash",
+      "last_scanned"}},
+    {"symbols",
+     {"id", "repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
+      "signature", "docstring", "bases"}},
+    {"imports",
+     {"id", "repository_id", "file_id", "module", "names", "alias", "line", "is_relative"}},
+    {"exports", {"id", "repository_id", "file_id", "name", "kind", "line"}},
+    {"relationships", {"id", "repository_id", "source", "target", "type", "metadata"}},
+    {"tasks", {"id",          "repository_id", "type",       "title",
+               "description", "status",        "priority",   "assigned_to",
+               "depends_on",  "blocks",        "guardrails", "acceptance_criteria",
+               "review_mode", "progress",      "context",    "created_at",
+               "started_at",  "completed_at",  "claimed_at", "updated_at"}},
+    {"task_history",
+     {"id", "repository_id", "task_id", "action", "agent", "details", "created_at"}},
+    {"completion_reports",
+     {"id", "repository_id", "task_id", "agent", "summary", "files_changed", "tests_passed",
+      "details", "created_at"}},
+    {"findings",
+     {"id", "repository_id", "task_id", "agent", "kind", "severity", "title", "description",
+      "file_path", "line", "created_at"}},
+    {"decisions",
+     {"id", "repository_id", "task_id", "agent", "title", "status", "context", "decision",
+      "consequences", "created_at", "updated_at"}},
+    {"blockers",
+     {"id", "repository_id", "task_id", "agent", "reason", "resolution", "created_at",
+      "resolved_at"}},
+    {"sync_events",
+     {"id", "repository_id", "entity_type", "entity_id", "content_hash", "action", "scan_run_id",
+      "priority", "created_at", "processed_at"}},
+    {"storage_sync",
+     {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash", "status",
+      "attempts", "last_error", "next_attempt_at", "updated_at"}},
+    {"audit_log", {"id", "at", "actor", "action", "target", "outcome", "details"}},
+    {"schema_migrations", {"version", "name", "applied_at"}},
+};
+
+void AddFutureVersion(Store& store, int version) {
+  auto added = store.Transact([&](Tx& tx) -> Result<void> {
+    auto n =
+        tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                {std::int64_t{version}, "from the future", "2099-01-01T00:00:00.000Z"});
+    if (!n) return n.error();
+    return Ok();
+  });
+  ASSERT_TRUE(added.ok()) << added.error().ToString();
+}
+
+TEST_P(StoreTest, StatusOfEmptyDatabaseIsVersionZeroAndCreatesNothing) {
+  auto status = store_->Status();
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(status->current_version, 0);
+  EXPECT_GE(status->latest_version, 1);
+  EXPECT_TRUE(status->applied.empty());
+  ASSERT_EQ(status->pending.size(), static_cast<std::size_t>(status->latest_version));
+  EXPECT_EQ(status->pending[0].version, 1);
+  EXPECT_EQ(status->pending[0].name, "initial schema");
+  EXPECT_TRUE(status->behind());
+  auto probe = store_->Query("SELECT count(*) FROM schema_migrations");
+  ASSERT_FALSE(probe.ok()) << "Status() created schema_migrations";
+  EXPECT_EQ(probe.error().code, ErrorCode::kStorageQuery);
+}
+
+TEST_P(StoreTest, MigrateFromEmptyCreatesEveryTableWithItsColumns) {
+  auto status = store_->Migrate();
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(status->current_version, status->latest_version);
+  EXPECT_TRUE(status->pending.empty());
+  ASSERT_FALSE(status->applied.empty());
+  EXPECT_EQ(status->applied[0].version, 1);
+  EXPECT_EQ(status->applied[0].name, "initial schema");
+  EXPECT_EQ(status->applied[0].applied_at.size(), 24u) << status->applied[0].applied_at;
+  for (const auto& [table, columns] : kSchema) {
+    auto rows = store_->Query("SELECT * FROM " + table + " WHERE 1 = 0");
+    ASSERT_TRUE(rows.ok()) << table << ": " << rows.error().ToString();
+    std::set<std::string> actual(rows->columns.begin(), rows->columns.end());
+    EXPECT_EQ(actual, columns) << "columns of " << table;
+  }
+  EXPECT_TRUE(store_->CheckSchema().ok());
+}
+
+TEST_P(StoreTest, MigrateTwiceIsANoOp) {
+  auto first = store_->Migrate();
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  auto second = OpenAnother()->Migrate();
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  ASSERT_EQ(second->applied.size(), first->applied.size());
+  for (std::size_t i = 0; i < first->applied.size(); ++i) {
+    EXPECT_EQ(second->applied[i].applied_at, first->applied[i].applied_at);
+  }
+  EXPECT_EQ(CountRows("schema_migrations"), first->latest_version);
+}
+
+TEST_P(StoreTest, CheckSchemaOnEmptyDatabaseSaysBehindAndHowToFix) {
+  auto checked = store_->CheckSchema();
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().code, ErrorCode::kStorageSchemaBehind);
+  auto latest = store_->Status()->latest_version;
+  EXPECT_EQ(checked.error().message, "database schema is at version 0 but this docrunch needs " +
+                                         std::to_string(latest) + ": run `docrunch db migrate`");
+}
+
+TEST_P(StoreTest, DatabaseAheadOfBinaryIsRefusedAndLeftUnchanged) {
+  ASSERT_NO_FATAL_FAILURE(MigrateStore());
+  const int latest = store_->Status()->latest_version;
+  AddFutureVersion(*store_, latest + 1);
+
+  auto checked = store_->CheckSchema();
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().code, ErrorCode::kStorageSchemaAhead);
+  EXPECT_EQ(checked.error().message, "database schema version " + std::to_string(latest + 1) +
+                                         " is newer than this docrunch supports (" +
+                                         std::to_string(latest) + "): a newer docrunch is needed");
+
+  auto migrated = store_->Migrate();
+  ASSERT_FALSE(migrated.ok());
+  EXPECT_EQ(migrated.error().code, ErrorCode::kStorageSchemaAhead);
+  EXPECT_THAT(migrated.error().message, HasSubstr("a newer docrunch is needed"));
+  EXPECT_EQ(CountRows("schema_migrations"), latest + 1);
+  auto status = store_->Status();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->ahead());
+  EXPECT_EQ(status->current_version, latest + 1);
+}
+
+// Two processes migrating one empty database at the same moment: both
+// succeed and every version is recorded once.
+TEST_P(StoreTest, TwoProcessesRacingMigrateEndWithOneSchema) {
+  store_.reset();  // nothing open across fork()
+  const StoreOptions options = Options();
+  int gate[2];
+  ASSERT_EQ(pipe(gate), 0);
+  pid_t children[2];
+  for (pid_t& child : children) {
+    child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(gate[1]);
+      char byte;
+      (void)read(gate[0], &byte, 1);  // returns when the parent closes the gate
+      auto store = OpenStore(options);
+      if (!store) _exit(10);
+      auto status = (*store)->Migrate();
+      _exit(!status ? 11 : status->behind() ? 12 : 0);
+    }
+  }
+  close(gate[0]);
+  close(gate[1]);  // both children start now
+  for (pid_t child : children) {
+    int wstatus = 0;
+    ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+    EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "child status " << wstatus;
+  }
+  store_ = OpenAnother();
+  ASSERT_NE(store_, nullptr);
+  auto versions = store_->Query(
+      "SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version");
+  ASSERT_TRUE(versions.ok()) << versions.error().ToString();
+  auto status = store_->Status();
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(versions->size(), static_cast<std::size_t>(status->latest_version));
+  for (std::size_t i = 0; i < versions->size(); ++i) {
+    EXPECT_EQ(versions->Int(i, "version"), static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(versions->Int(i, "n"), 1);
+  }
+  EXPECT_TRUE(store_->CheckSchema().ok());
+}
+
+}  // namespace
+}  // namespace docrunch::store
