@@ -1,0 +1,129 @@
+// What the scanner and parser learn about a repository, before it is stored.
+//
+// These plain structs are the contract between the walker (which files),
+// the parser (what is in each file), the analyzer (how files relate) and the
+// scan service (which stores them). Lines are 1-based and inclusive. Paths
+// are relative to the repository root with '/' separators.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace docrunch::scan {
+
+enum class Language {
+  kUnknown,
+  kPython,
+  kTypeScript,
+  kTsx,
+  kJavaScript,  // also .jsx, .mjs, .cjs
+  kGo,
+  kRust,
+  kJava,
+  kC,
+  kCpp,
+  kCSharp,
+  kRuby,
+  kPhp,
+  kBash,
+  kCss,
+  kScss,
+  kSql,
+};
+
+// "python", "typescript", "tsx", "javascript", "go", ... ("unknown").
+std::string_view LanguageName(Language language);
+// The language of a path by its extension (or well-known file name); kUnknown if none.
+Language LanguageForPath(std::string_view path);
+
+// One imported name. `import os` -> {module "os"}; `from a.b import c as d`
+// -> {module "a.b", name "c", alias "d"}; `from . import x` -> {module ".",
+// name "x"} (relative Python imports keep their leading dots); TS/JS
+// `import React, {useState as uS} from "react"` -> {module "react", name
+// "default", alias "React"} and {module "react", name "useState", alias
+// "uS"}; `import * as ns from "./m"` -> {name "*", alias "ns"};
+// `import "./side-effect"` -> {module "./side-effect"}; `require("x")` ->
+// {module "x"}. Go/Rust/Java/C/C++... use `module` for the path as written.
+struct Import {
+  std::string module;
+  std::string name;
+  std::string alias;
+  int line = 0;
+  int end_line = 0;
+};
+
+// One exported name. `export default function App` -> {name "App",
+// is_default}; `export {a as b}` -> {name "a", alias "b"}; `export * from
+// "./x"` -> {name "*", source "./x"}; `export {y} from "./z"` -> {name "y",
+// source "./z"}. Python: names in `__all__`.
+struct Export {
+  std::string name;
+  std::string alias;
+  bool is_default = false;
+  std::string source;  // re-export: the module it comes from
+  int line = 0;
+};
+
+enum class SymbolKind {
+  kFunction,
+  kMethod,
+  kClass,      // also structs, interfaces, traits, enums (see `detail`)
+  kComponent,  // React component (function or class returning JSX)
+  kSchema,     // SQL table/view, ORM model (see `detail`)
+};
+
+std::string_view SymbolKindName(SymbolKind kind);  // "function", "method", ...
+
+struct Symbol {
+  SymbolKind kind = SymbolKind::kFunction;
+  std::string name;
+  std::string qualified_name;  // "module.Class.method" style: Class.method within the file
+  int start_line = 0;
+  int end_line = 0;
+  std::string signature;                // the declaration's first line(s) up to the body
+  std::string docstring;                // docstring or leading doc comment, trimmed
+  std::vector<std::string> bases;       // classes: base classes / implemented interfaces
+  std::vector<std::string> implements;  // classes: interfaces (TS/Java/C#) kept apart
+  std::string
+      detail;  // kind refinement: "interface", "struct", "table", "view", "sqlalchemy", "django"...
+  std::vector<std::string> fields;  // schemas: column / field names in order
+};
+
+// A call as written: callee "foo", "obj.method", "module.func".
+struct Call {
+  std::string caller;  // qualified name of the enclosing function; "" at module level
+  std::string callee;
+  int line = 0;
+};
+
+// A component used inside another (JSX `<Button/>` in `App`).
+struct ComponentUse {
+  std::string user;  // qualified name of the enclosing component
+  std::string used;  // element name as written: "Button", "ui.Card"
+  int line = 0;
+};
+
+struct Diagnostic {
+  std::string code;  // PARSE_SYNTAX_ERROR, PARSE_TIMEOUT, PARSE_UNSUPPORTED_LANGUAGE
+  std::string message;
+  int line = 0;
+};
+
+struct ParsedFile {
+  Language language = Language::kUnknown;
+  std::vector<Import> imports;
+  std::vector<Export> exports;
+  std::vector<Symbol> symbols;
+  std::vector<Call> calls;
+  std::vector<ComponentUse> uses;
+  std::vector<Diagnostic> diagnostics;
+};
+
+// Stable JSON forms, used by golden tests and the offline cache.
+void to_json(nlohmann::json& j, const ParsedFile& file);
+void from_json(const nlohmann::json& j, ParsedFile& file);
+
+}  // namespace docrunch::scan
