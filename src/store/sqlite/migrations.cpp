@@ -232,8 +232,56 @@ CREATE INDEX audit_log_by_time ON audit_log (at);
 CREATE INDEX audit_log_by_actor ON audit_log (actor, at);
 )sql";
 
+// Version 2: what the scanner and parser record beyond version 1, and the
+// search index tables.
+constexpr std::string_view kCodeIntelligence = R"sql(
+ALTER TABLE files ADD COLUMN mtime_ns BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE files ADD COLUMN diagnostics TEXT NOT NULL DEFAULT '[]';
+-- Calls and component uses as written (JSON), to re-resolve relationships
+-- when other files change without re-parsing this one.
+ALTER TABLE files ADD COLUMN refs TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE symbols ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE symbols ADD COLUMN implements TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE symbols ADD COLUMN fields TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE imports ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE imports ADD COLUMN end_line INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE exports ADD COLUMN alias TEXT NOT NULL DEFAULT '';
+ALTER TABLE exports ADD COLUMN is_default INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE exports ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+-- The search index (a projection: rebuildable from the tables above).
+-- One document per searchable thing; postings hold field-weighted term
+-- frequencies of code-aware tokens, so ranking is computed the same way on
+-- every backend.
+CREATE TABLE search_docs (
+  id INTEGER PRIMARY KEY,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  doc_key TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  file_path TEXT,
+  line_number INTEGER,
+  length INTEGER NOT NULL,
+  graph_score REAL NOT NULL DEFAULT 0,
+  UNIQUE (repository_id, doc_key)
+);
+CREATE INDEX search_docs_by_source ON search_docs (repository_id, source_key);
+
+CREATE TABLE search_postings (
+  repository_id BIGINT NOT NULL,
+  term TEXT NOT NULL,
+  doc_id BIGINT NOT NULL REFERENCES search_docs (id) ON DELETE CASCADE,
+  weight REAL NOT NULL
+);
+CREATE INDEX search_postings_by_term ON search_postings (repository_id, term);
+CREATE INDEX search_postings_by_doc ON search_postings (doc_id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
+    MigrationScript{2, "code intelligence", kCodeIntelligence},
 };
 
 }  // namespace

@@ -1,0 +1,373 @@
+#include "docs/code_pages.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "scan/graph.h"
+
+namespace docrunch::docs {
+namespace {
+
+struct SymbolRow {
+  std::string file, kind, name, qualified, signature, docstring, detail;
+  int line = 0;
+  std::vector<std::string> bases, fields;
+};
+
+struct ExportRow {
+  std::string file, name, alias, source;
+  bool is_default = false;
+  int line = 0;
+};
+
+struct Model {
+  std::map<std::string, std::string> files;  // path -> language
+  std::vector<SymbolRow> symbols;            // sorted by file, line
+  std::vector<ExportRow> exports;
+  std::vector<scan::Relationship> relationships;
+};
+
+std::string DirOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string ModuleName(const std::string& dir) {
+  return dir.empty() ? "(root)" : dir;
+}
+
+std::string FirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  return line.size() > 120 ? line.substr(0, 117) + "..." : line;
+}
+
+// Table cells must not break the table.
+std::string Cell(std::string text) {
+  for (char& c : text) c = c == '\n' || c == '|' ? ' ' : c;
+  return text;
+}
+
+Result<Model> Load(store::Reader& db, std::int64_t repo) {
+  Model m;
+  auto files = db.Query("SELECT path, language FROM files WHERE repository_id = $1", {repo});
+  if (!files) return files.error();
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    m.files[*files->Text(i, "path")] = files->Text(i, "language").value_or("");
+  }
+  auto symbols = db.Query(
+      "SELECT f.path, s.kind, s.name, s.qualified_name, s.signature, s.docstring, s.detail, "
+      "s.start_line, s.bases, s.fields FROM symbols s JOIN files f ON f.id = s.file_id "
+      "WHERE s.repository_id = $1",
+      {repo});
+  if (!symbols) return symbols.error();
+  for (std::size_t i = 0; i < symbols->size(); ++i) {
+    SymbolRow s{*symbols->Text(i, "path"),
+                *symbols->Text(i, "kind"),
+                *symbols->Text(i, "name"),
+                *symbols->Text(i, "qualified_name"),
+                symbols->Text(i, "signature").value_or(""),
+                symbols->Text(i, "docstring").value_or(""),
+                symbols->Text(i, "detail").value_or(""),
+                static_cast<int>(symbols->Int(i, "start_line").value_or(0))};
+    s.bases = nlohmann::json::parse(symbols->Text(i, "bases").value_or("[]"))
+                  .get<std::vector<std::string>>();
+    s.fields = nlohmann::json::parse(symbols->Text(i, "fields").value_or("[]"))
+                   .get<std::vector<std::string>>();
+    m.symbols.push_back(std::move(s));
+  }
+  std::sort(m.symbols.begin(), m.symbols.end(), [](const SymbolRow& a, const SymbolRow& b) {
+    return std::tie(a.file, a.line, a.qualified) < std::tie(b.file, b.line, b.qualified);
+  });
+  auto exports = db.Query(
+      "SELECT f.path, e.name, e.alias, e.source, e.is_default, e.line FROM exports e "
+      "JOIN files f ON f.id = e.file_id WHERE e.repository_id = $1",
+      {repo});
+  if (!exports) return exports.error();
+  for (std::size_t i = 0; i < exports->size(); ++i) {
+    m.exports.push_back({*exports->Text(i, "path"), *exports->Text(i, "name"),
+                         exports->Text(i, "alias").value_or(""),
+                         exports->Text(i, "source").value_or(""),
+                         exports->Int(i, "is_default").value_or(0) != 0,
+                         static_cast<int>(exports->Int(i, "line").value_or(0))});
+  }
+  std::sort(m.exports.begin(), m.exports.end(), [](const ExportRow& a, const ExportRow& b) {
+    return std::tie(a.file, a.line, a.name) < std::tie(b.file, b.line, b.name);
+  });
+  auto rels = db.Query(
+      "SELECT source, target, type, metadata FROM relationships WHERE repository_id = $1", {repo});
+  if (!rels) return rels.error();
+  for (std::size_t i = 0; i < rels->size(); ++i) {
+    m.relationships.push_back({*rels->Text(i, "source"), *rels->Text(i, "target"),
+                               *rels->Text(i, "type"), rels->Text(i, "metadata").value_or("{}")});
+  }
+  std::sort(m.relationships.begin(), m.relationships.end());
+  return m;
+}
+
+// Module-level import edges: directory -> directories it imports from.
+std::map<std::string, std::set<std::string>> ModuleEdges(const Model& m) {
+  std::map<std::string, std::set<std::string>> edges;
+  for (const auto& r : m.relationships) {
+    if (r.type != "imports" || r.target.rfind("ext:", 0) == 0) continue;
+    std::string from = DirOf(r.source), to = DirOf(r.target);
+    if (from != to) edges[from].insert(to);
+  }
+  return edges;
+}
+
+std::string Mermaid(const std::set<std::string>& nodes,
+                    const std::vector<std::pair<std::string, std::string>>& edges) {
+  std::map<std::string, std::string> ids;
+  std::ostringstream out;
+  out << "```mermaid\ngraph LR\n";
+  for (const auto& n : nodes) {
+    ids[n] = "m" + std::to_string(ids.size());
+    out << "  " << ids[n] << "[\"" << ModuleName(n) << "\"]\n";
+  }
+  for (const auto& [a, b] : edges) out << "  " << ids[a] << " --> " << ids[b] << "\n";
+  out << "```\n";
+  return out.str();
+}
+
+class PageSet {
+ public:
+  explicit PageSet(DocWriter& writer) : writer_(writer) {}
+  Result<void> Write(const std::string& path, const std::string& content) {
+    auto changed = writer_.Write(path, content);
+    if (!changed) return changed.error();
+    written_.insert(path);
+    changed_ += *changed ? 1 : 0;
+    return Ok();
+  }
+  // Removes generated pages of the given folders that this run did not write.
+  Result<void> RemoveStale(const std::vector<std::string>& folders) {
+    for (const auto& folder : folders) {
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(writer_.root() / folder, ec)) {
+        std::string rel = folder + "/" + entry.path().filename().string();
+        if (entry.path().extension() == ".md" && !written_.count(rel))
+          DOCRUNCH_TRY(writer_.Remove(rel));
+      }
+    }
+    return Ok();
+  }
+  int changed() const { return changed_; }
+  int total() const { return static_cast<int>(written_.size()); }
+
+ private:
+  DocWriter& writer_;
+  std::set<std::string> written_;
+  int changed_ = 0;
+};
+
+std::string IndexPage(const std::string& project, const Model& m,
+                      const std::map<std::string, std::vector<std::string>>& modules) {
+  std::map<std::string, int> by_language;
+  for (const auto& [path, language] : m.files) by_language[language]++;
+  std::map<std::string, int> by_kind;
+  for (const auto& s : m.symbols) by_kind[s.kind]++;
+  std::ostringstream out;
+  out << "# " << (project.empty() ? "Project" : project) << "\n\n"
+      << "Generated by Docrunch from its database; edits here are overwritten.\n\n"
+      << "See [architecture](architecture.md) and [schemas](schemas/index.md).\n\n"
+      << "| files | functions | methods | classes | components | schemas |\n"
+      << "| ---: | ---: | ---: | ---: | ---: | ---: |\n"
+      << "| " << m.files.size() << " | " << by_kind["function"] << " | " << by_kind["method"]
+      << " | " << by_kind["class"] << " | " << by_kind["component"] << " | " << by_kind["schema"]
+      << " |\n\n"
+      << "## Languages\n\n| language | files |\n| --- | ---: |\n";
+  for (const auto& [language, count] : by_language)
+    out << "| " << language << " | " << count << " |\n";
+  out << "\n## Modules\n\n| module | files |\n| --- | ---: |\n";
+  for (const auto& [dir, files] : modules) {
+    out << "| [" << ModuleName(dir) << "](modules/" << ModuleSlug(dir) << ".md) | " << files.size()
+        << " |\n";
+  }
+  return out.str();
+}
+
+std::string ArchitecturePage(const Model& m,
+                             const std::map<std::string, std::set<std::string>>& edges) {
+  std::ostringstream out;
+  out << "# Architecture\n\n## Module dependencies\n\n";
+  // The busiest modules only, so the diagram stays readable.
+  std::map<std::string, int> degree;
+  for (const auto& [from, tos] : edges) {
+    degree[from] += static_cast<int>(tos.size());
+    for (const auto& to : tos) degree[to]++;
+  }
+  std::vector<std::pair<int, std::string>> ranked;
+  for (const auto& [dir, d] : degree) ranked.push_back({-d, dir});
+  std::sort(ranked.begin(), ranked.end());
+  std::set<std::string> shown;
+  for (std::size_t i = 0; i < ranked.size() && i < 40; ++i) shown.insert(ranked[i].second);
+  std::vector<std::pair<std::string, std::string>> shown_edges;
+  for (const auto& [from, tos] : edges) {
+    for (const auto& to : tos) {
+      if (shown.count(from) && shown.count(to)) shown_edges.push_back({from, to});
+    }
+  }
+  out << (shown.empty() ? std::string("No dependencies between modules.\n")
+                        : Mermaid(shown, shown_edges));
+  scan::DependencyGraph graph(m.relationships);
+  auto cycles = graph.ImportCycles();
+  out << "\n## Import cycles\n\n";
+  if (cycles.empty()) out << "None.\n";
+  for (const auto& cycle : cycles) {
+    out << "-";
+    for (const auto& file : cycle) out << " `" << file << "`";
+    out << "\n";
+  }
+  std::map<std::string, int> external;
+  for (const auto& r : m.relationships) {
+    if (r.type == "imports" && r.target.rfind("ext:", 0) == 0) external[r.target.substr(4)]++;
+  }
+  std::vector<std::pair<int, std::string>> top;
+  for (const auto& [name, count] : external) top.push_back({-count, name});
+  std::sort(top.begin(), top.end());
+  out << "\n## Most used external modules\n\n| module | importing files |\n| --- | ---: |\n";
+  for (std::size_t i = 0; i < top.size() && i < 25; ++i) {
+    out << "| `" << top[i].second << "` | " << -top[i].first << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+std::string ModuleSlug(const std::string& directory) {
+  if (directory.empty()) return "_root";
+  std::string slug;
+  for (char c : directory) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    slug += c == '/' ? '.' : ok ? c : '-';
+  }
+  while (!slug.empty() && slug.front() == '.') slug.erase(slug.begin());
+  return slug.empty() ? "_root" : slug;
+}
+
+Result<void> CodeDocsProjection::Rebuild(store::Reader& db) {
+  auto model = Load(db, repository_id_);
+  if (!model) return model.error();
+  const Model& m = *model;
+  std::map<std::string, std::vector<std::string>> modules;  // dir -> files
+  for (const auto& [path, language] : m.files) modules[DirOf(path)].push_back(path);
+  auto edges = ModuleEdges(m);
+  std::map<std::string, std::set<std::string>> dependents;
+  for (const auto& [from, tos] : edges) {
+    for (const auto& to : tos) dependents[to].insert(from);
+  }
+  PageSet pages(writer_);
+  DOCRUNCH_TRY(pages.Write("index.md", IndexPage(project_name_, m, modules)));
+  DOCRUNCH_TRY(pages.Write("architecture.md", ArchitecturePage(m, edges)));
+
+  std::map<std::string, std::vector<const SymbolRow*>> symbols_by_dir;
+  for (const auto& s : m.symbols) symbols_by_dir[DirOf(s.file)].push_back(&s);
+  std::map<std::string, std::vector<const ExportRow*>> exports_by_dir;
+  for (const auto& e : m.exports) exports_by_dir[DirOf(e.file)].push_back(&e);
+
+  for (const auto& [dir, files] : modules) {
+    const std::string slug = ModuleSlug(dir);
+    std::ostringstream page;
+    page << "# Module " << ModuleName(dir) << "\n\n[Index](../index.md) · [Functions](../functions/"
+         << slug << ".md)\n\n## Files\n\n| file | language |\n| --- | --- |\n";
+    for (const auto& f : files) page << "| `" << f << "` | " << m.files.at(f) << " |\n";
+    std::set<std::string> nodes{dir};
+    std::vector<std::pair<std::string, std::string>> diagram;
+    for (const auto& to : edges[dir]) nodes.insert(to), diagram.push_back({dir, to});
+    for (const auto& from : dependents[dir]) nodes.insert(from), diagram.push_back({from, dir});
+    page << "\n## Dependencies\n\n";
+    page << (diagram.empty() ? std::string("No dependencies on other modules.\n")
+                             : Mermaid(nodes, diagram));
+    page << "\n## Exports\n\n";
+    const auto& exports = exports_by_dir[dir];
+    if (exports.empty())
+      page << "None.\n";
+    else
+      page << "| name | kind | file |\n| --- | --- | --- |\n";
+    for (const ExportRow* e : exports) {
+      std::string kind = !e->source.empty() ? "re-export from `" + e->source + "`"
+                         : e->is_default    ? "default"
+                                            : "named";
+      page << "| `" << e->name << (e->alias.empty() ? "" : " as " + e->alias) << "` | " << kind
+           << " | `" << e->file << ":" << e->line << "` |\n";
+    }
+    std::ostringstream functions;
+    functions << "# Functions in " << ModuleName(dir) << "\n\n[Module](../modules/" << slug
+              << ".md)\n";
+    page << "\n## Classes and components\n\n";
+    bool any_class = false;
+    for (const SymbolRow* s : symbols_by_dir[dir]) {
+      if (s->kind == "class" || s->kind == "component" || s->kind == "schema") {
+        if (!any_class)
+          page << "| name | kind | bases | file | summary |\n| --- | --- | --- | --- | --- |\n";
+        any_class = true;
+        std::string bases;
+        for (const auto& b : s->bases) bases += (bases.empty() ? "" : ", ") + b;
+        page << "| `" << s->qualified << "` | " << s->kind
+             << (s->detail.empty() ? "" : " (" + s->detail + ")") << " | " << Cell(bases) << " | `"
+             << s->file << ":" << s->line << "` | " << Cell(FirstLine(s->docstring)) << " |\n";
+      } else {
+        functions << "\n## `" << s->qualified << "`\n\n`" << s->file << ":" << s->line << "` · "
+                  << s->kind << "\n";
+        if (!s->signature.empty()) functions << "\n```\n" << s->signature << "\n```\n";
+        if (!s->docstring.empty()) functions << "\n" << s->docstring << "\n";
+      }
+    }
+    if (!any_class) page << "None.\n";
+    DOCRUNCH_TRY(pages.Write("modules/" + slug + ".md", page.str()));
+    DOCRUNCH_TRY(pages.Write("functions/" + slug + ".md", functions.str()));
+  }
+
+  std::ostringstream schemas;
+  schemas << "# Schemas\n\n";
+  bool any_schema = false;
+  for (const auto& s : m.symbols) {
+    if (s.kind != "schema") continue;
+    if (!any_schema) schemas << "| name | kind | fields | file |\n| --- | --- | ---: | --- |\n";
+    any_schema = true;
+    std::string slug = ModuleSlug(s.file + "." + s.qualified);
+    schemas << "| [" << s.qualified << "](" << slug << ".md) | " << s.detail << " | "
+            << s.fields.size() << " | `" << s.file << ":" << s.line << "` |\n";
+    std::ostringstream page;
+    page << "# " << s.qualified << "\n\n"
+         << (s.detail.empty() ? "schema" : s.detail) << " defined in `" << s.file << ":" << s.line
+         << "`\n\n";
+    if (!s.docstring.empty()) page << s.docstring << "\n\n";
+    page << "## Fields\n\n";
+    for (const auto& field : s.fields) page << "- `" << field << "`\n";
+    if (s.fields.empty()) page << "None found.\n";
+    DOCRUNCH_TRY(pages.Write("schemas/" + slug + ".md", page.str()));
+  }
+  if (!any_schema) schemas << "No schemas found.\n";
+  DOCRUNCH_TRY(pages.Write("schemas/index.md", schemas.str()));
+  DOCRUNCH_TRY(pages.RemoveStale({"modules", "functions", "schemas"}));
+  pages_changed_ = pages.changed();
+  pages_total_ = pages.total();
+  return Ok();
+}
+
+Result<void> CodeDocsProjection::Apply(const store::SyncEvent&, store::Reader& db) {
+  return Rebuild(db);
+}
+
+Result<void> CodeDocsProjection::Delete(const sync::EntityRef&, store::Reader& db) {
+  return Rebuild(db);
+}
+
+sync::ProjectionHealth CodeDocsProjection::Health() {
+  std::error_code ec;
+  std::filesystem::path dir = writer_.root();
+  while (!dir.empty() && !std::filesystem::exists(dir, ec)) dir = dir.parent_path();
+  if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+    return {false, writer_.root().string() + " is not writable"};
+  }
+  return {true, "writable"};
+}
+
+}  // namespace docrunch::docs

@@ -1,0 +1,45 @@
+// The Markdown documentation of a repository's code (PRODUCT §6):
+// index.md, architecture.md, modules/<module>.md (one per directory, with a
+// Mermaid dependency diagram and an exports table), functions/<module>.md
+// and schemas/. Generated from the database alone, as the "markdown"
+// projection; output is deterministic, and pages whose bytes would not
+// change are not rewritten.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "docs/doc_writer.h"
+#include "sync/projection.h"
+
+namespace docrunch::docs {
+
+class CodeDocsProjection final : public sync::Projection {
+ public:
+  CodeDocsProjection(DocWriter& writer, std::int64_t repository_id, std::string project_name)
+      : writer_(writer), repository_id_(repository_id), project_name_(std::move(project_name)) {}
+
+  std::string_view Target() const override { return "markdown"; }
+  // Code pages are aggregates (a module page covers many files), so any
+  // code event regenerates the pages; unchanged pages are left untouched.
+  Result<void> Apply(const store::SyncEvent& event, store::Reader& db) override;
+  Result<void> Delete(const sync::EntityRef& entity, store::Reader& db) override;
+  sync::ProjectionHealth Health() override;
+  Result<void> Rebuild(store::Reader& db) override;
+
+  // Pages written (changed) by the last Rebuild, and pages in total.
+  int pages_changed() const { return pages_changed_; }
+  int pages_total() const { return pages_total_; }
+
+ private:
+  DocWriter& writer_;
+  std::int64_t repository_id_;
+  std::string project_name_;
+  int pages_changed_ = 0;
+  int pages_total_ = 0;
+};
+
+// "email/mime" -> "email.mime"; "" -> "_root". Safe as a file name.
+std::string ModuleSlug(const std::string& directory);
+
+}  // namespace docrunch::docs

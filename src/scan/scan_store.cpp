@@ -1,0 +1,336 @@
+#include "scan/scan_store.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "store/batch.h"
+
+namespace docrunch::scan {
+namespace {
+
+using nlohmann::json;
+using store::Params;
+using store::Value;
+
+std::string Now(store::Tx& tx) {
+  return FormatIso8601(tx.clock().Now());
+}
+
+std::string MtimeIso(std::int64_t mtime_ns) {
+  return FormatIso8601(TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(mtime_ns))));
+}
+
+std::string RefsJson(const ParsedFile& parsed) {
+  json calls = json::array(), uses = json::array();
+  for (const auto& c : parsed.calls) calls.push_back({c.caller, c.callee, c.line});
+  for (const auto& u : parsed.uses) uses.push_back({u.user, u.used, u.line});
+  return json{{"calls", calls}, {"uses", uses}}.dump();
+}
+
+std::string DiagnosticsJson(const ParsedFile& parsed) {
+  json out = json::array();
+  for (const auto& d : parsed.diagnostics) {
+    out.push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}});
+  }
+  return out.dump();
+}
+
+// "(1, 2, 3)"-style parameter list for an IN clause, starting at $first.
+std::string InList(std::size_t first, std::size_t count) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out + ")";
+}
+
+Result<void> DeleteChildren(store::Tx& tx, const std::vector<std::int64_t>& file_ids) {
+  for (const char* table : {"symbols", "imports", "exports"}) {
+    for (std::size_t start = 0; start < file_ids.size(); start += 500) {
+      std::size_t end = std::min(file_ids.size(), start + 500);
+      Params params(file_ids.begin() + static_cast<long>(start),
+                    file_ids.begin() + static_cast<long>(end));
+      auto r = tx.Exec(
+          std::string("DELETE FROM ") + table + " WHERE file_id IN " + InList(1, params.size()),
+          params);
+      if (!r) return r.error();
+    }
+  }
+  return Ok();
+}
+
+void CollectChildren(std::int64_t repo, std::int64_t file_id, const ParsedFile& parsed,
+                     std::vector<Params>& symbols, std::vector<Params>& imports,
+                     std::vector<Params>& exports) {
+  for (const auto& s : parsed.symbols) {
+    symbols.push_back({repo, file_id, std::string(SymbolKindName(s.kind)), s.name, s.qualified_name,
+                       std::int64_t{s.start_line}, std::int64_t{s.end_line}, s.signature,
+                       s.docstring, json(s.bases).dump(), s.detail, json(s.implements).dump(),
+                       json(s.fields).dump()});
+  }
+  for (const auto& i : parsed.imports) {
+    bool relative = !i.module.empty() && i.module[0] == '.';
+    imports.push_back({repo, file_id, i.module, json(std::vector<std::string>{i.name}).dump(),
+                       i.alias, std::int64_t{i.line}, std::int64_t{relative}, i.name,
+                       std::int64_t{i.end_line}});
+  }
+  for (const auto& e : parsed.exports) {
+    std::string kind = !e.source.empty() ? "reexport" : e.is_default ? "default" : "named";
+    exports.push_back({repo, file_id, e.name, kind, std::int64_t{e.line}, e.alias,
+                       std::int64_t{e.is_default}, e.source});
+  }
+}
+
+}  // namespace
+
+Result<std::int64_t> ScanStore::EnsureRepository(const std::string& root_path,
+                                                 const std::string& name) {
+  std::int64_t id = 0;
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+    std::string now = Now(tx);
+    auto inserted = tx.Exec(
+        "INSERT INTO repositories (name, root_path, created_at, updated_at) VALUES ($1, $2, $3, "
+        "$3) "
+        "ON CONFLICT (root_path) DO NOTHING",
+        {name, root_path, now});
+    if (!inserted) return inserted.error();
+    auto rows = tx.Query("SELECT id FROM repositories WHERE root_path = $1", {root_path});
+    if (!rows) return rows.error();
+    id = *rows->Int(0, "id");
+    return Ok();
+  }));
+  return id;
+}
+
+Result<std::map<std::string, StoredFile>> ScanStore::LoadFiles(std::int64_t repo) {
+  auto rows = store_.Query(
+      "SELECT id, path, size, mtime_ns, content_hash FROM files WHERE repository_id = $1", {repo});
+  if (!rows) return rows.error();
+  std::map<std::string, StoredFile> out;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    out[*rows->Text(i, "path")] = {*rows->Int(i, "id"), rows->Int(i, "size").value_or(0),
+                                   rows->Int(i, "mtime_ns").value_or(0),
+                                   *rows->Text(i, "content_hash")};
+  }
+  return out;
+}
+
+Result<std::int64_t> ScanStore::BeginScanRun(std::int64_t repo, bool full) {
+  std::int64_t id = 0;
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+    auto rows = tx.Query(
+        "INSERT INTO scan_runs (repository_id, mode, status, started_at) "
+        "VALUES ($1, $2, 'running', $3) RETURNING id",
+        {repo, std::string(full ? "full" : "incremental"), Now(tx)});
+    if (!rows) return rows.error();
+    id = *rows->Int(0, "id");
+    return Ok();
+  }));
+  return id;
+}
+
+Result<void> ScanStore::FinishScanRun(std::int64_t run_id, const ScanRunCounts& counts,
+                                      const std::string& summary_json, const std::string& error) {
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    auto r = tx.Exec(
+        "UPDATE scan_runs SET status = $2, finished_at = $3, files_scanned = $4, files_changed = "
+        "$5, "
+        "summary = $6, error = $7 WHERE id = $1",
+        {run_id, std::string(error.empty() ? "completed" : "failed"), Now(tx), counts.files_scanned,
+         counts.files_changed, summary_json,
+         error.empty() ? Value(std::monostate{}) : Value(error)});
+    if (!r) return r.error();
+    return Ok();
+  });
+}
+
+Result<void> ScanStore::WriteFiles(std::int64_t repo, std::int64_t run_id,
+                                   const std::vector<FileRecord>& files, std::size_t batch) {
+  for (std::size_t start = 0; start < files.size(); start += batch) {
+    std::size_t end = std::min(files.size(), start + batch);
+    DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+      std::string now = Now(tx);
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = start; i < end; ++i) {
+        const FileRecord& f = files[i];
+        auto rows = tx.Query(
+            "INSERT INTO files (repository_id, path, language, size, modified_at, content_hash, "
+            "last_scanned, mtime_ns, diagnostics, refs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+            "$9, $10) "
+            "ON CONFLICT (repository_id, path) DO UPDATE SET language = excluded.language, "
+            "size = excluded.size, modified_at = excluded.modified_at, "
+            "content_hash = excluded.content_hash, last_scanned = excluded.last_scanned, "
+            "mtime_ns = excluded.mtime_ns, diagnostics = excluded.diagnostics, refs = "
+            "excluded.refs "
+            "RETURNING id",
+            {repo, f.path, std::string(LanguageName(f.parsed.language)), f.size,
+             MtimeIso(f.mtime_ns), f.content_hash, now, f.mtime_ns, DiagnosticsJson(f.parsed),
+             RefsJson(f.parsed)});
+        if (!rows) return rows.error();
+        ids.push_back(*rows->Int(0, "id"));
+      }
+      DOCRUNCH_TRY(DeleteChildren(tx, ids));
+      std::vector<Params> symbols, imports, exports;
+      std::vector<store::SyncEvent> events;
+      for (std::size_t i = start; i < end; ++i) {
+        CollectChildren(repo, ids[i - start], files[i].parsed, symbols, imports, exports);
+        events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
+      }
+      DOCRUNCH_TRY(store::InsertRows(
+          tx, "symbols",
+          {"repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
+           "signature", "docstring", "bases", "detail", "implements", "fields"},
+          symbols));
+      DOCRUNCH_TRY(store::InsertRows(tx, "imports",
+                                     {"repository_id", "file_id", "module", "names", "alias",
+                                      "line", "is_relative", "name", "end_line"},
+                                     imports));
+      DOCRUNCH_TRY(store::InsertRows(
+          tx, "exports",
+          {"repository_id", "file_id", "name", "kind", "line", "alias", "is_default", "source"},
+          exports));
+      return store::EmitSyncEvents(tx, events);
+    }));
+  }
+  return Ok();
+}
+
+Result<void> ScanStore::TouchFiles(std::int64_t repo, const std::vector<FileRecord>& files) {
+  if (files.empty()) return Ok();
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    for (const auto& f : files) {
+      auto r = tx.Exec(
+          "UPDATE files SET size = $3, mtime_ns = $4, modified_at = $5 "
+          "WHERE repository_id = $1 AND path = $2",
+          {repo, f.path, f.size, f.mtime_ns, MtimeIso(f.mtime_ns)});
+      if (!r) return r.error();
+    }
+    return Ok();
+  });
+}
+
+Result<void> ScanStore::DeleteFiles(std::int64_t repo, std::int64_t run_id,
+                                    const std::vector<std::string>& paths) {
+  if (paths.empty()) return Ok();
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    std::vector<store::SyncEvent> events;
+    for (const auto& path : paths) {
+      auto r = tx.Exec("DELETE FROM files WHERE repository_id = $1 AND path = $2", {repo, path});
+      if (!r) return r.error();
+      events.push_back({repo, "file", path, "", "delete", run_id, 0});
+    }
+    return store::EmitSyncEvents(tx, events);
+  });
+}
+
+Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
+  auto files = store_.Query(
+      "SELECT id, path, language, refs FROM files WHERE repository_id = $1 ORDER BY path", {repo});
+  if (!files) return files.error();
+  std::vector<FileFacts> out(files->size());
+  std::map<std::int64_t, std::size_t> by_id;
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    by_id[*files->Int(i, "id")] = i;
+    out[i].path = *files->Text(i, "path");
+    out[i].parsed.language = LanguageForPath(out[i].path);
+    json refs = json::parse(files->Text(i, "refs").value_or("{}"), nullptr, false);
+    if (refs.is_object()) {
+      for (const auto& c : refs.value("calls", json::array())) {
+        out[i].parsed.calls.push_back(
+            {c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<int>()});
+      }
+      for (const auto& u : refs.value("uses", json::array())) {
+        out[i].parsed.uses.push_back(
+            {u[0].get<std::string>(), u[1].get<std::string>(), u[2].get<int>()});
+      }
+    }
+  }
+  auto symbols = store_.Query(
+      "SELECT file_id, kind, name, qualified_name, bases, implements FROM symbols "
+      "WHERE repository_id = $1 ORDER BY id",
+      {repo});
+  if (!symbols) return symbols.error();
+  for (std::size_t i = 0; i < symbols->size(); ++i) {
+    Symbol s;
+    std::string kind = *symbols->Text(i, "kind");
+    for (SymbolKind k : {SymbolKind::kFunction, SymbolKind::kMethod, SymbolKind::kClass,
+                         SymbolKind::kComponent, SymbolKind::kSchema}) {
+      if (SymbolKindName(k) == kind) s.kind = k;
+    }
+    s.name = *symbols->Text(i, "name");
+    s.qualified_name = *symbols->Text(i, "qualified_name");
+    s.bases = json::parse(symbols->Text(i, "bases").value_or("[]")).get<std::vector<std::string>>();
+    s.implements =
+        json::parse(symbols->Text(i, "implements").value_or("[]")).get<std::vector<std::string>>();
+    out[by_id.at(*symbols->Int(i, "file_id"))].parsed.symbols.push_back(std::move(s));
+  }
+  auto imports = store_.Query(
+      "SELECT file_id, module, name, alias, line, end_line FROM imports WHERE repository_id = $1 "
+      "ORDER BY id",
+      {repo});
+  if (!imports) return imports.error();
+  for (std::size_t i = 0; i < imports->size(); ++i) {
+    out[by_id.at(*imports->Int(i, "file_id"))].parsed.imports.push_back(
+        {*imports->Text(i, "module"), imports->Text(i, "name").value_or(""),
+         imports->Text(i, "alias").value_or(""),
+         static_cast<int>(imports->Int(i, "line").value_or(0)),
+         static_cast<int>(imports->Int(i, "end_line").value_or(0))});
+  }
+  auto exports = store_.Query(
+      "SELECT file_id, name, alias, is_default, source, line FROM exports WHERE repository_id = $1 "
+      "ORDER BY id",
+      {repo});
+  if (!exports) return exports.error();
+  for (std::size_t i = 0; i < exports->size(); ++i) {
+    out[by_id.at(*exports->Int(i, "file_id"))].parsed.exports.push_back(
+        {*exports->Text(i, "name"), exports->Text(i, "alias").value_or(""),
+         exports->Int(i, "is_default").value_or(0) != 0, exports->Text(i, "source").value_or(""),
+         static_cast<int>(exports->Int(i, "line").value_or(0))});
+  }
+  return out;
+}
+
+Result<std::vector<Relationship>> ScanStore::LoadRelationships(std::int64_t repo) {
+  auto rows = store_.Query(
+      "SELECT source, target, type, metadata FROM relationships WHERE repository_id = $1", {repo});
+  if (!rows) return rows.error();
+  std::vector<Relationship> out;
+  out.reserve(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    out.push_back({*rows->Text(i, "source"), *rows->Text(i, "target"), *rows->Text(i, "type"),
+                   rows->Text(i, "metadata").value_or("{}")});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run_id,
+                                             const std::vector<Relationship>& wanted) {
+  auto stored = LoadRelationships(repo);
+  if (!stored) return stored.error();
+  std::vector<Relationship> removed, added;
+  std::set_difference(stored->begin(), stored->end(), wanted.begin(), wanted.end(),
+                      std::back_inserter(removed));
+  std::set_difference(wanted.begin(), wanted.end(), stored->begin(), stored->end(),
+                      std::back_inserter(added));
+  if (removed.empty() && added.empty()) return false;
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+    for (const auto& r : removed) {
+      auto d = tx.Exec(
+          "DELETE FROM relationships WHERE repository_id = $1 AND source = $2 AND target = $3 "
+          "AND type = $4",
+          {repo, r.source, r.target, r.type});
+      if (!d) return d.error();
+    }
+    std::vector<Params> rows;
+    for (const auto& r : added) rows.push_back({repo, r.source, r.target, r.type, r.metadata});
+    DOCRUNCH_TRY(store::InsertRows(
+        tx, "relationships", {"repository_id", "source", "target", "type", "metadata"}, rows));
+    auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
+                                   std::to_string(wanted.size()), "upsert", run_id, 0});
+    if (!event) return event.error();
+    return Ok();
+  }));
+  return true;
+}
+
+}  // namespace docrunch::scan

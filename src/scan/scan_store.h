@@ -1,0 +1,81 @@
+// Reading and writing a repository's scan results in the source of truth.
+//
+// Every write goes through Store::Transact in batches, each file's rows
+// together with its sync event, so a failure leaves whole files behind,
+// never half of one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scan/analyzer.h"
+#include "scan/model.h"
+#include "store/store.h"
+
+namespace docrunch::scan {
+
+struct StoredFile {
+  std::int64_t id = 0;
+  std::int64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string content_hash;
+};
+
+// A file whose content (or metadata) changed, with what the parser found.
+struct FileRecord {
+  std::string path;
+  std::int64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string content_hash;
+  ParsedFile parsed;
+};
+
+struct ScanRunCounts {
+  std::int64_t files_scanned = 0;
+  std::int64_t files_changed = 0;
+};
+
+class ScanStore {
+ public:
+  explicit ScanStore(store::Store& store) : store_(store) {}
+
+  // The repository row for `root_path`, created on first use.
+  Result<std::int64_t> EnsureRepository(const std::string& root_path, const std::string& name);
+
+  // path -> what the last scan stored.
+  Result<std::map<std::string, StoredFile>> LoadFiles(std::int64_t repository_id);
+
+  Result<std::int64_t> BeginScanRun(std::int64_t repository_id, bool full);
+  Result<void> FinishScanRun(std::int64_t run_id, const ScanRunCounts& counts,
+                             const std::string& summary_json, const std::string& error);
+
+  // Replaces each file's rows (symbols, imports, exports) and emits one
+  // "file" upsert event per file, in transactions of up to `batch` files.
+  Result<void> WriteFiles(std::int64_t repository_id, std::int64_t run_id,
+                          const std::vector<FileRecord>& files, std::size_t batch = 200);
+
+  // Updates only size/mtime of files whose content hash is unchanged.
+  Result<void> TouchFiles(std::int64_t repository_id, const std::vector<FileRecord>& files);
+
+  // Removes files (their rows cascade) and emits "file" delete events.
+  Result<void> DeleteFiles(std::int64_t repository_id, std::int64_t run_id,
+                           const std::vector<std::string>& paths);
+
+  // Every stored file's facts, enough to re-run the analyzer.
+  Result<std::vector<FileFacts>> LoadFacts(std::int64_t repository_id);
+
+  // Makes the stored relationships equal to `relationships` (a diff: only
+  // changed rows are written). Emits one "relationships" event if anything
+  // changed. Returns whether it did.
+  Result<bool> ReplaceRelationships(std::int64_t repository_id, std::int64_t run_id,
+                                    const std::vector<Relationship>& relationships);
+
+  Result<std::vector<Relationship>> LoadRelationships(std::int64_t repository_id);
+
+ private:
+  store::Store& store_;
+};
+
+}  // namespace docrunch::scan

@@ -1,0 +1,116 @@
+// Ranking: BM25 over the field-weighted postings of the query's tokens.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "search/search.h"
+#include "search/tokenizer.h"
+
+namespace docrunch::search {
+namespace {
+
+constexpr double kK1 = 1.2;
+constexpr double kB = 0.75;
+
+std::string TypeFilter(Scope scope) {
+  switch (scope) {
+    case Scope::kDocs:
+      return " AND d.type IN ('module', 'function', 'class', 'component', 'schema')";
+    case Scope::kReports:
+      return " AND d.type IN ('report', 'decision', 'finding', 'task')";
+    case Scope::kAll:
+      return "";
+  }
+  return "";
+}
+
+std::string Placeholders(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
+                                         const std::string& query, int limit, Scope scope) {
+  std::vector<std::string> tokens = CodeTokens(query);
+  std::set<std::string> unique(tokens.begin(), tokens.end());
+  if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
+
+  auto stats = db.Query(
+      "SELECT COUNT(*) AS n, AVG(length) AS avg_length FROM search_docs "
+      "WHERE repository_id = $1",
+      {repo});
+  if (!stats) return stats.error();
+  double total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
+  double avg_length = stats->Real(0, "avg_length").value_or(1.0);
+  if (total_docs == 0) return std::vector<SearchResult>{};
+
+  store::Params params{repo};
+  for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
+  auto postings = db.Query(
+      "SELECT p.term, p.doc_id, p.weight, d.length FROM search_postings p "
+      "JOIN search_docs d ON d.id = p.doc_id WHERE p.repository_id = $1 AND p.term IN (" +
+          Placeholders(2, unique.size()) + ")" + TypeFilter(scope),
+      params);
+  if (!postings) return postings.error();
+
+  std::map<std::string, double> document_frequency;
+  for (std::size_t i = 0; i < postings->size(); ++i)
+    document_frequency[*postings->Text(i, "term")] += 1;
+  struct Score {
+    double bm25 = 0;
+    int matched_terms = 0;
+  };
+  std::map<std::int64_t, Score> scores;
+  for (std::size_t i = 0; i < postings->size(); ++i) {
+    double df = document_frequency[*postings->Text(i, "term")];
+    double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
+    double tf = postings->Real(i, "weight").value_or(0);
+    double length = static_cast<double>(postings->Int(i, "length").value_or(1));
+    Score& s = scores[*postings->Int(i, "doc_id")];
+    s.bm25 += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * length / avg_length));
+    s.matched_terms += 1;
+  }
+  // Documents matching more of the query's terms rank first among equals.
+  std::vector<std::pair<double, std::int64_t>> ranked;
+  for (const auto& [id, s] : scores) {
+    double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
+    ranked.push_back({s.bm25 * (0.5 + 0.5 * coverage), id});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (ranked.size() > static_cast<std::size_t>(limit))
+    ranked.resize(static_cast<std::size_t>(limit));
+  if (ranked.empty()) return std::vector<SearchResult>{};
+
+  store::Params ids;
+  for (const auto& [score, id] : ranked) ids.push_back(id);
+  auto docs = db.Query(
+      "SELECT id, doc_key, type, title, content, file_path, line_number "
+      "FROM search_docs WHERE id IN (" +
+          Placeholders(1, ids.size()) + ")",
+      ids);
+  if (!docs) return docs.error();
+  std::map<std::int64_t, std::size_t> row_of;
+  for (std::size_t i = 0; i < docs->size(); ++i) row_of[*docs->Int(i, "id")] = i;
+  std::vector<SearchResult> results;
+  for (const auto& [score, id] : ranked) {
+    std::size_t i = row_of.at(id);
+    SearchResult r;
+    r.id = *docs->Text(i, "doc_key");
+    r.type = *docs->Text(i, "type");
+    r.title = *docs->Text(i, "title");
+    r.content = docs->Text(i, "content").value_or("");
+    r.score = std::round(score * 1000) / 1000;
+    r.file_path = docs->Text(i, "file_path");
+    if (auto line = docs->Int(i, "line_number")) r.line_number = static_cast<int>(*line);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace docrunch::search
