@@ -66,6 +66,18 @@ std::filesystem::path InfoExcludePath(const std::filesystem::path& root) {
   return git_dir / "info" / "exclude";
 }
 
+// Matches an anchored pattern the way git does: the literal prefix (up to
+// the first '*', '?', '[' or '\\') is compared on its own and the glob runs
+// on the rest only. That is not just an optimisation: a "**" right after the
+// prefix then counts as starting a component, so "a**/x" matches "abc/q/x"
+// ("a" + "**/x") although "**" is not preceded by '/'.
+bool MatchAnchored(std::string_view glob, std::string_view relative) {
+  std::size_t prefix = glob.find_first_of("*?[\\");
+  if (prefix == std::string_view::npos) return glob == relative;
+  if (relative.size() < prefix || relative.compare(0, prefix, glob, 0, prefix) != 0) return false;
+  return GlobMatch(glob.substr(prefix), relative.substr(prefix));
+}
+
 std::string YamlError(const std::string& file, const YAML::Mark& mark, const std::string& what) {
   return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
          what;
@@ -115,7 +127,9 @@ const IgnorePattern* PatternList::LastMatch(std::string_view path, bool is_dir) 
   std::string_view basename = path.substr(path.rfind('/') + 1);
   for (auto it = patterns_.rbegin(); it != patterns_.rend(); ++it) {
     if (it->dir_only && !is_dir) continue;
-    if (GlobMatch(it->glob, it->anchored ? relative : basename)) return &*it;
+    if (it->anchored ? MatchAnchored(it->glob, relative) : GlobMatch(it->glob, basename)) {
+      return &*it;
+    }
   }
   return nullptr;
 }
