@@ -144,7 +144,8 @@ Result<void> ScanStore::FinishScanRun(std::int64_t run_id, const ScanRunCounts& 
 }
 
 Result<void> ScanStore::WriteFiles(std::int64_t repo, std::int64_t run_id,
-                                   const std::vector<FileRecord>& files, std::size_t batch) {
+                                   const std::vector<FileRecord>& files, const FileHook& hook,
+                                   std::size_t batch) {
   for (std::size_t start = 0; start < files.size(); start += batch) {
     std::size_t end = std::min(files.size(), start + batch);
     DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
@@ -174,6 +175,7 @@ Result<void> ScanStore::WriteFiles(std::int64_t repo, std::int64_t run_id,
       for (std::size_t i = start; i < end; ++i) {
         CollectChildren(repo, ids[i - start], files[i].parsed, symbols, imports, exports);
         events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
+        if (hook) DOCRUNCH_TRY(hook(tx, files[i].path, &files[i].parsed));
       }
       DOCRUNCH_TRY(store::InsertRows(
           tx, "symbols",
@@ -209,7 +211,7 @@ Result<void> ScanStore::TouchFiles(std::int64_t repo, const std::vector<FileReco
 }
 
 Result<void> ScanStore::DeleteFiles(std::int64_t repo, std::int64_t run_id,
-                                    const std::vector<std::string>& paths) {
+                                    const std::vector<std::string>& paths, const FileHook& hook) {
   if (paths.empty()) return Ok();
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
     std::vector<store::SyncEvent> events;
@@ -217,6 +219,7 @@ Result<void> ScanStore::DeleteFiles(std::int64_t repo, std::int64_t run_id,
       auto r = tx.Exec("DELETE FROM files WHERE repository_id = $1 AND path = $2", {repo, path});
       if (!r) return r.error();
       events.push_back({repo, "file", path, "", "delete", run_id, 0});
+      if (hook) DOCRUNCH_TRY(hook(tx, path, nullptr));
     }
     return store::EmitSyncEvents(tx, events);
   });

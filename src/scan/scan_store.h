@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,17 +52,23 @@ class ScanStore {
   Result<void> FinishScanRun(std::int64_t run_id, const ScanRunCounts& counts,
                              const std::string& summary_json, const std::string& error);
 
+  // Extra per-file writes in the same transaction (path, parsed or nullptr
+  // for a deleted file).
+  using FileHook = std::function<Result<void>(store::Tx&, const std::string& path,
+                                              const ParsedFile* parsed)>;
+
   // Replaces each file's rows (symbols, imports, exports) and emits one
   // "file" upsert event per file, in transactions of up to `batch` files.
   Result<void> WriteFiles(std::int64_t repository_id, std::int64_t run_id,
-                          const std::vector<FileRecord>& files, std::size_t batch = 200);
+                          const std::vector<FileRecord>& files, const FileHook& hook = nullptr,
+                          std::size_t batch = 200);
 
   // Updates only size/mtime of files whose content hash is unchanged.
   Result<void> TouchFiles(std::int64_t repository_id, const std::vector<FileRecord>& files);
 
   // Removes files (their rows cascade) and emits "file" delete events.
   Result<void> DeleteFiles(std::int64_t repository_id, std::int64_t run_id,
-                           const std::vector<std::string>& paths);
+                           const std::vector<std::string>& paths, const FileHook& hook = nullptr);
 
   // Every stored file's facts, enough to re-run the analyzer.
   Result<std::vector<FileFacts>> LoadFacts(std::int64_t repository_id);

@@ -1,0 +1,267 @@
+#include "scan/scan_service.h"
+
+#include <atomic>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/files.h"
+#include "scan/analyzer.h"
+#include "scan/scan_store.h"
+#include "scan/source_file.h"
+
+namespace docrunch::scan {
+namespace {
+
+struct Plan {
+  std::vector<const WalkedFile*> to_parse;
+  std::vector<FileRecord> touched;  // same content, new size/mtime
+  std::vector<std::string> deleted;
+  std::size_t unchanged = 0;
+};
+
+Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& stored, bool full) {
+  Plan plan;
+  std::set<std::string> seen;
+  for (const auto& f : walk.files) {
+    seen.insert(f.path);
+    auto it = stored.find(f.path);
+    if (full || it == stored.end() || it->second.content_hash != f.content_hash) {
+      plan.to_parse.push_back(&f);
+      continue;
+    }
+    ++plan.unchanged;
+    if (static_cast<std::uint64_t>(it->second.size) != f.size || it->second.mtime_ns != f.mtime_ns) {
+      plan.touched.push_back({f.path, static_cast<std::int64_t>(f.size), f.mtime_ns, f.content_hash, {}});
+    }
+  }
+  for (const auto& [path, file] : stored) {
+    if (!seen.count(path)) plan.deleted.push_back(path);
+  }
+  return plan;
+}
+
+// Reads and parses `files` on `workers` threads; results in input order.
+std::vector<std::optional<FileRecord>> ParseAll(const ScanOptions& options,
+                                                const std::vector<const WalkedFile*>& files,
+                                                std::vector<FileProblem>& problems) {
+  std::vector<std::optional<FileRecord>> out(files.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex mu;  // guards problems
+  const std::uint64_t max_bytes =
+      options.walk.max_file_size_kb > 0 ? std::uint64_t(options.walk.max_file_size_kb) * 1024 : 0;
+  auto work = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      const WalkedFile& f = *files[i];
+      std::string content;
+      SourceRead read = ReadAndCheck(options.root / f.path, max_bytes, &content);
+      if (read.status != SourceStatus::kOk) {
+        // Changed or vanished since the walk: leave the stored copy alone.
+        std::lock_guard lock(mu);
+        problems.push_back({f.path, std::string(SourceStatusCode(read.status)), read.detail, 0});
+      } else {
+        FileRecord record{f.path, static_cast<std::int64_t>(read.size), read.mtime_ns,
+                          read.content_hash, options.parse(f.language, content)};
+        record.parsed.language = f.language;
+        out[i] = std::move(record);
+      }
+      ++done;
+    }
+  };
+  unsigned workers = options.walk.parallel_workers > 0 ? unsigned(options.walk.parallel_workers)
+                                                       : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::min<unsigned>(workers, std::max<std::size_t>(1, files.size()));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
+  if (options.progress) {
+    // The calling thread reports progress while the others work, then helps.
+    std::thread reporter_helper(work);
+    while (done < files.size()) {
+      options.progress(done, files.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    reporter_helper.join();
+    options.progress(files.size(), files.size());
+  } else {
+    work();
+  }
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s) {
+  auto languages = store.Query(
+      "SELECT language, COUNT(*) AS n FROM files WHERE repository_id = $1 GROUP BY language", {repo});
+  if (!languages) return languages.error();
+  for (std::size_t i = 0; i < languages->size(); ++i) {
+    auto n = static_cast<std::size_t>(languages->Int(i, "n").value_or(0));
+    s.files_by_language[languages->Text(i, "language").value_or("unknown")] = n;
+    s.files += n;
+  }
+  auto kinds = store.Query(
+      "SELECT kind, COUNT(*) AS n FROM symbols WHERE repository_id = $1 GROUP BY kind", {repo});
+  if (!kinds) return kinds.error();
+  for (std::size_t i = 0; i < kinds->size(); ++i) {
+    auto n = static_cast<std::size_t>(kinds->Int(i, "n").value_or(0));
+    std::string kind = kinds->Text(i, "kind").value_or("");
+    if (kind == "function") s.functions = n;
+    if (kind == "method") s.methods = n;
+    if (kind == "class") s.classes = n;
+    if (kind == "component") s.components = n;
+    if (kind == "schema") s.schemas = n;
+  }
+  auto totals = store.Query(
+      "SELECT (SELECT COUNT(*) FROM imports WHERE repository_id = $1) AS imports, "
+      "(SELECT COUNT(*) FROM relationships WHERE repository_id = $1) AS relationships",
+      {repo});
+  if (!totals) return totals.error();
+  s.imports = static_cast<std::size_t>(totals->Int(0, "imports").value_or(0));
+  s.relationships = static_cast<std::size_t>(totals->Int(0, "relationships").value_or(0));
+  auto paths = store.Query("SELECT path FROM files WHERE repository_id = $1", {repo});
+  if (!paths) return paths.error();
+  std::set<std::string> dirs;
+  for (std::size_t i = 0; i < paths->size(); ++i) {
+    std::string path = *paths->Text(i, "path");
+    auto slash = path.rfind('/');
+    dirs.insert(slash == std::string::npos ? "" : path.substr(0, slash));
+  }
+  s.modules = dirs.size();
+  return Ok();
+}
+
+}  // namespace
+
+Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.root, ec)) {
+    return MakeError(ErrorCode::kInvalidParams,
+                     "repository path " + options.root.string() + " does not exist or is not a folder");
+  }
+  const std::filesystem::path root = std::filesystem::canonical(options.root, ec);
+  ScanStore db(store_);
+  auto repo = db.EnsureRepository(root.string(), root.filename().string());
+  if (!repo) return repo.error();
+  auto stored = db.LoadFiles(*repo);
+  if (!stored) return stored.error();
+
+  WalkOptions walk_options = options.walk;
+  if (!options.full) {
+    for (const auto& [path, f] : *stored) {
+      walk_options.previous[path] = {static_cast<std::uint64_t>(f.size), f.mtime_ns, f.content_hash};
+    }
+  }
+  auto walk = WalkRepository(root, walk_options);
+  if (!walk) return walk.error();
+
+  ScanSummary summary;
+  summary.repository_id = *repo;
+  summary.full = options.full;
+  auto run = db.BeginScanRun(*repo, options.full);
+  if (!run) return run.error();
+  summary.scan_run_id = *run;
+  for (const auto& e : walk->errors) summary.problems.push_back({e.path, e.code, e.message, 0});
+  summary.unsupported_files = walk->counts.unsupported_language;
+
+  Plan plan = MakePlan(*walk, *stored, options.full);
+  ScanOptions parse_options = options;
+  parse_options.root = root;
+  auto parsed = ParseAll(parse_options, plan.to_parse, summary.problems);
+  std::vector<FileRecord> records;
+  for (auto& record : parsed) {
+    if (!record) continue;
+    for (const auto& d : record->parsed.diagnostics) {
+      if (d.code == "PARSE_UNSUPPORTED_LANGUAGE") ++summary.unsupported_files;
+      summary.problems.push_back({record->path, d.code, d.message, d.line});
+    }
+    records.push_back(std::move(*record));
+  }
+  summary.files_parsed = records.size();
+  summary.files_deleted = plan.deleted.size();
+  summary.files_unchanged = plan.unchanged;
+
+  ScanStore::FileHook hook;
+  if (options.index) {
+    hook = [&](store::Tx& tx, const std::string& path, const ParsedFile* p) {
+      return options.index(tx, *repo, path, p);
+    };
+  }
+  Result<void> written = [&]() -> Result<void> {
+    DOCRUNCH_TRY(db.WriteFiles(*repo, *run, records, hook));
+    DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
+    DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
+    summary.changed = !records.empty() || !plan.deleted.empty();
+    if (!summary.changed) return Ok();
+    auto facts = db.LoadFacts(*repo);
+    if (!facts) return facts.error();
+    ProjectFiles project;
+    if (auto tsconfig = ReadFileText(root / "tsconfig.json")) project.tsconfig_json = *tsconfig;
+    auto changed = db.ReplaceRelationships(*repo, *run, Analyze(*facts, project));
+    if (!changed) return changed.error();
+    return CountStored(store_, *repo, summary);
+  }();
+  if (written && !summary.changed) written = CountStored(store_, *repo, summary);
+  summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  ScanRunCounts counts{static_cast<std::int64_t>(summary.files),
+                       static_cast<std::int64_t>(summary.files_parsed + summary.files_deleted)};
+  std::string error = written ? "" : written.error().ToString();
+  DOCRUNCH_TRY(db.FinishScanRun(*run, counts, SummaryToJson(summary).dump(), error));
+  if (!written) return written.error();
+  (void)clock_;
+  return summary;
+}
+
+nlohmann::json SummaryToJson(const ScanSummary& s) {
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : s.problems) {
+    problems.push_back({{"path", p.path}, {"code", p.code}, {"message", p.message}, {"line", p.line}});
+  }
+  return {{"repository_id", s.repository_id},
+          {"scan_run_id", s.scan_run_id},
+          {"mode", s.full ? "full" : "incremental"},
+          {"files", s.files},
+          {"files_parsed", s.files_parsed},
+          {"files_deleted", s.files_deleted},
+          {"files_unchanged", s.files_unchanged},
+          {"files_by_language", s.files_by_language},
+          {"functions", s.functions},
+          {"methods", s.methods},
+          {"classes", s.classes},
+          {"components", s.components},
+          {"schemas", s.schemas},
+          {"imports", s.imports},
+          {"relationships", s.relationships},
+          {"modules", s.modules},
+          {"unsupported_files", s.unsupported_files},
+          {"errors", problems},
+          {"duration_ms", s.duration.count()}};
+}
+
+std::string SummaryToText(const ScanSummary& s) {
+  std::ostringstream out;
+  out << "Scanned " << s.files << " files in " << s.modules << " modules ("
+      << (s.full ? "full" : "incremental") << ": " << s.files_parsed << " parsed, "
+      << s.files_unchanged << " unchanged, " << s.files_deleted << " deleted) in "
+      << s.duration.count() / 1000 << "." << (s.duration.count() % 1000) / 100 << " s\n";
+  out << "  languages:    ";
+  bool first = true;
+  for (const auto& [language, n] : s.files_by_language) {
+    out << (first ? "" : ", ") << language << " " << n;
+    first = false;
+  }
+  out << (first ? "none\n" : "\n");
+  out << "  functions:    " << s.functions << " (+" << s.methods << " methods)\n"
+      << "  classes:      " << s.classes << "\n"
+      << "  components:   " << s.components << "\n"
+      << "  schemas:      " << s.schemas << "\n"
+      << "  imports:      " << s.imports << "\n"
+      << "  relationships: " << s.relationships << "\n"
+      << "  unsupported:  " << s.unsupported_files << " files\n"
+      << "  errors:       " << s.problems.size() << "\n";
+  return out.str();
+}
+
+}  // namespace docrunch::scan
