@@ -33,8 +33,8 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
 }
 
 // Lines without blank edges and their common indentation, joined by '\n'.
-std::string JoinDedented(std::vector<std::string_view> lines) {
-  while (!lines.empty() && Trim(lines.front()).empty()) lines.erase(lines.begin());
+std::string JoinDedented(std::vector<std::string_view> lines, bool trim_front = true) {
+  while (trim_front && !lines.empty() && Trim(lines.front()).empty()) lines.erase(lines.begin());
   while (!lines.empty() && Trim(lines.back()).empty()) lines.pop_back();
   std::size_t indent = std::string_view::npos;
   for (auto line : lines) {
@@ -84,6 +84,8 @@ bool IsDoc(std::string_view comment, DocStyle style) {
   return false;
 }
 
+}  // namespace
+
 std::string CollapseWhitespace(std::string_view text) {
   std::string out;
   bool space = false;
@@ -101,8 +103,6 @@ std::string CollapseWhitespace(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 int EndLine(TSNode node) {
   TSPoint start = ts_node_start_point(node);
@@ -176,8 +176,13 @@ void Scopes::PopIf(TSNode node) {
 }
 
 std::string Scopes::Qualify(std::string_view name) const {
-  if (stack_.empty() || stack_.back().qualified.empty()) return std::string(name);
-  return stack_.back().qualified + "." + std::string(name);
+  // Past kMaxQualifiedDepth the prefix stops growing, so a pathological
+  // 10,000-deep file costs linear, not quadratic, memory.
+  constexpr std::size_t kMaxQualifiedDepth = 64;
+  if (stack_.empty()) return std::string(name);
+  const Scope& outer = stack_[std::min(stack_.size(), kMaxQualifiedDepth) - 1];
+  if (outer.qualified.empty()) return std::string(name);
+  return outer.qualified + "." + std::string(name);
 }
 
 std::string Scopes::Caller() const {
@@ -262,9 +267,11 @@ std::string CleanDoc(std::string_view text) {
   std::vector<std::string_view> lines = SplitLines(text);
   std::string first(Trim(lines.front()));
   lines.erase(lines.begin());
-  std::string rest = JoinDedented(std::move(lines));
+  // After a summary line, a blank line before the details is kept.
+  std::string rest = JoinDedented(std::move(lines), first.empty());
   if (first.empty()) return rest;
-  return rest.empty() ? first : first + "\n" + rest;
+  if (Trim(rest).empty()) return first;
+  return first + "\n" + rest;
 }
 
 std::string Signature(TSNode start, TSNode decl, TSNode body, const Source& source) {

@@ -170,6 +170,9 @@ std::string CleanDoc(std::string_view text);
 // whole of `start` when body is null; comments dropped, whitespace
 // collapsed ("def f(a, b) -> int:").
 std::string Signature(TSNode start, TSNode decl, TSNode body, const Source& source);
+// Whitespace runs as one space, none inside brackets, no trailing comma
+// before a closing bracket: "f(\n  a,\n  b,\n)" -> "f(a, b)".
+std::string CollapseWhitespace(std::string_view text);
 // A callee as written with whitespace and argument lists removed:
 // "a.b(x).c" -> "a.b().c". "" when it is not a name (an inline function).
 std::string CalleeName(std::string_view text);
