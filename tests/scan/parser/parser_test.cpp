@@ -1,0 +1,200 @@
+// Behaviour of Parser on hostile or broken input: syntax errors, deep
+// nesting, timeouts, binary data, unsupported languages, many threads.
+#include "scan/parser/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace docrunch::scan {
+namespace {
+
+using namespace std::chrono_literals;
+
+ParsedFile MustParse(Language language, std::string_view source, ParseOptions options = {}) {
+  auto parsed = Parser(options).Parse(language, source);
+  EXPECT_TRUE(parsed.ok()) << parsed.error().ToString();
+  return parsed.ok() ? *parsed : ParsedFile{};
+}
+
+std::vector<std::string> SymbolNames(const ParsedFile& file) {
+  std::vector<std::string> names;
+  for (const auto& symbol : file.symbols) names.push_back(symbol.qualified_name);
+  return names;
+}
+
+std::vector<std::string> DiagnosticCodes(const ParsedFile& file) {
+  std::vector<std::string> codes;
+  for (const auto& d : file.diagnostics) codes.push_back(d.code);
+  return codes;
+}
+
+std::string Repeat(std::string_view piece, int times) {
+  std::string out;
+  out.reserve(piece.size() * static_cast<std::size_t>(times));
+  for (int i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
+std::vector<Language> SupportedLanguages() {
+  std::vector<Language> languages;
+  for (int i = 0; i <= static_cast<int>(Language::kSql); ++i) {
+    if (Parser::Supports(static_cast<Language>(i))) languages.push_back(static_cast<Language>(i));
+  }
+  return languages;
+}
+
+TEST(Parser, SyntaxErrorKeepsSymbolsBeforeItAndNamesItsLine) {
+  ParsedFile file = MustParse(Language::kPython,
+                              "def first():\n"
+                              "    return 1\n"
+                              "\n"
+                              "def broken(:\n"
+                              "    pass\n"
+                              "\n"
+                              "class After:\n"
+                              "    pass\n");
+  ASSERT_EQ(file.diagnostics.size(), 1u);
+  EXPECT_EQ(file.diagnostics[0].code, "PARSE_SYNTAX_ERROR");
+  EXPECT_EQ(file.diagnostics[0].line, 4);
+  auto names = SymbolNames(file);
+  EXPECT_NE(std::find(names.begin(), names.end(), "first"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "After"), names.end());
+}
+
+TEST(Parser, SyntaxErrorInTypeScriptKeepsEarlierDeclarations) {
+  ParsedFile file = MustParse(Language::kTypeScript,
+                              "import { a } from './a';\n"
+                              "export function ok(): number { return a(); }\n"
+                              "export const = ;\n");
+  EXPECT_EQ(DiagnosticCodes(file), std::vector<std::string>{"PARSE_SYNTAX_ERROR"});
+  EXPECT_EQ(file.diagnostics[0].line, 3);
+  ASSERT_EQ(file.imports.size(), 1u);
+  EXPECT_EQ(SymbolNames(file), std::vector<std::string>{"ok"});
+}
+
+TEST(Parser, MissingTokenIsReportedAsMissing) {
+  ParsedFile file = MustParse(Language::kJavaScript, "function f() {\n  g(1;\n}\n");
+  ASSERT_EQ(file.diagnostics.size(), 1u);
+  EXPECT_EQ(file.diagnostics[0].code, "PARSE_SYNTAX_ERROR");
+  EXPECT_EQ(file.diagnostics[0].line, 2);
+}
+
+TEST(Parser, CleanFileHasNoDiagnostics) {
+  ParsedFile file = MustParse(Language::kGo, "package main\n\nfunc main() {}\n");
+  EXPECT_TRUE(file.diagnostics.empty());
+}
+
+// Each of these nests 10,000 levels; a recursive walk would overflow the
+// native stack (or take quadratic memory in qualified names).
+TEST(Parser, TenThousandLevelsOfNestingDoNotCrash) {
+  constexpr int kDepth = 10000;
+  struct Case {
+    Language language;
+    std::string source;
+  } cases[] = {
+      {Language::kPython, "x = " + Repeat("[", kDepth) + Repeat("]", kDepth) + "\n"},
+      {Language::kPython, "x = " + Repeat("(", kDepth) + "\n"},  // unbalanced
+      {Language::kJavaScript, Repeat("function f() {", kDepth) + Repeat("}", kDepth)},
+      {Language::kTsx, "const A = () => " + Repeat("<A>", kDepth) + Repeat("</A>", kDepth) + ";"},
+      {Language::kC, "int x = " + Repeat("(", kDepth) + "1" + Repeat(")", kDepth) + ";"},
+      {Language::kRust, Repeat("mod m {", kDepth) + "fn f() {}" + Repeat("}", kDepth)},
+  };
+  for (const auto& c : cases) {
+    ParsedFile file = MustParse(c.language, c.source, {.timeout = 60s});
+    for (const auto& d : file.diagnostics) EXPECT_NE(d.code, "PARSE_TIMEOUT");
+    if (c.language == Language::kJavaScript) {
+      ASSERT_EQ(file.symbols.size(), static_cast<std::size_t>(kDepth));
+      EXPECT_LT(file.symbols.back().qualified_name.size(), 4096u) << "qualified names are capped";
+    }
+    if (c.language == Language::kTsx) {
+      EXPECT_EQ(file.uses.size(), static_cast<std::size_t>(kDepth));
+    }
+  }
+}
+
+TEST(Parser, TimeoutCutsOffASlowParseAndSaysSo) {
+  std::string source;
+  for (int i = 0; i < 200000; ++i) {
+    source += "def f" + std::to_string(i) + "(a, b):\n    return g(a) + h(b)\n\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  ParsedFile file = MustParse(Language::kPython, source, {.timeout = 5ms});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(DiagnosticCodes(file), std::vector<std::string>{"PARSE_TIMEOUT"});
+  EXPECT_TRUE(file.symbols.empty());
+  EXPECT_LT(elapsed, 2s) << "the parse was not cancelled";
+
+  ParsedFile unlimited = MustParse(Language::kPython, source, {.timeout = 0ms});
+  EXPECT_TRUE(unlimited.diagnostics.empty());
+  EXPECT_EQ(unlimited.symbols.size(), 200000u);
+}
+
+TEST(Parser, BinaryInputDoesNotCrashAnyGrammarAndYieldsValidUtf8) {
+  std::mt19937 random(42);
+  std::string bytes(64 * 1024, '\0');
+  for (char& c : bytes) c = static_cast<char>(random() & 0xFF);
+  for (Language language : SupportedLanguages()) {
+    ParsedFile file = MustParse(language, bytes, {.timeout = 30s});
+    EXPECT_NO_THROW((void)nlohmann::json(file).dump()) << LanguageName(language);
+  }
+}
+
+TEST(Parser, InvalidUtf8InsideTextIsReplacedNotPassedOn) {
+  ParsedFile file = MustParse(Language::kPython,
+                              "def f():\n    \"\"\"bad \xff\xfe bytes \xe2\x82\"\"\"\n"
+                              "    return \xc0\xaf\n");
+  ASSERT_FALSE(file.symbols.empty());
+  EXPECT_EQ(file.symbols[0].docstring, "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD");
+  EXPECT_NO_THROW((void)nlohmann::json(file).dump());
+}
+
+TEST(Parser, UnsupportedLanguageIsADiagnosticNotAnError) {
+  EXPECT_FALSE(Parser::Supports(Language::kUnknown));
+  ParsedFile file = MustParse(Language::kUnknown, "whatever");
+  ASSERT_EQ(file.diagnostics.size(), 1u);
+  EXPECT_EQ(file.diagnostics[0].code, "PARSE_UNSUPPORTED_LANGUAGE");
+  EXPECT_NE(file.diagnostics[0].message.find("unknown"), std::string::npos);
+  EXPECT_TRUE(file.symbols.empty());
+}
+
+TEST(Parser, EveryKnownLanguageIsSupported) {
+  EXPECT_EQ(SupportedLanguages().size(), static_cast<std::size_t>(Language::kSql));
+}
+
+TEST(Parser, EmptySourceParsesToNothing) {
+  for (Language language : SupportedLanguages()) {
+    ParsedFile file = MustParse(language, "");
+    EXPECT_EQ(file.language, language);
+    EXPECT_TRUE(file.symbols.empty() && file.imports.empty() && file.diagnostics.empty())
+        << LanguageName(language);
+  }
+}
+
+TEST(Parser, ConcurrentParsesFromOneParserAgree) {
+  std::string source;
+  for (int i = 0; i < 300; ++i) {
+    source += "import m" + std::to_string(i) + "\nclass C" + std::to_string(i) +
+              ":\n    def run(self):\n        return m" + std::to_string(i) + ".go()\n";
+  }
+  Parser parser;
+  nlohmann::json expected = *parser.Parse(Language::kPython, source);
+  std::vector<nlohmann::json> results(4);
+  std::vector<std::thread> threads;
+  for (auto& result : results) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 5; ++round) result = *parser.Parse(Language::kPython, source);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& result : results) EXPECT_EQ(result, expected);
+  EXPECT_EQ(expected["symbols"].size(), 600u);
+}
+
+}  // namespace
+}  // namespace docrunch::scan
