@@ -1,8 +1,9 @@
-// walk_tool ROOT [--workers N] [--max-kb N] [--incremental] [--files]
+// walk_tool ROOT [--workers N] [--max-kb N] [--incremental] [--files] [--all]
 //
 // Walks ROOT with WalkRepository and prints a summary, one line per error
 // ("error CODE PATH") and with --files one line per file ("file PATH HASH").
-// --incremental walks a second time with the first result as `previous`.
+// --incremental walks a second time with the first result as `previous`;
+// --all includes files of unknown language.
 // Tests run it as an unprivileged user (root ignores file permissions); it
 // also measures walk times by hand.
 #include <chrono>
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     if (arg == "--max-kb" && i + 1 < argc) options.max_file_size_kb = std::atoi(argv[++i]);
     if (arg == "--incremental") incremental = true;
     if (arg == "--files") files = true;
+    if (arg == "--all") options.include_unknown = true;
   }
   auto start = std::chrono::steady_clock::now();
   auto walk = docrunch::scan::WalkRepository(argv[1], options);
