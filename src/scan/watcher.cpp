@@ -91,6 +91,14 @@ class InotifyWatcher final : public Watcher {
     last_event_ = now;
   }
 
+  // Records an event for a file. `created`: the batch's first event for it
+  // made it exist, so if it is gone again at delivery nobody needs to hear of
+  // it (an editor's temporary file).
+  void Touch(const std::string& path, bool created) {
+    Touch();
+    touched_.emplace(path, created);
+  }
+
   // Watches `dir` and every folder below it that is not ignored. With
   // `report_files`, files already there count as changed: they may have been
   // written before the watch existed.
@@ -130,8 +138,7 @@ class InotifyWatcher final : public Watcher {
         pending.push_back(path);
       } else if (report_files &&
                  IsWantedLanguage(path, options_.languages, options_.include_unknown)) {
-        touched_.insert(path);
-        Touch();
+        Touch(path, true);
       }
     }
     closedir(d);
@@ -190,8 +197,7 @@ class InotifyWatcher final : public Watcher {
     if (rules_.IsIgnored(path, is_dir)) return Ok();
     if (is_dir) return HandleDirEvent(path, event.mask);
     if (!IsWantedLanguage(path, options_.languages, options_.include_unknown)) return Ok();
-    touched_.insert(path);
-    Touch();
+    Touch(path, event.mask & (IN_CREATE | IN_MOVED_TO));
     return Ok();
   }
 
@@ -225,12 +231,12 @@ class InotifyWatcher final : public Watcher {
 
   ChangeBatch TakeBatch() {
     ChangeBatch batch;
-    for (const std::string& path : touched_) {
+    for (const auto& [path, created] : touched_) {
       struct stat st {};
       std::string full = root_ + "/" + path;
       if (stat(full.c_str(), &st) == 0) {
         if (S_ISREG(st.st_mode)) batch.changed.push_back(path);
-      } else {
+      } else if (!created) {
         batch.deleted.push_back(path);
       }
     }
@@ -251,7 +257,7 @@ class InotifyWatcher final : public Watcher {
   std::atomic<bool> stopped_{false};
   std::unordered_map<int, std::string> dir_of_wd_;
   std::map<std::string, int> wd_of_dir_;  // ordered: a folder's subtree is one range
-  std::set<std::string> touched_;         // files with events since the last batch
+  std::map<std::string, bool> touched_;   // files with events since the last batch -> created
   std::set<std::string> deleted_dirs_;
   bool rescan_ = false;
   SteadyClock::time_point first_event_{};
