@@ -119,6 +119,9 @@ int RunCli(int argc, char** argv) {
   RegisterInit(app, ctx, action);
   RegisterConfig(app, ctx, action);
   RegisterDb(app, ctx, action);
+  RegisterScan(app, ctx, action);
+  RegisterQuery(app, ctx, action);
+  RegisterWatch(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

@@ -16,6 +16,13 @@ using Action = std::function<Result<void>()>;
 void RegisterInit(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterDb(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
+void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
+
+// The repository row of the current project; STORAGE_NOT_FOUND before the
+// first scan.
+Result<std::int64_t> ProjectRepository(AppContext& ctx, store::Store& store);
 
 // Prints to stdout; commands print data there and diagnostics on stderr.
 void Print(const std::string& text);

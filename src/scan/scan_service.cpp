@@ -1,5 +1,7 @@
 #include "scan/scan_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -33,8 +35,10 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
       continue;
     }
     ++plan.unchanged;
-    if (static_cast<std::uint64_t>(it->second.size) != f.size || it->second.mtime_ns != f.mtime_ns) {
-      plan.touched.push_back({f.path, static_cast<std::int64_t>(f.size), f.mtime_ns, f.content_hash, {}});
+    if (static_cast<std::uint64_t>(it->second.size) != f.size ||
+        it->second.mtime_ns != f.mtime_ns) {
+      plan.touched.push_back(
+          {f.path, static_cast<std::int64_t>(f.size), f.mtime_ns, f.content_hash, {}});
     }
   }
   for (const auto& [path, file] : stored) {
@@ -70,8 +74,9 @@ std::vector<std::optional<FileRecord>> ParseAll(const ScanOptions& options,
       ++done;
     }
   };
-  unsigned workers = options.walk.parallel_workers > 0 ? unsigned(options.walk.parallel_workers)
-                                                       : std::max(1u, std::thread::hardware_concurrency());
+  unsigned workers = options.walk.parallel_workers > 0
+                         ? unsigned(options.walk.parallel_workers)
+                         : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min<unsigned>(workers, std::max<std::size_t>(1, files.size()));
   std::vector<std::thread> threads;
   for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
@@ -93,7 +98,8 @@ std::vector<std::optional<FileRecord>> ParseAll(const ScanOptions& options,
 
 Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s) {
   auto languages = store.Query(
-      "SELECT language, COUNT(*) AS n FROM files WHERE repository_id = $1 GROUP BY language", {repo});
+      "SELECT language, COUNT(*) AS n FROM files WHERE repository_id = $1 GROUP BY language",
+      {repo});
   if (!languages) return languages.error();
   for (std::size_t i = 0; i < languages->size(); ++i) {
     auto n = static_cast<std::size_t>(languages->Int(i, "n").value_or(0));
@@ -137,8 +143,8 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!std::filesystem::is_directory(options.root, ec)) {
-    return MakeError(ErrorCode::kInvalidParams,
-                     "repository path " + options.root.string() + " does not exist or is not a folder");
+    return MakeError(ErrorCode::kInvalidParams, "repository path " + options.root.string() +
+                                                    " does not exist or is not a folder");
   }
   const std::filesystem::path root = std::filesystem::canonical(options.root, ec);
   ScanStore db(store_);
@@ -150,7 +156,8 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   WalkOptions walk_options = options.walk;
   if (!options.full) {
     for (const auto& [path, f] : *stored) {
-      walk_options.previous[path] = {static_cast<std::uint64_t>(f.size), f.mtime_ns, f.content_hash};
+      walk_options.previous[path] = {static_cast<std::uint64_t>(f.size), f.mtime_ns,
+                                     f.content_hash};
     }
   }
   auto walk = WalkRepository(root, walk_options);
@@ -165,6 +172,12 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   for (const auto& e : walk->errors) summary.problems.push_back({e.path, e.code, e.message, 0});
   summary.unsupported_files = walk->counts.unsupported_language;
 
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started)
+        .count();
+  };
+  spdlog::debug("scan: walked {} files at {} ms", walk->files.size(), elapsed());
   Plan plan = MakePlan(*walk, *stored, options.full);
   ScanOptions parse_options = options;
   parse_options.root = root;
@@ -179,6 +192,7 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     records.push_back(std::move(*record));
   }
   summary.files_parsed = records.size();
+  spdlog::debug("scan: parsed {} files at {} ms", records.size(), elapsed());
   summary.files_deleted = plan.deleted.size();
   summary.files_unchanged = plan.unchanged;
 
@@ -193,13 +207,18 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
     DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
     summary.changed = !records.empty() || !plan.deleted.empty();
+    spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
     auto facts = db.LoadFacts(*repo);
     if (!facts) return facts.error();
+    spdlog::debug("scan: loaded facts at {} ms", elapsed());
     ProjectFiles project;
     if (auto tsconfig = ReadFileText(root / "tsconfig.json")) project.tsconfig_json = *tsconfig;
-    auto changed = db.ReplaceRelationships(*repo, *run, Analyze(*facts, project));
+    auto relationships = Analyze(*facts, project);
+    spdlog::debug("scan: analyzed at {} ms", elapsed());
+    auto changed = db.ReplaceRelationships(*repo, *run, relationships);
     if (!changed) return changed.error();
+    spdlog::debug("scan: relationships stored at {} ms", elapsed());
     return CountStored(store_, *repo, summary);
   }();
   if (written && !summary.changed) written = CountStored(store_, *repo, summary);
@@ -210,14 +229,14 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   std::string error = written ? "" : written.error().ToString();
   DOCRUNCH_TRY(db.FinishScanRun(*run, counts, SummaryToJson(summary).dump(), error));
   if (!written) return written.error();
-  (void)clock_;
   return summary;
 }
 
 nlohmann::json SummaryToJson(const ScanSummary& s) {
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& p : s.problems) {
-    problems.push_back({{"path", p.path}, {"code", p.code}, {"message", p.message}, {"line", p.line}});
+    problems.push_back(
+        {{"path", p.path}, {"code", p.code}, {"message", p.message}, {"line", p.line}});
   }
   return {{"repository_id", s.repository_id},
           {"scan_run_id", s.scan_run_id},

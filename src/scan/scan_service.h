@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
 #include "scan/model.h"
 #include "scan/walker.h"
 #include "store/store.h"
@@ -53,8 +52,8 @@ struct ScanSummary {
   std::int64_t repository_id = 0;
   std::int64_t scan_run_id = 0;
   bool full = false;
-  std::size_t files = 0;            // files in the repository after the scan
-  std::size_t files_parsed = 0;     // new or changed, parsed this time
+  std::size_t files = 0;         // files in the repository after the scan
+  std::size_t files_parsed = 0;  // new or changed, parsed this time
   std::size_t files_deleted = 0;
   std::size_t files_unchanged = 0;
   std::map<std::string, std::size_t> files_by_language;
@@ -71,7 +70,7 @@ std::string SummaryToText(const ScanSummary& summary);
 
 class ScanService {
  public:
-  ScanService(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  explicit ScanService(store::Store& store) : store_(store) {}
 
   // Errors: INVALID_PARAMS for a root that is not a folder; storage errors.
   // Per-file problems are not errors: they are listed in the summary.
@@ -79,7 +78,6 @@ class ScanService {
 
  private:
   store::Store& store_;
-  const Clock& clock_;
 };
 
 }  // namespace docrunch::scan

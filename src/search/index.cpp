@@ -19,6 +19,9 @@ constexpr double kQualifiedWeight = 1.5;
 constexpr double kSignatureWeight = 1.0;
 constexpr double kDocWeight = 1.0;
 constexpr double kPathWeight = 0.5;
+// Only a docstring's opening (its summary) is indexed, so long docstrings do
+// not drown the names they describe.
+constexpr std::size_t kDocChars = 400;
 
 std::string Snippet(const std::string& text, std::size_t max = 300) {
   if (text.size() <= max) return text;

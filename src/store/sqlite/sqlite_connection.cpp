@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 
@@ -15,6 +16,38 @@ int ParamNumber(const char* name) {
   int n = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
   return (ec == std::errc() && end == digits.data() + digits.size()) ? n : 0;
+}
+
+// SQLite looks named parameters up linearly while it parses, so a
+// statement with thousands of "$N" (a multi-row INSERT) costs quadratic
+// time. When the parameters appear exactly as $1, $2, ..., $n in order they
+// are rewritten to anonymous "?" and bound by position. Quoted text is left
+// alone. Returns false (keep the SQL as is) for any other pattern.
+bool RewriteSequentialParams(std::string_view sql, std::string& out) {
+  out.clear();
+  out.reserve(sql.size());
+  int expected = 1;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == '$' && i + 1 < sql.size() &&
+               std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      std::size_t end = i + 1;
+      while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+      if (ParamNumber(std::string(sql.substr(i, end - i)).c_str()) != expected++) return false;
+      out += '?';
+      i = end - 1;
+    } else {
+      out += c;
+    }
+  }
+  return expected > 1;
 }
 
 Value ColumnValue(sqlite3_stmt* stmt, int i) {
@@ -119,8 +152,10 @@ Result<void> SqliteConnection::ExecScript(std::string_view sql) {
   return SqliteError(rc, msg, path_);
 }
 
-Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view sql,
+Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view original,
                                                               const Params& params) {
+  std::string rewritten;
+  std::string_view sql = RewriteSequentialParams(original, rewritten) ? rewritten : original;
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
@@ -142,7 +177,9 @@ Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view s
 Result<void> SqliteConnection::Bind(sqlite3_stmt* stmt, const Params& params) {
   // Parameters are bound by name, so "$1" may appear several times.
   for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); ++i) {
-    int n = ParamNumber(sqlite3_bind_parameter_name(stmt, i));
+    // Anonymous "?" parameters (see RewriteSequentialParams) bind by position.
+    const char* param_name = sqlite3_bind_parameter_name(stmt, i);
+    int n = param_name ? ParamNumber(param_name) : i;
     if (n < 1 || static_cast<std::size_t>(n) > params.size()) {
       const char* name = sqlite3_bind_parameter_name(stmt, i);
       return MakeError(ErrorCode::kStorageQuery, std::string("no value for SQL parameter ") +

@@ -1,0 +1,216 @@
+// docrunch query TEXT [--limit N] [--scope docs|reports|all] [--format text|json|markdown]
+// docrunch export-graph [--view structure|dependencies|components|database] [--output F]
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "app/commands.h"
+#include "core/files.h"
+#include "scan/scan_store.h"
+#include "search/search.h"
+
+namespace docrunch::app {
+namespace {
+
+struct QueryFlags {
+  std::string text;
+  int limit = 10;
+  std::string scope = "all";
+  std::string format = "text";
+};
+
+nlohmann::json ResultJson(const search::SearchResult& r) {
+  return {
+      {"id", r.id},
+      {"type", r.type},
+      {"title", r.title},
+      {"content", r.content},
+      {"score", r.score},
+      {"file_path", r.file_path ? nlohmann::json(*r.file_path) : nlohmann::json(nullptr)},
+      {"line_number", r.line_number ? nlohmann::json(*r.line_number) : nlohmann::json(nullptr)}};
+}
+
+std::string Location(const search::SearchResult& r) {
+  if (!r.file_path) return "";
+  return *r.file_path + (r.line_number ? ":" + std::to_string(*r.line_number) : "");
+}
+
+Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
+  if (flags.limit < 1 || flags.limit > 1000) {
+    return MakeError(ErrorCode::kUsage, "--limit must be between 1 and 1000");
+  }
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  auto repo = ProjectRepository(ctx, **store);
+  if (!repo) return repo.error();
+  search::Scope scope = flags.scope == "docs"      ? search::Scope::kDocs
+                        : flags.scope == "reports" ? search::Scope::kReports
+                                                   : search::Scope::kAll;
+  auto results = search::Search(**store, *repo, flags.text, flags.limit, scope);
+  if (!results) return results.error();
+  std::ostringstream out;
+  if (flags.format == "json") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : *results) list.push_back(ResultJson(r));
+    out << list.dump(2);
+  } else if (flags.format == "markdown") {
+    out << "# Results for \"" << flags.text << "\"\n";
+    int n = 0;
+    for (const auto& r : *results) {
+      out << "\n## " << ++n << ". `" << r.title << "` (" << r.type << ")\n\n";
+      if (r.file_path) out << "`" << Location(r) << "` · score " << r.score << "\n\n";
+      out << "```\n" << r.content << "\n```\n";
+    }
+    if (results->empty()) out << "\nNo results.\n";
+  } else {
+    int n = 0;
+    for (const auto& r : *results) {
+      out << ++n << ". [" << r.type << "] " << r.title << "  " << Location(r) << "  (score "
+          << r.score << ")\n";
+      std::string first = r.content.substr(0, r.content.find('\n'));
+      if (!first.empty()) out << "   " << first << "\n";
+    }
+    if (results->empty()) out << "No results for \"" << flags.text << "\".\n";
+  }
+  Print(out.str());
+  return Ok();
+}
+
+// Graph views for visualizers: {view, nodes: [{id, label, type}], edges: [{source, target, type}]}.
+Result<nlohmann::json> GraphView(store::Store& store, std::int64_t repo, const std::string& view) {
+  using nlohmann::json;
+  json nodes = json::array(), edges = json::array();
+  std::set<std::string> seen;
+  auto node = [&](const std::string& id, const std::string& label, const std::string& type) {
+    if (seen.insert(id).second) nodes.push_back({{"id", id}, {"label", label}, {"type", type}});
+  };
+  if (view == "structure" || view == "dependencies") {
+    auto files = store.Query(
+        "SELECT path, language FROM files WHERE repository_id = $1 ORDER BY path", {repo});
+    if (!files) return files.error();
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      std::string path = *files->Text(i, "path");
+      node(path, path.substr(path.rfind('/') + 1), "file");
+      if (view != "structure") continue;
+      std::string child = path;
+      for (auto slash = path.rfind('/'); slash != std::string::npos;
+           slash = path.rfind('/', slash - 1)) {
+        std::string dir = path.substr(0, slash);
+        node(dir, dir.substr(dir.rfind('/') + 1), "directory");
+        edges.push_back({{"source", dir}, {"target", child}, {"type", "contains"}});
+        child = dir;
+        if (slash == 0) break;
+      }
+    }
+    if (view == "dependencies") {
+      auto rels = store.Query(
+          "SELECT source, target FROM relationships WHERE repository_id = $1 AND type = 'imports' "
+          "AND target NOT LIKE 'ext:%' ORDER BY source, target",
+          {repo});
+      if (!rels) return rels.error();
+      for (std::size_t i = 0; i < rels->size(); ++i) {
+        edges.push_back({{"source", *rels->Text(i, "source")},
+                         {"target", *rels->Text(i, "target")},
+                         {"type", "imports"}});
+      }
+    }
+  } else {
+    std::string kind = view == "components" ? "component" : "schema";
+    auto symbols = store.Query(
+        "SELECT f.path, s.qualified_name, s.detail, s.fields FROM symbols s JOIN files f ON f.id = "
+        "s.file_id "
+        "WHERE s.repository_id = $1 AND s.kind = $2 ORDER BY f.path, s.qualified_name",
+        {repo, kind});
+    if (!symbols) return symbols.error();
+    for (std::size_t i = 0; i < symbols->size(); ++i) {
+      std::string id = *symbols->Text(i, "path") + "#" + *symbols->Text(i, "qualified_name");
+      node(id, *symbols->Text(i, "qualified_name"), kind);
+      if (view == "database") {
+        for (const auto& field : json::parse(symbols->Text(i, "fields").value_or("[]"))) {
+          std::string field_id = id + "." + field.get<std::string>();
+          node(field_id, field.get<std::string>(), "field");
+          edges.push_back({{"source", id}, {"target", field_id}, {"type", "has_field"}});
+        }
+      }
+    }
+    std::string types = view == "components" ? "'uses'" : "'inherits', 'uses'";
+    auto rels = store.Query(
+        "SELECT source, target, type FROM relationships WHERE repository_id = $1 AND type IN (" +
+            types + ") ORDER BY source, target",
+        {repo});
+    if (!rels) return rels.error();
+    for (std::size_t i = 0; i < rels->size(); ++i) {
+      std::string source = *rels->Text(i, "source"), target = *rels->Text(i, "target");
+      if (seen.count(source) && seen.count(target)) {
+        edges.push_back({{"source", source}, {"target", target}, {"type", *rels->Text(i, "type")}});
+      }
+    }
+  }
+  return json{{"view", view}, {"nodes", nodes}, {"edges", edges}};
+}
+
+Result<void> RunExportGraph(AppContext& ctx, const std::string& view, const std::string& output) {
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  auto repo = ProjectRepository(ctx, **store);
+  if (!repo) return repo.error();
+  auto graph = GraphView(**store, *repo, view);
+  if (!graph) return graph.error();
+  std::string text = graph->dump(2) + "\n";
+  if (output.empty()) {
+    Print(text);
+    return Ok();
+  }
+  DOCRUNCH_TRY(WriteFileAtomic(output, text));
+  Print("wrote " + output + " (" + std::to_string((*graph)["nodes"].size()) + " nodes, " +
+        std::to_string((*graph)["edges"].size()) + " edges)");
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::int64_t> ProjectRepository(AppContext& ctx, store::Store& store) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  std::error_code ec;
+  std::string root = std::filesystem::canonical((*loaded)->project_root, ec).string();
+  auto rows = store.Query("SELECT id FROM repositories WHERE root_path = $1", {root});
+  if (!rows) return rows.error();
+  if (rows->empty()) {
+    // `docrunch scan OTHER_PATH` in a project that holds only that scan.
+    rows = store.Query("SELECT id FROM repositories");
+    if (!rows) return rows.error();
+    if (rows->size() == 1) return *rows->Int(0, "id");
+  }
+  if (rows->empty() || rows->size() > 1) {
+    return MakeError(ErrorCode::kStorageNotFound,
+                     root + " has not been scanned yet: run `docrunch scan` first");
+  }
+  return *rows->Int(0, "id");
+}
+
+void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action) {
+  auto flags = std::make_shared<QueryFlags>();
+  CLI::App* cmd = app.add_subcommand("query", "Search the knowledge base (code, docs and reports)");
+  cmd->add_option("text", flags->text, "What to look for")->required();
+  cmd->add_option("--limit", flags->limit, "Results to show (default 10)");
+  cmd->add_option("--scope", flags->scope, "docs, reports or all (default)")
+      ->check(CLI::IsMember({"docs", "reports", "all"}));
+  cmd->add_option("--format", flags->format, "text (default), json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return RunQuery(ctx, *flags); }; });
+
+  auto graph = std::make_shared<std::pair<std::string, std::string>>("dependencies", "");
+  CLI::App* exp = app.add_subcommand("export-graph", "Write the repository graph as JSON");
+  exp->add_option("--view", graph->first,
+                  "structure, dependencies (default), components or database")
+      ->check(CLI::IsMember({"structure", "dependencies", "components", "database"}));
+  exp->add_option("--output", graph->second, "File to write (default: stdout)");
+  exp->callback([&ctx, &action, graph] {
+    action = [&ctx, graph] { return RunExportGraph(ctx, graph->first, graph->second); };
+  });
+}
+
+}  // namespace docrunch::app

@@ -1,0 +1,170 @@
+// docrunch scan [PATH] [--full] [--offline] [--output DIR] [--quiet|--verbose] [--json]
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/scan_runner.h"
+#include "core/files.h"
+
+namespace docrunch::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ScanFlags {
+  std::string path;
+  bool full = false;
+  bool offline = false;
+  std::string output;
+  bool quiet = false;
+  bool verbose = false;
+  bool json = false;
+};
+
+// A one-line progress bar on stderr, only when stderr is a terminal.
+std::function<void(std::size_t, std::size_t)> ProgressBar(const ScanFlags& flags) {
+  if (flags.quiet || flags.json || !isatty(STDERR_FILENO)) return nullptr;
+  return [](std::size_t done, std::size_t total) {
+    const int width = 30;
+    int filled = total ? static_cast<int>(width * done / total) : width;
+    std::fprintf(stderr, "\rparsing [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+void Report(const ScanFlags& flags, const ScanOutcome& outcome, const fs::path& docs) {
+  const auto& s = outcome.summary;
+  if (flags.json) {
+    auto j = scan::SummaryToJson(s);
+    j["docs"] = {{"output", docs.string()},
+                 {"pages", outcome.pages_total},
+                 {"pages_changed", outcome.pages_changed},
+                 {"error", outcome.docs_error}};
+    Print(j.dump(2));
+    return;
+  }
+  if (flags.quiet) return;
+  std::string text = scan::SummaryToText(s);
+  if (!docs.empty()) {
+    text += "  docs:         " + docs.string() +
+            (outcome.docs_error.empty()
+                 ? " (" + std::to_string(outcome.pages_changed) + " pages changed)\n"
+                 : " NOT WRITTEN: " + outcome.docs_error + "\n");
+  }
+  if (flags.verbose) {
+    for (const auto& p : s.problems) {
+      text += "  " + p.code + " " + p.path + (p.line ? ":" + std::to_string(p.line) : "") + ": " +
+              p.message + "\n";
+    }
+  } else if (!s.problems.empty()) {
+    text += "  (--verbose lists the errors)\n";
+  }
+  Print(text);
+}
+
+fs::path ResolveAgainst(const fs::path& base, const std::string& path) {
+  fs::path p(path);
+  return (p.is_relative() ? base / p : p).lexically_normal();
+}
+
+// Scans without the project database: into a throw-away SQLite file, then
+// writes .docrunch/offline_files.json and the Markdown.
+Result<void> RunOffline(const ScanFlags& flags, const config::Config& config, const fs::path& root,
+                        const fs::path& docs) {
+  std::string temp = (fs::temp_directory_path() / "docrunch-offline-XXXXXX").string();
+  if (!mkdtemp(temp.data())) return MakeError(ErrorCode::kIo, "cannot create a temporary folder");
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{temp};
+  store::StoreOptions options;
+  options.sqlite_path = temp + "/offline.db";
+  auto store = store::OpenStore(options);
+  if (!store) return store.error();
+  DOCRUNCH_TRY((*store)->Migrate());
+  auto outcome =
+      RunScan(**store, config, {root, docs, config.project.name, true, ProgressBar(flags)});
+  if (!outcome) return outcome.error();
+  auto files = (*store)->Query(
+      "SELECT path, language, size, modified_at, content_hash, "
+      "(SELECT COUNT(*) FROM symbols s WHERE s.file_id = f.id) AS symbols FROM files f ORDER BY "
+      "path");
+  if (!files) return files.error();
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    list.push_back({{"path", *files->Text(i, "path")},
+                    {"language", *files->Text(i, "language")},
+                    {"size", files->Int(i, "size").value_or(0)},
+                    {"modified_at", files->Text(i, "modified_at").value_or("")},
+                    {"content_hash", *files->Text(i, "content_hash")},
+                    {"symbols", files->Int(i, "symbols").value_or(0)}});
+  }
+  fs::create_directories(root / ".docrunch");
+  nlohmann::json doc = {
+      {"root", root.string()}, {"files", list}, {"summary", scan::SummaryToJson(outcome->summary)}};
+  DOCRUNCH_TRY(WriteFileAtomic(root / ".docrunch" / "offline_files.json", doc.dump(2) + "\n"));
+  Report(flags, *outcome, docs);
+  return Ok();
+}
+
+Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
+  if (flags.quiet && flags.verbose) {
+    return MakeError(ErrorCode::kUsage, "--quiet and --verbose cannot be used together");
+  }
+  fs::path root;
+  config::Config config;
+  fs::path project_root;
+  auto loaded = ctx.Config();
+  if (loaded) {
+    config = (*loaded)->config;
+    project_root = (*loaded)->project_root;
+  } else if (!flags.offline || loaded.error().code != ErrorCode::kConfigNotFound) {
+    return loaded.error();  // offline scans work without `docrunch init`
+  } else {
+    project_root = fs::current_path();
+  }
+  root = flags.path.empty() ? project_root : ResolveAgainst(fs::current_path(), flags.path);
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    return MakeError(ErrorCode::kInvalidParams,
+                     "repository path " + root.string() + " does not exist or is not a folder");
+  }
+  fs::path docs = flags.output.empty() ? ResolveAgainst(project_root, config.storage.docs_output)
+                                       : ResolveAgainst(fs::current_path(), flags.output);
+  if (flags.offline) return RunOffline(flags, config, root, docs);
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  std::string name = config.project.name.empty() ? root.filename().string() : config.project.name;
+  auto outcome = RunScan(**store, config, {root, docs, name, flags.full, ProgressBar(flags)});
+  if (!outcome) return outcome.error();
+  Report(flags, *outcome, docs);
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterScan(CLI::App& app, AppContext& ctx, Action& action) {
+  auto flags = std::make_shared<ScanFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "scan", "Scan a repository: parse, analyze, store, index and document it (incremental)");
+  cmd->add_option("path", flags->path, "Repository folder (default: the project root)");
+  cmd->add_flag("--full", flags->full, "Re-read and re-parse every file");
+  cmd->add_flag("--offline", flags->offline,
+                "No database: write .docrunch/offline_files.json and basic Markdown");
+  cmd->add_option("--output", flags->output, "Markdown folder (default: storage.docs_output)");
+  cmd->add_flag("--quiet", flags->quiet, "Print nothing on success");
+  cmd->add_flag("--verbose", flags->verbose, "List every file error");
+  cmd->add_flag("--json", flags->json, "Print the summary as JSON");
+  cmd->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return RunScanCommand(ctx, *flags); }; });
+}
+
+}  // namespace docrunch::app
