@@ -99,5 +99,7 @@ std::string BackendParamName(const ::testing::TestParamInfo<std::string>& info) 
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
                          BackendParamName);
+// Suites that only derive their own fixtures from StoreTest link this file too.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreTest);
 
 }  // namespace docrunch::store

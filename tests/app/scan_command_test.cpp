@@ -1,0 +1,206 @@
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../scan/scan_fixture.h"
+#include "app_test_util.h"
+
+namespace docrunch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class ScanCommand : public ProjectTest {
+ protected:
+  void SetUp() override {
+    WriteSampleRepository(dir_);
+    Init({"--template", "minimal"});
+  }
+
+  json ScanJson(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"scan", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = Docrunch(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json::object();
+  }
+
+  // Every generated page and its content.
+  std::map<std::string, std::string> Docs(const fs::path& root) {
+    std::map<std::string, std::string> pages;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (e.is_regular_file()) pages[fs::relative(e.path(), root).string()] = ReadFile(e.path());
+    }
+    return pages;
+  }
+};
+
+TEST_F(ScanCommand, PrintsTheSummaryAndWritesDocs) {
+  ProcessResult r = Docrunch({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* part :
+       {"Scanned 7 files", "languages:", "python 3", "functions:", "classes:", "components:",
+        "schemas:", "imports:", "relationships:", "errors:", "docs:"}) {
+    EXPECT_THAT(r.out, HasSubstr(part));
+  }
+  for (const char* page : {"index.md", "architecture.md", "modules/app.md",
+                           "modules/web.components.md", "functions/app.md", "schemas/index.md"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir_ / "docrunch-docs" / page)) << page;
+  }
+  std::string module = dir_.Read("docrunch-docs/modules/web.components.md");
+  EXPECT_THAT(module, HasSubstr("```mermaid"));
+  EXPECT_THAT(module, HasSubstr("| `Button` | default |"));
+  EXPECT_THAT(dir_.Read("docrunch-docs/functions/app.md"),
+              HasSubstr("Lower-case an e-mail address."));
+}
+
+TEST_F(ScanCommand, DocsAreDeterministic) {
+  json first = ScanJson();
+  auto before = Docs(dir_ / "docrunch-docs");
+  ASSERT_FALSE(before.empty());
+  json again = ScanJson({"--full"});
+  EXPECT_EQ(again["docs"]["pages_changed"], 0);
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
+  fs::remove_all(dir_ / "docrunch-docs");
+  ScanJson();  // missing docs are regenerated even with nothing changed
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
+}
+
+TEST_F(ScanCommand, IncrementalRescanAndDeletes) {
+  json first = ScanJson();
+  EXPECT_EQ(first["files_parsed"], 7);
+  json second = ScanJson();
+  EXPECT_EQ(second["files_parsed"], 0);
+  EXPECT_EQ(second["files_unchanged"], 7);
+  fs::remove(dir_ / "app/service.py");
+  dir_.Write("app/extra.py", "def extra_helper():\n    return 1\n");
+  json third = ScanJson();
+  EXPECT_EQ(third["files_parsed"], 1);
+  EXPECT_EQ(third["files_deleted"], 1);
+  std::string functions = dir_.Read("docrunch-docs/functions/app.md");
+  EXPECT_THAT(functions, HasSubstr("extra_helper"));
+  EXPECT_THAT(functions, ::testing::Not(HasSubstr("UserService")));
+}
+
+TEST_F(ScanCommand, QueryFormats) {
+  ScanJson();
+  ProcessResult text = Docrunch({"query", "normalize email"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("1. [function] normalize_email  app/models.py:12"));
+  ProcessResult j = Docrunch({"query", "normalize email", "--format", "json", "--limit", "2"});
+  auto results = json::parse(j.out);
+  ASSERT_EQ(results.size(), 2u);
+  for (const char* key : {"id", "type", "title", "content", "score", "file_path", "line_number"}) {
+    EXPECT_TRUE(results[0].contains(key)) << key;
+  }
+  ProcessResult md = Docrunch({"query", "Button", "--format", "markdown"});
+  EXPECT_THAT(md.out, HasSubstr("## 1. `Button` (component)"));
+  EXPECT_THAT(Docrunch({"query", "Button", "--scope", "reports"}).out, HasSubstr("No results"));
+  EXPECT_EQ(Docrunch({"query", "x", "--limit", "0"}).exit_code, 2);
+  EXPECT_EQ(Docrunch({"query", "x", "--scope", "everything"}).exit_code, 2);
+}
+
+TEST_F(ScanCommand, QueryBeforeAnyScanSaysToScan) {
+  ProcessResult r = Docrunch({"query", "anything"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("run `docrunch scan` first"));
+}
+
+TEST_F(ScanCommand, ExportGraphViews) {
+  ScanJson();
+  auto view = [&](const std::string& name) {
+    ProcessResult r = Docrunch({"export-graph", "--view", name});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  };
+  json deps = view("dependencies");
+  EXPECT_TRUE(std::any_of(deps["edges"].begin(), deps["edges"].end(), [](const json& e) {
+    return e["source"] == "app/service.py" && e["target"] == "app/models.py";
+  }));
+  json structure = view("structure");
+  EXPECT_TRUE(std::any_of(structure["edges"].begin(), structure["edges"].end(), [](const json& e) {
+    return e["source"] == "app" && e["target"] == "app/models.py" && e["type"] == "contains";
+  }));
+  json components = view("components");
+  EXPECT_TRUE(
+      std::any_of(components["edges"].begin(), components["edges"].end(), [](const json& e) {
+        return e["type"] == "uses" && e["target"] == "web/components/Button.tsx#Button";
+      }));
+  json database = view("database");
+  EXPECT_TRUE(std::any_of(database["nodes"].begin(), database["nodes"].end(), [](const json& n) {
+    return n["type"] == "field" && n["label"] == "email";
+  }));
+  ProcessResult out = Docrunch({"export-graph", "--output", "graph.json"});
+  EXPECT_EQ(out.exit_code, 0);
+  EXPECT_EQ(json::parse(dir_.Read("graph.json"))["view"], "dependencies");
+  EXPECT_EQ(Docrunch({"export-graph", "--view", "galaxy"}).exit_code, 2);
+}
+
+TEST_F(ScanCommand, OfflineScanNeedsNoDatabase) {
+  TempDir other;
+  WriteSampleRepository(other);
+  ProcessOptions options;
+  options.cwd = other.path();
+  ProcessResult r = RunDocrunch({"scan", "--offline"}, options);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Scanned 7 files"));
+  json offline = json::parse(other.Read(".docrunch/offline_files.json"));
+  EXPECT_EQ(offline["files"].size(), 7u);
+  EXPECT_EQ(offline["files"][0]["path"], "app/__init__.py");
+  EXPECT_TRUE(offline["files"][0].contains("content_hash"));
+  EXPECT_FALSE(fs::exists(other / ".docrunch/docrunch.db"));
+  EXPECT_TRUE(fs::is_regular_file(other / "docrunch-docs/index.md"));
+}
+
+TEST_F(ScanCommand, BadInputIsRecordedAndTheScanGoesOn) {
+  dir_.Write("bad/latin1.py", "name = '\xe9t\xe9'\n");
+  dir_.Write("bad/binary.py", std::string("def x():\0\0\0 pass\n", 18));
+  dir_.Write("bad/huge.py", "x = 1\n" + std::string(600 * 1024, '#') + "\n");
+  std::string deep =
+      "def deep():\n    return " + std::string(10000, '(') + "1" + std::string(10000, ')') + "\n";
+  dir_.Write("bad/deep.py", deep);
+  dir_.Write("bad/broken.py", "def ok():\n    pass\n\ndef broken(:\n");
+  fs::create_directory_symlink("..", dir_ / "bad/loop");
+  ProcessResult r = Docrunch({"scan", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json s = json::parse(r.out);
+  std::map<std::string, std::string> codes;
+  for (const auto& e : s["errors"]) codes[e["path"]] = e["code"];
+  EXPECT_EQ(codes["bad/latin1.py"], "SCAN_INVALID_ENCODING");
+  EXPECT_EQ(codes["bad/huge.py"], "SCAN_FILE_TOO_LARGE");
+  EXPECT_EQ(codes["bad/broken.py"], "PARSE_SYNTAX_ERROR");
+  EXPECT_EQ(codes.count("bad/binary.py"), 0u);  // binaries are skipped, not errors
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_GE(s["files"].get<int>(), 9);  // the good files and deep.py were stored
+  // Unreadable files (SCAN_PERMISSION_DENIED) are covered by the walker's
+  // tests, which run as an unprivileged user: root reads anything.
+}
+
+TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {
+  ProcessResult r = Docrunch({"scan", "no/such/folder"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no/such/folder does not exist"));
+}
+
+TEST_F(ScanCommand, WatchReindexesChanges) {
+  ProcessResult result;
+  std::thread watch([&] {
+    result = Docrunch({"watch", "--debounce", "100", "--max-rescans", "1"});
+  });
+  // Wait for the initial scan, then change a file.
+  for (int i = 0; i < 200 && !fs::exists(dir_ / "docrunch-docs/index.md"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  dir_.Write("app/new_module.py.tmp", "def brand_new():\n    pass\n");
+  fs::rename(dir_ / "app/new_module.py.tmp", dir_ / "app/new_module.py");  // save by rename
+  watch.join();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("changes: 1 parsed"));
+  EXPECT_THAT(Docrunch({"query", "brand new"}).out, HasSubstr("brand_new"));
+}
+
+}  // namespace
+}  // namespace docrunch::testing

@@ -1,0 +1,163 @@
+// The scan pipeline against both backends: what a scan stores, and what an
+// incremental rescan does and does not write.
+#include "scan/scan_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "scan/parser/parser.h"
+#include "scan/scan_store.h"
+#include "scan_fixture.h"
+#include "search/search.h"
+#include "store_test_env.h"
+
+namespace docrunch::scan {
+namespace {
+
+using ::testing::Contains;
+
+class ScanServiceTest : public store::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    MigrateStore();
+    testing::WriteSampleRepository(repo_);
+  }
+
+  Result<ScanSummary> Scan(bool full = false) {
+    ScanOptions options;
+    options.root = repo_.path();
+    options.full = full;
+    options.parse = [this](Language language, std::string_view content) {
+      return *parser_.Parse(language, content);
+    };
+    options.index = [](store::Tx& tx, std::int64_t repo, const std::string& path,
+                       const ParsedFile* parsed) -> Result<void> {
+      if (!parsed) return search::RemoveFile(tx, repo, path);
+      return search::IndexFile(tx, repo, path, *parsed);
+    };
+    ScanService service(*store_);
+    return service.Scan(options);
+  }
+
+  std::vector<Relationship> Relationships(std::int64_t repo) {
+    return *ScanStore(*store_).LoadRelationships(repo);
+  }
+
+  testing::TempDir repo_;
+  Parser parser_;
+};
+
+TEST_P(ScanServiceTest, StoresFilesSymbolsAndRelationships) {
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  EXPECT_EQ(summary->files, 7u);  // png, txt, json and the ignored build/ are skipped
+  EXPECT_EQ(summary->files_by_language.at("python"), 3u);
+  EXPECT_EQ(summary->files_by_language.at("tsx"), 2u);
+  EXPECT_GE(summary->functions, 1u);
+  EXPECT_GE(summary->methods, 2u);
+  EXPECT_GE(summary->components, 2u);
+  EXPECT_GE(summary->schemas, 2u);  // the SQLAlchemy model and the SQL table
+  EXPECT_EQ(CountRows("scan_runs"), 1);
+  EXPECT_EQ(CountRows("sync_events"), 8);  // 7 files + the relationship graph
+
+  auto rels = Relationships(summary->repository_id);
+  auto has = [&](const std::string& s, const std::string& t, const std::string& type) {
+    return std::count(rels.begin(), rels.end(), Relationship{s, t, type, "{}"}) > 0;
+  };
+  EXPECT_TRUE(has("app/service.py", "app/models.py", "imports"));
+  EXPECT_TRUE(has("app/service.py#UserService.register", "app/models.py#normalize_email", "calls"));
+  EXPECT_TRUE(
+      has("app/service.py#UserService.register", "app/service.py#UserService.find", "calls"));
+  EXPECT_TRUE(has("app/service.py#UserService.find", "app/models.py#normalize_email", "calls"));
+  EXPECT_TRUE(has("web/App.tsx", "web/components/Button.tsx", "imports"));  // tsconfig paths
+  EXPECT_TRUE(has("web/App.tsx#App", "web/components/Button.tsx#Button", "uses"));
+  EXPECT_TRUE(has("app/models.py", "ext:sqlalchemy", "imports"));
+}
+
+TEST_P(ScanServiceTest, RescanWithNothingChangedWritesOnlyTheScanRun) {
+  auto first = Scan();
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  std::int64_t events = CountRows("sync_events");
+  std::int64_t symbols = CountRows("symbols");
+  auto second = Scan();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->files_parsed, 0u);
+  EXPECT_EQ(second->files_unchanged, 7u);
+  EXPECT_FALSE(second->changed);
+  EXPECT_EQ(CountRows("sync_events"), events);
+  EXPECT_EQ(CountRows("symbols"), symbols);
+  EXPECT_EQ(CountRows("scan_runs"), 2);
+  EXPECT_EQ(second->relationships, first->relationships);
+}
+
+TEST_P(ScanServiceTest, ChangedFilesAreReparsedAndDeletedFilesRemoved) {
+  ASSERT_TRUE(Scan().ok());
+  std::int64_t events = CountRows("sync_events");
+  repo_.Write("app/models.py", repo_.Read("app/models.py") + "\ndef audit_trail():\n    pass\n");
+  std::filesystem::remove(repo_ / "web/components/index.ts");
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  EXPECT_EQ(summary->files_parsed, 1u);
+  EXPECT_EQ(summary->files_deleted, 1u);
+  EXPECT_EQ(summary->files, 6u);
+  auto found = store_->Query("SELECT COUNT(*) AS n FROM symbols WHERE name = 'audit_trail'");
+  EXPECT_EQ(found->Int(0, "n"), 1);
+  auto deletes = store_->Query(
+      "SELECT entity_id FROM sync_events WHERE action = 'delete' AND entity_type = 'file'");
+  ASSERT_EQ(deletes->size(), 1u);
+  EXPECT_EQ(deletes->Text(0, "entity_id"), "web/components/index.ts");
+  EXPECT_GT(CountRows("sync_events"), events);
+  auto results =
+      search::Search(*store_, summary->repository_id, "audit trail", 5, search::Scope::kAll);
+  ASSERT_TRUE(results.ok());
+  ASSERT_FALSE(results->empty());
+  EXPECT_EQ(results->front().title, "audit_trail");
+}
+
+TEST_P(ScanServiceTest, FullRescanReparsesEverythingAndKeepsTheSameResult) {
+  auto first = Scan();
+  ASSERT_TRUE(first.ok());
+  auto rels = Relationships(first->repository_id);
+  auto full = Scan(/*full=*/true);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->files_parsed, 7u);
+  EXPECT_EQ(Relationships(first->repository_id), rels);
+  EXPECT_EQ(full->functions, first->functions);
+}
+
+TEST_P(ScanServiceTest, SearchRanksNamesOverBodies) {
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok());
+  auto results =
+      search::Search(*store_, summary->repository_id, "normalizeEmail", 5, search::Scope::kDocs);
+  ASSERT_TRUE(results.ok());
+  ASSERT_FALSE(results->empty());
+  EXPECT_EQ(results->front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results->front().file_path, "app/models.py");
+  EXPECT_EQ(results->front().line_number, 12);
+  auto reports =
+      search::Search(*store_, summary->repository_id, "normalize", 5, search::Scope::kReports);
+  EXPECT_TRUE(reports->empty());
+  EXPECT_TRUE(
+      search::Search(*store_, summary->repository_id, "the of", 5, search::Scope::kAll)->empty());
+}
+
+TEST_P(ScanServiceTest, MissingRootIsAnError) {
+  ScanService service(*store_);
+  ScanOptions options;
+  options.root = repo_ / "does-not-exist";
+  auto result = service.Scan(options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidParams);
+  EXPECT_EQ(CountRows("scan_runs"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ScanServiceTest, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
+
+}  // namespace
+}  // namespace docrunch::scan
