@@ -38,22 +38,28 @@ class StylesheetExtractor : public Extractor {
   void Leave(TSNode node) { scopes_.PopIf(node); }
 
  private:
-  // Every string in the statement, also inside url() and inside parts the
-  // grammar could not parse (`@use "x" as y` is an ERROR in tree-sitter-scss).
+  // Every string in the statement, also inside url() (quoted or not) and
+  // inside parts the grammar could not parse (`@use "x" as y` is an ERROR in
+  // tree-sitter-scss 1.0).
   void Import(TSNode statement) {
     std::vector<TSNode> pending{statement};
-    std::vector<TSNode> strings;
+    std::vector<std::string> modules;
     while (!pending.empty()) {
       TSNode node = pending.back();
       pending.pop_back();
       if (Is(node, "string_value")) {
-        strings.push_back(node);
+        modules.push_back(syntax::Unquote(Text(node)));
         continue;
+      }
+      if (Is(node, "call_expression") && Text(syntax::ChildOfType(node, "function_name")) == "url") {
+        TSNode argument = syntax::NamedChild(syntax::ChildOfType(node, "arguments"), 0);
+        if (Is(argument, "plain_value")) modules.emplace_back(Text(argument));
+        if (!Is(argument, "string_value")) continue;
       }
       auto children = syntax::NamedChildren(node);
       pending.insert(pending.end(), children.rbegin(), children.rend());
     }
-    for (TSNode string : strings) AddImport(syntax::Unquote(Text(string)), "", "", statement);
+    for (auto& module : modules) AddImport(std::move(module), "", "", statement);
   }
 
   void Mixin(TSNode node, const char* detail) {

@@ -6,6 +6,9 @@ namespace docrunch::scan {
 
 int Extractor::AddSymbol(SymbolKind kind, std::string_view name, TSNode node) {
   out_.symbols.push_back(syntax::MakeSymbol(kind, name, scopes_.Qualify(name), node));
+  // The symbol's lines include its decorators, `export`, `template <...>`.
+  auto wrapper = wrappers_.find(node.id);
+  if (wrapper != wrappers_.end()) out_.symbols.back().start_line = syntax::Line(wrapper->second.node);
   return static_cast<int>(out_.symbols.size()) - 1;
 }
 

@@ -59,16 +59,17 @@ class EcmaScriptExtractor : public Extractor {
     }
     if (Is(node, "ambient_declaration")) {
       Wrap(node, syntax::NamedChild(node, 0), kDoc);
-      if (Is(syntax::NamedChild(node, 0), "function_signature")) {
-        Function(syntax::NamedChild(node, 0), node, SymbolKind::kFunction);
-      }
+      TSNode declared = syntax::NamedChild(node, 0);  // declare function f(): T;
+      if (Is(declared, "function_signature")) Function(declared, declared, SymbolKind::kFunction);
       return true;
     }
     if (Is(node, "variable_declarator")) return Declarator(node);
     if (Is(node, "function_declaration") || Is(node, "generator_function_declaration")) {
       return Function(node, node, SymbolKind::kFunction), true;
     }
-    if (Is(node, "method_definition")) return Method(node), true;
+    if (Is(node, "method_definition") || Is(node, "abstract_method_signature")) {
+      return Method(node), true;
+    }
     if (Is(node, "public_field_definition") || Is(node, "field_definition")) return FieldDefinition(node);
     if (Is(node, "class_declaration") || Is(node, "abstract_class_declaration") ||
         (Is(node, "class") && !named_classes_.contains(node.id))) {
@@ -101,7 +102,8 @@ class EcmaScriptExtractor : public Extractor {
   }
 
   void Export(TSNode node) {
-    ecma::Export(*this, node);
+    // `export` inside a TypeScript namespace exports from the namespace only.
+    if (scopes_.stack().empty()) ecma::Export(*this, node);
     Wrap(node, syntax::Field(node, "declaration"), kDoc);
     Wrap(node, syntax::Field(node, "value"), kDoc);
   }
@@ -164,7 +166,9 @@ class EcmaScriptExtractor : public Extractor {
       if (Is(part, "extends_clause")) {
         cls.bases.emplace_back(Text(syntax::Field(part, "value")));
       } else if (Is(part, "implements_clause")) {
-        for (TSNode type : syntax::NamedChildren(part)) cls.implements.emplace_back(Text(type));
+        for (TSNode type : syntax::NamedChildren(part)) {
+          cls.implements.push_back(syntax::TypeName(Text(type)));
+        }
       } else if (!Is(part, "comment")) {
         cls.bases.emplace_back(Text(part));  // JavaScript: class_heritage holds the expression
       }
@@ -181,7 +185,9 @@ class EcmaScriptExtractor : public Extractor {
     symbol.signature = syntax::Signature(SignatureStart(node), node, syntax::Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode extends = syntax::ChildOfType(node, "extends_type_clause");
-    for (TSNode type : syntax::NamedChildren(extends)) symbol.bases.emplace_back(Text(type));
+    for (TSNode type : syntax::NamedChildren(extends)) {
+      symbol.bases.push_back(syntax::TypeName(Text(type)));
+    }
   }
 
   void TypeLike(TSNode node, const char* detail, const char* body_field) {
