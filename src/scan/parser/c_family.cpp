@@ -84,8 +84,8 @@ class CFamilyExtractor : public Extractor {
 
   void Include(TSNode node) {
     TSNode path = Field(node, "path");
-    std::string module = Is(path, "system_lib_string") ? std::string(Text(path))
-                                                       : syntax::Unquote(Text(path));
+    std::string module =
+        Is(path, "system_lib_string") ? std::string(Text(path)) : syntax::Unquote(Text(path));
     AddImport(std::move(module), "", "", node);
   }
 
@@ -103,8 +103,7 @@ class CFamilyExtractor : public Extractor {
     int index = AddSymbol(member ? SymbolKind::kMethod : SymbolKind::kFunction, name, node);
     Symbol& symbol = this->symbol(index);
     symbol.qualified_name = scopes_.Qualify(written);
-    symbol.signature =
-        syntax::Signature(SignatureStart(node), node, Field(node, "body"), source_);
+    symbol.signature = syntax::Signature(SignatureStart(node), node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     scopes_.Push(node, symbol.qualified_name, ScopeKind::kFunction, index);
   }
@@ -127,7 +126,8 @@ class CFamilyExtractor : public Extractor {
                                     : syntax::Signature(SignatureStart(node), node, body, source_);
     symbol.docstring = DocFor(node, kDoc);
     for (TSNode base : syntax::NamedChildren(syntax::ChildOfType(node, "base_class_clause"))) {
-      if (!Is(base, "access_specifier") && !Is(base, "comment")) symbol.bases.push_back(syntax::TypeName(Text(base)));
+      if (!Is(base, "access_specifier") && !Is(base, "comment"))
+        symbol.bases.push_back(syntax::TypeName(Text(base)));
     }
     scopes_.Push(node, symbol.qualified_name, ScopeKind::kType, index);
   }

@@ -65,8 +65,8 @@ class CSharpExtractor : public Extractor {
     TSNode alias = Field(node, "name");
     for (TSNode child : syntax::NamedChildren(node)) {
       if (ts_node_eq(child, alias) || Is(child, "comment")) continue;
-      AddImport(std::string(Text(child)), "", ts_node_is_null(alias) ? "" : std::string(Text(alias)),
-                node);
+      AddImport(std::string(Text(child)), "",
+                ts_node_is_null(alias) ? "" : std::string(Text(alias)), node);
       return;
     }
   }

@@ -15,8 +15,7 @@ using syntax::Is;
 using syntax::ScopeKind;
 
 bool IsImport(TSNode node) {
-  return Is(node, "import_statement") || Is(node, "use_statement") ||
-         Is(node, "forward_statement");
+  return Is(node, "import_statement") || Is(node, "use_statement") || Is(node, "forward_statement");
 }
 
 class StylesheetExtractor : public Extractor {
@@ -51,7 +50,8 @@ class StylesheetExtractor : public Extractor {
         modules.push_back(syntax::Unquote(Text(node)));
         continue;
       }
-      if (Is(node, "call_expression") && Text(syntax::ChildOfType(node, "function_name")) == "url") {
+      if (Is(node, "call_expression") &&
+          Text(syntax::ChildOfType(node, "function_name")) == "url") {
         TSNode argument = syntax::NamedChild(syntax::ChildOfType(node, "arguments"), 0);
         if (Is(argument, "plain_value")) modules.emplace_back(Text(argument));
         if (!Is(argument, "string_value")) continue;
@@ -63,8 +63,8 @@ class StylesheetExtractor : public Extractor {
   }
 
   void Mixin(TSNode node, const char* detail) {
-    int index = OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node,
-                           ScopeKind::kFunction);
+    int index =
+        OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node, ScopeKind::kFunction);
     symbol(index).detail = detail;
     TSNode body = syntax::ChildOfType(node, "block");
     symbol(index).signature = syntax::Signature(node, node, body, source_);

@@ -43,7 +43,6 @@ class Extractor {
                  TSNode node);
 
  protected:
-
   // Appends a symbol named `name` spanning `node` (from its wrapper's first
   // line, see Wrap), qualified by the current scopes; returns its index in
   // out_.symbols.

@@ -73,7 +73,8 @@ class JavaExtractor : public Extractor {
     symbol.signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode superclass = Field(node, "superclass");
-    if (!ts_node_is_null(superclass)) symbol.bases.push_back(syntax::TypeName(Text(syntax::NamedChild(superclass, 0))));
+    if (!ts_node_is_null(superclass))
+      symbol.bases.push_back(syntax::TypeName(Text(syntax::NamedChild(superclass, 0))));
     // `implements` of classes, enums and records; `extends` of interfaces.
     TSNode interfaces = Field(node, "interfaces");
     auto& list = ts_node_is_null(interfaces) ? symbol.bases : symbol.implements;
@@ -84,8 +85,8 @@ class JavaExtractor : public Extractor {
   }
 
   void Method(TSNode node) {
-    int index = OpenSymbol(SymbolKind::kMethod, Text(Field(node, "name")), node,
-                           ScopeKind::kFunction);
+    int index =
+        OpenSymbol(SymbolKind::kMethod, Text(Field(node, "name")), node, ScopeKind::kFunction);
     symbol(index).signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol(index).docstring = DocFor(node, kDoc);
   }

@@ -44,8 +44,8 @@ class PhpExtractor : public Extractor {
                         std::string(Text(Field(node, "name"))));
     }
     if (Is(node, "scoped_call_expression")) {
-      AddCall(node, std::string(Text(Field(node, "scope"))) + "::" +
-                        std::string(Text(Field(node, "name"))));
+      AddCall(node, std::string(Text(Field(node, "scope"))) +
+                        "::" + std::string(Text(Field(node, "name"))));
     }
     if (Is(node, "object_creation_expression")) {
       TSNode type = syntax::NamedChild(node, 0);
@@ -61,7 +61,8 @@ class PhpExtractor : public Extractor {
   void Use(TSNode node) {
     TSNode group = Field(node, "body");
     std::string prefix;
-    if (!ts_node_is_null(group)) prefix = std::string(Text(syntax::ChildOfType(node, "namespace_name"))) + "\\";
+    if (!ts_node_is_null(group))
+      prefix = std::string(Text(syntax::ChildOfType(node, "namespace_name"))) + "\\";
     TSNode clauses = ts_node_is_null(group) ? node : group;
     for (TSNode clause : syntax::NamedChildren(clauses)) {
       if (!Is(clause, "namespace_use_clause")) continue;

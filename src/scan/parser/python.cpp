@@ -88,8 +88,8 @@ class PythonExtractor : public Extractor {
   }
 
   void Class(TSNode node) {
-    int index = OpenSymbol(SymbolKind::kClass, Text(Field(node, "name")), node,
-                           syntax::ScopeKind::kType);
+    int index =
+        OpenSymbol(SymbolKind::kClass, Text(Field(node, "name")), node, syntax::ScopeKind::kType);
     Symbol& cls = symbol(index);
     TSNode body = Field(node, "body");
     cls.signature = syntax::Signature(node, node, body, source_);

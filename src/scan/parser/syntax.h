@@ -33,8 +33,12 @@ inline TSNode NamedChild(TSNode node, uint32_t index) {
 inline uint32_t NamedChildCount(TSNode node) {
   return ts_node_is_null(node) ? 0 : ts_node_named_child_count(node);
 }
-inline bool Null(TSNode node) { return ts_node_is_null(node); }
-inline int Line(TSNode node) { return static_cast<int>(ts_node_start_point(node).row) + 1; }
+inline bool Null(TSNode node) {
+  return ts_node_is_null(node);
+}
+inline int Line(TSNode node) {
+  return static_cast<int>(ts_node_start_point(node).row) + 1;
+}
 // The last line holding the node's text (a node ending at column 0 ended on
 // the line before: it includes the line break).
 int EndLine(TSNode node);

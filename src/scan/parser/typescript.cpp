@@ -25,8 +25,8 @@ using syntax::Is;
 using syntax::ScopeKind;
 
 bool IsFunctionValue(TSNode node) {
-  return Is(node, "arrow_function") || Is(node, "function_expression") ||
-         Is(node, "function") || Is(node, "generator_function");
+  return Is(node, "arrow_function") || Is(node, "function_expression") || Is(node, "function") ||
+         Is(node, "generator_function");
 }
 
 bool IsComponentBase(std::string_view base) {
@@ -70,7 +70,8 @@ class EcmaScriptExtractor : public Extractor {
     if (Is(node, "method_definition") || Is(node, "abstract_method_signature")) {
       return Method(node), true;
     }
-    if (Is(node, "public_field_definition") || Is(node, "field_definition")) return FieldDefinition(node);
+    if (Is(node, "public_field_definition") || Is(node, "field_definition"))
+      return FieldDefinition(node);
     if (Is(node, "class_declaration") || Is(node, "abstract_class_declaration") ||
         (Is(node, "class") && !named_classes_.contains(node.id))) {
       return Class(node, Text(syntax::Field(node, "name"))), true;
@@ -92,7 +93,8 @@ class EcmaScriptExtractor : public Extractor {
  private:
   static constexpr DocStyle kDoc = DocStyle::kJsDoc;
   std::unordered_set<const void*> named_classes_;
-  std::unordered_map<const void*, int> pending_scopes_;  // function node -> its symbol  // `const K = class {}`: named by K
+  std::unordered_map<const void*, int>
+      pending_scopes_;  // function node -> its symbol  // `const K = class {}`: named by K
 
   void OpenPendingScope(TSNode node) {
     auto it = pending_scopes_.find(node.id);
@@ -127,7 +129,8 @@ class EcmaScriptExtractor : public Extractor {
   // A function named by `named` (itself, or the variable/field holding it);
   // its scope lasts while the walk is inside `named`.
   void Function(TSNode function, TSNode named, SymbolKind kind) {
-    std::string_view name = Text(syntax::Field(named, Is(named, "field_definition") ? "property" : "name"));
+    std::string_view name =
+        Text(syntax::Field(named, Is(named, "field_definition") ? "property" : "name"));
     // The scope is the function's own: `React.memo(...)` around it is called
     // by the enclosing code.
     int index = AddSymbol(kind, name, named);
@@ -155,8 +158,8 @@ class EcmaScriptExtractor : public Extractor {
 
   void Class(TSNode node, std::string_view name, TSNode named = TSNode{}) {
     if (ts_node_is_null(named)) named = node;
-    int index = OpenSymbol(SymbolKind::kClass, name.empty() ? "default" : name, named,
-                           ScopeKind::kType);
+    int index =
+        OpenSymbol(SymbolKind::kClass, name.empty() ? "default" : name, named, ScopeKind::kType);
     Symbol& cls = symbol(index);
     TSNode body = syntax::Field(node, "body");
     cls.signature = syntax::Signature(SignatureStart(named), node, body, source_);
@@ -182,7 +185,8 @@ class EcmaScriptExtractor : public Extractor {
     int index = AddSymbol(SymbolKind::kClass, Text(syntax::Field(node, "name")), node);
     Symbol& symbol = this->symbol(index);
     symbol.detail = "interface";
-    symbol.signature = syntax::Signature(SignatureStart(node), node, syntax::Field(node, "body"), source_);
+    symbol.signature =
+        syntax::Signature(SignatureStart(node), node, syntax::Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode extends = syntax::ChildOfType(node, "extends_type_clause");
     for (TSNode type : syntax::NamedChildren(extends)) {
