@@ -46,7 +46,15 @@ Language LanguageForPath(std::string_view path);
 // "default", alias "React"} and {module "react", name "useState", alias
 // "uS"}; `import * as ns from "./m"` -> {name "*", alias "ns"};
 // `import "./side-effect"` -> {module "./side-effect"}; `require("x")` ->
-// {module "x"}. Go/Rust/Java/C/C++... use `module` for the path as written.
+// {module "x"}; `const m = require("x")` -> {module "x", alias "m"};
+// `const {a, b: c} = require("x")` -> {module "x", name "a"} and {module
+// "x", name "b", alias "c"}. Other languages use `module` for the path as
+// written: Go `import f "fmt"` -> {module "fmt", alias "f"}; Rust `use
+// a::{b, c as d}` -> {module "a::b", name "b"}, {module "a::c", name "c",
+// alias "d"}; Java `import java.util.List` -> {module "java.util.List", name
+// "List"}, `import java.io.*` -> {module "java.io", name "*"}; C/C++
+// `#include <vector>` -> {module "<vector>"}, `#include "a/b.h"` -> {module
+// "a/b.h"}; Ruby `require_relative "x"` -> {module "./x"}.
 struct Import {
   std::string module;
   std::string name;
@@ -58,7 +66,9 @@ struct Import {
 // One exported name. `export default function App` -> {name "App",
 // is_default}; `export {a as b}` -> {name "a", alias "b"}; `export * from
 // "./x"` -> {name "*", source "./x"}; `export {y} from "./z"` -> {name "y",
-// source "./z"}. Python: names in `__all__`.
+// source "./z"}. Python: names in `__all__`; CommonJS: `module.exports = X`
+// -> {name "X", is_default}, `exports.y = ...` -> {name "y"}; Go:
+// capitalized top-level functions and types.
 struct Export {
   std::string name;
   std::string alias;
@@ -72,7 +82,8 @@ enum class SymbolKind {
   kMethod,
   kClass,      // also structs, interfaces, traits, enums (see `detail`)
   kComponent,  // React component (function or class returning JSX)
-  kSchema,     // SQL table/view, ORM model (see `detail`)
+  kSchema,     // SQL table/view, ORM model (see `detail`); an ORM model class is
+               // reported once, as kSchema (with its bases), not also as kClass
 };
 
 std::string_view SymbolKindName(SymbolKind kind);  // "function", "method", ...
@@ -81,27 +92,29 @@ struct Symbol {
   SymbolKind kind = SymbolKind::kFunction;
   std::string name;
   std::string qualified_name;  // "module.Class.method" style: Class.method within the file
-  int start_line = 0;
+  int start_line = 0;          // includes decorators, `export`, `template <...>`
   int end_line = 0;
   std::string signature;                // the declaration's first line(s) up to the body
   std::string docstring;                // docstring or leading doc comment, trimmed
   std::vector<std::string> bases;       // classes: base classes / implemented interfaces
+                                        // (type arguments dropped: "Base<T>" -> "Base")
   std::vector<std::string> implements;  // classes: interfaces (TS/Java/C#) kept apart
   std::string
       detail;  // kind refinement: "interface", "struct", "table", "view", "sqlalchemy", "django"...
   std::vector<std::string> fields;  // schemas: column / field names in order
 };
 
-// A call as written: callee "foo", "obj.method", "module.func".
+// A call as written: callee "foo", "obj.method", "module.func"; argument
+// lists inside it are elided ("a.b(x).c()" -> "a.b().c"); `new X()` -> "X".
 struct Call {
-  std::string caller;  // qualified name of the enclosing function; "" at module level
+  std::string caller;  // qualified name of the enclosing function; "" outside functions
   std::string callee;
   int line = 0;
 };
 
 // A component used inside another (JSX `<Button/>` in `App`).
 struct ComponentUse {
-  std::string user;  // qualified name of the enclosing component
+  std::string user;  // qualified name of the enclosing component (else function, else "")
   std::string used;  // element name as written: "Button", "ui.Card"
   int line = 0;
 };

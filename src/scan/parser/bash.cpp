@@ -27,8 +27,8 @@ class BashExtractor : public Extractor {
 
  private:
   void Function(TSNode node) {
-    int index = OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node,
-                           ScopeKind::kFunction);
+    int index =
+        OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node, ScopeKind::kFunction);
     symbol(index).signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol(index).docstring = DocFor(node, DocStyle::kAny);
   }

@@ -6,6 +6,7 @@
 // above a declaration (or its template) as its doc.
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "scan/parser/extractor.h"
 
@@ -17,16 +18,28 @@ using syntax::Field;
 using syntax::Is;
 using syntax::ScopeKind;
 
-// "a::b::C" -> "a.b.C".
+// "a::B<T>::f" -> "a.B.f": scopes lose their template arguments, the last
+// segment is kept whole (it may be `operator<<`).
 std::string Dotted(std::string_view name) {
-  std::string out;
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  int depth = 0;
   for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name.substr(i, 2) == "::") {
-      if (!out.empty()) out += '.';
-      ++i;
-    } else {
-      out += name[i];
+    if (i == start && name.substr(i, 8) == "operator") break;
+    if (name[i] == '<') ++depth;
+    if (name[i] == '>') --depth;
+    if (depth == 0 && name.substr(i, 2) == "::") {
+      parts.push_back(name.substr(start, i - start));
+      start = ++i + 1;
     }
+  }
+  parts.push_back(name.substr(start));
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string part = i + 1 < parts.size() ? syntax::TypeName(parts[i]) : std::string(parts[i]);
+    if (part.empty()) continue;  // ::global
+    if (!out.empty()) out += '.';
+    out += part;
   }
   return out;
 }
@@ -71,8 +84,8 @@ class CFamilyExtractor : public Extractor {
 
   void Include(TSNode node) {
     TSNode path = Field(node, "path");
-    std::string module = Is(path, "system_lib_string") ? std::string(Text(path))
-                                                       : syntax::Unquote(Text(path));
+    std::string module =
+        Is(path, "system_lib_string") ? std::string(Text(path)) : syntax::Unquote(Text(path));
     AddImport(std::move(module), "", "", node);
   }
 
@@ -90,8 +103,7 @@ class CFamilyExtractor : public Extractor {
     int index = AddSymbol(member ? SymbolKind::kMethod : SymbolKind::kFunction, name, node);
     Symbol& symbol = this->symbol(index);
     symbol.qualified_name = scopes_.Qualify(written);
-    symbol.signature =
-        syntax::Signature(SignatureStart(node), node, Field(node, "body"), source_);
+    symbol.signature = syntax::Signature(SignatureStart(node), node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     scopes_.Push(node, symbol.qualified_name, ScopeKind::kFunction, index);
   }
@@ -100,7 +112,8 @@ class CFamilyExtractor : public Extractor {
     TSNode body = Field(node, "body");
     if (ts_node_is_null(body)) return;  // a use or forward declaration
     std::string name(Text(Field(node, "name")));
-    if (name.empty()) {
+    bool from_typedef = name.empty();
+    if (from_typedef) {
       auto typedef_name = typedef_names_.find(node.id);
       if (typedef_name == typedef_names_.end()) return;  // anonymous member struct
       name = typedef_name->second;
@@ -109,10 +122,12 @@ class CFamilyExtractor : public Extractor {
     Symbol& symbol = this->symbol(index);
     symbol.qualified_name = scopes_.Qualify(Dotted(name));
     symbol.detail = detail;
-    symbol.signature = syntax::Signature(SignatureStart(node), node, body, source_);
+    symbol.signature = from_typedef ? "typedef " + std::string(detail) + " " + name
+                                    : syntax::Signature(SignatureStart(node), node, body, source_);
     symbol.docstring = DocFor(node, kDoc);
     for (TSNode base : syntax::NamedChildren(syntax::ChildOfType(node, "base_class_clause"))) {
-      if (!Is(base, "access_specifier") && !Is(base, "comment")) symbol.bases.emplace_back(Text(base));
+      if (!Is(base, "access_specifier") && !Is(base, "comment"))
+        symbol.bases.push_back(syntax::TypeName(Text(base)));
     }
     scopes_.Push(node, symbol.qualified_name, ScopeKind::kType, index);
   }

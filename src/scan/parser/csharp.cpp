@@ -65,8 +65,8 @@ class CSharpExtractor : public Extractor {
     TSNode alias = Field(node, "name");
     for (TSNode child : syntax::NamedChildren(node)) {
       if (ts_node_eq(child, alias) || Is(child, "comment")) continue;
-      AddImport(std::string(Text(child)), "", ts_node_is_null(alias) ? "" : std::string(Text(alias)),
-                node);
+      AddImport(std::string(Text(child)), "",
+                ts_node_is_null(alias) ? "" : std::string(Text(alias)), node);
       return;
     }
   }
@@ -77,13 +77,10 @@ class CSharpExtractor : public Extractor {
     symbol.detail = detail;
     TSNode body = Field(node, "body");
     symbol.signature = syntax::Signature(node, node, body, source_);
-    if (ts_node_is_null(body) && !symbol.signature.empty() && symbol.signature.back() == ';') {
-      symbol.signature.pop_back();  // record R(int X);
-    }
     symbol.docstring = WithoutSummaryTags(DocFor(node, kDoc));
     bool interface = symbol.detail == "interface";
     for (TSNode base : syntax::NamedChildren(syntax::ChildOfType(node, "base_list"))) {
-      std::string name(Text(base));
+      std::string name = syntax::TypeName(Text(base));
       auto& list = !interface && LooksLikeInterface(name) ? symbol.implements : symbol.bases;
       list.push_back(std::move(name));
     }
@@ -92,9 +89,7 @@ class CSharpExtractor : public Extractor {
   void Method(TSNode node) {
     SymbolKind kind = scopes_.InType() ? SymbolKind::kMethod : SymbolKind::kFunction;
     int index = OpenSymbol(kind, Text(Field(node, "name")), node, ScopeKind::kFunction);
-    std::string signature = syntax::Signature(node, node, Field(node, "body"), source_);
-    if (!signature.empty() && signature.back() == ';') signature.pop_back();  // abstract
-    symbol(index).signature = std::move(signature);
+    symbol(index).signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol(index).docstring = WithoutSummaryTags(DocFor(node, kDoc));
   }
 };

@@ -15,8 +15,7 @@ using syntax::Is;
 using syntax::ScopeKind;
 
 bool IsImport(TSNode node) {
-  return Is(node, "import_statement") || Is(node, "use_statement") ||
-         Is(node, "forward_statement");
+  return Is(node, "import_statement") || Is(node, "use_statement") || Is(node, "forward_statement");
 }
 
 class StylesheetExtractor : public Extractor {
@@ -38,27 +37,34 @@ class StylesheetExtractor : public Extractor {
   void Leave(TSNode node) { scopes_.PopIf(node); }
 
  private:
-  // Every string in the statement, also inside url() and inside parts the
-  // grammar could not parse (`@use "x" as y` is an ERROR in tree-sitter-scss).
+  // Every string in the statement, also inside url() (quoted or not) and
+  // inside parts the grammar could not parse (`@use "x" as y` is an ERROR in
+  // tree-sitter-scss 1.0).
   void Import(TSNode statement) {
     std::vector<TSNode> pending{statement};
-    std::vector<TSNode> strings;
+    std::vector<std::string> modules;
     while (!pending.empty()) {
       TSNode node = pending.back();
       pending.pop_back();
       if (Is(node, "string_value")) {
-        strings.push_back(node);
+        modules.push_back(syntax::Unquote(Text(node)));
         continue;
+      }
+      if (Is(node, "call_expression") &&
+          Text(syntax::ChildOfType(node, "function_name")) == "url") {
+        TSNode argument = syntax::NamedChild(syntax::ChildOfType(node, "arguments"), 0);
+        if (Is(argument, "plain_value")) modules.emplace_back(Text(argument));
+        if (!Is(argument, "string_value")) continue;
       }
       auto children = syntax::NamedChildren(node);
       pending.insert(pending.end(), children.rbegin(), children.rend());
     }
-    for (TSNode string : strings) AddImport(syntax::Unquote(Text(string)), "", "", statement);
+    for (auto& module : modules) AddImport(std::move(module), "", "", statement);
   }
 
   void Mixin(TSNode node, const char* detail) {
-    int index = OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node,
-                           ScopeKind::kFunction);
+    int index =
+        OpenSymbol(SymbolKind::kFunction, Text(Field(node, "name")), node, ScopeKind::kFunction);
     symbol(index).detail = detail;
     TSNode body = syntax::ChildOfType(node, "block");
     symbol(index).signature = syntax::Signature(node, node, body, source_);

@@ -6,6 +6,10 @@ namespace docrunch::scan {
 
 int Extractor::AddSymbol(SymbolKind kind, std::string_view name, TSNode node) {
   out_.symbols.push_back(syntax::MakeSymbol(kind, name, scopes_.Qualify(name), node));
+  // The symbol's lines include its decorators, `export`, `template <...>`.
+  auto wrapper = wrappers_.find(node.id);
+  if (wrapper != wrappers_.end())
+    out_.symbols.back().start_line = syntax::Line(wrapper->second.node);
   return static_cast<int>(out_.symbols.size()) - 1;
 }
 
@@ -29,8 +33,8 @@ void Extractor::AddImport(std::string module, std::string name, std::string alia
 
 void Extractor::AddExport(std::string name, std::string alias, bool is_default, std::string source,
                           TSNode node) {
-  out_.exports.push_back(Export{std::move(name), std::move(alias), is_default, std::move(source),
-                                syntax::Line(node)});
+  out_.exports.push_back(
+      Export{std::move(name), std::move(alias), is_default, std::move(source), syntax::Line(node)});
 }
 
 void Extractor::Wrap(TSNode wrapper, TSNode inner, syntax::DocStyle style) {

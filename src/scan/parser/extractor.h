@@ -43,9 +43,9 @@ class Extractor {
                  TSNode node);
 
  protected:
-
-  // Appends a symbol named `name` spanning `node`, qualified by the current
-  // scopes; returns its index in out_.symbols.
+  // Appends a symbol named `name` spanning `node` (from its wrapper's first
+  // line, see Wrap), qualified by the current scopes; returns its index in
+  // out_.symbols.
   int AddSymbol(SymbolKind kind, std::string_view name, TSNode node);
   // AddSymbol, then opens a scope for it until the walk leaves `node`.
   int OpenSymbol(SymbolKind kind, std::string_view name, TSNode node, syntax::ScopeKind scope);

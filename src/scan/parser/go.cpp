@@ -70,6 +70,7 @@ class GoExtractor : public Extractor {
                     : Is(type, "interface_type") ? "interface"
                                                  : "type";
     symbol.signature = HeadBeforeBrace(syntax::Signature(SignatureStart(spec), spec, {}, source_));
+    if (!symbol.signature.starts_with("type ")) symbol.signature.insert(0, "type ");  // grouped
     symbol.docstring = DocFor(spec, kDoc);
     if (symbol.detail == "interface") {
       for (TSNode element : syntax::NamedChildren(type)) {  // embedded interfaces

@@ -73,22 +73,21 @@ class JavaExtractor : public Extractor {
     symbol.signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode superclass = Field(node, "superclass");
-    if (!ts_node_is_null(superclass)) symbol.bases.emplace_back(Text(syntax::NamedChild(superclass, 0)));
+    if (!ts_node_is_null(superclass))
+      symbol.bases.push_back(syntax::TypeName(Text(syntax::NamedChild(superclass, 0))));
     // `implements` of classes, enums and records; `extends` of interfaces.
     TSNode interfaces = Field(node, "interfaces");
     auto& list = ts_node_is_null(interfaces) ? symbol.bases : symbol.implements;
     if (ts_node_is_null(interfaces)) interfaces = syntax::ChildOfType(node, "extends_interfaces");
     for (TSNode type : syntax::NamedChildren(syntax::ChildOfType(interfaces, "type_list"))) {
-      list.emplace_back(Text(type));
+      list.push_back(syntax::TypeName(Text(type)));
     }
   }
 
   void Method(TSNode node) {
-    int index = OpenSymbol(SymbolKind::kMethod, Text(Field(node, "name")), node,
-                           ScopeKind::kFunction);
-    std::string signature = syntax::Signature(node, node, Field(node, "body"), source_);
-    if (!signature.empty() && signature.back() == ';') signature.pop_back();  // abstract
-    symbol(index).signature = std::move(signature);
+    int index =
+        OpenSymbol(SymbolKind::kMethod, Text(Field(node, "name")), node, ScopeKind::kFunction);
+    symbol(index).signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol(index).docstring = DocFor(node, kDoc);
   }
 };

@@ -90,10 +90,9 @@ Result<ParsedFile> Parser::Parse(Language language, std::string_view source) con
   file.language = language;
   const LanguageSupport* support = FindLanguageSupport(language);
   if (support == nullptr) {
-    file.diagnostics.push_back({"PARSE_UNSUPPORTED_LANGUAGE",
-                                "no parser for language '" + std::string(LanguageName(language)) +
-                                    "'",
-                                0});
+    file.diagnostics.push_back(
+        {"PARSE_UNSUPPORTED_LANGUAGE",
+         "no parser for language '" + std::string(LanguageName(language)) + "'", 0});
     return file;
   }
   if (source.size() >= std::numeric_limits<uint32_t>::max()) {
@@ -114,10 +113,9 @@ Result<ParsedFile> Parser::Parse(Language language, std::string_view source) con
       ts_parser_parse_with_options(parser.get(), nullptr, input, parse_options));
   if (!tree) {
     if (!deadline.hit) return MakeError(ErrorCode::kInternal, "tree-sitter failed to parse");
-    file.diagnostics.push_back({"PARSE_TIMEOUT",
-                                "parsing took longer than " +
-                                    std::to_string(options_.timeout.count()) + " ms",
-                                0});
+    file.diagnostics.push_back(
+        {"PARSE_TIMEOUT",
+         "parsing took longer than " + std::to_string(options_.timeout.count()) + " ms", 0});
     return file;
   }
 

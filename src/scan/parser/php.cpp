@@ -1,7 +1,8 @@
 // PHP: `use` clauses (module = the full name "App\Models\User", name its
 // last segment, alias from `as`; group uses expanded), require/include of a
 // literal path (`__DIR__ . '/x.php'` becomes "./x.php"), classes (parent in
-// `bases`, interfaces in `implements`), interfaces, traits and enums,
+// `bases` followed by the traits it uses, interfaces in `implements`),
+// interfaces, traits and enums,
 // functions and methods, calls ("foo", "$this->bar", "self::baz", `new X`),
 // and PHPDoc comments.
 #include <string>
@@ -28,6 +29,7 @@ class PhpExtractor : public Extractor {
   bool Enter(TSNode node) {
     if (Is(node, "comment")) return comments_.Add(node, source_), false;
     if (Is(node, "namespace_use_declaration")) return Use(node), false;
+    if (Is(node, "use_declaration")) return TraitUse(node), false;
     if (IsRequire(node)) Require(node);
     if (Is(node, "class_declaration")) return Type(node, "class"), true;
     if (Is(node, "interface_declaration")) return Type(node, "interface"), true;
@@ -42,8 +44,8 @@ class PhpExtractor : public Extractor {
                         std::string(Text(Field(node, "name"))));
     }
     if (Is(node, "scoped_call_expression")) {
-      AddCall(node, std::string(Text(Field(node, "scope"))) + "::" +
-                        std::string(Text(Field(node, "name"))));
+      AddCall(node, std::string(Text(Field(node, "scope"))) +
+                        "::" + std::string(Text(Field(node, "name"))));
     }
     if (Is(node, "object_creation_expression")) {
       TSNode type = syntax::NamedChild(node, 0);
@@ -59,7 +61,8 @@ class PhpExtractor : public Extractor {
   void Use(TSNode node) {
     TSNode group = Field(node, "body");
     std::string prefix;
-    if (!ts_node_is_null(group)) prefix = std::string(Text(syntax::ChildOfType(node, "namespace_name"))) + "\\";
+    if (!ts_node_is_null(group))
+      prefix = std::string(Text(syntax::ChildOfType(node, "namespace_name"))) + "\\";
     TSNode clauses = ts_node_is_null(group) ? node : group;
     for (TSNode clause : syntax::NamedChildren(clauses)) {
       if (!Is(clause, "namespace_use_clause")) continue;
@@ -72,6 +75,17 @@ class PhpExtractor : public Extractor {
     }
   }
 
+  // `use Trait1, Trait2;` in a class body: the traits are mixed in.
+  void TraitUse(TSNode node) {
+    const syntax::Scope* top = scopes_.Top();
+    if (top == nullptr || top->kind != ScopeKind::kType || top->symbol < 0) return;
+    for (TSNode trait : syntax::NamedChildren(node)) {
+      if (Is(trait, "name") || Is(trait, "qualified_name")) {
+        symbol(top->symbol).bases.emplace_back(Text(trait));
+      }
+    }
+  }
+
   void Require(TSNode node) {
     TSNode argument = syntax::NamedChild(node, 0);
     if (Is(argument, "parenthesized_expression")) argument = syntax::NamedChild(argument, 0);
@@ -81,6 +95,7 @@ class PhpExtractor : public Extractor {
     } else if (Is(argument, "binary_expression") && Text(Field(argument, "left")) == "__DIR__" &&
                Is(Field(argument, "right"), "string")) {
       path = "." + syntax::Unquote(Text(Field(argument, "right")));
+      if (path.starts_with("./../")) path.erase(0, 2);
     }
     if (!path.empty()) AddImport(std::move(path), "", "", node);
   }
@@ -102,9 +117,7 @@ class PhpExtractor : public Extractor {
   void Function(TSNode node) {
     SymbolKind kind = scopes_.InType() ? SymbolKind::kMethod : SymbolKind::kFunction;
     int index = OpenSymbol(kind, Text(Field(node, "name")), node, ScopeKind::kFunction);
-    std::string signature = syntax::Signature(node, node, Field(node, "body"), source_);
-    if (!signature.empty() && signature.back() == ';') signature.pop_back();  // abstract
-    symbol(index).signature = std::move(signature);
+    symbol(index).signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol(index).docstring = DocFor(node, kDoc);
   }
 };

@@ -37,6 +37,10 @@ class PythonExtractor : public Extractor {
     if (Is(node, "import_from_statement") || Is(node, "future_import_statement")) {
       return ImportFrom(node), false;
     }
+    if (Is(node, "decorated_definition")) {
+      Wrap(node, Field(node, "definition"), syntax::DocStyle::kAny);  // lines from the decorator
+      return true;
+    }
     if (Is(node, "function_definition")) return Function(node), true;
     if (Is(node, "class_definition")) return Class(node), true;
     if (Is(node, "call")) AddCall(node, Text(Field(node, "function")));
@@ -84,8 +88,8 @@ class PythonExtractor : public Extractor {
   }
 
   void Class(TSNode node) {
-    int index = OpenSymbol(SymbolKind::kClass, Text(Field(node, "name")), node,
-                           syntax::ScopeKind::kType);
+    int index =
+        OpenSymbol(SymbolKind::kClass, Text(Field(node, "name")), node, syntax::ScopeKind::kType);
     Symbol& cls = symbol(index);
     TSNode body = Field(node, "body");
     cls.signature = syntax::Signature(node, node, body, source_);

@@ -56,13 +56,14 @@ class RubyExtractor : public Extractor {
     symbol.signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode superclass = Field(node, "superclass");
-    if (!ts_node_is_null(superclass)) symbol.bases.emplace_back(Text(syntax::NamedChild(superclass, 0)));
+    if (!ts_node_is_null(superclass))
+      symbol.bases.emplace_back(Text(syntax::NamedChild(superclass, 0)));
     scopes_.Push(node, symbol.qualified_name, ScopeKind::kType, index);
   }
 
   void Method(TSNode node) {
     SymbolKind kind = scopes_.InType() || Is(node, "singleton_method") ? SymbolKind::kMethod
-                                                                        : SymbolKind::kFunction;
+                                                                       : SymbolKind::kFunction;
     int index = OpenSymbol(kind, Text(Field(node, "name")), node, ScopeKind::kFunction);
     TSNode parameters = Field(node, "parameters");
     TSNode end = ts_node_is_null(parameters) ? Field(node, "name") : parameters;

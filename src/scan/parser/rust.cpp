@@ -102,9 +102,7 @@ class RustExtractor : public Extractor {
   // `fn m(&self) -> i32;` in a trait.
   void Signature(TSNode node) {
     int index = AddSymbol(SymbolKind::kMethod, Text(Field(node, "name")), node);
-    std::string signature = syntax::Signature(node, node, {}, source_);
-    if (!signature.empty() && signature.back() == ';') signature.pop_back();
-    symbol(index).signature = std::move(signature);
+    symbol(index).signature = syntax::Signature(node, node, {}, source_);
     symbol(index).docstring = DocFor(node, kDoc);
   }
 
@@ -116,7 +114,7 @@ class RustExtractor : public Extractor {
     symbol.signature = syntax::Signature(node, node, Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     for (TSNode bound : syntax::NamedChildren(Field(node, "bounds"))) {
-      symbol.bases.emplace_back(Text(bound));
+      symbol.bases.push_back(syntax::TypeName(Text(bound)));
     }
   }
 
@@ -126,7 +124,7 @@ class RustExtractor : public Extractor {
     TSNode trait = Field(node, "trait");
     auto type_symbol = types_.find(qualified);
     if (!ts_node_is_null(trait) && type_symbol != types_.end()) {
-      symbol(type_symbol->second).implements.emplace_back(Text(trait));
+      symbol(type_symbol->second).implements.push_back(syntax::TypeName(Text(trait)));
     }
     scopes_.Push(node, std::move(qualified), ScopeKind::kType);
   }

@@ -158,6 +158,11 @@ std::string Unquote(std::string_view s) {
   return std::string(s);
 }
 
+std::string TypeName(std::string_view type) {
+  type = Trim(type.substr(0, type.find('<')));
+  return std::string(type);
+}
+
 bool IsCapitalized(std::string_view name) {
   return !name.empty() && name.front() >= 'A' && name.front() <= 'Z';
 }
@@ -289,6 +294,7 @@ std::string Signature(TSNode start, TSNode decl, TSNode body, const Source& sour
     }
   }
   std::string signature = CollapseWhitespace(source.Between(ts_node_start_byte(start), end));
+  if (ts_node_is_null(body) && !signature.empty() && signature.back() == ';') signature.pop_back();
   constexpr std::size_t kMaxSignature = 400;
   if (signature.size() > kMaxSignature) signature.resize(kMaxSignature);
   return signature;

@@ -33,8 +33,12 @@ inline TSNode NamedChild(TSNode node, uint32_t index) {
 inline uint32_t NamedChildCount(TSNode node) {
   return ts_node_is_null(node) ? 0 : ts_node_named_child_count(node);
 }
-inline bool Null(TSNode node) { return ts_node_is_null(node); }
-inline int Line(TSNode node) { return static_cast<int>(ts_node_start_point(node).row) + 1; }
+inline bool Null(TSNode node) {
+  return ts_node_is_null(node);
+}
+inline int Line(TSNode node) {
+  return static_cast<int>(ts_node_start_point(node).row) + 1;
+}
 // The last line holding the node's text (a node ending at column 0 ended on
 // the line before: it includes the line break).
 int EndLine(TSNode node);
@@ -58,6 +62,9 @@ class Source {
 // A string literal's contents: quotes and prefixes (r"", b'', f"""...""",
 // @"", `...`) removed. Escapes are kept as written.
 std::string Unquote(std::string_view literal);
+// A type as a name for bases/implements: type arguments dropped
+// ("Repository<Task>" -> "Repository", "ns::Base<T>" -> "ns::Base").
+std::string TypeName(std::string_view type);
 // Whether `name` starts with an ASCII upper-case letter.
 bool IsCapitalized(std::string_view name);
 // The part after the last `separator` ("a.b.C" -> "C").
@@ -167,8 +174,8 @@ std::string CleanDoc(std::string_view text);
 // --- declarations and calls ------------------------------------------------
 
 // The declaration's text from `start` up to (not including) `body`, or the
-// whole of `start` when body is null; comments dropped, whitespace
-// collapsed ("def f(a, b) -> int:").
+// whole of `decl` when body is null (less a final ';'); comments dropped,
+// whitespace collapsed ("def f(a, b) -> int:").
 std::string Signature(TSNode start, TSNode decl, TSNode body, const Source& source);
 // Whitespace runs as one space, none inside brackets, no trailing comma
 // before a closing bracket: "f(\n  a,\n  b,\n)" -> "f(a, b)".

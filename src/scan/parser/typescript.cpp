@@ -25,8 +25,8 @@ using syntax::Is;
 using syntax::ScopeKind;
 
 bool IsFunctionValue(TSNode node) {
-  return Is(node, "arrow_function") || Is(node, "function_expression") ||
-         Is(node, "function") || Is(node, "generator_function");
+  return Is(node, "arrow_function") || Is(node, "function_expression") || Is(node, "function") ||
+         Is(node, "generator_function");
 }
 
 bool IsComponentBase(std::string_view base) {
@@ -59,17 +59,19 @@ class EcmaScriptExtractor : public Extractor {
     }
     if (Is(node, "ambient_declaration")) {
       Wrap(node, syntax::NamedChild(node, 0), kDoc);
-      if (Is(syntax::NamedChild(node, 0), "function_signature")) {
-        Function(syntax::NamedChild(node, 0), node, SymbolKind::kFunction);
-      }
+      TSNode declared = syntax::NamedChild(node, 0);  // declare function f(): T;
+      if (Is(declared, "function_signature")) Function(declared, declared, SymbolKind::kFunction);
       return true;
     }
     if (Is(node, "variable_declarator")) return Declarator(node);
     if (Is(node, "function_declaration") || Is(node, "generator_function_declaration")) {
       return Function(node, node, SymbolKind::kFunction), true;
     }
-    if (Is(node, "method_definition")) return Method(node), true;
-    if (Is(node, "public_field_definition") || Is(node, "field_definition")) return FieldDefinition(node);
+    if (Is(node, "method_definition") || Is(node, "abstract_method_signature")) {
+      return Method(node), true;
+    }
+    if (Is(node, "public_field_definition") || Is(node, "field_definition"))
+      return FieldDefinition(node);
     if (Is(node, "class_declaration") || Is(node, "abstract_class_declaration") ||
         (Is(node, "class") && !named_classes_.contains(node.id))) {
       return Class(node, Text(syntax::Field(node, "name"))), true;
@@ -91,7 +93,8 @@ class EcmaScriptExtractor : public Extractor {
  private:
   static constexpr DocStyle kDoc = DocStyle::kJsDoc;
   std::unordered_set<const void*> named_classes_;
-  std::unordered_map<const void*, int> pending_scopes_;  // function node -> its symbol  // `const K = class {}`: named by K
+  std::unordered_map<const void*, int>
+      pending_scopes_;  // function node -> its symbol  // `const K = class {}`: named by K
 
   void OpenPendingScope(TSNode node) {
     auto it = pending_scopes_.find(node.id);
@@ -101,7 +104,8 @@ class EcmaScriptExtractor : public Extractor {
   }
 
   void Export(TSNode node) {
-    ecma::Export(*this, node);
+    // `export` inside a TypeScript namespace exports from the namespace only.
+    if (scopes_.stack().empty()) ecma::Export(*this, node);
     Wrap(node, syntax::Field(node, "declaration"), kDoc);
     Wrap(node, syntax::Field(node, "value"), kDoc);
   }
@@ -125,7 +129,8 @@ class EcmaScriptExtractor : public Extractor {
   // A function named by `named` (itself, or the variable/field holding it);
   // its scope lasts while the walk is inside `named`.
   void Function(TSNode function, TSNode named, SymbolKind kind) {
-    std::string_view name = Text(syntax::Field(named, Is(named, "field_definition") ? "property" : "name"));
+    std::string_view name =
+        Text(syntax::Field(named, Is(named, "field_definition") ? "property" : "name"));
     // The scope is the function's own: `React.memo(...)` around it is called
     // by the enclosing code.
     int index = AddSymbol(kind, name, named);
@@ -153,8 +158,8 @@ class EcmaScriptExtractor : public Extractor {
 
   void Class(TSNode node, std::string_view name, TSNode named = TSNode{}) {
     if (ts_node_is_null(named)) named = node;
-    int index = OpenSymbol(SymbolKind::kClass, name.empty() ? "default" : name, named,
-                           ScopeKind::kType);
+    int index =
+        OpenSymbol(SymbolKind::kClass, name.empty() ? "default" : name, named, ScopeKind::kType);
     Symbol& cls = symbol(index);
     TSNode body = syntax::Field(node, "body");
     cls.signature = syntax::Signature(SignatureStart(named), node, body, source_);
@@ -164,7 +169,9 @@ class EcmaScriptExtractor : public Extractor {
       if (Is(part, "extends_clause")) {
         cls.bases.emplace_back(Text(syntax::Field(part, "value")));
       } else if (Is(part, "implements_clause")) {
-        for (TSNode type : syntax::NamedChildren(part)) cls.implements.emplace_back(Text(type));
+        for (TSNode type : syntax::NamedChildren(part)) {
+          cls.implements.push_back(syntax::TypeName(Text(type)));
+        }
       } else if (!Is(part, "comment")) {
         cls.bases.emplace_back(Text(part));  // JavaScript: class_heritage holds the expression
       }
@@ -178,10 +185,13 @@ class EcmaScriptExtractor : public Extractor {
     int index = AddSymbol(SymbolKind::kClass, Text(syntax::Field(node, "name")), node);
     Symbol& symbol = this->symbol(index);
     symbol.detail = "interface";
-    symbol.signature = syntax::Signature(SignatureStart(node), node, syntax::Field(node, "body"), source_);
+    symbol.signature =
+        syntax::Signature(SignatureStart(node), node, syntax::Field(node, "body"), source_);
     symbol.docstring = DocFor(node, kDoc);
     TSNode extends = syntax::ChildOfType(node, "extends_type_clause");
-    for (TSNode type : syntax::NamedChildren(extends)) symbol.bases.emplace_back(Text(type));
+    for (TSNode type : syntax::NamedChildren(extends)) {
+      symbol.bases.push_back(syntax::TypeName(Text(type)));
+    }
   }
 
   void TypeLike(TSNode node, const char* detail, const char* body_field) {

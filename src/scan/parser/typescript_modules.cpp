@@ -17,9 +17,8 @@ std::string Str(Extractor& x, TSNode node) {
 
 // A string literal, or a template literal without substitutions.
 bool IsStaticString(TSNode node) {
-  return Is(node, "string") ||
-         (Is(node, "template_string") && syntax::ChildOfType(node, "template_substitution").id ==
-                                             nullptr);
+  return Is(node, "string") || (Is(node, "template_string") &&
+                                syntax::ChildOfType(node, "template_substitution").id == nullptr);
 }
 
 void ImportClause(Extractor& x, TSNode clause, const std::string& module, TSNode statement) {
@@ -107,7 +106,8 @@ void Export(Extractor& x, TSNode statement) {
   TSNode clause = syntax::ChildOfType(statement, "export_clause");
   if (ts_node_is_null(clause)) {  // export * from "x"; export * as ns from "x"
     TSNode ns = syntax::ChildOfType(statement, "namespace_export");
-    std::string alias = ts_node_is_null(ns) ? "" : syntax::Unquote(x.Text(syntax::NamedChild(ns, 0)));
+    std::string alias =
+        ts_node_is_null(ns) ? "" : syntax::Unquote(x.Text(syntax::NamedChild(ns, 0)));
     x.AddExport("*", alias, false, from, statement);
     return;
   }
@@ -115,8 +115,8 @@ void Export(Extractor& x, TSNode statement) {
     if (!Is(spec, "export_specifier")) continue;
     TSNode alias = Field(spec, "alias");
     std::string alias_text = ts_node_is_null(alias) ? "" : syntax::Unquote(x.Text(alias));
-    x.AddExport(syntax::Unquote(x.Text(Field(spec, "name"))), alias_text,
-                alias_text == "default", from, spec);
+    x.AddExport(syntax::Unquote(x.Text(Field(spec, "name"))), alias_text, alias_text == "default",
+                from, spec);
   }
 }
 

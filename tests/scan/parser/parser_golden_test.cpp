@@ -41,7 +41,9 @@ std::vector<fs::path> Fixtures() {
 
 std::string TestName(const ::testing::TestParamInfo<fs::path>& info) {
   std::string name = fs::relative(info.param, FixtureRoot()).string();
-  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); },
+      '_');
   return name;
 }
 

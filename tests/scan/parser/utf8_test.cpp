@@ -11,12 +11,15 @@ constexpr const char* kFffd = "\xEF\xBF\xBD";
 
 TEST(ValidUtf8, KeepsValidTextUnchanged) {
   EXPECT_EQ(ValidUtf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(ValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"), "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(ValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
 }
 
 TEST(ValidUtf8, ReplacesEachMaximalInvalidSubpart) {
-  EXPECT_EQ(ValidUtf8("a\xFF" "b"), std::string("a") + kFffd + "b");
-  EXPECT_EQ(ValidUtf8("\xE2\x82"), kFffd);                                   // truncated
+  EXPECT_EQ(ValidUtf8("a\xFF"
+                      "b"),
+            std::string("a") + kFffd + "b");
+  EXPECT_EQ(ValidUtf8("\xE2\x82"), kFffd);  // truncated
   EXPECT_EQ(ValidUtf8("\xE2\x82x"), std::string(kFffd) + "x");
   EXPECT_EQ(ValidUtf8("\xC0\xAF"), std::string(kFffd) + kFffd);              // overlong
   EXPECT_EQ(ValidUtf8("\xED\xA0\x80"), std::string(kFffd) + kFffd + kFffd);  // surrogate
