@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docrunch's run command: installs, builds, and runs the main job on the
 # embedded default (SQLite in .docrunch/): initialises the project in the repo
-# root if needed, then shows the database status.
+# root if needed, then scans it (incrementally) and prints the summary.
 #
 #   scripts/run.sh
 set -euo pipefail
@@ -18,5 +18,5 @@ if [ ! -f .docrunch/config.yaml ]; then
   "$DOCRUNCH" init .
 fi
 
-echo "run: $DOCRUNCH db status"
-exec "$DOCRUNCH" db status
+echo "run: $DOCRUNCH scan"
+exec "$DOCRUNCH" scan

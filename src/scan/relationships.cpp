@@ -206,7 +206,17 @@ std::vector<Relationship> Analyze(const std::vector<FileFacts>& files,
     Scope scope(file, index, resolver);
     AddFileEdges(file, scope, resolver, out);
   }
-  return {out.begin(), out.end()};
+  // One edge per (source, target, type): the first metadata wins (e.g. a
+  // name both exported and re-exported).
+  std::vector<Relationship> unique;
+  for (const auto& r : out) {
+    if (!unique.empty() && unique.back().source == r.source && unique.back().target == r.target &&
+        unique.back().type == r.type) {
+      continue;
+    }
+    unique.push_back(r);
+  }
+  return unique;
 }
 
 }  // namespace docrunch::scan

@@ -163,6 +163,8 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   auto walk = WalkRepository(root, walk_options);
   if (!walk) return walk.error();
 
+  auto previous_completed = db.LastRunCompleted(*repo);
+  if (!previous_completed) return previous_completed.error();
   ScanSummary summary;
   summary.repository_id = *repo;
   summary.full = options.full;
@@ -206,7 +208,7 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     DOCRUNCH_TRY(db.WriteFiles(*repo, *run, records, hook));
     DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
     DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
-    summary.changed = !records.empty() || !plan.deleted.empty();
+    summary.changed = !records.empty() || !plan.deleted.empty() || !*previous_completed;
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
     auto facts = db.LoadFacts(*repo);

@@ -128,6 +128,13 @@ Result<std::int64_t> ScanStore::BeginScanRun(std::int64_t repo, bool full) {
   return id;
 }
 
+Result<bool> ScanStore::LastRunCompleted(std::int64_t repo) {
+  auto rows = store_.Query(
+      "SELECT status FROM scan_runs WHERE repository_id = $1 ORDER BY id DESC LIMIT 1", {repo});
+  if (!rows) return rows.error();
+  return rows->empty() || rows->Text(0, "status") == "completed";
+}
+
 Result<void> ScanStore::FinishScanRun(std::int64_t run_id, const ScanRunCounts& counts,
                                       const std::string& summary_json, const std::string& error) {
   return store_.Transact([&](store::Tx& tx) -> Result<void> {

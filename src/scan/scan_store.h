@@ -49,6 +49,10 @@ class ScanStore {
   Result<std::map<std::string, StoredFile>> LoadFiles(std::int64_t repository_id);
 
   Result<std::int64_t> BeginScanRun(std::int64_t repository_id, bool full);
+  // Whether the latest scan run of the repository completed (true when
+  // there is none). A failed or interrupted run may have stored files
+  // without their relationships.
+  Result<bool> LastRunCompleted(std::int64_t repository_id);
   Result<void> FinishScanRun(std::int64_t run_id, const ScanRunCounts& counts,
                              const std::string& summary_json, const std::string& error);
 

@@ -166,5 +166,16 @@ TEST(Analyze, OutputIsSortedAndDeduplicated) {
   EXPECT_EQ(std::count(rels.begin(), rels.end(), Rel("a.py#f", "b.py#g", "calls")), 1);
 }
 
+TEST(Analyze, OneEdgePerSourceTargetAndType) {
+  // Regression: a name exported twice (default and named) gave two rows
+  // differing only in metadata, which the relationships table refuses.
+  FileFacts f = File("m.ts", Language::kTypeScript, {}, {Fn("run")});
+  f.parsed.exports = {{"run", "", true, "", 1}, {"run", "", false, "", 2}};
+  auto rels = Analyze({f}, {});
+  EXPECT_EQ(std::count_if(rels.begin(), rels.end(),
+                          [](const Relationship& r) { return r.type == "exports"; }),
+            1);
+}
+
 }  // namespace
 }  // namespace docrunch::scan
