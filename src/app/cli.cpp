@@ -119,6 +119,7 @@ int RunCli(int argc, char** argv) {
   RegisterInit(app, ctx, action);
   RegisterConfig(app, ctx, action);
   RegisterDb(app, ctx, action);
+  RegisterTask(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

@@ -16,6 +16,7 @@ using Action = std::function<Result<void>()>;
 void RegisterInit(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterDb(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterTask(CLI::App& app, AppContext& ctx, Action& action);
 
 // Prints to stdout; commands print data there and diagnostics on stderr.
 void Print(const std::string& text);
