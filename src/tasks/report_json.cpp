@@ -127,7 +127,8 @@ class Fields {
     return prefix_ + "." + std::string(key);
   }
   void Problem(std::string_view key, const std::string& message) {
-    problems_.push_back(Path(key) + ": " + message);
+    std::string path = Path(key);
+    problems_.push_back(path.empty() ? message : path + ": " + message);
   }
   const json* Get(const char* key, bool required) {
     seen_.insert(key);
