@@ -95,14 +95,16 @@ std::string DetailsText(const tasks::TaskDetails& d) {
   out += "  type:        " + t.type + ", priority " + t.priority + ", review " +
          std::string(config::ReviewModeName(t.review_mode)) + "\n";
   out += "  assigned to: " + Dash(t.assigned_to.value_or("")) + ", progress " +
-         std::to_string(t.progress) + "%" + (t.status_note.empty() ? "" : " (" + t.status_note + ")") +
-         "\n";
+         std::to_string(t.progress) + "%" +
+         (t.status_note.empty() ? "" : " (" + t.status_note + ")") + "\n";
   out += "  created:     " + t.created_at + " by " + Dash(t.created_by) + "\n";
   if (!t.description.empty()) out += "\n" + t.description + "\n";
-  out += "\n" + Lines("Guardrails", t.guardrails) + Lines("Acceptance criteria", t.acceptance_criteria);
+  out += "\n" + Lines("Guardrails", t.guardrails) +
+         Lines("Acceptance criteria", t.acceptance_criteria);
   std::vector<std::string> deps, dependents, context;
   for (const auto& x : d.dependencies) {
-    deps.push_back(x.IdText() + " " + std::string(tasks::TaskStatusName(x.status)) + ": " + x.title);
+    deps.push_back(x.IdText() + " " + std::string(tasks::TaskStatusName(x.status)) + ": " +
+                   x.title);
   }
   for (const auto& x : d.dependents) dependents.push_back(x.IdText() + ": " + x.title);
   out += Lines("Depends on", deps) + Lines("Blocks", dependents);
@@ -111,8 +113,9 @@ std::string DetailsText(const tasks::TaskDetails& d) {
     reports.push_back("completion by " + c.agent + " at " + c.reported_at + ", tests " +
                       (c.tests_passed ? "passed" : "failed") + ", " +
                       std::to_string(c.changes.size()) + " files: " + c.summary +
-                      (c.review == "auto_approved" ? " [auto-approved]"
-                                                   : " [review: " + Join(c.review_reasons, "; ") + "]"));
+                      (c.review == "auto_approved"
+                           ? " [auto-approved]"
+                           : " [review: " + Join(c.review_reasons, "; ") + "]"));
   }
   for (const auto& f : d.findings) {
     reports.push_back(f.IdText() + " " + f.type + " by " + f.agent + ": " + f.description);
@@ -129,12 +132,14 @@ std::string DetailsText(const tasks::TaskDetails& d) {
     context.push_back(s.kind + " " + s.qualified_name + " (" + s.file_path + ":" +
                       std::to_string(s.line) + ")");
   }
-  for (const auto& s : d.context.schemas) context.push_back("schema " + s.name + " (" + s.file_path + ")");
+  for (const auto& s : d.context.schemas)
+    context.push_back("schema " + s.name + " (" + s.file_path + ")");
   for (const auto& x : d.context.decisions) context.push_back(x.id + ": " + x.title);
   out += Lines("Context", context);
   out += "History:\n";
   for (const auto& h : d.history) {
-    out += "  " + h.created_at + "  " + Pad(h.action, 16) + Pad(Dash(h.agent), 16) + h.details + "\n";
+    out +=
+        "  " + h.created_at + "  " + Pad(h.action, 16) + Pad(Dash(h.agent), 16) + h.details + "\n";
   }
   return out;
 }
@@ -143,8 +148,8 @@ void PrintTask(const Task& t, bool json_out, const std::string& verb) {
   if (json_out) {
     Print(tasks::ToJson(t).dump(2));
   } else {
-    Print(verb + " " + t.IdText() + " (" + std::string(tasks::TaskStatusName(t.status)) + "): " +
-          t.title);
+    Print(verb + " " + t.IdText() + " (" + std::string(tasks::TaskStatusName(t.status)) +
+          "): " + t.title);
   }
 }
 
@@ -220,16 +225,16 @@ Result<void> RunReport(AppContext& ctx, const std::string& kind, const std::stri
 }
 
 struct Options {
-  std::string id, status, assignee, type, title, description, priority = "medium", to, reason,
-      note, as = "cli", kind, body;
+  std::string id, status, assignee, type, title, description, priority = "medium", to, reason, note,
+                                                              as = "cli", kind, body;
   std::vector<std::string> depends_on;
   bool json = false, backlog = false, available = false;
 };
 
 // Adds `name` whose callback runs `fn(env)` after parsing.
 template <class Fn>
-CLI::App* Sub(CLI::App* parent, AppContext& ctx, Action& action, const char* name,
-              const char* help, Fn fn) {
+CLI::App* Sub(CLI::App* parent, AppContext& ctx, Action& action, const char* name, const char* help,
+              Fn fn) {
   CLI::App* cmd = parent->add_subcommand(name, help);
   cmd->callback([&ctx, &action, fn] {
     action = [&ctx, fn]() -> Result<void> {
@@ -332,24 +337,24 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
   approve->add_option("ID", o->id, "Task id")->required();
   approve->add_option("--note", o->note, "A remark for the record");
 
-  CLI::App* reject = Sub(cmd, ctx, action, "reject", "Reject a task in review",
-                         [o](TaskEnv& env) -> Result<void> {
-                           auto t = env.service->Reject(o->id, o->as, o->reason);
-                           if (!t) return t.error();
-                           DOCRUNCH_TRY(Project(env, "task", t->IdText()));
-                           PrintTask(*t, o->json, "rejected");
-                           return Ok();
-                         });
+  CLI::App* reject =
+      Sub(cmd, ctx, action, "reject", "Reject a task in review", [o](TaskEnv& env) -> Result<void> {
+        auto t = env.service->Reject(o->id, o->as, o->reason);
+        if (!t) return t.error();
+        DOCRUNCH_TRY(Project(env, "task", t->IdText()));
+        PrintTask(*t, o->json, "rejected");
+        return Ok();
+      });
   reject->add_option("ID", o->id, "Task id")->required();
   reject->add_option("--reason", o->reason, "Why")->required();
 
-  CLI::App* block = Sub(cmd, ctx, action, "block", "Block a task",
-                        [o](TaskEnv& env) -> Result<void> {
-                          auto t = env.service->Block(o->id, o->as, o->reason);
-                          if (!t) return t.error();
-                          PrintTask(*t, o->json, "blocked");
-                          return Ok();
-                        });
+  CLI::App* block =
+      Sub(cmd, ctx, action, "block", "Block a task", [o](TaskEnv& env) -> Result<void> {
+        auto t = env.service->Block(o->id, o->as, o->reason);
+        if (!t) return t.error();
+        PrintTask(*t, o->json, "blocked");
+        return Ok();
+      });
   block->add_option("ID", o->id, "Task id")->required();
   block->add_option("--reason", o->reason, "Why")->required();
 
@@ -364,22 +369,22 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
   unblock->add_option("ID", o->id, "Task id")->required();
   unblock->add_option("--resolution", o->reason, "How it was resolved");
 
-  CLI::App* move = Sub(
-      cmd, ctx, action, "move",
-      "Move a task: backlog<->todo, assigned->todo, rejected->todo, approved->done",
-      [o](TaskEnv& env) -> Result<void> {
-        auto to = tasks::ParseTaskStatus(o->to);
-        if (!to) {
-          return MakeError(ErrorCode::kUsage, "--to: must be one of " +
-                                                  Join(tasks::TaskStatusNames(), ", ") +
-                                                  ", got '" + o->to + "'");
-        }
-        auto t = env.service->Move(o->id, *to, o->as);
-        if (!t) return t.error();
-        DOCRUNCH_TRY(Project(env, "task", t->IdText()));
-        PrintTask(*t, o->json, "moved");
-        return Ok();
-      });
+  CLI::App* move =
+      Sub(cmd, ctx, action, "move",
+          "Move a task: backlog<->todo, assigned->todo, rejected->todo, approved->done",
+          [o](TaskEnv& env) -> Result<void> {
+            auto to = tasks::ParseTaskStatus(o->to);
+            if (!to) {
+              return MakeError(ErrorCode::kUsage, "--to: must be one of " +
+                                                      Join(tasks::TaskStatusNames(), ", ") +
+                                                      ", got '" + o->to + "'");
+            }
+            auto t = env.service->Move(o->id, *to, o->as);
+            if (!t) return t.error();
+            DOCRUNCH_TRY(Project(env, "task", t->IdText()));
+            PrintTask(*t, o->json, "moved");
+            return Ok();
+          });
   move->add_option("ID", o->id, "Task id")->required();
   move->add_option("--to", o->to, "Target status")->required();
 
@@ -408,15 +413,15 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
   publish->add_option("ID", o->id, "Task id")->required();
 
   CLI::App* report = cmd->add_subcommand(
-      "report", "Send an agent report as JSON: claim, progress, complete, finding, decision, blocker");
+      "report",
+      "Send an agent report as JSON: claim, progress, complete, finding, decision, blocker");
   report->add_option("KIND", o->kind, "The report")
       ->required()
       ->check(CLI::IsMember({"claim", "progress", "complete", "finding", "decision", "blocker"}));
   report->add_option("--json", o->body, "The report's fields as a JSON object ('-': stdin)")
       ->required();
-  report->callback([&ctx, &action, o] {
-    action = [&ctx, o] { return RunReport(ctx, o->kind, o->body); };
-  });
+  report->callback(
+      [&ctx, &action, o] { action = [&ctx, o] { return RunReport(ctx, o->kind, o->body); }; });
 
   CLI::App* claim = Sub(cmd, ctx, action, "claim", "Claim a task as an agent (for scripts/tests)",
                         [o, &ctx](TaskEnv& env) -> Result<void> {

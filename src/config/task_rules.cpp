@@ -95,8 +95,10 @@ void CheckTemplates(const std::map<std::string, TaskTypeTemplate>& types, IssueS
   for (const auto& [name, type] : types) {
     std::string key = "task_types." + name;
     if (!IsTypeName(name)) {
-      sink.Add(key, "a task type name may contain only a-z, 0-9 and '_', start with a letter "
-                    "and have at most 40 characters, got '" + name + "'");
+      sink.Add(key,
+               "a task type name may contain only a-z, 0-9 and '_', start with a letter "
+               "and have at most 40 characters, got '" +
+                   name + "'");
     }
     if (name == kSecurityType && type.review_mode == ReviewMode::kAuto) {
       sink.Add(key + ".review_mode",

@@ -31,8 +31,8 @@ struct TaskTypeTemplate {
 };
 
 struct AutoApproveRules {
-  bool tests_passed = true;      // a completion must report tests_passed: true
-  int files_changed_max = 10;    // at most this many entries in `changes`
+  bool tests_passed = true;                     // a completion must report tests_passed: true
+  int files_changed_max = 10;                   // at most this many entries in `changes`
   std::vector<std::string> forbidden_patterns;  // case-insensitive substrings
   std::vector<std::string> never_for_types{"security"};
 };

@@ -106,10 +106,10 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
   auto offset = ZoneOffset(s, pos);
   if (!offset) return std::nullopt;
   using namespace std::chrono;
-  auto date = year_month_day{std::chrono::year(year), std::chrono::month(month),
-                             std::chrono::day(day)};
-  auto t = sys_days(date) + hours(hour) + minutes(minute) + seconds(second) +
-           milliseconds(millis) - minutes(*offset);
+  auto date =
+      year_month_day{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
+  auto t = sys_days(date) + hours(hour) + minutes(minute) + seconds(second) + milliseconds(millis) -
+           minutes(*offset);
   return time_point_cast<system_clock::duration>(t);
 }
 

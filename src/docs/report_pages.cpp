@@ -129,8 +129,8 @@ std::string RenderTaskPage(const tasks::TaskDetails& d) {
   if (!d.decisions.empty()) {
     Section(out, "Decisions");
     for (const auto& dec : d.decisions) {
-      out += "- [" + dec.IdText() + "](../" + DecisionPagePath(dec.number) + "): " + dec.title +
-             "\n";
+      out +=
+          "- [" + dec.IdText() + "](../" + DecisionPagePath(dec.number) + "): " + dec.title + "\n";
     }
   }
   if (!d.blockers.empty()) {
@@ -160,8 +160,8 @@ std::string RenderDecisionPage(const tasks::DecisionRecord& d) {
   if (d.task_id) {
     out += "- Task: [" + tasks::TaskIdText(*d.task_id) + "](../" + TaskPagePath(*d.task_id) + ")\n";
   }
-  out += "- Recorded by: " + d.agent + " at " + d.reported_at + " (received " + d.created_at +
-         ")\n";
+  out +=
+      "- Recorded by: " + d.agent + " at " + d.reported_at + " (received " + d.created_at + ")\n";
   out += "\n## Context\n\n" + d.context + "\n";
   out += "\n## Decision\n\n" + d.decision + "\n";
   out += "\n## Rationale\n\n" + d.rationale + "\n";
@@ -183,11 +183,10 @@ Result<tasks::TaskDetails> LoadTaskReport(store::Reader& db, std::int64_t reposi
   auto findings = tasks::LoadFindings(db, task_id);
   auto decisions = tasks::LoadDecisions(db, repository_id, task_id);
   auto blockers = tasks::LoadBlockers(db, task_id);
-  for (const Error* e : {history ? nullptr : &history.error(),
-                         completions ? nullptr : &completions.error(),
-                         findings ? nullptr : &findings.error(),
-                         decisions ? nullptr : &decisions.error(),
-                         blockers ? nullptr : &blockers.error()}) {
+  for (const Error* e :
+       {history ? nullptr : &history.error(), completions ? nullptr : &completions.error(),
+        findings ? nullptr : &findings.error(), decisions ? nullptr : &decisions.error(),
+        blockers ? nullptr : &blockers.error()}) {
     if (e) return *e;
   }
   d.history = std::move(*history);

@@ -123,9 +123,9 @@ Result<int> ParseDecisionId(std::string_view text, std::string_view field) {
 }
 
 Result<Task> LoadTask(store::Reader& db, std::int64_t repository_id, std::int64_t id) {
-  auto rows = db.Query(std::string("SELECT ") + kTaskColumns +
-                           " FROM tasks WHERE id = $1 AND repository_id = $2",
-                       {id, repository_id});
+  auto rows = db.Query(
+      std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE id = $1 AND repository_id = $2",
+      {id, repository_id});
   if (!rows) return rows.error();
   if (rows->empty()) {
     return MakeError(ErrorCode::kStorageNotFound, "task " + TaskIdText(id) + " not found");
@@ -213,8 +213,8 @@ Result<std::vector<FindingRecord>> LoadFindings(store::Reader& db, std::int64_t 
 
 Result<std::vector<DecisionRecord>> LoadDecisions(store::Reader& db, std::int64_t repository_id,
                                                   std::optional<std::int64_t> task_id) {
-  std::string sql = std::string("SELECT ") + kDecisionColumns +
-                    " FROM decisions WHERE repository_id = $1";
+  std::string sql =
+      std::string("SELECT ") + kDecisionColumns + " FROM decisions WHERE repository_id = $1";
   store::Params params{repository_id};
   if (task_id) {
     sql += " AND task_id = $2";

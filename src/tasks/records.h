@@ -30,10 +30,10 @@ struct CompletionRecord {
   std::vector<std::string> changes;
   bool tests_passed = false;
   std::string notes;
-  std::string review;  // "auto_approved" or "review" (waiting for a reviewer)
+  std::string review;                       // "auto_approved" or "review" (waiting for a reviewer)
   std::vector<std::string> review_reasons;  // why it was not auto-approved
-  std::string reported_at;  // the agent's time
-  std::string created_at;   // the server's time of receipt
+  std::string reported_at;                  // the agent's time
+  std::string created_at;                   // the server's time of receipt
 };
 
 struct FindingRecord {

@@ -57,8 +57,8 @@ class Fields {
   void Int(const char* key, std::int64_t& out) {
     const json* v = Get(key, true);
     if (!v) return;
-    if (v->is_number_integer() && (!v->is_number_unsigned() || v->get<std::uint64_t>() <
-                                                                    (1ull << 62))) {
+    if (v->is_number_integer() &&
+        (!v->is_number_unsigned() || v->get<std::uint64_t>() < (1ull << 62))) {
       out = v->get<std::int64_t>();
     } else {
       std::string got = v->is_number() ? v->dump() : TypeName(*v);

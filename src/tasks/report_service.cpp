@@ -22,12 +22,13 @@ bool Claimed(const Task& task) {
 }
 
 Error NotClaimant(const Task& task, const std::string& agent, const char* what) {
-  std::string holder = task.assigned_to ? "it is held by " + *task.assigned_to
-                                        : "nobody holds a claim on it";
+  std::string holder =
+      task.assigned_to ? "it is held by " + *task.assigned_to : "nobody holds a claim on it";
   return MakeError(ErrorCode::kTaskNotClaimant, std::string(what) + " on " + task.IdText() +
                                                     " from " + agent +
                                                     " refused: only the agent holding the claim "
-                                                    "may report it, and " + holder);
+                                                    "may report it, and " +
+                                                    holder);
 }
 
 // The title a finding row needs: the description's first line, shortened.
@@ -80,9 +81,9 @@ Result<Task> TaskService::Claim(const ClaimReport& report) {
       }
     }
     if (!pending.empty()) {
-      return MakeError(ErrorCode::kTaskDependenciesPending,
-                       task->IdText() + " cannot be claimed yet: it waits for " +
-                           Join(pending, ", "));
+      return MakeError(
+          ErrorCode::kTaskDependenciesPending,
+          task->IdText() + " cannot be claimed yet: it waits for " + Join(pending, ", "));
     }
     std::string now = Now();
     std::vector<Change> changes{{"assigned_to", agent},
@@ -248,12 +249,12 @@ Result<DecisionRecord> TaskService::InsertDecision(store::Tx& tx,
                                                    const std::string& reported_at) {
   // Numbers are per repository and gap-free: the repository row lock
   // serializes concurrent recorders (PostgreSQL); SQLite has one writer.
-  auto locked = tx.Exec("UPDATE repositories SET updated_at = $1 WHERE id = $2",
-                        {Now(), repository_id_});
+  auto locked =
+      tx.Exec("UPDATE repositories SET updated_at = $1 WHERE id = $2", {Now(), repository_id_});
   if (!locked) return locked.error();
-  auto next = tx.Query(
-      "SELECT COALESCE(MAX(number), 0) + 1 AS n FROM decisions WHERE repository_id = $1",
-      {repository_id_});
+  auto next =
+      tx.Query("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM decisions WHERE repository_id = $1",
+               {repository_id_});
   if (!next) return next.error();
   std::int64_t number = next->Int(0, "n").value_or(1);
   std::string now = Now();
@@ -336,14 +337,13 @@ Result<BlockerRecord> TaskService::ReportBlocker(const BlockerReport& report) {
     auto task = LoadTask(tx, repository_id_, *id);
     if (!task) return task.error();
     if (Claimed(*task) && !Holds(*task, agent)) return NotClaimant(*task, agent, "report_blocker");
-    DOCRUNCH_TRY(
-        CheckTransition(task->id, TaskAction::kBlock, task->status, TaskStatus::kBlocked));
+    DOCRUNCH_TRY(CheckTransition(task->id, TaskAction::kBlock, task->status, TaskStatus::kBlocked));
     auto n = internal::UpdateTaskIf(
         tx, *task, task->status, TaskStatus::kBlocked,
         {{"status_before_block", std::string(TaskStatusName(task->status))}});
     if (!n) return n.error();
-    if (*n != 1) return InvalidTransition(task->id, TaskAction::kBlock, task->status,
-                                          TaskStatus::kBlocked);
+    if (*n != 1)
+      return InvalidTransition(task->id, TaskAction::kBlock, task->status, TaskStatus::kBlocked);
     auto rows = tx.Query(
         "INSERT INTO blockers (repository_id, task_id, agent, reason, needs, reported_at, "
         "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -375,14 +375,13 @@ Result<bool> TaskService::ReleaseIfStale(store::Tx& tx, const Task& task,
                                   "last_report_at < $E1", {cutoff});
   if (!n) return n.error();
   if (*n != 1) return false;  // a report arrived meanwhile
-  long long ttl_s =
-      std::chrono::duration_cast<std::chrono::seconds>(options_.claim_ttl).count();
+  long long ttl_s = std::chrono::duration_cast<std::chrono::seconds>(options_.claim_ttl).count();
   DOCRUNCH_TRY(internal::RecordTaskChange(tx, task, "claim_expired", "",
-                                    {{"from", TaskStatusName(task.status)},
-                                     {"to", "todo"},
-                                     {"agent", task.assigned_to.value_or("")},
-                                     {"last_report_at", task.last_report_at},
-                                     {"claim_ttl_seconds", ttl_s}}));
+                                          {{"from", TaskStatusName(task.status)},
+                                           {"to", "todo"},
+                                           {"agent", task.assigned_to.value_or("")},
+                                           {"last_report_at", task.last_report_at},
+                                           {"claim_ttl_seconds", ttl_s}}));
   return true;
 }
 

@@ -9,8 +9,8 @@ namespace docrunch::tasks {
 namespace {
 
 bool AgentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '@' || c == '-';
 }
 
 std::string Quoted(const std::string& s) {
@@ -79,8 +79,7 @@ void Checker::Paths(std::string_view field, const std::vector<std::string>& path
     } else if (p.find('\0') != std::string::npos || p.find('\n') != std::string::npos) {
       Add(Field(item) + "must not contain NUL or line breaks");
     } else if (p[0] == '/' || dotdot) {
-      Add(Field(item) + "must be a path relative to the repository without '..', got " +
-          Quoted(p));
+      Add(Field(item) + "must be a path relative to the repository without '..', got " + Quoted(p));
     }
   }
 }
@@ -129,15 +128,16 @@ std::string CheckAgentId(std::string_view field, const std::string& value,
                          const ReportLimits& limits) {
   if (value.empty()) return Field(field) + "must not be empty";
   if (value.size() > limits.max_agent_id) {
-    return Field(field) + "at most " + std::to_string(limits.max_agent_id) +
-           " characters, got " + std::to_string(value.size());
+    return Field(field) + "at most " + std::to_string(limits.max_agent_id) + " characters, got " +
+           std::to_string(value.size());
   }
   bool ok = std::all_of(value.begin(), value.end(), AgentChar) && value[0] != '.' &&
             value[0] != '_' && value[0] != ':' && value[0] != '@' && value[0] != '-';
   if (ok) return "";
   return Field(field) +
          "an agent id may contain only letters, digits and . _ : @ - and must start with a "
-         "letter or digit, got " + Quoted(value);
+         "letter or digit, got " +
+         Quoted(value);
 }
 
 std::string CheckText(std::string_view field, const std::string& value, std::size_t max_bytes,

@@ -11,10 +11,10 @@ namespace {
 
 const std::set<std::string>& StopWords() {
   static const std::set<std::string> words{
-      "the",  "and",  "for",  "with", "that", "this", "from", "into", "when", "then", "than",
-      "are",  "was",  "were", "not",  "but",  "all",  "any",  "can",  "should", "must", "will",
-      "add",  "fix",  "make", "use",  "new",  "its",  "has",  "have", "out",  "our",  "your",
-      "task", "also", "each", "only", "more", "some", "such", "them", "they", "which", "what"};
+      "the",  "and",  "for",  "with", "that", "this", "from", "into", "when",   "then",  "than",
+      "are",  "was",  "were", "not",  "but",  "all",  "any",  "can",  "should", "must",  "will",
+      "add",  "fix",  "make", "use",  "new",  "its",  "has",  "have", "out",    "our",   "your",
+      "task", "also", "each", "only", "more", "some", "such", "them", "they",   "which", "what"};
   return words;
 }
 
@@ -53,7 +53,8 @@ std::vector<std::string> ContextWords(const std::string& text, std::size_t max_w
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    bool boundary = std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(text[i - 1]));
+    bool boundary =
+        std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(text[i - 1]));
     if (boundary) flush();
     if (std::isalnum(c)) {
       word += static_cast<char>(std::tolower(c));
@@ -99,10 +100,10 @@ Result<TaskContext> KeywordContextSource::FindContext(store::Reader& db, const T
     }
   }
 
-  auto decisions = db.Query("SELECT number, title FROM decisions WHERE repository_id = $1 AND " +
-                                AnyWordMatches("title", words.size(), 2) + " ORDER BY number" +
-                                limit,
-                            params);
+  auto decisions =
+      db.Query("SELECT number, title FROM decisions WHERE repository_id = $1 AND " +
+                   AnyWordMatches("title", words.size(), 2) + " ORDER BY number" + limit,
+               params);
   if (!decisions) return decisions.error();
   for (std::size_t i = 0; i < decisions->size(); ++i) {
     context.decisions.push_back(

@@ -39,8 +39,8 @@ json ToJson(const Task& t) {
           {"review_mode", config::ReviewModeName(t.review_mode)},
           {"progress", t.progress},
           {"status_note", t.status_note.empty() ? json(nullptr) : json(t.status_note)},
-          {"blocked_from", t.status_before_block ? json(TaskStatusName(*t.status_before_block))
-                                                 : json(nullptr)},
+          {"blocked_from",
+           t.status_before_block ? json(TaskStatusName(*t.status_before_block)) : json(nullptr)},
           {"created_by", t.created_by},
           {"created_at", Time(t.created_at)},
           {"started_at", Time(t.started_at)},
@@ -120,7 +120,8 @@ json ToJson(const TaskDetails& d) {
   out["blockers"] = List(d.blockers);
   json files = json::array(), symbols = json::array(), schemas = json::array(),
        decisions = json::array();
-  for (const auto& f : d.context.files) files.push_back({{"path", f.path}, {"language", f.language}});
+  for (const auto& f : d.context.files)
+    files.push_back({{"path", f.path}, {"language", f.language}});
   for (const auto* list : {&d.context.symbols, &d.context.schemas}) {
     for (const auto& s : *list) {
       (list == &d.context.symbols ? symbols : schemas)
@@ -144,7 +145,8 @@ json ToJson(const CompletionOutcome& o) {
           {"report", ToJson(o.report)},
           {"auto_approved", o.auto_approved},
           {"review_reasons", o.review_reasons},
-          {"findings", [&] {
+          {"findings",
+           [&] {
              json ids = json::array();
              for (auto id : o.findings) ids.push_back("finding-" + std::to_string(id));
              return ids;

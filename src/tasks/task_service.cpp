@@ -113,8 +113,8 @@ Result<Task> TaskService::Create(const CreateTaskRequest& request) {
     std::vector<std::string> names;
     for (const auto& [name, _] : rules_.types) names.push_back(name);
     std::string hint = ClosestMatch(request.type, names);
-    problems.push_back("type: unknown task type " + Quoted(request.type) + " (known: " +
-                       Join(names, ", ") + ")" +
+    problems.push_back("type: unknown task type " + Quoted(request.type) +
+                       " (known: " + Join(names, ", ") + ")" +
                        (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   if (PriorityRank(request.priority) >= static_cast<int>(config::TaskPriorities().size())) {
@@ -160,8 +160,8 @@ Result<Task> TaskService::Create(const CreateTaskRequest& request) {
         {repository_id_, request.type, request.title, request.description,
          std::string(request.backlog ? "backlog" : "todo"), request.priority,
          internal::JsonIdList(deps), internal::JsonList(tmpl.guardrails),
-         internal::JsonList(tmpl.acceptance_criteria),
-         std::string(config::ReviewModeName(mode)), request.created_by, now});
+         internal::JsonList(tmpl.acceptance_criteria), std::string(config::ReviewModeName(mode)),
+         request.created_by, now});
     if (!rows) return rows.error();
     new_id = rows->Int(0, "id").value_or(0);
     for (const Task& dep : dep_tasks) DOCRUNCH_TRY(EditBlocks(tx, dep, new_id, true));
@@ -169,13 +169,12 @@ Result<Task> TaskService::Create(const CreateTaskRequest& request) {
     if (!created) return created.error();
     json deps_json = json::array();
     for (auto d : deps) deps_json.push_back(TaskIdText(d));
-    return internal::RecordTaskChange(
-        tx, *created, "created", request.created_by,
-        {{"type", request.type},
-         {"priority", request.priority},
-         {"status", request.backlog ? "backlog" : "todo"},
-         {"review_mode", config::ReviewModeName(mode)},
-         {"depends_on", deps_json}});
+    return internal::RecordTaskChange(tx, *created, "created", request.created_by,
+                                      {{"type", request.type},
+                                       {"priority", request.priority},
+                                       {"status", request.backlog ? "backlog" : "todo"},
+                                       {"review_mode", config::ReviewModeName(mode)},
+                                       {"depends_on", deps_json}});
   });
   if (!done) return done.error();
   return LoadTask(store_, repository_id_, new_id);
@@ -392,17 +391,16 @@ Result<Task> TaskService::Assign(std::string_view task_id, const std::string& ag
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
     auto task = LoadTask(tx, repository_id_, *id);
     if (!task) return task.error();
-    DOCRUNCH_TRY(CheckTransition(task->id, TaskAction::kAssign, task->status,
-                                 TaskStatus::kAssigned));
+    DOCRUNCH_TRY(
+        CheckTransition(task->id, TaskAction::kAssign, task->status, TaskStatus::kAssigned));
     auto n = internal::UpdateTaskIf(tx, *task, task->status, TaskStatus::kAssigned,
                                     {{"assigned_to", agent}, {"last_report_at", Now()}});
     if (!n) return n.error();
     if (*n != 1) {
-      return InvalidTransition(task->id, TaskAction::kAssign, task->status,
-                               TaskStatus::kAssigned);
+      return InvalidTransition(task->id, TaskAction::kAssign, task->status, TaskStatus::kAssigned);
     }
-    return internal::RecordTaskChange(tx, *task, "assign", by,
-                                      {{"to", agent}, {"previous", task->assigned_to.value_or("")}});
+    return internal::RecordTaskChange(
+        tx, *task, "assign", by, {{"to", agent}, {"previous", task->assigned_to.value_or("")}});
   });
   if (!done) return done.error();
   return LoadTask(store_, repository_id_, *id);
@@ -413,7 +411,8 @@ Result<Task> TaskService::Move(std::string_view task_id, TaskStatus to, const st
   if (!task) return task.error();
   for (TaskAction action : {TaskAction::kReady, TaskAction::kShelve, TaskAction::kRelease,
                             TaskAction::kReopen, TaskAction::kFinish}) {
-    if (IsAllowed(action, task->status, to)) return RunMove(task_id, action, to, by, json::object());
+    if (IsAllowed(action, task->status, to))
+      return RunMove(task_id, action, to, by, json::object());
   }
   return MakeError(ErrorCode::kTaskInvalidTransition,
                    "cannot move " + task->IdText() + " from " +
@@ -447,8 +446,7 @@ Result<Task> TaskService::Block(std::string_view task_id, const std::string& by,
 
 Result<Task> TaskService::Unblock(std::string_view task_id, const std::string& by,
                                   const std::string& resolution) {
-  std::string problem =
-      CheckText("resolution", resolution, options_.limits.max_text_bytes, false);
+  std::string problem = CheckText("resolution", resolution, options_.limits.max_text_bytes, false);
   if (!problem.empty()) return Invalid(problem);
   return RunMove(task_id, TaskAction::kUnblock, std::nullopt, by, {{"resolution", resolution}});
 }
@@ -470,8 +468,13 @@ Result<std::int64_t> EnsureRepository(store::Store& store, const std::string& ro
     if (!rows) return rows.error();
     id = rows->Int(0, "id").value_or(0);
     if (*n == 0) return Ok();
-    store::SyncEvent event{id, "repository", std::to_string(id), internal::ContentHash(root_path),
-                           "upsert", std::nullopt, 0};
+    store::SyncEvent event{id,
+                           "repository",
+                           std::to_string(id),
+                           internal::ContentHash(root_path),
+                           "upsert",
+                           std::nullopt,
+                           0};
     auto emitted = tx.EmitSyncEvent(event);
     if (!emitted) return emitted.error();
     return Ok();

@@ -79,9 +79,8 @@ Result<void> RecordTaskChange(store::Tx& tx, const Task& task, const std::string
   auto inserted = tx.Exec(
       "INSERT INTO task_history (repository_id, task_id, action, agent, details, created_at) "
       "VALUES ($1, $2, $3, $4, $5, $6)",
-      {task.repository_id, task.id, action,
-       agent.empty() ? store::Value{} : store::Value{agent}, details.dump(),
-       FormatIso8601(tx.clock().Now())});
+      {task.repository_id, task.id, action, agent.empty() ? store::Value{} : store::Value{agent},
+       details.dump(), FormatIso8601(tx.clock().Now())});
   if (!inserted) return inserted.error();
   auto now = LoadTask(tx, task.repository_id, task.id);
   if (!now) return now.error();

@@ -40,8 +40,8 @@ constexpr std::array kTable = {
 };
 
 constexpr std::array<std::string_view, 14> kActionNames{
-    "ready",  "shelve",  "assign", "claim",  "release", "expire", "complete",
-    "auto_approve", "approve", "reject", "reopen", "finish", "block", "unblock"};
+    "ready",        "shelve",  "assign", "claim",  "release", "expire", "complete",
+    "auto_approve", "approve", "reject", "reopen", "finish",  "block",  "unblock"};
 
 }  // namespace
 

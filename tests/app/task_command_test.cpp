@@ -10,8 +10,8 @@
 namespace docrunch::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 std::string NowIso() {
   return FormatIso8601(std::chrono::system_clock::now());
@@ -64,8 +64,11 @@ TEST_F(TaskCommand, AgentReportsThroughJsonAndPublishedPages) {
   ASSERT_EQ(claimed.exit_code, 0) << claimed.err;
   EXPECT_EQ(json::parse(claimed.out)["status"], "working");
 
-  json progress{{"task_id", "task-1"}, {"percentage", 150}, {"status", "x"},
-                {"reported_by", "claude-1"}, {"reported_at", NowIso()}};
+  json progress{{"task_id", "task-1"},
+                {"percentage", 150},
+                {"status", "x"},
+                {"reported_by", "claude-1"},
+                {"reported_at", NowIso()}};
   ProcessResult bad = Report("progress", progress);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("INVALID_PARAMS: percentage: must be an integer from 0 to 100"));
@@ -157,7 +160,8 @@ class TaskClaimProcesses : public ProjectTest, public ::testing::WithParamInterf
  protected:
   void TearDown() override {
     if (!database_.empty()) {
-      testing::Run({"psql", admin_, "-qc", "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)"});
+      testing::Run(
+          {"psql", admin_, "-qc", "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)"});
     }
   }
   std::string admin_, database_;
@@ -177,8 +181,8 @@ TEST_P(TaskClaimProcesses, ExactlyOneOfThirtyTwoProcessesWins) {
                "storage:\n  backend: postgres\n  postgres_url_env: PG_URL\n");
   }
   ASSERT_EQ(Docrunch({"db", "migrate"}, env).exit_code, 0);
-  ASSERT_EQ(Docrunch({"task", "create", "--type", "feature", "--title", "Contended"}, env).exit_code,
-            0);
+  ASSERT_EQ(
+      Docrunch({"task", "create", "--type", "feature", "--title", "Contended"}, env).exit_code, 0);
 
   constexpr int kClaimers = 32;
   std::vector<ProcessResult> results(kClaimers);
@@ -186,8 +190,7 @@ TEST_P(TaskClaimProcesses, ExactlyOneOfThirtyTwoProcessesWins) {
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kClaimers; ++i) {
     threads.emplace_back([&, i] {
-      results[i] =
-          Docrunch({"task", "claim", "task-1", "--as", "agent-" + std::to_string(i)}, env);
+      results[i] = Docrunch({"task", "claim", "task-1", "--as", "agent-" + std::to_string(i)}, env);
     });
   }
   for (auto& t : threads) t.join();
@@ -208,8 +211,7 @@ TEST_P(TaskClaimProcesses, ExactlyOneOfThirtyTwoProcessesWins) {
     }
   }
   std::cout << "[claims] " << GetParam() << " processes: " << kClaimers << " claims, " << winners
-            << " winner, " << already << " TASK_ALREADY_CLAIMED, wall " << wall.count()
-            << " ms\n";
+            << " winner, " << already << " TASK_ALREADY_CLAIMED, wall " << wall.count() << " ms\n";
   EXPECT_EQ(winners, 1);
   EXPECT_EQ(already, kClaimers - 1);
   ProcessResult shown = Docrunch({"task", "show", "task-1", "--json"}, env);

@@ -32,8 +32,7 @@ std::vector<ConfigIssue> Issues(const std::string& templates, const std::string&
 
 TEST(TaskRulesTest, InitFilesAreValidAndDefineTheSixTypes) {
   TaskRules rules;
-  auto issues =
-      Issues(InitText("task_templates.yaml"), InitText("review_rules.yaml"), &rules);
+  auto issues = Issues(InitText("task_templates.yaml"), InitText("review_rules.yaml"), &rules);
   for (const auto& i : issues) ADD_FAILURE() << i.ToString();
   for (const char* type : {"bug_fix", "feature", "refactor", "docs", "test", "security"}) {
     ASSERT_TRUE(rules.types.count(type)) << type;
@@ -95,8 +94,9 @@ TEST(TaskRulesTest, SecurityCanNeverBeAutoApproved) {
   std::string rules = "by_type:\n  security: auto\n";
   auto issues = Issues(InitText("task_templates.yaml"), rules);
   ASSERT_EQ(issues.size(), 1u);
-  EXPECT_EQ(issues[0].ToString(), ".docrunch/review_rules.yaml:2:13: by_type.security: security "
-                                  "tasks are never auto-approved: use manager or human");
+  EXPECT_EQ(issues[0].ToString(),
+            ".docrunch/review_rules.yaml:2:13: by_type.security: security "
+            "tasks are never auto-approved: use manager or human");
 }
 
 TEST(TaskRulesTest, InvalidYamlAndWrongShapes) {
@@ -122,7 +122,8 @@ TEST(TaskRulesTest, MissingFilesMeanDefaultsAndBadFilesFailLoading) {
   auto bad = LoadTaskRules(dir.path());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::kConfigInvalid);
-  EXPECT_THAT(bad.error().message, HasSubstr("review_rules.yaml:1:15: default_mode: must be one of"));
+  EXPECT_THAT(bad.error().message,
+              HasSubstr("review_rules.yaml:1:15: default_mode: must be one of"));
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 namespace docrunch::docs {
 namespace {
 
-using ::testing::HasSubstr;
 using tasks::TaskServiceTest;
+using ::testing::HasSubstr;
 
 class ReportPagesTest : public TaskServiceTest {
  protected:
@@ -39,7 +39,8 @@ TEST_P(ReportPagesTest, CompletionPagesAreDeterministicAndComplete) {
   EXPECT_THAT(page, ::testing::StartsWith("# task-1: Add the login form\n\n| field | value |"));
   EXPECT_THAT(page, HasSubstr("| status | approved |"));
   EXPECT_THAT(page, HasSubstr("## Guardrails\n\n- Document behaviour as it is"));
-  EXPECT_THAT(page, HasSubstr("### Completion 1 by agent-1\n\n- Reported at: 2026-11-27T12:00:00.000Z"));
+  EXPECT_THAT(page,
+              HasSubstr("### Completion 1 by agent-1\n\n- Reported at: 2026-11-27T12:00:00.000Z"));
   EXPECT_THAT(page, HasSubstr("- Review: auto-approved"));
   EXPECT_THAT(page, HasSubstr("- `src/login.ts`"));
   EXPECT_THAT(page, HasSubstr("- **improvement** (finding-1, agent-1): The pager could stream"));
@@ -85,7 +86,7 @@ TEST_P(ReportPagesTest, EventIdsThatCouldLeaveTheDocsFolderAreRefused) {
     EXPECT_EQ(applied.error().code, ErrorCode::kInvalidParams);
   }
   store::SyncEvent decision{repository_id_, "decision", "decision-../1", "", "upsert",
-                            std::nullopt, 10};
+                            std::nullopt,   10};
   EXPECT_FALSE(projection.Apply(decision, *store_).ok());
   EXPECT_FALSE(std::filesystem::exists(root));
   EXPECT_FALSE(std::filesystem::exists(docs_.path() / "etc"));

@@ -31,12 +31,15 @@ const std::map<std::string, std::set<std::string>> kSchema = {
      {"id", "repository_id", "file_id", "module", "names", "alias", "line", "is_relative"}},
     {"exports", {"id", "repository_id", "file_id", "name", "kind", "line"}},
     {"relationships", {"id", "repository_id", "source", "target", "type", "metadata"}},
+    // clang-format off
     {"tasks", {"id",          "repository_id", "type",       "title",
                "description", "status",        "priority",   "assigned_to",
                "depends_on",  "blocks",        "guardrails", "acceptance_criteria",
                "review_mode", "progress",      "context",    "created_at",
                "started_at",  "completed_at",  "claimed_at", "updated_at",
+               // version 2
                "status_before_block", "last_report_at", "status_note", "created_by"}},
+    // clang-format on
     {"task_history",
      {"id", "repository_id", "task_id", "action", "agent", "details", "created_at"}},
     {"completion_reports",

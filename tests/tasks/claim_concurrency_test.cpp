@@ -63,8 +63,8 @@ TEST_P(TaskServiceTest, ThirtyTwoConcurrentClaimersHaveExactlyOneWinner) {
         ADD_FAILURE() << "claimer " << i << ": " << results[i].error().ToString();
       }
     }
-    std::cout << "[claims] " << GetParam() << " threads round " << round + 1 << ": "
-              << kClaimers << " claims, " << winners << " winner, " << already_claimed
+    std::cout << "[claims] " << GetParam() << " threads round " << round + 1 << ": " << kClaimers
+              << " claims, " << winners << " winner, " << already_claimed
               << " TASK_ALREADY_CLAIMED, wall " << wall.count() << " ms\n";
     EXPECT_EQ(winners, 1);
     EXPECT_EQ(already_claimed, kClaimers - 1);

@@ -10,8 +10,8 @@
 namespace docrunch::tasks {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const TimePoint kNow = *ParseIso8601("2026-11-27T12:00:00Z");
 
@@ -89,9 +89,11 @@ TEST(ReportsTest, AgentIdCharset) {
 }
 
 TEST(ReportsTest, OversizedTextsAndPathsAreRefused) {
-  json j{{"task_id", "task-1"},          {"summary", std::string(70 * 1024, 'x')},
+  json j{{"task_id", "task-1"},
+         {"summary", std::string(70 * 1024, 'x')},
          {"changes", {"/etc/passwd", "a/../../b", ""}},
-         {"tests_passed", true},        {"reported_by", "a1"},
+         {"tests_passed", true},
+         {"reported_by", "a1"},
          {"reported_at", "2026-11-27T11:00:00Z"}};
   auto parsed = ParseCompletionReport(j);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;

@@ -47,9 +47,10 @@ TEST(ReviewPolicyTest, AutoApprovalChecksEveryRule) {
   r.notes = "ran rm -RF on the cache";
   auto verdict = DecideAutoApproval(rules, ReviewMode::kAuto, "docs", r);
   EXPECT_FALSE(verdict.approved);
-  EXPECT_THAT(verdict.reasons,
-              ElementsAre("tests_passed is false", "11 files changed, more than files_changed_max 10",
-                          "forbidden pattern 'rm -rf' in the summary, notes or changes"));
+  EXPECT_THAT(
+      verdict.reasons,
+      ElementsAre("tests_passed is false", "11 files changed, more than files_changed_max 10",
+                  "forbidden pattern 'rm -rf' in the summary, notes or changes"));
   EXPECT_THAT(DecideAutoApproval(rules, ReviewMode::kManager, "docs", Clean()).reasons,
               ElementsAre("review mode is manager"));
   CompletionReport secret = Clean();

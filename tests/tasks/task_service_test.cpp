@@ -28,7 +28,8 @@ TEST_P(TaskServiceTest, CreateFillsTheTemplateAndWritesHistoryAndEvent) {
   EXPECT_EQ(t.created_at, "2026-11-27T12:00:00.000Z");
   EXPECT_THAT(Actions(*store_, t), ::testing::ElementsAre("created"));
   auto events = store_->Query(
-      "SELECT entity_type, entity_id, priority, action FROM sync_events WHERE entity_type = 'task'");
+      "SELECT entity_type, entity_id, priority, action FROM sync_events WHERE entity_type = "
+      "'task'");
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ(events->Text(0, "entity_id"), "task-1");
@@ -190,6 +191,30 @@ TEST_P(TaskServiceTest, SecondCompletionIsRefusedAndWritesNothing) {
   EXPECT_EQ(CountRows("decisions"), 1);
 }
 
+// A failure after some rows were written (here: the decisions table is
+// gone, so the last INSERT of a completion fails) rolls everything back.
+TEST_P(TaskServiceTest, CompletionFailingHalfwayLeavesNoTrace) {
+  Task t = MakeTask();
+  ASSERT_TRUE(service_->Claim(ClaimBy(t, "a1")).ok());
+  ASSERT_TRUE(store_
+                  ->Transact([](store::Tx& tx) -> Result<void> {
+                    DOCRUNCH_TRY(tx.Exec("DROP TABLE decisions"));
+                    return Ok();
+                  })
+                  .ok());
+  std::string before = Snapshot();
+  CompletionReport report = CompletionBy(t, "a1");
+  report.findings = {{"bug", "found on the way", {}}};
+  report.decisions = {{"Title", "context", "decision", "rationale"}};
+  auto failed = service_->SubmitCompletion(report);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(CodeOf(failed.error()), "STORAGE_QUERY");
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Reload(t).status, S::kWorking);
+  EXPECT_EQ(CountRows("completion_reports"), 0);
+  EXPECT_EQ(CountRows("findings"), 0);
+}
+
 TEST_P(TaskServiceTest, InvalidReportsWriteNothing) {
   Task t = MakeTask();
   ASSERT_TRUE(service_->Claim(ClaimBy(t, "a1")).ok());
@@ -213,7 +238,8 @@ TEST_P(TaskServiceTest, InvalidReportsWriteNothing) {
 TEST_P(TaskServiceTest, BlockerReturnsTheTaskToItsPreviousStatus) {
   Task t = MakeTask();
   ASSERT_TRUE(service_->Claim(ClaimBy(t, "a1")).ok());
-  auto blocker = service_->ReportBlocker({t.IdText(), "API key missing", "a staging key", "a1", At()});
+  auto blocker =
+      service_->ReportBlocker({t.IdText(), "API key missing", "a staging key", "a1", At()});
   ASSERT_TRUE(blocker.ok()) << blocker.error().ToString();
   EXPECT_EQ(blocker->needs, "a staging key");
   Task blocked = Reload(t);
@@ -301,19 +327,24 @@ TEST_P(TaskServiceTest, DecisionsAndFindingsGetServerIdsAndTimes) {
 
 TEST_P(TaskServiceTest, ShowReturnsContextFoundInTheScanTables) {
   std::string now = At();
-  ASSERT_TRUE(store_->Transact([&](store::Tx& tx) -> Result<void> {
-    DOCRUNCH_TRY(tx.Exec("INSERT INTO files (id, repository_id, path, language, content_hash, "
-                         "last_scanned) VALUES (1, $1, 'src/auth/login_form.tsx', 'tsx', 'h', $2)",
-                         {repository_id_, now}));
-    DOCRUNCH_TRY(tx.Exec("INSERT INTO files (id, repository_id, path, language, content_hash, "
-                         "last_scanned) VALUES (2, $1, 'src/billing.py', 'python', 'h', $2)",
-                         {repository_id_, now}));
-    DOCRUNCH_TRY(tx.Exec("INSERT INTO symbols (repository_id, file_id, kind, name, qualified_name, "
-                         "start_line, end_line) VALUES ($1, 1, 'component', 'LoginForm', "
-                         "'LoginForm', 3, 40), ($1, 2, 'schema', 'passwords', 'passwords', 1, 9)",
-                         {repository_id_}));
-    return Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Transact([&](store::Tx& tx) -> Result<void> {
+                    DOCRUNCH_TRY(tx.Exec(
+                        "INSERT INTO files (id, repository_id, path, language, content_hash, "
+                        "last_scanned) VALUES (1, $1, 'src/auth/login_form.tsx', 'tsx', 'h', $2)",
+                        {repository_id_, now}));
+                    DOCRUNCH_TRY(tx.Exec(
+                        "INSERT INTO files (id, repository_id, path, language, content_hash, "
+                        "last_scanned) VALUES (2, $1, 'src/billing.py', 'python', 'h', $2)",
+                        {repository_id_, now}));
+                    DOCRUNCH_TRY(tx.Exec(
+                        "INSERT INTO symbols (repository_id, file_id, kind, name, qualified_name, "
+                        "start_line, end_line) VALUES ($1, 1, 'component', 'LoginForm', "
+                        "'LoginForm', 3, 40), ($1, 2, 'schema', 'passwords', 'passwords', 1, 9)",
+                        {repository_id_}));
+                    return Ok();
+                  })
+                  .ok());
   Task t = MakeTask();  // "Add the login form" / "Users log in with a password"
   auto details = service_->Show(t.IdText());
   ASSERT_TRUE(details.ok()) << details.error().ToString();

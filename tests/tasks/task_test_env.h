@@ -64,9 +64,7 @@ class TaskServiceTest : public store::StoreTest {
     return FormatIso8601(*ParseIso8601(kStart) + std::chrono::minutes(minutes_from_start));
   }
 
-  ClaimReport ClaimBy(const Task& t, const std::string& agent) {
-    return {t.IdText(), agent, At()};
-  }
+  ClaimReport ClaimBy(const Task& t, const std::string& agent) { return {t.IdText(), agent, At()}; }
 
   CompletionReport CompletionBy(const Task& t, const std::string& agent) {
     CompletionReport r;
@@ -90,10 +88,12 @@ class TaskServiceTest : public store::StoreTest {
     std::string out;
     for (const char* table : {"tasks", "task_history", "sync_events", "completion_reports",
                               "findings", "decisions", "blockers"}) {
-      out += std::string(table) + "=" + std::to_string(CountRows(table)) + " ";
+      auto n = store_->Query(std::string("SELECT count(*) AS n FROM ") + table);
+      out += std::string(table) + "=" + (n.ok() ? std::to_string(*n->Int(0, "n")) : "?") + " ";
     }
-    auto rows = store_->Query("SELECT id, status, assigned_to, progress, updated_at FROM tasks "
-                              "ORDER BY id");
+    auto rows = store_->Query(
+        "SELECT id, status, assigned_to, progress, updated_at FROM tasks "
+        "ORDER BY id");
     for (std::size_t i = 0; rows.ok() && i < rows->size(); ++i) {
       out += rows->Text(i, "status").value_or("") + "/" +
              rows->Text(i, "assigned_to").value_or("-") + "/" +
