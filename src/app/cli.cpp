@@ -122,6 +122,7 @@ int RunCli(int argc, char** argv) {
   RegisterScan(app, ctx, action);
   RegisterQuery(app, ctx, action);
   RegisterWatch(app, ctx, action);
+  RegisterTask(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

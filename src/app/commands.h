@@ -16,6 +16,7 @@ using Action = std::function<Result<void>()>;
 void RegisterInit(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterDb(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterTask(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
 void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);

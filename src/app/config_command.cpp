@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "config/edit.h"
 #include "config/show.h"
+#include "config/task_rules.h"
 #include "core/files.h"
 
 namespace docrunch::app {
@@ -23,6 +24,9 @@ Result<void> Show(AppContext& ctx, bool json) {
 Result<void> Validate(AppContext& ctx) {
   auto loaded = ctx.Config();
   if (!loaded) return loaded.error();
+  // The task templates and review rules are part of the configuration too.
+  auto rules = config::LoadTaskRules((*loaded)->file.parent_path());
+  if (!rules) return rules.error();
   Print((*loaded)->file.string() + ": valid");
   return Ok();
 }

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace docrunch {
 
@@ -49,6 +51,14 @@ class ManualClock final : public Clock {
 
 // "2026-11-27T11:31:18.123Z": UTC, millisecond precision, always with zone.
 std::string FormatIso8601(TimePoint t);
+
+// Parses an ISO-8601 / RFC 3339 date-time that carries its zone:
+// "2026-11-27T11:31:18Z", "2026-11-27T12:31:18.5+01:00", "...-0430".
+// A 'T' or a space separates date and time; fractions of a second are kept
+// to the millisecond. nullopt for anything else, including a time without
+// a zone (which would be ambiguous) and out-of-range fields (month 13,
+// minute 60, February 30).
+std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 class IdGenerator {
  public:

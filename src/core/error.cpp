@@ -34,6 +34,16 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "STORAGE_QUERY";
     case ErrorCode::kInvalidParams:
       return "INVALID_PARAMS";
+    case ErrorCode::kTaskInvalidTransition:
+      return "TASK_INVALID_TRANSITION";
+    case ErrorCode::kTaskAlreadyClaimed:
+      return "TASK_ALREADY_CLAIMED";
+    case ErrorCode::kTaskDependenciesPending:
+      return "TASK_DEPENDENCIES_PENDING";
+    case ErrorCode::kTaskNotClaimant:
+      return "TASK_NOT_CLAIMANT";
+    case ErrorCode::kTaskDependencyCycle:
+      return "TASK_DEPENDENCY_CYCLE";
   }
   return "INTERNAL";
 }
@@ -46,6 +56,7 @@ ExitCode ExitCodeFor(ErrorCode code) {
     case ErrorCode::kStorageSchemaBehind:
     case ErrorCode::kStorageSchemaAhead:
     case ErrorCode::kInvalidParams:
+    case ErrorCode::kTaskDependencyCycle:
       return ExitCode::kUsage;
     case ErrorCode::kStorageUnavailable:
       return ExitCode::kUnavailable;

@@ -26,6 +26,13 @@ enum class ErrorCode {
   kStorageConstraint,    // unique/foreign key violation
   kStorageQuery,         // any other SQL failure
   kInvalidParams,        // a value that failed validation at a service edge
+
+  // The task pipeline (src/tasks).
+  kTaskInvalidTransition,    // the task's status does not allow the requested move
+  kTaskAlreadyClaimed,       // another agent holds (or just won) the claim
+  kTaskDependenciesPending,  // a dependency of the task is not done yet
+  kTaskNotClaimant,          // a report from an agent that does not hold the task's claim
+  kTaskDependencyCycle,      // the requested dependencies would form a cycle
 };
 
 // The stable, upper-case name of a code, e.g. "STORAGE_SCHEMA_BEHIND".

@@ -279,9 +279,33 @@ CREATE INDEX search_postings_by_term ON search_postings (repository_id, term);
 CREATE INDEX search_postings_by_doc ON search_postings (doc_id);
 )sql";
 
+// Version 3, the task pipeline (issue 4): the status a blocked task returns
+// to, the time of its claimant's last report (claim expiry), the last
+// progress line; per report the sender's own reported_at next to the
+// server's created_at; finding files; decision numbers (adr-NNN, unique per
+// repository) and rationale; what a blocker needs and who resolved it.
+constexpr std::string_view kTaskPipeline = R"sql(
+ALTER TABLE tasks ADD COLUMN status_before_block TEXT;
+ALTER TABLE tasks ADD COLUMN last_report_at TEXT;
+ALTER TABLE tasks ADD COLUMN status_note TEXT;
+ALTER TABLE tasks ADD COLUMN created_by TEXT;
+CREATE INDEX tasks_by_claim_age ON tasks (status, last_report_at);
+ALTER TABLE completion_reports ADD COLUMN reported_at TEXT;
+ALTER TABLE findings ADD COLUMN files TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE findings ADD COLUMN reported_at TEXT;
+ALTER TABLE decisions ADD COLUMN number INTEGER;
+ALTER TABLE decisions ADD COLUMN rationale TEXT NOT NULL DEFAULT '';
+ALTER TABLE decisions ADD COLUMN reported_at TEXT;
+CREATE UNIQUE INDEX decisions_by_number ON decisions (repository_id, number);
+ALTER TABLE blockers ADD COLUMN needs TEXT NOT NULL DEFAULT '';
+ALTER TABLE blockers ADD COLUMN reported_at TEXT;
+ALTER TABLE blockers ADD COLUMN resolved_by TEXT;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
+    MigrationScript{3, "task pipeline", kTaskPipeline},
 };
 
 }  // namespace
