@@ -11,6 +11,7 @@ namespace {
 
 using syntax::Field;
 using syntax::Is;
+using syntax::Null;
 
 struct OrmModel {
   std::string detail;  // "sqlalchemy", "django", or "" when not a model
@@ -76,8 +77,6 @@ class PythonExtractor : public Extractor {
       }
     }
   }
-
-  static bool Null(TSNode node) { return ts_node_is_null(node); }
 
   void Function(TSNode node) {
     SymbolKind kind = scopes_.InType() ? SymbolKind::kMethod : SymbolKind::kFunction;

@@ -8,7 +8,6 @@
 // A capitalized function containing JSX, or a class extending
 // (React.)Component/PureComponent, is a React component; its capitalized
 // JSX elements are `uses`.
-#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,17 +48,16 @@ class EcmaScriptExtractor : public Extractor {
 
   bool Enter(TSNode node) {
     if (!pending_scopes_.empty()) OpenPendingScope(node);
-    const char* type = ts_node_type(node);
-    if (std::strcmp(type, "comment") == 0) return comments_.Add(node, source_), false;
-    if (std::strcmp(type, "import_statement") == 0) return ecma::Import(*this, node), false;
-    if (std::strcmp(type, "export_statement") == 0) return Export(node), true;
+    if (Is(node, "comment")) return comments_.Add(node, source_), false;
+    if (Is(node, "import_statement")) return ecma::Import(*this, node), false;
+    if (Is(node, "export_statement")) return Export(node), true;
     if (Is(node, "lexical_declaration") || Is(node, "variable_declaration")) {
       for (TSNode declarator : syntax::NamedChildren(node)) Wrap(node, declarator, kDoc);
       return true;
     }
     if (Is(node, "ambient_declaration")) {
-      Wrap(node, syntax::NamedChild(node, 0), kDoc);
       TSNode declared = syntax::NamedChild(node, 0);  // declare function f(): T;
+      Wrap(node, declared, kDoc);
       if (Is(declared, "function_signature")) Function(declared, declared, SymbolKind::kFunction);
       return true;
     }
@@ -92,9 +90,10 @@ class EcmaScriptExtractor : public Extractor {
 
  private:
   static constexpr DocStyle kDoc = DocStyle::kJsDoc;
+  // `const K = class {}`: the class node, named by K when the walk gets there.
   std::unordered_set<const void*> named_classes_;
-  std::unordered_map<const void*, int>
-      pending_scopes_;  // function node -> its symbol  // `const K = class {}`: named by K
+  // Function values named by a variable: function node -> its symbol.
+  std::unordered_map<const void*, int> pending_scopes_;
 
   void OpenPendingScope(TSNode node) {
     auto it = pending_scopes_.find(node.id);
@@ -126,13 +125,12 @@ class EcmaScriptExtractor : public Extractor {
     return true;
   }
 
-  // A function named by `named` (itself, or the variable/field holding it);
-  // its scope lasts while the walk is inside `named`.
+  // A function named by `named` (itself, or the variable/field holding it).
+  // Its scope is the function node's own, so a `React.memo(...)` around it
+  // counts as called by the enclosing code.
   void Function(TSNode function, TSNode named, SymbolKind kind) {
     std::string_view name =
         Text(syntax::Field(named, Is(named, "field_definition") ? "property" : "name"));
-    // The scope is the function's own: `React.memo(...)` around it is called
-    // by the enclosing code.
     int index = AddSymbol(kind, name, named);
     if (ts_node_eq(function, named)) {
       scopes_.Push(function, this->symbol(index).qualified_name, ScopeKind::kFunction, index);

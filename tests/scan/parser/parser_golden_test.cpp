@@ -70,7 +70,14 @@ TEST_P(ParserGolden, MatchesExpectedJson) {
   }
   ASSERT_TRUE(fs::exists(expected_path))
       << expected_path << " is missing; run with DOCRUNCH_UPDATE_GOLDEN=1 and review it";
-  EXPECT_EQ(testing::ReadFile(expected_path), actual) << "golden mismatch for " << path;
+  std::string expected = testing::ReadFile(expected_path);
+  if (expected == actual) return;
+  // Byte-for-byte is the test; the JSON patch is there to read.
+  auto expected_json = nlohmann::json::parse(expected, nullptr, /*allow_exceptions=*/false);
+  ADD_FAILURE()
+      << "golden mismatch for " << path << "; JSON patch from expected to actual:\n"
+      << nlohmann::json::diff(expected_json, nlohmann::json::parse(actual)).dump(2)
+      << "\nIf the new output is right, rerun with DOCRUNCH_UPDATE_GOLDEN=1 and review it.";
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ParserGolden, ::testing::ValuesIn(Fixtures()), TestName);

@@ -1,3 +1,4 @@
+// Text helpers of the parser: UTF-8 repair, callee names, comment and docstring cleaning.
 #include "scan/parser/utf8.h"
 
 #include <gtest/gtest.h>
@@ -9,13 +10,13 @@ namespace {
 
 constexpr const char* kFffd = "\xEF\xBF\xBD";
 
-TEST(ValidUtf8, KeepsValidTextUnchanged) {
+TEST(ParserUtf8, KeepsValidTextUnchanged) {
   EXPECT_EQ(ValidUtf8("plain ascii"), "plain ascii");
   EXPECT_EQ(ValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"),
             "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
 }
 
-TEST(ValidUtf8, ReplacesEachMaximalInvalidSubpart) {
+TEST(ParserUtf8, ReplacesEachMaximalInvalidSubpart) {
   EXPECT_EQ(ValidUtf8("a\xFF"
                       "b"),
             std::string("a") + kFffd + "b");
@@ -27,7 +28,7 @@ TEST(ValidUtf8, ReplacesEachMaximalInvalidSubpart) {
   EXPECT_EQ(ValidUtf8(std::string_view("\0x", 2)), std::string_view("\0x", 2));
 }
 
-TEST(CalleeName, DropsArgumentsAndWhitespace) {
+TEST(ParserSyntax, CalleeNameDropsArgumentsAndWhitespace) {
   EXPECT_EQ(syntax::CalleeName("foo"), "foo");
   EXPECT_EQ(syntax::CalleeName("a.b(x, \")\").c"), "a.b().c");
   EXPECT_EQ(syntax::CalleeName("promise\n  .then(f)\n  .catch"), "promise.then().catch");
@@ -35,7 +36,7 @@ TEST(CalleeName, DropsArgumentsAndWhitespace) {
   EXPECT_EQ(syntax::CalleeName("'literal'.toUpperCase"), "");
 }
 
-TEST(CleanComment, StripsMarkersAndGutters) {
+TEST(ParserSyntax, CleanCommentStripsMarkersAndGutters) {
   EXPECT_EQ(syntax::CleanComment("/**\n * Adds two.\n *\n * @param a first\n */"),
             "Adds two.\n\n@param a first");
   EXPECT_EQ(syntax::CleanComment("/// One line."), "One line.");
@@ -43,7 +44,7 @@ TEST(CleanComment, StripsMarkersAndGutters) {
   EXPECT_EQ(syntax::CleanComment("/* a */"), "a");
 }
 
-TEST(CleanDoc, DedentsLikeInspectCleandoc) {
+TEST(ParserSyntax, CleanDocDedentsLikeInspectCleandoc) {
   EXPECT_EQ(syntax::CleanDoc("Summary.\n\n    Details\n      more\n    "),
             "Summary.\n\nDetails\n  more");
   EXPECT_EQ(syntax::CleanDoc("\n    Only body.\n    "), "Only body.");
