@@ -90,7 +90,11 @@ install_npm_packages() {
   fi
   [ -f "$dir/package-lock.json" ] ||
     die "npm: third_party/package.json has no package-lock.json; run 'npm install --ignore-scripts' there and commit the lock"
-  command -v npm >/dev/null 2>&1 || die "npm: npm not found (needs the machine's Node.js and npm)"
+  if ! command -v npm >/dev/null 2>&1; then
+    # Machines of this kind ship Node.js 20 with npm; elsewhere take Debian's.
+    log "npm: not found; installing Debian's nodejs and npm"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
+  fi
 
   local stamp="$dir/node_modules/.docrunch-lock.sha256" want
   want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"

@@ -37,8 +37,12 @@ TEST(TransitionsTest, IllegalMovesAreRefused) {
 TEST(TransitionsTest, DoneIsTerminalAndBlockedReturnsOnlyByUnblock) {
   for (const auto& t : TransitionTable()) {
     EXPECT_NE(t.from, S::kDone) << TaskActionName(t.action);
-    if (t.from == S::kBlocked) EXPECT_EQ(t.action, A::kUnblock);
-    if (t.to == S::kBlocked) EXPECT_EQ(t.action, A::kBlock);
+    if (t.from == S::kBlocked) {
+      EXPECT_EQ(t.action, A::kUnblock);
+    }
+    if (t.to == S::kBlocked) {
+      EXPECT_EQ(t.action, A::kBlock);
+    }
   }
 }
 
