@@ -40,7 +40,9 @@ Result<TaskEnv> OpenTasks(AppContext& ctx) {
   if (!rules) return rules.error();
   const auto& root = (*loaded)->project_root;
   std::string name = c.project.name.empty() ? root.filename().string() : c.project.name;
-  auto repo = tasks::EnsureRepository(**store, root.string(), name);
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(root, ec);  // the same row `scan` uses
+  auto repo = tasks::EnsureRepository(**store, ec ? root.string() : canonical.string(), name);
   if (!repo) return repo.error();
   TaskEnv env;
   env.store = *store;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "store/batch.h"
+#include "store/repositories.h"
 
 namespace docrunch::scan {
 namespace {
@@ -84,21 +85,7 @@ void CollectChildren(std::int64_t repo, std::int64_t file_id, const ParsedFile& 
 
 Result<std::int64_t> ScanStore::EnsureRepository(const std::string& root_path,
                                                  const std::string& name) {
-  std::int64_t id = 0;
-  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-    std::string now = Now(tx);
-    auto inserted = tx.Exec(
-        "INSERT INTO repositories (name, root_path, created_at, updated_at) VALUES ($1, $2, $3, "
-        "$3) "
-        "ON CONFLICT (root_path) DO NOTHING",
-        {name, root_path, now});
-    if (!inserted) return inserted.error();
-    auto rows = tx.Query("SELECT id FROM repositories WHERE root_path = $1", {root_path});
-    if (!rows) return rows.error();
-    id = *rows->Int(0, "id");
-    return Ok();
-  }));
-  return id;
+  return store::EnsureRepository(store_, root_path, name);
 }
 
 Result<std::map<std::string, StoredFile>> ScanStore::LoadFiles(std::int64_t repo) {

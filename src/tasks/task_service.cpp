@@ -2,6 +2,8 @@
 // in report_service.cpp.
 #include "tasks/task_service.h"
 
+#include "store/repositories.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -453,34 +455,7 @@ Result<Task> TaskService::Unblock(std::string_view task_id, const std::string& b
 
 Result<std::int64_t> EnsureRepository(store::Store& store, const std::string& root_path,
                                       const std::string& name) {
-  auto existing = store.Query("SELECT id FROM repositories WHERE root_path = $1", {root_path});
-  if (!existing) return existing.error();
-  if (!existing->empty()) return existing->Int(0, "id").value_or(0);
-  std::int64_t id = 0;
-  auto done = store.Transact([&](store::Tx& tx) -> Result<void> {
-    std::string now = FormatIso8601(tx.clock().Now());
-    auto n = tx.Exec(
-        "INSERT INTO repositories (name, root_path, created_at, updated_at) VALUES ($1, $2, $3, "
-        "$3) ON CONFLICT (root_path) DO NOTHING",
-        {name, root_path, now});
-    if (!n) return n.error();
-    auto rows = tx.Query("SELECT id FROM repositories WHERE root_path = $1", {root_path});
-    if (!rows) return rows.error();
-    id = rows->Int(0, "id").value_or(0);
-    if (*n == 0) return Ok();
-    store::SyncEvent event{id,
-                           "repository",
-                           std::to_string(id),
-                           internal::ContentHash(root_path),
-                           "upsert",
-                           std::nullopt,
-                           0};
-    auto emitted = tx.EmitSyncEvent(event);
-    if (!emitted) return emitted.error();
-    return Ok();
-  });
-  if (!done) return done.error();
-  return id;
+  return store::EnsureRepository(store, root_path, name);
 }
 
 }  // namespace docrunch::tasks

@@ -62,7 +62,7 @@ TEST_P(ScanServiceTest, StoresFilesSymbolsAndRelationships) {
   EXPECT_GE(summary->components, 2u);
   EXPECT_GE(summary->schemas, 2u);  // the SQLAlchemy model and the SQL table
   EXPECT_EQ(CountRows("scan_runs"), 1);
-  EXPECT_EQ(CountRows("sync_events"), 8);  // 7 files + the relationship graph
+  EXPECT_EQ(CountRows("sync_events"), 9);  // the repository, 7 files, the relationship graph
 
   auto rels = Relationships(summary->repository_id);
   auto has = [&](const std::string& s, const std::string& t, const std::string& type) {
