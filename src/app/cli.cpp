@@ -123,6 +123,7 @@ int RunCli(int argc, char** argv) {
   RegisterQuery(app, ctx, action);
   RegisterWatch(app, ctx, action);
   RegisterTask(app, ctx, action);
+  RegisterSync(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

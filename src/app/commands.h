@@ -20,6 +20,7 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
 void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);  // sync, worker
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

@@ -1,8 +1,7 @@
 #include "app/scan_runner.h"
 
-#include "docs/code_pages.h"
+#include "app/sync_runner.h"
 #include "scan/parser/parser.h"
-#include "search/search.h"
 
 namespace docrunch::app {
 
@@ -40,33 +39,23 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
     failed.diagnostics.push_back({"PARSE_FAILED", parsed.error().message, 0});
     return failed;
   };
-  options.index = [](store::Tx& tx, std::int64_t repo, const std::string& path,
-                     const scan::ParsedFile* parsed) -> Result<void> {
-    if (!parsed) return search::RemoveFile(tx, repo, path);
-    return search::IndexFile(tx, repo, path, *parsed);
-  };
   options.progress = request.progress;
 
   scan::ScanService service(store);
   auto summary = service.Scan(options);
   if (!summary) return summary.error();
   ScanOutcome outcome{std::move(*summary)};
-  if (request.docs_output.empty()) return outcome;
 
-  std::error_code ec;
-  bool docs_missing = !std::filesystem::exists(request.docs_output / "index.md", ec);
-  if (outcome.summary.changed || docs_missing) {
-    docs::DocWriter writer(request.docs_output);
-    docs::CodeDocsProjection projection(writer, outcome.summary.repository_id,
-                                        request.project_name);
-    // A docs folder that cannot be written does not fail the scan: the
-    // database holds the truth and the pages can be rebuilt.
-    if (auto built = projection.Rebuild(store); !built) {
-      outcome.docs_error = built.error().ToString();
-    }
-    outcome.pages_changed = projection.pages_changed();
-    outcome.pages_total = projection.pages_total();
-  }
+  // The scan's outbox events reach the search index and the Markdown
+  // through the sync worker, drained here in-process (embedded mode). A
+  // docs folder that cannot be written does not fail the scan: the database
+  // holds the truth, and the events retry.
+  SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name};
+  auto drained = DrainSync(store, config, setup);
+  if (!drained) return drained.error();
+  outcome.pages_changed = drained->pages_changed;
+  outcome.pages_total = drained->pages_total;
+  outcome.docs_error = drained->markdown_error;
   return outcome;
 }
 

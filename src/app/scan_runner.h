@@ -1,6 +1,6 @@
 // The scan pipeline as the CLI runs it (`scan`, `watch`, offline scans):
-// configuration -> walker options, the tree-sitter parser, the search index
-// written with each batch, and the Markdown projection afterwards.
+// configuration -> walker options, the tree-sitter parser, then the sync
+// worker drained in-process to bring the search index and Markdown up to date.
 #pragma once
 
 #include <filesystem>
@@ -30,8 +30,8 @@ struct ScanOutcome {
 // Walker options from the configuration (ignore rules, languages, limits).
 scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesystem::path& root);
 
-// Scans into `store` and regenerates the docs when anything changed or
-// they do not exist yet.
+// Scans into `store`, then applies the scan's outbox events to the
+// configured targets (and regenerates missing docs).
 Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
                             const ScanRequest& request);
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/sync_runner.h"
 #include "config/task_rules.h"
 #include "core/text.h"
 #include "docs/report_pages.h"
@@ -26,6 +27,8 @@ struct TaskEnv {
   store::Store* store = nullptr;
   std::int64_t repository_id = 0;
   std::filesystem::path docs_root;
+  const config::Config* config = nullptr;
+  std::string project_name;
   std::unique_ptr<tasks::KeywordContextSource> context;
   std::unique_ptr<TaskService> service;
 };
@@ -49,6 +52,8 @@ Result<TaskEnv> OpenTasks(AppContext& ctx) {
   env.repository_id = *repo;
   std::filesystem::path docs = c.storage.docs_output;
   env.docs_root = (docs.is_relative() ? root / docs : docs).lexically_normal();
+  env.config = &c;
+  env.project_name = name;
   tasks::TaskServiceOptions options;
   options.claim_ttl = c.tasks.claim_ttl.value;
   options.limits.max_text_bytes = static_cast<std::size_t>(c.tasks.max_text_kb) * 1024;
@@ -155,12 +160,14 @@ void PrintTask(const Task& t, bool json_out, const std::string& verb) {
   }
 }
 
-// Renders the pages a report changed, as the sync worker would (idempotent).
-Result<void> Project(TaskEnv& env, const std::string& entity_type, const std::string& entity_id) {
-  docs::DocWriter writer(env.docs_root);
-  docs::ReportsProjection projection(writer, env.repository_id);
-  store::SyncEvent event{env.repository_id, entity_type, entity_id, "", "upsert", std::nullopt, 0};
-  return projection.Apply(event, *env.store);
+// Applies the report's outbox events to the index and the pages now
+// (embedded mode), so a decision is findable by `docrunch query` at once. A
+// target that fails does not fail the report: its events retry.
+Result<void> DrainReportEvents(TaskEnv& env) {
+  auto drained =
+      DrainSync(*env.store, *env.config, {env.repository_id, env.docs_root, env.project_name});
+  if (!drained) return drained.error();
+  return Ok();
 }
 
 Result<json> ReadReportJson(const std::string& text) {
@@ -197,10 +204,6 @@ Result<void> RunReport(AppContext& ctx, const std::string& kind, const std::stri
     if (!r) return r.error();
     auto o = s.SubmitCompletion(*r);
     if (!o) return o.error();
-    DOCRUNCH_TRY(Project(*env, "task", o->task.IdText()));
-    for (const auto& d : o->decisions) {
-      DOCRUNCH_TRY(Project(*env, "decision", "decision-" + std::to_string(d.id)));
-    }
     out = tasks::ToJson(*o);
   } else if (kind == "finding") {
     auto r = tasks::ParseFindingReport(*body);
@@ -213,7 +216,6 @@ Result<void> RunReport(AppContext& ctx, const std::string& kind, const std::stri
     if (!r) return r.error();
     auto d = s.RecordDecision(*r);
     if (!d) return d.error();
-    DOCRUNCH_TRY(Project(*env, "decision", "decision-" + std::to_string(d->id)));
     out = tasks::ToJson(*d);
   } else {
     auto r = tasks::ParseBlockerReport(*body);
@@ -222,6 +224,7 @@ Result<void> RunReport(AppContext& ctx, const std::string& kind, const std::stri
     if (!b) return b.error();
     out = tasks::ToJson(*b);
   }
+  DOCRUNCH_TRY(DrainReportEvents(*env));
   Print(out.dump(2));
   return Ok();
 }
@@ -242,7 +245,8 @@ CLI::App* Sub(CLI::App* parent, AppContext& ctx, Action& action, const char* nam
     action = [&ctx, fn]() -> Result<void> {
       auto env = OpenTasks(ctx);
       if (!env) return env.error();
-      return fn(*env);
+      DOCRUNCH_TRY(fn(*env));
+      return DrainReportEvents(*env);  // what the command wrote, into the index and pages
     };
   });
   return cmd;
@@ -332,7 +336,6 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
                           [o](TaskEnv& env) -> Result<void> {
                             auto t = env.service->Approve(o->id, o->as, o->note);
                             if (!t) return t.error();
-                            DOCRUNCH_TRY(Project(env, "task", t->IdText()));
                             PrintTask(*t, o->json, "approved");
                             return Ok();
                           });
@@ -343,7 +346,6 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
       Sub(cmd, ctx, action, "reject", "Reject a task in review", [o](TaskEnv& env) -> Result<void> {
         auto t = env.service->Reject(o->id, o->as, o->reason);
         if (!t) return t.error();
-        DOCRUNCH_TRY(Project(env, "task", t->IdText()));
         PrintTask(*t, o->json, "rejected");
         return Ok();
       });
@@ -383,7 +385,6 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
             }
             auto t = env.service->Move(o->id, *to, o->as);
             if (!t) return t.error();
-            DOCRUNCH_TRY(Project(env, "task", t->IdText()));
             PrintTask(*t, o->json, "moved");
             return Ok();
           });

@@ -251,7 +251,7 @@ std::string ModuleSlug(const std::string& directory) {
   return slug.empty() ? "_root" : slug;
 }
 
-Result<void> CodeDocsProjection::Rebuild(store::Reader& db) {
+Result<void> CodeDocsProjection::Rebuild(store::Tx& db) {
   auto model = Load(db, repository_id_);
   if (!model) return model.error();
   const Model& m = *model;
@@ -352,11 +352,11 @@ Result<void> CodeDocsProjection::Rebuild(store::Reader& db) {
   return Ok();
 }
 
-Result<void> CodeDocsProjection::Apply(const store::SyncEvent&, store::Reader& db) {
+Result<void> CodeDocsProjection::Apply(const store::SyncEvent&, store::Tx& db) {
   return Rebuild(db);
 }
 
-Result<void> CodeDocsProjection::Delete(const sync::EntityRef&, store::Reader& db) {
+Result<void> CodeDocsProjection::Delete(const sync::EntityRef&, store::Tx& db) {
   return Rebuild(db);
 }
 

@@ -22,10 +22,10 @@ class CodeDocsProjection final : public sync::Projection {
   std::string_view Target() const override { return "markdown"; }
   // Code pages are aggregates (a module page covers many files), so any
   // code event regenerates the pages; unchanged pages are left untouched.
-  Result<void> Apply(const store::SyncEvent& event, store::Reader& db) override;
-  Result<void> Delete(const sync::EntityRef& entity, store::Reader& db) override;
+  Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
+  Result<void> Delete(const sync::EntityRef& entity, store::Tx& db) override;
   sync::ProjectionHealth Health() override;
-  Result<void> Rebuild(store::Reader& db) override;
+  Result<void> Rebuild(store::Tx& db) override;
 
   // Pages written (changed) by the last Rebuild, and pages in total.
   int pages_changed() const { return pages_changed_; }

@@ -218,7 +218,7 @@ Result<void> ReportsProjection::ApplyDecision(store::Reader& db, std::int64_t de
   return Ok();
 }
 
-Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Reader& db) {
+Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
   if (event.entity_type == "task") {
     auto id = tasks::ParseTaskId(event.entity_id, "entity id");
     if (!id) return id.error();
@@ -233,7 +233,7 @@ Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Read
   return Ok();
 }
 
-Result<void> ReportsProjection::Delete(const sync::EntityRef& entity, store::Reader&) {
+Result<void> ReportsProjection::Delete(const sync::EntityRef& entity, store::Tx&) {
   if (entity.type != "task") return Ok();  // decision pages go with Rebuild
   auto id = tasks::ParseTaskId(entity.id, "entity id");
   if (!id) return id.error();
@@ -247,7 +247,7 @@ sync::ProjectionHealth ReportsProjection::Health() {
   return {true, ""};
 }
 
-Result<void> ReportsProjection::Rebuild(store::Reader& db) {
+Result<void> ReportsProjection::Rebuild(store::Tx& db) {
   std::set<std::string> wanted;
   auto ids = db.Query(
       "SELECT DISTINCT task_id FROM completion_reports WHERE repository_id = $1 ORDER BY task_id",

@@ -41,12 +41,12 @@ class ReportsProjection final : public sync::Projection {
       : writer_(writer), repository_id_(repository_id) {}
 
   std::string_view Target() const override { return "markdown"; }
-  Result<void> Apply(const store::SyncEvent& event, store::Reader& db) override;
-  Result<void> Delete(const sync::EntityRef& entity, store::Reader& db) override;
+  Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
+  Result<void> Delete(const sync::EntityRef& entity, store::Tx& db) override;
   sync::ProjectionHealth Health() override;
   // Writes every page of the repository and removes report pages (.md in
   // tasks/ and decisions/) that no row produces any more.
-  Result<void> Rebuild(store::Reader& db) override;
+  Result<void> Rebuild(store::Tx& db) override;
 
   // Writes the page of one task (STORAGE_NOT_FOUND; INVALID_PARAMS when it
   // has no completion report yet) and of its decisions; returns the paths.

@@ -67,7 +67,8 @@ class DocBatch {
         ++length;
       }
     }
-    docs_.push_back({repo_, key, source_key_, type, title, Snippet(content), path,
+    docs_.push_back({repo_, key, source_key_, type, title, Snippet(content),
+                     path.empty() ? store::Value(std::monostate{}) : store::Value(path),
                      line > 0 ? store::Value(std::int64_t{line}) : store::Value(std::monostate{}),
                      std::max<std::int64_t>(length, 1)});
   }
@@ -101,7 +102,10 @@ class DocBatch {
 }  // namespace
 
 Result<void> RemoveFile(store::Tx& tx, std::int64_t repo, const std::string& path) {
-  const std::string source = "file:" + path;
+  return RemoveSource(tx, repo, "file:" + path);
+}
+
+Result<void> RemoveSource(store::Tx& tx, std::int64_t repo, const std::string& source) {
   auto postings = tx.Exec(
       "DELETE FROM search_postings WHERE doc_id IN "
       "(SELECT id FROM search_docs WHERE repository_id = $1 AND source_key = $2)",
@@ -135,6 +139,18 @@ Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path
                {s.signature, kSignatureWeight},
                {s.docstring, kDocWeight},
                {path, kPathWeight}});
+  }
+  return batch.Flush();
+}
+
+Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string& source_key,
+                            const std::vector<Document>& docs) {
+  DOCRUNCH_TRY(RemoveSource(tx, repo, source_key));
+  if (docs.empty()) return Ok();
+  DocBatch batch(tx, repo, source_key);
+  for (const auto& d : docs) {
+    batch.Add(d.key, d.type, d.title, d.body, "", 0,
+              {{d.title, kQualifiedWeight}, {d.body.substr(0, kDocChars * 4), kDocWeight}});
   }
   return batch.Flush();
 }

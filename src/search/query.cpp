@@ -53,7 +53,7 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   store::Params params{repo};
   for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
   auto postings = db.Query(
-      "SELECT p.term, p.doc_id, p.weight, d.length FROM search_postings p "
+      "SELECT p.term, p.doc_id, p.weight, d.length, d.doc_key FROM search_postings p "
       "JOIN search_docs d ON d.id = p.doc_id WHERE p.repository_id = $1 AND p.term IN (" +
           Placeholders(2, unique.size()) + ")" + TypeFilter(scope),
       params);
@@ -65,6 +65,7 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   struct Score {
     double bm25 = 0;
     int matched_terms = 0;
+    std::string key;
   };
   std::map<std::int64_t, Score> scores;
   for (std::size_t i = 0; i < postings->size(); ++i) {
@@ -75,16 +76,28 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
     Score& s = scores[*postings->Int(i, "doc_id")];
     s.bm25 += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * length / avg_length));
     s.matched_terms += 1;
+    if (s.key.empty()) s.key = *postings->Text(i, "doc_key");
   }
   // Documents matching more of the query's terms rank first among equals.
-  std::vector<std::pair<double, std::int64_t>> ranked;
+  // Ties break by document key, not row id, so an index rebuilt from the
+  // database (new ids, another insertion order) ranks identically.
+  struct Ranked {
+    double score;
+    const std::string* key;
+    std::int64_t id;
+  };
+  std::vector<Ranked> by_score;
   for (const auto& [id, s] : scores) {
     double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
-    ranked.push_back({s.bm25 * (0.5 + 0.5 * coverage), id});
+    // Rounded so the order in which postings were summed cannot matter.
+    double score = std::round(s.bm25 * (0.5 + 0.5 * coverage) * 1e9) / 1e9;
+    by_score.push_back({score, &s.key, id});
   }
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  std::sort(by_score.begin(), by_score.end(), [](const Ranked& a, const Ranked& b) {
+    return a.score != b.score ? a.score > b.score : *a.key < *b.key;
   });
+  std::vector<std::pair<double, std::int64_t>> ranked;
+  for (const auto& r : by_score) ranked.push_back({r.score, r.id});
   if (ranked.size() > static_cast<std::size_t>(limit))
     ranked.resize(static_cast<std::size_t>(limit));
   if (ranked.empty()) return std::vector<SearchResult>{};

@@ -37,6 +37,22 @@ Result<void> IndexFile(store::Tx& tx, std::int64_t repository_id, const std::str
 // Removes every document a file owned.
 Result<void> RemoveFile(store::Tx& tx, std::int64_t repository_id, const std::string& path);
 
+// A searchable record that is not code: a task, a completion report, a
+// decision, a finding. Its title weighs more than its body.
+struct Document {
+  std::string key;    // unique per repository: "task:12", "decision:adr-007"
+  std::string type;   // task, report, decision, finding
+  std::string title;  // shown, and indexed with the higher weight
+  std::string body;   // indexed; its opening is the snippet
+};
+
+// Replaces the documents owned by `source_key` ("task:12") with `docs`.
+Result<void> IndexDocuments(store::Tx& tx, std::int64_t repository_id,
+                            const std::string& source_key, const std::vector<Document>& docs);
+
+// Removes every document `source_key` owned.
+Result<void> RemoveSource(store::Tx& tx, std::int64_t repository_id, const std::string& source_key);
+
 // Up to `limit` results, best first. An empty or stop-word-only query
 // gives no results.
 Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repository_id,

@@ -90,6 +90,13 @@ class Tx : public Reader {
   // The store's clock (StoreOptions::clock), for timestamps written here.
   virtual const Clock& clock() const = 0;
 
+  // Appended to a `SELECT ... LIMIT n` that claims work (the sync worker's
+  // outbox rows): " FOR UPDATE SKIP LOCKED" on PostgreSQL, so several
+  // workers take disjoint rows and a row stays claimed until this
+  // transaction ends (a killed worker's rows come free with its session);
+  // "" on SQLite, whose write transactions already run one at a time.
+  virtual std::string_view SkipLockedClause() const { return ""; }
+
   // Inserts a sync_events row in this transaction; returns its id. The
   // event's created_at is clock().Now(). An action other than upsert or
   // delete is INVALID_PARAMS.

@@ -3,11 +3,18 @@
 // The search index, the Markdown docs and LightRAG are projections: each can
 // be rebuilt from the database alone, and is updated event by event by the
 // sync worker. The worker is generic over this interface.
+//
+// Every call gets the worker's transaction: reads see the database as of
+// this batch, and writes a projection makes to the database (the search
+// index tables) commit together with the worker's bookkeeping, or not at
+// all. Effects outside the database (files, HTTP) happen before the commit,
+// so a crash can repeat them: they must be idempotent.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "store/store.h"
@@ -33,15 +40,33 @@ class Projection {
 
   // Brings the derived copy of one entity up to date with the database.
   // Idempotent: applying the same event twice has the effect of once.
-  virtual Result<void> Apply(const store::SyncEvent& event, store::Reader& db) = 0;
+  // Entity types the projection does not keep succeed without effect.
+  virtual Result<void> Apply(const store::SyncEvent& event, store::Tx& db) = 0;
 
   // Removes the derived copy of an entity that no longer exists.
-  virtual Result<void> Delete(const EntityRef& entity, store::Reader& db) = 0;
+  virtual Result<void> Delete(const EntityRef& entity, store::Tx& db) = 0;
 
+  // Applies several events (upserts and deletes, at most one per entity)
+  // and returns one result per event, in order. The default applies them
+  // one by one; a projection of aggregates (a module page covers many
+  // files) overrides it to regenerate once per batch.
+  virtual std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                               store::Tx& db) {
+    std::vector<Result<void>> results;
+    results.reserve(events.size());
+    for (const auto& event : events) {
+      results.push_back(event.action == "delete" ? Delete({event.entity_type, event.entity_id}, db)
+                                                 : Apply(event, db));
+    }
+    return results;
+  }
+
+  // Whether the target can take writes now. The worker does not call Apply
+  // on an unhealthy target: its events wait and retry with backoff.
   virtual ProjectionHealth Health() = 0;
 
   // Regenerates the whole derived store from the database alone.
-  virtual Result<void> Rebuild(store::Reader& db) = 0;
+  virtual Result<void> Rebuild(store::Tx& db) = 0;
 };
 
 }  // namespace docrunch::sync

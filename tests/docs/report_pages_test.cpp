@@ -27,6 +27,11 @@ class ReportPagesTest : public TaskServiceTest {
     return t;
   }
 
+  // Projections run inside the sync worker's transaction.
+  Result<void> InTx(const std::function<Result<void>(store::Tx&)>& fn) {
+    return store_->Transact(fn);
+  }
+
   docrunch::testing::TempDir docs_;
 };
 
@@ -34,7 +39,7 @@ TEST_P(ReportPagesTest, CompletionPagesAreDeterministicAndComplete) {
   tasks::Task t = CompletedTask();
   DocWriter writer(docs_.path());
   ReportsProjection projection(writer, repository_id_);
-  ASSERT_TRUE(projection.Rebuild(*store_).ok());
+  ASSERT_TRUE(InTx([&](store::Tx& tx) { return projection.Rebuild(tx); }).ok());
   std::string page = docs_.Read("tasks/task-1.md");
   EXPECT_THAT(page, ::testing::StartsWith("# task-1: Add the login form\n\n| field | value |"));
   EXPECT_THAT(page, HasSubstr("| status | approved |"));
@@ -55,9 +60,9 @@ TEST_P(ReportPagesTest, CompletionPagesAreDeterministicAndComplete) {
 
   // Same rows, same bytes: a second rebuild and a per-event apply touch nothing.
   auto mtime = std::filesystem::last_write_time(docs_.path() / "tasks/task-1.md");
-  ASSERT_TRUE(projection.Rebuild(*store_).ok());
+  ASSERT_TRUE(InTx([&](store::Tx& tx) { return projection.Rebuild(tx); }).ok());
   store::SyncEvent event{repository_id_, "task", "task-1", "", "upsert", std::nullopt, 10};
-  ASSERT_TRUE(projection.Apply(event, *store_).ok());
+  ASSERT_TRUE(InTx([&](store::Tx& tx) { return projection.Apply(event, tx); }).ok());
   EXPECT_EQ(docs_.Read("tasks/task-1.md"), page);
   EXPECT_EQ(std::filesystem::last_write_time(docs_.path() / "tasks/task-1.md"), mtime);
 }
@@ -67,7 +72,7 @@ TEST_P(ReportPagesTest, TasksWithoutCompletionHaveNoPageAndPublishSaysSo) {
   DocWriter writer(docs_.path());
   ReportsProjection projection(writer, repository_id_);
   store::SyncEvent event{repository_id_, "task", t.IdText(), "", "upsert", std::nullopt, 10};
-  ASSERT_TRUE(projection.Apply(event, *store_).ok());
+  ASSERT_TRUE(InTx([&](store::Tx& tx) { return projection.Apply(event, tx); }).ok());
   EXPECT_FALSE(std::filesystem::exists(docs_.path() / "tasks/task-1.md"));
   auto published = projection.PublishTask(*store_, t.id);
   ASSERT_FALSE(published.ok());
@@ -81,13 +86,13 @@ TEST_P(ReportPagesTest, EventIdsThatCouldLeaveTheDocsFolderAreRefused) {
   ReportsProjection projection(writer, repository_id_);
   for (const char* id : {"../../etc/passwd", "task-1/../../x", "/abs", "task-1.md", "task-"}) {
     store::SyncEvent event{repository_id_, "task", id, "", "upsert", std::nullopt, 10};
-    auto applied = projection.Apply(event, *store_);
+    auto applied = InTx([&](store::Tx& tx) { return projection.Apply(event, tx); });
     ASSERT_FALSE(applied.ok()) << id;
     EXPECT_EQ(applied.error().code, ErrorCode::kInvalidParams);
   }
   store::SyncEvent decision{repository_id_, "decision", "decision-../1", "", "upsert",
                             std::nullopt,   10};
-  EXPECT_FALSE(projection.Apply(decision, *store_).ok());
+  EXPECT_FALSE(InTx([&](store::Tx& tx) { return projection.Apply(decision, tx); }).ok());
   EXPECT_FALSE(std::filesystem::exists(root));
   EXPECT_FALSE(std::filesystem::exists(docs_.path() / "etc"));
 }
@@ -98,7 +103,7 @@ TEST_P(ReportPagesTest, RebuildRemovesPagesNoRowProduces) {
   docs_.Write("tasks/notes.txt", "kept");
   DocWriter writer(docs_.path());
   ReportsProjection projection(writer, repository_id_);
-  ASSERT_TRUE(projection.Rebuild(*store_).ok());
+  ASSERT_TRUE(InTx([&](store::Tx& tx) { return projection.Rebuild(tx); }).ok());
   EXPECT_FALSE(std::filesystem::exists(docs_.path() / "tasks/task-77.md"));
   EXPECT_TRUE(std::filesystem::exists(docs_.path() / "tasks/notes.txt"));
   EXPECT_TRUE(std::filesystem::exists(docs_.path() / "tasks/task-1.md"));

@@ -21,6 +21,7 @@ class PgTx final : public ScriptTx {
   }
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
+  std::string_view SkipLockedClause() const override { return " FOR UPDATE SKIP LOCKED"; }
 
  private:
   PgConnection& conn_;

@@ -1,0 +1,66 @@
+#include "app/sync_runner.h"
+
+#include "sync/markdown_projection.h"
+#include "sync/sync_admin.h"
+#include "sync/targets.h"
+
+namespace docrunch::app {
+
+Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
+    const config::Config& config, const SyncSetup& setup) {
+  sync::TargetOptions options;
+  options.repository_id = setup.repository_id;
+  options.docs_root = setup.docs_root;
+  options.project_name = setup.project_name;
+  options.names.clear();
+  for (const auto& name : config.storage.sync.targets) {
+    if (name == "markdown" && setup.docs_root.empty()) continue;
+    if (name == "lightrag") continue;  // the LightRAG client is not built yet (issue 6)
+    options.names.push_back(name);
+  }
+  return sync::MakeTargets(options);
+}
+
+sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id) {
+  const auto& s = config.storage.sync;
+  sync::WorkerOptions options;
+  options.repository_id = repository_id;
+  options.retry.max_retries = s.max_retries;
+  options.retry.backoff = std::chrono::seconds(s.backoff_seconds);
+  options.retry.max_backoff = std::chrono::seconds(s.max_backoff_seconds);
+  options.prioritize_reports = s.prioritize_reports;
+  return options;
+}
+
+Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config,
+                               const SyncSetup& setup) {
+  DrainOutcome outcome;
+  if (!config.storage.sync.enabled) return outcome;
+  auto targets = MakeConfiguredTargets(config, setup);
+  if (!targets) return targets.error();
+  sync::SyncWorker worker(store, sync::Pointers(*targets),
+                          WorkerOptionsFor(config, setup.repository_id));
+  auto stats = worker.Drain();
+  if (!stats) return stats.error();
+  outcome.stats = *stats;
+  for (const auto& target : *targets) {
+    auto* markdown = dynamic_cast<sync::MarkdownProjection*>(target.get());
+    if (!markdown) continue;
+    std::error_code ec;
+    if (!std::filesystem::exists(markdown->root() / "index.md", ec)) {
+      // Pages someone deleted come back without waiting for a change.
+      (void)sync::RebuildTargets(store, setup.repository_id, {markdown});
+    }
+    outcome.pages_changed = markdown->pages_changed();
+    outcome.pages_total = markdown->pages_total();
+    auto behind = store.Query(
+        "SELECT last_error FROM storage_sync WHERE repository_id = $1 AND target = 'markdown' "
+        "AND status <> 'ok' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
+        {setup.repository_id});
+    if (!behind) return behind.error();
+    if (!behind->empty()) outcome.markdown_error = behind->Text(0, "last_error").value_or("");
+  }
+  return outcome;
+}
+
+}  // namespace docrunch::app

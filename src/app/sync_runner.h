@@ -1,0 +1,44 @@
+// The sync worker as the CLI runs it: targets and retry policy from the
+// configuration, drained in-process after the commands that write (embedded
+// mode), or looping in `docrunch worker start --queue sync`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "sync/projection.h"
+#include "sync/worker.h"
+
+namespace docrunch::app {
+
+struct SyncSetup {
+  std::int64_t repository_id = 0;
+  std::filesystem::path docs_root;  // empty: no markdown target
+  std::string project_name;
+};
+
+// The configured targets (storage.sync.targets; markdown only with a docs root).
+Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
+    const config::Config& config, const SyncSetup& setup);
+
+sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id);
+
+struct DrainOutcome {
+  sync::WorkerStats stats;
+  int pages_changed = 0;  // code pages, when they were regenerated
+  int pages_total = 0;
+  std::string markdown_error;  // the markdown target's last error, if it is behind
+};
+
+// Applies the repository's pending events to every configured target,
+// here and now (embedded mode). Does nothing when storage.sync.enabled is
+// false. A failing target is not an error: its events wait and retry.
+Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config,
+                               const SyncSetup& setup);
+
+}  // namespace docrunch::app

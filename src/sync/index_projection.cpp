@@ -1,0 +1,178 @@
+#include "sync/index_projection.h"
+
+#include <cstdio>
+#include <map>
+
+#include "scan/model.h"
+#include "search/search.h"
+
+namespace docrunch::sync {
+namespace {
+
+scan::Language LanguageNamed(const std::string& name) {
+  for (int l = 0; l <= static_cast<int>(scan::Language::kSql); ++l) {
+    if (scan::LanguageName(static_cast<scan::Language>(l)) == name) {
+      return static_cast<scan::Language>(l);
+    }
+  }
+  return scan::Language::kUnknown;
+}
+
+scan::SymbolKind KindNamed(const std::string& name) {
+  for (auto kind :
+       {scan::SymbolKind::kFunction, scan::SymbolKind::kMethod, scan::SymbolKind::kClass,
+        scan::SymbolKind::kComponent, scan::SymbolKind::kSchema}) {
+    if (scan::SymbolKindName(kind) == name) return kind;
+  }
+  return scan::SymbolKind::kFunction;
+}
+
+// The symbols of the files matching `where` (on files f), by path, in the
+// order the scanner stored them: what IndexFile needs, from the database.
+Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
+                                                          const std::string& where,
+                                                          const store::Params& params) {
+  auto files = db.Query("SELECT f.path, f.language FROM files f WHERE " + where, params);
+  if (!files) return files.error();
+  std::map<std::string, scan::ParsedFile> out;
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    out[*files->Text(i, "path")].language = LanguageNamed(files->Text(i, "language").value_or(""));
+  }
+  auto symbols = db.Query(
+      "SELECT f.path, s.kind, s.name, s.qualified_name, s.start_line, s.end_line, s.signature, "
+      "s.docstring FROM symbols s JOIN files f ON f.id = s.file_id WHERE " +
+          where + " ORDER BY s.id",
+      params);
+  if (!symbols) return symbols.error();
+  for (std::size_t i = 0; i < symbols->size(); ++i) {
+    scan::Symbol s;
+    s.kind = KindNamed(symbols->Text(i, "kind").value_or(""));
+    s.name = symbols->Text(i, "name").value_or("");
+    s.qualified_name = symbols->Text(i, "qualified_name").value_or("");
+    s.start_line = static_cast<int>(symbols->Int(i, "start_line").value_or(0));
+    s.end_line = static_cast<int>(symbols->Int(i, "end_line").value_or(0));
+    s.signature = symbols->Text(i, "signature").value_or("");
+    s.docstring = symbols->Text(i, "docstring").value_or("");
+    out[*symbols->Text(i, "path")].symbols.push_back(std::move(s));
+  }
+  return out;
+}
+
+// 12 from "task-12" with prefix "task-"; INVALID_PARAMS otherwise (an
+// event that can never apply: the worker dead-letters it).
+Result<std::int64_t> NumberedId(const std::string& entity_id, const std::string& prefix) {
+  if (entity_id.rfind(prefix, 0) == 0 && entity_id.size() > prefix.size() &&
+      entity_id.size() - prefix.size() < 19 &&
+      entity_id.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+    return std::stoll(entity_id.substr(prefix.size()));
+  }
+  return MakeError(ErrorCode::kInvalidParams,
+                   "entity id " + entity_id + ": expected " + prefix + "<number>");
+}
+
+std::string Join(const std::string& a, const std::string& b) {
+  return a.empty() ? b : b.empty() ? a : a + "\n" + b;
+}
+
+}  // namespace
+
+Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
+  if (event.action == "delete") return Delete({event.entity_type, event.entity_id}, db);
+  if (event.entity_type == "task") return IndexTask(db, event.entity_id);
+  if (event.entity_type == "decision") return IndexDecision(db, event.entity_id);
+  if (event.entity_type != "file") return Ok();
+  auto files =
+      LoadFiles(db, "f.repository_id = $1 AND f.path = $2", {repository_id_, event.entity_id});
+  if (!files) return files.error();
+  // Gone since the event: its delete event follows; remove it now anyway.
+  if (files->empty()) return search::RemoveFile(db, repository_id_, event.entity_id);
+  return search::IndexFile(db, repository_id_, event.entity_id, files->begin()->second);
+}
+
+Result<void> IndexProjection::Delete(const EntityRef& entity, store::Tx& db) {
+  if (entity.type == "file") return search::RemoveFile(db, repository_id_, entity.id);
+  if (entity.type == "task" || entity.type == "decision") {
+    return search::RemoveSource(db, repository_id_, entity.type + ":" + entity.id);
+  }
+  return Ok();
+}
+
+Result<void> IndexProjection::IndexTask(store::Tx& db, const std::string& entity_id) {
+  const std::string source = "task:" + entity_id;
+  auto task_id = NumberedId(entity_id, "task-");
+  if (!task_id) return task_id.error();
+  auto task = db.Query(
+      "SELECT id, title, description, status FROM tasks WHERE repository_id = $1 AND id = $2",
+      {repository_id_, *task_id});
+  if (!task) return task.error();
+  if (task->empty()) return search::RemoveSource(db, repository_id_, source);
+  std::int64_t id = *task->Int(0, "id");
+  std::vector<search::Document> docs{{"task:" + entity_id, "task",
+                                      entity_id + ": " + task->Text(0, "title").value_or(""),
+                                      task->Text(0, "description").value_or("")}};
+  auto reports =
+      db.Query("SELECT id, summary FROM completion_reports WHERE task_id = $1 ORDER BY id", {id});
+  if (!reports) return reports.error();
+  for (std::size_t i = 0; i < reports->size(); ++i) {
+    docs.push_back({"report:" + std::to_string(*reports->Int(i, "id")), "report",
+                    "Completion of " + entity_id, reports->Text(i, "summary").value_or("")});
+  }
+  auto findings =
+      db.Query("SELECT id, title, description FROM findings WHERE task_id = $1 ORDER BY id", {id});
+  if (!findings) return findings.error();
+  for (std::size_t i = 0; i < findings->size(); ++i) {
+    docs.push_back({"finding:" + std::to_string(*findings->Int(i, "id")), "finding",
+                    findings->Text(i, "title").value_or(""),
+                    findings->Text(i, "description").value_or("")});
+  }
+  return search::IndexDocuments(db, repository_id_, source, docs);
+}
+
+Result<void> IndexProjection::IndexDecision(store::Tx& db, const std::string& entity_id) {
+  const std::string source = "decision:" + entity_id;
+  auto decision_id = NumberedId(entity_id, "decision-");
+  if (!decision_id) return decision_id.error();
+  auto rows = db.Query(
+      "SELECT number, title, context, decision, rationale, consequences FROM decisions "
+      "WHERE repository_id = $1 AND id = $2",
+      {repository_id_, *decision_id});
+  if (!rows) return rows.error();
+  if (rows->empty()) return search::RemoveSource(db, repository_id_, source);
+  char number[16];
+  std::snprintf(number, sizeof number, "ADR-%03lld",
+                static_cast<long long>(rows->Int(0, "number").value_or(0)));
+  std::string body = Join(
+      Join(rows->Text(0, "decision").value_or(""), rows->Text(0, "context").value_or("")),
+      Join(rows->Text(0, "rationale").value_or(""), rows->Text(0, "consequences").value_or("")));
+  return search::IndexDocuments(
+      db, repository_id_, source,
+      {{"decision:" + entity_id, "decision",
+        std::string(number) + ": " + rows->Text(0, "title").value_or(""), body}});
+}
+
+Result<void> IndexProjection::Rebuild(store::Tx& db) {
+  auto postings = db.Exec("DELETE FROM search_postings WHERE repository_id = $1", {repository_id_});
+  if (!postings) return postings.error();
+  auto docs = db.Exec("DELETE FROM search_docs WHERE repository_id = $1", {repository_id_});
+  if (!docs) return docs.error();
+  auto files = LoadFiles(db, "f.repository_id = $1", {repository_id_});
+  if (!files) return files.error();
+  for (const auto& [path, parsed] : *files) {
+    DOCRUNCH_TRY(search::IndexFile(db, repository_id_, path, parsed));
+  }
+  auto tasks =
+      db.Query("SELECT id FROM tasks WHERE repository_id = $1 ORDER BY id", {repository_id_});
+  if (!tasks) return tasks.error();
+  for (std::size_t i = 0; i < tasks->size(); ++i) {
+    DOCRUNCH_TRY(IndexTask(db, "task-" + std::to_string(*tasks->Int(i, "id"))));
+  }
+  auto decisions =
+      db.Query("SELECT id FROM decisions WHERE repository_id = $1 ORDER BY id", {repository_id_});
+  if (!decisions) return decisions.error();
+  for (std::size_t i = 0; i < decisions->size(); ++i) {
+    DOCRUNCH_TRY(IndexDecision(db, "decision-" + std::to_string(*decisions->Int(i, "id"))));
+  }
+  return Ok();
+}
+
+}  // namespace docrunch::sync

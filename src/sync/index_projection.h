@@ -1,0 +1,32 @@
+// The search index as a projection: search_docs and search_postings,
+// written from the database alone (a file's symbols; a task with its
+// completion reports and findings; a decision). Its writes go through the
+// worker's transaction, so they commit exactly with the bookkeeping.
+#pragma once
+
+#include <cstdint>
+
+#include "sync/projection.h"
+
+namespace docrunch::sync {
+
+class IndexProjection final : public Projection {
+ public:
+  explicit IndexProjection(std::int64_t repository_id) : repository_id_(repository_id) {}
+
+  std::string_view Target() const override { return "index"; }
+  // "file", "task" and "decision" events; others succeed without effect.
+  Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
+  Result<void> Delete(const EntityRef& entity, store::Tx& db) override;
+  ProjectionHealth Health() override { return {true, "in the database"}; }
+  // Drops the repository's index and writes it again, files in path order.
+  Result<void> Rebuild(store::Tx& db) override;
+
+ private:
+  Result<void> IndexTask(store::Tx& db, const std::string& entity_id);
+  Result<void> IndexDecision(store::Tx& db, const std::string& entity_id);
+
+  std::int64_t repository_id_;
+};
+
+}  // namespace docrunch::sync

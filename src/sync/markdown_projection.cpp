@@ -1,0 +1,77 @@
+#include "sync/markdown_projection.h"
+
+namespace docrunch::sync {
+
+bool IsCodeEntity(const std::string& type) {
+  return type == "file" || type == "relationships" || type == "repository" || type == "symbol";
+}
+
+MarkdownProjection::MarkdownProjection(std::filesystem::path root, std::int64_t repository_id,
+                                       std::string project_name)
+    : repository_id_(repository_id),
+      writer_(std::move(root)),
+      code_(writer_, repository_id, std::move(project_name)),
+      reports_(writer_, repository_id) {}
+
+Result<void> MarkdownProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
+  return std::move(ApplyBatch({event}, db).front());
+}
+
+Result<void> MarkdownProjection::Delete(const EntityRef& entity, store::Tx& db) {
+  if (IsCodeEntity(entity.type)) return RebuildCodePages(db);
+  return reports_.Delete(entity, db);
+}
+
+Result<void> MarkdownProjection::RebuildCodePages(store::Tx& db) {
+  auto locked = db.Exec(
+      "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, status, "
+      "attempts, updated_at) VALUES ('markdown', 'pages', 'code', $1, 'ok', 0, $2) "
+      "ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET updated_at = "
+      "excluded.updated_at",
+      {repository_id_, FormatIso8601(db.clock().Now())});
+  if (!locked) return locked.error();
+  return code_.Rebuild(db);
+}
+
+std::vector<Result<void>> MarkdownProjection::ApplyBatch(
+    const std::vector<store::SyncEvent>& events, store::Tx& db) {
+  std::vector<Result<void>> results(events.size(), Ok());
+  bool code = false;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (IsCodeEntity(e.entity_type)) {
+      code = true;
+    } else if (e.action == "delete") {
+      results[i] = reports_.Delete({e.entity_type, e.entity_id}, db);
+    } else {
+      results[i] = reports_.Apply(e, db);
+    }
+  }
+  if (code) {
+    Result<void> built = RebuildCodePages(db);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (IsCodeEntity(events[i].entity_type)) results[i] = built;
+    }
+  }
+  return results;
+}
+
+Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
+  DOCRUNCH_TRY(RebuildCodePages(db));
+  return reports_.Rebuild(db);
+}
+
+void MarkdownProjection::RemoveLeftoverTemporaries() {
+  std::error_code ec;
+  std::filesystem::recursive_directory_iterator it(writer_.root(), ec), end;
+  std::vector<std::filesystem::path> stale;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) &&
+        it->path().filename().string().find(".tmp-") != std::string::npos) {
+      stale.push_back(it->path());
+    }
+  }
+  for (const auto& path : stale) std::filesystem::remove(path, ec);
+}
+
+}  // namespace docrunch::sync

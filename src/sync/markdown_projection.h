@@ -1,0 +1,55 @@
+// The Markdown docs as one projection: code pages (docs/code_pages.h, from
+// file, relationship and repository events) and report pages
+// (docs/report_pages.h, from task and decision events) in one folder.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "docs/code_pages.h"
+#include "docs/doc_writer.h"
+#include "docs/report_pages.h"
+#include "sync/projection.h"
+
+namespace docrunch::sync {
+
+class MarkdownProjection final : public Projection {
+ public:
+  MarkdownProjection(std::filesystem::path root, std::int64_t repository_id,
+                     std::string project_name);
+
+  std::string_view Target() const override { return "markdown"; }
+  Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
+  Result<void> Delete(const EntityRef& entity, store::Tx& db) override;
+  // Code pages are aggregates: however many code events a batch holds, they
+  // are regenerated once (serialized across workers by a storage_sync row
+  // lock, so pages are never written from an older snapshot than the
+  // last). Report events are applied one by one.
+  std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                       store::Tx& db) override;
+  ProjectionHealth Health() override { return code_.Health(); }
+  Result<void> Rebuild(store::Tx& db) override;
+
+  // Removes temporary files a killed writer left behind ("*.tmp-XXXXXX").
+  // Call when no other worker writes this folder (at worker start).
+  void RemoveLeftoverTemporaries();
+
+  const std::filesystem::path& root() const { return writer_.root(); }
+  // Pages changed / in total at the last regeneration of the code pages.
+  int pages_changed() const { return code_.pages_changed(); }
+  int pages_total() const { return code_.pages_total(); }
+
+ private:
+  Result<void> RebuildCodePages(store::Tx& db);
+
+  std::int64_t repository_id_;
+  docs::DocWriter writer_;
+  docs::CodeDocsProjection code_;
+  docs::ReportsProjection reports_;
+};
+
+// Whether the code pages depend on entities of this type.
+bool IsCodeEntity(const std::string& entity_type);
+
+}  // namespace docrunch::sync

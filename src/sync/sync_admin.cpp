@@ -1,0 +1,250 @@
+#include "sync/sync_admin.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "docs/report_pages.h"
+
+namespace docrunch::sync {
+namespace {
+
+double Seconds(TimePoint from, TimePoint to) {
+  return std::max(0.0, std::chrono::duration<double>(to - from).count());
+}
+
+Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, TimePoint now,
+                          ClassLag& lag) {
+  const std::string cls = reports ? " AND priority > 0" : " AND priority <= 0";
+  auto pending = db.Query(
+      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM sync_events "
+      "WHERE repository_id = $1 AND processed_at IS NULL" +
+          cls,
+      {repo});
+  if (!pending) return pending.error();
+  lag.pending = pending->Int(0, "n").value_or(0);
+  if (auto oldest = pending->Text(0, "oldest")) {
+    if (auto t = ParseIso8601(*oldest)) lag.oldest_pending_s = Seconds(*t, now);
+  }
+  auto applied = db.Query(
+      "SELECT created_at, processed_at FROM sync_events WHERE repository_id = $1 "
+      "AND processed_at IS NOT NULL" +
+          cls + " ORDER BY processed_at DESC LIMIT 1000",
+      {repo});
+  if (!applied) return applied.error();
+  std::vector<double> lags;
+  for (std::size_t i = 0; i < applied->size(); ++i) {
+    auto c = ParseIso8601(applied->Text(i, "created_at").value_or(""));
+    auto p = ParseIso8601(applied->Text(i, "processed_at").value_or(""));
+    if (c && p) lags.push_back(Seconds(*c, *p));
+  }
+  std::sort(lags.begin(), lags.end());
+  if (!lags.empty()) {
+    lag.applied_max_s = lags.back();
+    lag.applied_median_s = lags[lags.size() / 2];
+  }
+  lag.sla_breached = lag.oldest_pending_s > lag.sla_seconds || lag.applied_max_s > lag.sla_seconds;
+  return Ok();
+}
+
+nlohmann::json LagJson(const ClassLag& l) {
+  return {{"pending", l.pending},
+          {"oldest_pending_seconds", l.oldest_pending_s},
+          {"applied_lag_max_seconds", l.applied_max_s},
+          {"applied_lag_median_seconds", l.applied_median_s},
+          {"sla_seconds", l.sla_seconds},
+          {"sla", l.sla_breached ? "breached" : "ok"}};
+}
+
+std::string Fixed(double v) {
+  std::ostringstream out;
+  out.precision(1);
+  out << std::fixed << v;
+  return out.str();
+}
+
+std::string LagLine(const char* name, const ClassLag& l) {
+  return std::string(name) + ": " + std::to_string(l.pending) + " pending (oldest " +
+         Fixed(l.oldest_pending_s) + " s), applied lag median " + Fixed(l.applied_median_s) +
+         " s, max " + Fixed(l.applied_max_s) + " s; SLA " + std::to_string(l.sla_seconds) + " s " +
+         (l.sla_breached ? "BREACHED" : "ok") + "\n";
+}
+
+// Latest event per entity of the repository, as a subquery.
+constexpr const char* kLatest =
+    "SELECT e.entity_type, e.entity_id, e.content_hash FROM sync_events e JOIN "
+    "(SELECT entity_type, entity_id, MAX(id) AS id FROM sync_events WHERE repository_id = $1 "
+    "GROUP BY entity_type, entity_id) l ON l.id = e.id";
+
+}  // namespace
+
+Result<SyncStatus> LoadSyncStatus(store::Reader& db, std::int64_t repo,
+                                  const std::vector<std::string>& targets, const SlaOptions& sla,
+                                  TimePoint now) {
+  SyncStatus status;
+  for (const auto& name : targets) {
+    TargetStatus t{name};
+    auto rows = db.Query(
+        "SELECT status, COUNT(*) AS n, MAX(updated_at) AS last FROM storage_sync "
+        "WHERE repository_id = $1 AND target = $2 AND entity_type <> 'pages' GROUP BY status",
+        {repo, name});
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      std::string s = rows->Text(i, "status").value_or("");
+      std::int64_t n = rows->Int(i, "n").value_or(0);
+      if (s == "ok") t.synced = n, t.last_synced = rows->Text(i, "last").value_or("");
+      if (s == "pending") t.retrying = n;
+      if (s == "failed") t.failed = n;
+      if (s == "dead_letter") t.dead_letter = n;
+    }
+    status.targets.push_back(std::move(t));
+  }
+  status.reports.sla_seconds = sla.report_sla_seconds;
+  status.scans.sla_seconds = sla.scan_sla_seconds;
+  DOCRUNCH_TRY(LoadClassLag(db, repo, true, now, status.reports));
+  DOCRUNCH_TRY(LoadClassLag(db, repo, false, now, status.scans));
+  return status;
+}
+
+nlohmann::json ToJson(const SyncStatus& s) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : s.targets) {
+    targets.push_back(
+        {{"target", t.target},
+         {"last_synced", t.last_synced.empty() ? nlohmann::json() : nlohmann::json(t.last_synced)},
+         {"synced", t.synced},
+         {"pending", s.reports.pending + s.scans.pending + t.retrying},
+         {"retrying", t.retrying},
+         {"failed", t.failed},
+         {"dead_letter", t.dead_letter}});
+  }
+  return {{"targets", targets},
+          {"lag", {{"reports", LagJson(s.reports)}, {"scans", LagJson(s.scans)}}},
+          {"sla", s.sla_breached() ? "breached" : "ok"}};
+}
+
+std::string ToText(const SyncStatus& s) {
+  std::string out;
+  for (const auto& t : s.targets) {
+    out += t.target + ": " + std::to_string(t.synced) + " synced, " +
+           std::to_string(s.reports.pending + s.scans.pending + t.retrying) + " pending (" +
+           std::to_string(t.retrying) + " retrying), " + std::to_string(t.failed) + " failed, " +
+           std::to_string(t.dead_letter) + " dead letters; last synced " +
+           (t.last_synced.empty() ? "never" : t.last_synced) + "\n";
+  }
+  out += LagLine("report events", s.reports);
+  out += LagLine("scan events", s.scans);
+  return out;
+}
+
+Result<std::int64_t> ScheduleRetry(store::Store& store, std::int64_t repo, bool all) {
+  std::int64_t changed = 0;
+  DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
+    const std::string now = FormatIso8601(tx.clock().Now());
+    auto n = tx.Exec(
+        "UPDATE storage_sync SET status = 'pending', attempts = 0, next_attempt_at = $1, "
+        "updated_at = $1 WHERE repository_id = $2 AND (status = 'failed'" +
+            std::string(all ? " OR status = 'dead_letter' OR status = 'pending')" : ")"),
+        {now, repo});
+    if (!n) return n.error();
+    changed = *n;
+    return Ok();
+  }));
+  return changed;
+}
+
+Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,
+                                           const std::vector<Projection*>& targets,
+                                           const std::string& docs_root) {
+  std::vector<DiffEntry> out;
+  for (Projection* p : targets) {
+    const std::string target(p->Target());
+    auto rows = store.Query(
+        std::string("SELECT x.entity_type, x.entity_id, x.content_hash, s.status, "
+                    "s.last_synced_hash, s.last_error FROM (") +
+            kLatest +
+            ") x LEFT JOIN storage_sync s ON s.target = $2 AND s.entity_type = x.entity_type "
+            "AND s.entity_id = x.entity_id WHERE s.status IS NULL OR s.status <> 'ok' OR "
+            "COALESCE(s.last_synced_hash, '') <> x.content_hash "
+            "ORDER BY x.entity_type, x.entity_id",
+        {repo, target});
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      auto status = rows->Text(i, "status");
+      out.push_back(
+          {target, *rows->Text(i, "entity_type"), *rows->Text(i, "entity_id"),
+           status ? "stale" : "missing",
+           status
+               ? *status + (rows->Text(i, "last_error") ? ": " + *rows->Text(i, "last_error") : "")
+               : "never synced"});
+    }
+    // Look at the derived copies themselves: bookkeeping says nothing of a
+    // folder or an index someone deleted.
+    if (target == "index") {
+      auto missing = store.Query(
+          "SELECT f.path FROM files f WHERE f.repository_id = $1 AND NOT EXISTS (SELECT 1 FROM "
+          "search_docs d WHERE d.repository_id = $1 AND d.source_key = 'file:' || f.path) "
+          "ORDER BY f.path",
+          {repo});
+      if (!missing) return missing.error();
+      for (std::size_t i = 0; i < missing->size(); ++i) {
+        out.push_back({target, "file", *missing->Text(i, "path"), "missing", "no index document"});
+      }
+    } else if (target == "markdown") {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      if (!fs::exists(fs::path(docs_root) / "index.md", ec)) {
+        out.push_back({target, "pages", "code", "missing", docs_root + "/index.md"});
+      }
+      auto decisions = store.Query(
+          "SELECT id, number FROM decisions WHERE repository_id = $1 ORDER BY id", {repo});
+      if (!decisions) return decisions.error();
+      for (std::size_t i = 0; i < decisions->size(); ++i) {
+        auto page = docs::DecisionPagePath(static_cast<int>(*decisions->Int(i, "number")));
+        if (!fs::exists(fs::path(docs_root) / page, ec)) {
+          out.push_back({target, "decision", "decision-" + std::to_string(*decisions->Int(i, "id")),
+                         "missing", page});
+        }
+      }
+      auto tasks = store.Query(
+          "SELECT DISTINCT task_id FROM completion_reports WHERE repository_id = $1 "
+          "ORDER BY task_id",
+          {repo});
+      if (!tasks) return tasks.error();
+      for (std::size_t i = 0; i < tasks->size(); ++i) {
+        auto page = docs::TaskPagePath(*tasks->Int(i, "task_id"));
+        if (!fs::exists(fs::path(docs_root) / page, ec)) {
+          out.push_back({target, "task", "task-" + std::to_string(*tasks->Int(i, "task_id")),
+                         "missing", page});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Result<void> RebuildTargets(store::Store& store, std::int64_t repo,
+                            const std::vector<Projection*>& targets) {
+  for (Projection* p : targets) {
+    DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
+      DOCRUNCH_TRY(p->Rebuild(tx));
+      const std::string now = FormatIso8601(tx.clock().Now());
+      auto marked = tx.Exec(
+          std::string("INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, "
+                      "last_synced_hash, status, attempts, updated_at) "
+                      "SELECT $2, x.entity_type, x.entity_id, $1, x.content_hash, 'ok', 0, $3 "
+                      "FROM (") +
+              kLatest +
+              ") x WHERE true ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+              "last_synced_hash = excluded.last_synced_hash, status = 'ok', attempts = 0, "
+              "last_error = NULL, next_attempt_at = NULL, updated_at = excluded.updated_at",
+          {repo, std::string(p->Target()), now});
+      if (!marked) return marked.error();
+      return Ok();
+    }));
+  }
+  return Ok();
+}
+
+}  // namespace docrunch::sync

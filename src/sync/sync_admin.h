@@ -1,0 +1,76 @@
+// What `docrunch sync status|retry|diff|rebuild` do, over the outbox and
+// storage_sync, for one repository.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/store.h"
+#include "sync/projection.h"
+
+namespace docrunch::sync {
+
+// Lag of one event class: report events (priority > 0) or scan events.
+struct ClassLag {
+  std::int64_t pending = 0;     // events not yet applied
+  double oldest_pending_s = 0;  // age of the oldest of them
+  double applied_max_s = 0;     // created -> processed, recent events (last 1000)
+  double applied_median_s = 0;
+  int sla_seconds = 0;
+  bool sla_breached = false;  // oldest pending or a recent apply took longer than the SLA
+};
+
+struct TargetStatus {
+  std::string target;
+  std::string last_synced;  // ISO-8601 of the newest ok row; "" never
+  std::int64_t synced = 0;  // entities ok
+  std::int64_t retrying = 0, failed = 0, dead_letter = 0;
+};
+
+struct SyncStatus {
+  std::vector<TargetStatus> targets;
+  ClassLag reports, scans;
+  bool sla_breached() const { return reports.sla_breached || scans.sla_breached; }
+};
+
+struct SlaOptions {
+  int report_sla_seconds = 60;
+  int scan_sla_seconds = 300;
+};
+
+Result<SyncStatus> LoadSyncStatus(store::Reader& db, std::int64_t repository_id,
+                                  const std::vector<std::string>& targets, const SlaOptions& sla,
+                                  TimePoint now);
+nlohmann::json ToJson(const SyncStatus& status);
+std::string ToText(const SyncStatus& status);
+
+// Makes failed (and with `all`, dead-letter) entries due now with a fresh
+// set of attempts; returns how many.
+Result<std::int64_t> ScheduleRetry(store::Store& store, std::int64_t repository_id, bool all);
+
+struct DiffEntry {
+  std::string target;
+  std::string entity_type;
+  std::string entity_id;
+  std::string state;  // "missing" (no derived copy) or "stale" (older hash, failed, pending)
+  std::string detail;
+};
+
+// Entities whose derived copies are missing or stale, per target: from the
+// bookkeeping (latest event hash vs last synced hash) and by looking at the
+// derived stores themselves (index documents, report pages on disk).
+Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repository_id,
+                                           const std::vector<Projection*>& targets,
+                                           const std::string& docs_root);
+
+// Rebuilds each target from the database alone, each in one transaction,
+// and records every entity as synced with its latest hash.
+Result<void> RebuildTargets(store::Store& store, std::int64_t repository_id,
+                            const std::vector<Projection*>& targets);
+
+}  // namespace docrunch::sync

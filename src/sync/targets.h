@@ -1,0 +1,29 @@
+// The registry of sync targets: which projections a worker applies, built
+// from the configuration (storage.sync.targets, storage.lightrag).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sync/projection.h"
+
+namespace docrunch::sync {
+
+struct TargetOptions {
+  std::int64_t repository_id = 0;
+  std::vector<std::string> names{"index", "markdown"};  // "index", "markdown", "lightrag"
+  std::filesystem::path docs_root;                      // the markdown target's folder
+  std::string project_name;
+};
+
+// One projection per name, in the order given. CONFIG_INVALID for an
+// unknown name; "lightrag" needs MakeLightRagProjection and is refused here.
+Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions& options);
+
+// Plain pointers for SyncWorker.
+std::vector<Projection*> Pointers(const std::vector<std::unique_ptr<Projection>>& targets);
+
+}  // namespace docrunch::sync

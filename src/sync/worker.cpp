@@ -1,0 +1,396 @@
+#include "sync/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <tuple>
+
+namespace docrunch::sync {
+
+struct SyncWorker::Item {
+  std::size_t target = 0;  // index into targets_
+  std::int64_t event_id = 0;
+  store::SyncEvent event;
+  bool retry = false;
+  // Loaded under the row lock.
+  std::optional<std::string> synced_hash;
+  std::string status;
+  int attempts = 0;
+};
+
+namespace {
+
+constexpr std::size_t kChunk = 100;  // rows per multi-row statement
+
+const char* kEventColumns =
+    "id, repository_id, entity_type, entity_id, content_hash, action, scan_run_id, priority";
+
+store::SyncEvent EventAt(const store::Rows& rows, std::size_t i) {
+  store::SyncEvent e;
+  e.repository_id = rows.Int(i, "repository_id");
+  e.entity_type = rows.Text(i, "entity_type").value_or("");
+  e.entity_id = rows.Text(i, "entity_id").value_or("");
+  e.content_hash = rows.Text(i, "content_hash").value_or("");
+  e.action = rows.Text(i, "action").value_or("upsert");
+  e.scan_run_id = rows.Int(i, "scan_run_id");
+  e.priority = static_cast<int>(rows.Int(i, "priority").value_or(0));
+  return e;
+}
+
+// "($1, $2), ($3, $4)" for rows=2, columns=2; `tail` is added to each row.
+std::string Placeholders(std::size_t first, std::size_t rows, std::size_t columns,
+                         const std::string& tail = "") {
+  std::string out;
+  for (std::size_t r = 0; r < rows; ++r) {
+    out += r ? ", (" : "(";
+    for (std::size_t c = 0; c < columns; ++c) {
+      out += (c ? ", $" : "$") + std::to_string(first + r * columns + c);
+    }
+    out += tail + ")";
+  }
+  return out;
+}
+
+}  // namespace
+
+WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
+  events += o.events;
+  applied += o.applied;
+  skipped += o.skipped;
+  failed += o.failed;
+  retried += o.retried;
+  batches += o.batches;
+  return *this;
+}
+
+SyncWorker::SyncWorker(store::Store& store, std::vector<Projection*> targets, WorkerOptions options)
+    : store_(store),
+      targets_(std::move(targets)),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : system_clock_) {
+  if (!options_.random) options_.random = SystemRandom();
+  options_.batch_size = std::max(1, options_.batch_size);
+}
+
+Result<WorkerStats> SyncWorker::RunBatch() {
+  WorkerStats stats;
+  WorkerStats retries;
+  auto retried = store_.Transact([&](store::Tx& tx) {
+    retries = {};
+    return ApplyRetries(tx, retries);
+  });
+  if (!retried) {
+    if (retried.error().code == ErrorCode::kStorageUnavailable) return retried.error();
+    DOCRUNCH_TRY(RecordRetryFailure(retried.error()));
+    retries = {};
+  }
+  stats += retries;
+  const int limit = isolate_ > 0 ? 1 : options_.batch_size;
+  WorkerStats events;
+  auto applied = store_.Transact([&](store::Tx& tx) {
+    events = {};
+    return ApplyEvents(tx, limit, events);
+  });
+  if (!applied) {
+    if (applied.error().code == ErrorCode::kStorageUnavailable) return applied.error();
+    // A statement that failed inside a projection dooms the whole
+    // transaction. Go one event at a time to find the one that fails, and
+    // record its failure in a transaction of its own so it cannot stall
+    // the queue.
+    spdlog::warn("sync: batch rolled back: {}", applied.error().ToString());
+    if (limit > 1) {
+      isolate_ = options_.batch_size;
+      return stats;
+    }
+    DOCRUNCH_TRY(QuarantineFirstEvent(applied.error()));
+    events = {};
+    events.events = 1;
+    events.failed = static_cast<std::int64_t>(targets_.size());
+  }
+  if (isolate_ > 0) --isolate_;
+  stats += events;
+  stats.batches = 1;
+  return stats;
+}
+
+Result<WorkerStats> SyncWorker::Drain(int max_batches) {
+  WorkerStats total;
+  for (int i = 0; i < max_batches; ++i) {
+    auto batch = RunBatch();
+    if (!batch) return batch.error();
+    total += *batch;
+    if (batch->idle() && isolate_ == 0) break;
+  }
+  return total;
+}
+
+Result<WorkerStats> SyncWorker::Run(const std::atomic<bool>& stop, std::chrono::milliseconds poll,
+                                    const std::function<void(std::chrono::milliseconds)>& wait) {
+  WorkerStats total;
+  while (!stop) {
+    auto drained = Drain();
+    if (!drained) return drained.error();
+    total += *drained;
+    if (!stop) wait(poll);
+  }
+  return total;
+}
+
+Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
+  auto due = tx.Query(
+      "SELECT target, entity_type, entity_id FROM storage_sync WHERE repository_id = $1 "
+      "AND status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 "
+      "ORDER BY next_attempt_at, target, entity_type, entity_id LIMIT $3" +
+          std::string(tx.SkipLockedClause()),
+      {options_.repository_id, FormatIso8601(clock_.Now()), std::int64_t{options_.batch_size}});
+  if (!due) return due.error();
+  std::vector<Item> items;
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    std::string target = *due->Text(i, "target");
+    auto t = std::find_if(targets_.begin(), targets_.end(),
+                          [&](Projection* p) { return p->Target() == target; });
+    if (t == targets_.end()) continue;  // a target no longer configured
+    auto latest = tx.Query(
+        std::string("SELECT ") + kEventColumns +
+            " FROM sync_events WHERE entity_type = $1 AND entity_id = $2 "
+            "AND repository_id = $3 ORDER BY id DESC LIMIT 1",
+        {*due->Text(i, "entity_type"), *due->Text(i, "entity_id"), options_.repository_id});
+    if (!latest) return latest.error();
+    if (latest->empty()) continue;
+    Item item;
+    item.target = static_cast<std::size_t>(t - targets_.begin());
+    item.event_id = *latest->Int(0, "id");
+    item.event = EventAt(*latest, 0);
+    item.retry = true;
+    items.push_back(std::move(item));
+  }
+  stats.retried = static_cast<std::int64_t>(items.size());
+  return ApplyItems(tx, items, stats);
+}
+
+Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
+  auto claimed =
+      tx.Query(std::string("SELECT ") + kEventColumns +
+                   " FROM sync_events WHERE processed_at IS NULL AND repository_id = $1 ORDER BY " +
+                   (options_.prioritize_reports ? "priority DESC, id" : "id") + " LIMIT $2" +
+                   std::string(tx.SkipLockedClause()),
+               {options_.repository_id, std::int64_t{limit}});
+  if (!claimed) return claimed.error();
+  if (claimed->empty()) return Ok();
+  // One application per entity and target: the latest event of the batch
+  // (projections read the entity's current rows anyway).
+  std::map<std::pair<std::string, std::string>, std::size_t> latest;
+  store::Params ids;
+  for (std::size_t i = 0; i < claimed->size(); ++i) {
+    ids.push_back(*claimed->Int(i, "id"));
+    auto key = std::make_pair(*claimed->Text(i, "entity_type"), *claimed->Text(i, "entity_id"));
+    auto it = latest.find(key);
+    if (it == latest.end() || *claimed->Int(it->second, "id") < *claimed->Int(i, "id")) {
+      latest[key] = i;
+    }
+  }
+  std::vector<Item> items;
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    for (const auto& [key, i] : latest) {
+      Item item;
+      item.target = t;
+      item.event_id = *claimed->Int(i, "id");
+      item.event = EventAt(*claimed, i);
+      items.push_back(std::move(item));
+    }
+  }
+  DOCRUNCH_TRY(ApplyItems(tx, items, stats));
+  const std::string now = FormatIso8601(clock_.Now());
+  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
+    std::size_t end = std::min(ids.size(), start + kChunk);
+    store::Params params{now};
+    params.insert(params.end(), ids.begin() + static_cast<std::ptrdiff_t>(start),
+                  ids.begin() + static_cast<std::ptrdiff_t>(end));
+    std::string list;
+    for (std::size_t k = 0; k < end - start; ++k) list += (k ? ", $" : "$") + std::to_string(k + 2);
+    auto marked =
+        tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list + ")", params);
+    if (!marked) return marked.error();
+  }
+  stats.events = static_cast<std::int64_t>(ids.size());
+  return Ok();
+}
+
+Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats) {
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    std::vector<Item*> mine;
+    for (auto& item : items) {
+      if (item.target == t) mine.push_back(&item);
+    }
+    if (mine.empty()) continue;
+    // One lock order for every worker: no deadlocks between them.
+    std::sort(mine.begin(), mine.end(), [](const Item* a, const Item* b) {
+      return std::tie(a->event.entity_type, a->event.entity_id) <
+             std::tie(b->event.entity_type, b->event.entity_id);
+    });
+    DOCRUNCH_TRY(ApplyToTarget(tx, *targets_[t], mine, stats));
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::ApplyToTarget(store::Tx& tx, Projection& target, std::vector<Item*>& items,
+                                       WorkerStats& stats) {
+  const std::string name(target.Target());
+  const TimePoint now_time = clock_.Now();
+  const std::string now = FormatIso8601(now_time);
+  // Lock (creating if new) and read each entity's storage_sync row. The
+  // no-op update takes the row lock, so a second worker holding an event
+  // of the same entity waits here until this batch commits.
+  std::map<std::pair<std::string, std::string>, Item*> by_key;
+  for (Item* item : items) by_key[{item->event.entity_type, item->event.entity_id}] = item;
+  for (std::size_t start = 0; start < items.size(); start += kChunk) {
+    std::size_t end = std::min(items.size(), start + kChunk);
+    store::Params params;
+    for (std::size_t i = start; i < end; ++i) {
+      const auto& e = items[i]->event;
+      params.insert(params.end(), {name, e.entity_type, e.entity_id, options_.repository_id, now});
+    }
+    auto rows = tx.Query(
+        "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, updated_at, "
+        "status, attempts) VALUES " +
+            Placeholders(1, end - start, 5, ", 'pending', 0") +
+            " ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+            "repository_id = excluded.repository_id "
+            "RETURNING entity_type, entity_id, last_synced_hash, status, attempts",
+        params);
+    if (!rows) return rows.error();
+    for (std::size_t r = 0; r < rows->size(); ++r) {
+      Item* item = by_key.at({*rows->Text(r, "entity_type"), *rows->Text(r, "entity_id")});
+      item->synced_hash = rows->Text(r, "last_synced_hash");
+      item->status = rows->Text(r, "status").value_or("pending");
+      item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
+    }
+  }
+  std::vector<Item*> to_apply;
+  for (Item* item : items) {
+    bool synced = item->status == "ok" && item->synced_hash == item->event.content_hash;
+    if (synced && !item->retry) {
+      ++stats.skipped;
+    } else {
+      if (!item->retry) item->attempts = 0;  // new content: a fresh set of attempts
+      to_apply.push_back(item);
+    }
+  }
+  if (to_apply.empty()) return Ok();
+
+  std::vector<Result<void>> results;
+  ProjectionHealth health = target.Health();
+  if (!health.healthy) {
+    for (std::size_t i = 0; i < to_apply.size(); ++i) {
+      results.push_back(MakeError(ErrorCode::kIo, name + " unavailable: " + health.detail));
+    }
+  } else {
+    std::vector<store::SyncEvent> events;
+    for (Item* item : to_apply) events.push_back(item->event);
+    results = target.ApplyBatch(events, tx);
+  }
+
+  std::vector<store::Params> rows;
+  for (std::size_t i = 0; i < to_apply.size(); ++i) {
+    Item& item = *to_apply[i];
+    store::Params row{name, item.event.entity_type, item.event.entity_id, options_.repository_id};
+    if (results[i]) {
+      ++stats.applied;
+      row.insert(row.end(), {item.event.content_hash, std::string("ok"), std::int64_t{0},
+                             std::monostate{}, std::monostate{}, now});
+    } else {
+      ++stats.failed;
+      int attempts = item.attempts + 1;
+      FailureOutcome outcome = options_.retry.Classify(attempts, results[i].error().code);
+      store::Value next = std::monostate{};
+      if (outcome == FailureOutcome::kRetry) {
+        next = FormatIso8601(now_time + options_.retry.Delay(attempts, options_.random));
+      }
+      store::Value synced = item.synced_hash ? store::Value(*item.synced_hash) : std::monostate{};
+      row.insert(row.end(), {synced, StatusName(outcome), std::int64_t{attempts},
+                             results[i].error().ToString(), next, now});
+      spdlog::debug("sync: {} {}:{} attempt {} failed: {}", name, item.event.entity_type,
+                    item.event.entity_id, attempts, results[i].error().ToString());
+    }
+    rows.push_back(std::move(row));
+  }
+  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+    std::size_t end = std::min(rows.size(), start + kChunk);
+    store::Params params;
+    for (std::size_t i = start; i < end; ++i) {
+      params.insert(params.end(), rows[i].begin(), rows[i].end());
+    }
+    auto done = tx.Exec(
+        "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, "
+        "last_synced_hash, status, attempts, last_error, next_attempt_at, updated_at) VALUES " +
+            Placeholders(1, end - start, 10) +
+            " ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+            "last_synced_hash = excluded.last_synced_hash, status = excluded.status, "
+            "attempts = excluded.attempts, last_error = excluded.last_error, "
+            "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
+        params);
+    if (!done) return done.error();
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    auto claimed =
+        tx.Query(std::string("SELECT ") + kEventColumns +
+                     " FROM sync_events WHERE processed_at IS NULL AND repository_id = $1 "
+                     "ORDER BY " +
+                     (options_.prioritize_reports ? "priority DESC, id" : "id") + " LIMIT 1" +
+                     std::string(tx.SkipLockedClause()),
+                 {options_.repository_id});
+    if (!claimed) return claimed.error();
+    if (claimed->empty()) return Ok();
+    store::SyncEvent e = EventAt(*claimed, 0);
+    const TimePoint now_time = clock_.Now();
+    const std::string now = FormatIso8601(now_time);
+    for (Projection* target : targets_) {
+      auto next = FormatIso8601(now_time + options_.retry.Delay(1, options_.random));
+      auto done = tx.Exec(
+          "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, status, "
+          "attempts, last_error, next_attempt_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, 'pending', 1, $5, $6, $7) "
+          "ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+          "status = CASE WHEN storage_sync.attempts + 1 >= $8 THEN 'failed' ELSE 'pending' END, "
+          "attempts = storage_sync.attempts + 1, last_error = excluded.last_error, "
+          "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
+          {std::string(target->Target()), e.entity_type, e.entity_id, options_.repository_id,
+           error.ToString(), next, now, std::int64_t{options_.retry.max_retries}});
+      if (!done) return done.error();
+    }
+    auto marked = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id = $2",
+                          {now, *claimed->Int(0, "id")});
+    if (!marked) return marked.error();
+    return Ok();
+  });
+}
+
+Result<void> SyncWorker::RecordRetryFailure(const Error& error) {
+  // Which retry failed is unknown (the transaction rolled back as a
+  // whole), so every due retry is charged an attempt; they end as failed
+  // after max_retries instead of looping.
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    const TimePoint now_time = clock_.Now();
+    auto done = tx.Exec(
+        "UPDATE storage_sync SET attempts = attempts + 1, last_error = $1, "
+        "next_attempt_at = $2, updated_at = $3, "
+        "status = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE 'pending' END "
+        "WHERE repository_id = $5 AND status = 'pending' AND next_attempt_at IS NOT NULL "
+        "AND next_attempt_at <= $3",
+        {error.ToString(),
+         FormatIso8601(now_time +
+                       options_.retry.Delay(options_.retry.max_retries, options_.random)),
+         FormatIso8601(now_time), std::int64_t{options_.retry.max_retries},
+         options_.repository_id});
+    if (!done) return done.error();
+    return Ok();
+  });
+}
+
+}  // namespace docrunch::sync

@@ -1,0 +1,97 @@
+// The outbox worker (PRODUCT §10): claims sync_events, applies each to every
+// target projection, and records per (target, entity) in storage_sync the
+// last synced content hash, status, attempts, last error and next attempt.
+//
+// Guarantees:
+//  - One batch is one database transaction: claiming the events, locking
+//    their storage_sync rows, the projections' own database writes, the
+//    bookkeeping and marking the events processed commit together. A worker
+//    killed mid-batch leaves nothing behind but files it rewrote, which the
+//    next worker rewrites again (projections are idempotent).
+//  - Several workers share one PostgreSQL: events are claimed with
+//    FOR UPDATE SKIP LOCKED, and storage_sync rows are locked in one order
+//    before any apply, so two workers never apply the same entity to the
+//    same target at once. On SQLite the write lock makes one worker run at
+//    a time.
+//  - An event whose hash a target already synced is skipped (at-least-once
+//    delivery, effect once). Report events (higher priority) go first.
+//  - A failed apply is retried with backoff (RetryPolicy) from the entity's
+//    latest event, then marked failed or dead_letter; it never blocks the
+//    other entities or targets.
+//
+// Thread-safety: one SyncWorker per thread; any number per database.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/store.h"
+#include "sync/projection.h"
+#include "sync/retry_policy.h"
+
+namespace docrunch::sync {
+
+struct WorkerOptions {
+  std::int64_t repository_id = 0;  // events of this repository only
+  int batch_size = 200;
+  RetryPolicy retry;
+  bool prioritize_reports = true;  // false: strictly in event order
+  const Clock* clock = nullptr;    // nullptr: the system clock; not owned
+  UniformRandom random;            // empty: SystemRandom()
+};
+
+struct WorkerStats {
+  std::int64_t events = 0;   // outbox events claimed and marked processed
+  std::int64_t applied = 0;  // (target, entity) applications that succeeded
+  std::int64_t skipped = 0;  // already synced with the same hash
+  std::int64_t failed = 0;   // applications that failed (to retry, failed, dead letter)
+  std::int64_t retried = 0;  // due retries attempted
+  std::int64_t batches = 0;
+
+  WorkerStats& operator+=(const WorkerStats& other);
+  bool idle() const { return events == 0 && retried == 0; }
+};
+
+class SyncWorker {
+ public:
+  // `targets` are not owned and must outlive the worker.
+  SyncWorker(store::Store& store, std::vector<Projection*> targets, WorkerOptions options);
+
+  // Applies due retries, then one batch of pending events.
+  Result<WorkerStats> RunBatch();
+
+  // Runs batches until no pending event and no due retry is left, or
+  // `max_batches` ran. Errors: the database's (a failing target is not an error).
+  Result<WorkerStats> Drain(int max_batches = 1 << 30);
+
+  // Drains, then waits `poll` (through `wait`, which returns early when
+  // asked to stop) and drains again, until `stop` is set.
+  Result<WorkerStats> Run(const std::atomic<bool>& stop, std::chrono::milliseconds poll,
+                          const std::function<void(std::chrono::milliseconds)>& wait);
+
+ private:
+  struct Item;
+  Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
+  Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats);
+  Result<void> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats);
+  Result<void> ApplyToTarget(store::Tx& tx, Projection& target, std::vector<Item*>& items,
+                             WorkerStats& stats);
+  // After a batch's transaction failed as a whole (a projection's statement
+  // failed), records a failed attempt for the first pending event alone.
+  Result<void> QuarantineFirstEvent(const Error& error);
+  Result<void> RecordRetryFailure(const Error& error);
+
+  store::Store& store_;
+  std::vector<Projection*> targets_;
+  WorkerOptions options_;
+  SystemClock system_clock_;
+  const Clock& clock_;
+  int isolate_ = 0;  // batches left to run one event at a time
+};
+
+}  // namespace docrunch::sync

@@ -1,0 +1,264 @@
+// The sync worker over both backends, with a scripted projection and the
+// real index and Markdown projections.
+#include "sync/worker.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "search/search.h"
+#include "store/batch.h"
+#include "store_test_env.h"
+#include "sync/index_projection.h"
+#include "sync/markdown_projection.h"
+#include "sync/sync_admin.h"
+
+namespace docrunch::sync {
+namespace {
+
+using std::chrono::seconds;
+
+// Records what it was asked to apply; fails while `failing` is set.
+class ScriptedProjection final : public Projection {
+ public:
+  std::string_view Target() const override { return "scripted"; }
+  Result<void> Apply(const store::SyncEvent& e, store::Tx&) override {
+    applied.push_back(e.entity_type + ":" + e.entity_id + "@" + e.content_hash);
+    if (failing) return MakeError(failing_code, "target down");
+    return Ok();
+  }
+  Result<void> Delete(const EntityRef& e, store::Tx&) override {
+    applied.push_back("delete " + e.type + ":" + e.id);
+    return Ok();
+  }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+
+  std::vector<std::string> applied;
+  bool failing = false;
+  ErrorCode failing_code = ErrorCode::kIo;
+};
+
+class SyncWorkerTest : public store::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    store::StoreOptions options = Options();
+    options.clock = &clock_;
+    store_.reset();
+    auto opened = store::OpenStore(options);
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(*opened);
+    MigrateStore();
+    ASSERT_TRUE(store_
+                    ->Transact([&](store::Tx& tx) -> Result<void> {
+                      auto rows = tx.Query(
+                          "INSERT INTO repositories (name, root_path, created_at, updated_at) "
+                          "VALUES ('repo', '/repo', $1, $1) RETURNING id",
+                          {FormatIso8601(clock_.Now())});
+                      if (!rows) return rows.error();
+                      repo_ = *rows->Int(0, "id");
+                      return Ok();
+                    })
+                    .ok());
+  }
+
+  WorkerOptions Options_(int batch = 200) {
+    WorkerOptions o;
+    o.repository_id = repo_;
+    o.batch_size = batch;
+    o.retry = {3, seconds(2), seconds(120)};
+    o.clock = &clock_;
+    o.random = [] { return 0.0; };
+    return o;
+  }
+
+  void Emit(std::vector<store::SyncEvent> events) {
+    for (auto& e : events) e.repository_id = repo_;
+    auto done = store_->Transact(
+        [&](store::Tx& tx) -> Result<void> { return store::EmitSyncEvents(tx, events); });
+    ASSERT_TRUE(done.ok()) << done.error().ToString();
+  }
+
+  std::string StatusOf(const std::string& target, const std::string& id, int* attempts = nullptr) {
+    auto rows = store_->Query(
+        "SELECT status, attempts FROM storage_sync WHERE target = $1 AND entity_id = $2",
+        {target, id});
+    EXPECT_TRUE(rows.ok());
+    if (!rows || rows->empty()) return "";
+    if (attempts) *attempts = static_cast<int>(*rows->Int(0, "attempts"));
+    return *rows->Text(0, "status");
+  }
+
+  ManualClock clock_{*ParseIso8601("2026-11-27T12:00:00Z")};
+  std::int64_t repo_ = 0;
+};
+
+TEST_P(SyncWorkerTest, AppliesEachEntityOnceAndSkipsHashesAlreadySynced) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_());
+  Emit({{0, "file", "a.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "a.py", "h2", "upsert", std::nullopt, 0}});  // supersedes the first
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 3);
+  EXPECT_EQ(stats->applied, 2);
+  EXPECT_THAT(target.applied, ::testing::ElementsAre("file:a.py@h2", "file:b.py@h1"));
+  EXPECT_EQ(CountRows("storage_sync"), 2);
+
+  // The same content again (a rescan, an at-least-once redelivery): skipped.
+  Emit({{0, "file", "a.py", "h2", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h3", "upsert", std::nullopt, 0}});
+  stats = worker.Drain();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->skipped, 1);
+  EXPECT_EQ(stats->applied, 1);
+  EXPECT_EQ(target.applied.back(), "file:b.py@h3");
+  EXPECT_EQ(CountRows("sync_events"), 5);
+  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+}
+
+TEST_P(SyncWorkerTest, ReportEventsAreAppliedBeforeEarlierScanEvents) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_(1));
+  Emit({{0, "file", "a.py", "h", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h", "upsert", std::nullopt, 0},
+        {0, "decision", "decision-1", "h", "upsert", std::nullopt, 10}});
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_THAT(target.applied,
+              ::testing::ElementsAre("decision:decision-1@h", "file:a.py@h", "file:b.py@h"));
+}
+
+TEST_P(SyncWorkerTest, FailuresRetryWithBackoffThenFailAndRetryCommandRevivesThem) {
+  ScriptedProjection target;
+  target.failing = true;
+  SyncWorker worker(*store_, {&target}, Options_());
+  Emit({{0, "task", "task-1", "h", "upsert", std::nullopt, 10}});
+  ASSERT_TRUE(worker.Drain().ok());
+  int attempts = 0;
+  EXPECT_EQ(StatusOf("scripted", "task-1", &attempts), "pending");
+  EXPECT_EQ(attempts, 1);
+  // Not due before the backoff (2 s with this jitter) has passed.
+  clock_.Advance(std::chrono::milliseconds(1999));
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(target.applied.size(), 1u);
+  clock_.Advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(target.applied.size(), 2u);
+  StatusOf("scripted", "task-1", &attempts);
+  EXPECT_EQ(attempts, 2);
+  clock_.Advance(seconds(4));  // the second wait doubles
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(StatusOf("scripted", "task-1", &attempts), "failed");
+  EXPECT_EQ(attempts, 3);
+  clock_.Advance(seconds(3600));
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(target.applied.size(), 3u);  // failed entries wait for `sync retry`
+
+  auto status = LoadSyncStatus(*store_, repo_, {"scripted"}, {60, 300}, clock_.Now());
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->targets[0].failed, 1);
+
+  target.failing = false;
+  auto revived = ScheduleRetry(*store_, repo_, false);
+  ASSERT_TRUE(revived.ok());
+  EXPECT_EQ(*revived, 1);
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(StatusOf("scripted", "task-1"), "ok");
+}
+
+TEST_P(SyncWorkerTest, ValidationFailuresAreDeadLettersAndOtherEntitiesGoOn) {
+  ScriptedProjection target;
+  target.failing = true;
+  target.failing_code = ErrorCode::kInvalidParams;
+  SyncWorker worker(*store_, {&target}, Options_());
+  Emit({{0, "task", "task-x", "h", "upsert", std::nullopt, 10}});
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(StatusOf("scripted", "task-x"), "dead_letter");
+  clock_.Advance(seconds(3600));
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(target.applied.size(), 1u);
+  target.failing = false;
+  Emit({{0, "task", "task-2", "h", "upsert", std::nullopt, 10}});
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(StatusOf("scripted", "task-2"), "ok");
+}
+
+TEST_P(SyncWorkerTest, UnwritableDocsDelayMarkdownOnlyAndTheBacklogDrainsAfterRecovery) {
+  docrunch::testing::TempDir dir;
+  // A file where the docs folder's parent should be: unwritable even for root.
+  { std::ofstream(dir.path() / "blocked") << "x"; }
+  IndexProjection index(repo_);
+  MarkdownProjection markdown(dir.path() / "blocked" / "docs", repo_, "repo");
+  SyncWorker worker(*store_, {&index, &markdown}, Options_());
+  ASSERT_TRUE(store_
+                  ->Transact([&](store::Tx& tx) -> Result<void> {
+                    auto r = tx.Exec(
+                        "INSERT INTO decisions (repository_id, number, title, decision, "
+                        "created_at, updated_at) VALUES ($1, 1, 'Keep the outbox', "
+                        "'Every write emits an event', $2, $2)",
+                        {repo_, FormatIso8601(clock_.Now())});
+                    if (!r) return r.error();
+                    return Ok();
+                  })
+                  .ok());
+  auto id = store_->Query("SELECT id FROM decisions");
+  std::string entity = "decision-" + std::to_string(*id->Int(0, "id"));
+  Emit({{0, "decision", entity, "h1", "upsert", std::nullopt, 10}});
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(StatusOf("index", entity), "ok");
+  EXPECT_EQ(StatusOf("markdown", entity), "pending");
+  auto found = search::Search(*store_, repo_, "outbox event", 5, search::Scope::kReports);
+  ASSERT_TRUE(found.ok());
+  ASSERT_FALSE(found->empty());
+  EXPECT_EQ(found->front().id, "decision:" + entity);
+
+  std::filesystem::remove(dir.path() / "blocked");
+  clock_.Advance(seconds(3));
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(StatusOf("markdown", entity), "ok");
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "blocked/docs/decisions/adr-001.md"));
+}
+
+TEST_P(SyncWorkerTest, IndexEntriesAreWrittenOnceHoweverOftenTheEventIsDelivered) {
+  IndexProjection index(repo_);
+  SyncWorker worker(*store_, {&index}, Options_(2));
+  ASSERT_TRUE(store_
+                  ->Transact([&](store::Tx& tx) -> Result<void> {
+                    auto r = tx.Exec(
+                        "INSERT INTO tasks (repository_id, type, title, status, created_at, "
+                        "updated_at) VALUES ($1, 'feature', 'Stream the pager', 'todo', $2, $2)",
+                        {repo_, FormatIso8601(clock_.Now())});
+                    if (!r) return r.error();
+                    return Ok();
+                  })
+                  .ok());
+  auto id = store_->Query("SELECT id FROM tasks");
+  std::string entity = "task-" + std::to_string(*id->Int(0, "id"));
+  for (int i = 0; i < 5; ++i) Emit({{0, "task", entity, "h" + std::to_string(i), "upsert"}});
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(CountRows("search_docs"), 1);
+  auto stream = search::Search(*store_, repo_, "pager", 5, search::Scope::kAll);
+  ASSERT_TRUE(stream.ok());
+  ASSERT_EQ(stream->size(), 1u);
+  EXPECT_EQ(stream->front().type, "task");
+  Emit({{0, "task", entity, "", "delete"}});
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(CountRows("search_docs"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SyncWorkerTest, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
+
+}  // namespace
+}  // namespace docrunch::sync
+
+namespace docrunch::store {
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreTest);
+}  // namespace docrunch::store
