@@ -123,6 +123,8 @@ int RunCli(int argc, char** argv) {
   RegisterQuery(app, ctx, action);
   RegisterWatch(app, ctx, action);
   RegisterTask(app, ctx, action);
+  RegisterServe(app, ctx, action);
+  RegisterToken(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
