@@ -38,7 +38,7 @@ struct ServeFlags {
   bool stdio = false;
   bool http = false;
   std::string host;
-  int port = 0;
+  int port = -1;  // -1: server.mcp.port; 0: any free port
   int max_message_kb = 4096;
 };
 
@@ -156,7 +156,7 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
   if (!env) return env.error();
   mcp::HttpOptions options;
   options.host = flags.host.empty() ? c.server.mcp.host : flags.host;
-  options.port = flags.port > 0 ? flags.port : c.server.mcp.port;
+  options.port = flags.port >= 0 ? flags.port : c.server.mcp.port;
   options.max_body_bytes = static_cast<std::size_t>(flags.max_message_kb) * 1024;
   options.auth_enabled = c.server.mcp.auth.enabled;
   ServeEnv* e = env->get();
@@ -212,8 +212,8 @@ void RegisterServe(CLI::App& app, AppContext& ctx, Action& action) {
   auto* http = serve->add_flag("--http", flags->http, "MCP over Streamable HTTP at /mcp");
   stdio->excludes(http);
   serve->add_option("--host", flags->host, "HTTP address (default server.mcp.host)");
-  serve->add_option("--port", flags->port, "HTTP port (default server.mcp.port, 3334)")
-      ->check(CLI::Range(1, 65535));
+  serve->add_option("--port", flags->port, "HTTP port (default server.mcp.port, 3334; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
   serve
       ->add_option("--max-message-kb", flags->max_message_kb,
                    "Largest message or request body accepted (default 4096)")
