@@ -124,6 +124,8 @@ int RunCli(int argc, char** argv) {
   RegisterWatch(app, ctx, action);
   RegisterTask(app, ctx, action);
   RegisterSync(app, ctx, action);
+  RegisterServe(app, ctx, action);
+  RegisterToken(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

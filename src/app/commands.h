@@ -21,6 +21,8 @@ void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
 void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);  // sync, worker
+void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);  // serve --stdio|--http
+void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

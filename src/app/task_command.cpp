@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "app/sync_runner.h"
+#include "app/task_env.h"
 #include "config/task_rules.h"
 #include "core/text.h"
 #include "docs/report_pages.h"
@@ -21,47 +22,6 @@ namespace {
 using nlohmann::json;
 using tasks::Task;
 using tasks::TaskService;
-
-// Everything a task command needs, opened once per run.
-struct TaskEnv {
-  store::Store* store = nullptr;
-  std::int64_t repository_id = 0;
-  std::filesystem::path docs_root;
-  const config::Config* config = nullptr;
-  std::string project_name;
-  std::unique_ptr<tasks::KeywordContextSource> context;
-  std::unique_ptr<TaskService> service;
-};
-
-Result<TaskEnv> OpenTasks(AppContext& ctx) {
-  auto loaded = ctx.Config();
-  if (!loaded) return loaded.error();
-  auto store = ctx.Store();
-  if (!store) return store.error();
-  const config::Config& c = (*loaded)->config;
-  auto rules = config::LoadTaskRules((*loaded)->file.parent_path());
-  if (!rules) return rules.error();
-  const auto& root = (*loaded)->project_root;
-  std::string name = c.project.name.empty() ? root.filename().string() : c.project.name;
-  std::error_code ec;
-  auto canonical = std::filesystem::canonical(root, ec);  // the same row `scan` uses
-  auto repo = tasks::EnsureRepository(**store, ec ? root.string() : canonical.string(), name);
-  if (!repo) return repo.error();
-  TaskEnv env;
-  env.store = *store;
-  env.repository_id = *repo;
-  std::filesystem::path docs = c.storage.docs_output;
-  env.docs_root = (docs.is_relative() ? root / docs : docs).lexically_normal();
-  env.config = &c;
-  env.project_name = name;
-  tasks::TaskServiceOptions options;
-  options.claim_ttl = c.tasks.claim_ttl.value;
-  options.limits.max_text_bytes = static_cast<std::size_t>(c.tasks.max_text_kb) * 1024;
-  env.context = std::make_unique<tasks::KeywordContextSource>();
-  env.service = std::make_unique<TaskService>(**store, *repo, ctx.clock(), std::move(*rules),
-                                              options, env.context.get());
-  return env;
-}
 
 std::string Dash(const std::string& s) {
   return s.empty() ? "-" : s;
@@ -442,6 +402,36 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
     as(c);
     c->add_flag("--json", o->json, "Print JSON");
   }
+}
+
+Result<TaskEnv> OpenTasks(AppContext& ctx) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  const config::Config& c = (*loaded)->config;
+  auto rules = config::LoadTaskRules((*loaded)->file.parent_path());
+  if (!rules) return rules.error();
+  const auto& root = (*loaded)->project_root;
+  std::string name = c.project.name.empty() ? root.filename().string() : c.project.name;
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(root, ec);  // the same row `scan` uses
+  auto repo = tasks::EnsureRepository(**store, ec ? root.string() : canonical.string(), name);
+  if (!repo) return repo.error();
+  TaskEnv env;
+  env.store = *store;
+  env.repository_id = *repo;
+  std::filesystem::path docs = c.storage.docs_output;
+  env.docs_root = (docs.is_relative() ? root / docs : docs).lexically_normal();
+  env.config = &c;
+  env.project_name = name;
+  tasks::TaskServiceOptions options;
+  options.claim_ttl = c.tasks.claim_ttl.value;
+  options.limits.max_text_bytes = static_cast<std::size_t>(c.tasks.max_text_kb) * 1024;
+  env.context = std::make_unique<tasks::KeywordContextSource>();
+  env.service = std::make_unique<TaskService>(**store, *repo, ctx.clock(), std::move(*rules),
+                                              options, env.context.get());
+  return env;
 }
 
 }  // namespace docrunch::app

@@ -44,6 +44,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "TASK_NOT_CLAIMANT";
     case ErrorCode::kTaskDependencyCycle:
       return "TASK_DEPENDENCY_CYCLE";
+    case ErrorCode::kUnauthorized:
+      return "MCP_UNAUTHORIZED";
   }
   return "INTERNAL";
 }
@@ -57,6 +59,7 @@ ExitCode ExitCodeFor(ErrorCode code) {
     case ErrorCode::kStorageSchemaAhead:
     case ErrorCode::kInvalidParams:
     case ErrorCode::kTaskDependencyCycle:
+    case ErrorCode::kUnauthorized:
       return ExitCode::kUsage;
     case ErrorCode::kStorageUnavailable:
       return ExitCode::kUnavailable;

@@ -33,6 +33,9 @@ enum class ErrorCode {
   kTaskDependenciesPending,  // a dependency of the task is not done yet
   kTaskNotClaimant,          // a report from an agent that does not hold the task's claim
   kTaskDependencyCycle,      // the requested dependencies would form a cycle
+
+  // Agents and tokens (src/auth).
+  kUnauthorized,  // a missing, unknown or revoked token, or a role that may not do this
 };
 
 // The stable, upper-case name of a code, e.g. "STORAGE_SCHEMA_BEHIND".

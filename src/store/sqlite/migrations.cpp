@@ -302,10 +302,27 @@ ALTER TABLE blockers ADD COLUMN reported_at TEXT;
 ALTER TABLE blockers ADD COLUMN resolved_by TEXT;
 )sql";
 
+// Version 4, the MCP server (issue 5): agent tokens, stored only as a hash
+// (BLAKE2b-256 of the random token); a name is unique among live tokens,
+// so a revoked name can be issued again.
+constexpr std::string_view kAgentTokens = R"sql(
+CREATE TABLE agent_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('reader', 'agent', 'admin')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+CREATE UNIQUE INDEX agent_tokens_live_name ON agent_tokens (name) WHERE revoked_at IS NULL;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
     MigrationScript{3, "task pipeline", kTaskPipeline},
+    MigrationScript{4, "agent tokens", kAgentTokens},
 };
 
 }  // namespace

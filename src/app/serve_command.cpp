@@ -1,0 +1,234 @@
+// docrunch serve --stdio | --http [--host H] [--port P]
+//
+// Builds the MCP catalog over the task, scan and search services, the
+// per-agent identity, rate limiter and audit, then hands a session to the
+// chosen transport. stdout carries protocol messages only; every log line
+// goes to stderr.
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "app/commands.h"
+#include "app/task_env.h"
+#include "auth/audit.h"
+#include "auth/rate_limiter.h"
+#include "auth/tokens.h"
+#include "mcp/server/mcp_server.h"
+#include "mcp/tools/change_feed.h"
+#include "mcp/tools/middleware.h"
+#include "mcp/tools/tool_services.h"
+#include "mcp/transport/http_transport.h"
+#include "mcp/transport/stdio_transport.h"
+
+#ifndef DOCRUNCH_VERSION
+#define DOCRUNCH_VERSION "0.0.0"
+#endif
+
+namespace docrunch::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) {
+  g_stop = true;
+}
+
+struct ServeFlags {
+  bool stdio = false;
+  bool http = false;
+  std::string host;
+  int port = -1;  // -1: server.mcp.port; 0: any free port
+  int max_message_kb = 4096;
+};
+
+// Everything a serving process shares between its sessions.
+struct ServeEnv {
+  TaskEnv tasks;
+  mcp::ToolServices services;
+  mcp::Catalog catalog;
+  std::unique_ptr<auth::AuditLog> audit;
+  std::unique_ptr<auth::RateLimiter> limiter;
+  std::unique_ptr<mcp::ChangeFeed> feed;
+  mcp::ServerOptions options;
+};
+
+std::string RedisUrl(const config::Config& c, const config::Environment& env) {
+  if (!c.jobs.redis_url_env.empty()) {
+    auto it = env.find(c.jobs.redis_url_env);
+    if (it != env.end() && !it->second.empty()) return it->second;
+  }
+  return c.jobs.redis_url;
+}
+
+Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  const config::Config& c = (*loaded)->config;
+  auto tasks = OpenTasks(ctx);
+  if (!tasks) return tasks.error();
+  auto env = std::make_unique<ServeEnv>();
+  env->tasks = std::move(*tasks);
+  env->services = {
+      env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,
+      c.project.name.empty() ? (*loaded)->project_root.filename().string() : c.project.name};
+  env->catalog = mcp::BuildCatalog(env->services);
+  env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store);
+  std::string redis = RedisUrl(c, ctx.env());
+  if (!redis.empty()) {
+    auto limiter = auth::MakeRedisRateLimiter(redis, c.server.mcp.rate_limit, ctx.clock(),
+                                              c.jobs.queue_name + ":");
+    if (!limiter) return limiter.error();
+    env->limiter = std::move(*limiter);
+  } else {
+    env->limiter = auth::MakeLocalRateLimiter(c.server.mcp.rate_limit, ctx.clock());
+  }
+  env->feed = std::make_unique<mcp::ChangeFeed>(*env->tasks.store, env->tasks.repository_id);
+  DOCRUNCH_TRY(env->feed->Start(std::chrono::milliseconds(500)));
+  env->options.version = DOCRUNCH_VERSION;
+  env->options.middleware = {mcp::AuditMiddleware(*env->audit),
+                             mcp::RateLimitMiddleware(*env->limiter)};
+  auth::AuditLog* audit = env->audit.get();
+  env->options.on_connect = [audit](const mcp::Identity& who, const nlohmann::json& client) {
+    audit->Record({who.agent_id,
+                   "mcp.connect",
+                   "",
+                   "ok",
+                   {{"client", client}, {"role", mcp::RoleName(who.role)}}});
+  };
+  return env;
+}
+
+// stdio: DOCRUNCH_AGENT_TOKEN names the agent; without one, a local
+// session acts as role agent unless auth is on.
+Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
+  const config::Config& c = (*ctx.Config())->config;
+  auto token = ctx.env().find("DOCRUNCH_AGENT_TOKEN");
+  if (token == ctx.env().end() || token->second.empty()) {
+    if (c.server.mcp.auth.enabled) {
+      env.audit->Record({"anonymous",
+                         "mcp.auth_failure",
+                         "",
+                         "MCP_UNAUTHORIZED",
+                         {{"transport", "stdio"}, {"message", "no DOCRUNCH_AGENT_TOKEN"}}});
+      return MakeError(ErrorCode::kUnauthorized,
+                       "server.mcp.auth is on: set DOCRUNCH_AGENT_TOKEN to a token from "
+                       "`docrunch token create`");
+    }
+    return mcp::Identity{};
+  }
+  auto info =
+      auth::Authenticate(*env.tasks.store, token->second, c.server.mcp.auth.tokens, ctx.env());
+  if (!info) {
+    env.audit->Record({"anonymous",
+                       "mcp.auth_failure",
+                       "",
+                       "MCP_UNAUTHORIZED",
+                       {{"transport", "stdio"}, {"message", info.error().message}}});
+    return MakeError(ErrorCode::kUnauthorized, "DOCRUNCH_AGENT_TOKEN: " + info.error().message);
+  }
+  return mcp::Identity{info->name, info->role, true};
+}
+
+Result<void> RunStdio(AppContext& ctx, const ServeFlags& flags) {
+  auto env = OpenServe(ctx);
+  if (!env) return env.error();
+  auto identity = StdioIdentity(ctx, **env);
+  if (!identity) return identity.error();
+  mcp::McpServer server((*env)->catalog, *identity, (*env)->options);
+  int listener = (*env)->feed->Add(
+      [&server](const std::vector<std::string>& uris) { server.ResourcesChanged(uris, false); });
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  mcp::StdioOptions options;
+  options.max_message_bytes = static_cast<std::size_t>(flags.max_message_kb) * 1024;
+  mcp::ServeStdio(server.session(), 0, 1, options, g_stop);
+  (*env)->feed->Remove(listener);
+  return Ok();
+}
+
+Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  const config::Config& c = (*loaded)->config;
+  auto env = OpenServe(ctx);
+  if (!env) return env.error();
+  mcp::HttpOptions options;
+  options.host = flags.host.empty() ? c.server.mcp.host : flags.host;
+  options.port = flags.port >= 0 ? flags.port : c.server.mcp.port;
+  options.max_body_bytes = static_cast<std::size_t>(flags.max_message_kb) * 1024;
+  options.auth_enabled = c.server.mcp.auth.enabled;
+  ServeEnv* e = env->get();
+  const config::Environment* environment = &ctx.env();
+  const auto* configured = &c.server.mcp.auth.tokens;
+  options.authenticate = [e, environment,
+                          configured](const std::string& token) -> Result<mcp::Identity> {
+    auto info = auth::Authenticate(*e->tasks.store, token, *configured, *environment);
+    if (!info) {
+      e->audit->Record({"anonymous",
+                        "mcp.auth_failure",
+                        "",
+                        "MCP_UNAUTHORIZED",
+                        {{"transport", "http"}, {"message", info.error().message}}});
+      return info.error();
+    }
+    return mcp::Identity{info->name, info->role, true};
+  };
+  options.make_server = [e](const mcp::Identity& who) {
+    return std::make_unique<mcp::McpServer>(e->catalog, who, e->options);
+  };
+  // Each session gets the outbox's resource changes while it lives.
+  auto listeners = std::make_shared<std::map<mcp::McpServer*, int>>();
+  auto listeners_mutex = std::make_shared<std::mutex>();
+  options.on_open = [e, listeners, listeners_mutex](mcp::McpServer& server) {
+    int id = e->feed->Add(
+        [&server](const std::vector<std::string>& uris) { server.ResourcesChanged(uris, false); });
+    std::lock_guard lock(*listeners_mutex);
+    (*listeners)[&server] = id;
+  };
+  options.on_close = [e, listeners, listeners_mutex](mcp::McpServer& server) {
+    std::lock_guard lock(*listeners_mutex);
+    auto it = listeners->find(&server);
+    if (it == listeners->end()) return;
+    e->feed->Remove(it->second);
+    listeners->erase(it);
+  };
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  return mcp::ServeHttp(options, g_stop, [](const std::string& where) {
+    std::cerr << "docrunch: MCP over Streamable HTTP at " << where << "\n";
+  });
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, AppContext& ctx, Action& action) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Serve the MCP server to agents");
+  auto* stdio = serve->add_flag("--stdio", flags->stdio,
+                                "MCP over stdin/stdout (what a local agent launches)");
+  auto* http = serve->add_flag("--http", flags->http, "MCP over Streamable HTTP at /mcp");
+  stdio->excludes(http);
+  serve->add_option("--host", flags->host, "HTTP address (default server.mcp.host)");
+  serve->add_option("--port", flags->port, "HTTP port (default server.mcp.port, 3334; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--max-message-kb", flags->max_message_kb,
+                   "Largest message or request body accepted (default 4096)")
+      ->check(CLI::Range(1, 262144));
+  serve->callback([&ctx, &action, flags] {
+    action = [&ctx, flags]() -> Result<void> {
+      bool http = flags->http;
+      if (!flags->stdio && !http) {
+        auto loaded = ctx.Config();
+        if (!loaded) return loaded.error();
+        http = (*loaded)->config.server.mcp.transport == config::McpTransport::kHttp;
+      }
+      return http ? RunHttp(ctx, *flags) : RunStdio(ctx, *flags);
+    };
+  });
+}
+
+}  // namespace docrunch::app
