@@ -30,7 +30,7 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void OnStopSignal(int) {
+extern "C" void OnStopServeSignal(int) {
   g_stop = true;
 }
 
@@ -138,8 +138,8 @@ Result<void> RunStdio(AppContext& ctx, const ServeFlags& flags) {
   mcp::McpServer server((*env)->catalog, *identity, (*env)->options);
   int listener = (*env)->feed->Add(
       [&server](const std::vector<std::string>& uris) { server.ResourcesChanged(uris, false); });
-  std::signal(SIGTERM, OnStopSignal);
-  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopServeSignal);
+  std::signal(SIGINT, OnStopServeSignal);
   std::signal(SIGPIPE, SIG_IGN);
   mcp::StdioOptions options;
   options.max_message_bytes = static_cast<std::size_t>(flags.max_message_kb) * 1024;
@@ -194,8 +194,8 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
     e->feed->Remove(it->second);
     listeners->erase(it);
   };
-  std::signal(SIGTERM, OnStopSignal);
-  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopServeSignal);
+  std::signal(SIGINT, OnStopServeSignal);
   std::signal(SIGPIPE, SIG_IGN);
   return mcp::ServeHttp(options, g_stop, [](const std::string& where) {
     std::cerr << "docrunch: MCP over Streamable HTTP at " << where << "\n";

@@ -120,7 +120,7 @@ Result<void> Diff(AppContext& ctx, bool json) {
 }
 
 std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) {
+extern "C" void OnStopWorkerSignal(int) {
   g_stop = true;
 }
 
@@ -145,8 +145,8 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
           std::to_string(stats->events) + " events");
     return Ok();
   }
-  std::signal(SIGTERM, OnStopSignal);
-  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopWorkerSignal);
+  std::signal(SIGINT, OnStopWorkerSignal);
   auto wait = [](std::chrono::milliseconds total) {
     for (auto slept = std::chrono::milliseconds(0); slept < total && !g_stop;
          slept += std::chrono::milliseconds(50)) {
