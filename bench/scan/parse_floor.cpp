@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
       TSTree* tree = ts_parser_parse_string(parser, nullptr, source.data(),
                                             static_cast<uint32_t>(source.size()));
       ts_tree_delete(tree);
-      parse_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - parse_start)
-                      .count();
+      parse_ns +=
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - parse_start).count();
       bytes += source.size();
       ++parsed;
     }
