@@ -114,6 +114,11 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
+  // Memory statistics take a global mutex on every SQLite allocation, which
+  // a scan makes millions of; nothing reads them. This only works before
+  // SQLite initializes; later calls fail harmlessly.
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   const std::string& path = options.sqlite_path;
   // Both would open a private database per connection, not one shared file.
   if (path.empty() || path == ":memory:") {
