@@ -146,6 +146,22 @@ TEST_P(ScanServiceTest, SearchRanksNamesOverBodies) {
       search::Search(*store_, summary->repository_id, "the of", 5, search::Scope::kAll)->empty());
 }
 
+// rxjs's minified bundle defines the same function many times on line 1:
+// the search documents' keys collided and the whole scan failed.
+TEST_P(ScanServiceTest, NameDefinedThriceOnOneLineIsIndexedThrice) {
+  repo_.Write("web/bundle.min.js", "function f(){}function f(){}function f(){}\n");
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  auto docs = store_->Query(
+      "SELECT doc_key FROM search_docs WHERE file_path = 'web/bundle.min.js' AND type = "
+      "'function' ORDER BY doc_key");
+  ASSERT_TRUE(docs.ok()) << docs.error().ToString();
+  ASSERT_EQ(docs->size(), 3u);
+  EXPECT_EQ(*docs->Text(0, "doc_key"), "symbol:web/bundle.min.js#f");
+  EXPECT_EQ(*docs->Text(1, "doc_key"), "symbol:web/bundle.min.js#f@1");
+  EXPECT_EQ(*docs->Text(2, "doc_key"), "symbol:web/bundle.min.js#f@1.2");
+}
+
 TEST_P(ScanServiceTest, MissingRootIsAnError) {
   ScanService service(*store_);
   ScanOptions options;
