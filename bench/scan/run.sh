@@ -8,11 +8,13 @@
 # (`ninja -C build docrunch docrunch_parse_floor`). PostgreSQL numbers need
 # DOCRUNCH_BENCH_POSTGRES_URL or DOCRUNCH_TEST_POSTGRES_URL (scripts/services.sh
 # env); each run gets a fresh database created next to the one in the URL.
+# DOCRUNCH_BENCH_BIN=/path/to/docrunch times another binary (e.g. an older
+# build, for a before/after comparison).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${DOCRUNCH_BUILD_DIR:-$ROOT/build}"
-DOCRUNCH="$BUILD/docrunch"
+DOCRUNCH="${DOCRUNCH_BENCH_BIN:-$BUILD/docrunch}"
 FLOOR="$BUILD/bench/scan/docrunch_parse_floor"
 RUNS=5
 THREADS="$(nproc)"
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS="$2"; shift 2 ;;
     --corpus) CORPORA+=("$2"); shift 2 ;;
     --no-postgres) POSTGRES=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -60,17 +62,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Runs "$@" once; prints "WALL_SECONDS PEAK_RSS_KB". Fails loudly if it fails.
+# Runs "$@" once; prints "WALL_SECONDS PEAK_RSS_KB CPU_SECONDS" (CPU: user +
+# system, which says more than wall time on a machine shared with others).
 measure() {
   local start end
   start=$(date +%s%N)
-  if ! /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err"; then
+  if ! /usr/bin/time -f '%M %U %S' -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err"; then
     cat "$WORK/err" >&2
     die "failed: $*"
   fi
   end=$(date +%s%N)
   printf '%s %s\n' "$(awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }')" \
-    "$(tail -1 "$WORK/rss")"
+    "$(tail -1 "$WORK/rss" | awk '{ printf "%s %.2f", $1, $2 + $3 }')"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -101,17 +104,17 @@ scan() {  # scan PROJECT CORPUS_PATH: the command line of one scan
 
 # Median wall seconds and median peak RSS (MB) of RUNS runs of a command
 # built by the function named $1 (called with the run number).
-RESULT_WALL="" RESULT_RSS=""
+RESULT_WALL="" RESULT_RSS="" RESULT_CPU=""
 bench() {
-  local kind="$1" walls=() rsses=() i line
+  local kind="$1" walls=() rsses=() cpus=() i wall rss cpu
   for ((i = 1; i <= RUNS; i++)); do
-    line=$("$kind" "$i")
-    walls+=("${line% *}")
-    rsses+=("${line#* }")
+    read -r wall rss cpu < <("$kind" "$i")
+    walls+=("$wall") rsses+=("$rss") cpus+=("$cpu")
   done
   RESULT_WALL=$(printf '%s\n' "${walls[@]}" | median)
   RESULT_RSS=$(printf '%s\n' "${rsses[@]}" | median | awk '{ printf "%.0f", $1 / 1024 }')
-  log "  $kind: ${walls[*]} s -> median $RESULT_WALL s, $RESULT_RSS MB"
+  RESULT_CPU=$(printf '%s\n' "${cpus[@]}" | median)
+  log "  $kind: ${walls[*]} s -> median $RESULT_WALL s (CPU $RESULT_CPU s), $RESULT_RSS MB"
 }
 
 CORPUS=""
@@ -135,6 +138,7 @@ run_noop() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
 for name in "${CORPORA[@]}"; do
   CORPUS="${CORPUS_PATH[$name]:-}"
@@ -148,7 +152,7 @@ for name in "${CORPORA[@]}"; do
   log "$name: $CORPUS ($files files, $mb MB, $THREADS threads, $RUNS runs each)"
   bench run_ctags; ctags_s=$RESULT_WALL
   bench run_floor; floor_s=$RESULT_WALL
-  bench run_full_sqlite; sqlite_s=$RESULT_WALL sqlite_rss=$RESULT_RSS
+  bench run_full_sqlite; sqlite_s=$RESULT_WALL sqlite_rss=$RESULT_RSS sqlite_cpu=$RESULT_CPU
   NOOP_PROJECT=$(new_project sqlite)
   scan "$NOOP_PROJECT" "$CORPUS"
   "${SCAN[@]}" >/dev/null
@@ -156,16 +160,16 @@ for name in "${CORPORA[@]}"; do
   pg="n/a"
   if [ "$POSTGRES" = 1 ]; then
     bench run_full_postgres
-    pg="$RESULT_WALL s, $RESULT_RSS MB ($(ratio "$RESULT_WALL" "$ctags_s"))"
+    pg="$RESULT_WALL ($(ratio "$RESULT_WALL" "$ctags_s")), $RESULT_RSS MB"
   fi
-  ROWS+=("| $name | $files | $mb | $ctags_s | $floor_s ($(ratio "$floor_s" "$ctags_s")) | $sqlite_s ($(ratio "$sqlite_s" "$ctags_s"), $(ratio "$sqlite_s" "$floor_s") floor) | $sqlite_rss | $pg | $noop_s ($(ratio "$noop_s" "$ctags_s")) |")
+  ROWS+=("| $name | $files | $mb | $ctags_s | $floor_s ($(ratio "$floor_s" "$ctags_s")) | $sqlite_s ($(ratio "$sqlite_s" "$ctags_s"), $(ratio "$sqlite_s" "$floor_s") floor) | $sqlite_cpu | $sqlite_rss | $pg | $noop_s ($(ratio "$noop_s" "$ctags_s")) |")
 done
 
 cat <<EOF
 
-$(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $THREADS scan threads, median of $RUNS runs, warm page cache; ratios are to ctags unless marked.
+$(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $THREADS scan threads, median of $RUNS runs, warm page cache, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg); ratios are to ctags unless marked.
 
-| corpus | files | MB | ctags -R s | parse floor s | SQLite full scan s | SQLite peak RSS MB | PostgreSQL full scan | no-op rescan s (SQLite) |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| corpus | files | MB | ctags -R s | parse floor s | SQLite full scan s | SQLite CPU s | SQLite peak RSS MB | PostgreSQL full scan s, RSS | no-op rescan s (SQLite) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 printf '%s\n' "${ROWS[@]}"

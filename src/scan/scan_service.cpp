@@ -45,9 +45,10 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
   return plan;
 }
 
-// Files per write transaction while parsing goes on: small enough that the
-// writer starts early and the last batch after the parse is short.
-constexpr std::size_t kStoreBatch = 50;
+// Files per write transaction while parsing goes on. Smaller batches start
+// the writer earlier but cost more CPU (each commit rewrites the index pages
+// it touched): on /usr/lib/python3.11, 50 files cost 5% more CPU than 200.
+constexpr std::size_t kStoreBatch = 200;
 
 // Parses `files` on worker threads and stores them as they come, in input
 // order. The summary gets files_parsed, then the files that could not be
