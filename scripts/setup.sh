@@ -24,6 +24,8 @@ APT_PACKAGES=(
   libssl-dev libcurl4-openssl-dev libxxhash-dev libboost-dev
   # tests
   libgtest-dev libgmock-dev
+  # bench/scan compares against ctags and reads peak RSS from /usr/bin/time
+  universal-ctags time
   # services for integration tests (started by scripts/services.sh)
   postgresql-15 redis-server
 )

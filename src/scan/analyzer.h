@@ -66,7 +66,9 @@ class ImportResolver {
   std::vector<std::pair<std::string, std::vector<std::string>>> ts_paths_;  // pattern -> targets
 };
 
-// All relationships of a repository, sorted and without duplicates.
+// All relationships of a repository, sorted, at most one per (source,
+// target, type): when edges differ only in metadata the first in sort order
+// is kept.
 std::vector<Relationship> Analyze(const std::vector<FileFacts>& files, const ProjectFiles& project);
 
 }  // namespace docrunch::scan

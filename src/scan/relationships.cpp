@@ -206,8 +206,10 @@ std::vector<Relationship> Analyze(const std::vector<FileFacts>& files,
     Scope scope(file, index, resolver);
     AddFileEdges(file, scope, resolver, out);
   }
-  // One edge per (source, target, type): the first metadata wins (e.g. a
-  // name both exported and re-exported).
+  // The store keeps one edge per (source, target, type); of edges differing
+  // only in metadata (`export {a} from './x'` next to `export {b} from './x'`)
+  // the first in sort order stays, which prefers {"default":true} over {} and
+  // a star re-export over named ones.
   std::vector<Relationship> unique;
   for (const auto& r : out) {
     if (!unique.empty() && unique.back().source == r.source && unique.back().target == r.target &&

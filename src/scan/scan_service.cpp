@@ -2,17 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <mutex>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "core/files.h"
 #include "scan/analyzer.h"
+#include "scan/parse_pipeline.h"
 #include "scan/scan_store.h"
-#include "scan/source_file.h"
 
 namespace docrunch::scan {
 namespace {
@@ -47,53 +45,38 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
   return plan;
 }
 
-// Reads and parses `files` on `workers` threads; results in input order.
-std::vector<std::optional<FileRecord>> ParseAll(const ScanOptions& options,
-                                                const std::vector<const WalkedFile*>& files,
-                                                std::vector<FileProblem>& problems) {
-  std::vector<std::optional<FileRecord>> out(files.size());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex mu;  // guards problems
-  const std::uint64_t max_bytes =
-      options.walk.max_file_size_kb > 0 ? std::uint64_t(options.walk.max_file_size_kb) * 1024 : 0;
-  auto work = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      const WalkedFile& f = *files[i];
-      std::string content;
-      SourceRead read = ReadAndCheck(options.root / f.path, max_bytes, &content);
-      if (read.status != SourceStatus::kOk) {
-        // Changed or vanished since the walk: leave the stored copy alone.
-        std::lock_guard lock(mu);
-        problems.push_back({f.path, std::string(SourceStatusCode(read.status)), read.detail, 0});
-      } else {
-        FileRecord record{f.path, static_cast<std::int64_t>(read.size), read.mtime_ns,
-                          read.content_hash, options.parse(f.language, content)};
-        record.parsed.language = f.language;
-        out[i] = std::move(record);
+// Files per write transaction while parsing goes on. Smaller batches start
+// the writer earlier but cost more CPU (each commit rewrites the index pages
+// it touched): on /usr/lib/python3.11, 50 files cost 5% more CPU than 200.
+constexpr std::size_t kStoreBatch = 200;
+
+// Parses `files` on worker threads and stores them as they come, in input
+// order. The summary gets files_parsed, then the files that could not be
+// read and every parse diagnostic (in file order).
+Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
+                           const ScanOptions& options, const std::vector<const WalkedFile*>& files,
+                           const ScanStore::FileHook& hook, ScanSummary& summary) {
+  ParsePipeline pipeline(options, files);
+  std::vector<FileProblem> diagnostics;
+  Result<void> stored = Ok();
+  for (std::size_t start = 0; start < files.size() && stored; start += kStoreBatch) {
+    std::vector<FileRecord> batch;
+    for (std::size_t i = start; i < std::min(files.size(), start + kStoreBatch); ++i) {
+      auto record = pipeline.Take(i);
+      if (!record) continue;
+      for (const auto& d : record->parsed.diagnostics) {
+        if (d.code == "PARSE_UNSUPPORTED_LANGUAGE") ++summary.unsupported_files;
+        diagnostics.push_back({record->path, d.code, d.message, d.line});
       }
-      ++done;
+      batch.push_back(std::move(*record));
     }
-  };
-  unsigned workers = options.walk.parallel_workers > 0
-                         ? unsigned(options.walk.parallel_workers)
-                         : std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min<unsigned>(workers, std::max<std::size_t>(1, files.size()));
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
-  if (options.progress) {
-    // The calling thread reports progress while the others work, then helps.
-    std::thread reporter_helper(work);
-    while (done < files.size()) {
-      options.progress(done, files.size());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    reporter_helper.join();
-    options.progress(files.size(), files.size());
-  } else {
-    work();
+    summary.files_parsed += batch.size();
+    stored = db.WriteFiles(repo, run, batch, hook);
   }
-  for (auto& t : threads) t.join();
-  return out;
+  if (!stored) pipeline.Cancel();
+  for (auto& problem : pipeline.Finish()) summary.problems.push_back(std::move(problem));
+  for (auto& problem : diagnostics) summary.problems.push_back(std::move(problem));
+  return stored;
 }
 
 Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s) {
@@ -183,18 +166,6 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   Plan plan = MakePlan(*walk, *stored, options.full);
   ScanOptions parse_options = options;
   parse_options.root = root;
-  auto parsed = ParseAll(parse_options, plan.to_parse, summary.problems);
-  std::vector<FileRecord> records;
-  for (auto& record : parsed) {
-    if (!record) continue;
-    for (const auto& d : record->parsed.diagnostics) {
-      if (d.code == "PARSE_UNSUPPORTED_LANGUAGE") ++summary.unsupported_files;
-      summary.problems.push_back({record->path, d.code, d.message, d.line});
-    }
-    records.push_back(std::move(*record));
-  }
-  summary.files_parsed = records.size();
-  spdlog::debug("scan: parsed {} files at {} ms", records.size(), elapsed());
   summary.files_deleted = plan.deleted.size();
   summary.files_unchanged = plan.unchanged;
 
@@ -205,10 +176,11 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     };
   }
   Result<void> written = [&]() -> Result<void> {
-    DOCRUNCH_TRY(db.WriteFiles(*repo, *run, records, hook));
+    DOCRUNCH_TRY(ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary));
+    spdlog::debug("scan: parsed and stored {} files at {} ms", summary.files_parsed, elapsed());
     DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
     DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
-    summary.changed = !records.empty() || !plan.deleted.empty() || !*previous_completed;
+    summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !*previous_completed;
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
     auto facts = db.LoadFacts(*repo);

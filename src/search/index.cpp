@@ -57,8 +57,13 @@ class DocBatch {
            const std::string& content, const std::string& path, int line,
            const std::vector<Field>& fields) {
     // A name defined twice in one file (a redefinition, a property setter)
-    // gets a key of its own.
-    if (terms_.count(key)) key += "@" + std::to_string(line);
+    // gets a key of its own; a third on the same line (minified code, where
+    // everything is line 1) a counter on top.
+    if (terms_.count(key)) {
+      const std::string at_line = key + "@" + std::to_string(line);
+      key = at_line;
+      for (int n = 2; terms_.count(key); ++n) key = at_line + "." + std::to_string(n);
+    }
     std::map<std::string, double>& weights = terms_[key];
     std::int64_t length = 0;
     for (const auto& field : fields) {

@@ -4,13 +4,11 @@
 
 namespace docrunch::store {
 
-namespace {
-
-// Runs one multi-row INSERT per chunk; `each` receives every chunk's result.
-Result<void> InsertChunks(Tx& tx, const std::string& table, const std::vector<std::string>& columns,
-                          const std::vector<Params>& rows, const std::string& returning,
-                          Rows* collected) {
-  if (rows.empty() || columns.empty()) return Ok();
+// The default: one multi-row INSERT per chunk of rows.
+Result<Rows> Tx::InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                            const std::vector<Params>& rows, const std::string& returning) {
+  Rows collected;
+  if (rows.empty() || columns.empty()) return collected;
   // SQLite allows 32766 parameters per statement, PostgreSQL 65535.
   const std::size_t per_chunk =
       std::max<std::size_t>(1, std::min<std::size_t>(500, 30000 / columns.size()));
@@ -31,31 +29,29 @@ Result<void> InsertChunks(Tx& tx, const std::string& table, const std::vector<st
       sql += ")";
     }
     if (returning.empty()) {
-      auto inserted = tx.Exec(sql, params);
+      auto inserted = Exec(sql, params);
       if (!inserted) return inserted.error();
       continue;
     }
-    auto result = tx.Query(sql + " RETURNING " + returning, params);
+    auto result = Query(sql + " RETURNING " + returning, params);
     if (!result) return result.error();
-    if (collected->columns.empty()) collected->columns = result->columns;
-    for (auto& row : result->rows) collected->rows.push_back(std::move(row));
+    if (collected.columns.empty()) collected.columns = result->columns;
+    for (auto& row : result->rows) collected.rows.push_back(std::move(row));
   }
-  return Ok();
+  return collected;
 }
-
-}  // namespace
 
 Result<void> InsertRows(Tx& tx, const std::string& table, const std::vector<std::string>& columns,
                         const std::vector<Params>& rows) {
-  return InsertChunks(tx, table, columns, rows, "", nullptr);
+  auto inserted = tx.InsertMany(table, columns, rows, "");
+  if (!inserted) return inserted.error();
+  return Ok();
 }
 
 Result<Rows> InsertRowsReturning(Tx& tx, const std::string& table,
                                  const std::vector<std::string>& columns,
                                  const std::vector<Params>& rows, const std::string& returning) {
-  Rows collected;
-  DOCRUNCH_TRY(InsertChunks(tx, table, columns, rows, returning, &collected));
-  return collected;
+  return tx.InsertMany(table, columns, rows, returning);
 }
 
 Result<void> EmitSyncEvents(Tx& tx, const std::vector<SyncEvent>& events) {

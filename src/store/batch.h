@@ -1,5 +1,6 @@
-// Multi-row INSERT helper: one statement per chunk of rows instead of one
-// per row, which is what makes writing a large scan fast on both backends.
+// Bulk INSERT helpers over Tx::InsertMany: each backend writes many rows its
+// fastest way (multi-row statements on PostgreSQL, one prepared statement
+// stepped per row on SQLite), which is what makes writing a large scan fast.
 #pragma once
 
 #include <string>

@@ -101,6 +101,16 @@ class Tx : public Reader {
   // event's created_at is clock().Now(). An action other than upsert or
   // delete is INVALID_PARAMS.
   Result<std::int64_t> EmitSyncEvent(const SyncEvent& event);
+
+  // Inserts `rows` (one value per column each) into `table`. With a
+  // `returning` list ("id, doc_key") those columns of every inserted row
+  // come back, in no particular order; with "" nothing does. Each backend
+  // does this its fastest way: the default sends multi-row INSERTs (few
+  // round trips, for PostgreSQL); SQLite steps one prepared single-row
+  // INSERT per row, which spares it parsing a long statement per chunk.
+  // Callers normally use store/batch.h.
+  virtual Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                                  const std::vector<Params>& rows, const std::string& returning);
 };
 
 struct Migration {

@@ -177,5 +177,23 @@ TEST(Analyze, OneEdgePerSourceTargetAndType) {
             1);
 }
 
+// rxjs's index.ts re-exports several names from one module: two edges with
+// the same (source, target, type) broke the relationships' UNIQUE key and
+// failed the scan.
+TEST(Analyze, OneEdgePerSourceTargetAndTypeWhateverTheMetadata) {
+  FileFacts x = File("src/x.ts", Language::kTypeScript, {}, {Fn("a"), Fn("b")});
+  FileFacts index = File("src/index.ts", Language::kTypeScript);
+  index.parsed.exports = {{"b", "", false, "./x", 1}, {"a", "", false, "./x", 2}};
+  auto rels = Analyze({x, index}, {});
+  EXPECT_EQ(std::count_if(rels.begin(), rels.end(),
+                          [](const Relationship& r) {
+                            return r.source == "src/index.ts" && r.target == "src/x.ts" &&
+                                   r.type == "exports";
+                          }),
+            1);
+  EXPECT_THAT(rels,
+              Contains(Relationship{"src/index.ts", "src/x.ts", "exports", R"({"reexport":"a"})"}));
+}
+
 }  // namespace
 }  // namespace docrunch::scan

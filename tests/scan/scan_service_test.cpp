@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "scan/parser/parser.h"
@@ -27,10 +28,11 @@ class ScanServiceTest : public store::StoreTest {
     testing::WriteSampleRepository(repo_);
   }
 
-  Result<ScanSummary> Scan(bool full = false) {
+  Result<ScanSummary> Scan(bool full = false, int workers = 0) {
     ScanOptions options;
     options.root = repo_.path();
     options.full = full;
+    options.walk.parallel_workers = workers;
     options.parse = [this](Language language, std::string_view content) {
       return *parser_.Parse(language, content);
     };
@@ -129,6 +131,38 @@ TEST_P(ScanServiceTest, FullRescanReparsesEverythingAndKeepsTheSameResult) {
   EXPECT_EQ(full->functions, first->functions);
 }
 
+// Files are parsed on several threads but stored in path order, in
+// batches, so what is stored (down to the order of ids) does not depend on
+// the thread count or on which file finished first.
+TEST_P(ScanServiceTest, StoredOrderDoesNotDependOnTheThreadCount) {
+  for (int i = 0; i < 130; ++i) {
+    repo_.Write("many/m" + std::to_string(i) + ".py",
+                "def f" + std::to_string(i) + "():\n    pass\n\nclass C" + std::to_string(i) +
+                    ":\n    def g(self):\n        pass\n");
+  }
+  auto symbols_in_id_order = [&] {
+    auto rows = store_->Query(
+        "SELECT f.path, s.qualified_name FROM symbols s JOIN files f ON f.id = s.file_id "
+        "ORDER BY s.id");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      out.push_back(*rows->Text(i, "path") + "#" + *rows->Text(i, "qualified_name"));
+    }
+    return out;
+  };
+  auto one = Scan(/*full=*/false, /*workers=*/1);
+  ASSERT_TRUE(one.ok()) << one.error().ToString();
+  auto serial = symbols_in_id_order();
+  ASSERT_GT(serial.size(), 390u);
+  EXPECT_TRUE(std::is_sorted(serial.begin(), serial.end(), [](const auto& a, const auto& b) {
+    return a.substr(0, a.find('#')) < b.substr(0, b.find('#'));
+  }));
+  auto four = Scan(/*full=*/true, /*workers=*/4);
+  ASSERT_TRUE(four.ok()) << four.error().ToString();
+  EXPECT_EQ(four->files_parsed, one->files_parsed);
+  EXPECT_EQ(symbols_in_id_order(), serial);
+}
+
 TEST_P(ScanServiceTest, SearchRanksNamesOverBodies) {
   auto summary = Scan();
   ASSERT_TRUE(summary.ok());
@@ -144,6 +178,22 @@ TEST_P(ScanServiceTest, SearchRanksNamesOverBodies) {
   EXPECT_TRUE(reports->empty());
   EXPECT_TRUE(
       search::Search(*store_, summary->repository_id, "the of", 5, search::Scope::kAll)->empty());
+}
+
+// rxjs's minified bundle defines the same function many times on line 1:
+// the search documents' keys collided and the whole scan failed.
+TEST_P(ScanServiceTest, NameDefinedThriceOnOneLineIsIndexedThrice) {
+  repo_.Write("web/bundle.min.js", "function f(){}function f(){}function f(){}\n");
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  auto docs = store_->Query(
+      "SELECT doc_key FROM search_docs WHERE file_path = 'web/bundle.min.js' AND type = "
+      "'function' ORDER BY doc_key");
+  ASSERT_TRUE(docs.ok()) << docs.error().ToString();
+  ASSERT_EQ(docs->size(), 3u);
+  EXPECT_EQ(*docs->Text(0, "doc_key"), "symbol:web/bundle.min.js#f");
+  EXPECT_EQ(*docs->Text(1, "doc_key"), "symbol:web/bundle.min.js#f@1");
+  EXPECT_EQ(*docs->Text(2, "doc_key"), "symbol:web/bundle.min.js#f@1.2");
 }
 
 TEST_P(ScanServiceTest, MissingRootIsAnError) {

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "store/batch.h"
 #include "store/store_test_env.h"
 
 namespace docrunch::store {
@@ -55,6 +56,43 @@ TEST_P(StoreTest, ParametersRoundTripThroughATable) {
   // A whole number in a floating column stays a double on both backends.
   EXPECT_TRUE(std::holds_alternative<double>(rows->rows[3][2]));
   EXPECT_EQ(CountRows("vals"), 4);
+}
+
+// store/batch.h goes through each backend's own bulk path (SQLite: one
+// prepared statement per row; PostgreSQL: COPY, whose text format escapes
+// tabs, newlines and backslashes): values must come back exactly.
+TEST_P(StoreTest, BulkInsertRoundTripsEveryValueKind) {
+  ASSERT_NO_FATAL_FAILURE(CreateValuesTable(*store_));
+  const std::string awkward = "tab\there\nnew line\r\\N not null \\ back\\slash \u00e9";
+  std::vector<Params> rows = {{std::int64_t{1}, std::monostate{}, std::monostate{}, awkward},
+                              {std::int64_t{2}, std::int64_t{-7}, 0.1, std::string()},
+                              {std::int64_t{3}, std::int64_t{1} << 40, -1.5e300, std::monostate{}}};
+  auto inserted = store_->Transact([&](Tx& tx) {
+    return InsertRows(tx, "vals", {"id", "i", "d", "t"}, rows);
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted.error().ToString();
+  auto back = store_->Query("SELECT id, i, d, t FROM vals ORDER BY id");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  ASSERT_EQ(back->size(), 3u);
+  EXPECT_EQ(back->Text(0, "t"), awkward);
+  EXPECT_EQ(back->Int(0, "i"), std::nullopt);
+  EXPECT_EQ(back->Real(0, "d"), std::nullopt);
+  EXPECT_EQ(back->Int(1, "i"), -7);
+  EXPECT_EQ(back->Real(1, "d"), 0.1);
+  EXPECT_EQ(back->Text(1, "t"), "") << "empty text must not become NULL";
+  EXPECT_EQ(back->Int(2, "i"), std::int64_t{1} << 40);
+  EXPECT_EQ(back->Real(2, "d"), -1.5e300);
+  EXPECT_EQ(back->Text(2, "t"), std::nullopt);
+
+  // A constraint violation is STORAGE_CONSTRAINT and rolls everything back.
+  auto duplicate = store_->Transact([&](Tx& tx) {
+    return InsertRows(
+        tx, "vals", {"id", "t"},
+        {{std::int64_t{4}, std::string("x")}, {std::int64_t{1}, std::string("again")}});
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kStorageConstraint);
+  EXPECT_EQ(CountRows("vals"), 3);
 }
 
 TEST_P(StoreTest, ParametersBindInWhereClausesIncludingNull) {

@@ -152,6 +152,79 @@ Result<PgConnection::PgResult> PgConnection::Run(std::string_view sql, const Par
                             p.values.data(), nullptr, nullptr, /*resultFormat=text*/ 0));
 }
 
+namespace {
+
+// One value in COPY's text format: \N for NULL, backslash escapes for the
+// characters that separate fields and rows.
+void AppendCopyValue(const Value& v, std::string& out) {
+  if (auto* i64 = std::get_if<std::int64_t>(&v)) {
+    out += std::to_string(*i64);
+  } else if (auto* d = std::get_if<double>(&v)) {
+    char buf[32];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);  // shortest exact form
+  } else if (auto* s = std::get_if<std::string>(&v)) {
+    for (char c : *s) {
+      switch (c) {
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += c;
+      }
+    }
+  } else {
+    out += "\\N";
+  }
+}
+
+}  // namespace
+
+Result<void> PgConnection::CopyRows(const std::string& table,
+                                    const std::vector<std::string>& columns,
+                                    const std::vector<Params>& rows) {
+  if (rows.empty() || columns.empty()) return Ok();
+  std::string sql = "COPY " + table + " (";
+  for (std::size_t c = 0; c < columns.size(); ++c) sql += (c ? ", " : "") + columns[c];
+  sql += ") FROM STDIN";
+  PgResult start(PQexec(conn_, sql.c_str()), PQclear);
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) return ErrorFor(start.get());
+  constexpr std::size_t kChunk = 1 << 20;
+  std::string buffer;
+  bool sent = true;
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) buffer += '\t';
+      AppendCopyValue(row[c], buffer);
+    }
+    buffer += '\n';
+    if (buffer.size() >= kChunk) {
+      sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+      buffer.clear();
+      if (!sent) break;
+    }
+  }
+  if (sent && !buffer.empty()) {
+    sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+  }
+  PQputCopyEnd(conn_, sent ? nullptr : "docrunch: sending COPY data failed");
+  // The COPY's own result, then nothing (PQgetResult returns null).
+  Result<void> outcome = Ok();
+  while (PGresult* raw = PQgetResult(conn_)) {
+    auto checked = Check(raw);
+    if (!checked && outcome) outcome = checked.error();
+  }
+  return outcome;
+}
+
 Result<void> PgConnection::ExecScript(std::string_view sql) {
   std::string text(sql);
   auto result = Check(PQexec(conn_, text.c_str()));

@@ -22,6 +22,14 @@ class PgTx final : public ScriptTx {
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
   std::string_view SkipLockedClause() const override { return " FOR UPDATE SKIP LOCKED"; }
+  // COPY when nothing comes back; multi-row INSERT ... RETURNING otherwise.
+  Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                          const std::vector<Params>& rows, const std::string& returning) override {
+    if (!returning.empty()) return ScriptTx::InsertMany(table, columns, rows, returning);
+    auto copied = Remember(conn_.CopyRows(table, columns, rows));
+    if (!copied) return copied.error();
+    return Rows{};
+  }
 
  private:
   PgConnection& conn_;

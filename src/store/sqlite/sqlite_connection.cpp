@@ -207,12 +207,34 @@ Result<Rows> SqliteConnection::Run(std::string_view sql, const Params& params) {
   if (!stmt) return stmt.error();
   Rows rows;
   if (!*stmt) return rows;  // empty SQL or only a comment
-  sqlite3_stmt* s = stmt->get();
+  DOCRUNCH_TRY(Step(stmt->get(), rows));
+  return rows;
+}
+
+Result<Rows> SqliteConnection::QueryEach(std::string_view sql, const std::vector<Params>& rows) {
+  Rows out;
+  if (rows.empty()) return out;
+  auto stmt = Prepare(sql, rows.front());
+  if (!stmt) return stmt.error();
+  if (!*stmt) return out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i > 0) {
+      sqlite3_reset(stmt->get());
+      DOCRUNCH_TRY(Bind(stmt->get(), rows[i]));
+    }
+    DOCRUNCH_TRY(Step(stmt->get(), out));
+  }
+  return out;
+}
+
+Result<void> SqliteConnection::Step(sqlite3_stmt* s, Rows& rows) {
   const int n = sqlite3_column_count(s);
-  for (int i = 0; i < n; ++i) rows.columns.emplace_back(sqlite3_column_name(s, i));
+  if (rows.columns.empty()) {
+    for (int i = 0; i < n; ++i) rows.columns.emplace_back(sqlite3_column_name(s, i));
+  }
   for (;;) {
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return rows;
+    if (rc == SQLITE_DONE) return Ok();
     if (rc != SQLITE_ROW) return ErrorFor(rc);
     auto& row = rows.rows.emplace_back();
     row.reserve(static_cast<std::size_t>(n));

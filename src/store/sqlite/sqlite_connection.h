@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
@@ -29,6 +30,9 @@ class SqliteConnection {
   Result<Rows> Query(std::string_view sql, const Params& params);
   // Like Query; returns the number of rows changed.
   Result<std::int64_t> Exec(std::string_view sql, const Params& params);
+  // Runs one statement once per entry of `rows` (its parameters), preparing
+  // it once; returns the rows every run produced, concatenated.
+  Result<Rows> QueryEach(std::string_view sql, const std::vector<Params>& rows);
   // Several statements, no parameters (migration scripts, BEGIN/COMMIT).
   Result<void> ExecScript(std::string_view sql);
 
@@ -42,6 +46,8 @@ class SqliteConnection {
   Result<Statement> Prepare(std::string_view sql, const Params& params);
   Result<void> Bind(sqlite3_stmt* stmt, const Params& params);
   Result<Rows> Run(std::string_view sql, const Params& params);
+  // Steps `stmt` (bound) to the end, appending its rows to `rows`.
+  Result<void> Step(sqlite3_stmt* stmt, Rows& rows);
   Error ErrorFor(int rc) const;
 
   sqlite3* db_;

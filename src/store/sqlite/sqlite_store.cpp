@@ -22,6 +22,19 @@ class SqliteTx final : public ScriptTx {
   }
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
+  Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                          const std::vector<Params>& rows, const std::string& returning) override {
+    if (rows.empty() || columns.empty()) return Rows{};
+    std::string sql = "INSERT INTO " + table + " (";
+    for (std::size_t c = 0; c < columns.size(); ++c) sql += (c ? ", " : "") + columns[c];
+    sql += ") VALUES (";
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      sql += (c ? ", $" : "$") + std::to_string(c + 1);
+    }
+    sql += ")";
+    if (!returning.empty()) sql += " RETURNING " + returning;
+    return Remember(conn_.QueryEach(sql, rows));
+  }
 
  private:
   SqliteConnection& conn_;
@@ -101,6 +114,11 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
+  // Memory statistics take a global mutex on every SQLite allocation, which
+  // a scan makes millions of; nothing reads them. This only works before
+  // SQLite initializes; later calls fail harmlessly.
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   const std::string& path = options.sqlite_path;
   // Both would open a private database per connection, not one shared file.
   if (path.empty() || path == ":memory:") {
