@@ -20,7 +20,7 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
 void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
-void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);  // sync, worker
+void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);   // sync, worker
 void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);  // serve --stdio|--http
 void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
 

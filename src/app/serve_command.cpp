@@ -212,7 +212,9 @@ void RegisterServe(CLI::App& app, AppContext& ctx, Action& action) {
   auto* http = serve->add_flag("--http", flags->http, "MCP over Streamable HTTP at /mcp");
   stdio->excludes(http);
   serve->add_option("--host", flags->host, "HTTP address (default server.mcp.host)");
-  serve->add_option("--port", flags->port, "HTTP port (default server.mcp.port, 3334; 0: any free port)")
+  serve
+      ->add_option("--port", flags->port,
+                   "HTTP port (default server.mcp.port, 3334; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   serve
       ->add_option("--max-message-kb", flags->max_message_kb,

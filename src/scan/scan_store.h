@@ -58,8 +58,8 @@ class ScanStore {
 
   // Extra per-file writes in the same transaction (path, parsed or nullptr
   // for a deleted file).
-  using FileHook = std::function<Result<void>(store::Tx&, const std::string& path,
-                                              const ParsedFile* parsed)>;
+  using FileHook =
+      std::function<Result<void>(store::Tx&, const std::string& path, const ParsedFile* parsed)>;
 
   // Replaces each file's rows (symbols, imports, exports) and emits one
   // "file" upsert event per file, in transactions of up to `batch` files.
