@@ -38,8 +38,12 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   if (!config.storage.sync.enabled) return outcome;
   auto targets = MakeConfiguredTargets(config, setup);
   if (!targets) return targets.error();
-  sync::SyncWorker worker(store, sync::Pointers(*targets),
-                          WorkerOptionsFor(config, setup.repository_id));
+  sync::WorkerOptions options = WorkerOptionsFor(config, setup.repository_id);
+  // Draining right after a scan: few large batches, because the code pages
+  // are regenerated once per batch (a 200-event batch made a stdlib scan
+  // rebuild them four times).
+  options.batch_size = 2000;
+  sync::SyncWorker worker(store, sync::Pointers(*targets), options);
   auto stats = worker.Drain();
   if (!stats) return stats.error();
   outcome.stats = *stats;
