@@ -10,10 +10,12 @@
 #include <mutex>
 
 #include "app/commands.h"
+
 #include "app/task_env.h"
 #include "auth/audit.h"
 #include "auth/rate_limiter.h"
 #include "auth/tokens.h"
+#include "config/schema.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -94,7 +96,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
                    "mcp.connect",
                    "",
                    "ok",
-                   {{"client", client}, {"role", mcp::RoleName(who.role)}}});
+                   {{"client", client}, {"role", config::RoleName(who.role)}}});
   };
   return env;
 }

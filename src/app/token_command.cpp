@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+
 #include "auth/tokens.h"
+#include "config/schema.h"
 
 namespace docrunch::app {
 
@@ -46,15 +48,15 @@ void RegisterToken(CLI::App& app, AppContext& ctx, Action& action) {
       for (const auto& t : *tokens) {
         std::string state = t.revoked_at.empty() ? "live" : "revoked " + t.revoked_at;
         out.push_back({{"name", t.name},
-                       {"role", auth::RoleName(t.role)},
+                       {"role", config::RoleName(t.role)},
                        {"created_at", t.created_at},
                        {"last_used_at",
                         t.last_used_at.empty() ? nlohmann::json() : nlohmann::json(t.last_used_at)},
                        {"revoked_at",
                         t.revoked_at.empty() ? nlohmann::json() : nlohmann::json(t.revoked_at)}});
-        text += t.name + "  " + std::string(auth::RoleName(t.role)) + "  created " + t.created_at +
-                "  last used " + (t.last_used_at.empty() ? "never" : t.last_used_at) + "  " +
-                state + "\n";
+        text += t.name + "  " + std::string(config::RoleName(t.role)) + "  created " +
+                t.created_at + "  last used " +
+                (t.last_used_at.empty() ? "never" : t.last_used_at) + "  " + state + "\n";
       }
       Print(*json_out ? out.dump(2) : text);
       return Ok();

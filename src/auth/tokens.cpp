@@ -1,5 +1,7 @@
 #include "auth/tokens.h"
 
+#include "config/schema.h"
+
 #include <sodium.h>
 
 #include "tasks/reports.h"
@@ -34,18 +36,6 @@ Result<void> InitSodium() {
 
 }  // namespace
 
-std::string_view RoleName(config::Role role) {
-  switch (role) {
-    case config::Role::kReader:
-      return "reader";
-    case config::Role::kAgent:
-      return "agent";
-    case config::Role::kAdmin:
-      return "admin";
-  }
-  return "agent";
-}
-
 std::optional<config::Role> ParseRole(std::string_view name) {
   if (name == "reader") return config::Role::kReader;
   if (name == "agent") return config::Role::kAgent;
@@ -71,7 +61,8 @@ Result<std::string> CreateToken(store::Store& store, const std::string& name, co
     }
     auto inserted = tx.Exec(
         "INSERT INTO agent_tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)",
-        {name, std::string(RoleName(role)), HashToken(token), FormatIso8601(tx.clock().Now())});
+        {name, std::string(config::RoleName(role)), HashToken(token),
+         FormatIso8601(tx.clock().Now())});
     if (!inserted) return inserted.error();
     return Ok();
   });

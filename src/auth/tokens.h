@@ -25,7 +25,6 @@ struct TokenInfo {
   bool from_config = false;
 };
 
-std::string_view RoleName(config::Role role);
 std::optional<config::Role> ParseRole(std::string_view name);
 
 // Creates a token; returns its secret text ("drt_" + 64 hex digits), which

@@ -27,7 +27,6 @@ struct Identity {
 // admins, admin tools admins.
 enum class Access { kQuery, kReport, kAdmin };
 bool RoleAllows(config::Role role, Access access);
-std::string_view RoleName(config::Role role);
 
 struct ToolAnnotations {
   bool read_only = false;

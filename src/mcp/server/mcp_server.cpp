@@ -1,5 +1,7 @@
 #include "mcp/server/mcp_server.h"
 
+#include "config/schema.h"
+
 #include <algorithm>
 
 #include "mcp/protocol/pagination.h"
@@ -184,9 +186,9 @@ HandlerOutcome McpServer::CallTool(RequestContext& ctx) {
 
 ToolResult McpServer::RunBuiltIn(ToolCall& call) {
   if (!RoleAllows(call.identity.role, call.tool.access)) {
-    return ToolResult::Failure(
-        "MCP_UNAUTHORIZED",
-        "role " + std::string(RoleName(call.identity.role)) + " may not call " + call.tool.name);
+    return ToolResult::Failure("MCP_UNAUTHORIZED",
+                               "role " + std::string(config::RoleName(call.identity.role)) +
+                                   " may not call " + call.tool.name);
   }
   if (!call.arguments.is_object()) {
     return ToolResult::Failure("MCP_INVALID_PARAMS", "arguments: must be an object");
@@ -305,18 +307,6 @@ bool RoleAllows(config::Role role, Access access) {
       return role == config::Role::kAdmin;
   }
   return false;
-}
-
-std::string_view RoleName(config::Role role) {
-  switch (role) {
-    case config::Role::kReader:
-      return "reader";
-    case config::Role::kAgent:
-      return "agent";
-    case config::Role::kAdmin:
-      return "admin";
-  }
-  return "agent";
 }
 
 std::string ResourceTemplateSpec::variable() const {

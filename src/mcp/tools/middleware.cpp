@@ -1,5 +1,7 @@
 #include "mcp/tools/middleware.h"
 
+#include "config/schema.h"
+
 #include <chrono>
 
 namespace docrunch::mcp {
@@ -16,7 +18,7 @@ ToolMiddleware AuditMiddleware(auth::AuditLog& audit) {
                            outcome,
                            {{"duration_ms", static_cast<std::int64_t>(ms.count() * 1000) / 1000.0},
                             {"arguments", auth::SummarizeArguments(call.arguments)},
-                            {"role", RoleName(call.identity.role)}}};
+                            {"role", config::RoleName(call.identity.role)}}};
     if (result.error) entry.details["message"] = result.error->message;
     audit.Record(entry);
     if (outcome == "MCP_UNAUTHORIZED") {
