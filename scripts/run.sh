@@ -18,5 +18,7 @@ if [ ! -f .docrunch/config.yaml ]; then
   "$DOCRUNCH" init .
 fi
 
+# A checkout scanned by an older build: bring its database up to date first.
+"$DOCRUNCH" db migrate
 echo "run: $DOCRUNCH scan"
 exec "$DOCRUNCH" scan

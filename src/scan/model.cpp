@@ -83,6 +83,15 @@ Language LanguageForPath(std::string_view path) {
   return Language::kUnknown;
 }
 
+Language RefineLanguage(Language by_path, std::string_view path, std::string_view content) {
+  if (by_path != Language::kC || !path.ends_with(".h")) return by_path;
+  for (std::string_view marker : {"namespace ", "template <", "template<",
+                                  "public:", "private:", "protected:", "std::", "class "}) {
+    if (content.find(marker) != std::string_view::npos) return Language::kCpp;
+  }
+  return by_path;
+}
+
 void to_json(nlohmann::json& j, const ParsedFile& f) {
   using nlohmann::json;
   j = json::object();

@@ -39,6 +39,11 @@ std::string_view LanguageName(Language language);
 // The language of a path by its extension (or well-known file name); kUnknown if none.
 Language LanguageForPath(std::string_view path);
 
+// The language to parse `content` as: LanguageForPath's answer, except that a
+// ".h" header written in C++ (namespaces, templates, access specifiers,
+// std::) is C++, not C.
+Language RefineLanguage(Language by_path, std::string_view path, std::string_view content);
+
 // One imported name. `import os` -> {module "os"}; `from a.b import c as d`
 // -> {module "a.b", name "c", alias "d"}; `from . import x` -> {module ".",
 // name "x"} (relative Python imports keep their leading dots); TS/JS

@@ -43,9 +43,10 @@ void ParsePipeline::Work() {
     SourceRead read = ReadAndCheck(options_.root / f.path, max_bytes_, &content);
     std::optional<FileRecord> record;
     if (read.status == SourceStatus::kOk) {
+      Language language = RefineLanguage(f.language, f.path, content);
       record = FileRecord{f.path, static_cast<std::int64_t>(read.size), read.mtime_ns,
-                          read.content_hash, options_.parse(f.language, content)};
-      record->parsed.language = f.language;
+                          read.content_hash, options_.parse(language, content)};
+      record->parsed.language = language;
     }
     std::lock_guard lock(mu_);
     if (!record) {

@@ -195,5 +195,16 @@ TEST(Analyze, OneEdgePerSourceTargetAndTypeWhateverTheMetadata) {
               Contains(Relationship{"src/index.ts", "src/x.ts", "exports", R"({"reexport":"a"})"}));
 }
 
+TEST(RefineLanguage, CppHeadersAreCpp) {
+  EXPECT_EQ(RefineLanguage(Language::kC, "a/x.h", "namespace app {\nclass X {};\n}\n"),
+            Language::kCpp);
+  EXPECT_EQ(RefineLanguage(Language::kC, "a/x.h", "template <typename T> T f(T);\n"),
+            Language::kCpp);
+  EXPECT_EQ(RefineLanguage(Language::kC, "a/x.h", "int f(void);\nstruct s { int a; };\n"),
+            Language::kC);
+  EXPECT_EQ(RefineLanguage(Language::kC, "a/x.c", "namespace x {}"), Language::kC);  // only headers
+  EXPECT_EQ(RefineLanguage(Language::kPython, "a/x.h", "class X"), Language::kPython);
+}
+
 }  // namespace
 }  // namespace docrunch::scan
