@@ -13,6 +13,7 @@
 #include "config/task_rules.h"
 #include "core/text.h"
 #include "docs/report_pages.h"
+#include "search/task_context_source.h"
 #include "tasks/task_json.h"
 #include "tasks/task_service.h"
 
@@ -428,7 +429,7 @@ Result<TaskEnv> OpenTasks(AppContext& ctx) {
   tasks::TaskServiceOptions options;
   options.claim_ttl = c.tasks.claim_ttl.value;
   options.limits.max_text_bytes = static_cast<std::size_t>(c.tasks.max_text_kb) * 1024;
-  env.context = std::make_unique<tasks::KeywordContextSource>();
+  env.context = std::make_unique<search::SearchContextSource>();
   env.service = std::make_unique<TaskService>(**store, *repo, ctx.clock(), std::move(*rules),
                                               options, env.context.get());
   return env;

@@ -18,7 +18,7 @@ struct TaskEnv {
   std::filesystem::path docs_root;
   const config::Config* config = nullptr;  // owned by the AppContext
   std::string project_name;
-  std::unique_ptr<tasks::KeywordContextSource> context;
+  std::unique_ptr<tasks::TaskContextSource> context;
   std::unique_ptr<tasks::TaskService> service;
 };
 

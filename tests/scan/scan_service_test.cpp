@@ -12,6 +12,7 @@
 #include "scan/scan_store.h"
 #include "scan_fixture.h"
 #include "search/search.h"
+#include "search/task_context_source.h"
 #include "store_test_env.h"
 
 namespace docrunch::scan {
@@ -194,6 +195,27 @@ TEST_P(ScanServiceTest, NameDefinedThriceOnOneLineIsIndexedThrice) {
   EXPECT_EQ(*docs->Text(0, "doc_key"), "symbol:web/bundle.min.js#f");
   EXPECT_EQ(*docs->Text(1, "doc_key"), "symbol:web/bundle.min.js#f@1");
   EXPECT_EQ(*docs->Text(2, "doc_key"), "symbol:web/bundle.min.js#f@1.2");
+}
+
+TEST_P(ScanServiceTest, TaskContextComesFromSearch) {
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok());
+  tasks::Task task;
+  task.repository_id = summary->repository_id;
+  task.title = "Normalize user email addresses";
+  task.description = "Registration must store the normalized email of a User.";
+  search::SearchContextSource source(5);
+  auto context = source.FindContext(*store_, task);
+  ASSERT_TRUE(context.ok()) << context.error().ToString();
+  auto has_file = [&](const std::string& path) {
+    return std::any_of(context->files.begin(), context->files.end(),
+                       [&](const tasks::ContextFile& f) { return f.path == path; });
+  };
+  EXPECT_TRUE(has_file("app/models.py"));
+  ASSERT_FALSE(context->symbols.empty());
+  EXPECT_EQ(context->symbols.front().qualified_name, "normalize_email");
+  EXPECT_TRUE(std::any_of(context->schemas.begin(), context->schemas.end(),
+                          [](const tasks::ContextSymbol& s) { return s.name == "User"; }));
 }
 
 TEST_P(ScanServiceTest, MissingRootIsAnError) {
