@@ -1,8 +1,9 @@
 // The context an agent gets with a task (PRODUCT §8 get_task): relevant
 // files, symbols, schemas and related decisions, found by search.
 //
-// TaskContextSource is the seam: the search engine (PRODUCT §7) will
-// implement it; until then KeywordContextSource matches the words of the
+// TaskContextSource is the seam: the search engine implements it
+// (search::SearchContextSource); KeywordContextSource, its fallback for an
+// empty index, matches the words of the
 // task's title and description against file paths, symbol names and
 // decision titles in the source-of-truth tables.
 #pragma once
