@@ -11,12 +11,8 @@ scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesy
   options.ignore.ignore_file = root / ".docrunch" / "ignore.yaml";
   for (const auto& name : config.scanning.languages) {
     // "jsx" is JavaScript to the parser; the config names it for people.
-    scan::Language language = scan::LanguageForPath(name == "jsx" ? "x.jsx" : "x." + name);
-    for (int l = 0; l <= static_cast<int>(scan::Language::kSql); ++l) {
-      if (scan::LanguageName(static_cast<scan::Language>(l)) == name) {
-        language = static_cast<scan::Language>(l);
-      }
-    }
+    scan::Language language =
+        name == "jsx" ? scan::Language::kJavaScript : scan::LanguageNamed(name);
     if (language != scan::Language::kUnknown) options.languages.push_back(language);
   }
   options.max_file_size_kb = config.scanning.max_file_size_kb;

@@ -47,6 +47,8 @@ constexpr std::pair<std::string_view, Language> kExtensions[] = {
     {".sql", Language::kSql},
 };
 
+}  // namespace
+
 Language LanguageNamed(std::string_view name) {
   for (std::size_t i = 0; i < kLanguageNames.size(); ++i) {
     if (kLanguageNames[i] == name) return static_cast<Language>(i);
@@ -60,8 +62,6 @@ SymbolKind SymbolKindNamed(std::string_view name) {
   }
   return SymbolKind::kFunction;
 }
-
-}  // namespace
 
 std::string_view LanguageName(Language language) {
   return kLanguageNames[static_cast<std::size_t>(language)];

@@ -36,6 +36,10 @@ enum class Language {
 
 // "python", "typescript", "tsx", "javascript", "go", ... ("unknown").
 std::string_view LanguageName(Language language);
+// The inverse of LanguageName / SymbolKindName: kUnknown / kFunction for a
+// name that is none of them.
+Language LanguageNamed(std::string_view name);
+
 // The language of a path by its extension (or well-known file name); kUnknown if none.
 Language LanguageForPath(std::string_view path);
 
@@ -92,6 +96,7 @@ enum class SymbolKind {
 };
 
 std::string_view SymbolKindName(SymbolKind kind);  // "function", "method", ...
+SymbolKind SymbolKindNamed(std::string_view name);
 
 struct Symbol {
   SymbolKind kind = SymbolKind::kFunction;

@@ -248,11 +248,7 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
   if (!symbols) return symbols.error();
   for (std::size_t i = 0; i < symbols->size(); ++i) {
     Symbol s;
-    std::string kind = *symbols->Text(i, "kind");
-    for (SymbolKind k : {SymbolKind::kFunction, SymbolKind::kMethod, SymbolKind::kClass,
-                         SymbolKind::kComponent, SymbolKind::kSchema}) {
-      if (SymbolKindName(k) == kind) s.kind = k;
-    }
+    s.kind = SymbolKindNamed(*symbols->Text(i, "kind"));
     s.name = *symbols->Text(i, "name");
     s.qualified_name = *symbols->Text(i, "qualified_name");
     s.bases = json::parse(symbols->Text(i, "bases").value_or("[]")).get<std::vector<std::string>>();

@@ -9,24 +9,6 @@
 namespace docrunch::sync {
 namespace {
 
-scan::Language LanguageNamed(const std::string& name) {
-  for (int l = 0; l <= static_cast<int>(scan::Language::kSql); ++l) {
-    if (scan::LanguageName(static_cast<scan::Language>(l)) == name) {
-      return static_cast<scan::Language>(l);
-    }
-  }
-  return scan::Language::kUnknown;
-}
-
-scan::SymbolKind KindNamed(const std::string& name) {
-  for (auto kind :
-       {scan::SymbolKind::kFunction, scan::SymbolKind::kMethod, scan::SymbolKind::kClass,
-        scan::SymbolKind::kComponent, scan::SymbolKind::kSchema}) {
-    if (scan::SymbolKindName(kind) == name) return kind;
-  }
-  return scan::SymbolKind::kFunction;
-}
-
 // The symbols of the files matching `where` (on files f), by path, in the
 // order the scanner stored them: what IndexFile needs, from the database.
 Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
@@ -36,7 +18,8 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
   if (!files) return files.error();
   std::map<std::string, scan::ParsedFile> out;
   for (std::size_t i = 0; i < files->size(); ++i) {
-    out[*files->Text(i, "path")].language = LanguageNamed(files->Text(i, "language").value_or(""));
+    out[*files->Text(i, "path")].language =
+        scan::LanguageNamed(files->Text(i, "language").value_or(""));
   }
   auto symbols = db.Query(
       "SELECT f.path, s.kind, s.name, s.qualified_name, s.start_line, s.end_line, s.signature, "
@@ -46,7 +29,7 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
   if (!symbols) return symbols.error();
   for (std::size_t i = 0; i < symbols->size(); ++i) {
     scan::Symbol s;
-    s.kind = KindNamed(symbols->Text(i, "kind").value_or(""));
+    s.kind = scan::SymbolKindNamed(symbols->Text(i, "kind").value_or(""));
     s.name = symbols->Text(i, "name").value_or("");
     s.qualified_name = symbols->Text(i, "qualified_name").value_or("");
     s.start_line = static_cast<int>(symbols->Int(i, "start_line").value_or(0));
