@@ -86,6 +86,8 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
     env->limiter = auth::MakeLocalRateLimiter(c.server.mcp.rate_limit, ctx.clock());
   }
   env->feed = std::make_unique<mcp::ChangeFeed>(*env->tasks.store, env->tasks.repository_id);
+  mcp::ToolServices* services = &env->services;
+  env->feed->SetListSource([services] { return mcp::ListedResourceUris(*services); });
   DOCRUNCH_TRY(env->feed->Start(std::chrono::milliseconds(500)));
   env->options.version = DOCRUNCH_VERSION;
   env->options.middleware = {mcp::AuditMiddleware(*env->audit),
@@ -138,8 +140,10 @@ Result<void> RunStdio(AppContext& ctx, const ServeFlags& flags) {
   auto identity = StdioIdentity(ctx, **env);
   if (!identity) return identity.error();
   mcp::McpServer server((*env)->catalog, *identity, (*env)->options);
-  int listener = (*env)->feed->Add(
-      [&server](const std::vector<std::string>& uris) { server.ResourcesChanged(uris, false); });
+  int listener =
+      (*env)->feed->Add([&server](const std::vector<std::string>& uris, bool list_changed) {
+        server.ResourcesChanged(uris, list_changed);
+      });
   std::signal(SIGTERM, OnStopServeSignal);
   std::signal(SIGINT, OnStopServeSignal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -177,24 +181,35 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
     }
     return mcp::Identity{info->name, info->role, true};
   };
+  options.header_timeout = c.server.mcp.header_timeout.value;
+  options.session_idle = c.server.mcp.session_idle.value;
   options.make_server = [e](const mcp::Identity& who) {
-    return std::make_unique<mcp::McpServer>(e->catalog, who, e->options);
+    return std::make_shared<mcp::McpServer>(e->catalog, who, e->options);
   };
-  // Each session gets the outbox's resource changes while it lives.
-  auto listeners = std::make_shared<std::map<mcp::McpServer*, int>>();
+  // Each session gets the outbox's resource changes while it lives. The
+  // listener holds the server weakly: a change that races the session's end
+  // finds no server rather than a freed one.
+  auto listeners = std::make_shared<std::map<const mcp::McpServer*, int>>();
   auto listeners_mutex = std::make_shared<std::mutex>();
-  options.on_open = [e, listeners, listeners_mutex](mcp::McpServer& server) {
-    int id = e->feed->Add(
-        [&server](const std::vector<std::string>& uris) { server.ResourcesChanged(uris, false); });
+  options.on_open = [e, listeners, listeners_mutex](const std::shared_ptr<mcp::McpServer>& server) {
+    std::weak_ptr<mcp::McpServer> weak = server;
+    int id = e->feed->Add([weak](const std::vector<std::string>& uris, bool list_changed) {
+      if (auto live = weak.lock()) live->ResourcesChanged(uris, list_changed);
+    });
     std::lock_guard lock(*listeners_mutex);
-    (*listeners)[&server] = id;
+    (*listeners)[server.get()] = id;
   };
-  options.on_close = [e, listeners, listeners_mutex](mcp::McpServer& server) {
-    std::lock_guard lock(*listeners_mutex);
-    auto it = listeners->find(&server);
-    if (it == listeners->end()) return;
-    e->feed->Remove(it->second);
-    listeners->erase(it);
+  options.on_close = [e, listeners,
+                      listeners_mutex](const std::shared_ptr<mcp::McpServer>& server) {
+    int id = 0;
+    {
+      std::lock_guard lock(*listeners_mutex);
+      auto it = listeners->find(server.get());
+      if (it == listeners->end()) return;
+      id = it->second;
+      listeners->erase(it);
+    }
+    e->feed->Remove(id);
   };
   std::signal(SIGTERM, OnStopServeSignal);
   std::signal(SIGINT, OnStopServeSignal);

@@ -152,6 +152,10 @@ struct McpConfig {
   McpTransport transport = McpTransport::kStdio;
   std::string host = "localhost";
   int port = 3334;
+  // Streamable HTTP: a session unused this long ends (its id then gets
+  // 404); a client must finish sending its request headers this fast.
+  Duration session_idle{std::chrono::minutes(30), "30m"};
+  Duration header_timeout{std::chrono::seconds(10), "10s"};
   RateLimitConfig rate_limit;
   McpAuthConfig auth;
 };

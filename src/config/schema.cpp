@@ -153,6 +153,8 @@ void VisitMcp(SchemaVisitor& v, McpConfig& c) {
   Enum(v, "transport", c.transport, kTransports);
   v.String("host", c.host, kHost);
   v.Int("port", c.port, kPort);
+  v.Time("session_idle", c.session_idle, {1s, std::chrono::hours(24)});
+  v.Time("header_timeout", c.header_timeout, {100ms, 5min});
   Nested(v, "rate_limit", c.rate_limit, [](SchemaVisitor& s, RateLimitConfig& r) {
     s.Int("queries_per_minute", r.queries_per_minute, kPositive);
     s.Int("writes_per_minute", r.writes_per_minute, kPositive);

@@ -95,6 +95,16 @@ struct ResourceSpec {
   std::function<ResourceOutcome(const std::string& uri)> read;
 };
 
+// A resource resources/list shows that comes and goes with the data (a
+// task, a module); it is read through the template its URI matches.
+struct ListedResource {
+  std::string uri;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type = "text/markdown";
+};
+
 // Completion of one argument: the candidate values starting with `prefix`.
 using Completer = std::function<std::vector<std::string>(const std::string& prefix)>;
 
@@ -132,6 +142,9 @@ struct PromptSpec {
 struct Catalog {
   std::vector<ToolSpec> tools;
   std::vector<ResourceSpec> resources;
+  // Listed after `resources`; when set, the resource list can change, so
+  // the server declares resources.listChanged.
+  std::function<std::vector<ListedResource>()> listed_resources;
   std::vector<ResourceTemplateSpec> templates;
   std::vector<PromptSpec> prompts;
   std::string instructions;

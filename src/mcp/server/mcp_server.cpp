@@ -10,10 +10,14 @@
 namespace docrunch::mcp {
 namespace {
 
-json Capabilities() {
-  return json{{"tools", {{"listChanged", true}}},
-              {"resources", {{"subscribe", true}, {"listChanged", true}}},
-              {"prompts", {{"listChanged", true}}}};
+// listChanged only where a list can change while a session lives: tools
+// and prompts are fixed per process (and role), resources follow the data
+// when the catalog lists some of its own.
+json Capabilities(const Catalog& catalog) {
+  return json{{"tools", json::object()},
+              {"resources",
+               {{"subscribe", true}, {"listChanged", static_cast<bool>(catalog.listed_resources)}}},
+              {"prompts", json::object()}};
 }
 
 RpcError InvalidParams(std::string message) {
@@ -75,7 +79,7 @@ McpServer::McpServer(const Catalog& catalog, Identity identity, ServerOptions op
     : catalog_(catalog),
       identity_(std::move(identity)),
       options_(std::move(options)),
-      session_(Implementation{"docrunch", "Docrunch", options_.version}, Capabilities(),
+      session_(Implementation{"docrunch", "Docrunch", options_.version}, Capabilities(catalog),
                catalog.instructions) {
   RegisterHandlers();
 }
@@ -94,8 +98,15 @@ void McpServer::RegisterHandlers() {
   });
   session_.OnRequest("tools/call", [this](RequestContext& ctx) { return CallTool(ctx); });
   session_.OnRequest("resources/list", [this](RequestContext& ctx) {
-    return ListPage(ctx.params(), catalog_.resources, options_.page_size, "resources",
-                    [](const ResourceSpec& r) {
+    std::vector<ListedResource> all;
+    for (const auto& r : catalog_.resources) {
+      all.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
+    }
+    if (catalog_.listed_resources) {
+      for (auto& r : catalog_.listed_resources()) all.push_back(std::move(r));
+    }
+    return ListPage(ctx.params(), all, options_.page_size, "resources",
+                    [](const ListedResource& r) {
                       return json{{"uri", r.uri},
                                   {"name", r.name},
                                   {"title", r.title},
@@ -289,7 +300,9 @@ void McpServer::ResourcesChanged(const std::vector<std::string>& uris, bool list
     }
   }
   for (const auto& uri : hits) session_.Notify("notifications/resources/updated", {{"uri", uri}});
-  if (list_changed) session_.Notify("notifications/resources/list_changed", json::object());
+  if (list_changed && catalog_.listed_resources) {
+    session_.Notify("notifications/resources/list_changed", json::object());
+  }
 }
 
 std::vector<std::string> McpServer::Subscriptions() const {

@@ -22,6 +22,7 @@ Result<void> ChangeFeed::Start(std::chrono::milliseconds interval) {
   {
     std::lock_guard lock(poll_mutex_);
     last_event_ = rows->Int(0, "last").value_or(0);
+    if (list_source_) listed_ = list_source_();
   }
   thread_ = std::thread([this, interval] {
     std::unique_lock lock(mutex_);
@@ -41,8 +42,12 @@ int ChangeFeed::Add(Listener listener) {
 }
 
 void ChangeFeed::Remove(int id) {
-  std::lock_guard lock(mutex_);
-  listeners_.erase(id);
+  {
+    std::lock_guard lock(mutex_);
+    listeners_.erase(id);
+  }
+  // A poll in progress may still hold a copy of the listener: wait it out.
+  std::lock_guard poll(poll_mutex_);
 }
 
 Result<void> ChangeFeed::PollOnce() {
@@ -54,12 +59,20 @@ Result<void> ChangeFeed::PollOnce() {
   if (!rows) return rows.error();
   if (rows->empty()) return Ok();
   std::set<std::string> uris;
+  bool may_change_list = false;
   for (std::size_t i = 0; i < rows->size(); ++i) {
     last_event_ = std::max(last_event_, rows->Int(i, "id").value_or(0));
-    for (auto& uri : UrisForEvent(rows->Text(i, "entity_type").value_or(""),
-                                  rows->Text(i, "entity_id").value_or(""))) {
+    std::string type = rows->Text(i, "entity_type").value_or("");
+    may_change_list = may_change_list || type == "task" || type == "file";
+    for (auto& uri : UrisForEvent(type, rows->Text(i, "entity_id").value_or(""))) {
       uris.insert(std::move(uri));
     }
+  }
+  bool list_changed = false;
+  if (may_change_list && list_source_) {
+    std::vector<std::string> listed = list_source_();
+    list_changed = listed != listed_;
+    listed_ = std::move(listed);
   }
   std::vector<std::string> changed(uris.begin(), uris.end());
   std::vector<Listener> listeners;
@@ -67,7 +80,7 @@ Result<void> ChangeFeed::PollOnce() {
     std::lock_guard lock(mutex_);
     for (auto& [id, l] : listeners_) listeners.push_back(l);
   }
-  for (auto& l : listeners) l(changed);
+  for (auto& l : listeners) l(changed, list_changed);
   return Ok();
 }
 

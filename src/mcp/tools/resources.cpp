@@ -128,7 +128,34 @@ ResourceOutcome Patterns(ToolServices& s, const std::string& uri) {
   return ResourceContent{uri, "text/markdown", out.str()};
 }
 
+// One resource per task and per module, so resources/list shows what
+// exists now (and changes when a task is created or a rescan adds or
+// removes a module).
+std::vector<ListedResource> ListedResources(ToolServices& s) {
+  std::vector<ListedResource> out;
+  auto tasks = s.store->Query("SELECT id, title FROM tasks WHERE repository_id = $1 ORDER BY id",
+                              {s.repository_id});
+  if (tasks) {
+    for (std::size_t i = 0; i < tasks->size(); ++i) {
+      std::string id = tasks::TaskIdText(tasks->Int(i, "id").value_or(0));
+      out.push_back({"docs://tasks/" + id, id, tasks->Text(i, "title").value_or(id),
+                     "Task " + id + " with its reports and history"});
+    }
+  }
+  for (const auto& module : tool_util::ModuleNames(s, "")) {
+    out.push_back({"docs://modules/" + module, "module " + module, module,
+                   "Module " + module + ": files, exports, dependencies"});
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> ListedResourceUris(ToolServices& services) {
+  std::vector<std::string> uris;
+  for (auto& r : ListedResources(services)) uris.push_back(std::move(r.uri));
+  return uris;
+}
 
 void AddResources(Catalog& catalog, ToolServices& s) {
   auto page = [&s](std::string file) {
@@ -156,6 +183,7 @@ void AddResources(Catalog& catalog, ToolServices& s) {
        "The latest scans and task activity", "text/markdown",
        [&s](const std::string& uri) { return RecentChanges(s, uri); }},
   };
+  catalog.listed_resources = [&s] { return ListedResources(s); };
   auto modules = [&s](const std::string& prefix) { return tool_util::ModuleNames(s, prefix); };
   catalog.templates = {
       {"docs://modules/{name}", "module", "Module", "One module: files, exports, dependencies",

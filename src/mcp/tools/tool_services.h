@@ -23,6 +23,9 @@ struct ToolServices {
 };
 
 Catalog BuildCatalog(ToolServices& services);
+// The URIs of the catalog's listed_resources (what the change feed compares
+// to tell sessions the resource list changed).
+std::vector<std::string> ListedResourceUris(ToolServices& services);
 
 // --- the parts, one file each ---
 void AddQueryTools(Catalog& catalog, ToolServices& services);
