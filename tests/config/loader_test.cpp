@@ -200,5 +200,20 @@ INSTANTIATE_TEST_SUITE_P(All, InitTemplates,
                          ::testing::Values(InitTemplate::kMinimal, InitTemplate::kStandard,
                                            InitTemplate::kFull));
 
+TEST(LoadConfig, McpHttpSessionIdleAndHeaderTimeoutAreDurationsInRange) {
+  const Config defaults = LoadOk("").config;
+  EXPECT_EQ(defaults.server.mcp.session_idle.value, std::chrono::minutes(30));
+  EXPECT_EQ(defaults.server.mcp.header_timeout.value, std::chrono::seconds(10));
+  const Config set = LoadOk("server: {mcp: {session_idle: 90s, header_timeout: 500ms}}").config;
+  EXPECT_EQ(set.server.mcp.session_idle.value, std::chrono::seconds(90));
+  EXPECT_EQ(set.server.mcp.header_timeout.value, std::chrono::milliseconds(500));
+  ConfigIssue idle = OnlyIssue("server: {mcp: {session_idle: 0s}}");
+  EXPECT_EQ(idle.key, "server.mcp.session_idle");
+  EXPECT_THAT(idle.message, HasSubstr("between"));
+  EXPECT_EQ(OnlyIssue("server: {mcp: {header_timeout: 1h}}").key, "server.mcp.header_timeout");
+  EXPECT_THAT(OnlyIssue("server: {mcp: {header_timeout: soon}}").message,
+              HasSubstr("expected a duration"));
+}
+
 }  // namespace
 }  // namespace docrunch::config
