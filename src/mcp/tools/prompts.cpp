@@ -102,10 +102,12 @@ void AddPrompts(Catalog& catalog, ToolServices& s) {
   Completer symbols = [&s](const std::string& prefix) {
     std::vector<std::string> out;
     auto rows = s.store->Query(
-        "SELECT DISTINCT name FROM symbols WHERE repository_id = $1 AND substr(name, 1, $3) = $2 "
+        // length($2), not a bound integer: PostgreSQL has no substr(text, int, bigint).
+        "SELECT DISTINCT name FROM symbols WHERE repository_id = $1 AND "
+        "substr(name, 1, length($2)) = $2 "
         "AND kind IN ('class', 'component', 'struct', 'interface', 'function') ORDER BY name "
         "LIMIT 100",
-        {s.repository_id, prefix, static_cast<std::int64_t>(prefix.size())});
+        {s.repository_id, prefix});
     if (!rows) return out;
     for (std::size_t i = 0; i < rows->size(); ++i)
       out.push_back(rows->Text(i, "name").value_or(""));
