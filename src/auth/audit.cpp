@@ -6,7 +6,17 @@
 
 namespace docrunch::auth {
 
-AuditLog::AuditLog(store::Store& store) : store_(store), writer_([this] { WriteLoop(); }) {}
+namespace {
+const Clock& SystemClockInstance() {
+  static const SystemClock clock;
+  return clock;
+}
+}  // namespace
+
+AuditLog::AuditLog(store::Store& store, const Clock* clock)
+    : store_(store),
+      clock_(clock ? *clock : SystemClockInstance()),
+      writer_([this] { WriteLoop(); }) {}
 
 AuditLog::~AuditLog() {
   {
@@ -18,9 +28,11 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::Record(const AuditEntry& entry) {
+  AuditEntry stamped = entry;
+  stamped.at = FormatIso8601(clock_.Now());
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(entry);
+    queue_.push_back(std::move(stamped));
     ++recorded_;
   }
   wake_.notify_one();
@@ -53,12 +65,11 @@ void AuditLog::WriteLoop() {
 
 void AuditLog::WriteBatch(const std::vector<AuditEntry>& batch) {
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
-    std::string at = FormatIso8601(tx.clock().Now());
     for (const AuditEntry& e : batch) {
       auto r = tx.Exec(
           "INSERT INTO audit_log (at, actor, action, target, outcome, details) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
-          {at, e.actor, e.action, e.target.empty() ? store::Value{} : store::Value{e.target},
+          {e.at, e.actor, e.action, e.target.empty() ? store::Value{} : store::Value{e.target},
            e.outcome, e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       if (!r) return r.error();
     }

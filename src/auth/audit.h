@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "store/store.h"
 
 namespace docrunch::auth {
@@ -30,12 +31,13 @@ struct AuditEntry {
   std::string target;   // the tool name, "" when none
   std::string outcome;  // "ok" or an error code
   nlohmann::json details = nlohmann::json::object();
+  std::string at;  // set by Record: when it happened, not when the row is written
 };
 
 class AuditLog {
  public:
-  // `store` must outlive the log.
-  explicit AuditLog(store::Store& store);
+  // `store` and `clock` must outlive the log; nullptr: the system clock.
+  explicit AuditLog(store::Store& store, const Clock* clock = nullptr);
   // Writes what is still queued, then stops the writer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
@@ -52,6 +54,7 @@ class AuditLog {
   void WriteBatch(const std::vector<AuditEntry>& batch);
 
   store::Store& store_;
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable wake_;     // the writer: rows queued, or stopping
   std::condition_variable written_;  // Flush: a batch finished
