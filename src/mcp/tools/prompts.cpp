@@ -1,6 +1,8 @@
 // Prompts for the workflows an agent follows: start a task, explain a
 // component, review a completion. Each embeds the current data so the
 // agent starts with the context rather than a list of calls to make.
+#include <spdlog/spdlog.h>
+
 #include <sstream>
 
 #include "docs/report_pages.h"
@@ -108,7 +110,11 @@ void AddPrompts(Catalog& catalog, ToolServices& s) {
         "AND kind IN ('class', 'component', 'struct', 'interface', 'function') ORDER BY name "
         "LIMIT 100",
         {s.repository_id, prefix});
-    if (!rows) return out;
+    if (!rows) {
+      // A completion is a convenience: answer with none, but say why.
+      spdlog::warn("completion of symbol names failed: {}", rows.error().ToString());
+      return out;
+    }
     for (std::size_t i = 0; i < rows->size(); ++i)
       out.push_back(rows->Text(i, "name").value_or(""));
     return out;
