@@ -21,6 +21,13 @@ case "$JOBS" in '' | *[!0-9]* | 0) die "JOBS must be a positive integer, got '$J
 
 start=$SECONDS
 
+# Let ccache reuse objects compiled in another checkout (CI builds a fresh
+# clone in a new folder; helpers build in worktrees): rewrite absolute paths
+# under the checkout to relative ones, and leave the working directory that
+# -g records out of the hash.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+
 if [ -f "$BUILD_DIR/CMakeCache.txt" ]; then
   generator="$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt")"
   if [ -n "$generator" ] && [ "$generator" != Ninja ]; then

@@ -6,18 +6,79 @@
 
 namespace docrunch::auth {
 
-void AuditLog::Record(const AuditEntry& e) {
+namespace {
+const Clock& SystemClockInstance() {
+  static const SystemClock clock;
+  return clock;
+}
+}  // namespace
+
+AuditLog::AuditLog(store::Store& store, const Clock* clock)
+    : store_(store),
+      clock_(clock ? *clock : SystemClockInstance()),
+      writer_([this] { WriteLoop(); }) {}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();  // the loop drains the queue before it returns
+}
+
+void AuditLog::Record(const AuditEntry& entry) {
+  AuditEntry stamped = entry;
+  stamped.at = FormatIso8601(clock_.Now());
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(stamped));
+    ++recorded_;
+  }
+  wake_.notify_one();
+}
+
+void AuditLog::Flush() {
+  std::unique_lock lock(mutex_);
+  std::uint64_t target = recorded_;
+  written_.wait(lock, [&] { return finished_ >= target; });
+}
+
+void AuditLog::WriteLoop() {
+  std::vector<AuditEntry> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left
+      batch.swap(queue_);
+    }
+    WriteBatch(batch);
+    {
+      std::lock_guard lock(mutex_);
+      finished_ += batch.size();
+    }
+    written_.notify_all();
+    batch.clear();
+  }
+}
+
+void AuditLog::WriteBatch(const std::vector<AuditEntry>& batch) {
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto r = tx.Exec(
-        "INSERT INTO audit_log (at, actor, action, target, outcome, details) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        {FormatIso8601(tx.clock().Now()), e.actor, e.action,
-         e.target.empty() ? store::Value{} : store::Value{e.target}, e.outcome,
-         e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    if (!r) return r.error();
+    for (const AuditEntry& e : batch) {
+      auto r = tx.Exec(
+          "INSERT INTO audit_log (at, actor, action, target, outcome, details) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          {e.at, e.actor, e.action, e.target.empty() ? store::Value{} : store::Value{e.target},
+           e.outcome, e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      if (!r) return r.error();
+    }
     return Ok();
   });
-  if (!done) spdlog::warn("audit: could not record {}: {}", e.action, done.error().ToString());
+  if (!done) {
+    spdlog::warn("audit: could not record {} row(s) ({} first): {}", batch.size(),
+                 batch.front().action, done.error().ToString());
+  }
 }
 
 nlohmann::json SummarizeArguments(const nlohmann::json& arguments) {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 
 namespace docrunch::auth {
@@ -57,11 +58,11 @@ class LocalRateLimiter final : public RateLimiter {
 
 class RedisRateLimiter final : public RateLimiter {
  public:
-  RedisRateLimiter(redisContext* context, config::RateLimitConfig limits, const Clock& clock,
-                   std::string prefix)
+  RedisRateLimiter(redisContext* context, int db, config::RateLimitConfig limits,
+                   const Clock& clock, std::string prefix)
       : context_(context),
+        db_(db),
         limits_(limits),
-        clock_(clock),
         prefix_(std::move(prefix)),
         fallback_(limits, clock) {}
   ~RedisRateLimiter() override { redisFree(context_); }
@@ -69,35 +70,65 @@ class RedisRateLimiter final : public RateLimiter {
   Admission Admit(const std::string& agent, CallKind kind) override {
     int limit = LimitFor(limits_, kind);
     if (limit <= 0) return {};
-    Window w = CurrentWindow(clock_);
-    std::string key =
-        prefix_ + "rate:" + agent + ":" + KindName(kind) + ":" + std::to_string(w.minute);
-    long long count = 0;
-    {
-      std::lock_guard lock(mutex_);
-      auto* reply =
-          static_cast<redisReply*>(redisCommand(context_, "INCR %b", key.data(), key.size()));
-      if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-        if (reply) freeReplyObject(reply);
-        return fallback_.Admit(agent, kind);  // Redis trouble: degrade, never refuse everyone
-      }
-      count = reply->integer;
-      freeReplyObject(reply);
-      if (count == 1) {
-        auto* expire = redisCommand(context_, "EXPIRE %b 120", key.data(), key.size());
-        if (expire) freeReplyObject(expire);
-      }
-    }
-    if (count > limit) return {false, w.seconds_left};
+    std::string key = prefix_ + "rate:" + agent + ":" + KindName(kind);
+    std::lock_guard lock(mutex_);
+    auto counted = Count(key);
+    if (!counted && Reconnect()) counted = Count(key);
+    if (!counted) return fallback_.Admit(agent, kind);  // Redis trouble: degrade, never refuse all
+    if (counted->first > limit) return {false, static_cast<int>(counted->second)};
     return {};
   }
 
  private:
+  // One round trip, atomic in Redis: the window is the minute of Redis's own
+  // clock (so processes on hosts whose clocks differ still share windows),
+  // the counter gets its expiry together with its first increment, and the
+  // reply carries the count and the seconds left in the window.
+  static constexpr const char* kScript =
+      "local now = redis.call('TIME')\n"
+      "local seconds = tonumber(now[1])\n"
+      "local key = KEYS[1] .. ':' .. math.floor(seconds / 60)\n"
+      "local count = redis.call('INCR', key)\n"
+      "if count == 1 then redis.call('EXPIRE', key, 120) end\n"
+      "return {count, 60 - seconds % 60}";
+
+  // {count in this window, seconds left}; nullopt when Redis failed.
+  std::optional<std::pair<long long, long long>> Count(const std::string& key) {
+    if (context_->err) return std::nullopt;
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(context_, "EVAL %s 1 %b", kScript, key.data(), key.size()));
+    std::optional<std::pair<long long, long long>> out;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_INTEGER &&
+        reply->element[1]->type == REDIS_REPLY_INTEGER) {
+      out.emplace(reply->element[0]->integer, reply->element[1]->integer);
+    }
+    if (reply) freeReplyObject(reply);
+    return out;
+  }
+
+  // After a failure (Redis restarted, connection dropped) try to reconnect,
+  // at most once a second so a Redis outage does not slow every call.
+  bool Reconnect() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_reconnect_ < std::chrono::seconds(1)) return false;
+    last_reconnect_ = now;
+    if (redisReconnect(context_) != REDIS_OK) return false;
+    timeval timeout{2, 0};
+    redisSetTimeout(context_, timeout);
+    if (db_ > 0) {
+      auto* reply = redisCommand(context_, "SELECT %d", db_);
+      if (reply) freeReplyObject(reply);
+    }
+    return true;
+  }
+
   redisContext* context_;  // GUARDED_BY(mutex_)
+  int db_;
   config::RateLimitConfig limits_;
-  const Clock& clock_;
   std::string prefix_;
   std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_reconnect_{};  // GUARDED_BY(mutex_)
   LocalRateLimiter fallback_;
 };
 
@@ -128,12 +159,13 @@ Result<std::unique_ptr<RateLimiter>> MakeRedisRateLimiter(const std::string& red
                      "redis at " + host + ":" + std::to_string(port) + ": " + why);
   }
   redisSetTimeout(context, timeout);
-  if (m[3].matched) {
-    auto* reply = redisCommand(context, "SELECT %s", std::string(m[3]).c_str());
+  int db = m[3].matched ? std::stoi(m[3]) : 0;
+  if (db > 0) {
+    auto* reply = redisCommand(context, "SELECT %d", db);
     if (reply) freeReplyObject(reply);
   }
   return std::unique_ptr<RateLimiter>(
-      std::make_unique<RedisRateLimiter>(context, limits, clock, key_prefix));
+      std::make_unique<RedisRateLimiter>(context, db, limits, clock, key_prefix));
 }
 
 }  // namespace docrunch::auth

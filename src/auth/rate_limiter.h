@@ -1,7 +1,8 @@
 // Per-agent rate limits (server.mcp.rate_limit): queries and writes per
 // minute, counted in fixed one-minute windows. The local limiter counts in
-// this process; the Redis one counts in Redis (INCR + EXPIRE on a key per
-// agent, kind and minute), so several `serve` processes share one budget.
+// this process; the Redis one counts in Redis (one Lua script: INCR with its
+// EXPIRE on a key per agent, kind and minute of Redis's clock), so several
+// `serve` processes, on any hosts, share one budget atomically.
 //
 // Thread-safe.
 #pragma once
@@ -34,7 +35,7 @@ std::unique_ptr<RateLimiter> MakeLocalRateLimiter(const config::RateLimitConfig&
 
 // Connects to `redis_url` (redis://host:port[/db]); STORAGE_UNAVAILABLE if
 // it cannot. Should Redis fail later, calls are admitted by a local limiter
-// rather than refused.
+// rather than refused, and the connection is retried (at most once a second).
 Result<std::unique_ptr<RateLimiter>> MakeRedisRateLimiter(const std::string& redis_url,
                                                           const config::RateLimitConfig& limits,
                                                           const Clock& clock,

@@ -19,7 +19,8 @@ Error IoError(const std::filesystem::path& path, const std::string& what, int er
 
 }  // namespace
 
-Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content) {
+Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
+                             unsigned mode) {
   std::string temp = path.string() + ".tmp-XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return IoError(path, "write", errno);
@@ -35,7 +36,7 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
     if (n < 0) return fail(errno);
     written += static_cast<std::size_t>(n);
   }
-  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) return fail(errno);
+  if (fchmod(fd, static_cast<mode_t>(mode)) != 0 || fsync(fd) != 0) return fail(errno);
   if (close(fd) != 0) {
     int err = errno;
     unlink(temp.c_str());

@@ -1,10 +1,12 @@
 // End to end: the official MCP TypeScript SDK client drives `docrunch serve
 // --stdio` over real stdio against a freshly scanned fixture repository: a
 // whole agent session, the reader role, token mismatch, the rate limit and
-// the audit trail.
+// the audit trail. With DOCRUNCH_E2E_BACKEND=postgres the same session runs
+// on a fresh PostgreSQL database of the server at DOCRUNCH_TEST_POSTGRES_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +18,9 @@ const { StdioClientTransport } = await import(path.join(sdk, 'client/stdio.js'))
 const { ResourceUpdatedNotificationSchema } = await import(path.join(sdk, 'types.js'));
 
 const bin = process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch');
-let dir;
+const postgres = process.env.DOCRUNCH_E2E_BACKEND === 'postgres';
+const adminUrl = process.env.DOCRUNCH_TEST_POSTGRES_URL;
+let dir, database;
 const clients = [];
 
 function docrunch(args, env = {}) {
@@ -43,8 +47,29 @@ async function connect({ token, set = [] } = {}) {
 const now = () => new Date().toISOString();
 const errorOf = (result) => result._meta?.['docrunch/error'] ?? {};
 
+// Every docrunch started here (CLI and servers) inherits process.env, so
+// the storage overlay reaches them all.
+function usePostgres() {
+  database = `mcp_e2e_${crypto.randomBytes(6).toString('hex')}`;
+  execFileSync('psql', [adminUrl, '-qc', `CREATE DATABASE ${database}`]);
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  process.env.DOCRUNCH_E2E_PG_URL = url.toString();
+  process.env.DOCRUNCH_STORAGE__BACKEND = 'postgres';
+  process.env.DOCRUNCH_STORAGE__POSTGRES_URL_ENV = 'DOCRUNCH_E2E_PG_URL';
+}
+
+function auditRows() {
+  const sql = "SELECT action || ' ' || coalesce(target, '') || ' ' || outcome FROM audit_log";
+  if (postgres) {
+    return execFileSync('psql', [process.env.DOCRUNCH_E2E_PG_URL, '-Atc', sql], { encoding: 'utf8' });
+  }
+  return execFileSync('sqlite3', ['.docrunch/docrunch.db', sql], { cwd: dir, encoding: 'utf8' });
+}
+
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docrunch-mcp-e2e-'));
+  if (postgres) usePostgres();
   fs.mkdirSync(path.join(dir, 'shop/billing'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'shop/billing/invoice.py'),
     'class InvoiceParser:\n    """Parses invoices."""\n    def parse(self, text):\n        return text.split()\n');
@@ -53,6 +78,7 @@ before(() => {
   fs.writeFileSync(path.join(dir, 'shop/__init__.py'), '');
   fs.writeFileSync(path.join(dir, 'shop/billing/__init__.py'), '');
   docrunch(['init', '.']);
+  if (postgres) docrunch(['db', 'migrate']);
   docrunch(['scan', '--quiet']);
   docrunch(['task', 'create', '--type', 'feature', '--title', 'Cache parsed invoices',
     '--description', 'InvoiceParser re-parses the same invoice; cache it.']);
@@ -62,6 +88,7 @@ before(() => {
 after(async () => {
   for (const c of clients) await c.close().catch(() => {});
   fs.rmSync(dir, { recursive: true, force: true });
+  if (database) execFileSync('psql', [adminUrl, '-qc', `DROP DATABASE ${database} WITH (FORCE)`]);
 });
 
 test('a whole agent session over stdio', async () => {
@@ -139,6 +166,12 @@ test('a whole agent session over stdio', async () => {
   assert.ok(arch.contents[0].text.length > 0);
   const module = await client.readResource({ uri: 'docs://modules/shop/billing' });
   assert.match(module.contents[0].text, /invoice/);
+  for (const uri of resources) {
+    const r = await client.readResource({ uri });
+    assert.ok(r.contents[0].text.length > 0, uri);
+  }
+  const functions = await client.readResource({ uri: 'docs://functions/shop/billing' });
+  assert.match(functions.contents[0].text, /parse/);
 
   const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
   assert.deepEqual(prompts.sort(), ['explain_component', 'review_completion', 'start_task']);
@@ -150,6 +183,11 @@ test('a whole agent session over stdio', async () => {
   const modules = await client.complete({ ref: { type: 'ref/resource', uri: 'docs://modules/{name}' },
     argument: { name: 'name', value: 'shop/b' } });
   assert.deepEqual(modules.completion.values, ['shop/billing']);
+  const names = await client.complete({ ref: { type: 'ref/prompt', name: 'explain_component' },
+    argument: { name: 'name', value: 'Invoice' } });
+  assert.deepEqual(names.completion.values, ['InvoiceParser']);
+  const explain = await client.getPrompt({ name: 'explain_component', arguments: { name: 'InvoiceParser' } });
+  assert.match(explain.messages[0].content.text, /shop\/billing\/invoice\.py/);
   await client.setLoggingLevel('debug');
   assert.deepEqual(await client.ping(), {});
 });
@@ -170,6 +208,11 @@ test('error paths carry a code and name the field', async () => {
   const twice = await client.callTool({ name: 'claim_task',
     arguments: { task_id: 'task-2', reported_by: 'codex-1', reported_at: now() } });
   assert.equal(errorOf(twice).code, 'TASK_ALREADY_CLAIMED');
+  const blocker = await client.callTool({ name: 'report_blocker', arguments: { task_id: 'task-2',
+    description: 'no sample invoices', needs: 'a folder of real invoices', reported_by: 'gemini-1',
+    reported_at: now() } });
+  assert.equal(blocker.isError, false, blocker.content[0].text);
+  assert.match(JSON.stringify(blocker.structuredContent.blocker), /a folder of real invoices/);
   await assert.rejects(client.readResource({ uri: 'docs://nothing' }), /not found/i);
   await assert.rejects(client.request({ method: 'no/such' , params: {} },
     (await import(path.join(sdk, 'types.js'))).EmptyResultSchema), /-32601|not found/i);
@@ -205,6 +248,11 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const create = await admin.callTool({ name: 'create_task', arguments: {
     type: 'bug_fix', title: 'Empty lines in totals', created_by: 'boss' } });
   assert.equal(create.structuredContent.task.id, 'task-3');
+  const assigned = await admin.callTool({ name: 'assign_task', arguments: {
+    task_id: 'task-3', agent: 'agent-9', assigned_by: 'boss' } });
+  assert.equal(assigned.isError, false, assigned.content[0].text);
+  const reviewPrompt = await admin.getPrompt({ name: 'review_completion', arguments: { task_id: 'task-1' } });
+  assert.match(reviewPrompt.messages[0].content.text, /Cache parsed invoices/);
 
   docrunch(['token', 'revoke', 'agent-7']);
   await assert.rejects(connect({ token: agentToken }));
@@ -222,9 +270,7 @@ test('the rate limit fails fast with a retry-after', async () => {
 });
 
 test('the audit log has connects, calls, auth failures and rate-limit rejections', () => {
-  const rows = execFileSync('sqlite3', ['.docrunch/docrunch.db',
-    "SELECT action || ' ' || coalesce(target, '') || ' ' || outcome FROM audit_log"],
-  { cwd: dir, encoding: 'utf8' });
+  const rows = auditRows();
   assert.match(rows, /mcp\.connect {2}ok/);
   assert.match(rows, /mcp\.tool_call claim_task ok/);
   assert.match(rows, /mcp\.tool_call claim_task MCP_UNAUTHORIZED/);

@@ -1,6 +1,8 @@
 // Prompts for the workflows an agent follows: start a task, explain a
 // component, review a completion. Each embeds the current data so the
 // agent starts with the context rather than a list of calls to make.
+#include <spdlog/spdlog.h>
+
 #include <sstream>
 
 #include "docs/report_pages.h"
@@ -102,11 +104,17 @@ void AddPrompts(Catalog& catalog, ToolServices& s) {
   Completer symbols = [&s](const std::string& prefix) {
     std::vector<std::string> out;
     auto rows = s.store->Query(
-        "SELECT DISTINCT name FROM symbols WHERE repository_id = $1 AND substr(name, 1, $3) = $2 "
+        // length($2), not a bound integer: PostgreSQL has no substr(text, int, bigint).
+        "SELECT DISTINCT name FROM symbols WHERE repository_id = $1 AND "
+        "substr(name, 1, length($2)) = $2 "
         "AND kind IN ('class', 'component', 'struct', 'interface', 'function') ORDER BY name "
         "LIMIT 100",
-        {s.repository_id, prefix, static_cast<std::int64_t>(prefix.size())});
-    if (!rows) return out;
+        {s.repository_id, prefix});
+    if (!rows) {
+      // A completion is a convenience: answer with none, but say why.
+      spdlog::warn("completion of symbol names failed: {}", rows.error().ToString());
+      return out;
+    }
     for (std::size_t i = 0; i < rows->size(); ++i)
       out.push_back(rows->Text(i, "name").value_or(""));
     return out;

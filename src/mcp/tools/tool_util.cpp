@@ -1,3 +1,5 @@
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
@@ -65,7 +67,10 @@ json TaskSchema() {
 std::vector<std::string> TaskIds(ToolServices& services, const std::string& prefix) {
   auto list = tasks::ListTasks(*services.store, services.repository_id, {});
   std::vector<std::string> out;
-  if (!list) return out;
+  if (!list) {
+    spdlog::warn("completion of task ids failed: {}", list.error().ToString());
+    return out;
+  }
   for (auto it = list->rbegin(); it != list->rend(); ++it) {  // newest first
     std::string id = it->IdText();
     if (id.rfind(prefix, 0) == 0) out.push_back(id);
@@ -77,7 +82,10 @@ std::vector<std::string> ModuleNames(ToolServices& services, const std::string& 
   auto rows = services.store->Query("SELECT path FROM files WHERE repository_id = $1 ORDER BY path",
                                     {services.repository_id});
   std::set<std::string> modules;
-  if (!rows) return {};
+  if (!rows) {
+    spdlog::warn("completion of module names failed: {}", rows.error().ToString());
+    return {};
+  }
   for (std::size_t i = 0; i < rows->size(); ++i) {
     std::string path = rows->Text(i, "path").value_or("");
     auto slash = path.rfind('/');
