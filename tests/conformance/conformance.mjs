@@ -16,7 +16,7 @@ import path from 'node:path';
 const [node22, suite] = process.argv.slice(2);
 const here = import.meta.dirname;
 const root = path.resolve(here, '../..');
-const bin = process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch');
+const bin = path.resolve(process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch'));
 const mustPass = ['server-initialize', 'ping', 'logging-set-level', 'tools-list',
   'resources-list', 'prompts-list', 'resources-subscribe', 'resources-unsubscribe',
   'server-sse-multiple-streams', 'dns-rebinding-protection'];

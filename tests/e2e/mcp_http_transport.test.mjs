@@ -16,7 +16,7 @@ const sdk = path.join(root, 'third_party/node_modules/@modelcontextprotocol/sdk/
 const { Client } = await import(path.join(sdk, 'client/index.js'));
 const { StreamableHTTPClientTransport } = await import(path.join(sdk, 'client/streamableHttp.js'));
 const { ResourceListChangedNotificationSchema } = await import(path.join(sdk, 'types.js'));
-const bin = process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch');
+const bin = path.resolve(process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch'));
 const servers = [];
 let dir;
 
@@ -271,6 +271,15 @@ test('an SDK client subscribed to list changes hears of a new task', async () =>
   assert.equal(added[0].title, 'Listed task');
   const read = await client.readResource({ uri: added[0].uri });
   assert.match(read.contents[0].text, /Listed task/);
+  // A rescan that adds a module changes the list too.
+  const heardAgain = new Promise((resolve) =>
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => resolve(true)));
+  fs.mkdirSync(path.join(dir, 'lib'));
+  fs.writeFileSync(path.join(dir, 'lib/util.py'), 'def helper():\n    return 1\n');
+  docrunch(['scan', '--quiet']);
+  assert.equal(await Promise.race([heardAgain, sleep(5000).then(() => false)]), true);
+  const modules = (await client.listResources()).resources.map((r) => r.uri);
+  assert.ok(modules.includes('docs://modules/lib'), JSON.stringify(modules));
   await transport.terminateSession();
   await client.close();
 });
