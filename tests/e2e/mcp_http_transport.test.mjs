@@ -187,6 +187,32 @@ test('an oversized body gets 413 and DELETE ends the session (later requests 404
   assert.equal(r.status, 404);
 });
 
+// Regression: an SSE response ended and its connection closed without
+// `Connection: close`, so a keep-alive client reused the socket and its next
+// request failed with "other side closed".
+test('an SSE stream that ends says Connection: close, so a kept-alive client never reuses it', async () => {
+  const url = new URL(await serve());
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const request = (method, headers, body) => new Promise((resolve, reject) => {
+    const req = http.request({ agent, host: url.hostname, port: url.port, path: '/mcp', method, headers },
+      (res) => { let text = ''; res.on('data', (d) => { text += d; }); res.on('end', () => resolve({ res, text })); });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const session = await openSession(url.href);
+  // A POST answered on an SSE stream (it asks for progress), then plain requests on the same agent.
+  for (let i = 0; i < 3; i++) {
+    const { res, text } = await request('POST', { ...JSON_HEADERS, 'mcp-session-id': session },
+      rpc(10 + i, 'resources/list', { _meta: { progressToken: `p${i}` } }));
+    assert.equal(res.headers['content-type'], 'text/event-stream');
+    assert.equal(res.headers.connection, 'close');
+    assert.match(text, new RegExp(`"id":${10 + i}`));
+    const ping = await request('POST', { ...JSON_HEADERS, 'mcp-session-id': session }, rpc(20 + i, 'ping'));
+    assert.equal(ping.res.statusCode, 200);
+  }
+  agent.destroy();
+});
+
 test('an idle session expires (404) while a used one lives on', async () => {
   const url = await serve(['server.mcp.session_idle=1s']);
   const idle = await openSession(url);

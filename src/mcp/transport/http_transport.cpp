@@ -159,13 +159,14 @@ std::string FormatEvent(const SseEvent& e) {
 // Writes an SSE response: headers now, then one chunk per event.
 class SseWriter {
  public:
-  SseWriter(TimedSocket& socket, const Request& req, const std::string& session_id)
-      : socket_(socket) {
+  SseWriter(TimedSocket& socket, const Request& req) : socket_(socket) {
     http::response<http::empty_body> res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/event-stream");
     res.set(http::field::cache_control, "no-cache");
-    if (!session_id.empty()) res.set("Mcp-Session-Id", session_id);
     res.chunked(true);
+    // The connection closes when the stream ends; saying so keeps a client
+    // from reusing it for its next request and meeting a closed socket.
+    res.keep_alive(false);
     http::response_serializer<http::empty_body> sr{res};
     ErrorCodeT ec;
     http::write_header(socket_, sr, ec);
@@ -426,7 +427,7 @@ Response Server::Post(Request& req, TimedSocket& socket, bool& streamed, const I
   if (WantsProgress(message)) {
     // The answer goes on this POST's own stream, after its notifications.
     StreamCursor cursor = session->OpenStream(/*standalone=*/false);
-    SseWriter sse(socket, req, "");
+    SseWriter sse(socket, req);
     if (SendsPriming(*session)) sse.Send("id: " + std::to_string(cursor.stream) + "-0\ndata: \n\n");
     s.Handle(message, [&](const json& m) {
       if (auto event = session->Append(cursor, m)) sse.Send(FormatEvent(*event));
@@ -470,7 +471,7 @@ Response Server::Get(Request& req, TimedSocket& socket, bool& streamed, const Id
   }
   bool fresh = !cursor;
   if (fresh) cursor = session->OpenStream(/*standalone=*/true);
-  SseWriter sse(socket, req, "");
+  SseWriter sse(socket, req);
   streamed = true;
   bool open = fresh && SendsPriming(*session)
                   ? sse.Send("id: " + std::to_string(cursor->stream) + "-0\ndata: \n\n")
