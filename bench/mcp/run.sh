@@ -103,21 +103,40 @@ start_server() {  # start_server NAME REGEX COMMAND...
 }
 DR_URL=$(start_server docrunch 'http://[^ ]+/mcp' \
   "$DOCRUNCH" --config "$CONFIG" serve --http --host 127.0.0.1 --port 0)
+DR_PID=$(pgrep -n -f -- "--config $CONFIG serve --http")
 SDK_PORT=$(start_server sdk 'listening [0-9]+' "$NODE" "$SDK_SERVER" --http 0 | cut -d' ' -f2)
+SDK_PID=$(pgrep -n -f -- "$SDK_SERVER --http")
 SDK_URL="http://127.0.0.1:$SDK_PORT/mcp"
 log "docrunch at $DR_URL, SDK server at $SDK_URL"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/.*[ ^]$1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
-# One measurement: prints the generator's line.
+# CPU seconds (user + system) a process has used so far.
+TICKS=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$TICKS" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+# One measurement: prints the generator's line, plus for HTTP the server's
+# CPU microseconds per answered call (server_us=), which the load others
+# put on a shared machine changes much less than throughput or latency.
 measure() {  # measure CLIENTS METHOD TARGET...
   local clients="$1" method="$2"; shift 2
-  local out
+  local out pid="" before=0
+  case "$*" in
+    *"$DR_URL"*) pid=$DR_PID ;;
+    *"$SDK_URL"*) pid=$SDK_PID ;;
+  esac
+  [ -z "$pid" ] || before=$(cpu_of "$pid")
   if ! out=$("$LOAD" --clients "$clients" --method "$method" --args "$QUERIES" \
     --warmup "$WARMUP" --duration "$DURATION" "$@" 2>"$WORK/load.err"); then
     cat "$WORK/load.err" >&2
     die "load failed: $method, $clients clients, $*"
+  fi
+  if [ -n "$pid" ]; then
+    out+=" server_us=$(awk -v a="$before" -v b="$(cpu_of "$pid")" -v n="$(field total "$out")" \
+      'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')"
+  else
+    out+=" server_us=-"
   fi
   printf '%s\n' "$out"
 }
@@ -126,7 +145,7 @@ measure() {  # measure CLIENTS METHOD TARGET...
 # then medians: sets R_<side>_{RPS,P50,P99,GEN}.
 compare() {  # compare CLIENTS METHOD_A "TARGET_A" METHOD_B "TARGET_B"
   local clients="$1" ma="$2" ta="$3" mb="$4" tb="$5" i side line
-  declare -A rps p50 p99 gen
+  declare -A rps p50 p99 gen cpu
   for ((i = 1; i <= RUNS; i++)); do
     for side in a b; do
       if [ "$side" = a ]; then line=$(eval measure "$clients" "$ma" "$ta")
@@ -134,6 +153,7 @@ compare() {  # compare CLIENTS METHOD_A "TARGET_A" METHOD_B "TARGET_B"
       log "  $side: $line"
       rps[$side]+="$(field rps "$line") " p50[$side]+="$(field p50_ms "$line") "
       p99[$side]+="$(field p99_ms "$line") " gen[$side]+="$(field gen_cpu "$line") "
+      cpu[$side]+="$(field server_us "$line") "
     done
   done
   for side in a b; do
@@ -141,13 +161,16 @@ compare() {  # compare CLIENTS METHOD_A "TARGET_A" METHOD_B "TARGET_B"
     declare -g "R_${side}_P50=$(tr ' ' '\n' <<<"${p50[$side]}" | grep . | median)"
     declare -g "R_${side}_P99=$(tr ' ' '\n' <<<"${p99[$side]}" | grep . | median)"
     declare -g "R_${side}_GEN=$(tr ' ' '\n' <<<"${gen[$side]}" | grep . | median)"
+    declare -g "R_${side}_CPU=$(tr ' ' '\n' <<<"${cpu[$side]}" | grep -v '^-*$' | median)"
   done
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
 ROWS=()
 row() {  # row TRANSPORT CALL CLIENTS SDK_CALL
-  ROWS+=("| $1 | $2 | $3 | $R_a_RPS | $R_a_P50 | $R_a_P99 | $4 | $R_b_RPS | $R_b_P50 | $R_b_P99 | $(ratio "$R_a_RPS" "$R_b_RPS") | $R_a_GEN / $R_b_GEN |")
+  local cpu="–"
+  [ -z "$R_a_CPU" ] || cpu="$R_a_CPU / $R_b_CPU ($(ratio "$R_b_CPU" "$R_a_CPU"))"
+  ROWS+=("| $1 | $2 | $3 | $R_a_RPS | $R_a_P50 | $R_a_P99 | $4 | $R_b_RPS | $R_b_P50 | $R_b_P99 | $(ratio "$R_a_RPS" "$R_b_RPS") | $cpu | $R_a_GEN / $R_b_GEN |")
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -178,9 +201,9 @@ AUDIT_ROWS=$(sqlite3 "$PROJECT/.docrunch/docrunch.db" "SELECT COUNT(*) FROM audi
 
 cat <<EOF
 
-$(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Docrunch on SQLite with $DOCS search documents ($CORPUS), audit on ($AUDIT_ROWS audit rows written)$([ "$LENGTH_INDEX" = 1 ] && echo ", **with the experimental index on search_docs (repository_id, length)**"), $WARMUP s warm-up + $DURATION s measured, median of $RUNS runs, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Latencies in ms; ratio = Docrunch rps / SDK rps; gen CPU = the load generator's CPU seconds per second (Docrunch run / SDK run).
+$(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Docrunch on SQLite with $DOCS search documents ($CORPUS), audit on ($AUDIT_ROWS audit rows written)$([ "$LENGTH_INDEX" = 1 ] && echo ", **with the experimental index on search_docs (repository_id, length)**"), $WARMUP s warm-up + $DURATION s measured, median of $RUNS runs, load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Latencies in ms; ratio = Docrunch rps / SDK rps; server CPU = the server's CPU µs per call, Docrunch / SDK (SDK ÷ Docrunch in brackets; HTTP only: one process each); gen CPU = the load generator's CPU seconds per second (Docrunch run / SDK run).
 
-| transport | Docrunch call | clients | Docrunch rps | p50 | p99 | SDK call | SDK rps | p50 | p99 | ratio | gen CPU |
-| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |
+| transport | Docrunch call | clients | Docrunch rps | p50 | p99 | SDK call | SDK rps | p50 | p99 | ratio | server CPU µs/call | gen CPU |
+| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 printf '%s\n' "${ROWS[@]}"
