@@ -109,7 +109,7 @@ SDK_PID=$(pgrep -n -f -- "$SDK_SERVER --http")
 SDK_URL="http://127.0.0.1:$SDK_PORT/mcp"
 log "docrunch at $DR_URL, SDK server at $SDK_URL"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/.*[ ^]$1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # CPU seconds (user + system) a process has used so far.
