@@ -84,8 +84,9 @@ fi
 printf '{}\n' >"$WORK/no-arguments.jsonl"
 DOCS=$(sqlite3 "$PROJECT/.docrunch/docrunch.db" "SELECT COUNT(*) FROM search_docs" 2>/dev/null || echo "?")
 
-# Starts a server in the background; waits for the line that says where it
-# listens and prints the URL.
+# Starts a server in the background (its pid joins PIDS, for the clean-up);
+# waits for the line that says where it listens and sets FOUND to it.
+FOUND=""
 start_server() {  # start_server NAME REGEX COMMAND...
   local name="$1" regex="$2"; shift 2
   "$@" 2>"$WORK/$name.err" >/dev/null &
@@ -93,7 +94,7 @@ start_server() {  # start_server NAME REGEX COMMAND...
   local i
   for ((i = 0; i < 100; i++)); do
     if grep -qE "$regex" "$WORK/$name.err"; then
-      grep -oE "$regex" "$WORK/$name.err" | head -1
+      FOUND=$(grep -oE "$regex" "$WORK/$name.err" | head -1)
       return
     fi
     sleep 0.1
@@ -101,12 +102,11 @@ start_server() {  # start_server NAME REGEX COMMAND...
   cat "$WORK/$name.err" >&2
   die "$name did not start"
 }
-DR_URL=$(start_server docrunch 'http://[^ ]+/mcp' \
-  "$DOCRUNCH" --config "$CONFIG" serve --http --host 127.0.0.1 --port 0)
-DR_PID=$(pgrep -n -f -- "--config $CONFIG serve --http")
-SDK_PORT=$(start_server sdk 'listening [0-9]+' "$NODE" "$SDK_SERVER" --http 0 | cut -d' ' -f2)
-SDK_PID=$(pgrep -n -f -- "$SDK_SERVER --http")
-SDK_URL="http://127.0.0.1:$SDK_PORT/mcp"
+start_server docrunch 'http://[^ ]+/mcp' \
+  "$DOCRUNCH" --config "$CONFIG" serve --http --host 127.0.0.1 --port 0
+DR_URL=$FOUND DR_PID=${PIDS[-1]}
+start_server sdk 'listening [0-9]+' "$NODE" "$SDK_SERVER" --http 0
+SDK_URL="http://127.0.0.1:${FOUND#listening }/mcp" SDK_PID=${PIDS[-1]}
 log "docrunch at $DR_URL, SDK server at $SDK_URL"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
