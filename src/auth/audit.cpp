@@ -63,21 +63,31 @@ void AuditLog::WriteLoop() {
   }
 }
 
+namespace {
+Result<void> InsertRow(store::Tx& tx, const AuditEntry& e) {
+  auto r = tx.Exec(
+      "INSERT INTO audit_log (at, actor, action, target, outcome, details) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {e.at, e.actor, e.action, e.target.empty() ? store::Value{} : store::Value{e.target},
+       e.outcome, e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!r) return r.error();
+  return Ok();
+}
+}  // namespace
+
 void AuditLog::WriteBatch(const std::vector<AuditEntry>& batch) {
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
-    for (const AuditEntry& e : batch) {
-      auto r = tx.Exec(
-          "INSERT INTO audit_log (at, actor, action, target, outcome, details) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          {e.at, e.actor, e.action, e.target.empty() ? store::Value{} : store::Value{e.target},
-           e.outcome, e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-      if (!r) return r.error();
-    }
+    for (const AuditEntry& e : batch) DOCRUNCH_TRY(InsertRow(tx, e));
     return Ok();
   });
-  if (!done) {
-    spdlog::warn("audit: could not record {} row(s) ({} first): {}", batch.size(),
-                 batch.front().action, done.error().ToString());
+  if (done) return;
+  // One row the database refuses must not cost the others in its group
+  // commit their place: write them one at a time.
+  for (const AuditEntry& e : batch) {
+    auto one = store_.Transact([&](store::Tx& tx) { return InsertRow(tx, e); });
+    if (!one) {
+      spdlog::warn("audit: could not record a {} row: {}", e.action, one.error().ToString());
+    }
   }
 }
 

@@ -77,6 +77,29 @@ TEST_P(AuditLogTest, AFailedWriteIsDroppedWithoutHangingOrFailingTheCaller) {
   SUCCEED();
 }
 
+TEST_P(AuditLogTest, ARefusedRowCostsNoOtherRowItsPlace) {
+  // PostgreSQL refuses text that is not UTF-8; SQLite stores it. Either way
+  // every good row recorded alongside, in the same group commit or not, lands.
+  const std::string bad_actor = "bad-\xff\xfe";
+  {
+    auth::AuditLog log(*store_);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 30; ++i) {
+          log.Record({t == 0 ? bad_actor : "good-" + std::to_string(t), "mcp.tool_call", "x", "ok"});
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    log.Flush();
+  }
+  auto good = store_->Query("SELECT COUNT(*) AS n FROM audit_log WHERE actor LIKE 'good-%'");
+  ASSERT_TRUE(good) << good.error().ToString();
+  EXPECT_EQ(good->Int(0, "n").value_or(-1), 7 * 30);
+  EXPECT_EQ(CountRows("audit_log"), IsPostgres() ? 7 * 30 : 8 * 30);
+}
+
 TEST(AuditSummary, SecretsNeverAndLongValuesCut) {
   nlohmann::json args = {{"query", std::string(200, 'q')},
                          {"api_key", "sk-123"},

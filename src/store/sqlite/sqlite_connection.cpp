@@ -129,7 +129,30 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
 }
 
 SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
+}
+
+namespace {
+// Longer SQL is a generated multi-row statement, rarely the same twice.
+constexpr std::size_t kMaxCachedSqlBytes = 4096;
+constexpr std::size_t kMaxCachedStatements = 64;
+}  // namespace
+
+void SqliteConnection::StatementReturn::operator()(sqlite3_stmt* stmt) const {
+  if (owner == nullptr) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  // Reset ends its read of the database (no lock or snapshot is held).
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  auto& cache = owner->cache_;
+  if (cache.size() >= kMaxCachedStatements) {
+    for (auto& [sql, cached] : cache) sqlite3_finalize(cached);
+    cache.clear();
+  }
+  if (!cache.emplace(sql, stmt).second) sqlite3_finalize(stmt);
 }
 
 Result<Rows> SqliteConnection::Query(std::string_view sql, const Params& params) {
@@ -154,12 +177,23 @@ Result<void> SqliteConnection::ExecScript(std::string_view sql) {
 
 Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view original,
                                                               const Params& params) {
+  const bool cacheable = original.size() <= kMaxCachedSqlBytes;
+  std::string key = cacheable ? std::string(original) : std::string();
+  if (cacheable) {
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      Statement stmt(it->second, StatementReturn{this, std::move(key)});
+      cache_.erase(it);
+      DOCRUNCH_TRY(Bind(stmt.get(), params));
+      return stmt;
+    }
+  }
   std::string rewritten;
   std::string_view sql = RewriteSequentialParams(original, rewritten) ? rewritten : original;
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
-  Statement stmt(raw, sqlite3_finalize);
+  Statement stmt(raw, StatementReturn{});
   if (rc != SQLITE_OK) return ErrorFor(rc);
   // A second statement would run unbound on SQLite but is an error on
   // PostgreSQL; refuse it here too so the backends agree.
@@ -170,7 +204,9 @@ Result<SqliteConnection::Statement> SqliteConnection::Prepare(std::string_view o
     sqlite3_finalize(extra);
     return MakeError(ErrorCode::kStorageQuery, "only one SQL statement is allowed per call");
   }
-  if (stmt) DOCRUNCH_TRY(Bind(stmt.get(), params));
+  if (!stmt) return stmt;
+  DOCRUNCH_TRY(Bind(stmt.get(), params));
+  if (cacheable) stmt.get_deleter() = StatementReturn{this, std::move(key)};
   return stmt;
 }
 
