@@ -21,14 +21,14 @@ struct QueryFlags {
 };
 
 nlohmann::json ResultJson(const search::SearchResult& r) {
-  return {
-      {"id", r.id},
-      {"type", r.type},
-      {"title", r.title},
-      {"content", r.content},
-      {"score", r.score},
-      {"file_path", r.file_path ? nlohmann::json(*r.file_path) : nlohmann::json(nullptr)},
-      {"line_number", r.line_number ? nlohmann::json(*r.line_number) : nlohmann::json(nullptr)}};
+  return {{"id", r.id},
+          {"type", r.type},
+          {"title", r.title},
+          {"content", r.content},
+          {"score", r.score},
+          {"file_path", r.file_path ? nlohmann::json(*r.file_path) : nlohmann::json(nullptr)},
+          {"line_number", r.line_number ? nlohmann::json(*r.line_number) : nlohmann::json(nullptr)},
+          {"engine", r.engine}};
 }
 
 std::string Location(const search::SearchResult& r) {

@@ -63,6 +63,9 @@ Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db
   if (event.action == "delete") return Delete({event.entity_type, event.entity_id}, db);
   if (event.entity_type == "task") return IndexTask(db, event.entity_id);
   if (event.entity_type == "decision") return IndexDecision(db, event.entity_id);
+  if (event.entity_type == "relationships") {
+    return search::UpdateGraphScores(db, repository_id_);
+  }
   if (event.entity_type != "file") return Ok();
   auto files =
       LoadFiles(db, "f.repository_id = $1 AND f.path = $2", {repository_id_, event.entity_id});
@@ -155,7 +158,7 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
   for (std::size_t i = 0; i < decisions->size(); ++i) {
     DOCRUNCH_TRY(IndexDecision(db, "decision-" + std::to_string(*decisions->Int(i, "id"))));
   }
-  return Ok();
+  return search::UpdateGraphScores(db, repository_id_);
 }
 
 }  // namespace docrunch::sync

@@ -15,7 +15,9 @@ class IndexProjection final : public Projection {
   explicit IndexProjection(std::int64_t repository_id) : repository_id_(repository_id) {}
 
   std::string_view Target() const override { return "index"; }
-  // "file", "task" and "decision" events; others succeed without effect.
+  // "file", "task" and "decision" events; "relationships" (the graph
+  // changed) recomputes every document's graph score; others succeed
+  // without effect.
   Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
   Result<void> Delete(const EntityRef& entity, store::Tx& db) override;
   ProjectionHealth Health() override { return {true, "in the database"}; }
