@@ -43,6 +43,14 @@ std::vector<Variant> Variants(bool sweep) {
       out.push_back({"lexical + graph prior w=" + nlohmann::json(w).dump(),
                      make(Engine::kIndex, GraphFusion::kPrior, w)});
     }
+    for (double b : {0.3, 0.75, 0.9}) {
+      search::SearchOptions o = make(Engine::kIndex, GraphFusion::kNone, 0);
+      o.bm25_b = b;
+      out.push_back({"lexical only, BM25 b=" + nlohmann::json(b).dump(), o});
+      o.graph = GraphFusion::kPrior;
+      o.graph_weight = 0.1;
+      out.push_back({"lexical + graph prior w=0.1, BM25 b=" + nlohmann::json(b).dump(), o});
+    }
     for (double w : {0.1, 0.25, 0.5, 1.0}) {
       out.push_back({"lexical + graph RRF w=" + nlohmann::json(w).dump(),
                      make(Engine::kIndex, GraphFusion::kRrf, w)});

@@ -1,4 +1,5 @@
 // The relationship-graph signal: PageRank over imports, calls and inherits.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -96,6 +97,36 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo) {
       "WHERE repository_id = $1",
       {repo});
   if (!copied) return copied.error();
+  return Ok();
+}
+
+Result<void> EmbedMissing(store::Tx& tx, std::int64_t repo, Embedder& embedder) {
+  auto stale = tx.Exec("DELETE FROM search_vectors WHERE repository_id = $1 AND model <> $2",
+                       {repo, embedder.model()});
+  if (!stale) return stale.error();
+  auto docs = tx.Query(
+      "SELECT d.id, d.title, d.content FROM search_docs d WHERE d.repository_id = $1 AND NOT "
+      "EXISTS (SELECT 1 FROM search_vectors v WHERE v.doc_id = d.id) ORDER BY d.id",
+      {repo});
+  if (!docs) return docs.error();
+  constexpr std::size_t kChunk = 512;  // texts per Embed call (it batches further)
+  for (std::size_t start = 0; start < docs->size(); start += kChunk) {
+    std::size_t end = std::min(docs->size(), start + kChunk);
+    std::vector<std::string> texts;
+    for (std::size_t i = start; i < end; ++i) {
+      texts.push_back(docs->Text(i, "title").value_or("") + "\n" +
+                      docs->Text(i, "content").value_or(""));
+    }
+    auto vectors = embedder.Embed(texts);
+    if (!vectors) return vectors.error();
+    std::vector<store::Params> rows;
+    for (std::size_t i = start; i < end; ++i) {
+      rows.push_back(
+          {*docs->Int(i, "id"), repo, embedder.model(), EncodeVector((*vectors)[i - start])});
+    }
+    DOCRUNCH_TRY(store::InsertRows(tx, "search_vectors",
+                                   {"doc_id", "repository_id", "model", "vector"}, rows));
+  }
   return Ok();
 }
 

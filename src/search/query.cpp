@@ -4,16 +4,14 @@
 #include <map>
 #include <set>
 
+#include <hnswlib/hnswlib.h>
+
+#include "search/embeddings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
 namespace {
-
-constexpr double kK1 = 1.2;
-// Less length normalization than the usual 0.75: a documented function should
-// not lose to its undocumented neighbours just for having a docstring.
-constexpr double kB = 0.5;
 
 std::string TypeFilter(Scope scope) {
   switch (scope) {
@@ -30,6 +28,46 @@ std::string TypeFilter(Scope scope) {
 std::string Placeholders(std::size_t first, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
+// The documents whose embeddings are nearest the query's (inner product of
+// normalized vectors: cosine), best first, as (id, doc_key); at most `k`.
+Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
+    store::Reader& db, std::int64_t repo, const std::string& query, Scope scope, Embedder& embedder,
+    int k) {
+  using Out = std::vector<std::pair<std::int64_t, std::string>>;
+  auto embedded = embedder.Embed({query});
+  if (!embedded) return embedded.error();
+  const std::vector<float>& q = embedded->front();
+  auto rows = db.Query(
+      "SELECT v.doc_id, v.vector, d.doc_key FROM search_vectors v JOIN search_docs d "
+      "ON d.id = v.doc_id WHERE v.repository_id = $1 AND v.model = $2" +
+          TypeFilter(scope) + " ORDER BY v.doc_id",
+      {repo, embedder.model()});
+  if (!rows) return rows.error();
+  if (rows->empty() || q.empty()) return Out{};
+  hnswlib::InnerProductSpace space(q.size());
+  hnswlib::BruteforceSearch<float> index(&space, rows->size());
+  std::vector<std::string> keys(rows->size());
+  std::vector<std::int64_t> ids(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    std::vector<float> v = DecodeVector(rows->Text(i, "vector").value_or(""));
+    if (v.size() != q.size()) continue;  // another dimension: not comparable
+    ids[i] = *rows->Int(i, "doc_id");
+    keys[i] = *rows->Text(i, "doc_key");
+    index.addPoint(v.data(), i);
+  }
+  if (index.cur_element_count == 0) return Out{};
+  auto found = index.searchKnnCloserFirst(
+      q.data(),
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, k)), index.cur_element_count));
+  Out out;
+  // Closest first; equal distances in key order, so ranks are deterministic.
+  std::stable_sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : keys[a.second] < keys[b.second];
+  });
+  for (const auto& [distance, label] : found) out.push_back({ids[label], keys[label]});
   return out;
 }
 
@@ -68,6 +106,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     double graph = 0;
     std::string key;
   };
+  const double k1 = options.bm25_k1, b = options.bm25_b;
   std::map<std::int64_t, Score> scores;
   for (std::size_t i = 0; i < postings->size(); ++i) {
     double df = document_frequency[*postings->Text(i, "term")];
@@ -75,7 +114,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     double tf = postings->Real(i, "weight").value_or(0);
     double length = static_cast<double>(postings->Int(i, "length").value_or(1));
     Score& s = scores[*postings->Int(i, "doc_id")];
-    s.bm25 += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * length / avg_length));
+    s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
     s.matched_terms += 1;
     if (s.key.empty()) {
       s.key = *postings->Text(i, "doc_key");
@@ -122,6 +161,30 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       fused[by_graph[i].id] += options.graph_weight / (k + static_cast<double>(i + 1));
     for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
     std::sort(by_score.begin(), by_score.end(), better);
+  }
+  std::map<std::int64_t, std::string> vector_keys;  // documents only the vectors found
+  if (options.embedder) {
+    auto nearest = NearestByVector(db, repo, query, scope, *options.embedder,
+                                   std::max(options.vector_candidates, limit));
+    // An unreachable endpoint leaves the lexical ranking as it is.
+    if (nearest && !nearest->empty()) {
+      const double k = std::max(1, options.rrf_k);
+      std::map<std::int64_t, double> fused;
+      for (std::size_t i = 0; i < by_score.size(); ++i)
+        fused[by_score[i].id] += 1.0 / (k + static_cast<double>(i + 1));
+      std::set<std::int64_t> lexical;
+      for (const auto& r : by_score) lexical.insert(r.id);
+      for (std::size_t i = 0; i < nearest->size(); ++i) {
+        const auto& [id, key] = (*nearest)[i];
+        fused[id] += options.vector_weight / (k + static_cast<double>(i + 1));
+        if (!lexical.count(id)) {
+          vector_keys[id] = key;
+          by_score.push_back({0, &vector_keys[id], id});
+        }
+      }
+      for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
+      std::sort(by_score.begin(), by_score.end(), better);
+    }
   }
   std::vector<std::pair<double, std::int64_t>> ranked;
   for (const auto& r : by_score) ranked.push_back({r.score, r.id});

@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "scan/model.h"
+#include "search/embeddings.h"
 #include "store/store.h"
 
 namespace docrunch::search {
@@ -47,8 +49,21 @@ enum class GraphFusion { kNone, kPrior, kRrf };
 struct SearchOptions {
   Engine engine = Engine::kAuto;
   GraphFusion graph = GraphFusion::kPrior;
-  double graph_weight = 0.1;
+  double graph_weight = 0.05;
   int rrf_k = 60;  // the k of 1 / (k + rank)
+  // BM25's term-frequency saturation and length normalization. b is below
+  // the usual 0.75: a documented function should not lose to its
+  // undocumented neighbours just for having a docstring.
+  double bm25_k1 = 1.2;
+  double bm25_b = 0.5;
+  // With an embedder, the query's embedding ranks the documents' stored
+  // ones (search_vectors, nearest `vector_candidates`), and that rank is
+  // fused with the lexical (and graph) ranking by reciprocal rank fusion,
+  // weighted by vector_weight. An endpoint failure leaves the lexical
+  // ranking alone.
+  std::shared_ptr<Embedder> embedder;
+  double vector_weight = 1.0;
+  int vector_candidates = 100;
 };
 
 // Replaces the documents of one file with those for `parsed` (a module
@@ -99,6 +114,11 @@ Result<std::vector<SearchResult>> FullTextSearch(store::Reader& db, std::int64_t
 // search_docs.graph_score. Deterministic: the same relationships give the
 // same scores on every backend.
 Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repository_id);
+
+// Embeds (title and content of) every document of the repository without a
+// vector from `embedder`'s model, in batches, and stores the vectors;
+// vectors of other models are dropped first. Errors: the endpoint's.
+Result<void> EmbedMissing(store::Tx& tx, std::int64_t repository_id, Embedder& embedder);
 
 // The PageRank itself: `edges` (source, target) over nodes named by
 // strings, plus `nodes` that may have no edge; damping 0.85, dangling

@@ -3,11 +3,18 @@
 // real scan of the sample repository indexed by the real sync worker.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "scan/parser/parser.h"
 #include "scan/scan_service.h"
 #include "scan/scan_store.h"
 #include "scan_fixture.h"
+#include "search/embeddings.h"
 #include "search/search.h"
 #include "store_test_env.h"
 #include "sync/index_projection.h"
@@ -299,6 +306,188 @@ TEST_P(SearchStoreTest, TheGraphBreaksLexicalTies) {
     EXPECT_EQ(ranked.front(), "symbol:lib/b_format.py#format_price");
   }
 }
+
+// The embeddings stand-in (tests/search/embeddings_standin.py, the OpenAI
+// wire format over Python's http.server) as a child process.
+class EmbeddingsStandIn {
+ public:
+  explicit EmbeddingsStandIn(const std::string& key) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::string script = std::string(DOCRUNCH_SOURCE_DIR) + "/tests/search/embeddings_standin.py";
+      execlp("python3", "python3", script.c_str(), "--key", key.c_str(), nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[32] = {0};
+    if (f && std::fgets(line, sizeof line, f)) port_ = std::atoi(line);
+    if (f) std::fclose(f);
+  }
+  ~EmbeddingsStandIn() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  // GET /stats or POST /control through curl's command line.
+  std::string Call(const std::string& args) const {
+    std::string cmd = "curl -s " + args;
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    return out;
+  }
+  int Requests() const {
+    std::string stats = Call("http://127.0.0.1:" + std::to_string(port_) + "/stats");
+    auto at = stats.find("\"requests\": ");
+    return at == std::string::npos ? -1 : std::atoi(stats.c_str() + at + 12);
+  }
+  void SetFailing(bool failing) const {
+    Call("-X POST -d '{\"fail\": " + std::string(failing ? "true" : "false") +
+         "}' http://127.0.0.1:" + std::to_string(port_) + "/control");
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+class EmbeddingsSearchTest : public SearchStoreTest {
+ protected:
+  void SetUp() override {
+    SearchStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_GT(standin_.port(), 0) << "the stand-in did not start";
+    EmbeddingsOptions options;
+    options.base_url = standin_.base_url();
+    options.model = "stand-in-trigrams";
+    options.api_key = kKey;
+    options.batch_size = 8;
+    embedder_ = MakeHttpEmbedder(options);
+  }
+
+  Result<void> Rebuild(std::shared_ptr<Embedder> embedder) {
+    sync::IndexProjection index(repo_, std::move(embedder));
+    return store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
+  }
+
+  static constexpr const char* kKey = "sk-test-secret-4242";
+  EmbeddingsStandIn standin_{kKey};
+  std::shared_ptr<Embedder> embedder_;
+};
+
+TEST_P(EmbeddingsSearchTest, EveryDocumentGetsAVectorInBatches) {
+  auto rebuilt = Rebuild(embedder_);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
+  std::int64_t docs = CountRows("search_docs");
+  ASSERT_GT(docs, 8);
+  EXPECT_EQ(CountRows("search_vectors"), docs);
+  // Batches of 8: fewer requests than documents.
+  EXPECT_EQ(standin_.Requests(), static_cast<int>((docs + 7) / 8));
+  auto row = store_->Query("SELECT vector, model FROM search_vectors ORDER BY doc_id LIMIT 1");
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->size(), 1u);
+  EXPECT_EQ(*row->Text(0, "model"), "stand-in-trigrams");
+  EXPECT_EQ(DecodeVector(*row->Text(0, "vector")).size(), 64u);
+  // A rebuild without an embedder drops nothing it did not own: the
+  // documents are new, so are their (absent) vectors.
+  ASSERT_TRUE(Rebuild(nullptr).ok());
+  EXPECT_EQ(CountRows("search_vectors"), 0);
+}
+
+TEST_P(EmbeddingsSearchTest, VectorsFindWhatTheWordsMiss) {
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  // Misspelled: no token of the query is in the index.
+  const std::string query = "normalise emial adress";
+  EXPECT_TRUE(Find(query, Scope::kDocs).empty());
+  SearchOptions with_vectors;
+  with_vectors.embedder = embedder_;
+  auto results = Find(query, Scope::kDocs, with_vectors);
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results.front().engine, "index");
+  // Lexical hits keep their place when both agree.
+  auto exact = Find("normalize email", Scope::kDocs, with_vectors);
+  ASSERT_FALSE(exact.empty());
+  EXPECT_EQ(exact.front().id, "symbol:app/models.py#normalize_email");
+  // The endpoint down at query time: the lexical ranking, no error.
+  standin_.SetFailing(true);
+  auto down = Find("normalize email", Scope::kDocs, with_vectors);
+  ASSERT_FALSE(down.empty());
+  EXPECT_EQ(down.front().id, "symbol:app/models.py#normalize_email");
+}
+
+TEST_P(EmbeddingsSearchTest, AFailingEndpointHoldsTheIndexBackAndTheFallbackAnswers) {
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  repo_dir_.Write("app/billing.py", "def compute_invoice_total(lines):\n    return sum(lines)\n");
+  ScanOnly();
+  standin_.SetFailing(true);
+  sync::IndexProjection index(repo_, embedder_);
+  sync::WorkerOptions options;
+  options.repository_id = repo_;
+  ASSERT_TRUE(sync::SyncWorker(*store_, {&index}, options).Drain(1).ok());
+  auto status = store_->Query(
+      "SELECT status, last_error FROM storage_sync WHERE target = 'index' AND entity_id = "
+      "'app/billing.py'");
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->size(), 1u);
+  EXPECT_NE(*status->Text(0, "status"), "ok");
+  EXPECT_THAT(status->Text(0, "last_error").value_or(""), ::testing::HasSubstr("HTTP 503"));
+  EXPECT_THAT(Unavailable(), ::testing::HasSubstr("behind"));
+  auto found = Find("invoice total");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().engine, "fulltext");
+
+  standin_.SetFailing(false);
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  EXPECT_EQ(CountRows("search_vectors"), CountRows("search_docs"));
+}
+
+TEST_P(EmbeddingsSearchTest, AWrongKeyIsAnErrorThatDoesNotRepeatTheKey) {
+  EmbeddingsOptions options;
+  options.base_url = standin_.base_url();
+  options.model = "m";
+  options.api_key = "sk-wrong-key-777";
+  auto vectors = MakeHttpEmbedder(options)->Embed({"x"});
+  ASSERT_FALSE(vectors.ok());
+  EXPECT_EQ(vectors.error().code, ErrorCode::kIo);
+  EXPECT_THAT(vectors.error().message, ::testing::HasSubstr("HTTP 401"));
+  EXPECT_THAT(vectors.error().message, ::testing::HasSubstr("Incorrect API key provided"));
+  EXPECT_THAT(vectors.error().message, Not(::testing::HasSubstr("sk-wrong-key-777")));
+  options.base_url = "http://127.0.0.1:1/v1";  // nothing listens
+  auto refused = MakeHttpEmbedder(options)->Embed({"x"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, ::testing::HasSubstr("127.0.0.1:1/v1/embeddings"));
+  options.base_url = standin_.base_url();
+  options.api_key = kKey;
+  options.dimensions = 32;
+  auto sized = MakeHttpEmbedder(options)->Embed({"a b", "c"});
+  ASSERT_TRUE(sized.ok()) << sized.error().ToString();
+  ASSERT_EQ(sized->size(), 2u);
+  EXPECT_EQ((*sized)[0].size(), 32u);
+}
+
+TEST(VectorText, RoundTripsFloats) {
+  std::vector<float> v{0.0f, -1.5f, 3.25e-7f, 1e30f, 0.1f};
+  EXPECT_EQ(DecodeVector(EncodeVector(v)), v);
+  EXPECT_TRUE(DecodeVector("not base64 !").empty());
+  EXPECT_TRUE(DecodeVector(EncodeVector({})).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EmbeddingsSearchTest, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
 
 INSTANTIATE_TEST_SUITE_P(Backends, SearchStoreTest, ::testing::Values("sqlite", "postgres"),
                          store::BackendParamName);

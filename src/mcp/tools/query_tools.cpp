@@ -75,7 +75,7 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                         : scope_name == "reports" ? search::Scope::kReports
                                                   : search::Scope::kAll;
   call.rpc.Progress(0, 1, "searching");
-  auto results = search::Search(*s.store, s.repository_id, query, limit, scope);
+  auto results = search::Search(*s.store, s.repository_id, query, limit, scope, s.search);
   if (!results) return Failure(results.error());
   json list = json::array();
   std::ostringstream text;

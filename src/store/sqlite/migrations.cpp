@@ -328,6 +328,16 @@ CREATE UNIQUE INDEX agent_tokens_live_name ON agent_tokens (name) WHERE revoked_
 // 5 findings, 6 decisions). "title" is the name (weighs more), "body" the
 // rest. postgres/migrations.cpp does the same with tsvector columns.
 constexpr std::string_view kSearchQuality = R"sql(
+-- One embedding per search document when search.embeddings is enabled
+-- (base64 of little-endian float32, L2-normalized), from `model`.
+CREATE TABLE search_vectors (
+  doc_id BIGINT PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  vector TEXT NOT NULL
+);
+CREATE INDEX search_vectors_by_repository ON search_vectors (repository_id, model);
+
 CREATE TABLE search_graph (
   repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
   doc_key TEXT NOT NULL,
