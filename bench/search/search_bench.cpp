@@ -5,7 +5,11 @@
 // (0: not there). See README.md.
 //
 //   docrunch_search_bench DB QUERIES.jsonl OUT.jsonl [--sweep]
+//
+// With DOCRUNCH_BENCH_EMBEDDINGS_URL (the stand-in's /v1 URL) the default
+// ranking is also run with vectors fused in.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -54,6 +58,18 @@ std::vector<Variant> Variants(bool sweep) {
     for (double w : {0.1, 0.25, 0.5, 1.0}) {
       out.push_back({"lexical + graph RRF w=" + nlohmann::json(w).dump(),
                      make(Engine::kIndex, GraphFusion::kRrf, w)});
+    }
+  }
+  if (const char* url = std::getenv("DOCRUNCH_BENCH_EMBEDDINGS_URL"); url && *url) {
+    search::EmbeddingsOptions e;
+    e.base_url = url;
+    e.model = "stand-in-trigrams";
+    auto embedder = search::MakeHttpEmbedder(e);
+    for (double w : {0.5, 1.0}) {
+      search::SearchOptions o;
+      o.embedder = embedder;
+      o.vector_weight = w;
+      out.push_back({"default + stand-in vectors (RRF w=" + nlohmann::json(w).dump() + ")", o});
     }
   }
   out.push_back(

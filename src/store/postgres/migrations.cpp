@@ -320,7 +320,8 @@ CREATE UNIQUE INDEX agent_tokens_live_name ON agent_tokens (name) WHERE revoked_
 
 // Version 5, search quality (issue 6): the source of truth's own full-text
 // search, the fallback when the derived index is behind or broken, and the
-// relationship-graph score of each indexed document.
+// relationship-graph score of each indexed document and, with
+// search.embeddings enabled, its embedding (search_vectors).
 //
 // source_fts holds a tsvector per searchable source row (GIN-indexed), kept
 // by a trigger in the statement that writes the row, so it can never lag:
