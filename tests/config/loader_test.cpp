@@ -214,12 +214,10 @@ TEST(SearchEmbeddings, ValidatedAndTheKeyComesOnlyFromTheEnvironment) {
             "search.embeddings.base_url");
   EXPECT_EQ(OnlyIssue("search: {embeddings: {dimensions: -1}}").key,
             "search.embeddings.dimensions");
-  EXPECT_EQ(OnlyIssue("search: {embeddings: {batch_size: 0}}").key,
-            "search.embeddings.batch_size");
+  EXPECT_EQ(OnlyIssue("search: {embeddings: {batch_size: 0}}").key, "search.embeddings.batch_size");
   EXPECT_EQ(OnlyIssue("search: {embeddings: {enabled: true, model: ''}}").key,
             "search.embeddings.model");
-  ConfigIssue missing =
-      OnlyIssue("search: {embeddings: {enabled: true, api_key_env: EMBED_KEY}}");
+  ConfigIssue missing = OnlyIssue("search: {embeddings: {enabled: true, api_key_env: EMBED_KEY}}");
   EXPECT_EQ(missing.key, "search.embeddings.api_key_env");
   EXPECT_THAT(missing.message, HasSubstr("EMBED_KEY is not set"));
   ConfigIssue literal = OnlyIssue("search: {embeddings: {api_key: sk-live-123}}");
