@@ -28,6 +28,8 @@ APT_PACKAGES=(
   universal-ctags time
   # services for integration tests (started by scripts/services.sh)
   postgresql-15 redis-server
+  # search: nearest neighbours over embeddings (header-only)
+  libhnswlib-dev
 )
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/sync_runner.h"
 #include "core/files.h"
 #include "scan/scan_store.h"
 #include "search/search.h"
@@ -21,14 +22,14 @@ struct QueryFlags {
 };
 
 nlohmann::json ResultJson(const search::SearchResult& r) {
-  return {
-      {"id", r.id},
-      {"type", r.type},
-      {"title", r.title},
-      {"content", r.content},
-      {"score", r.score},
-      {"file_path", r.file_path ? nlohmann::json(*r.file_path) : nlohmann::json(nullptr)},
-      {"line_number", r.line_number ? nlohmann::json(*r.line_number) : nlohmann::json(nullptr)}};
+  return {{"id", r.id},
+          {"type", r.type},
+          {"title", r.title},
+          {"content", r.content},
+          {"score", r.score},
+          {"file_path", r.file_path ? nlohmann::json(*r.file_path) : nlohmann::json(nullptr)},
+          {"line_number", r.line_number ? nlohmann::json(*r.line_number) : nlohmann::json(nullptr)},
+          {"engine", r.engine}};
 }
 
 std::string Location(const search::SearchResult& r) {
@@ -47,7 +48,11 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   search::Scope scope = flags.scope == "docs"      ? search::Scope::kDocs
                         : flags.scope == "reports" ? search::Scope::kReports
                                                    : search::Scope::kAll;
-  auto results = search::Search(**store, *repo, flags.text, flags.limit, scope);
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  search::SearchOptions options;
+  options.embedder = ConfiguredEmbedder((*loaded)->config);
+  auto results = search::Search(**store, *repo, flags.text, flags.limit, scope, options);
   if (!results) return results.error();
   std::ostringstream out;
   if (flags.format == "json") {

@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 
+#include "app/sync_runner.h"
 #include "app/task_env.h"
 #include "auth/audit.h"
 #include "auth/rate_limiter.h"
@@ -74,6 +75,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   env->services = {
       env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,
       c.project.name.empty() ? (*loaded)->project_root.filename().string() : c.project.name};
+  env->services.search.embedder = ConfiguredEmbedder(c);
   env->catalog = mcp::BuildCatalog(env->services);
   env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store);
   std::string redis = RedisUrl(c, ctx.env());

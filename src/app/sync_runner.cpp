@@ -12,6 +12,7 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
   options.repository_id = setup.repository_id;
   options.docs_root = setup.docs_root;
   options.project_name = setup.project_name;
+  options.embedder = ConfiguredEmbedder(config);
   options.names.clear();
   for (const auto& name : config.storage.sync.targets) {
     if (name == "markdown" && setup.docs_root.empty()) continue;
@@ -19,6 +20,19 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
     options.names.push_back(name);
   }
   return sync::MakeTargets(options);
+}
+
+std::shared_ptr<search::Embedder> ConfiguredEmbedder(const config::Config& config) {
+  const auto& e = config.search.embeddings;
+  if (!e.enabled) return nullptr;
+  search::EmbeddingsOptions options;
+  options.base_url = e.base_url;
+  options.model = e.model;
+  options.api_key = e.api_key;
+  options.dimensions = e.dimensions;
+  options.batch_size = e.batch_size;
+  options.timeout = e.timeout.value;
+  return search::MakeHttpEmbedder(std::move(options));
 }
 
 sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "search/embeddings.h"
 #include "store/store.h"
 #include "sync/projection.h"
 #include "sync/worker.h"
@@ -25,6 +26,9 @@ struct SyncSetup {
 // The configured targets (storage.sync.targets; markdown only with a docs root).
 Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
     const config::Config& config, const SyncSetup& setup);
+
+// The embeddings endpoint of search.embeddings, or nullptr when disabled.
+std::shared_ptr<search::Embedder> ConfiguredEmbedder(const config::Config& config);
 
 sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id);
 

@@ -231,6 +231,26 @@ struct DashboardConfig {
 
 enum class LogFormat { kText, kJson };
 
+// An OpenAI-compatible embeddings endpoint (POST {base_url}/embeddings).
+// Off by default; the key comes only from the variable named by
+// api_key_env (none: no Authorization header, for local servers).
+struct EmbeddingsConfig {
+  bool enabled = false;
+  std::string base_url = "http://127.0.0.1:8080/v1";
+  std::string model = "text-embedding-3-small";
+  std::string api_key_env;
+  int dimensions = 0;  // 0: the model's own; else asked for and checked
+  int batch_size = 64;
+  Duration timeout{std::chrono::seconds(30), "30s"};
+  // Not a key: the value of api_key_env, filled in by the loader. Never
+  // shown, logged or written.
+  std::string api_key;
+};
+
+struct SearchConfig {
+  EmbeddingsConfig embeddings;
+};
+
 struct LoggingConfig {
   std::string level = "info";
   LogFormat format = LogFormat::kText;
@@ -252,6 +272,7 @@ struct Config {
   RollbackConfig rollback;
   DashboardConfig dashboard;
   LoggingConfig logging;
+  SearchConfig search;
 };
 
 }  // namespace docrunch::config

@@ -136,6 +136,12 @@ std::vector<ConfigIssue> ValidateConfig(const LoadRequest& request, LoadedConfig
     out.origins[override_text.substr(0, override_text.find('='))] = Origin::kFlag;
   }
   CheckRules(out.config, request.env, sink);
+  // The embeddings key, resolved once here like every variable (never shown).
+  auto& embeddings = out.config.search.embeddings;
+  if (auto key = request.env.find(embeddings.api_key_env);
+      !embeddings.api_key_env.empty() && key != request.env.end()) {
+    embeddings.api_key = key->second;
+  }
   return sink.issues();
 }
 

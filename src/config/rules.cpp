@@ -20,6 +20,7 @@ class RuleChecker {
     CheckStorage();
     CheckJobs();
     CheckSync();
+    CheckEmbeddings();
     CheckListeners();
     CheckAuthSecrets();
     if (c_.security.mode == SecurityMode::kHosted) CheckHosted();
@@ -93,6 +94,16 @@ class RuleChecker {
     bool wants_lightrag = std::count(s.targets.begin(), s.targets.end(), "lightrag") > 0;
     if (wants_lightrag && !c_.storage.lightrag.enabled) {
       sink_.Add("storage.sync.targets", "lists lightrag but storage.lightrag.enabled is false");
+    }
+  }
+
+  void CheckEmbeddings() {
+    const auto& e = c_.search.embeddings;
+    if (!e.enabled) return;
+    if (e.model.empty()) sink_.Add("search.embeddings.model", "required when enabled is true");
+    if (!e.api_key_env.empty()) {
+      RequireEnv("search.embeddings.api_key_env", e.api_key_env,
+                 "search.embeddings.enabled is true");
     }
   }
 

@@ -243,6 +243,17 @@ void VisitConfig(SchemaVisitor& v, Config& c) {
     s.String("level", l.level, Rule(Kind::kLogLevel));
     Enum(s, "format", l.format, kLogFormats);
   });
+  v.Section("search", [&](SchemaVisitor& s) {
+    Nested(s, "embeddings", c.search.embeddings, [](SchemaVisitor& e, EmbeddingsConfig& ec) {
+      e.Bool("enabled", ec.enabled);
+      e.String("base_url", ec.base_url, Url({"http", "https"}));
+      e.String("model", ec.model, kAnyText);
+      e.String("api_key_env", ec.api_key_env, kEnvName);
+      e.Int("dimensions", ec.dimensions, {0, 16'384});
+      e.Int("batch_size", ec.batch_size, {1, 2048});
+      e.Time("timeout", ec.timeout, {1s, 10min});
+    });
+  });
 }
 
 std::string_view StorageBackendName(StorageBackend v) {

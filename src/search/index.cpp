@@ -145,7 +145,15 @@ Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path
                {s.docstring, kDocWeight},
                {path, kPathWeight}});
   }
-  return batch.Flush();
+  DOCRUNCH_TRY(batch.Flush());
+  // The graph score last computed (UpdateGraphScores), until the next.
+  auto scored = tx.Exec(
+      "UPDATE search_docs SET graph_score = COALESCE((SELECT g.score FROM search_graph g "
+      "WHERE g.repository_id = search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0) "
+      "WHERE repository_id = $1 AND source_key = $2",
+      {repo, "file:" + path});
+  if (!scored) return scored.error();
+  return Ok();
 }
 
 Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string& source_key,

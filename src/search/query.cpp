@@ -4,16 +4,14 @@
 #include <map>
 #include <set>
 
+#include <hnswlib/hnswlib.h>
+
+#include "search/embeddings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
 namespace {
-
-constexpr double kK1 = 1.2;
-// Less length normalization than the usual 0.75: a documented function should
-// not lose to its undocumented neighbours just for having a docstring.
-constexpr double kB = 0.5;
 
 std::string TypeFilter(Scope scope) {
   switch (scope) {
@@ -33,10 +31,49 @@ std::string Placeholders(std::size_t first, std::size_t count) {
   return out;
 }
 
-}  // namespace
+// The documents whose embeddings are nearest the query's (inner product of
+// normalized vectors: cosine), best first, as (id, doc_key); at most `k`.
+Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
+    store::Reader& db, std::int64_t repo, const std::string& query, Scope scope, Embedder& embedder,
+    int k) {
+  using Out = std::vector<std::pair<std::int64_t, std::string>>;
+  auto embedded = embedder.Embed({query});
+  if (!embedded) return embedded.error();
+  const std::vector<float>& q = embedded->front();
+  auto rows = db.Query(
+      "SELECT v.doc_id, v.vector, d.doc_key FROM search_vectors v JOIN search_docs d "
+      "ON d.id = v.doc_id WHERE v.repository_id = $1 AND v.model = $2" +
+          TypeFilter(scope) + " ORDER BY v.doc_id",
+      {repo, embedder.model()});
+  if (!rows) return rows.error();
+  if (rows->empty() || q.empty()) return Out{};
+  hnswlib::InnerProductSpace space(q.size());
+  hnswlib::BruteforceSearch<float> index(&space, rows->size());
+  std::vector<std::string> keys(rows->size());
+  std::vector<std::int64_t> ids(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    std::vector<float> v = DecodeVector(rows->Text(i, "vector").value_or(""));
+    if (v.size() != q.size()) continue;  // another dimension: not comparable
+    ids[i] = *rows->Int(i, "doc_id");
+    keys[i] = *rows->Text(i, "doc_key");
+    index.addPoint(v.data(), i);
+  }
+  if (index.cur_element_count == 0) return Out{};
+  auto found = index.searchKnnCloserFirst(
+      q.data(),
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, k)), index.cur_element_count));
+  Out out;
+  // Closest first; equal distances in key order, so ranks are deterministic.
+  std::stable_sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : keys[a.second] < keys[b.second];
+  });
+  for (const auto& [distance, label] : found) out.push_back({ids[label], keys[label]});
+  return out;
+}
 
-Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
-                                         const std::string& query, int limit, Scope scope) {
+Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
+                                              const std::string& query, int limit, Scope scope,
+                                              const SearchOptions& options) {
   std::vector<std::string> tokens = CodeTokens(query);
   std::set<std::string> unique(tokens.begin(), tokens.end());
   if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
@@ -53,7 +90,8 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   store::Params params{repo};
   for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
   auto postings = db.Query(
-      "SELECT p.term, p.doc_id, p.weight, d.length, d.doc_key FROM search_postings p "
+      "SELECT p.term, p.doc_id, p.weight, d.length, d.doc_key, d.graph_score "
+      "FROM search_postings p "
       "JOIN search_docs d ON d.id = p.doc_id WHERE p.repository_id = $1 AND p.term IN (" +
           Placeholders(2, unique.size()) + ")" + TypeFilter(scope),
       params);
@@ -65,8 +103,10 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   struct Score {
     double bm25 = 0;
     int matched_terms = 0;
+    double graph = 0;
     std::string key;
   };
+  const double k1 = options.bm25_k1, b = options.bm25_b;
   std::map<std::int64_t, Score> scores;
   for (std::size_t i = 0; i < postings->size(); ++i) {
     double df = document_frequency[*postings->Text(i, "term")];
@@ -74,9 +114,12 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
     double tf = postings->Real(i, "weight").value_or(0);
     double length = static_cast<double>(postings->Int(i, "length").value_or(1));
     Score& s = scores[*postings->Int(i, "doc_id")];
-    s.bm25 += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * length / avg_length));
+    s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
     s.matched_terms += 1;
-    if (s.key.empty()) s.key = *postings->Text(i, "doc_key");
+    if (s.key.empty()) {
+      s.key = *postings->Text(i, "doc_key");
+      s.graph = postings->Real(i, "graph_score").value_or(0);
+    }
   }
   // Documents matching more of the query's terms rank first among equals.
   // Ties break by document key, not row id, so an index rebuilt from the
@@ -86,16 +129,63 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
     const std::string* key;
     std::int64_t id;
   };
+  auto better = [](const Ranked& a, const Ranked& b) {
+    return a.score != b.score ? a.score > b.score : *a.key < *b.key;
+  };
   std::vector<Ranked> by_score;
   for (const auto& [id, s] : scores) {
     double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
+    double lexical = s.bm25 * (0.5 + 0.5 * coverage);
+    if (options.graph == GraphFusion::kPrior) {
+      lexical *= 1.0 + options.graph_weight * std::log1p(std::max(0.0, s.graph));
+    }
     // Rounded so the order in which postings were summed cannot matter.
-    double score = std::round(s.bm25 * (0.5 + 0.5 * coverage) * 1e9) / 1e9;
+    double score = std::round(lexical * 1e9) / 1e9;
     by_score.push_back({score, &s.key, id});
   }
-  std::sort(by_score.begin(), by_score.end(), [](const Ranked& a, const Ranked& b) {
-    return a.score != b.score ? a.score > b.score : *a.key < *b.key;
-  });
+  std::sort(by_score.begin(), by_score.end(), better);
+  if (options.graph == GraphFusion::kRrf && !by_score.empty()) {
+    // Reciprocal rank fusion: the lexical rank, and the graph rank among
+    // the same candidates (documents outside the graph get no graph term).
+    std::vector<Ranked> by_graph;
+    for (const auto& r : by_score) {
+      double g = scores.at(r.id).graph;
+      if (g > 0) by_graph.push_back({g, r.key, r.id});
+    }
+    std::sort(by_graph.begin(), by_graph.end(), better);
+    std::map<std::int64_t, double> fused;
+    const double k = std::max(1, options.rrf_k);
+    for (std::size_t i = 0; i < by_score.size(); ++i)
+      fused[by_score[i].id] += 1.0 / (k + static_cast<double>(i + 1));
+    for (std::size_t i = 0; i < by_graph.size(); ++i)
+      fused[by_graph[i].id] += options.graph_weight / (k + static_cast<double>(i + 1));
+    for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
+    std::sort(by_score.begin(), by_score.end(), better);
+  }
+  std::map<std::int64_t, std::string> vector_keys;  // documents only the vectors found
+  if (options.embedder) {
+    auto nearest = NearestByVector(db, repo, query, scope, *options.embedder,
+                                   std::max(options.vector_candidates, limit));
+    // An unreachable endpoint leaves the lexical ranking as it is.
+    if (nearest && !nearest->empty()) {
+      const double k = std::max(1, options.rrf_k);
+      std::map<std::int64_t, double> fused;
+      for (std::size_t i = 0; i < by_score.size(); ++i)
+        fused[by_score[i].id] += 1.0 / (k + static_cast<double>(i + 1));
+      std::set<std::int64_t> lexical;
+      for (const auto& r : by_score) lexical.insert(r.id);
+      for (std::size_t i = 0; i < nearest->size(); ++i) {
+        const auto& [id, key] = (*nearest)[i];
+        fused[id] += options.vector_weight / (k + static_cast<double>(i + 1));
+        if (!lexical.count(id)) {
+          vector_keys[id] = key;
+          by_score.push_back({0, &vector_keys[id], id});
+        }
+      }
+      for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
+      std::sort(by_score.begin(), by_score.end(), better);
+    }
+  }
   std::vector<std::pair<double, std::int64_t>> ranked;
   for (const auto& r : by_score) ranked.push_back({r.score, r.id});
   if (ranked.size() > static_cast<std::size_t>(limit))
@@ -126,6 +216,55 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
     results.push_back(std::move(r));
   }
   return results;
+}
+
+}  // namespace
+
+Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
+  auto docs = db.Query("SELECT COUNT(*) AS n FROM search_docs WHERE repository_id = $1", {repo});
+  if (!docs) return "the search index cannot be read (" + docs.error().message + ")";
+  auto postings =
+      db.Query("SELECT 1 AS x FROM search_postings WHERE repository_id = $1 LIMIT 1", {repo});
+  if (!postings) return "the search index cannot be read (" + postings.error().message + ")";
+  if (docs->Int(0, "n").value_or(0) == 0 || postings->empty()) {
+    auto sources = db.Query(
+        "SELECT 1 AS x FROM files WHERE repository_id = $1 UNION ALL "
+        "SELECT 1 AS x FROM tasks WHERE repository_id = $1 UNION ALL "
+        "SELECT 1 AS x FROM decisions WHERE repository_id = $1 LIMIT 1",
+        {repo});
+    if (!sources) return sources.error();
+    if (!sources->empty()) return std::string("the search index is empty");
+    return std::string();
+  }
+  auto pending = db.Query(
+      "SELECT 1 AS x FROM sync_events WHERE repository_id = $1 AND processed_at IS NULL "
+      "AND entity_type IN ('file', 'task', 'decision') LIMIT 1",
+      {repo});
+  if (!pending) return pending.error();
+  if (!pending->empty()) return std::string("the search index is behind (events not yet applied)");
+  auto unsynced = db.Query(
+      "SELECT status FROM storage_sync WHERE target = 'index' AND repository_id = $1 "
+      "AND status <> 'ok' LIMIT 1",
+      {repo});
+  if (!unsynced) return unsynced.error();
+  if (!unsynced->empty()) {
+    return "the search index is behind (entities " + *unsynced->Text(0, "status") + ")";
+  }
+  return std::string();
+}
+
+Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
+                                         const std::string& query, int limit, Scope scope,
+                                         const SearchOptions& options) {
+  if (limit <= 0) return std::vector<SearchResult>{};
+  Engine engine = options.engine;
+  if (engine == Engine::kAuto) {
+    auto reason = IndexUnavailable(db, repo);
+    if (!reason) return reason.error();
+    engine = reason->empty() ? Engine::kIndex : Engine::kFullText;
+  }
+  if (engine == Engine::kFullText) return FullTextSearch(db, repo, query, limit, scope);
+  return IndexSearch(db, repo, query, limit, scope, options);
 }
 
 }  // namespace docrunch::search

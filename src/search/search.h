@@ -8,11 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "scan/model.h"
+#include "search/embeddings.h"
 #include "store/store.h"
 
 namespace docrunch::search {
@@ -25,9 +28,43 @@ struct SearchResult {
   double score = 0;
   std::optional<std::string> file_path;
   std::optional<int> line_number;
+  // Which engine answered: "index" (the derived search index) or
+  // "fulltext" (the database's own full-text search, the fallback).
+  std::string engine = "index";
 };
 
 enum class Scope { kDocs, kReports, kAll };
+
+// kAuto: the index unless it is behind or broken (IndexUnavailable), then
+// the database's full-text search.
+enum class Engine { kAuto, kIndex, kFullText };
+
+// How the relationship-graph score (PageRank, search_docs.graph_score)
+// enters the index's ranking: not at all; as a prior multiplying the
+// lexical score by 1 + graph_weight * ln(1 + graph_score); or by
+// reciprocal rank fusion of the lexical and graph ranks of the lexical
+// candidates, the graph's rank weighted by graph_weight.
+enum class GraphFusion { kNone, kPrior, kRrf };
+
+struct SearchOptions {
+  Engine engine = Engine::kAuto;
+  GraphFusion graph = GraphFusion::kPrior;
+  double graph_weight = 0.05;
+  int rrf_k = 60;  // the k of 1 / (k + rank)
+  // BM25's term-frequency saturation and length normalization. b is below
+  // the usual 0.75: a documented function should not lose to its
+  // undocumented neighbours just for having a docstring.
+  double bm25_k1 = 1.2;
+  double bm25_b = 0.5;
+  // With an embedder, the query's embedding ranks the documents' stored
+  // ones (search_vectors, nearest `vector_candidates`), and that rank is
+  // fused with the lexical (and graph) ranking by reciprocal rank fusion,
+  // weighted by vector_weight. An endpoint failure leaves the lexical
+  // ranking alone.
+  std::shared_ptr<Embedder> embedder;
+  double vector_weight = 1.0;
+  int vector_candidates = 100;
+};
 
 // Replaces the documents of one file with those for `parsed` (a module
 // document and one per symbol), inside the caller's transaction.
@@ -56,6 +93,39 @@ Result<void> RemoveSource(store::Tx& tx, std::int64_t repository_id, const std::
 // Up to `limit` results, best first. An empty or stop-word-only query
 // gives no results.
 Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repository_id,
-                                         const std::string& query, int limit, Scope scope);
+                                         const std::string& query, int limit, Scope scope,
+                                         const SearchOptions& options = {});
+
+// Why the index cannot answer for the repository now, or "" when it can:
+// its tables cannot be read, it is empty while files, tasks or decisions
+// exist, or it is behind (index events not yet applied, or pending,
+// failed or dead-lettered for the index target in storage_sync).
+Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repository_id);
+
+// The database's full-text search (store::Reader::FullTextSearch) shaped
+// as SearchResults like the index's (same ids, types, titles), engine
+// "fulltext".
+Result<std::vector<SearchResult>> FullTextSearch(store::Reader& db, std::int64_t repository_id,
+                                                 const std::string& query, int limit, Scope scope);
+
+// PageRank over the repository's imports, calls, inherits, implements and
+// uses relationships (every file and symbol a node, scaled so the mean
+// node scores 1), stored in search_graph by document key and copied into
+// search_docs.graph_score. Deterministic: the same relationships give the
+// same scores on every backend.
+Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repository_id);
+
+// Embeds (title and content of) every document of the repository without a
+// vector from `embedder`'s model, in batches, and stores the vectors;
+// vectors of other models are dropped first. Errors: the endpoint's.
+Result<void> EmbedMissing(store::Tx& tx, std::int64_t repository_id, Embedder& embedder);
+
+// The PageRank itself: `edges` (source, target) over nodes named by
+// strings, plus `nodes` that may have no edge; damping 0.85, dangling
+// nodes' rank spread evenly, iterated to convergence (L1 change < 1e-10, at
+// most 100 rounds). Scores sum to the number of nodes.
+std::map<std::string, double> PageRank(
+    const std::vector<std::pair<std::string, std::string>>& edges,
+    const std::vector<std::string>& nodes = {});
 
 }  // namespace docrunch::search

@@ -3,11 +3,20 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
 namespace docrunch::store {
+
+// FullTextSearch's terms as the backends put them into a query: letters
+// and digits only (bytes >= 0x80 kept, so non-ASCII words survive), empty
+// ones and duplicates dropped, at most 64.
+std::vector<std::string> FullTextWords(const std::vector<std::string>& terms);
+// " AND (KEY % 8) IN (1, 2)" for `tables` (only values 1..7 kept); "" for none.
+std::string FullTextTableFilter(const std::vector<int>& tables, const std::string& key);
 
 // The Tx every backend hands out. Beyond the public Tx it runs scripts of
 // several statements, which migrations need and callers outside src/store

@@ -3,6 +3,8 @@
 // backends).
 #include "store/store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +42,34 @@ Value Optional(const std::optional<std::int64_t>& v) {
 }
 
 }  // namespace
+
+std::string FullTextTableFilter(const std::vector<int>& tables, const std::string& key) {
+  std::string list;
+  for (int t : tables) {
+    if (t >= 1 && t <= 7) list += (list.empty() ? "" : ", ") + std::to_string(t);
+  }
+  return list.empty() ? "" : " AND (" + key + " % 8) IN (" + list + ")";
+}
+
+Result<Rows> Reader::FullTextSearch(std::int64_t, const std::vector<std::string>&,
+                                    const std::vector<int>&, int) {
+  return MakeError(ErrorCode::kInternal, "full-text search is not available on this reader");
+}
+
+std::vector<std::string> FullTextWords(const std::vector<std::string>& terms) {
+  std::vector<std::string> out;
+  for (const auto& term : terms) {
+    std::string word;
+    for (char c : term) {
+      auto u = static_cast<unsigned char>(c);
+      if (std::isalnum(u) || u >= 0x80) word += static_cast<char>(std::tolower(u));
+    }
+    if (word.empty() || std::find(out.begin(), out.end(), word) != out.end()) continue;
+    out.push_back(std::move(word));
+    if (out.size() == 64) break;
+  }
+  return out;
+}
 
 std::size_t Rows::Column(std::string_view name) const {
   for (std::size_t i = 0; i < columns.size(); ++i) {

@@ -79,6 +79,29 @@ class Reader {
  public:
   virtual ~Reader() = default;
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
+
+  // The database's own full-text search over the searchable source rows
+  // (schema version 5; SQLite FTS5, PostgreSQL tsvector + GIN), kept in
+  // the same statement as the rows, so it never lags them. Rows matching
+  // any of `terms` (lower-case words; characters other than letters and
+  // digits are dropped, as are empty terms), best first, at most `limit`:
+  // columns "key" (row id * 8 + FullTextTable) and "rank" (higher is
+  // better; the scale differs between backends). No terms: no rows.
+  // `tables` (FullTextTable values) limits the rows to those tables; empty:
+  // all of them.
+  virtual Result<Rows> FullTextSearch(std::int64_t repository_id,
+                                      const std::vector<std::string>& terms,
+                                      const std::vector<int>& tables, int limit);
+};
+
+// The table of a FullTextSearch row: key % 8. The row's id is key / 8.
+enum class FullTextTable {
+  kSymbol = 1,
+  kFile = 2,
+  kTask = 3,
+  kCompletionReport = 4,
+  kFinding = 5,
+  kDecision = 6,
 };
 
 // Read-write access inside one transaction.

@@ -1,5 +1,6 @@
 #include "sync/index_projection.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -63,6 +64,9 @@ Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db
   if (event.action == "delete") return Delete({event.entity_type, event.entity_id}, db);
   if (event.entity_type == "task") return IndexTask(db, event.entity_id);
   if (event.entity_type == "decision") return IndexDecision(db, event.entity_id);
+  if (event.entity_type == "relationships") {
+    return search::UpdateGraphScores(db, repository_id_);
+  }
   if (event.entity_type != "file") return Ok();
   auto files =
       LoadFiles(db, "f.repository_id = $1 AND f.path = $2", {repository_id_, event.entity_id});
@@ -70,6 +74,21 @@ Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db
   // Gone since the event: its delete event follows; remove it now anyway.
   if (files->empty()) return search::RemoveFile(db, repository_id_, event.entity_id);
   return search::IndexFile(db, repository_id_, event.entity_id, files->begin()->second);
+}
+
+std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                                      store::Tx& db) {
+  std::vector<Result<void>> results = Projection::ApplyBatch(events, db);
+  if (!embedder_) return results;
+  bool applied = std::any_of(results.begin(), results.end(), [](const auto& r) { return r.ok(); });
+  if (!applied) return results;
+  auto embedded = search::EmbedMissing(db, repository_id_, *embedder_);
+  if (!embedded) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (results[i] && events[i].action != "delete") results[i] = embedded.error();
+    }
+  }
+  return results;
 }
 
 Result<void> IndexProjection::Delete(const EntityRef& entity, store::Tx& db) {
@@ -155,6 +174,8 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
   for (std::size_t i = 0; i < decisions->size(); ++i) {
     DOCRUNCH_TRY(IndexDecision(db, "decision-" + std::to_string(*decisions->Int(i, "id"))));
   }
+  DOCRUNCH_TRY(search::UpdateGraphScores(db, repository_id_));
+  if (embedder_) return search::EmbedMissing(db, repository_id_, *embedder_);
   return Ok();
 }
 

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+
+#include "search/embeddings.h"
 
 #include "sync/projection.h"
 
@@ -12,12 +15,21 @@ namespace docrunch::sync {
 
 class IndexProjection final : public Projection {
  public:
-  explicit IndexProjection(std::int64_t repository_id) : repository_id_(repository_id) {}
+  // With an embedder, every document also gets an embedding (batched after
+  // each batch of events; an endpoint failure fails the batch's events, to
+  // be retried, while the database's full-text search answers queries).
+  explicit IndexProjection(std::int64_t repository_id,
+                           std::shared_ptr<search::Embedder> embedder = nullptr)
+      : repository_id_(repository_id), embedder_(std::move(embedder)) {}
 
   std::string_view Target() const override { return "index"; }
-  // "file", "task" and "decision" events; others succeed without effect.
+  // "file", "task" and "decision" events; "relationships" (the graph
+  // changed) recomputes every document's graph score; others succeed
+  // without effect.
   Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
   Result<void> Delete(const EntityRef& entity, store::Tx& db) override;
+  std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                       store::Tx& db) override;
   ProjectionHealth Health() override { return {true, "in the database"}; }
   // Drops the repository's index and writes it again, files in path order.
   Result<void> Rebuild(store::Tx& db) override;
@@ -27,6 +39,7 @@ class IndexProjection final : public Projection {
   Result<void> IndexDecision(store::Tx& db, const std::string& entity_id);
 
   std::int64_t repository_id_;
+  std::shared_ptr<search::Embedder> embedder_;
 };
 
 }  // namespace docrunch::sync

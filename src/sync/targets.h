@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "search/embeddings.h"
 #include "sync/projection.h"
 
 namespace docrunch::sync {
@@ -17,6 +18,7 @@ struct TargetOptions {
   std::vector<std::string> names{"index", "markdown"};  // "index", "markdown", "lightrag"
   std::filesystem::path docs_root;                      // the markdown target's folder
   std::string project_name;
+  std::shared_ptr<search::Embedder> embedder;  // the index's, when embeddings are enabled
 };
 
 // One projection per name, in the order given. CONFIG_INVALID for an

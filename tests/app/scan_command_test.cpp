@@ -95,6 +95,7 @@ TEST_F(ScanCommand, QueryFormats) {
   for (const char* key : {"id", "type", "title", "content", "score", "file_path", "line_number"}) {
     EXPECT_TRUE(results[0].contains(key)) << key;
   }
+  EXPECT_EQ(results[0]["engine"], "index");  // the scan drained the index: it answers
   ProcessResult md = Docrunch({"query", "Button", "--format", "markdown"});
   EXPECT_THAT(md.out, HasSubstr("## 1. `Button` (component)"));
   EXPECT_THAT(Docrunch({"query", "Button", "--scope", "reports"}).out, HasSubstr("No results"));

@@ -217,3 +217,31 @@ TEST(LoadConfig, McpHttpSessionIdleAndHeaderTimeoutAreDurationsInRange) {
 
 }  // namespace
 }  // namespace docrunch::config
+
+namespace docrunch::config {
+namespace {
+
+TEST(SearchEmbeddings, ValidatedAndTheKeyComesOnlyFromTheEnvironment) {
+  LoadedConfig defaults = LoadOk("");
+  EXPECT_FALSE(defaults.config.search.embeddings.enabled);
+  EXPECT_EQ(defaults.config.search.embeddings.batch_size, 64);
+  EXPECT_EQ(OnlyIssue("search: {embeddings: {base_url: 'ftp://x'}}").key,
+            "search.embeddings.base_url");
+  EXPECT_EQ(OnlyIssue("search: {embeddings: {dimensions: -1}}").key,
+            "search.embeddings.dimensions");
+  EXPECT_EQ(OnlyIssue("search: {embeddings: {batch_size: 0}}").key, "search.embeddings.batch_size");
+  EXPECT_EQ(OnlyIssue("search: {embeddings: {enabled: true, model: ''}}").key,
+            "search.embeddings.model");
+  ConfigIssue missing = OnlyIssue("search: {embeddings: {enabled: true, api_key_env: EMBED_KEY}}");
+  EXPECT_EQ(missing.key, "search.embeddings.api_key_env");
+  EXPECT_THAT(missing.message, HasSubstr("EMBED_KEY is not set"));
+  ConfigIssue literal = OnlyIssue("search: {embeddings: {api_key: sk-live-123}}");
+  EXPECT_EQ(literal.key, "search.embeddings.api_key");
+  EXPECT_THAT(literal.message, ::testing::Not(HasSubstr("sk-live-123")));
+  LoadedConfig with_key = LoadOk("search: {embeddings: {enabled: true, api_key_env: EMBED_KEY}}",
+                                 {{"EMBED_KEY", "sk-from-env"}});
+  EXPECT_EQ(with_key.config.search.embeddings.api_key, "sk-from-env");
+}
+
+}  // namespace
+}  // namespace docrunch::config

@@ -75,7 +75,7 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                         : scope_name == "reports" ? search::Scope::kReports
                                                   : search::Scope::kAll;
   call.rpc.Progress(0, 1, "searching");
-  auto results = search::Search(*s.store, s.repository_id, query, limit, scope);
+  auto results = search::Search(*s.store, s.repository_id, query, limit, scope, s.search);
   if (!results) return Failure(results.error());
   json list = json::array();
   std::ostringstream text;
@@ -87,7 +87,8 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                     {"content", r.content},
                     {"score", r.score},
                     {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
-                    {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)}});
+                    {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
+                    {"engine", r.engine}});
     text << ++n << ". [" << r.type << "] " << r.title;
     if (r.file_path)
       text << "  " << *r.file_path << (r.line_number ? ":" + std::to_string(*r.line_number) : "");
@@ -227,7 +228,8 @@ void AddQueryTools(Catalog& catalog, ToolServices& s) {
                     {"content", {{"type", "string"}}},
                     {"score", {{"type", "number"}}},
                     {"file_path", {{"type", {"string", "null"}}}},
-                    {"line_number", {{"type", {"integer", "null"}}}}}},
+                    {"line_number", {{"type", {"integer", "null"}}}},
+                    {"engine", {{"type", "string"}, {"enum", {"index", "fulltext"}}}}}},
                   {"required", {"id", "type", "title", "score"}}}}}}}},
             {"required", {"query", "results"}}},
        kReadOnly, Access::kQuery, [&s](ToolCall& c) { return SearchDocs(s, c); }});

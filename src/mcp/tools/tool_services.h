@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "mcp/server/catalog.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "tasks/task_service.h"
 
@@ -20,6 +21,7 @@ struct ToolServices {
   tasks::TaskService* tasks = nullptr;
   std::filesystem::path docs_root;  // the generated Markdown (docrunch-docs/)
   std::string project_name;
+  search::SearchOptions search;  // ranking options (the embeddings endpoint, if any)
 };
 
 Catalog BuildCatalog(ToolServices& services);

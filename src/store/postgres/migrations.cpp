@@ -318,11 +318,122 @@ CREATE TABLE agent_tokens (
 CREATE UNIQUE INDEX agent_tokens_live_name ON agent_tokens (name) WHERE revoked_at IS NULL;
 )sql";
 
+// Version 5, search quality (issue 6): the source of truth's own full-text
+// search, the fallback when the derived index is behind or broken, and the
+// relationship-graph score of each indexed document and, with
+// search.embeddings enabled, its embedding (search_vectors).
+//
+// source_fts holds a tsvector per searchable source row (GIN-indexed), kept
+// by a trigger in the statement that writes the row, so it can never lag:
+// key = row id * 8 + the table's code (1 symbols, 2 files, 3 tasks,
+// 4 completion_reports, 5 findings, 6 decisions). Names weigh A, bodies B.
+// '_', '.', '/' and '-' become spaces so identifiers and paths split into
+// words as FTS5's unicode61 splits them on SQLite, where
+// sqlite/migrations.cpp keeps the same rows in an FTS5 table.
+constexpr std::string_view kSearchQuality = R"sql(
+-- One embedding per search document when search.embeddings is enabled
+-- (base64 of little-endian float32, L2-normalized), from `model`.
+CREATE TABLE search_vectors (
+  doc_id BIGINT PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  vector TEXT NOT NULL
+);
+CREATE INDEX search_vectors_by_repository ON search_vectors (repository_id, model);
+
+CREATE TABLE search_graph (
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  doc_key TEXT NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (repository_id, doc_key)
+);
+
+CREATE TABLE source_fts (
+  key BIGINT PRIMARY KEY,
+  repository_id BIGINT NOT NULL,
+  fts tsvector NOT NULL
+);
+CREATE INDEX source_fts_search ON source_fts USING GIN (fts);
+
+CREATE FUNCTION source_fts_vector(title TEXT, body TEXT) RETURNS tsvector
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT setweight(to_tsvector('english', translate(coalesce(title, ''), '_./-', '    ')), 'A') ||
+         setweight(to_tsvector('english', translate(coalesce(body, ''), '_./-', '    ')), 'B')
+$$;
+
+CREATE FUNCTION source_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  code BIGINT := TG_ARGV[0]::BIGINT;
+  title TEXT;
+  body TEXT;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM source_fts WHERE key = OLD.id * 8 + code;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  IF TG_TABLE_NAME = 'symbols' THEN
+    title := NEW.name || ' ' || NEW.qualified_name;
+    body := coalesce(NEW.signature, '') || ' ' || coalesce(NEW.docstring, '');
+  ELSIF TG_TABLE_NAME = 'files' THEN
+    title := NEW.path;
+    body := '';
+  ELSIF TG_TABLE_NAME = 'tasks' THEN
+    title := NEW.title;
+    body := NEW.description;
+  ELSIF TG_TABLE_NAME = 'completion_reports' THEN
+    title := '';
+    body := NEW.summary;
+  ELSIF TG_TABLE_NAME = 'findings' THEN
+    title := NEW.title;
+    body := NEW.description;
+  ELSE
+    title := NEW.title;
+    body := NEW.decision || ' ' || NEW.context || ' ' || NEW.rationale || ' ' || NEW.consequences;
+  END IF;
+  INSERT INTO source_fts (key, repository_id, fts)
+    VALUES (NEW.id * 8 + code, NEW.repository_id, source_fts_vector(title, body));
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER symbols_fts AFTER INSERT OR DELETE OR UPDATE OF name, qualified_name, signature,
+  docstring ON symbols FOR EACH ROW EXECUTE FUNCTION source_fts_sync(1);
+CREATE TRIGGER files_fts AFTER INSERT OR DELETE OR UPDATE OF path
+  ON files FOR EACH ROW EXECUTE FUNCTION source_fts_sync(2);
+CREATE TRIGGER tasks_fts AFTER INSERT OR DELETE OR UPDATE OF title, description
+  ON tasks FOR EACH ROW EXECUTE FUNCTION source_fts_sync(3);
+CREATE TRIGGER completion_reports_fts AFTER INSERT OR DELETE OR UPDATE OF summary
+  ON completion_reports FOR EACH ROW EXECUTE FUNCTION source_fts_sync(4);
+CREATE TRIGGER findings_fts AFTER INSERT OR DELETE OR UPDATE OF title, description
+  ON findings FOR EACH ROW EXECUTE FUNCTION source_fts_sync(5);
+CREATE TRIGGER decisions_fts AFTER INSERT OR DELETE OR UPDATE OF title, decision, context,
+  rationale, consequences ON decisions FOR EACH ROW EXECUTE FUNCTION source_fts_sync(6);
+
+-- The rows written before this version.
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 1, repository_id, source_fts_vector(name || ' ' || qualified_name,
+         coalesce(signature, '') || ' ' || coalesce(docstring, '')) FROM symbols;
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 2, repository_id, source_fts_vector(path, '') FROM files;
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 3, repository_id, source_fts_vector(title, description) FROM tasks;
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 4, repository_id, source_fts_vector('', summary) FROM completion_reports;
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 5, repository_id, source_fts_vector(title, description) FROM findings;
+INSERT INTO source_fts (key, repository_id, fts)
+  SELECT id * 8 + 6, repository_id, source_fts_vector(title, decision || ' ' || context || ' ' ||
+         rationale || ' ' || consequences) FROM decisions;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
     MigrationScript{3, "task pipeline", kTaskPipeline},
     MigrationScript{4, "agent tokens", kAgentTokens},
+    MigrationScript{5, "search quality", kSearchQuality},
 };
 
 }  // namespace

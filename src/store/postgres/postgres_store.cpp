@@ -10,6 +10,24 @@ namespace {
 // in ASCII, unlikely to collide with another application's lock.
 constexpr std::int64_t kMigrationLockKey = 0x646f6372756e6368;
 
+// tsvector over source_fts (migration 5): any of the words, ranked by
+// ts_rank (names weigh A, bodies B).
+Result<Rows> PgFullText(Reader& db, std::int64_t repo, const std::vector<std::string>& terms,
+                        const std::vector<int>& tables, int limit) {
+  std::vector<std::string> words = FullTextWords(terms);
+  if (words.empty() || limit <= 0) return Rows{};
+  std::string query;
+  for (const auto& w : words) query += (query.empty() ? "" : " | ") + w;
+  // A query of stop words only matches nothing (without the notice
+  // to_tsquery would print for it).
+  return db.Query(
+      "SELECT key, ts_rank(fts, q)::DOUBLE PRECISION AS rank FROM source_fts, "
+      "to_tsquery('english', $1) AS q WHERE numnode(q) > 0 AND repository_id = $2 AND fts @@ q "
+      "" + FullTextTableFilter(tables, "key") +
+          " ORDER BY rank DESC, key LIMIT $3",
+      {query, repo, std::int64_t{limit}});
+}
+
 class PgTx final : public ScriptTx {
  public:
   PgTx(PgConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
@@ -22,6 +40,10 @@ class PgTx final : public ScriptTx {
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
   std::string_view SkipLockedClause() const override { return " FOR UPDATE SKIP LOCKED"; }
+  Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
+                              const std::vector<int>& tables, int limit) override {
+    return PgFullText(*this, repo, terms, tables, limit);
+  }
   // COPY when nothing comes back; multi-row INSERT ... RETURNING otherwise.
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
                           const std::vector<Params>& rows, const std::string& returning) override {
@@ -117,6 +139,11 @@ class PostgresStore final : public Store {
       bool retry = !result && !started && lease->reused() && IsStale(result.error());
       if (!retry || attempt >= max_attempts_) return result;
     }
+  }
+
+  Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
+                              const std::vector<int>& tables, int limit) override {
+    return PgFullText(*this, repo, terms, tables, limit);
   }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {

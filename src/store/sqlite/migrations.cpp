@@ -318,11 +318,144 @@ CREATE TABLE agent_tokens (
 CREATE UNIQUE INDEX agent_tokens_live_name ON agent_tokens (name) WHERE revoked_at IS NULL;
 )sql";
 
+// Version 5, search quality (issue 6): the source of truth's own full-text
+// search, the fallback when the derived index is behind or broken, and the
+// relationship-graph score of each indexed document and, with
+// search.embeddings enabled, its embedding (search_vectors).
+//
+// source_fts is one FTS5 table over the searchable source rows, kept by
+// triggers so it can never lag the rows it covers: rowid = row id * 8 +
+// the table's code (1 symbols, 2 files, 3 tasks, 4 completion_reports,
+// 5 findings, 6 decisions). "title" is the name (weighs more), "body" the
+// rest. postgres/migrations.cpp does the same with tsvector columns.
+constexpr std::string_view kSearchQuality = R"sql(
+-- One embedding per search document when search.embeddings is enabled
+-- (base64 of little-endian float32, L2-normalized), from `model`.
+CREATE TABLE search_vectors (
+  doc_id BIGINT PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  vector TEXT NOT NULL
+);
+CREATE INDEX search_vectors_by_repository ON search_vectors (repository_id, model);
+
+CREATE TABLE search_graph (
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  doc_key TEXT NOT NULL,
+  score REAL NOT NULL,
+  PRIMARY KEY (repository_id, doc_key)
+);
+
+CREATE VIRTUAL TABLE source_fts USING fts5(
+  title, body, repository_id UNINDEXED, tokenize = 'porter unicode61');
+
+CREATE TRIGGER symbols_fts_insert AFTER INSERT ON symbols BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id) VALUES (new.id * 8 + 1,
+    new.name || ' ' || new.qualified_name,
+    coalesce(new.signature, '') || ' ' || coalesce(new.docstring, ''), new.repository_id);
+END;
+CREATE TRIGGER symbols_fts_delete AFTER DELETE ON symbols BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 1;
+END;
+CREATE TRIGGER symbols_fts_update AFTER UPDATE OF name, qualified_name, signature, docstring
+  ON symbols BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 1;
+  INSERT INTO source_fts (rowid, title, body, repository_id) VALUES (new.id * 8 + 1,
+    new.name || ' ' || new.qualified_name,
+    coalesce(new.signature, '') || ' ' || coalesce(new.docstring, ''), new.repository_id);
+END;
+
+CREATE TRIGGER files_fts_insert AFTER INSERT ON files BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 2, new.path, '', new.repository_id);
+END;
+CREATE TRIGGER files_fts_delete AFTER DELETE ON files BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 2;
+END;
+CREATE TRIGGER files_fts_update AFTER UPDATE OF path ON files BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 2;
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 2, new.path, '', new.repository_id);
+END;
+
+CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 3, new.title, new.description, new.repository_id);
+END;
+CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 3;
+END;
+CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, description ON tasks BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 3;
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 3, new.title, new.description, new.repository_id);
+END;
+
+CREATE TRIGGER completion_reports_fts_insert AFTER INSERT ON completion_reports BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 4, '', new.summary, new.repository_id);
+END;
+CREATE TRIGGER completion_reports_fts_delete AFTER DELETE ON completion_reports BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 4;
+END;
+CREATE TRIGGER completion_reports_fts_update AFTER UPDATE OF summary ON completion_reports BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 4;
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 4, '', new.summary, new.repository_id);
+END;
+
+CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 5, new.title, new.description, new.repository_id);
+END;
+CREATE TRIGGER findings_fts_delete AFTER DELETE ON findings BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 5;
+END;
+CREATE TRIGGER findings_fts_update AFTER UPDATE OF title, description ON findings BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 5;
+  INSERT INTO source_fts (rowid, title, body, repository_id)
+    VALUES (new.id * 8 + 5, new.title, new.description, new.repository_id);
+END;
+
+CREATE TRIGGER decisions_fts_insert AFTER INSERT ON decisions BEGIN
+  INSERT INTO source_fts (rowid, title, body, repository_id) VALUES (new.id * 8 + 6, new.title,
+    new.decision || ' ' || new.context || ' ' || new.rationale || ' ' || new.consequences,
+    new.repository_id);
+END;
+CREATE TRIGGER decisions_fts_delete AFTER DELETE ON decisions BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 6;
+END;
+CREATE TRIGGER decisions_fts_update
+  AFTER UPDATE OF title, decision, context, rationale, consequences ON decisions BEGIN
+  DELETE FROM source_fts WHERE rowid = old.id * 8 + 6;
+  INSERT INTO source_fts (rowid, title, body, repository_id) VALUES (new.id * 8 + 6, new.title,
+    new.decision || ' ' || new.context || ' ' || new.rationale || ' ' || new.consequences,
+    new.repository_id);
+END;
+
+-- The rows written before this version.
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 1, name || ' ' || qualified_name,
+         coalesce(signature, '') || ' ' || coalesce(docstring, ''), repository_id FROM symbols;
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 2, path, '', repository_id FROM files;
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 3, title, description, repository_id FROM tasks;
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 4, '', summary, repository_id FROM completion_reports;
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 5, title, description, repository_id FROM findings;
+INSERT INTO source_fts (rowid, title, body, repository_id)
+  SELECT id * 8 + 6, title, decision || ' ' || context || ' ' || rationale || ' ' || consequences,
+         repository_id FROM decisions;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
     MigrationScript{3, "task pipeline", kTaskPipeline},
     MigrationScript{4, "agent tokens", kAgentTokens},
+    MigrationScript{5, "search quality", kSearchQuality},
 };
 
 }  // namespace

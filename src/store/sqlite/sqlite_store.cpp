@@ -11,6 +11,21 @@ namespace {
 
 constexpr int kMaxReaders = 4;
 
+// FTS5 over source_fts (migration 5): any of the words, ranked by bm25
+// with a name match worth three body matches.
+Result<Rows> SqliteFullText(Reader& db, std::int64_t repo, const std::vector<std::string>& terms,
+                            const std::vector<int>& tables, int limit) {
+  std::vector<std::string> words = FullTextWords(terms);
+  if (words.empty() || limit <= 0) return Rows{};
+  std::string match;
+  for (const auto& w : words) match += (match.empty() ? "\"" : " OR \"") + w + "\"";
+  return db.Query(
+      "SELECT rowid AS key, -bm25(source_fts, 3.0, 1.0) AS rank FROM source_fts "
+      "WHERE source_fts MATCH $1 AND repository_id = $2 " +
+          FullTextTableFilter(tables, "rowid") + " ORDER BY rank DESC, key LIMIT $3",
+      {match, repo, std::int64_t{limit}});
+}
+
 class SqliteTx final : public ScriptTx {
  public:
   SqliteTx(SqliteConnection& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
@@ -22,6 +37,10 @@ class SqliteTx final : public ScriptTx {
   }
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
+  Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
+                              const std::vector<int>& tables, int limit) override {
+    return SqliteFullText(*this, repo, terms, tables, limit);
+  }
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
                           const std::vector<Params>& rows, const std::string& returning) override {
     if (rows.empty() || columns.empty()) return Rows{};
@@ -94,6 +113,11 @@ class SqliteStore final : public Store {
   Result<void> Transact(const std::function<Result<void>(Tx&)>& fn) override {
     std::lock_guard lock(write_mu_);
     return RunTransaction(*writer_, *clock_, [&](ScriptTx& tx) { return fn(tx); });
+  }
+
+  Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
+                              const std::vector<int>& tables, int limit) override {
+    return SqliteFullText(*this, repo, terms, tables, limit);
   }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {

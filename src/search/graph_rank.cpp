@@ -1,0 +1,133 @@
+// The relationship-graph signal: PageRank over imports, calls and inherits.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "search/search.h"
+#include "store/batch.h"
+
+namespace docrunch::search {
+
+std::map<std::string, double> PageRank(
+    const std::vector<std::pair<std::string, std::string>>& edges,
+    const std::vector<std::string>& nodes) {
+  // Nodes by name (sorted: the same input gives the same numbering).
+  std::map<std::string, double> out;
+  for (const auto& node : nodes) out.emplace(node, 0.0);
+  for (const auto& [from, to] : edges) {
+    out.emplace(from, 0.0);
+    out.emplace(to, 0.0);
+  }
+  const std::size_t n = out.size();
+  if (n == 0) return out;
+  std::map<std::string, std::size_t> index;
+  for (const auto& [name, score] : out) index.emplace(name, index.size());
+  // Each distinct edge once; a node's rank is split over its out-edges.
+  std::set<std::pair<std::size_t, std::size_t>> unique;
+  for (const auto& [from, to] : edges) {
+    if (from != to) unique.emplace(index.at(from), index.at(to));
+  }
+  std::vector<std::size_t> out_degree(n, 0);
+  for (const auto& [from, to] : unique) ++out_degree[from];
+  constexpr double kDamping = 0.85;
+  std::vector<double> rank(n, 1.0 / static_cast<double>(n)), next(n);
+  for (int round = 0; round < 100; ++round) {
+    double dangling = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (out_degree[i] == 0) dangling += rank[i];
+    }
+    const double base = (1.0 - kDamping + kDamping * dangling) / static_cast<double>(n);
+    std::fill(next.begin(), next.end(), base);
+    for (const auto& [from, to] : unique) {
+      next[to] += kDamping * rank[from] / static_cast<double>(out_degree[from]);
+    }
+    double change = 0;
+    for (std::size_t i = 0; i < n; ++i) change += std::fabs(next[i] - rank[i]);
+    rank.swap(next);
+    if (change < 1e-10) break;
+  }
+  std::size_t i = 0;
+  for (auto& [name, score] : out) score = rank[i++] * static_cast<double>(n);
+  return out;
+}
+
+Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo) {
+  auto rows = tx.Query(
+      "SELECT source, target FROM relationships WHERE repository_id = $1 "
+      "AND type IN ('imports', 'calls', 'inherits', 'implements', 'uses') "
+      "ORDER BY source, target",
+      {repo});
+  if (!rows) return rows.error();
+  std::vector<std::pair<std::string, std::string>> edges;
+  edges.reserve(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    std::string target = rows->Text(i, "target").value_or("");
+    // Unresolved targets (outside the repository) are not documents.
+    if (target.empty() || target.rfind("ext:", 0) == 0) continue;
+    edges.emplace_back(rows->Text(i, "source").value_or(""), std::move(target));
+  }
+  // Every file and symbol is a node, also those no relationship touches,
+  // so they score like other unreferenced nodes rather than zero.
+  std::vector<std::string> nodes;
+  auto files = tx.Query("SELECT path FROM files WHERE repository_id = $1", {repo});
+  if (!files) return files.error();
+  for (std::size_t i = 0; i < files->size(); ++i) nodes.push_back(*files->Text(i, "path"));
+  auto symbols = tx.Query(
+      "SELECT f.path, s.qualified_name FROM symbols s JOIN files f ON f.id = s.file_id "
+      "WHERE s.repository_id = $1",
+      {repo});
+  if (!symbols) return symbols.error();
+  for (std::size_t i = 0; i < symbols->size(); ++i) {
+    nodes.push_back(*symbols->Text(i, "path") + "#" + *symbols->Text(i, "qualified_name"));
+  }
+  auto cleared = tx.Exec("DELETE FROM search_graph WHERE repository_id = $1", {repo});
+  if (!cleared) return cleared.error();
+  std::vector<store::Params> scores;
+  for (const auto& [node, score] : PageRank(edges, nodes)) {
+    // Files are nodes "path", symbols "path#Qualified.name".
+    std::string key = (node.find('#') == std::string::npos ? "file:" : "symbol:") + node;
+    scores.push_back({repo, std::move(key), std::round(score * 1e6) / 1e6});
+  }
+  DOCRUNCH_TRY(
+      store::InsertRows(tx, "search_graph", {"repository_id", "doc_key", "score"}, scores));
+  auto copied = tx.Exec(
+      "UPDATE search_docs SET graph_score = COALESCE((SELECT g.score FROM search_graph g "
+      "WHERE g.repository_id = search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0) "
+      "WHERE repository_id = $1",
+      {repo});
+  if (!copied) return copied.error();
+  return Ok();
+}
+
+Result<void> EmbedMissing(store::Tx& tx, std::int64_t repo, Embedder& embedder) {
+  auto stale = tx.Exec("DELETE FROM search_vectors WHERE repository_id = $1 AND model <> $2",
+                       {repo, embedder.model()});
+  if (!stale) return stale.error();
+  auto docs = tx.Query(
+      "SELECT d.id, d.title, d.content FROM search_docs d WHERE d.repository_id = $1 AND NOT "
+      "EXISTS (SELECT 1 FROM search_vectors v WHERE v.doc_id = d.id) ORDER BY d.id",
+      {repo});
+  if (!docs) return docs.error();
+  constexpr std::size_t kChunk = 512;  // texts per Embed call (it batches further)
+  for (std::size_t start = 0; start < docs->size(); start += kChunk) {
+    std::size_t end = std::min(docs->size(), start + kChunk);
+    std::vector<std::string> texts;
+    for (std::size_t i = start; i < end; ++i) {
+      texts.push_back(docs->Text(i, "title").value_or("") + "\n" +
+                      docs->Text(i, "content").value_or(""));
+    }
+    auto vectors = embedder.Embed(texts);
+    if (!vectors) return vectors.error();
+    std::vector<store::Params> rows;
+    for (std::size_t i = start; i < end; ++i) {
+      rows.push_back(
+          {*docs->Int(i, "id"), repo, embedder.model(), EncodeVector((*vectors)[i - start])});
+    }
+    DOCRUNCH_TRY(store::InsertRows(tx, "search_vectors",
+                                   {"doc_id", "repository_id", "model", "vector"}, rows));
+  }
+  return Ok();
+}
+
+}  // namespace docrunch::search

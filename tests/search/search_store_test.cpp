@@ -1,0 +1,496 @@
+// Search against both backends: the index, the full-text fallback (index
+// dropped, emptied or behind) and the relationship-graph signal, over a
+// real scan of the sample repository indexed by the real sync worker.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "scan/parser/parser.h"
+#include "scan/scan_service.h"
+#include "scan/scan_store.h"
+#include "scan_fixture.h"
+#include "search/embeddings.h"
+#include "search/search.h"
+#include "store_test_env.h"
+#include "sync/index_projection.h"
+#include "sync/worker.h"
+
+namespace docrunch::search {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Each;
+using ::testing::Field;
+using ::testing::Not;
+
+class SearchStoreTest : public store::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    MigrateStore();
+    testing::WriteSampleRepository(repo_dir_);
+    ScanAndIndex();
+  }
+
+  // A scan; its events stay pending (the index is behind) until Drain().
+  void ScanOnly() {
+    scan::ScanOptions options;
+    options.root = repo_dir_.path();
+    options.parse = [this](scan::Language language, std::string_view content) {
+      return *parser_.Parse(language, content);
+    };
+    auto summary = scan::ScanService(*store_).Scan(options);
+    ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+    repo_ = summary->repository_id;
+  }
+
+  void Drain() {
+    sync::IndexProjection index(repo_);
+    sync::WorkerOptions options;
+    options.repository_id = repo_;
+    auto drained = sync::SyncWorker(*store_, {&index}, options).Drain();
+    ASSERT_TRUE(drained.ok()) << drained.error().ToString();
+  }
+
+  void ScanAndIndex() {
+    ScanOnly();
+    if (HasFatalFailure()) return;
+    Drain();
+  }
+
+  void Exec(const std::string& sql, const store::Params& params = {}) {
+    auto done = store_->Transact([&](store::Tx& tx) -> Result<void> {
+      auto n = tx.Exec(sql, params);
+      if (!n) return n.error();
+      return Ok();
+    });
+    ASSERT_TRUE(done.ok()) << sql << ": " << done.error().ToString();
+  }
+
+  std::vector<SearchResult> Find(const std::string& query, Scope scope = Scope::kAll,
+                                 SearchOptions options = {}) {
+    auto results = Search(*store_, repo_, query, 10, scope, options);
+    EXPECT_TRUE(results.ok()) << results.error().ToString();
+    return results ? *results : std::vector<SearchResult>{};
+  }
+
+  std::string Unavailable() {
+    auto reason = IndexUnavailable(*store_, repo_);
+    EXPECT_TRUE(reason.ok()) << reason.error().ToString();
+    return reason ? *reason : "error";
+  }
+
+  docrunch::testing::TempDir repo_dir_;
+  scan::Parser parser_;
+  std::int64_t repo_ = 0;
+};
+
+TEST_P(SearchStoreTest, TheCurrentIndexAnswers) {
+  EXPECT_EQ(Unavailable(), "");
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_THAT(results, Each(Field(&SearchResult::engine, "index")));
+}
+
+TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
+  Exec("DROP TABLE search_postings");
+  EXPECT_THAT(Unavailable(), ::testing::HasSubstr("cannot be read"));
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  const SearchResult& top = results.front();
+  EXPECT_EQ(top.engine, "fulltext");
+  EXPECT_EQ(top.id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(top.type, "function");
+  EXPECT_EQ(top.title, "normalize_email");
+  EXPECT_EQ(top.file_path, "app/models.py");
+  EXPECT_EQ(top.line_number, 12);
+  EXPECT_THAT(top.content, ::testing::HasSubstr("Lower-case an e-mail address."));
+  EXPECT_GT(top.score, 0);
+  EXPECT_THAT(results, Each(Field(&SearchResult::engine, "fulltext")));
+}
+
+TEST_P(SearchStoreTest, FallsBackWhenTheIndexIsEmptyWhileEntitiesExist) {
+  Exec("DELETE FROM search_postings");
+  Exec("DELETE FROM search_docs");
+  EXPECT_EQ(Unavailable(), "the search index is empty");
+  auto results = Find("UserService");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/service.py#UserService");
+  EXPECT_EQ(results.front().type, "class");
+  auto modules = Find("models", Scope::kDocs);
+  EXPECT_THAT(modules, Contains(Field(&SearchResult::id, "file:app/models.py")));
+}
+
+TEST_P(SearchStoreTest, FallsBackWhileIndexEventsArePendingAndReturnsWhenApplied) {
+  repo_dir_.Write("app/billing.py",
+                  "def compute_invoice_total(lines):\n    \"\"\"Sum invoice lines.\"\"\"\n"
+                  "    return sum(lines)\n");
+  ScanOnly();  // not drained: the index does not know billing.py yet
+  EXPECT_THAT(Unavailable(), ::testing::HasSubstr("behind"));
+  auto pending = Find("invoice total");
+  ASSERT_FALSE(pending.empty());
+  EXPECT_EQ(pending.front().id, "symbol:app/billing.py#compute_invoice_total");
+  EXPECT_EQ(pending.front().engine, "fulltext");
+  // The index itself has not seen it: forcing it finds nothing.
+  EXPECT_TRUE(Find("invoice total", Scope::kAll, {Engine::kIndex}).empty());
+
+  Drain();
+  EXPECT_EQ(Unavailable(), "");
+  auto applied = Find("invoice total");
+  ASSERT_FALSE(applied.empty());
+  EXPECT_EQ(applied.front().id, "symbol:app/billing.py#compute_invoice_total");
+  EXPECT_EQ(applied.front().engine, "index");
+}
+
+TEST_P(SearchStoreTest, FallsBackWhenAnIndexSyncFailed) {
+  Exec("UPDATE storage_sync SET status = 'failed' WHERE target = 'index' AND entity_id = $1",
+       {std::string("app/models.py")});
+  EXPECT_EQ(Unavailable(), "the search index is behind (entities failed)");
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().engine, "fulltext");
+}
+
+// The full-text rows are written by the statement that writes the source
+// row: no worker runs here, yet inserts, updates and deletes (also
+// cascading ones) show at once.
+TEST_P(SearchStoreTest, FullTextNeverLagsTheSourceRows) {
+  const std::string now = "2026-11-27T12:00:00.000Z";
+  Exec(
+      "INSERT INTO decisions (repository_id, number, title, decision, rationale, created_at, "
+      "updated_at) VALUES ($1, 7, 'Keep the outbox', 'Every write emits an event', "
+      "'Projections replay it', $2, $2)",
+      {repo_, now});
+  Exec(
+      "INSERT INTO tasks (repository_id, type, title, description, status, created_at, "
+      "updated_at) VALUES ($1, 'feature', 'Stream the pager', 'Paginate lazily', 'todo', $2, $2)",
+      {repo_, now});
+  SearchOptions fulltext{Engine::kFullText};
+  auto decision = Find("projections replay", Scope::kReports, fulltext);
+  ASSERT_EQ(decision.size(), 1u);
+  EXPECT_EQ(decision.front().type, "decision");
+  EXPECT_EQ(decision.front().title, "ADR-007: Keep the outbox");
+  EXPECT_THAT(decision.front().id, ::testing::StartsWith("decision:decision-"));
+  EXPECT_EQ(decision.front().file_path, std::nullopt);
+  auto task = Find("pager", Scope::kReports, fulltext);
+  ASSERT_EQ(task.size(), 1u);
+  EXPECT_EQ(task.front().type, "task");
+  EXPECT_THAT(task.front().title, ::testing::EndsWith(": Stream the pager"));
+
+  Exec("UPDATE tasks SET title = 'Stream the journal' WHERE repository_id = $1", {repo_});
+  EXPECT_TRUE(Find("pager", Scope::kReports, fulltext).empty());
+  EXPECT_EQ(Find("journal", Scope::kReports, fulltext).size(), 1u);
+  // Deleting a file cascades to its symbols; their full-text rows go too.
+  Exec("DELETE FROM files WHERE path = 'app/models.py'");
+  EXPECT_THAT(
+      Find("normalize email", Scope::kAll, fulltext),
+      Each(Field(&SearchResult::file_path, Not(std::optional<std::string>("app/models.py")))));
+  Exec("DELETE FROM decisions");
+  EXPECT_TRUE(Find("projections replay", Scope::kReports, fulltext).empty());
+}
+
+TEST_P(SearchStoreTest, FullTextKeepsToTheScopeAndIgnoresQuerySyntax) {
+  SearchOptions fulltext{Engine::kFullText};
+  EXPECT_TRUE(Find("normalize", Scope::kReports, fulltext).empty());
+  auto docs = Find("button", Scope::kDocs, fulltext);
+  ASSERT_FALSE(docs.empty());
+  EXPECT_THAT(docs, Contains(Field(&SearchResult::id, "symbol:web/components/Button.tsx#Button")));
+  // FTS5 and tsquery operators are plain words here, never syntax.
+  for (const char* query : {"\"normalize", "email*", "NEAR(a b)", "a & ! | <->", "'; DROP",
+                            "title:x", "^normalize", "(email", "the of"}) {
+    auto results = Search(*store_, repo_, query, 5, Scope::kAll, fulltext);
+    EXPECT_TRUE(results.ok()) << query << ": " << results.error().ToString();
+  }
+  EXPECT_TRUE(Find("the of", Scope::kAll, fulltext).empty());
+  EXPECT_TRUE(Find("", Scope::kAll, fulltext).empty());
+}
+
+TEST(PageRank, RanksTheMostReferencedNodeFirstAndSumsToTheNodeCount) {
+  auto ranks = PageRank({{"a", "hub"}, {"b", "hub"}, {"c", "hub"}, {"hub", "d"}, {"a", "a"}});
+  ASSERT_EQ(ranks.size(), 5u);
+  double sum = 0;
+  for (const auto& [node, score] : ranks) sum += score;
+  EXPECT_NEAR(sum, 5.0, 1e-6);
+  EXPECT_GT(ranks["hub"], ranks["a"]);
+  EXPECT_GT(ranks["d"], ranks["a"]);  // all of the hub's rank flows to d
+  EXPECT_DOUBLE_EQ(ranks["a"], ranks["b"]);
+  EXPECT_DOUBLE_EQ(ranks["a"], ranks["c"]);
+  // Two nodes, one edge, y dangling (its rank spread evenly): solving
+  // x = (0.15 + 0.85 y) / 2, y = x + 0.85 x, x + y = 1 gives 20/57, 37/57,
+  // times the node count.
+  auto pair = PageRank({{"x", "y"}});
+  EXPECT_NEAR(pair["x"], 40.0 / 57, 1e-8);
+  EXPECT_NEAR(pair["y"], 74.0 / 57, 1e-8);
+  EXPECT_NEAR(pair["x"] + pair["y"], 2.0, 1e-9);
+  // Input order does not matter.
+  EXPECT_EQ(PageRank({{"hub", "d"}, {"c", "hub"}, {"b", "hub"}, {"a", "hub"}}),
+            PageRank({{"a", "hub"}, {"b", "hub"}, {"c", "hub"}, {"hub", "d"}}));
+  EXPECT_TRUE(PageRank({}).empty());
+  auto lone = PageRank({{"x", "y"}}, {"z", "x"});
+  ASSERT_EQ(lone.size(), 3u);
+  EXPECT_GT(lone["z"], 0);
+  EXPECT_LT(lone["z"], lone["y"]);
+}
+
+TEST_P(SearchStoreTest, GraphScoresArePageRankOfTheStoredRelationships) {
+  auto rels = scan::ScanStore(*store_).LoadRelationships(repo_);
+  ASSERT_TRUE(rels.ok());
+  std::vector<std::pair<std::string, std::string>> edges;
+  for (const auto& r : *rels) {
+    if (r.type != "exports" && r.target.rfind("ext:", 0) != 0) {
+      edges.emplace_back(r.source, r.target);
+    }
+  }
+  std::vector<std::string> nodes;
+  auto stored = store_->Query(
+      "SELECT f.path || '#' || s.qualified_name AS node FROM symbols s JOIN files f "
+      "ON f.id = s.file_id UNION ALL SELECT path AS node FROM files");
+  ASSERT_TRUE(stored.ok());
+  for (std::size_t i = 0; i < stored->size(); ++i) nodes.push_back(*stored->Text(i, "node"));
+  auto expected = PageRank(edges, nodes);
+  ASSERT_TRUE(expected.count("app/models.py#normalize_email"));
+  auto row = store_->Query(
+      "SELECT graph_score FROM search_docs WHERE doc_key = 'symbol:app/models.py#normalize_email'");
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->size(), 1u);
+  EXPECT_NEAR(*row->Real(0, "graph_score"), expected["app/models.py#normalize_email"], 1e-6);
+  EXPECT_GT(*row->Real(0, "graph_score"), 0);
+  EXPECT_EQ(CountRows("search_graph"), static_cast<std::int64_t>(expected.size()));
+  // A symbol nothing refers to scores like any unreferenced node, not 0.
+  auto orders = store_->Query(
+      "SELECT graph_score FROM search_docs WHERE doc_key = 'symbol:schema.sql#orders'");
+  ASSERT_TRUE(orders.ok());
+  ASSERT_EQ(orders->size(), 1u);
+  EXPECT_NEAR(*orders->Real(0, "graph_score"), expected["schema.sql#orders"], 1e-6);
+  EXPECT_GT(*orders->Real(0, "graph_score"), 0);
+  EXPECT_LT(*orders->Real(0, "graph_score"), *row->Real(0, "graph_score"));
+}
+
+// Two functions named alike: lexically tied, the one the rest of the code
+// calls ranks first once the graph counts, whichever way it is fused.
+TEST_P(SearchStoreTest, TheGraphBreaksLexicalTies) {
+  repo_dir_.Write("lib/a_format.py", "def format_price(value):\n    return str(value)\n");
+  repo_dir_.Write("lib/b_format.py", "def format_price(value):\n    return str(value)\n");
+  std::string callers;
+  for (int i = 0; i < 4; ++i) {
+    repo_dir_.Write("lib/use" + std::to_string(i) + ".py",
+                    "from .b_format import format_price\n\ndef show" + std::to_string(i) +
+                        "(v):\n    return format_price(v)\n");
+  }
+  repo_dir_.Write("lib/__init__.py", "");
+  ScanAndIndex();
+  auto rank_of = [&](GraphFusion fusion) {
+    SearchOptions options;
+    options.graph = fusion;
+    options.graph_weight = fusion == GraphFusion::kRrf ? 1.0 : 0.1;
+    auto results = Find("format price", Scope::kDocs, options);
+    std::vector<std::string> ids;
+    for (const auto& r : results) {
+      if (r.title == "format_price") ids.push_back(r.id);
+    }
+    return ids;
+  };
+  auto none = rank_of(GraphFusion::kNone);
+  ASSERT_EQ(none.size(), 2u);
+  EXPECT_EQ(none.front(), "symbol:lib/a_format.py#format_price");  // tie: by key
+  for (GraphFusion fusion : {GraphFusion::kPrior, GraphFusion::kRrf}) {
+    auto ranked = rank_of(fusion);
+    ASSERT_EQ(ranked.size(), 2u);
+    EXPECT_EQ(ranked.front(), "symbol:lib/b_format.py#format_price");
+  }
+}
+
+// The embeddings stand-in (tests/search/embeddings_standin.py, the OpenAI
+// wire format over Python's http.server) as a child process.
+class EmbeddingsStandIn {
+ public:
+  explicit EmbeddingsStandIn(const std::string& key) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::string script = std::string(DOCRUNCH_SOURCE_DIR) + "/tests/search/embeddings_standin.py";
+      execlp("python3", "python3", script.c_str(), "--key", key.c_str(), nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[32] = {0};
+    if (f && std::fgets(line, sizeof line, f)) port_ = std::atoi(line);
+    if (f) std::fclose(f);
+  }
+  ~EmbeddingsStandIn() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  // GET /stats or POST /control through curl's command line.
+  std::string Call(const std::string& args) const {
+    std::string cmd = "curl -s " + args;
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    return out;
+  }
+  int Requests() const {
+    std::string stats = Call("http://127.0.0.1:" + std::to_string(port_) + "/stats");
+    auto at = stats.find("\"requests\": ");
+    return at == std::string::npos ? -1 : std::atoi(stats.c_str() + at + 12);
+  }
+  void SetFailing(bool failing) const {
+    Call("-X POST -d '{\"fail\": " + std::string(failing ? "true" : "false") +
+         "}' http://127.0.0.1:" + std::to_string(port_) + "/control");
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+class EmbeddingsSearchTest : public SearchStoreTest {
+ protected:
+  void SetUp() override {
+    SearchStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_GT(standin_.port(), 0) << "the stand-in did not start";
+    EmbeddingsOptions options;
+    options.base_url = standin_.base_url();
+    options.model = "stand-in-trigrams";
+    options.api_key = kKey;
+    options.batch_size = 8;
+    embedder_ = MakeHttpEmbedder(options);
+  }
+
+  Result<void> Rebuild(std::shared_ptr<Embedder> embedder) {
+    sync::IndexProjection index(repo_, std::move(embedder));
+    return store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
+  }
+
+  static constexpr const char* kKey = "sk-test-secret-4242";
+  EmbeddingsStandIn standin_{kKey};
+  std::shared_ptr<Embedder> embedder_;
+};
+
+TEST_P(EmbeddingsSearchTest, EveryDocumentGetsAVectorInBatches) {
+  auto rebuilt = Rebuild(embedder_);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
+  std::int64_t docs = CountRows("search_docs");
+  ASSERT_GT(docs, 8);
+  EXPECT_EQ(CountRows("search_vectors"), docs);
+  // Batches of 8: fewer requests than documents.
+  EXPECT_EQ(standin_.Requests(), static_cast<int>((docs + 7) / 8));
+  auto row = store_->Query("SELECT vector, model FROM search_vectors ORDER BY doc_id LIMIT 1");
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->size(), 1u);
+  EXPECT_EQ(*row->Text(0, "model"), "stand-in-trigrams");
+  EXPECT_EQ(DecodeVector(*row->Text(0, "vector")).size(), 64u);
+  // A rebuild without an embedder drops nothing it did not own: the
+  // documents are new, so are their (absent) vectors.
+  ASSERT_TRUE(Rebuild(nullptr).ok());
+  EXPECT_EQ(CountRows("search_vectors"), 0);
+}
+
+TEST_P(EmbeddingsSearchTest, VectorsFindWhatTheWordsMiss) {
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  // Misspelled: no token of the query is in the index.
+  const std::string query = "normalise emial adress";
+  EXPECT_TRUE(Find(query, Scope::kDocs).empty());
+  SearchOptions with_vectors;
+  with_vectors.embedder = embedder_;
+  auto results = Find(query, Scope::kDocs, with_vectors);
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results.front().engine, "index");
+  // Lexical hits keep their place when both agree.
+  auto exact = Find("normalize email", Scope::kDocs, with_vectors);
+  ASSERT_FALSE(exact.empty());
+  EXPECT_EQ(exact.front().id, "symbol:app/models.py#normalize_email");
+  // The endpoint down at query time: the lexical ranking, no error.
+  standin_.SetFailing(true);
+  auto down = Find("normalize email", Scope::kDocs, with_vectors);
+  ASSERT_FALSE(down.empty());
+  EXPECT_EQ(down.front().id, "symbol:app/models.py#normalize_email");
+}
+
+TEST_P(EmbeddingsSearchTest, AFailingEndpointHoldsTheIndexBackAndTheFallbackAnswers) {
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  repo_dir_.Write("app/billing.py", "def compute_invoice_total(lines):\n    return sum(lines)\n");
+  ScanOnly();
+  standin_.SetFailing(true);
+  sync::IndexProjection index(repo_, embedder_);
+  sync::WorkerOptions options;
+  options.repository_id = repo_;
+  ASSERT_TRUE(sync::SyncWorker(*store_, {&index}, options).Drain(1).ok());
+  auto status = store_->Query(
+      "SELECT status, last_error FROM storage_sync WHERE target = 'index' AND entity_id = "
+      "'app/billing.py'");
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->size(), 1u);
+  EXPECT_NE(*status->Text(0, "status"), "ok");
+  EXPECT_THAT(status->Text(0, "last_error").value_or(""), ::testing::HasSubstr("HTTP 503"));
+  EXPECT_THAT(Unavailable(), ::testing::HasSubstr("behind"));
+  auto found = Find("invoice total");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().engine, "fulltext");
+
+  standin_.SetFailing(false);
+  ASSERT_TRUE(Rebuild(embedder_).ok());
+  EXPECT_EQ(CountRows("search_vectors"), CountRows("search_docs"));
+}
+
+TEST_P(EmbeddingsSearchTest, AWrongKeyIsAnErrorThatDoesNotRepeatTheKey) {
+  EmbeddingsOptions options;
+  options.base_url = standin_.base_url();
+  options.model = "m";
+  options.api_key = "sk-wrong-key-777";
+  auto vectors = MakeHttpEmbedder(options)->Embed({"x"});
+  ASSERT_FALSE(vectors.ok());
+  EXPECT_EQ(vectors.error().code, ErrorCode::kIo);
+  EXPECT_THAT(vectors.error().message, ::testing::HasSubstr("HTTP 401"));
+  EXPECT_THAT(vectors.error().message, ::testing::HasSubstr("Incorrect API key provided"));
+  EXPECT_THAT(vectors.error().message, Not(::testing::HasSubstr("sk-wrong-key-777")));
+  options.base_url = "http://127.0.0.1:1/v1";  // nothing listens
+  auto refused = MakeHttpEmbedder(options)->Embed({"x"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, ::testing::HasSubstr("127.0.0.1:1/v1/embeddings"));
+  options.base_url = standin_.base_url();
+  options.api_key = kKey;
+  options.dimensions = 32;
+  auto sized = MakeHttpEmbedder(options)->Embed({"a b", "c"});
+  ASSERT_TRUE(sized.ok()) << sized.error().ToString();
+  ASSERT_EQ(sized->size(), 2u);
+  EXPECT_EQ((*sized)[0].size(), 32u);
+}
+
+TEST(VectorText, RoundTripsFloats) {
+  std::vector<float> v{0.0f, -1.5f, 3.25e-7f, 1e30f, 0.1f};
+  EXPECT_EQ(DecodeVector(EncodeVector(v)), v);
+  EXPECT_TRUE(DecodeVector("not base64 !").empty());
+  EXPECT_TRUE(DecodeVector(EncodeVector({})).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EmbeddingsSearchTest, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
+
+INSTANTIATE_TEST_SUITE_P(Backends, SearchStoreTest, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
+
+}  // namespace
+}  // namespace docrunch::search
