@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sync/lightrag_projection.h"
 #include "sync/projection.h"
 
 namespace docrunch::sync {
@@ -17,10 +18,11 @@ struct TargetOptions {
   std::vector<std::string> names{"index", "markdown"};  // "index", "markdown", "lightrag"
   std::filesystem::path docs_root;                      // the markdown target's folder
   std::string project_name;
+  LightRagOptions lightrag;  // the lightrag target's server, key and chunking
 };
 
 // One projection per name, in the order given. CONFIG_INVALID for an
-// unknown name; "lightrag" needs MakeLightRagProjection and is refused here.
+// unknown name.
 Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions& options);
 
 // Plain pointers for SyncWorker.
