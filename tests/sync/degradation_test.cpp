@@ -262,7 +262,10 @@ TEST_F(SyncDegradation, UnwritableDocsFolderDelaysMarkdownOnlyAndServeDrainsTheB
 TEST_F(SyncDegradation, LightRagDownThenBackSlaBreachShowsAndServeDrains) {
   TempDir state;
   LightRagStandIn lightrag(state.path(), kKey);
-  if (!lightrag.Start()) GTEST_SKIP() << "python3 cannot run the LightRAG stand-in";
+  if (docrunch::testing::Run({"python3", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "python3 is not installed: no LightRAG stand-in";
+  }
+  ASSERT_TRUE(lightrag.Start()) << "the LightRAG stand-in did not start";
   env_["LR_KEY"] = kKey;
   dir_.Write("pkg/auth.py", "def login(user):\n    \"\"\"Checks a password.\"\"\"\n    return 1\n");
   Ok({"init"});

@@ -8,6 +8,7 @@
 #include "store/batch.h"
 #include "store_test_env.h"
 #include "support/lightrag_standin.h"
+#include "support/process.h"
 #include "sync/lightrag_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/worker.h"
@@ -62,7 +63,10 @@ class LightRagTest : public store::StoreTest {
     });
     ASSERT_TRUE(repo.ok());
     standin_ = std::make_unique<docrunch::testing::LightRagStandIn>(dir_.path(), kKey);
-    if (!standin_->Start()) GTEST_SKIP() << "python3 cannot run the LightRAG stand-in";
+    if (docrunch::testing::Run({"python3", "--version"}).exit_code != 0) {
+      GTEST_SKIP() << "python3 is not installed: no LightRAG stand-in";
+    }
+    ASSERT_TRUE(standin_->Start()) << "the LightRAG stand-in did not start";
   }
 
   LightRagOptions Lr(std::string key = kKey) {
