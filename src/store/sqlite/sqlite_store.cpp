@@ -22,6 +22,9 @@ class SqliteTx final : public ScriptTx {
   }
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
+  std::string IndexHint(std::string_view index) const override {
+    return " INDEXED BY " + std::string(index);
+  }
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
                           const std::vector<Params>& rows, const std::string& returning) override {
     if (rows.empty() || columns.empty()) return Rows{};
