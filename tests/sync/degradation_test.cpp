@@ -59,7 +59,7 @@ class Child {
     if (pid_ == 0) {
       dup2(in[0], 0);
       close(in[1]);
-      int null = open("/dev/null", O_WRONLY);
+      int null = open((err.string() + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
       int errfd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
       dup2(null, 1);
       dup2(errfd, 2);
@@ -76,6 +76,13 @@ class Child {
     stdin_ = in[1];
   }
   ~Child() { Stop(SIGKILL); }
+
+  // Writes one line to its stdin (an MCP message over stdio).
+  bool Send(const std::string& line) {
+    std::string data = line + "\n";
+    return stdin_ >= 0 &&
+           write(stdin_, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  }
 
   // Sends `sig` (0: closes stdin only); returns the exit code, -1 on a signal.
   int Stop(int sig = SIGTERM) {
@@ -346,6 +353,50 @@ TEST_F(SyncDegradation, RecordedDecisionIsFoundByTheNextQueryWithinASecond) {
   EXPECT_THAT(found.out, HasSubstr("Adopt argon2id")) << found.out;
   EXPECT_LT(elapsed, std::chrono::seconds(1))
       << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
+}
+
+// An MCP write through `serve` reaches the index at once, not at the next
+// poll (set to an hour here): the server nudges its own worker.
+TEST_F(SyncDegradation, ServeAppliesWritesItMakesWithoutWaitingForThePoll) {
+  dir_.Write("pkg/auth.py", "def login(user):\n    return 1\n");
+  Ok({"init"});
+  Set("storage.sync.poll_interval_seconds", "3600");
+  Ok({"scan", "--quiet"});
+  auto serve = Serve();
+  ASSERT_TRUE(serve->Send(json{{"jsonrpc", "2.0"},
+                               {"id", 1},
+                               {"method", "initialize"},
+                               {"params",
+                                {{"protocolVersion", "2025-11-25"},
+                                 {"capabilities", json::object()},
+                                 {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}}
+                              .dump()));
+  ASSERT_TRUE(serve->Send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(serve->Send(json{{"jsonrpc", "2.0"},
+                               {"id", 2},
+                               {"method", "tools/call"},
+                               {"params",
+                                {{"name", "record_decision"},
+                                 {"arguments",
+                                  {{"title", "Compress archived logs"},
+                                   {"context", "log volume"},
+                                   {"decision", "zstandard level three for archived logs"},
+                                   {"rationale", "ratio and speed"},
+                                   {"created_by", "agent-1"},
+                                   {"created_at", NowIso()}}}}}}
+                              .dump()));
+  bool found = WaitFor(
+      [&] {
+        return Docrunch({"query", "zstandard archived", "--format", "json"})
+                   .out.find("Compress archived logs") != std::string::npos;
+      },
+      std::chrono::seconds(10));
+  auto took = std::chrono::steady_clock::now() - sent;
+  EXPECT_EQ(serve->Stop(SIGTERM), 0);
+  EXPECT_TRUE(found) << ReadFile(err_dir_.path() / "serve.err.out")
+                     << ReadFile(err_dir_.path() / "serve.err");
+  EXPECT_LT(took, std::chrono::seconds(3));
 }
 
 // PostgreSQL disappears while a scan is writing.
