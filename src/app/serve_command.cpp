@@ -23,6 +23,7 @@
 #include "mcp/tools/tool_services.h"
 #include "mcp/transport/http_transport.h"
 #include "mcp/transport/stdio_transport.h"
+#include "sync/background_worker.h"
 
 #ifndef DOCRUNCH_VERSION
 #define DOCRUNCH_VERSION "0.0.0"
@@ -52,6 +53,9 @@ struct ServeEnv {
   mcp::Catalog catalog;
   std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<auth::RateLimiter> limiter;
+  // Before the feed, whose listener nudges it: the feed's thread stops
+  // first, then the worker (finishing its batch).
+  std::unique_ptr<sync::BackgroundWorker> sync_worker;
   std::unique_ptr<mcp::ChangeFeed> feed;
   mcp::ServerOptions options;
 };
@@ -62,6 +66,29 @@ std::string RedisUrl(const config::Config& c, const config::Environment& env) {
     if (it != env.end() && !it->second.empty()) return it->second;
   }
   return c.jobs.redis_url;
+}
+
+// Embedded mode: the server applies the outbox itself, every
+// poll_interval_seconds and right after each write it makes (a tool that is
+// not read-only) or notices (the change feed sees events of any process).
+// Hosted mode leaves it to `docrunch worker start --queue sync`.
+Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
+  if (!c.storage.sync.enabled || c.security.mode == config::SecurityMode::kHosted) return Ok();
+  SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name};
+  auto targets = MakeConfiguredTargets(c, setup);
+  if (!targets) return targets.error();
+  auto poll = std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds));
+  env.sync_worker = std::make_unique<sync::BackgroundWorker>(
+      *env.tasks.store, std::move(*targets), WorkerOptionsFor(c, env.tasks.repository_id), poll);
+  sync::BackgroundWorker* worker = env.sync_worker.get();
+  env.options.middleware.push_back([worker](mcp::ToolCall& call, const mcp::ToolNext& next) {
+    mcp::ToolResult result = next(call);
+    if (!call.tool.annotations.read_only && !result.error) worker->Nudge();
+    return result;
+  });
+  env.feed->Add([worker](const std::vector<std::string>&, bool) { worker->Nudge(); });
+  worker->Start();
+  return Ok();
 }
 
 Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
@@ -102,6 +129,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
                    "ok",
                    {{"client", client}, {"role", config::RoleName(who.role)}}});
   };
+  DOCRUNCH_TRY(StartSyncWorker(c, *env));
   return env;
 }
 

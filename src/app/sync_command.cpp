@@ -184,7 +184,7 @@ void RegisterSync(CLI::App& app, AppContext& ctx, Action& action) {
   auto vectors = std::make_shared<bool>(false), markdown = std::make_shared<bool>(false),
        everything = std::make_shared<bool>(false);
   CLI::App* rebuild = cmd->add_subcommand("rebuild", "Regenerate derived stores from the database");
-  rebuild->add_flag("--vectors", *vectors, "The search index");
+  rebuild->add_flag("--vectors", *vectors, "The search index and LightRAG (when enabled)");
   rebuild->add_flag("--markdown", *markdown, "The Markdown docs");
   rebuild->add_flag("--all", *everything, "Every configured target");
   rebuild->callback([&ctx, &action, vectors, markdown, everything] {

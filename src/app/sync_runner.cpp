@@ -1,5 +1,7 @@
 #include "app/sync_runner.h"
 
+#include <cstdlib>
+
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -14,11 +16,21 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
   options.project_name = setup.project_name;
   options.embedder = ConfiguredEmbedder(config);
   options.names.clear();
+  const auto& lightrag = config.storage.lightrag;
   for (const auto& name : config.storage.sync.targets) {
     if (name == "markdown" && setup.docs_root.empty()) continue;
-    if (name == "lightrag") continue;  // the LightRAG client is not built yet (issue 6)
+    if (name == "lightrag" && !lightrag.enabled) continue;  // refused by the config rules
     options.names.push_back(name);
   }
+  options.lightrag.client.base_url = lightrag.base_url;
+  options.lightrag.client.timeout = lightrag.timeout.value;
+  if (!lightrag.api_key_env.empty()) {
+    // The config rules require the variable when LightRAG is enabled.
+    const char* key = std::getenv(lightrag.api_key_env.c_str());
+    options.lightrag.client.api_key = key ? key : "";
+  }
+  options.lightrag.chunk_size = lightrag.chunk_size;
+  options.lightrag.chunk_overlap = lightrag.chunk_overlap;
   return sync::MakeTargets(options);
 }
 

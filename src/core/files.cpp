@@ -20,7 +20,7 @@ Error IoError(const std::filesystem::path& path, const std::string& what, int er
 }  // namespace
 
 Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
-                             unsigned mode) {
+                             const WriteOptions& options) {
   std::string temp = path.string() + ".tmp-XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return IoError(path, "write", errno);
@@ -36,7 +36,8 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
     if (n < 0) return fail(errno);
     written += static_cast<std::size_t>(n);
   }
-  if (fchmod(fd, static_cast<mode_t>(mode)) != 0 || fsync(fd) != 0) return fail(errno);
+  if (fchmod(fd, static_cast<mode_t>(options.mode)) != 0 || (options.durable && fsync(fd) != 0))
+    return fail(errno);
   if (close(fd) != 0) {
     int err = errno;
     unlink(temp.c_str());
@@ -47,6 +48,16 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
     unlink(temp.c_str());
     return IoError(path, "write", err);
   }
+  return Ok();
+}
+
+Result<void> SyncFilesystem(const std::filesystem::path& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(path, "sync", errno);
+  int rc = syncfs(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return IoError(path, "sync", err);
   return Ok();
 }
 

@@ -37,8 +37,16 @@ Result<bool> DocWriter::Write(const std::string& relative, const std::string& co
     return MakeError(ErrorCode::kIo,
                      "cannot create " + full.parent_path().string() + ": " + ec.message());
   }
-  DOCRUNCH_TRY(WriteFileAtomic(full, content));
+  DOCRUNCH_TRY(WriteFileAtomic(full, content, {.durable = !deferred_sync_}));
+  unsynced_ = unsynced_ || deferred_sync_;
   return true;
+}
+
+Result<void> DocWriter::Sync() {
+  if (!unsynced_) return Ok();
+  DOCRUNCH_TRY(SyncFilesystem(root_));
+  unsynced_ = false;
+  return Ok();
 }
 
 Result<void> DocWriter::Remove(const std::string& relative) {

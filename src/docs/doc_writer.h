@@ -30,8 +30,19 @@ class DocWriter {
   // Removes root/relative if present.
   Result<void> Remove(const std::string& relative);
 
+  // Deferred durability: Write no longer flushes each page; Sync() flushes
+  // them all at once (one syncfs: the file system commits them together
+  // instead of once per page). The sync worker syncs before committing a
+  // batch, so a page its bookkeeping calls written is on disk. Off by
+  // default.
+  void set_deferred_sync(bool deferred) { deferred_sync_ = deferred; }
+  // Flushes pages written since the last Sync (nothing if none).
+  Result<void> Sync();
+
  private:
   std::filesystem::path root_;
+  bool deferred_sync_ = false;
+  bool unsynced_ = false;  // pages written since the last Sync
 };
 
 }  // namespace docrunch::docs

@@ -120,6 +120,17 @@ class Tx : public Reader {
   // "" on SQLite, whose write transactions already run one at a time.
   virtual std::string_view SkipLockedClause() const { return ""; }
 
+  // Put right after a table name in FROM to make the planner use `index`:
+  // " INDEXED BY <index>" on SQLite, whose planner prefers an equality
+  // lookup plus a sort over a partial index that already has the order a
+  // LIMIT needs (the outbox claim: a full sort of the pending rows per
+  // batch); "" on PostgreSQL, whose statistics choose well. `index` must be
+  // a literal index name.
+  virtual std::string IndexHint(std::string_view index) const {
+    (void)index;
+    return "";
+  }
+
   // Inserts a sync_events row in this transaction; returns its id. The
   // event's created_at is clock().Now(). An action other than upsert or
   // delete is INVALID_PARAMS.

@@ -11,15 +11,20 @@ MarkdownProjection::MarkdownProjection(std::filesystem::path root, std::int64_t 
     : repository_id_(repository_id),
       writer_(std::move(root)),
       code_(writer_, repository_id, std::move(project_name)),
-      reports_(writer_, repository_id) {}
+      reports_(writer_, repository_id) {
+  // One filesystem sync per batch (before the worker commits it) instead of
+  // one fsync per page: pages are still on disk before their bookkeeping
+  // says so, and a crash before the commit has them rewritten.
+  writer_.set_deferred_sync(true);
+}
 
 Result<void> MarkdownProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
   return std::move(ApplyBatch({event}, db).front());
 }
 
 Result<void> MarkdownProjection::Delete(const EntityRef& entity, store::Tx& db) {
-  if (IsCodeEntity(entity.type)) return RebuildCodePages(db);
-  return reports_.Delete(entity, db);
+  DOCRUNCH_TRY(IsCodeEntity(entity.type) ? RebuildCodePages(db) : reports_.Delete(entity, db));
+  return writer_.Sync();
 }
 
 Result<void> MarkdownProjection::RebuildCodePages(store::Tx& db) {
@@ -53,12 +58,18 @@ std::vector<Result<void>> MarkdownProjection::ApplyBatch(
       if (IsCodeEntity(events[i].entity_type)) results[i] = built;
     }
   }
+  if (auto synced = writer_.Sync(); !synced) {
+    for (auto& r : results) {
+      if (r) r = synced.error();
+    }
+  }
   return results;
 }
 
 Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
   DOCRUNCH_TRY(RebuildCodePages(db));
-  return reports_.Rebuild(db);
+  DOCRUNCH_TRY(reports_.Rebuild(db));
+  return writer_.Sync();
 }
 
 void MarkdownProjection::RemoveLeftoverTemporaries() {

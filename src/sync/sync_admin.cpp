@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "docs/report_pages.h"
+#include "sync/lightrag_projection.h"
 
 namespace docrunch::sync {
 namespace {
@@ -48,6 +50,37 @@ Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, Ti
   return Ok();
 }
 
+Result<void> LoadTargetLag(store::Reader& db, std::int64_t repo, const std::string& target,
+                           bool reports, TimePoint now, int sla_seconds, TargetLag& lag) {
+  // Per unsynced entity, its oldest event after the one whose hash the
+  // target last synced (all of them when it never synced).
+  auto rows = db.Query(
+      std::string("SELECT COUNT(DISTINCT s.entity_type || ':' || s.entity_id) AS n, "
+                  "MIN(e.created_at) AS oldest FROM storage_sync s JOIN sync_events e ON "
+                  "e.repository_id = s.repository_id AND e.entity_type = s.entity_type AND "
+                  "e.entity_id = s.entity_id WHERE s.repository_id = $1 AND s.target = $2 AND "
+                  "s.status <> 'ok' AND ") +
+          (reports ? "e.priority > 0" : "e.priority <= 0") +
+          " AND e.id > COALESCE((SELECT MAX(x.id) FROM sync_events x WHERE "
+          "x.repository_id = s.repository_id AND x.entity_type = s.entity_type AND "
+          "x.entity_id = s.entity_id AND x.content_hash = s.last_synced_hash), 0)",
+      {repo, target});
+  if (!rows) return rows.error();
+  lag.behind = rows->Int(0, "n").value_or(0);
+  if (auto oldest = rows->Text(0, "oldest")) {
+    if (auto t = ParseIso8601(*oldest)) lag.oldest_s = Seconds(*t, now);
+  }
+  lag.sla_breached = lag.behind > 0 && lag.oldest_s > sla_seconds;
+  return Ok();
+}
+
+nlohmann::json TargetLagJson(const TargetLag& l, int sla_seconds) {
+  return {{"behind", l.behind},
+          {"oldest_seconds", l.oldest_s},
+          {"sla_seconds", sla_seconds},
+          {"sla", l.sla_breached ? "breached" : "ok"}};
+}
+
 nlohmann::json LagJson(const ClassLag& l) {
   return {{"pending", l.pending},
           {"oldest_pending_seconds", l.oldest_pending_s},
@@ -87,7 +120,8 @@ Result<SyncStatus> LoadSyncStatus(store::Reader& db, std::int64_t repo,
     TargetStatus t{name};
     auto rows = db.Query(
         "SELECT status, COUNT(*) AS n, MAX(updated_at) AS last FROM storage_sync "
-        "WHERE repository_id = $1 AND target = $2 AND entity_type <> 'pages' GROUP BY status",
+        "WHERE repository_id = $1 AND target = $2 AND entity_type NOT IN ('pages', '" +
+            std::string(kLightRagDocsType) + "') GROUP BY status",
         {repo, name});
     if (!rows) return rows.error();
     for (std::size_t i = 0; i < rows->size(); ++i) {
@@ -98,6 +132,8 @@ Result<SyncStatus> LoadSyncStatus(store::Reader& db, std::int64_t repo,
       if (s == "failed") t.failed = n;
       if (s == "dead_letter") t.dead_letter = n;
     }
+    DOCRUNCH_TRY(LoadTargetLag(db, repo, name, true, now, sla.report_sla_seconds, t.reports));
+    DOCRUNCH_TRY(LoadTargetLag(db, repo, name, false, now, sla.scan_sla_seconds, t.scans));
     status.targets.push_back(std::move(t));
   }
   status.reports.sla_seconds = sla.report_sla_seconds;
@@ -117,7 +153,11 @@ nlohmann::json ToJson(const SyncStatus& s) {
          {"pending", s.reports.pending + s.scans.pending + t.retrying},
          {"retrying", t.retrying},
          {"failed", t.failed},
-         {"dead_letter", t.dead_letter}});
+         {"dead_letter", t.dead_letter},
+         {"lag",
+          {{"reports", TargetLagJson(t.reports, s.reports.sla_seconds)},
+           {"scans", TargetLagJson(t.scans, s.scans.sla_seconds)}}},
+         {"sla", t.sla_breached() ? "breached" : "ok"}});
   }
   return {{"targets", targets},
           {"lag", {{"reports", LagJson(s.reports)}, {"scans", LagJson(s.scans)}}},
@@ -132,6 +172,13 @@ std::string ToText(const SyncStatus& s) {
            std::to_string(t.retrying) + " retrying), " + std::to_string(t.failed) + " failed, " +
            std::to_string(t.dead_letter) + " dead letters; last synced " +
            (t.last_synced.empty() ? "never" : t.last_synced) + "\n";
+    for (const auto& [name, lag, sla] : {std::tuple{"reports", t.reports, s.reports.sla_seconds},
+                                         std::tuple{"scans", t.scans, s.scans.sla_seconds}}) {
+      if (lag.behind == 0) continue;
+      out += "  " + std::string(name) + " behind: " + std::to_string(lag.behind) +
+             " (oldest change " + Fixed(lag.oldest_s) + " s); SLA " + std::to_string(sla) + " s " +
+             (lag.sla_breached ? "BREACHED" : "ok") + "\n";
+    }
   }
   out += LagLine("report events", s.reports);
   out += LagLine("scan events", s.scans);

@@ -25,17 +25,33 @@ struct ClassLag {
   bool sla_breached = false;  // oldest pending or a recent apply took longer than the SLA
 };
 
+// How far one target is behind for one event class: the entities whose
+// derived copy is not ok (waiting to retry, failed, dead letter), and the
+// age of the oldest change among them that the target has not applied (the
+// first event after the last synced hash).
+struct TargetLag {
+  std::int64_t behind = 0;
+  double oldest_s = 0;
+  bool sla_breached = false;
+};
+
 struct TargetStatus {
   std::string target;
   std::string last_synced;  // ISO-8601 of the newest ok row; "" never
   std::int64_t synced = 0;  // entities ok
   std::int64_t retrying = 0, failed = 0, dead_letter = 0;
+  TargetLag reports, scans;
+  bool sla_breached() const { return reports.sla_breached || scans.sla_breached; }
 };
 
 struct SyncStatus {
   std::vector<TargetStatus> targets;
   ClassLag reports, scans;
-  bool sla_breached() const { return reports.sla_breached || scans.sla_breached; }
+  bool sla_breached() const {
+    bool any = reports.sla_breached || scans.sla_breached;
+    for (const auto& t : targets) any = any || t.sla_breached();
+    return any;
+  }
 };
 
 struct SlaOptions {

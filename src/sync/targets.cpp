@@ -13,9 +13,11 @@ Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions
     } else if (name == "markdown") {
       out.push_back(std::make_unique<MarkdownProjection>(options.docs_root, options.repository_id,
                                                          options.project_name));
+    } else if (name == "lightrag") {
+      out.push_back(std::make_unique<LightRagProjection>(options.repository_id, options.lightrag));
     } else {
       return MakeError(ErrorCode::kConfigInvalid, "storage.sync.targets: unknown target " + name +
-                                                      " (known: index, markdown)");
+                                                      " (known: index, markdown, lightrag)");
     }
   }
   return out;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "search/embeddings.h"
+#include "sync/lightrag_projection.h"
 #include "sync/projection.h"
 
 namespace docrunch::sync {
@@ -19,10 +20,11 @@ struct TargetOptions {
   std::filesystem::path docs_root;                      // the markdown target's folder
   std::string project_name;
   std::shared_ptr<search::Embedder> embedder;  // the index's, when embeddings are enabled
+  LightRagOptions lightrag;  // the lightrag target's server, key and chunking
 };
 
 // One projection per name, in the order given. CONFIG_INVALID for an
-// unknown name; "lightrag" needs MakeLightRagProjection and is refused here.
+// unknown name.
 Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions& options);
 
 // Plain pointers for SyncWorker.

@@ -139,12 +139,24 @@ Result<WorkerStats> SyncWorker::Run(const std::atomic<bool>& stop, std::chrono::
 }
 
 Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
+  // Naming the targets lets storage_sync_by_status (target, status,
+  // next_attempt_at) find the due rows; without it every batch scanned the
+  // whole table (20 ms per batch at 200,000 rows on SQLite).
+  store::Params params{options_.repository_id, FormatIso8601(clock_.Now()),
+                       std::int64_t{options_.batch_size}};
+  std::string targets;
+  for (Projection* t : targets_) {
+    params.push_back(std::string(t->Target()));
+    targets += (targets.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  if (targets_.empty()) return Ok();
   auto due = tx.Query(
-      "SELECT target, entity_type, entity_id FROM storage_sync WHERE repository_id = $1 "
-      "AND status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 "
-      "ORDER BY next_attempt_at, target, entity_type, entity_id LIMIT $3" +
+      "SELECT target, entity_type, entity_id FROM storage_sync WHERE target IN (" + targets +
+          ") AND repository_id = $1 "
+          "AND status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 "
+          "ORDER BY next_attempt_at, target, entity_type, entity_id LIMIT $3" +
           std::string(tx.SkipLockedClause()),
-      {options_.repository_id, FormatIso8601(clock_.Now()), std::int64_t{options_.batch_size}});
+      params);
   if (!due) return due.error();
   std::vector<Item> items;
   for (std::size_t i = 0; i < due->size(); ++i) {
@@ -171,12 +183,12 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
 }
 
 Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
-  auto claimed =
-      tx.Query(std::string("SELECT ") + kEventColumns +
-                   " FROM sync_events WHERE processed_at IS NULL AND repository_id = $1 ORDER BY " +
-                   (options_.prioritize_reports ? "priority DESC, id" : "id") + " LIMIT $2" +
-                   std::string(tx.SkipLockedClause()),
-               {options_.repository_id, std::int64_t{limit}});
+  auto claimed = tx.Query(std::string("SELECT ") + kEventColumns + " FROM sync_events" +
+                              tx.IndexHint("sync_events_pending") +
+                              " WHERE processed_at IS NULL AND repository_id = $1 ORDER BY " +
+                              (options_.prioritize_reports ? "priority DESC, id" : "id") +
+                              " LIMIT $2" + std::string(tx.SkipLockedClause()),
+                          {options_.repository_id, std::int64_t{limit}});
   if (!claimed) return claimed.error();
   if (claimed->empty()) return Ok();
   // One application per entity and target: the latest event of the batch
@@ -338,13 +350,12 @@ Result<void> SyncWorker::ApplyToTarget(store::Tx& tx, Projection& target, std::v
 
 Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto claimed =
-        tx.Query(std::string("SELECT ") + kEventColumns +
-                     " FROM sync_events WHERE processed_at IS NULL AND repository_id = $1 "
-                     "ORDER BY " +
-                     (options_.prioritize_reports ? "priority DESC, id" : "id") + " LIMIT 1" +
-                     std::string(tx.SkipLockedClause()),
-                 {options_.repository_id});
+    auto claimed = tx.Query(std::string("SELECT ") + kEventColumns + " FROM sync_events" +
+                                tx.IndexHint("sync_events_pending") +
+                                " WHERE processed_at IS NULL AND repository_id = $1 ORDER BY " +
+                                (options_.prioritize_reports ? "priority DESC, id" : "id") +
+                                " LIMIT 1" + std::string(tx.SkipLockedClause()),
+                            {options_.repository_id});
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();
     store::SyncEvent e = EventAt(*claimed, 0);

@@ -181,7 +181,7 @@ Result<InstallOutcome> InstallServer(Client client, const fs::path& file, const 
   if (ec)
     return MakeError(ErrorCode::kIo,
                      "cannot create " + target.parent_path().string() + ": " + ec.message());
-  DOCRUNCH_TRY(WriteFileAtomic(target, out->text, mode));
+  DOCRUNCH_TRY(WriteFileAtomic(target, out->text, {.mode = mode}));
   return outcome;
 }
 

@@ -41,6 +41,9 @@ class SqliteTx final : public ScriptTx {
                               const std::vector<int>& tables, int limit) override {
     return SqliteFullText(*this, repo, terms, tables, limit);
   }
+  std::string IndexHint(std::string_view index) const override {
+    return " INDEXED BY " + std::string(index);
+  }
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
                           const std::vector<Params>& rows, const std::string& returning) override {
     if (rows.empty() || columns.empty()) return Rows{};
