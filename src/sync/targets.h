@@ -20,7 +20,7 @@ struct TargetOptions {
   std::filesystem::path docs_root;                      // the markdown target's folder
   std::string project_name;
   std::shared_ptr<search::Embedder> embedder;  // the index's, when embeddings are enabled
-  LightRagOptions lightrag;  // the lightrag target's server, key and chunking
+  LightRagOptions lightrag;                    // the lightrag target's server, key and chunking
 };
 
 // One projection per name, in the order given. CONFIG_INVALID for an

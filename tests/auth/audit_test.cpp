@@ -87,7 +87,8 @@ TEST_P(AuditLogTest, ARefusedRowCostsNoOtherRowItsPlace) {
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 30; ++i) {
-          log.Record({t == 0 ? bad_actor : "good-" + std::to_string(t), "mcp.tool_call", "x", "ok"});
+          log.Record(
+              {t == 0 ? bad_actor : "good-" + std::to_string(t), "mcp.tool_call", "x", "ok"});
         }
       });
     }

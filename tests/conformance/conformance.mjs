@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { serveUrl } from '../e2e/serve_url.mjs';
 
 const [node22, suite] = process.argv.slice(2);
 const here = import.meta.dirname;
@@ -40,15 +41,7 @@ function readBaseline(file) {
 async function startServer(dir) {
   const server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = err.match(/at (http:\/\/\S+\/mcp)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const url = await serveUrl(server);
   return { server, url };
 }
 

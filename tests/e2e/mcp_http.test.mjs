@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { serveUrl } from './serve_url.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const sdk = path.join(root, 'third_party/node_modules/@modelcontextprotocol/sdk/dist/esm');
@@ -24,15 +25,7 @@ before(async () => {
   run(['scan', '--quiet']);
   run(['task', 'create', '--type', 'feature', '--title', 'Subtract too']);
   server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0'], { cwd: dir });
-  url = await new Promise((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = err.match(/at (http:\/\/\S+\/mcp)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  url = await serveUrl(server);
 });
 
 after(() => {

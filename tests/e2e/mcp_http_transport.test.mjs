@@ -10,6 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { serveUrl } from './serve_url.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const sdk = path.join(root, 'third_party/node_modules/@modelcontextprotocol/sdk/dist/esm');
@@ -28,15 +29,7 @@ async function serve(set = []) {
   const server = spawn(bin, [...set.flatMap((s) => ['--set', s]), 'serve', '--http',
     '--host', '127.0.0.1', '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = err.match(/at (http:\/\/\S+\/mcp)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  return serveUrl(server);
 }
 
 const rpc = (id, method, params = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });

@@ -72,6 +72,15 @@ StoreOptions StoreTest::Options() const {
   return options;
 }
 
+void StoreTest::ReopenWithClock(const Clock& clock) {
+  StoreOptions options = Options();
+  options.clock = &clock;
+  store_.reset();
+  auto opened = OpenStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  store_ = std::move(*opened);
+}
+
 std::unique_ptr<Store> StoreTest::OpenAnother() const {
   auto store = OpenStore(Options());
   if (!store) {

@@ -61,6 +61,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   // Opens another store on the same database; nullptr (and a test failure)
   // if that fails.
   std::unique_ptr<Store> OpenAnother() const;
+  // Replaces store_ with one on the same database that reads `clock`
+  // (which must outlive it); a failure fails the test.
+  void ReopenWithClock(const Clock& clock);
   // Migrates store_; a failure fails the test.
   void MigrateStore();
   // SELECT count(*) of a table through store_; -1 (and a failure) on error.

@@ -45,12 +45,8 @@ class LightRagTest : public store::StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    store::StoreOptions options = Options();
-    options.clock = &clock_;
-    store_.reset();
-    auto opened = store::OpenStore(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
-    store_ = std::move(*opened);
+    ReopenWithClock(clock_);
+    if (HasFatalFailure()) return;
     MigrateStore();
     auto repo = store_->Transact([&](store::Tx& tx) -> Result<void> {
       auto rows = tx.Query(

@@ -46,12 +46,8 @@ class SyncWorkerTest : public store::StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    store::StoreOptions options = Options();
-    options.clock = &clock_;
-    store_.reset();
-    auto opened = store::OpenStore(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
-    store_ = std::move(*opened);
+    ReopenWithClock(clock_);
+    if (HasFatalFailure()) return;
     MigrateStore();
     ASSERT_TRUE(store_
                     ->Transact([&](store::Tx& tx) -> Result<void> {

@@ -22,12 +22,8 @@ class TaskServiceTest : public store::StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    store::StoreOptions options = Options();
-    options.clock = &clock_;
-    store_.reset();
-    auto opened = store::OpenStore(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
-    store_ = std::move(*opened);
+    ReopenWithClock(clock_);
+    if (HasFatalFailure()) return;
     MigrateStore();
     auto repo = EnsureRepository(*store_, "/work/repo", "repo");
     ASSERT_TRUE(repo.ok()) << repo.error().ToString();
