@@ -122,7 +122,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   // here. synchronous=NORMAL is the durable-enough pairing for WAL.
   auto mode = conn->Query("PRAGMA journal_mode = WAL", {});
   if (!mode) return mode.error();
-  DOCRUNCH_TRY(conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"));
+  DOCRUNCH_TRY(conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"));
   auto schema = conn->Query("SELECT count(*) FROM sqlite_master", {});
   if (!schema) return schema.error();
   return conn;
