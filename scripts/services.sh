@@ -13,7 +13,8 @@
 #   DOCRUNCH_TEST_REDIS_PORT=6370    Redis port (set both to run a second copy)
 #   DOCRUNCH_SERVICES_TIMEOUT=30     seconds to wait for each service
 #   DOCRUNCH_SERVICES_STATE=FILE     where start records what it started
-#                                    (default build/services-PGPORT-REDISPORT.state)
+#                                    (default .services/PGPORT-REDISPORT.state: outside
+#                                    build/, so removing build/ does not orphan them)
 #   DOCRUNCH_SERVICES_TMPDIR=/tmp    parent of the temporary directory (must be
 #                                    traversable by the postgres and redis users)
 #   DOCRUNCH_PG_BINDIR               default /usr/lib/postgresql/15/bin
@@ -25,7 +26,7 @@ HOST=127.0.0.1
 PG_PORT="${DOCRUNCH_TEST_PG_PORT:-5430}"
 REDIS_PORT="${DOCRUNCH_TEST_REDIS_PORT:-6370}"
 TIMEOUT="${DOCRUNCH_SERVICES_TIMEOUT:-30}"
-STATE="${DOCRUNCH_SERVICES_STATE:-$ROOT/build/services-$PG_PORT-$REDIS_PORT.state}"
+STATE="${DOCRUNCH_SERVICES_STATE:-$ROOT/.services/$PG_PORT-$REDIS_PORT.state}"
 TMP_PARENT="${DOCRUNCH_SERVICES_TMPDIR:-/tmp}"
 PG_BINDIR="${DOCRUNCH_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
 PG_DB_USER=docrunch
