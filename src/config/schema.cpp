@@ -156,8 +156,9 @@ void VisitMcp(SchemaVisitor& v, McpConfig& c) {
   v.Time("session_idle", c.session_idle, {1s, std::chrono::hours(24)});
   v.Time("header_timeout", c.header_timeout, {100ms, 5min});
   Nested(v, "rate_limit", c.rate_limit, [](SchemaVisitor& s, RateLimitConfig& r) {
-    s.Int("queries_per_minute", r.queries_per_minute, kPositive);
-    s.Int("writes_per_minute", r.writes_per_minute, kPositive);
+    // 0: no limit (the rate limiter admits every call).
+    s.Int("queries_per_minute", r.queries_per_minute, kNonNegative);
+    s.Int("writes_per_minute", r.writes_per_minute, kNonNegative);
     s.Int("max_tokens_per_request", r.max_tokens_per_request, kNonNegative);
   });
   Nested(v, "auth", c.auth, [](SchemaVisitor& s, McpAuthConfig& a) {

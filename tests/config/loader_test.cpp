@@ -215,6 +215,15 @@ TEST(LoadConfig, McpHttpSessionIdleAndHeaderTimeoutAreDurationsInRange) {
               HasSubstr("expected a duration"));
 }
 
+TEST(LoadConfig, RateLimitsOfZeroMeanNoLimitAndNegativesAreRefused) {
+  const Config off =
+      LoadOk("server: {mcp: {rate_limit: {queries_per_minute: 0, writes_per_minute: 0}}}").config;
+  EXPECT_EQ(off.server.mcp.rate_limit.queries_per_minute, 0);
+  EXPECT_EQ(off.server.mcp.rate_limit.writes_per_minute, 0);
+  EXPECT_EQ(OnlyIssue("server: {mcp: {rate_limit: {writes_per_minute: -1}}}").key,
+            "server.mcp.rate_limit.writes_per_minute");
+}
+
 }  // namespace
 }  // namespace docrunch::config
 
