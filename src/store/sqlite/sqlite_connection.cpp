@@ -122,7 +122,12 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   // here. synchronous=NORMAL is the durable-enough pairing for WAL.
   auto mode = conn->Query("PRAGMA journal_mode = WAL", {});
   if (!mode) return mode.error();
-  DOCRUNCH_TRY(conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"));
+  // temp_store=MEMORY keeps the statement journals of multi-row INSERTs out
+  // of temp files; a 16 MB page cache (default 2 MB) spares the WAL rereads
+  // of a scan's index writes.
+  DOCRUNCH_TRY(
+      conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"));
   auto schema = conn->Query("SELECT count(*) FROM sqlite_master", {});
   if (!schema) return schema.error();
   return conn;
