@@ -1,4 +1,5 @@
 // Writing search documents and their postings.
+#include <algorithm>
 #include <map>
 
 #include "search/search.h"
@@ -78,12 +79,21 @@ class DocBatch {
                      std::max<std::int64_t>(length, 1)});
   }
 
-  Result<void> Flush() {
-    auto ids =
-        store::InsertRowsReturning(tx_, "search_docs",
-                                   {"repository_id", "doc_key", "source_key", "type", "title",
-                                    "content", "file_path", "line_number", "length"},
-                                   docs_, "id, doc_key");
+  // `graph_scores`: give each document the score UpdateGraphScores last
+  // computed for its key (files and symbols are graph nodes; reports are not).
+  Result<void> Flush(bool graph_scores) {
+    std::vector<std::string> columns{"repository_id", "doc_key",   "source_key",  "type",  "title",
+                                     "content",       "file_path", "line_number", "length"};
+    if (graph_scores) {
+      auto scores = GraphScores();
+      if (!scores) return scores.error();
+      columns.push_back("graph_score");
+      for (auto& row : docs_) {
+        auto it = scores->find(std::get<std::string>(row[1]));
+        row.emplace_back(it == scores->end() ? 0.0 : it->second);
+      }
+    }
+    auto ids = store::InsertRowsReturning(tx_, "search_docs", columns, docs_, "id, doc_key");
     if (!ids) return ids.error();
     std::vector<store::Params> postings;
     for (std::size_t i = 0; i < ids->size(); ++i) {
@@ -94,6 +104,27 @@ class DocBatch {
     }
     return store::InsertRows(tx_, "search_postings", {"repository_id", "term", "doc_id", "weight"},
                              postings);
+  }
+
+  Result<std::map<std::string, double>> GraphScores() {
+    std::map<std::string, double> out;
+    constexpr std::size_t kKeysPerQuery = 500;
+    for (std::size_t at = 0; at < docs_.size(); at += kKeysPerQuery) {
+      const std::size_t end = std::min(docs_.size(), at + kKeysPerQuery);
+      store::Params params{repo_};
+      std::string sql =
+          "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
+      for (std::size_t i = at; i < end; ++i) {
+        params.push_back(docs_[i][1]);
+        sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+      }
+      auto rows = tx_.Query(sql + ")", params);
+      if (!rows) return rows.error();
+      for (std::size_t i = 0; i < rows->size(); ++i) {
+        out[*rows->Text(i, "doc_key")] = rows->Real(i, "score").value_or(0);
+      }
+    }
+    return out;
   }
 
  private:
@@ -145,15 +176,8 @@ Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path
                {s.docstring, kDocWeight},
                {path, kPathWeight}});
   }
-  DOCRUNCH_TRY(batch.Flush());
   // The graph score last computed (UpdateGraphScores), until the next.
-  auto scored = tx.Exec(
-      "UPDATE search_docs SET graph_score = COALESCE((SELECT g.score FROM search_graph g "
-      "WHERE g.repository_id = search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0) "
-      "WHERE repository_id = $1 AND source_key = $2",
-      {repo, "file:" + path});
-  if (!scored) return scored.error();
-  return Ok();
+  return batch.Flush(/*graph_scores=*/true);
 }
 
 Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string& source_key,
@@ -165,7 +189,7 @@ Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string&
     batch.Add(d.key, d.type, d.title, d.body, "", 0,
               {{d.title, kQualifiedWeight}, {d.body.substr(0, kDocChars * 4), kDocWeight}});
   }
-  return batch.Flush();
+  return batch.Flush(/*graph_scores=*/false);
 }
 
 }  // namespace docrunch::search
