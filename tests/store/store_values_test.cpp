@@ -58,8 +58,8 @@ TEST_P(StoreTest, ParametersRoundTripThroughATable) {
   EXPECT_EQ(CountRows("vals"), 4);
 }
 
-// store/batch.h goes through each backend's own bulk path (SQLite: one
-// prepared statement per row; PostgreSQL: COPY, whose text format escapes
+// store/batch.h goes through each backend's own bulk path (SQLite: up to 64
+// rows per statement; PostgreSQL: COPY, whose text format escapes
 // tabs, newlines and backslashes): values must come back exactly.
 TEST_P(StoreTest, BulkInsertRoundTripsEveryValueKind) {
   ASSERT_NO_FATAL_FAILURE(CreateValuesTable(*store_));
@@ -93,6 +93,50 @@ TEST_P(StoreTest, BulkInsertRoundTripsEveryValueKind) {
   ASSERT_FALSE(duplicate.ok());
   EXPECT_EQ(duplicate.error().code, ErrorCode::kStorageConstraint);
   EXPECT_EQ(CountRows("vals"), 3);
+}
+
+// Enough rows for SQLite's multi-row statements to run whole chunks and a
+// remainder: every row lands with its own values, a violation anywhere
+// rolls all back, and a row of the wrong width is refused before anything
+// is written.
+TEST_P(StoreTest, BulkInsertOfManyRowsKeepsEachRowsValues) {
+  ASSERT_NO_FATAL_FAILURE(CreateValuesTable(*store_));
+  std::vector<Params> rows;
+  for (std::int64_t id = 1; id <= 150; ++id) {
+    rows.push_back({id, id * 3, static_cast<double>(id) / 4, "row " + std::to_string(id)});
+  }
+  auto inserted = store_->Transact([&](Tx& tx) {
+    return InsertRows(tx, "vals", {"id", "i", "d", "t"}, rows);
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted.error().ToString();
+  auto back = store_->Query("SELECT id, i, d, t FROM vals ORDER BY id");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  ASSERT_EQ(back->size(), 150u);
+  for (std::size_t r = 0; r < 150; ++r) {
+    const std::int64_t id = static_cast<std::int64_t>(r) + 1;
+    ASSERT_EQ(back->Int(r, "id"), id);
+    EXPECT_EQ(back->Int(r, "i"), id * 3);
+    EXPECT_EQ(back->Real(r, "d"), static_cast<double>(id) / 4);
+    EXPECT_EQ(back->Text(r, "t"), "row " + std::to_string(id));
+  }
+
+  std::vector<Params> clash;
+  for (std::int64_t id = 151; id <= 300; ++id) clash.push_back({id == 230 ? 5 : id, "x"});
+  auto duplicate = store_->Transact([&](Tx& tx) {
+    return InsertRows(tx, "vals", {"id", "t"}, clash);
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kStorageConstraint);
+  EXPECT_EQ(CountRows("vals"), 150);
+
+  std::vector<Params> ragged;
+  for (std::int64_t id = 1000; id < 1100; ++id) ragged.push_back({id, "y"});
+  ragged[70] = {std::int64_t{1070}};
+  auto refused = store_->Transact([&](Tx& tx) {
+    return InsertRows(tx, "vals", {"id", "t"}, ragged);
+  });
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(CountRows("vals"), 150);
 }
 
 TEST_P(StoreTest, ParametersBindInWhereClausesIncludingNull) {

@@ -69,6 +69,15 @@ class SqliteTx final : public ScriptTx {
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
                           const std::vector<Params>& rows, const std::string& returning) override {
     if (rows.empty() || columns.empty()) return Rows{};
+    for (const Params& row : rows) {
+      // Chunks bind rows back to back: a short row would shift every value after it.
+      if (row.size() != columns.size()) {
+        return Remember(Result<Rows>(
+            MakeError(ErrorCode::kInternal, "insert into " + table + ": a row has " +
+                                                std::to_string(row.size()) + " values for " +
+                                                std::to_string(columns.size()) + " columns")));
+      }
+    }
     // Without RETURNING (whose row order SQLite leaves open), rows go in
     // chunks of several per statement: each statement's own overhead (its
     // journal, and a flush of any FTS5 table a trigger writes) is paid once
