@@ -86,6 +86,16 @@ std::unique_ptr<store::Store> FreshStore(const Args& a, int run) {
   return s;
 }
 
+// One upsert event per decision id in `ids` (a Rows with an "id" column).
+Result<void> EmitDecisionEvents(store::Tx& tx, std::int64_t repo, const store::Rows& ids) {
+  std::vector<store::SyncEvent> events;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::string id = std::to_string(*ids.Int(i, "id"));
+    events.push_back({repo, "decision", "decision-" + id, "h" + id, "upsert", std::nullopt, 10});
+  }
+  return store::EmitSyncEvents(tx, events);
+}
+
 std::int64_t Seed(store::Store& s, int n) {
   std::int64_t repo = 0;
   Must(s.Transact([&](store::Tx& tx) -> Result<void> {
@@ -106,12 +116,7 @@ std::int64_t Seed(store::Store& s, int n) {
         {"repository_id", "number", "title", "decision", "created_at", "updated_at"}, decisions,
         "id");
     if (!ids) return ids.error();
-    std::vector<store::SyncEvent> events;
-    for (std::size_t i = 0; i < ids->size(); ++i) {
-      std::string id = std::to_string(*ids->Int(i, "id"));
-      events.push_back({repo, "decision", "decision-" + id, "h" + id, "upsert", std::nullopt, 10});
-    }
-    return store::EmitSyncEvents(tx, events);
+    return EmitDecisionEvents(tx, repo, *ids);
   }),
        "seed");
   return repo;
@@ -121,12 +126,7 @@ void EmitAgain(store::Store& s, std::int64_t repo) {
   Must(s.Transact([&](store::Tx& tx) -> Result<void> {
     auto ids = tx.Query("SELECT id FROM decisions WHERE repository_id = $1", {repo});
     if (!ids) return ids.error();
-    std::vector<store::SyncEvent> events;
-    for (std::size_t i = 0; i < ids->size(); ++i) {
-      std::string id = std::to_string(*ids->Int(i, "id"));
-      events.push_back({repo, "decision", "decision-" + id, "h" + id, "upsert", std::nullopt, 10});
-    }
-    return store::EmitSyncEvents(tx, events);
+    return EmitDecisionEvents(tx, repo, *ids);
   }),
        "emit again");
 }

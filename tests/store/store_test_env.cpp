@@ -81,6 +81,21 @@ void StoreTest::ReopenWithClock(const Clock& clock) {
   store_ = std::move(*opened);
 }
 
+std::int64_t StoreTest::AddBareRepository() {
+  std::int64_t id = -1;
+  auto added = store_->Transact([&](Tx& tx) -> Result<void> {
+    auto rows = tx.Query(
+        "INSERT INTO repositories (name, root_path, created_at, updated_at) "
+        "VALUES ('repo', '/repo', $1, $1) RETURNING id",
+        {FormatIso8601(tx.clock().Now())});
+    if (!rows) return rows.error();
+    id = *rows->Int(0, "id");
+    return Ok();
+  });
+  EXPECT_TRUE(added.ok()) << added.error().ToString();
+  return id;
+}
+
 std::unique_ptr<Store> StoreTest::OpenAnother() const {
   auto store = OpenStore(Options());
   if (!store) {

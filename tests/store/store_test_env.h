@@ -66,6 +66,10 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   void ReopenWithClock(const Clock& clock);
   // Migrates store_; a failure fails the test.
   void MigrateStore();
+  // Inserts a repositories row ('repo' at /repo) with no outbox event, for
+  // tests that count the events they emit themselves; its id (and a
+  // failure) or -1.
+  std::int64_t AddBareRepository();
   // SELECT count(*) of a table through store_; -1 (and a failure) on error.
   std::int64_t CountRows(const std::string& table);
 

@@ -167,6 +167,12 @@ class SyncDegradation : public ::testing::Test {
     ProcessResult r = Ok({"sync", "status", "--json"});
     return json::parse(r.out, nullptr, false);
   }
+  // Whether `sync status` shows nothing left for `target`: waiting for the
+  // first derived files alone raced the events still queued behind them.
+  bool CaughtUp(const std::string& target) {
+    json t = Target(Status(), target);
+    return t["retrying"] == 0 && t["lag"]["reports"]["behind"] == 0;
+  }
   static json Target(const json& status, const std::string& name) {
     for (const auto& t : status["targets"]) {
       if (t["target"] == name) return t;
@@ -249,7 +255,8 @@ TEST_F(SyncDegradation, UnwritableDocsFolderDelaysMarkdownOnlyAndServeDrainsTheB
   auto serve = Serve(true);
   bool drained = WaitFor(
       [&] {
-        return fs::exists(docs / "decisions/adr-001.md") && fs::exists(docs / "tasks/task-1.md");
+        return fs::exists(docs / "decisions/adr-001.md") && fs::exists(docs / "tasks/task-1.md") &&
+               CaughtUp("markdown");
       },
       std::chrono::seconds(20));
   auto stop_started = std::chrono::steady_clock::now();
@@ -318,8 +325,9 @@ TEST_F(SyncDegradation, LightRagDownThenBackSlaBreachShowsAndServeDrains) {
     }
     return false;
   };
-  bool drained = WaitFor([&] { return has("bcrypt with cost 12") && has("hash_password"); },
-                         std::chrono::seconds(20));
+  bool drained = WaitFor(
+      [&] { return has("bcrypt with cost 12") && has("hash_password") && CaughtUp("lightrag"); },
+      std::chrono::seconds(20));
   EXPECT_EQ(serve->Stop(SIGTERM), 0);
   EXPECT_TRUE(drained) << ReadFile(err_dir_.path() / "serve.err") << Status().dump(2);
   status = Status();

@@ -48,16 +48,8 @@ class LightRagTest : public store::StoreTest {
     ReopenWithClock(clock_);
     if (HasFatalFailure()) return;
     MigrateStore();
-    auto repo = store_->Transact([&](store::Tx& tx) -> Result<void> {
-      auto rows = tx.Query(
-          "INSERT INTO repositories (name, root_path, created_at, updated_at) "
-          "VALUES ('repo', '/repo', $1, $1) RETURNING id",
-          {FormatIso8601(clock_.Now())});
-      if (!rows) return rows.error();
-      repo_ = *rows->Int(0, "id");
-      return Ok();
-    });
-    ASSERT_TRUE(repo.ok());
+    repo_ = AddBareRepository();
+    ASSERT_GT(repo_, 0);
     standin_ = std::make_unique<docrunch::testing::LightRagStandIn>(dir_.path(), kKey);
     if (docrunch::testing::Run({"python3", "--version"}).exit_code != 0) {
       GTEST_SKIP() << "python3 is not installed: no LightRAG stand-in";

@@ -49,17 +49,8 @@ class SyncWorkerTest : public store::StoreTest {
     ReopenWithClock(clock_);
     if (HasFatalFailure()) return;
     MigrateStore();
-    ASSERT_TRUE(store_
-                    ->Transact([&](store::Tx& tx) -> Result<void> {
-                      auto rows = tx.Query(
-                          "INSERT INTO repositories (name, root_path, created_at, updated_at) "
-                          "VALUES ('repo', '/repo', $1, $1) RETURNING id",
-                          {FormatIso8601(clock_.Now())});
-                      if (!rows) return rows.error();
-                      repo_ = *rows->Int(0, "id");
-                      return Ok();
-                    })
-                    .ok());
+    repo_ = AddBareRepository();
+    ASSERT_GT(repo_, 0);
   }
 
   WorkerOptions Options_(int batch = 200) {
