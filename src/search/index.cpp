@@ -142,11 +142,24 @@ Result<void> RemoveFile(store::Tx& tx, std::int64_t repo, const std::string& pat
 }
 
 Result<void> RemoveSource(store::Tx& tx, std::int64_t repo, const std::string& source) {
-  auto postings = tx.Exec(
-      "DELETE FROM search_postings WHERE doc_id IN "
-      "(SELECT id FROM search_docs WHERE repository_id = $1 AND source_key = $2)",
-      {repo, source});
-  if (!postings) return postings.error();
+  // The ids first, then their postings by id: with the subquery inline,
+  // PostgreSQL's generic plan could scan every posting per source (seconds
+  // per call under the crash test's 10,000 events).
+  auto ids = tx.Query("SELECT id FROM search_docs WHERE repository_id = $1 AND source_key = $2",
+                      {repo, source});
+  if (!ids) return ids.error();
+  constexpr std::size_t kIdsPerStatement = 500;
+  for (std::size_t at = 0; at < ids->size(); at += kIdsPerStatement) {
+    const std::size_t end = std::min(ids->size(), at + kIdsPerStatement);
+    store::Params params;
+    std::string sql = "DELETE FROM search_postings WHERE doc_id IN (";
+    for (std::size_t i = at; i < end; ++i) {
+      params.emplace_back(*ids->Int(i, "id"));
+      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    auto postings = tx.Exec(sql + ")", params);
+    if (!postings) return postings.error();
+  }
   auto docs = tx.Exec("DELETE FROM search_docs WHERE repository_id = $1 AND source_key = $2",
                       {repo, source});
   if (!docs) return docs.error();
