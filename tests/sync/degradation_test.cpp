@@ -379,6 +379,12 @@ TEST_F(SyncDegradation, ServeAppliesWritesItMakesWithoutWaitingForThePoll) {
                                  {"capabilities", json::object()},
                                  {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}}
                               .dump()));
+  // A client waits for the answer to initialize before it goes on.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ReadFile(err_dir_.path() / "serve.err.out").find("\"id\":1") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
   ASSERT_TRUE(serve->Send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
   auto sent = std::chrono::steady_clock::now();
   ASSERT_TRUE(serve->Send(json{{"jsonrpc", "2.0"},
