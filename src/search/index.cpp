@@ -1,7 +1,10 @@
-// Writing search documents and their postings.
+// Writing search documents, and their postings as segments.
 #include <algorithm>
+#include <charconv>
 #include <map>
+#include <unordered_map>
 
+#include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 #include "store/batch.h"
@@ -47,8 +50,8 @@ std::string DocType(scan::SymbolKind kind) {
   return "function";
 }
 
-// Collects a file's documents, then writes them and their postings in a
-// few multi-row statements.
+// Collects a file's documents, then writes them in a few multi-row
+// statements and hands their postings to the writer's next segment.
 class DocBatch {
  public:
   DocBatch(store::Tx& tx, std::int64_t repo, std::string source_key)
@@ -81,7 +84,8 @@ class DocBatch {
 
   // `graph_scores`: give each document the score UpdateGraphScores last
   // computed for its key (files and symbols are graph nodes; reports are not).
-  Result<void> Flush(bool graph_scores) {
+  Result<void> Flush(bool graph_scores, SegmentPostings& postings) {
+    if (docs_.empty()) return Ok();
     std::vector<std::string> columns{"repository_id", "doc_key",   "source_key",  "type",  "title",
                                      "content",       "file_path", "line_number", "length"};
     if (graph_scores) {
@@ -95,15 +99,13 @@ class DocBatch {
     }
     auto ids = store::InsertRowsReturning(tx_, "search_docs", columns, docs_, "id, doc_key");
     if (!ids) return ids.error();
-    std::vector<store::Params> postings;
     for (std::size_t i = 0; i < ids->size(); ++i) {
       std::int64_t id = *ids->Int(i, "id");
       for (const auto& [term, weight] : terms_[*ids->Text(i, "doc_key")]) {
-        postings.push_back({repo_, term, id, weight});
+        postings.Add(term, id, weight);
       }
     }
-    return store::InsertRows(tx_, "search_postings", {"repository_id", "term", "doc_id", "weight"},
-                             postings);
+    return Ok();
   }
 
   Result<std::map<std::string, double>> GraphScores() {
@@ -135,41 +137,53 @@ class DocBatch {
   std::map<std::string, std::map<std::string, double>> terms_;  // doc_key -> term -> weight
 };
 
-}  // namespace
-
-Result<void> RemoveFile(store::Tx& tx, std::int64_t repo, const std::string& path) {
-  return RemoveSource(tx, repo, "file:" + path);
+std::string IdList(const std::vector<std::int64_t>& ids, store::Params& params) {
+  std::string out;
+  for (std::int64_t id : ids) {
+    params.emplace_back(id);
+    out += (out.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  return out;
 }
 
-Result<void> RemoveSource(store::Tx& tx, std::int64_t repo, const std::string& source) {
-  // The ids first, then their postings by id: with the subquery inline,
-  // PostgreSQL's generic plan could scan every posting per source (seconds
-  // per call under the crash test's 10,000 events).
-  auto ids = tx.Query("SELECT id FROM search_docs WHERE repository_id = $1 AND source_key = $2",
-                      {repo, source});
-  if (!ids) return ids.error();
-  constexpr std::size_t kIdsPerStatement = 500;
-  for (std::size_t at = 0; at < ids->size(); at += kIdsPerStatement) {
-    const std::size_t end = std::min(ids->size(), at + kIdsPerStatement);
-    store::Params params;
-    std::string sql = "DELETE FROM search_postings WHERE doc_id IN (";
-    for (std::size_t i = at; i < end; ++i) {
-      params.emplace_back(*ids->Int(i, "id"));
-      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-    }
-    auto postings = tx.Exec(sql + ")", params);
-    if (!postings) return postings.error();
-  }
-  auto docs = tx.Exec("DELETE FROM search_docs WHERE repository_id = $1 AND source_key = $2",
-                      {repo, source});
+// Writes `postings` as a new segment of the repository.
+Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& postings) {
+  auto segment = tx.Query(
+      "INSERT INTO search_segments (repository_id, postings, created_at) VALUES ($1, $2, $3) "
+      "RETURNING id",
+      {repo, static_cast<std::int64_t>(postings.size()), FormatIso8601(tx.clock().Now())});
+  if (!segment) return segment.error();
+  const std::int64_t id = *segment->Int(0, "id");
+  std::vector<store::Params> rows;
+  rows.reserve(postings.terms());
+  postings.ForEachTerm([&](const std::string& term, std::string encoded) {
+    rows.push_back({repo, term, id, std::move(encoded)});
+  });
+  return store::InsertRows(tx, "search_terms", {"repository_id", "term", "segment_id", "postings"},
+                           rows);
+}
+
+}  // namespace
+
+struct IndexWriter::Postings : SegmentPostings {};
+
+IndexWriter::IndexWriter(store::Tx& tx, std::int64_t repository_id)
+    : tx_(tx), repository_id_(repository_id), postings_(std::make_unique<Postings>()) {}
+
+IndexWriter::~IndexWriter() = default;
+
+Result<void> IndexWriter::RemoveSource(const std::string& source_key) {
+  // The postings stay in their segments until a merge; without the
+  // document row, queries skip them. Vectors go with the row (cascade).
+  auto docs = tx_.Exec("DELETE FROM search_docs WHERE repository_id = $1 AND source_key = $2",
+                       {repository_id_, source_key});
   if (!docs) return docs.error();
   return Ok();
 }
 
-Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path,
-                       const scan::ParsedFile& parsed) {
-  DOCRUNCH_TRY(RemoveFile(tx, repo, path));
-  DocBatch batch(tx, repo, "file:" + path);
+Result<void> IndexWriter::IndexFile(const std::string& path, const scan::ParsedFile& parsed) {
+  DOCRUNCH_TRY(RemoveSource("file:" + path));
+  DocBatch batch(tx_, repository_id_, "file:" + path);
   std::string names;
   for (const auto& s : parsed.symbols) {
     if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
@@ -190,19 +204,126 @@ Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path
                {path, kPathWeight}});
   }
   // The graph score last computed (UpdateGraphScores), until the next.
-  return batch.Flush(/*graph_scores=*/true);
+  return batch.Flush(/*graph_scores=*/true, *postings_);
 }
 
-Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string& source_key,
-                            const std::vector<Document>& docs) {
-  DOCRUNCH_TRY(RemoveSource(tx, repo, source_key));
-  if (docs.empty()) return Ok();
-  DocBatch batch(tx, repo, source_key);
+Result<void> IndexWriter::IndexDocuments(const std::string& source_key,
+                                         const std::vector<Document>& docs) {
+  DOCRUNCH_TRY(RemoveSource(source_key));
+  DocBatch batch(tx_, repository_id_, source_key);
   for (const auto& d : docs) {
     batch.Add(d.key, d.type, d.title, d.body, "", 0,
               {{d.title, kQualifiedWeight}, {d.body.substr(0, kDocChars * 4), kDocWeight}});
   }
-  return batch.Flush(/*graph_scores=*/false);
+  return batch.Flush(/*graph_scores=*/false, *postings_);
+}
+
+Result<void> IndexWriter::Commit() {
+  if (postings_->size() > 0) {
+    DOCRUNCH_TRY(WriteSegment(tx_, repository_id_, *postings_));
+    postings_->Clear();
+  }
+  return MergeSegments(tx_, repository_id_);
+}
+
+Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
+  auto segments =
+      tx.Query("SELECT id, postings FROM search_segments WHERE repository_id = $1 ORDER BY id" +
+                   std::string(tx.SkipLockedClause()),
+               {repo});
+  if (!segments) return segments.error();
+  if (segments->empty() || (!force && segments->size() <= IndexWriter::kMaxSegments)) return Ok();
+  // Merge everything, unless the largest segment outweighs the others four
+  // times over: then merge the others only (cheap), and leave the largest's
+  // removed postings for the merge that comes once the small ones add up.
+  std::vector<std::int64_t> chosen;
+  std::size_t largest = 0;
+  std::int64_t largest_size = -1, others = 0;
+  for (std::size_t i = 0; i < segments->size(); ++i) {
+    std::int64_t n = segments->Int(i, "postings").value_or(0);
+    if (n > largest_size) {
+      if (largest_size >= 0) others += largest_size;
+      largest_size = n;
+      largest = i;
+    } else {
+      others += n;
+    }
+  }
+  const bool keep_largest = !force && others * 4 < largest_size;
+  for (std::size_t i = 0; i < segments->size(); ++i) {
+    if (!(keep_largest && i == largest)) chosen.push_back(*segments->Int(i, "id"));
+  }
+  if (chosen.size() < 2 && !force) return Ok();
+
+  auto live_rows = tx.Query("SELECT id FROM search_docs WHERE repository_id = $1", {repo});
+  if (!live_rows) return live_rows.error();
+  std::vector<std::int64_t> live;
+  live.reserve(live_rows->size());
+  for (std::size_t i = 0; i < live_rows->size(); ++i) live.push_back(*live_rows->Int(i, "id"));
+  std::sort(live.begin(), live.end());
+
+  store::Params params{repo};
+  const std::string in = IdList(chosen, params);
+  auto rows = tx.Query(
+      "SELECT term, postings FROM search_terms WHERE repository_id = $1 AND segment_id IN (" + in +
+          ")",
+      params);
+  if (!rows) return rows.error();
+  SegmentPostings merged;
+  std::vector<Posting> decoded;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const std::string term = *rows->Text(i, "term");
+    decoded.clear();
+    if (!DecodePostings(*rows->Text(i, "postings"), decoded)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+                                                 "' are malformed; run docrunch sync rebuild");
+    }
+    for (const Posting& p : decoded) {
+      if (std::binary_search(live.begin(), live.end(), p.doc_id)) {
+        merged.Add(term, p.doc_id, p.weight);
+      }
+    }
+  }
+  auto terms = tx.Exec(
+      "DELETE FROM search_terms WHERE repository_id = $1 AND segment_id IN (" + in + ")", params);
+  if (!terms) return terms.error();
+  auto gone = tx.Exec("DELETE FROM search_segments WHERE repository_id = $1 AND id IN (" + in + ")",
+                      params);
+  if (!gone) return gone.error();
+  if (merged.size() == 0) return Ok();
+  return WriteSegment(tx, repo, merged);
+}
+
+Result<void> ClearIndex(store::Tx& tx, std::int64_t repo) {
+  for (const char* table : {"search_terms", "search_segments", "search_docs"}) {
+    auto r = tx.Exec(std::string("DELETE FROM ") + table + " WHERE repository_id = $1", {repo});
+    if (!r) return r.error();
+  }
+  return Ok();
+}
+
+Result<void> RemoveFile(store::Tx& tx, std::int64_t repo, const std::string& path) {
+  return RemoveSource(tx, repo, "file:" + path);
+}
+
+Result<void> RemoveSource(store::Tx& tx, std::int64_t repo, const std::string& source) {
+  IndexWriter writer(tx, repo);
+  DOCRUNCH_TRY(writer.RemoveSource(source));
+  return writer.Commit();
+}
+
+Result<void> IndexFile(store::Tx& tx, std::int64_t repo, const std::string& path,
+                       const scan::ParsedFile& parsed) {
+  IndexWriter writer(tx, repo);
+  DOCRUNCH_TRY(writer.IndexFile(path, parsed));
+  return writer.Commit();
+}
+
+Result<void> IndexDocuments(store::Tx& tx, std::int64_t repo, const std::string& source_key,
+                            const std::vector<Document>& docs) {
+  IndexWriter writer(tx, repo);
+  DOCRUNCH_TRY(writer.IndexDocuments(source_key, docs));
+  return writer.Commit();
 }
 
 }  // namespace docrunch::search

@@ -1,12 +1,16 @@
-// Ranking: BM25 over the field-weighted postings of the query's tokens.
+// Ranking: BM25 over the field-weighted postings of the query's tokens, read
+// from every segment of the index.
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <hnswlib/hnswlib.h>
+#include <spdlog/spdlog.h>
 
 #include "search/embeddings.h"
+#include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
@@ -87,19 +91,60 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   double avg_length = stats->Real(0, "avg_length").value_or(1.0);
   if (total_docs == 0) return std::vector<SearchResult>{};
 
+  // Each query term's postings, from every segment.
   store::Params params{repo};
   for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
-  auto postings = db.Query(
-      "SELECT p.term, p.doc_id, p.weight, d.length, d.doc_key, d.graph_score "
-      "FROM search_postings p "
-      "JOIN search_docs d ON d.id = p.doc_id WHERE p.repository_id = $1 AND p.term IN (" +
-          Placeholders(2, unique.size()) + ")" + TypeFilter(scope),
-      params);
-  if (!postings) return postings.error();
+  auto term_rows =
+      db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
+                   Placeholders(2, unique.size()) + ")",
+               params);
+  if (!term_rows) return term_rows.error();
+  std::map<std::string, std::vector<Posting>> postings;
+  std::vector<std::int64_t> candidates;
+  for (std::size_t i = 0; i < term_rows->size(); ++i) {
+    const std::string term = *term_rows->Text(i, "term");
+    std::vector<Posting>& list = postings[term];
+    if (!DecodePostings(*term_rows->Text(i, "postings"), list)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+                                                 "' are malformed; run docrunch sync rebuild");
+    }
+  }
+  for (const auto& [term, list] : postings) {
+    for (const Posting& p : list) candidates.push_back(p.doc_id);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  // The candidates that exist (a removed document's postings wait in their
+  // segment for a merge) and are in scope.
+  struct Doc {
+    double length = 1;
+    double graph = 0;
+    std::string key;
+  };
+  std::unordered_map<std::int64_t, Doc> docs_by_id;
+  docs_by_id.reserve(candidates.size());
+  constexpr std::size_t kIdsPerQuery = 500;
+  for (std::size_t at = 0; at < candidates.size(); at += kIdsPerQuery) {
+    const std::size_t end = std::min(candidates.size(), at + kIdsPerQuery);
+    store::Params ids;
+    for (std::size_t i = at; i < end; ++i) ids.emplace_back(candidates[i]);
+    auto rows = db.Query(
+        "SELECT d.id, d.length, d.doc_key, d.graph_score FROM search_docs d WHERE d.id IN (" +
+            Placeholders(1, ids.size()) + ")" + TypeFilter(scope),
+        ids);
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      docs_by_id[*rows->Int(i, "id")] = {static_cast<double>(rows->Int(i, "length").value_or(1)),
+                                         rows->Real(i, "graph_score").value_or(0),
+                                         *rows->Text(i, "doc_key")};
+    }
+  }
 
   std::map<std::string, double> document_frequency;
-  for (std::size_t i = 0; i < postings->size(); ++i)
-    document_frequency[*postings->Text(i, "term")] += 1;
+  for (const auto& [term, list] : postings) {
+    for (const Posting& p : list) document_frequency[term] += docs_by_id.count(p.doc_id) ? 1 : 0;
+  }
   struct Score {
     double bm25 = 0;
     int matched_terms = 0;
@@ -108,17 +153,21 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   };
   const double k1 = options.bm25_k1, b = options.bm25_b;
   std::map<std::int64_t, Score> scores;
-  for (std::size_t i = 0; i < postings->size(); ++i) {
-    double df = document_frequency[*postings->Text(i, "term")];
-    double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
-    double tf = postings->Real(i, "weight").value_or(0);
-    double length = static_cast<double>(postings->Int(i, "length").value_or(1));
-    Score& s = scores[*postings->Int(i, "doc_id")];
-    s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
-    s.matched_terms += 1;
-    if (s.key.empty()) {
-      s.key = *postings->Text(i, "doc_key");
-      s.graph = postings->Real(i, "graph_score").value_or(0);
+  for (const auto& [term, list] : postings) {
+    const double df = document_frequency[term];
+    const double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
+    for (const Posting& p : list) {
+      auto doc = docs_by_id.find(p.doc_id);
+      if (doc == docs_by_id.end()) continue;
+      const double tf = p.weight;
+      const double length = doc->second.length;
+      Score& s = scores[p.doc_id];
+      s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
+      s.matched_terms += 1;
+      if (s.key.empty()) {
+        s.key = doc->second.key;
+        s.graph = doc->second.graph;
+      }
     }
   }
   // Documents matching more of the query's terms rank first among equals.
@@ -224,10 +273,9 @@ Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
   // Whether there is any document, not how many: this runs before every query.
   auto docs = db.Query("SELECT 1 AS x FROM search_docs WHERE repository_id = $1 LIMIT 1", {repo});
   if (!docs) return "the search index cannot be read (" + docs.error().message + ")";
-  auto postings =
-      db.Query("SELECT 1 AS x FROM search_postings WHERE repository_id = $1 LIMIT 1", {repo});
-  if (!postings) return "the search index cannot be read (" + postings.error().message + ")";
-  if (docs->empty() || postings->empty()) {
+  auto terms = db.Query("SELECT 1 AS x FROM search_terms WHERE repository_id = $1 LIMIT 1", {repo});
+  if (!terms) return "the search index cannot be read (" + terms.error().message + ")";
+  if (docs->empty() || terms->empty()) {
     auto sources = db.Query(
         "SELECT 1 AS x FROM files WHERE repository_id = $1 UNION ALL "
         "SELECT 1 AS x FROM tasks WHERE repository_id = $1 UNION ALL "
@@ -265,7 +313,15 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
     engine = reason->empty() ? Engine::kIndex : Engine::kFullText;
   }
   if (engine == Engine::kFullText) return FullTextSearch(db, repo, query, limit, scope);
-  return IndexSearch(db, repo, query, limit, scope, options);
+  auto found = IndexSearch(db, repo, query, limit, scope, options);
+  if (!found && options.engine == Engine::kAuto) {
+    // A damaged index (a malformed postings row) must not take search down
+    // with it: the database's own full-text search answers until a rebuild.
+    spdlog::warn("search: the index failed ({}); answering from full-text search",
+                 found.error().ToString());
+    return FullTextSearch(db, repo, query, limit, scope);
+  }
+  return found;
 }
 
 }  // namespace docrunch::search

@@ -1,10 +1,12 @@
 // The knowledge base search of PRODUCT §7.
 //
 // Documents (modules, functions, classes, components, schemas, and later
-// reports, decisions, findings, tasks) live in search_docs with postings of
-// code-aware tokens in search_postings. Ranking is BM25 over field-weighted
-// term frequencies (names weigh more than signatures, which weigh more than
-// docstrings and paths), computed here so both backends rank identically.
+// reports, decisions, findings, tasks) live in search_docs; the postings of
+// their code-aware tokens live in segments (search_segments, search_terms:
+// one row per term per segment, see IndexWriter). Ranking is BM25 over
+// field-weighted term frequencies (names weigh more than signatures, which
+// weigh more than docstrings and paths), computed here so both backends rank
+// identically.
 #pragma once
 
 #include <cstdint>
@@ -66,14 +68,6 @@ struct SearchOptions {
   int vector_candidates = 100;
 };
 
-// Replaces the documents of one file with those for `parsed` (a module
-// document and one per symbol), inside the caller's transaction.
-Result<void> IndexFile(store::Tx& tx, std::int64_t repository_id, const std::string& path,
-                       const scan::ParsedFile& parsed);
-
-// Removes every document a file owned.
-Result<void> RemoveFile(store::Tx& tx, std::int64_t repository_id, const std::string& path);
-
 // A searchable record that is not code: a task, a completion report, a
 // decision, a finding. Its title weighs more than its body.
 struct Document {
@@ -82,6 +76,62 @@ struct Document {
   std::string title;  // shown, and indexed with the higher weight
   std::string body;   // indexed; its opening is the snippet
 };
+
+// Writes to the index inside the caller's transaction. Documents are
+// written as they are added; their postings are collected and written by
+// Commit as one new segment: a row per term holding the postings of every
+// document added since (ascending document ids as deltas, with weights, as
+// text). Removing a source deletes its documents only: their postings stay
+// in older segments, skipped by queries because the document row is gone
+// (ids are never reused), until a merge drops them. Commit merges segments
+// when a repository has more than kMaxSegments of them.
+class IndexWriter {
+ public:
+  static constexpr std::size_t kMaxSegments = 8;
+
+  IndexWriter(store::Tx& tx, std::int64_t repository_id);
+  ~IndexWriter();
+  IndexWriter(const IndexWriter&) = delete;
+  IndexWriter& operator=(const IndexWriter&) = delete;
+
+  // Replaces the documents of one file with those for `parsed` (a module
+  // document and one per symbol).
+  Result<void> IndexFile(const std::string& path, const scan::ParsedFile& parsed);
+  // Replaces the documents owned by `source_key` ("task:12") with `docs`.
+  Result<void> IndexDocuments(const std::string& source_key, const std::vector<Document>& docs);
+  // Removes every document `source_key` owned ("file:" + path for a file).
+  Result<void> RemoveSource(const std::string& source_key);
+  // Writes the collected postings as a segment (nothing when there are
+  // none), then merges if there are too many segments. The writer can go
+  // on collecting after it.
+  Result<void> Commit();
+
+ private:
+  struct Postings;
+  store::Tx& tx_;
+  std::int64_t repository_id_;
+  std::unique_ptr<Postings> postings_;
+};
+
+// Merges the repository's segments into one, dropping the postings of
+// documents that no longer exist; `force` merges even a few segments (a
+// single one too, to purge it). Segments another transaction is merging
+// are left alone (PostgreSQL: SKIP LOCKED).
+Result<void> MergeSegments(store::Tx& tx, std::int64_t repository_id, bool force = false);
+
+// Drops the repository's whole index: documents, segments, vectors.
+Result<void> ClearIndex(store::Tx& tx, std::int64_t repository_id);
+
+// IndexWriter's operations one at a time, each committed as its own
+// segment.
+//
+// Replaces the documents of one file with those for `parsed` (a module
+// document and one per symbol), inside the caller's transaction.
+Result<void> IndexFile(store::Tx& tx, std::int64_t repository_id, const std::string& path,
+                       const scan::ParsedFile& parsed);
+
+// Removes every document a file owned.
+Result<void> RemoveFile(store::Tx& tx, std::int64_t repository_id, const std::string& path);
 
 // Replaces the documents owned by `source_key` ("task:12") with `docs`.
 Result<void> IndexDocuments(store::Tx& tx, std::int64_t repository_id,

@@ -58,27 +58,67 @@ std::string Join(const std::string& a, const std::string& b) {
   return a.empty() ? b : b.empty() ? a : a + "\n" + b;
 }
 
+// The files of a batch's file upserts, loaded together (two queries per
+// 500 files instead of two per file).
+Result<std::map<std::string, scan::ParsedFile>> LoadBatchFiles(
+    store::Reader& db, std::int64_t repo, const std::vector<store::SyncEvent>& events) {
+  std::vector<std::string> paths;
+  for (const auto& e : events) {
+    if (e.action != "delete" && e.entity_type == "file") paths.push_back(e.entity_id);
+  }
+  std::map<std::string, scan::ParsedFile> out;
+  constexpr std::size_t kPathsPerQuery = 500;
+  for (std::size_t at = 0; at < paths.size(); at += kPathsPerQuery) {
+    const std::size_t end = std::min(paths.size(), at + kPathsPerQuery);
+    store::Params params{repo};
+    std::string where = "f.repository_id = $1 AND f.path IN (";
+    for (std::size_t i = at; i < end; ++i) {
+      params.emplace_back(paths[i]);
+      where += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    auto files = LoadFiles(db, where + ")", params);
+    if (!files) return files.error();
+    out.merge(*files);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
-  if (event.action == "delete") return Delete({event.entity_type, event.entity_id}, db);
-  if (event.entity_type == "task") return IndexTask(db, event.entity_id);
-  if (event.entity_type == "decision") return IndexDecision(db, event.entity_id);
+  return std::move(ApplyBatch({event}, db).front());
+}
+
+Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, store::Tx& db,
+                                       search::IndexWriter& writer,
+                                       const std::map<std::string, scan::ParsedFile>& files) {
+  if (event.action == "delete") return DeleteWith({event.entity_type, event.entity_id}, writer);
+  if (event.entity_type == "task") return IndexTask(db, writer, event.entity_id);
+  if (event.entity_type == "decision") return IndexDecision(db, writer, event.entity_id);
   if (event.entity_type == "relationships") {
     return search::UpdateGraphScores(db, repository_id_);
   }
   if (event.entity_type != "file") return Ok();
-  auto files =
-      LoadFiles(db, "f.repository_id = $1 AND f.path = $2", {repository_id_, event.entity_id});
-  if (!files) return files.error();
+  auto file = files.find(event.entity_id);
   // Gone since the event: its delete event follows; remove it now anyway.
-  if (files->empty()) return search::RemoveFile(db, repository_id_, event.entity_id);
-  return search::IndexFile(db, repository_id_, event.entity_id, files->begin()->second);
+  if (file == files.end()) return writer.RemoveSource("file:" + event.entity_id);
+  return writer.IndexFile(event.entity_id, file->second);
 }
 
 std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
                                                       store::Tx& db) {
-  std::vector<Result<void>> results = Projection::ApplyBatch(events, db);
+  std::vector<Result<void>> results;
+  results.reserve(events.size());
+  auto fail_all = [&](const Error& error) {
+    results.assign(events.size(), Result<void>(error));
+    return results;
+  };
+  auto files = LoadBatchFiles(db, repository_id_, events);
+  if (!files) return fail_all(files.error());
+  search::IndexWriter writer(db, repository_id_);
+  for (const auto& event : events) results.push_back(ApplyOne(event, db, writer, *files));
+  // One segment for the whole batch.
+  if (auto committed = writer.Commit(); !committed) return fail_all(committed.error());
   if (!embedder_) return results;
   bool applied = std::any_of(results.begin(), results.end(), [](const auto& r) { return r.ok(); });
   if (!applied) return results;
@@ -92,14 +132,21 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
 }
 
 Result<void> IndexProjection::Delete(const EntityRef& entity, store::Tx& db) {
-  if (entity.type == "file") return search::RemoveFile(db, repository_id_, entity.id);
+  search::IndexWriter writer(db, repository_id_);
+  DOCRUNCH_TRY(DeleteWith(entity, writer));
+  return writer.Commit();
+}
+
+Result<void> IndexProjection::DeleteWith(const EntityRef& entity, search::IndexWriter& writer) {
+  if (entity.type == "file") return writer.RemoveSource("file:" + entity.id);
   if (entity.type == "task" || entity.type == "decision") {
-    return search::RemoveSource(db, repository_id_, entity.type + ":" + entity.id);
+    return writer.RemoveSource(entity.type + ":" + entity.id);
   }
   return Ok();
 }
 
-Result<void> IndexProjection::IndexTask(store::Tx& db, const std::string& entity_id) {
+Result<void> IndexProjection::IndexTask(store::Tx& db, search::IndexWriter& writer,
+                                        const std::string& entity_id) {
   const std::string source = "task:" + entity_id;
   auto task_id = NumberedId(entity_id, "task-");
   if (!task_id) return task_id.error();
@@ -107,7 +154,7 @@ Result<void> IndexProjection::IndexTask(store::Tx& db, const std::string& entity
       "SELECT id, title, description, status FROM tasks WHERE repository_id = $1 AND id = $2",
       {repository_id_, *task_id});
   if (!task) return task.error();
-  if (task->empty()) return search::RemoveSource(db, repository_id_, source);
+  if (task->empty()) return writer.RemoveSource(source);
   std::int64_t id = *task->Int(0, "id");
   std::vector<search::Document> docs{{"task:" + entity_id, "task",
                                       entity_id + ": " + task->Text(0, "title").value_or(""),
@@ -127,10 +174,11 @@ Result<void> IndexProjection::IndexTask(store::Tx& db, const std::string& entity
                     findings->Text(i, "title").value_or(""),
                     findings->Text(i, "description").value_or("")});
   }
-  return search::IndexDocuments(db, repository_id_, source, docs);
+  return writer.IndexDocuments(source, docs);
 }
 
-Result<void> IndexProjection::IndexDecision(store::Tx& db, const std::string& entity_id) {
+Result<void> IndexProjection::IndexDecision(store::Tx& db, search::IndexWriter& writer,
+                                            const std::string& entity_id) {
   const std::string source = "decision:" + entity_id;
   auto decision_id = NumberedId(entity_id, "decision-");
   if (!decision_id) return decision_id.error();
@@ -139,41 +187,37 @@ Result<void> IndexProjection::IndexDecision(store::Tx& db, const std::string& en
       "WHERE repository_id = $1 AND id = $2",
       {repository_id_, *decision_id});
   if (!rows) return rows.error();
-  if (rows->empty()) return search::RemoveSource(db, repository_id_, source);
+  if (rows->empty()) return writer.RemoveSource(source);
   char number[16];
   std::snprintf(number, sizeof number, "ADR-%03lld",
                 static_cast<long long>(rows->Int(0, "number").value_or(0)));
   std::string body = Join(
       Join(rows->Text(0, "decision").value_or(""), rows->Text(0, "context").value_or("")),
       Join(rows->Text(0, "rationale").value_or(""), rows->Text(0, "consequences").value_or("")));
-  return search::IndexDocuments(
-      db, repository_id_, source,
-      {{"decision:" + entity_id, "decision",
-        std::string(number) + ": " + rows->Text(0, "title").value_or(""), body}});
+  return writer.IndexDocuments(
+      source, {{"decision:" + entity_id, "decision",
+                std::string(number) + ": " + rows->Text(0, "title").value_or(""), body}});
 }
 
 Result<void> IndexProjection::Rebuild(store::Tx& db) {
-  auto postings = db.Exec("DELETE FROM search_postings WHERE repository_id = $1", {repository_id_});
-  if (!postings) return postings.error();
-  auto docs = db.Exec("DELETE FROM search_docs WHERE repository_id = $1", {repository_id_});
-  if (!docs) return docs.error();
+  DOCRUNCH_TRY(search::ClearIndex(db, repository_id_));
   auto files = LoadFiles(db, "f.repository_id = $1", {repository_id_});
   if (!files) return files.error();
-  for (const auto& [path, parsed] : *files) {
-    DOCRUNCH_TRY(search::IndexFile(db, repository_id_, path, parsed));
-  }
+  search::IndexWriter writer(db, repository_id_);
+  for (const auto& [path, parsed] : *files) DOCRUNCH_TRY(writer.IndexFile(path, parsed));
   auto tasks =
       db.Query("SELECT id FROM tasks WHERE repository_id = $1 ORDER BY id", {repository_id_});
   if (!tasks) return tasks.error();
   for (std::size_t i = 0; i < tasks->size(); ++i) {
-    DOCRUNCH_TRY(IndexTask(db, "task-" + std::to_string(*tasks->Int(i, "id"))));
+    DOCRUNCH_TRY(IndexTask(db, writer, "task-" + std::to_string(*tasks->Int(i, "id"))));
   }
   auto decisions =
       db.Query("SELECT id FROM decisions WHERE repository_id = $1 ORDER BY id", {repository_id_});
   if (!decisions) return decisions.error();
   for (std::size_t i = 0; i < decisions->size(); ++i) {
-    DOCRUNCH_TRY(IndexDecision(db, "decision-" + std::to_string(*decisions->Int(i, "id"))));
+    DOCRUNCH_TRY(IndexDecision(db, writer, "decision-" + std::to_string(*decisions->Int(i, "id"))));
   }
+  DOCRUNCH_TRY(writer.Commit());
   DOCRUNCH_TRY(search::UpdateGraphScores(db, repository_id_));
   if (embedder_) return search::EmbedMissing(db, repository_id_, *embedder_);
   return Ok();

@@ -1,13 +1,18 @@
-// The search index as a projection: search_docs and search_postings,
+// The search index as a projection: search_docs and the postings segments
+// (search_segments, search_terms; one segment per batch of events),
 // written from the database alone (a file's symbols; a task with its
 // completion reports and findings; a decision). Its writes go through the
 // worker's transaction, so they commit exactly with the bookkeeping.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 
+#include "scan/model.h"
 #include "search/embeddings.h"
+#include "search/search.h"
 
 #include "sync/projection.h"
 
@@ -35,8 +40,12 @@ class IndexProjection final : public Projection {
   Result<void> Rebuild(store::Tx& db) override;
 
  private:
-  Result<void> IndexTask(store::Tx& db, const std::string& entity_id);
-  Result<void> IndexDecision(store::Tx& db, const std::string& entity_id);
+  Result<void> ApplyOne(const store::SyncEvent& event, store::Tx& db, search::IndexWriter& writer,
+                        const std::map<std::string, scan::ParsedFile>& files);
+  Result<void> DeleteWith(const EntityRef& entity, search::IndexWriter& writer);
+  Result<void> IndexTask(store::Tx& db, search::IndexWriter& writer, const std::string& entity_id);
+  Result<void> IndexDecision(store::Tx& db, search::IndexWriter& writer,
+                             const std::string& entity_id);
 
   std::int64_t repository_id_;
   std::shared_ptr<search::Embedder> embedder_;

@@ -100,7 +100,7 @@ TEST_P(SearchStoreTest, TheCurrentIndexAnswers) {
 }
 
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
-  Exec("DROP TABLE search_postings");
+  Exec("DROP TABLE search_terms");
   EXPECT_THAT(Unavailable(), ::testing::HasSubstr("cannot be read"));
   auto results = Find("normalize email");
   ASSERT_FALSE(results.empty());
@@ -117,7 +117,8 @@ TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
 }
 
 TEST_P(SearchStoreTest, FallsBackWhenTheIndexIsEmptyWhileEntitiesExist) {
-  Exec("DELETE FROM search_postings");
+  Exec("DELETE FROM search_terms");
+  Exec("DELETE FROM search_segments");
   Exec("DELETE FROM search_docs");
   EXPECT_EQ(Unavailable(), "the search index is empty");
   auto results = Find("UserService");
@@ -156,6 +157,104 @@ TEST_P(SearchStoreTest, FallsBackWhenAnIndexSyncFailed) {
   auto results = Find("normalize email");
   ASSERT_FALSE(results.empty());
   EXPECT_EQ(results.front().engine, "fulltext");
+}
+
+// Every re-index adds a segment and leaves the old postings behind; merges
+// keep the segments few, and whatever their history the index ranks
+// exactly like one rebuilt from the database.
+TEST_P(SearchStoreTest, ReindexingKeepsFewSegmentsAndRanksAsAFreshRebuild) {
+  sync::IndexProjection index(repo_);
+  for (int round = 0; round < 20; ++round) {
+    for (const char* path : {"app/models.py", "app/service.py"}) {
+      auto applied = store_->Transact([&](store::Tx& tx) -> Result<void> {
+        return index.Apply(
+            {repo_, "file", path, "h" + std::to_string(round), "upsert", std::nullopt, 0}, tx);
+      });
+      ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+      EXPECT_LE(CountRows("search_segments"), std::int64_t{IndexWriter::kMaxSegments});
+    }
+  }
+  const std::vector<std::string> queries{"normalize email", "UserService", "models", "user"};
+  auto ranked = [&] {
+    std::vector<std::vector<std::pair<std::string, double>>> all;
+    for (const auto& q : queries) {
+      std::vector<std::pair<std::string, double>> one;
+      for (const auto& r : Find(q, Scope::kAll, {Engine::kIndex})) one.emplace_back(r.id, r.score);
+      EXPECT_FALSE(one.empty()) << q;
+      all.push_back(one);
+    }
+    return all;
+  };
+  auto after_reindexing = ranked();
+
+  auto rebuilt = store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
+  EXPECT_EQ(CountRows("search_segments"), 1);
+  EXPECT_EQ(ranked(), after_reindexing);
+  auto live = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+  ASSERT_TRUE(live.ok());
+  const std::int64_t live_postings = live->Int(0, "n").value_or(-1);
+
+  // Re-index again, then merge by force: the removed documents' postings go.
+  for (int round = 0; round < 3; ++round) {
+    auto applied = store_->Transact([&](store::Tx& tx) -> Result<void> {
+      return index.Apply({repo_, "file", "app/models.py", "x", "upsert", std::nullopt, 0}, tx);
+    });
+    ASSERT_TRUE(applied.ok());
+  }
+  auto grown = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+  ASSERT_TRUE(grown.ok());
+  EXPECT_GT(grown->Int(0, "n").value_or(0), live_postings);
+  auto merged = store_->Transact([&](store::Tx& tx) { return MergeSegments(tx, repo_, true); });
+  ASSERT_TRUE(merged.ok()) << merged.error().ToString();
+  EXPECT_EQ(CountRows("search_segments"), 1);
+  auto purged = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(purged->Int(0, "n").value_or(-1), live_postings);
+  EXPECT_EQ(ranked(), after_reindexing);
+}
+
+// A damaged postings row: the index names the term; automatic search goes
+// on from the database's full text.
+TEST_P(SearchStoreTest, AMalformedPostingsRowIsAnErrorAndTheFallbackAnswers) {
+  Exec("UPDATE search_terms SET postings = 'not postings' WHERE term = 'email'");
+  auto forced = Search(*store_, repo_, "normalize email", 10, Scope::kAll, {Engine::kIndex});
+  ASSERT_FALSE(forced.ok());
+  EXPECT_EQ(forced.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(forced.error().message, ::testing::HasSubstr("'email'"));
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results.front().engine, "fulltext");
+}
+
+// Migration 7 replaced the postings table: an index written by version 6
+// is dropped and every entity it had synced comes back through the outbox.
+TEST_P(SearchStoreTest, AnIndexOfVersion6IsRebuiltThroughTheOutbox) {
+  // The index tables as version 6 left them.
+  Exec("DROP TABLE search_terms");
+  Exec("DROP TABLE search_segments");
+  Exec(
+      "CREATE TABLE search_postings (repository_id BIGINT NOT NULL, term TEXT NOT NULL, "
+      "doc_id BIGINT NOT NULL, weight REAL NOT NULL)");
+  Exec("DELETE FROM schema_migrations WHERE version = 7");
+  const std::int64_t synced = CountRows("storage_sync");
+  auto migrated = store_->Migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().ToString();
+  EXPECT_EQ(CountRows("search_docs"), 0);
+  auto queued = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  ASSERT_TRUE(queued.ok());
+  EXPECT_GT(queued->Int(0, "n").value_or(0), 0);
+  EXPECT_LT(CountRows("storage_sync"), synced);  // the index's rows went
+  EXPECT_EQ(Unavailable(), "the search index is empty");
+  EXPECT_EQ(Find("normalize email").front().engine, "fulltext");
+
+  Drain();
+  EXPECT_EQ(Unavailable(), "");
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results.front().engine, "index");
 }
 
 // The full-text rows are written by the statement that writes the source

@@ -35,7 +35,8 @@ const std::map<std::string, std::set<std::string>> kSchema = {
     {"search_docs",
      {"id", "repository_id", "doc_key", "source_key", "type", "title", "content", "file_path",
       "line_number", "length", "graph_score"}},
-    {"search_postings", {"repository_id", "term", "doc_id", "weight"}},
+    {"search_segments", {"id", "repository_id", "postings", "created_at"}},
+    {"search_terms", {"repository_id", "term", "segment_id", "postings"}},
     {"relationships", {"id", "repository_id", "source", "target", "type", "metadata"}},
     // clang-format off
     {"tasks", {"id",          "repository_id", "type",       "title",

@@ -186,8 +186,10 @@ class SyncCrashTest : public ::testing::TestWithParam<std::string> {
     fs::remove_all(dir_.path() / "docrunch-docs");
     ASSERT_TRUE(store_
                     ->Transact([](store::Tx& tx) -> Result<void> {
-                      auto a = tx.Exec("DELETE FROM search_postings");
+                      auto a = tx.Exec("DELETE FROM search_terms");
                       if (!a) return a.error();
+                      auto s = tx.Exec("DELETE FROM search_segments");
+                      if (!s) return s.error();
                       auto b = tx.Exec("DELETE FROM search_docs");
                       if (!b) return b.error();
                       return Ok();

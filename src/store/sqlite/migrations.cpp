@@ -458,6 +458,69 @@ constexpr std::string_view kSearchStats = R"sql(
 CREATE INDEX search_docs_by_length ON search_docs (repository_id, length);
 )sql";
 
+// Version 7: the index's postings move from one row per (term, document) to
+// segments: each batch the sync worker applies writes one segment, one row
+// per term holding that term's postings in the batch (document id deltas
+// and weights as text), and small segments are merged. A fresh scan of
+// /usr/lib/python3.11 wrote 282k posting rows into three B-trees; it now
+// writes about 19k. A removed document's postings stay in their segment
+// until a merge and are skipped at query time (the document row is gone),
+// so document ids must never be reused: search_docs gets AUTOINCREMENT.
+// The index is derived, so it is dropped here and rebuilt through the
+// outbox: every entity the index had synced gets an event again.
+constexpr std::string_view kSearchSegments = R"sql(
+INSERT INTO sync_events (repository_id, entity_type, entity_id, content_hash, action, priority,
+                         created_at)
+  SELECT repository_id, entity_type, entity_id, coalesce(last_synced_hash, ''), 'upsert', 0,
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  FROM storage_sync WHERE target = 'index';
+DELETE FROM storage_sync WHERE target = 'index';
+DROP TABLE search_vectors;
+DROP TABLE search_postings;
+DROP TABLE search_docs;
+
+CREATE TABLE search_docs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  doc_key TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  file_path TEXT,
+  line_number INTEGER,
+  length INTEGER NOT NULL,
+  graph_score REAL NOT NULL DEFAULT 0,
+  UNIQUE (repository_id, doc_key)
+);
+CREATE INDEX search_docs_by_source ON search_docs (repository_id, source_key);
+CREATE INDEX search_docs_by_length ON search_docs (repository_id, length);
+
+CREATE TABLE search_vectors (
+  doc_id BIGINT PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  vector TEXT NOT NULL
+);
+CREATE INDEX search_vectors_by_repository ON search_vectors (repository_id, model);
+
+CREATE TABLE search_segments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  postings BIGINT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX search_segments_by_repository ON search_segments (repository_id);
+
+CREATE TABLE search_terms (
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  term TEXT NOT NULL,
+  segment_id BIGINT NOT NULL,
+  postings TEXT NOT NULL,
+  PRIMARY KEY (repository_id, term, segment_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -465,6 +528,7 @@ constexpr std::array kScripts = {
     MigrationScript{4, "agent tokens", kAgentTokens},
     MigrationScript{5, "search quality", kSearchQuality},
     MigrationScript{6, "search statistics", kSearchStats},
+    MigrationScript{7, "search segments", kSearchSegments},
 };
 
 }  // namespace
