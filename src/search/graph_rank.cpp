@@ -91,11 +91,13 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo) {
   }
   DOCRUNCH_TRY(
       store::InsertRows(tx, "search_graph", {"repository_id", "doc_key", "score"}, scores));
-  auto copied = tx.Exec(
-      "UPDATE search_docs SET graph_score = COALESCE((SELECT g.score FROM search_graph g "
-      "WHERE g.repository_id = search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0) "
-      "WHERE repository_id = $1",
-      {repo});
+  // Only the documents whose score changed are rewritten.
+  const std::string score =
+      "COALESCE((SELECT g.score FROM search_graph g WHERE g.repository_id = "
+      "search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0)";
+  auto copied = tx.Exec("UPDATE search_docs SET graph_score = " + score +
+                            " WHERE repository_id = $1 AND graph_score <> " + score,
+                        {repo});
   if (!copied) return copied.error();
   return Ok();
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "search/postings.h"
@@ -50,92 +51,10 @@ std::string DocType(scan::SymbolKind kind) {
   return "function";
 }
 
-// Collects a file's documents, then writes them in a few multi-row
-// statements and hands their postings to the writer's next segment.
-class DocBatch {
- public:
-  DocBatch(store::Tx& tx, std::int64_t repo, std::string source_key)
-      : tx_(tx), repo_(repo), source_key_(std::move(source_key)) {}
-
-  void Add(std::string key, const std::string& type, const std::string& title,
-           const std::string& content, const std::string& path, int line,
-           const std::vector<Field>& fields) {
-    // A name defined twice in one file (a redefinition, a property setter)
-    // gets a key of its own; a third on the same line (minified code, where
-    // everything is line 1) a counter on top.
-    if (terms_.count(key)) {
-      const std::string at_line = key + "@" + std::to_string(line);
-      key = at_line;
-      for (int n = 2; terms_.count(key); ++n) key = at_line + "." + std::to_string(n);
-    }
-    std::map<std::string, double>& weights = terms_[key];
-    std::int64_t length = 0;
-    for (const auto& field : fields) {
-      for (auto& token : CodeTokens(field.text)) {
-        weights[token] += field.weight;
-        ++length;
-      }
-    }
-    docs_.push_back({repo_, key, source_key_, type, title, Snippet(content),
-                     path.empty() ? store::Value(std::monostate{}) : store::Value(path),
-                     line > 0 ? store::Value(std::int64_t{line}) : store::Value(std::monostate{}),
-                     std::max<std::int64_t>(length, 1)});
-  }
-
-  // `graph_scores`: give each document the score UpdateGraphScores last
-  // computed for its key (files and symbols are graph nodes; reports are not).
-  Result<void> Flush(bool graph_scores, SegmentPostings& postings) {
-    if (docs_.empty()) return Ok();
-    std::vector<std::string> columns{"repository_id", "doc_key",   "source_key",  "type",  "title",
-                                     "content",       "file_path", "line_number", "length"};
-    if (graph_scores) {
-      auto scores = GraphScores();
-      if (!scores) return scores.error();
-      columns.push_back("graph_score");
-      for (auto& row : docs_) {
-        auto it = scores->find(std::get<std::string>(row[1]));
-        row.emplace_back(it == scores->end() ? 0.0 : it->second);
-      }
-    }
-    auto ids = store::InsertRowsReturning(tx_, "search_docs", columns, docs_, "id, doc_key");
-    if (!ids) return ids.error();
-    for (std::size_t i = 0; i < ids->size(); ++i) {
-      std::int64_t id = *ids->Int(i, "id");
-      for (const auto& [term, weight] : terms_[*ids->Text(i, "doc_key")]) {
-        postings.Add(term, id, weight);
-      }
-    }
-    return Ok();
-  }
-
-  Result<std::map<std::string, double>> GraphScores() {
-    std::map<std::string, double> out;
-    constexpr std::size_t kKeysPerQuery = 500;
-    for (std::size_t at = 0; at < docs_.size(); at += kKeysPerQuery) {
-      const std::size_t end = std::min(docs_.size(), at + kKeysPerQuery);
-      store::Params params{repo_};
-      std::string sql =
-          "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
-      for (std::size_t i = at; i < end; ++i) {
-        params.push_back(docs_[i][1]);
-        sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-      }
-      auto rows = tx_.Query(sql + ")", params);
-      if (!rows) return rows.error();
-      for (std::size_t i = 0; i < rows->size(); ++i) {
-        out[*rows->Text(i, "doc_key")] = rows->Real(i, "score").value_or(0);
-      }
-    }
-    return out;
-  }
-
- private:
-  store::Tx& tx_;
-  std::int64_t repo_;
-  std::string source_key_;
-  std::vector<store::Params> docs_;
-  std::map<std::string, std::map<std::string, double>> terms_;  // doc_key -> term -> weight
-};
+// Flush once this many documents wait, to bound the memory of a rebuild.
+constexpr std::size_t kFlushDocs = 5000;
+// Keys or sources per IN list.
+constexpr std::size_t kPerStatement = 500;
 
 std::string IdList(const std::vector<std::int64_t>& ids, store::Params& params) {
   std::string out;
@@ -165,63 +84,198 @@ Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& pos
 
 }  // namespace
 
-struct IndexWriter::Postings : SegmentPostings {};
+// One source's documents (a file's module and symbols, a task with its
+// reports), waiting in the writer for its next flush.
+class SourceDocs {
+ public:
+  SourceDocs(std::int64_t repo, std::string source_key, bool graph_scores)
+      : repo_(repo), source_key_(std::move(source_key)), graph_scores_(graph_scores) {}
+
+  void Add(std::string key, const std::string& type, const std::string& title,
+           const std::string& content, const std::string& path, int line,
+           const std::vector<Field>& fields) {
+    // A name defined twice in one file (a redefinition, a property setter)
+    // gets a key of its own; a third on the same line (minified code, where
+    // everything is line 1) a counter on top.
+    if (terms_.count(key)) {
+      const std::string at_line = key + "@" + std::to_string(line);
+      key = at_line;
+      for (int n = 2; terms_.count(key); ++n) key = at_line + "." + std::to_string(n);
+    }
+    std::map<std::string, double>& weights = terms_[key];
+    std::int64_t length = 0;
+    for (const auto& field : fields) {
+      for (auto& token : CodeTokens(field.text)) {
+        weights[token] += field.weight;
+        ++length;
+      }
+    }
+    rows_.push_back({repo_, key, source_key_, type, title, Snippet(content),
+                     path.empty() ? store::Value(std::monostate{}) : store::Value(path),
+                     line > 0 ? store::Value(std::int64_t{line}) : store::Value(std::monostate{}),
+                     std::max<std::int64_t>(length, 1)});
+  }
+
+  // Files and symbols are graph nodes and get the score UpdateGraphScores
+  // last computed for their key; reports and tasks are not.
+  bool graph_scores() const { return graph_scores_; }
+  std::vector<store::Params>& rows() { return rows_; }
+  const std::map<std::string, double>& TermsOf(const std::string& key) { return terms_[key]; }
+
+ private:
+  std::int64_t repo_;
+  std::string source_key_;
+  bool graph_scores_;
+  std::vector<store::Params> rows_;                             // search_docs columns up to length
+  std::map<std::string, std::map<std::string, double>> terms_;  // doc_key -> term -> weight
+};
+
+struct IndexWriter::Pending {
+  SegmentPostings postings;
+  // Sources whose stored documents go at the next flush, in order.
+  std::vector<std::string> removed;
+  std::set<std::string> removed_set;
+  // Documents to insert at the next flush, by source.
+  std::map<std::string, SourceDocs> docs;
+  std::size_t doc_count = 0;
+};
 
 IndexWriter::IndexWriter(store::Tx& tx, std::int64_t repository_id)
-    : tx_(tx), repository_id_(repository_id), postings_(std::make_unique<Postings>()) {}
+    : tx_(tx), repository_id_(repository_id), pending_(std::make_unique<Pending>()) {}
 
 IndexWriter::~IndexWriter() = default;
 
 Result<void> IndexWriter::RemoveSource(const std::string& source_key) {
-  // The postings stay in their segments until a merge; without the
-  // document row, queries skip them. Vectors go with the row (cascade).
-  auto docs = tx_.Exec("DELETE FROM search_docs WHERE repository_id = $1 AND source_key = $2",
-                       {repository_id_, source_key});
-  if (!docs) return docs.error();
+  // The stored rows go at the next flush; their postings stay in their
+  // segments until a merge (without the document row, queries skip them).
+  // Vectors go with the rows (cascade).
+  auto waiting = pending_->docs.find(source_key);
+  if (waiting != pending_->docs.end()) {
+    pending_->doc_count -= waiting->second.rows().size();
+    pending_->docs.erase(waiting);
+  }
+  if (pending_->removed_set.insert(source_key).second) pending_->removed.push_back(source_key);
   return Ok();
 }
 
 Result<void> IndexWriter::IndexFile(const std::string& path, const scan::ParsedFile& parsed) {
-  DOCRUNCH_TRY(RemoveSource("file:" + path));
-  DocBatch batch(tx_, repository_id_, "file:" + path);
+  const std::string source = "file:" + path;
+  DOCRUNCH_TRY(RemoveSource(source));
+  SourceDocs docs(repository_id_, source, /*graph_scores=*/true);
   std::string names;
   for (const auto& s : parsed.symbols) {
     if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
   }
-  batch.Add("file:" + path, "module", path,
-            std::string(scan::LanguageName(parsed.language)) + " module " + path +
-                (names.empty() ? "" : "; defines " + names),
-            path, 0, {{path, kNameWeight}, {names, kPathWeight}});
+  docs.Add(source, "module", path,
+           std::string(scan::LanguageName(parsed.language)) + " module " + path +
+               (names.empty() ? "" : "; defines " + names),
+           path, 0, {{path, kNameWeight}, {names, kPathWeight}});
   for (const auto& s : parsed.symbols) {
     std::string content = s.signature;
     if (!s.docstring.empty()) content += (content.empty() ? "" : "\n") + s.docstring;
-    batch.Add("symbol:" + path + "#" + s.qualified_name, DocType(s.kind), s.qualified_name, content,
-              path, s.start_line,
-              {{s.name, kNameWeight},
-               {s.qualified_name, kQualifiedWeight},
-               {s.signature, kSignatureWeight},
-               {s.docstring, kDocWeight},
-               {path, kPathWeight}});
+    docs.Add("symbol:" + path + "#" + s.qualified_name, DocType(s.kind), s.qualified_name, content,
+             path, s.start_line,
+             {{s.name, kNameWeight},
+              {s.qualified_name, kQualifiedWeight},
+              {s.signature, kSignatureWeight},
+              {s.docstring, kDocWeight},
+              {path, kPathWeight}});
   }
-  // The graph score last computed (UpdateGraphScores), until the next.
-  return batch.Flush(/*graph_scores=*/true, *postings_);
+  return Queue(source, std::move(docs));
 }
 
 Result<void> IndexWriter::IndexDocuments(const std::string& source_key,
                                          const std::vector<Document>& docs) {
   DOCRUNCH_TRY(RemoveSource(source_key));
-  DocBatch batch(tx_, repository_id_, source_key);
+  if (docs.empty()) return Ok();
+  SourceDocs queued(repository_id_, source_key, /*graph_scores=*/false);
   for (const auto& d : docs) {
-    batch.Add(d.key, d.type, d.title, d.body, "", 0,
-              {{d.title, kQualifiedWeight}, {d.body.substr(0, kDocChars * 4), kDocWeight}});
+    queued.Add(d.key, d.type, d.title, d.body, "", 0,
+               {{d.title, kQualifiedWeight}, {d.body.substr(0, kDocChars * 4), kDocWeight}});
   }
-  return batch.Flush(/*graph_scores=*/false, *postings_);
+  return Queue(source_key, std::move(queued));
+}
+
+Result<void> IndexWriter::Queue(const std::string& source_key, SourceDocs docs) {
+  pending_->doc_count += docs.rows().size();
+  pending_->docs.emplace(source_key, std::move(docs));
+  if (pending_->doc_count >= kFlushDocs) return Flush();
+  return Ok();
+}
+
+// The removals, then every waiting document in one multi-row insert per
+// chunk (a statement or two per 500 sources rather than three per file:
+// round trips on PostgreSQL), their postings into the coming segment.
+Result<void> IndexWriter::Flush() {
+  Pending& p = *pending_;
+  for (std::size_t at = 0; at < p.removed.size(); at += kPerStatement) {
+    const std::size_t end = std::min(p.removed.size(), at + kPerStatement);
+    store::Params params{repository_id_};
+    std::string sql = "DELETE FROM search_docs WHERE repository_id = $1 AND source_key IN (";
+    for (std::size_t i = at; i < end; ++i) {
+      params.emplace_back(p.removed[i]);
+      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    auto deleted = tx_.Exec(sql + ")", params);
+    if (!deleted) return deleted.error();
+  }
+  p.removed.clear();
+  p.removed_set.clear();
+  if (p.docs.empty()) return Ok();
+
+  std::vector<store::Params> rows;
+  rows.reserve(p.doc_count);
+  std::vector<std::string> graph_keys;
+  for (auto& [source, docs] : p.docs) {
+    for (auto& row : docs.rows()) {
+      if (docs.graph_scores()) graph_keys.push_back(std::get<std::string>(row[1]));
+      rows.push_back(std::move(row));
+    }
+  }
+  // The score UpdateGraphScores last computed for each key, until the next.
+  std::unordered_map<std::string, double> scores;
+  for (std::size_t at = 0; at < graph_keys.size(); at += kPerStatement) {
+    const std::size_t end = std::min(graph_keys.size(), at + kPerStatement);
+    store::Params params{repository_id_};
+    std::string sql =
+        "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
+    for (std::size_t i = at; i < end; ++i) {
+      params.emplace_back(graph_keys[i]);
+      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    auto found = tx_.Query(sql + ")", params);
+    if (!found) return found.error();
+    for (std::size_t i = 0; i < found->size(); ++i) {
+      scores[*found->Text(i, "doc_key")] = found->Real(i, "score").value_or(0);
+    }
+  }
+  for (auto& row : rows) {
+    auto it = scores.find(std::get<std::string>(row[1]));
+    row.emplace_back(it == scores.end() ? 0.0 : it->second);
+  }
+  auto ids =
+      store::InsertRowsReturning(tx_, "search_docs",
+                                 {"repository_id", "doc_key", "source_key", "type", "title",
+                                  "content", "file_path", "line_number", "length", "graph_score"},
+                                 rows, "id, doc_key, source_key");
+  if (!ids) return ids.error();
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    const std::int64_t id = *ids->Int(i, "id");
+    SourceDocs& docs = p.docs.at(*ids->Text(i, "source_key"));
+    for (const auto& [term, weight] : docs.TermsOf(*ids->Text(i, "doc_key"))) {
+      p.postings.Add(term, id, weight);
+    }
+  }
+  p.docs.clear();
+  p.doc_count = 0;
+  return Ok();
 }
 
 Result<void> IndexWriter::Commit() {
-  if (postings_->size() > 0) {
-    DOCRUNCH_TRY(WriteSegment(tx_, repository_id_, *postings_));
-    postings_->Clear();
+  DOCRUNCH_TRY(Flush());
+  if (pending_->postings.size() > 0) {
+    DOCRUNCH_TRY(WriteSegment(tx_, repository_id_, pending_->postings));
+    pending_->postings.Clear();
   }
   return MergeSegments(tx_, repository_id_);
 }

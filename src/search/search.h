@@ -77,14 +77,15 @@ struct Document {
   std::string body;   // indexed; its opening is the snippet
 };
 
-// Writes to the index inside the caller's transaction. Documents are
-// written as they are added; their postings are collected and written by
-// Commit as one new segment: a row per term holding the postings of every
-// document added since (ascending document ids as deltas, with weights, as
-// text). Removing a source deletes its documents only: their postings stay
-// in older segments, skipped by queries because the document row is gone
-// (ids are never reused), until a merge drops them. Commit merges segments
-// when a repository has more than kMaxSegments of them.
+// Writes to the index inside the caller's transaction. Documents and
+// removals wait in the writer and are written together (at Commit, or once
+// enough wait); their postings are written by Commit as one new segment: a row per term holding the
+// postings of every document added since (ascending document ids as deltas, with weights, as text).
+// Removing a source deletes its documents only: their postings stay in older segments, skipped by
+// queries because the document row is gone (ids are never reused), until a merge drops them. Commit
+// merges segments when a repository has more than kMaxSegments of them.
+class SourceDocs;  // one source's waiting documents (index.cpp)
+
 class IndexWriter {
  public:
   static constexpr std::size_t kMaxSegments = 8;
@@ -101,16 +102,20 @@ class IndexWriter {
   Result<void> IndexDocuments(const std::string& source_key, const std::vector<Document>& docs);
   // Removes every document `source_key` owned ("file:" + path for a file).
   Result<void> RemoveSource(const std::string& source_key);
-  // Writes the collected postings as a segment (nothing when there are
-  // none), then merges if there are too many segments. The writer can go
-  // on collecting after it.
+  // Writes what waits: removals, documents, and the collected postings as a
+  // segment (none when there are no postings); then merges if there are
+  // too many segments. The writer can go on collecting after it. Nothing
+  // waiting is written if Commit is not called.
   Result<void> Commit();
 
  private:
-  struct Postings;
+  struct Pending;
+  Result<void> Queue(const std::string& source_key, SourceDocs docs);
+  Result<void> Flush();
+
   store::Tx& tx_;
   std::int64_t repository_id_;
-  std::unique_ptr<Postings> postings_;
+  std::unique_ptr<Pending> pending_;
 };
 
 // Merges the repository's segments into one, dropping the postings of

@@ -116,7 +116,17 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
   auto files = LoadBatchFiles(db, repository_id_, events);
   if (!files) return fail_all(files.error());
   search::IndexWriter writer(db, repository_id_);
-  for (const auto& event : events) results.push_back(ApplyOne(event, db, writer, *files));
+  // A relationships event first: its graph scores are then those the
+  // batch's new documents get when inserted, and the update of every
+  // document's score that follows changes nothing.
+  results.assign(events.size(), Ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if ((events[i].entity_type == "relationships") == (pass == 0)) {
+        results[i] = ApplyOne(events[i], db, writer, *files);
+      }
+    }
+  }
   // One segment for the whole batch.
   if (auto committed = writer.Commit(); !committed) return fail_all(committed.error());
   if (!embedder_) return results;
