@@ -253,17 +253,33 @@ Result<void> IndexWriter::Flush() {
     auto it = scores.find(std::get<std::string>(row[1]));
     row.emplace_back(it == scores.end() ? 0.0 : it->second);
   }
-  auto ids =
-      store::InsertRowsReturning(tx_, "search_docs",
+  DOCRUNCH_TRY(store::InsertRows(tx_, "search_docs",
                                  {"repository_id", "doc_key", "source_key", "type", "title",
                                   "content", "file_path", "line_number", "length", "graph_score"},
-                                 rows, "id, doc_key, source_key");
-  if (!ids) return ids.error();
-  for (std::size_t i = 0; i < ids->size(); ++i) {
-    const std::int64_t id = *ids->Int(i, "id");
-    SourceDocs& docs = p.docs.at(*ids->Text(i, "source_key"));
-    for (const auto& [term, weight] : docs.TermsOf(*ids->Text(i, "doc_key"))) {
-      p.postings.Add(term, id, weight);
+                                 rows));
+  // The new ids, by source: SQLite inserts many rows per statement only
+  // without RETURNING (with it, one statement per row cost 12 µs a row).
+  std::vector<const std::string*> sources;
+  sources.reserve(p.docs.size());
+  for (const auto& [source, docs] : p.docs) sources.push_back(&source);
+  for (std::size_t at = 0; at < sources.size(); at += kPerStatement) {
+    const std::size_t end = std::min(sources.size(), at + kPerStatement);
+    store::Params params{repository_id_};
+    std::string sql =
+        "SELECT id, doc_key, source_key FROM search_docs WHERE repository_id = $1 AND "
+        "source_key IN (";
+    for (std::size_t i = at; i < end; ++i) {
+      params.emplace_back(*sources[i]);
+      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+    }
+    auto ids = tx_.Query(sql + ")", params);
+    if (!ids) return ids.error();
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+      const std::int64_t id = *ids->Int(i, "id");
+      SourceDocs& docs = p.docs.at(*ids->Text(i, "source_key"));
+      for (const auto& [term, weight] : docs.TermsOf(*ids->Text(i, "doc_key"))) {
+        p.postings.Add(term, id, weight);
+      }
     }
   }
   p.docs.clear();
