@@ -1,8 +1,11 @@
 // Writing search documents, and their postings as segments.
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "search/postings.h"
@@ -88,6 +91,8 @@ Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& pos
 // reports), waiting in the writer for its next flush.
 class SourceDocs {
  public:
+  using Terms = std::vector<std::pair<std::string, double>>;  // sorted by term, unique
+
   SourceDocs(std::int64_t repo, std::string source_key, bool graph_scores)
       : repo_(repo), source_key_(std::move(source_key)), graph_scores_(graph_scores) {}
 
@@ -97,20 +102,34 @@ class SourceDocs {
     // A name defined twice in one file (a redefinition, a property setter)
     // gets a key of its own; a third on the same line (minified code, where
     // everything is line 1) a counter on top.
-    if (terms_.count(key)) {
+    if (index_.count(key)) {
       const std::string at_line = key + "@" + std::to_string(line);
       key = at_line;
-      for (int n = 2; terms_.count(key); ++n) key = at_line + "." + std::to_string(n);
+      for (int n = 2; index_.count(key); ++n) key = at_line + "." + std::to_string(n);
     }
-    std::map<std::string, double>& weights = terms_[key];
-    std::int64_t length = 0;
+    Terms weights;
     for (const auto& field : fields) {
-      for (auto& token : CodeTokens(field.text)) {
-        weights[token] += field.weight;
-        ++length;
+      for (auto& token : CodeTokens(field.text))
+        weights.emplace_back(std::move(token), field.weight);
+    }
+    const auto length = static_cast<std::int64_t>(weights.size());
+    // Each term once, its field weights summed (halves and wholes: exact in
+    // any order).
+    std::sort(weights.begin(), weights.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      if (out > 0 && weights[out - 1].first == weights[i].first) {
+        weights[out - 1].second += weights[i].second;
+      } else {
+        if (out != i) weights[out] = std::move(weights[i]);
+        ++out;
       }
     }
-    rows_.push_back({repo_, key, source_key_, type, title, Snippet(content),
+    weights.resize(out);
+    index_.emplace(key, terms_.size());
+    terms_.push_back(std::move(weights));
+    rows_.push_back({repo_, std::move(key), source_key_, type, title, Snippet(content),
                      path.empty() ? store::Value(std::monostate{}) : store::Value(path),
                      line > 0 ? store::Value(std::int64_t{line}) : store::Value(std::monostate{}),
                      std::max<std::int64_t>(length, 1)});
@@ -120,15 +139,54 @@ class SourceDocs {
   // last computed for their key; reports and tasks are not.
   bool graph_scores() const { return graph_scores_; }
   std::vector<store::Params>& rows() { return rows_; }
-  const std::map<std::string, double>& TermsOf(const std::string& key) { return terms_[key]; }
+  // The terms of the document `key`; none for a key this source lacks.
+  const Terms& TermsOf(const std::string& key) const {
+    static const Terms kNone;
+    auto it = index_.find(key);
+    return it == index_.end() ? kNone : terms_[it->second];
+  }
 
  private:
   std::int64_t repo_;
   std::string source_key_;
   bool graph_scores_;
-  std::vector<store::Params> rows_;                             // search_docs columns up to length
-  std::map<std::string, std::map<std::string, double>> terms_;  // doc_key -> term -> weight
+  std::vector<store::Params> rows_;                     // search_docs columns up to length
+  std::vector<Terms> terms_;                            // per row
+  std::unordered_map<std::string, std::size_t> index_;  // doc_key -> row
 };
+
+namespace {
+
+// The documents of one file: its module, and one per symbol.
+SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::ParsedFile& parsed) {
+  const std::string source = "file:" + path;
+  SourceDocs docs(repo, source, /*graph_scores=*/true);
+  std::string names;
+  for (const auto& s : parsed.symbols) {
+    if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
+  }
+  docs.Add(source, "module", path,
+           std::string(scan::LanguageName(parsed.language)) + " module " + path +
+               (names.empty() ? "" : "; defines " + names),
+           path, 0, {{path, kNameWeight}, {names, kPathWeight}});
+  for (const auto& s : parsed.symbols) {
+    std::string content = s.signature;
+    if (!s.docstring.empty()) content += (content.empty() ? "" : "\n") + s.docstring;
+    docs.Add("symbol:" + path + "#" + s.qualified_name, DocType(s.kind), s.qualified_name, content,
+             path, s.start_line,
+             {{s.name, kNameWeight},
+              {s.qualified_name, kQualifiedWeight},
+              {s.signature, kSignatureWeight},
+              {s.docstring, kDocWeight},
+              {path, kPathWeight}});
+  }
+  return docs;
+}
+
+// Files per thread below which IndexFiles tokenizes on the calling thread.
+constexpr std::size_t kFilesPerThread = 64;
+
+}  // namespace
 
 struct IndexWriter::Pending {
   SegmentPostings postings;
@@ -159,29 +217,37 @@ Result<void> IndexWriter::RemoveSource(const std::string& source_key) {
 }
 
 Result<void> IndexWriter::IndexFile(const std::string& path, const scan::ParsedFile& parsed) {
-  const std::string source = "file:" + path;
-  DOCRUNCH_TRY(RemoveSource(source));
-  SourceDocs docs(repository_id_, source, /*graph_scores=*/true);
-  std::string names;
-  for (const auto& s : parsed.symbols) {
-    if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
+  DOCRUNCH_TRY(RemoveSource("file:" + path));
+  return Queue("file:" + path, FileDocs(repository_id_, path, parsed));
+}
+
+Result<void> IndexWriter::IndexFiles(const std::vector<FileToIndex>& files) {
+  // Tokenizing is pure CPU: spread it over threads; the queueing (and so
+  // the order rows are written in) stays in the order given.
+  std::vector<std::optional<SourceDocs>> built(files.size());
+  const unsigned threads =
+      std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                         static_cast<unsigned>(files.size() / kFilesPerThread));
+  if (threads > 1) {
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
+        built[i].emplace(FileDocs(repository_id_, files[i].path, *files[i].parsed));
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
   }
-  docs.Add(source, "module", path,
-           std::string(scan::LanguageName(parsed.language)) + " module " + path +
-               (names.empty() ? "" : "; defines " + names),
-           path, 0, {{path, kNameWeight}, {names, kPathWeight}});
-  for (const auto& s : parsed.symbols) {
-    std::string content = s.signature;
-    if (!s.docstring.empty()) content += (content.empty() ? "" : "\n") + s.docstring;
-    docs.Add("symbol:" + path + "#" + s.qualified_name, DocType(s.kind), s.qualified_name, content,
-             path, s.start_line,
-             {{s.name, kNameWeight},
-              {s.qualified_name, kQualifiedWeight},
-              {s.signature, kSignatureWeight},
-              {s.docstring, kDocWeight},
-              {path, kPathWeight}});
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string source = "file:" + files[i].path;
+    DOCRUNCH_TRY(RemoveSource(source));
+    DOCRUNCH_TRY(Queue(source, built[i]
+                                   ? std::move(*built[i])
+                                   : FileDocs(repository_id_, files[i].path, *files[i].parsed)));
   }
-  return Queue(source, std::move(docs));
+  return Ok();
 }
 
 Result<void> IndexWriter::IndexDocuments(const std::string& source_key,

@@ -98,6 +98,13 @@ class IndexWriter {
   // Replaces the documents of one file with those for `parsed` (a module
   // document and one per symbol).
   Result<void> IndexFile(const std::string& path, const scan::ParsedFile& parsed);
+  // IndexFile for each, in order; many files are tokenized on several
+  // threads. `parsed` must outlive the call.
+  struct FileToIndex {
+    std::string path;
+    const scan::ParsedFile* parsed = nullptr;
+  };
+  Result<void> IndexFiles(const std::vector<FileToIndex>& files);
   // Replaces the documents owned by `source_key` ("task:12") with `docs`.
   Result<void> IndexDocuments(const std::string& source_key, const std::vector<Document>& docs);
   // Removes every document `source_key` owned ("file:" + path for a file).

@@ -120,12 +120,28 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
   // batch's new documents get when inserted, and the update of every
   // document's score that follows changes nothing.
   results.assign(events.size(), Ok());
-  for (int pass = 0; pass < 2; ++pass) {
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      if ((events[i].entity_type == "relationships") == (pass == 0)) {
-        results[i] = ApplyOne(events[i], db, writer, *files);
-      }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].entity_type == "relationships")
+      results[i] = ApplyOne(events[i], db, writer, *files);
+  }
+  // Then the rest; the files that exist together (tokenized on several
+  // threads).
+  std::vector<search::IndexWriter::FileToIndex> to_index;
+  std::vector<std::size_t> indexed;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const store::SyncEvent& e = events[i];
+    if (e.entity_type == "relationships") continue;
+    auto file =
+        e.entity_type == "file" && e.action != "delete" ? files->find(e.entity_id) : files->end();
+    if (file != files->end()) {
+      to_index.push_back({e.entity_id, &file->second});
+      indexed.push_back(i);
+    } else {
+      results[i] = ApplyOne(e, db, writer, *files);
     }
+  }
+  if (auto done = writer.IndexFiles(to_index); !done) {
+    for (std::size_t i : indexed) results[i] = done.error();
   }
   // One segment for the whole batch.
   if (auto committed = writer.Commit(); !committed) return fail_all(committed.error());
