@@ -190,7 +190,8 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     if (auto tsconfig = ReadFileText(root / "tsconfig.json")) project.tsconfig_json = *tsconfig;
     auto relationships = Analyze(*facts, project);
     spdlog::debug("scan: analyzed at {} ms", elapsed());
-    auto changed = db.ReplaceRelationships(*repo, *run, relationships);
+    auto changed = db.ReplaceRelationships(*repo, *run, relationships,
+                                           summary.files_parsed > 0 || !plan.deleted.empty());
     if (!changed) return changed.error();
     spdlog::debug("scan: relationships stored at {} ms", elapsed());
     return CountStored(store_, *repo, summary);

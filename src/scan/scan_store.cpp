@@ -297,7 +297,8 @@ Result<std::vector<Relationship>> ScanStore::LoadRelationships(std::int64_t repo
 }
 
 Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run_id,
-                                             const std::vector<Relationship>& wanted) {
+                                             const std::vector<Relationship>& wanted,
+                                             bool nodes_changed) {
   auto stored = LoadRelationships(repo);
   if (!stored) return stored.error();
   std::vector<Relationship> removed, added;
@@ -305,7 +306,8 @@ Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run
                       std::back_inserter(removed));
   std::set_difference(wanted.begin(), wanted.end(), stored->begin(), stored->end(),
                       std::back_inserter(added));
-  if (removed.empty() && added.empty()) return false;
+  const bool changed = !removed.empty() || !added.empty();
+  if (!changed && !nodes_changed) return false;
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
     for (const auto& r : removed) {
       auto d = tx.Exec(
@@ -318,12 +320,14 @@ Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run
     for (const auto& r : added) rows.push_back({repo, r.source, r.target, r.type, r.metadata});
     DOCRUNCH_TRY(store::InsertRows(
         tx, "relationships", {"repository_id", "source", "target", "type", "metadata"}, rows));
+    // The scan run as the content: every scan that changed the graph gets
+    // its scores recomputed (a count of edges would repeat and be skipped).
     auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
-                                   std::to_string(wanted.size()), "upsert", run_id, 0});
+                                   "run-" + std::to_string(run_id), "upsert", run_id, 0});
     if (!event) return event.error();
     return Ok();
   }));
-  return true;
+  return changed;
 }
 
 }  // namespace docrunch::scan

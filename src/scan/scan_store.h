@@ -79,9 +79,12 @@ class ScanStore {
 
   // Makes the stored relationships equal to `relationships` (a diff: only
   // changed rows are written). Emits one "relationships" event if anything
-  // changed. Returns whether it did.
+  // changed, or if `nodes_changed` (files or symbols came or went: the
+  // graph's nodes, so its scores, changed). Returns whether relationships
+  // changed.
   Result<bool> ReplaceRelationships(std::int64_t repository_id, std::int64_t run_id,
-                                    const std::vector<Relationship>& relationships);
+                                    const std::vector<Relationship>& relationships,
+                                    bool nodes_changed);
 
   Result<std::vector<Relationship>> LoadRelationships(std::int64_t repository_id);
 

@@ -214,6 +214,56 @@ TEST_P(SearchStoreTest, ReindexingKeepsFewSegmentsAndRanksAsAFreshRebuild) {
   EXPECT_EQ(ranked(), after_reindexing);
 }
 
+// A large batch is tokenized on several threads: it must index exactly as
+// a rebuild, file by file on one thread, does.
+TEST_P(SearchStoreTest, ABatchTokenizedOnThreadsIndexesAsARebuildDoes) {
+  for (int i = 0; i < 150; ++i) {
+    const std::string n = std::to_string(i);
+    repo_dir_.Write("gen/module_" + n + ".py",
+                    "class Handler" + n + ":\n    \"\"\"Handles request number " + n +
+                        ".\"\"\"\n    def parse_request_" + n +
+                        "(self, raw):\n        return raw\n\ndef render_page_" + n +
+                        "(title):\n    \"\"\"Render a page titled like " + n + ".\"\"\"\n");
+  }
+  ScanAndIndex();
+  const std::vector<std::string> queries{"parse request 42", "render page", "Handler7",
+                                         "handles request number"};
+  auto ranked = [&] {
+    std::vector<std::vector<std::pair<std::string, double>>> all;
+    for (const auto& q : queries) {
+      std::vector<std::pair<std::string, double>> one;
+      for (const auto& r : Find(q, Scope::kAll, {Engine::kIndex})) one.emplace_back(r.id, r.score);
+      EXPECT_FALSE(one.empty()) << q;
+      all.push_back(one);
+    }
+    return all;
+  };
+  auto drained = ranked();
+  const std::int64_t docs = CountRows("search_docs");
+  auto postings = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+  ASSERT_TRUE(postings.ok());
+  sync::IndexProjection index(repo_);
+  auto rebuilt = store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
+  EXPECT_EQ(ranked(), drained);
+  EXPECT_EQ(CountRows("search_docs"), docs);
+  auto again = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Int(0, "n"), postings->Int(0, "n"));
+}
+
+// A file that nothing references and that references nothing is still a
+// node of the graph: adding it changes every score, and it gets its own.
+TEST_P(SearchStoreTest, AFileWithoutRelationshipsStillGetsAGraphScore) {
+  repo_dir_.Write("app/lonely.py", "def stand_alone():\n    return 1\n");
+  ScanAndIndex();
+  auto row = store_->Query(
+      "SELECT graph_score FROM search_docs WHERE doc_key = 'symbol:app/lonely.py#stand_alone'");
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->size(), 1u);
+  EXPECT_GT(row->Real(0, "graph_score").value_or(0), 0);
+}
+
 // A damaged postings row: the index names the term; automatic search goes
 // on from the database's full text.
 TEST_P(SearchStoreTest, AMalformedPostingsRowIsAnErrorAndTheFallbackAnswers) {
