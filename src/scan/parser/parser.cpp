@@ -18,6 +18,15 @@ using Clock = std::chrono::steady_clock;
 struct ParserDeleter {
   void operator()(TSParser* parser) const { ts_parser_delete(parser); }
 };
+
+// One tree-sitter parser per thread, reused from file to file: a new one
+// per file would grow its parse stack, lexer and node pools from nothing
+// each time. ts_parser_set_language, called before every parse, resets it,
+// so a parse cut off by the timeout leaves nothing behind for the next file.
+TSParser* ThreadParser() {
+  thread_local std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
+  return parser.get();
+}
 struct TreeDeleter {
   void operator()(TSTree* tree) const { ts_tree_delete(tree); }
 };
@@ -98,9 +107,10 @@ Result<ParsedFile> Parser::Parse(Language language, std::string_view source) con
   if (source.size() >= std::numeric_limits<uint32_t>::max()) {
     return MakeError(ErrorCode::kInvalidParams, "source is too large to parse (4 GiB or more)");
   }
-  std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
+  TSParser* parser = ThreadParser();
+  if (parser == nullptr) return MakeError(ErrorCode::kInternal, "tree-sitter parser not created");
   const TSLanguage* grammar = support->grammar();
-  if (!ts_parser_set_language(parser.get(), grammar)) {
+  if (!ts_parser_set_language(parser, grammar)) {
     return MakeError(ErrorCode::kInternal,
                      "tree-sitter refused the " + std::string(LanguageName(language)) +
                          " grammar (ABI " + std::to_string(ts_language_abi_version(grammar)) + ")");
@@ -110,7 +120,7 @@ Result<ParsedFile> Parser::Parse(Language language, std::string_view source) con
   TSInput input{&source, ReadSource, TSInputEncodingUTF8, nullptr};
   TSParseOptions parse_options{&deadline, PastDeadline};
   std::unique_ptr<TSTree, TreeDeleter> tree(
-      ts_parser_parse_with_options(parser.get(), nullptr, input, parse_options));
+      ts_parser_parse_with_options(parser, nullptr, input, parse_options));
   if (!tree) {
     if (!deadline.hit) return MakeError(ErrorCode::kInternal, "tree-sitter failed to parse");
     file.diagnostics.push_back(

@@ -16,8 +16,8 @@
 // a grammar the runtime refuses), which is a build or machine defect.
 //
 // Thread-safety: a Parser is immutable after construction; Parse may be
-// called from any number of threads at once (each call uses its own
-// tree-sitter parser).
+// called from any number of threads at once (each thread uses its own
+// tree-sitter parser, kept for the thread's lifetime).
 #pragma once
 
 #include <chrono>
