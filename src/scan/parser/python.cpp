@@ -9,9 +9,56 @@
 namespace docrunch::scan {
 namespace {
 
-using syntax::Field;
-using syntax::Is;
 using syntax::Null;
+
+// The node types and fields the extractor tests, as indexes into the
+// grammar's id table (Ids()); the orders of the enums and of the name lists
+// there match.
+enum Type : int {
+  kImportStatement,
+  kImportFromStatement,
+  kFutureImportStatement,
+  kDecoratedDefinition,
+  kFunctionDefinition,
+  kClassDefinition,
+  kCall,
+  kAssignment,
+  kAugmentedAssignment,
+  kAliasedImport,
+  kDottedName,
+  kWildcardImport,
+  kKeywordArgument,
+  kComment,
+  kExpressionStatement,
+  kString,
+  kList,
+  kTuple,
+};
+enum FieldName : std::size_t {
+  kFieldDefinition,
+  kFieldName,
+  kFieldAlias,
+  kFieldModuleName,
+  kFieldBody,
+  kFieldSuperclasses,
+  kFieldFunction,
+  kFieldLeft,
+  kFieldRight,
+  kFieldType,
+};
+
+// Built on the first Python tree (ExtractPython only ever gets Python's).
+const syntax::GrammarIds& Ids(const TSLanguage* python) {
+  static const syntax::GrammarIds ids(
+      python,
+      {"import_statement", "import_from_statement", "future_import_statement",
+       "decorated_definition", "function_definition", "class_definition", "call", "assignment",
+       "augmented_assignment", "aliased_import", "dotted_name", "wildcard_import",
+       "keyword_argument", "comment", "expression_statement", "string", "list", "tuple"},
+      {"definition", "name", "alias", "module_name", "body", "superclasses", "function", "left",
+       "right", "type"});
+  return ids;
+}
 
 struct OrmModel {
   std::string detail;  // "sqlalchemy", "django", or "" when not a model
@@ -31,48 +78,62 @@ bool IsDjangoField(std::string_view callee) {
 
 class PythonExtractor : public Extractor {
  public:
-  using Extractor::Extractor;
+  PythonExtractor(const syntax::GrammarIds& ids, const syntax::Source& source, ParsedFile& out)
+      : Extractor(source, out), ids_(ids) {}
 
   bool Enter(TSNode node) {
-    if (Is(node, "import_statement")) return Import(node), false;
-    if (Is(node, "import_from_statement") || Is(node, "future_import_statement")) {
-      return ImportFrom(node), false;
+    switch (ids_.Type(node)) {
+      case kImportStatement:
+        return Import(node), false;
+      case kImportFromStatement:
+      case kFutureImportStatement:
+        return ImportFrom(node), false;
+      case kDecoratedDefinition:  // lines from the decorator
+        Wrap(node, Field(node, kFieldDefinition), syntax::DocStyle::kAny);
+        return true;
+      case kFunctionDefinition:
+        return Function(node), true;
+      case kClassDefinition:
+        return Class(node), true;
+      case kCall:
+        AddCall(node, Text(Field(node, kFieldFunction)));
+        return true;
+      case kAssignment:
+      case kAugmentedAssignment:
+        AllNames(node);
+        return true;
+      default:
+        return true;
     }
-    if (Is(node, "decorated_definition")) {
-      Wrap(node, Field(node, "definition"), syntax::DocStyle::kAny);  // lines from the decorator
-      return true;
-    }
-    if (Is(node, "function_definition")) return Function(node), true;
-    if (Is(node, "class_definition")) return Class(node), true;
-    if (Is(node, "call")) AddCall(node, Text(Field(node, "function")));
-    if (Is(node, "assignment") || Is(node, "augmented_assignment")) AllNames(node);
-    return true;
   }
   void Leave(TSNode node) { scopes_.PopIf(node); }
 
  private:
+  bool Is(TSNode node, Type type) const { return ids_.Type(node) == type; }
+  TSNode Field(TSNode node, FieldName field) const { return ids_.Field(node, field); }
+
   void Import(TSNode node) {
     for (TSNode name : syntax::NamedChildren(node)) {
-      if (Is(name, "aliased_import")) {
-        AddImport(std::string(Text(Field(name, "name"))), "",
-                  std::string(Text(Field(name, "alias"))), node);
-      } else if (Is(name, "dotted_name")) {
+      if (Is(name, kAliasedImport)) {
+        AddImport(std::string(Text(Field(name, kFieldName))), "",
+                  std::string(Text(Field(name, kFieldAlias))), node);
+      } else if (Is(name, kDottedName)) {
         AddImport(std::string(Text(name)), "", "", node);
       }
     }
   }
 
   void ImportFrom(TSNode node) {
-    TSNode module = Field(node, "module_name");
+    TSNode module = Field(node, kFieldModuleName);
     std::string from = Null(module) ? "__future__" : std::string(Text(module));
     for (TSNode name : syntax::NamedChildren(node)) {
       if (!Null(module) && ts_node_eq(name, module)) continue;
-      if (Is(name, "aliased_import")) {
-        AddImport(from, std::string(Text(Field(name, "name"))),
-                  std::string(Text(Field(name, "alias"))), node);
-      } else if (Is(name, "dotted_name")) {
+      if (Is(name, kAliasedImport)) {
+        AddImport(from, std::string(Text(Field(name, kFieldName))),
+                  std::string(Text(Field(name, kFieldAlias))), node);
+      } else if (Is(name, kDottedName)) {
         AddImport(from, std::string(Text(name)), "", node);
-      } else if (Is(name, "wildcard_import")) {
+      } else if (Is(name, kWildcardImport)) {
         AddImport(from, "*", "", node);
       }
     }
@@ -80,23 +141,23 @@ class PythonExtractor : public Extractor {
 
   void Function(TSNode node) {
     SymbolKind kind = scopes_.InType() ? SymbolKind::kMethod : SymbolKind::kFunction;
-    int index = OpenSymbol(kind, Text(Field(node, "name")), node, syntax::ScopeKind::kFunction);
-    TSNode body = Field(node, "body");
+    int index = OpenSymbol(kind, Text(Field(node, kFieldName)), node, syntax::ScopeKind::kFunction);
+    TSNode body = Field(node, kFieldBody);
     symbol(index).signature = syntax::Signature(node, node, body, source_);
     symbol(index).docstring = Docstring(body);
   }
 
   void Class(TSNode node) {
-    int index =
-        OpenSymbol(SymbolKind::kClass, Text(Field(node, "name")), node, syntax::ScopeKind::kType);
+    int index = OpenSymbol(SymbolKind::kClass, Text(Field(node, kFieldName)), node,
+                           syntax::ScopeKind::kType);
     Symbol& cls = symbol(index);
-    TSNode body = Field(node, "body");
+    TSNode body = Field(node, kFieldBody);
     cls.signature = syntax::Signature(node, node, body, source_);
     cls.docstring = Docstring(body);
-    TSNode superclasses = Field(node, "superclasses");
+    TSNode superclasses = Field(node, kFieldSuperclasses);
     if (!Null(superclasses)) {
       for (TSNode base : syntax::NamedChildren(superclasses)) {
-        if (Is(base, "keyword_argument") || Is(base, "comment")) continue;  // metaclass=...
+        if (Is(base, kKeywordArgument) || Is(base, kComment)) continue;  // metaclass=...
         cls.bases.emplace_back(Text(base));
       }
     }
@@ -112,12 +173,12 @@ class PythonExtractor : public Extractor {
   std::string Docstring(TSNode body) {
     if (Null(body)) return "";
     for (TSNode statement : syntax::NamedChildren(body)) {
-      if (Is(statement, "comment")) continue;
-      if (!Is(statement, "expression_statement") || syntax::NamedChildCount(statement) != 1) {
+      if (Is(statement, kComment)) continue;
+      if (!Is(statement, kExpressionStatement) || syntax::NamedChildCount(statement) != 1) {
         return "";
       }
       TSNode value = syntax::NamedChild(statement, 0);
-      return Is(value, "string") ? syntax::CleanDoc(syntax::Unquote(Text(value))) : "";
+      return Is(value, kString) ? syntax::CleanDoc(syntax::Unquote(Text(value))) : "";
     }
     return "";
   }
@@ -135,17 +196,17 @@ class PythonExtractor : public Extractor {
     std::vector<std::string> columns, django_fields;
     for (TSNode statement : syntax::NamedChildren(body)) {
       TSNode assignment = syntax::NamedChild(statement, 0);
-      if (!Is(statement, "expression_statement") || !Is(assignment, "assignment")) continue;
-      std::string name(Text(Field(assignment, "left")));
-      TSNode right = Field(assignment, "right");
-      TSNode type = Field(assignment, "type");
+      if (!Is(statement, kExpressionStatement) || !Is(assignment, kAssignment)) continue;
+      std::string name(Text(Field(assignment, kFieldLeft)));
+      TSNode right = Field(assignment, kFieldRight);
+      TSNode type = Field(assignment, kFieldType);
       sqlalchemy |= name == "__tablename__";
       if (Null(right)) {
         if (!Null(type) && Text(type).starts_with("Mapped[")) columns.push_back(name);
         continue;
       }
-      if (!Is(right, "call")) continue;
-      std::string callee = syntax::CalleeName(Text(Field(right, "function")));
+      if (!Is(right, kCall)) continue;
+      std::string callee = syntax::CalleeName(Text(Field(right, kFieldFunction)));
       if (IsSqlAlchemyColumn(callee)) columns.push_back(name);
       if (IsDjangoField(callee)) django_fields.push_back(name);
     }
@@ -156,19 +217,21 @@ class PythonExtractor : public Extractor {
 
   // `__all__ = [...]` / `__all__ += (...)` at module level.
   void AllNames(TSNode node) {
-    if (!scopes_.stack().empty() || Text(Field(node, "left")) != "__all__") return;
-    TSNode right = Field(node, "right");
-    if (!Is(right, "list") && !Is(right, "tuple")) return;
+    if (!scopes_.stack().empty() || Text(Field(node, kFieldLeft)) != "__all__") return;
+    TSNode right = Field(node, kFieldRight);
+    if (!Is(right, kList) && !Is(right, kTuple)) return;
     for (TSNode item : syntax::NamedChildren(right)) {
-      if (Is(item, "string")) AddExport(syntax::Unquote(Text(item)), "", false, "", item);
+      if (Is(item, kString)) AddExport(syntax::Unquote(Text(item)), "", false, "", item);
     }
   }
+
+  const syntax::GrammarIds& ids_;
 };
 
 }  // namespace
 
 void ExtractPython(TSNode root, const syntax::Source& source, ParsedFile& out) {
-  PythonExtractor extractor(source, out);
+  PythonExtractor extractor(Ids(ts_node_language(root)), source, out);
   syntax::Walk(root, extractor);
 }
 

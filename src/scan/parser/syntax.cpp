@@ -111,6 +111,27 @@ int EndLine(TSNode node) {
   return static_cast<int>(end.row) + 1;
 }
 
+GrammarIds::GrammarIds(const TSLanguage* language, std::initializer_list<const char*> types,
+                       std::initializer_list<const char*> fields) {
+  by_symbol_.assign(ts_language_symbol_count(language), -1);
+  for (std::size_t symbol = 0; symbol < by_symbol_.size(); ++symbol) {
+    const char* name = ts_language_symbol_name(language, static_cast<TSSymbol>(symbol));
+    if (name == nullptr) continue;
+    std::int16_t index = 0;
+    for (const char* type : types) {
+      if (std::strcmp(name, type) == 0) {
+        by_symbol_[symbol] = index;
+        break;
+      }
+      ++index;
+    }
+  }
+  for (const char* field : fields) {
+    fields_.push_back(
+        ts_language_field_id_for_name(language, field, static_cast<uint32_t>(std::strlen(field))));
+  }
+}
+
 std::vector<TSNode> NamedChildren(TSNode node) {
   std::vector<TSNode> children;
   uint32_t count = NamedChildCount(node);

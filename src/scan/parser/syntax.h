@@ -5,7 +5,9 @@
 
 #include <tree_sitter/api.h>
 
+#include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,33 @@ int EndLine(TSNode node);
 std::vector<TSNode> NamedChildren(TSNode node);
 // The first named child of `type`, or a null node.
 TSNode ChildOfType(TSNode node, const char* type);
+
+// Node types and fields of one grammar looked up by id, for extractors that
+// test every node: Is(node, "call") costs a symbol-name lookup and a strcmp,
+// Field(node, "name") a search of the grammar's field names; here both are
+// resolved once per grammar. Matching is by type name, exactly as Is does.
+class GrammarIds {
+ public:
+  GrammarIds(const TSLanguage* language, std::initializer_list<const char*> types,
+             std::initializer_list<const char*> fields);
+  // The index in `types` of the node's type name; -1 for other types and
+  // for a null node.
+  int Type(TSNode node) const {
+    if (ts_node_is_null(node)) return -1;
+    TSSymbol symbol = ts_node_symbol(node);
+    return symbol < by_symbol_.size() ? by_symbol_[symbol] : -1;
+  }
+  // The child in the field at index `field` of `fields`; a null node when
+  // absent (or `node` is null), as Field.
+  TSNode Field(TSNode node, std::size_t field) const {
+    if (ts_node_is_null(node) || fields_[field] == 0) return TSNode{};
+    return ts_node_child_by_field_id(node, fields_[field]);
+  }
+
+ private:
+  std::vector<std::int16_t> by_symbol_;
+  std::vector<TSFieldId> fields_;
+};
 
 // The source text behind the nodes of one tree.
 class Source {
