@@ -52,10 +52,12 @@ constexpr std::size_t kStoreBatch = 200;
 
 // Parses `files` on worker threads and stores them as they come, in input
 // order. The summary gets files_parsed, then the files that could not be
-// read and every parse diagnostic (in file order).
+// read and every parse diagnostic (in file order); `facts` gets the stored
+// files' facts (see StoredFacts).
 Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
                            const ScanOptions& options, const std::vector<const WalkedFile*>& files,
-                           const ScanStore::FileHook& hook, ScanSummary& summary) {
+                           const ScanStore::FileHook& hook, ScanSummary& summary,
+                           std::vector<FileFacts>& facts) {
   ParsePipeline pipeline(options, files);
   std::vector<FileProblem> diagnostics;
   Result<void> stored = Ok();
@@ -72,11 +74,31 @@ Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
     }
     summary.files_parsed += batch.size();
     stored = db.WriteFiles(repo, run, batch, hook);
+    if (!stored) break;
+    for (auto& record : batch) {
+      facts.push_back(StoredFacts(std::move(record.path), std::move(record.parsed)));
+    }
   }
   if (!stored) pipeline.Cancel();
   for (auto& problem : pipeline.Finish()) summary.problems.push_back(std::move(problem));
   for (auto& problem : diagnostics) summary.problems.push_back(std::move(problem));
   return stored;
+}
+
+// The analyzer's input. When this run parsed every file the repository
+// has stored (a first or a full scan), the facts are the parsed ones, from
+// memory; otherwise all of them are read back from the database.
+Result<std::vector<FileFacts>> AllFacts(ScanStore& db, std::int64_t repo,
+                                        std::vector<FileFacts> parsed) {
+  auto stored = db.LoadFiles(repo);
+  if (!stored) return stored.error();
+  std::sort(parsed.begin(), parsed.end(),
+            [](const FileFacts& a, const FileFacts& b) { return a.path < b.path; });
+  bool same = stored->size() == parsed.size();
+  auto it = stored->begin();  // a std::map: in path order too
+  for (std::size_t i = 0; same && i < parsed.size(); ++i, ++it) same = it->first == parsed[i].path;
+  if (same) return parsed;
+  return db.LoadFacts(repo);
 }
 
 Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s) {
@@ -176,14 +198,16 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     };
   }
   Result<void> written = [&]() -> Result<void> {
-    DOCRUNCH_TRY(ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary));
+    std::vector<FileFacts> parsed;
+    DOCRUNCH_TRY(
+        ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary, parsed));
     spdlog::debug("scan: parsed and stored {} files at {} ms", summary.files_parsed, elapsed());
     DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
     DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
     summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !*previous_completed;
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
-    auto facts = db.LoadFacts(*repo);
+    auto facts = AllFacts(db, *repo, std::move(parsed));
     if (!facts) return facts.error();
     spdlog::debug("scan: loaded facts at {} ms", elapsed());
     ProjectFiles project;

@@ -38,6 +38,12 @@ struct ScanRunCounts {
   std::int64_t files_changed = 0;
 };
 
+// The facts LoadFacts returns for a file whose rows were written from
+// `parsed`, taken from `parsed` instead of read back (its strings are
+// moved out): the language by path, symbols with kind, names, bases and
+// implements only, imports, exports, calls and uses.
+FileFacts StoredFacts(std::string path, ParsedFile&& parsed);
+
 class ScanStore {
  public:
   explicit ScanStore(store::Store& store) : store_(store) {}
@@ -74,7 +80,8 @@ class ScanStore {
   Result<void> DeleteFiles(std::int64_t repository_id, std::int64_t run_id,
                            const std::vector<std::string>& paths, const FileHook& hook = nullptr);
 
-  // Every stored file's facts, enough to re-run the analyzer.
+  // Every stored file's facts, enough to re-run the analyzer, in path
+  // (byte) order.
   Result<std::vector<FileFacts>> LoadFacts(std::int64_t repository_id);
 
   // Makes the stored relationships equal to `relationships` (a diff: only
