@@ -28,7 +28,7 @@ Result<Rows> SqliteFullText(Reader& db, std::int64_t repo, const std::vector<std
 }
 
 // Parameters per multi-row INSERT statement (SQLite allows 32766).
-constexpr std::size_t kParamsPerChunk = 400;
+constexpr std::size_t kParamsPerChunk = 4000;
 
 // "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)" for `rows` rows.
 std::string InsertSql(const std::string& table, const std::vector<std::string>& columns,
@@ -79,26 +79,32 @@ class SqliteTx final : public ScriptTx {
       }
     }
     // Without RETURNING (whose row order SQLite leaves open), rows go in
-    // chunks of several per statement: each statement's own overhead (its
-    // journal, and a flush of any FTS5 table a trigger writes) is paid once
-    // per chunk instead of once per row.
+    // chunks of several per statement, the remainder in one statement of
+    // its own size: each statement's own overhead (its journal, and a flush
+    // of any FTS5 table a trigger writes, which also adds an FTS5 segment to
+    // merge later) is paid once per chunk instead of once per row.
     const std::size_t chunk =
-        returning.empty() ? std::clamp<std::size_t>(kParamsPerChunk / columns.size(), 1, 64) : 1;
-    const std::size_t whole = rows.size() / chunk * chunk;
-    if (chunk > 1 && whole > 0) {
-      std::vector<Params> chunks;
-      chunks.reserve(whole / chunk);
-      for (std::size_t i = 0; i < whole; i += chunk) {
-        Params& flat = chunks.emplace_back();
-        flat.reserve(chunk * columns.size());
-        for (std::size_t r = i; r < i + chunk; ++r) {
+        returning.empty() ? std::clamp<std::size_t>(kParamsPerChunk / columns.size(), 1, 256) : 1;
+    if (chunk > 1) {
+      auto flatten = [&](std::size_t from, std::size_t to) {
+        Params flat;
+        flat.reserve((to - from) * columns.size());
+        for (std::size_t r = from; r < to; ++r)
           flat.insert(flat.end(), rows[r].begin(), rows[r].end());
-        }
+        return flat;
+      };
+      const std::size_t whole = rows.size() / chunk * chunk;
+      if (whole > 0) {
+        std::vector<Params> chunks;
+        chunks.reserve(whole / chunk);
+        for (std::size_t i = 0; i < whole; i += chunk) chunks.push_back(flatten(i, i + chunk));
+        DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, chunk, ""), chunks)));
       }
-      DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, chunk, ""), chunks)));
-      if (whole == rows.size()) return Rows{};
-      std::vector<Params> rest(rows.begin() + static_cast<std::ptrdiff_t>(whole), rows.end());
-      return Remember(conn_.QueryEach(InsertSql(table, columns, 1, ""), rest));
+      if (whole < rows.size()) {
+        DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, rows.size() - whole, ""),
+                                              {flatten(whole, rows.size())})));
+      }
+      return Rows{};
     }
     return Remember(conn_.QueryEach(InsertSql(table, columns, 1, returning), rows));
   }
