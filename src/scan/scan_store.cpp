@@ -133,6 +133,63 @@ Result<void> DeleteChildren(store::Tx& tx, const std::vector<std::int64_t>& file
   return Ok();
 }
 
+// Inserts or updates the rows of files[start, end) in multi-row statements
+// and returns their ids in the same order. One statement per file cost a
+// flush of SQLite's full-text index (the files trigger writes it) per file.
+Result<std::vector<std::int64_t>> UpsertFiles(store::Tx& tx, std::int64_t repo,
+                                              const std::string& now,
+                                              const std::vector<FileRecord>& files,
+                                              std::size_t start, std::size_t end) {
+  constexpr std::size_t kRowsPerStatement = 200;  // 10 parameters each
+  std::vector<std::int64_t> ids;
+  for (std::size_t first = start; first < end; first += kRowsPerStatement) {
+    std::size_t last = std::min(end, first + kRowsPerStatement);
+    std::string sql =
+        "INSERT INTO files (repository_id, path, language, size, modified_at, content_hash, "
+        "last_scanned, mtime_ns, diagnostics, refs) VALUES ";
+    Params params;
+    params.reserve((last - first) * 10);
+    for (std::size_t i = first; i < last; ++i) {
+      const FileRecord& f = files[i];
+      sql += i == first ? "(" : ", (";
+      for (std::size_t c = 1; c <= 10; ++c) {
+        sql += (c > 1 ? ", $" : "$") + std::to_string(params.size() + c);
+      }
+      sql += ")";
+      params.insert(params.end(), {repo, f.path, std::string(LanguageName(f.parsed.language)),
+                                   f.size, MtimeIso(f.mtime_ns), f.content_hash, now, f.mtime_ns,
+                                   DiagnosticsJson(f.parsed), RefsJson(f.parsed)});
+    }
+    sql +=
+        " ON CONFLICT (repository_id, path) DO UPDATE SET language = excluded.language, "
+        "size = excluded.size, modified_at = excluded.modified_at, "
+        "content_hash = excluded.content_hash, last_scanned = excluded.last_scanned, "
+        "mtime_ns = excluded.mtime_ns, diagnostics = excluded.diagnostics, "
+        "refs = excluded.refs";
+    auto upserted = tx.Exec(sql, params);
+    if (!upserted) return upserted.error();
+    // The ids, by path (RETURNING leaves the row order open on SQLite).
+    Params paths{repo};
+    for (std::size_t i = first; i < last; ++i) paths.push_back(files[i].path);
+    auto rows = tx.Query("SELECT id, path FROM files WHERE repository_id = $1 AND path IN " +
+                             InList(2, last - first),
+                         paths);
+    if (!rows) return rows.error();
+    std::map<std::string, std::int64_t> by_path;
+    for (std::size_t r = 0; r < rows->size(); ++r) {
+      by_path[*rows->Text(r, "path")] = *rows->Int(r, "id");
+    }
+    for (std::size_t i = first; i < last; ++i) {
+      auto it = by_path.find(files[i].path);
+      if (it == by_path.end()) {
+        return MakeError(ErrorCode::kInternal, "file " + files[i].path + " was not stored");
+      }
+      ids.push_back(it->second);
+    }
+  }
+  return ids;
+}
+
 void CollectChildren(std::int64_t repo, std::int64_t file_id, const ParsedFile& parsed,
                      std::vector<Params>& symbols, std::vector<Params>& imports,
                      std::vector<Params>& exports) {
@@ -218,30 +275,13 @@ Result<void> ScanStore::WriteFiles(std::int64_t repo, std::int64_t run_id,
     std::size_t end = std::min(files.size(), start + batch);
     DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
       std::string now = Now(tx);
-      std::vector<std::int64_t> ids;
-      for (std::size_t i = start; i < end; ++i) {
-        const FileRecord& f = files[i];
-        auto rows = tx.Query(
-            "INSERT INTO files (repository_id, path, language, size, modified_at, content_hash, "
-            "last_scanned, mtime_ns, diagnostics, refs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-            "$9, $10) "
-            "ON CONFLICT (repository_id, path) DO UPDATE SET language = excluded.language, "
-            "size = excluded.size, modified_at = excluded.modified_at, "
-            "content_hash = excluded.content_hash, last_scanned = excluded.last_scanned, "
-            "mtime_ns = excluded.mtime_ns, diagnostics = excluded.diagnostics, refs = "
-            "excluded.refs "
-            "RETURNING id",
-            {repo, f.path, std::string(LanguageName(f.parsed.language)), f.size,
-             MtimeIso(f.mtime_ns), f.content_hash, now, f.mtime_ns, DiagnosticsJson(f.parsed),
-             RefsJson(f.parsed)});
-        if (!rows) return rows.error();
-        ids.push_back(*rows->Int(0, "id"));
-      }
-      DOCRUNCH_TRY(DeleteChildren(tx, ids));
+      auto ids = UpsertFiles(tx, repo, now, files, start, end);
+      if (!ids) return ids.error();
+      DOCRUNCH_TRY(DeleteChildren(tx, *ids));
       std::vector<Params> symbols, imports, exports;
       std::vector<store::SyncEvent> events;
       for (std::size_t i = start; i < end; ++i) {
-        CollectChildren(repo, ids[i - start], files[i].parsed, symbols, imports, exports);
+        CollectChildren(repo, (*ids)[i - start], files[i].parsed, symbols, imports, exports);
         events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
         if (hook) DOCRUNCH_TRY(hook(tx, files[i].path, &files[i].parsed));
       }
