@@ -152,6 +152,19 @@ TEST(Utf8, RejectsOverlongsSurrogatesAndOutOfRange) {
   EXPECT_FALSE(IsValidUtf8("\xC3"));              // truncated
 }
 
+// ASCII is skipped a word at a time: a bad byte at any offset of a word,
+// after any run of ASCII, is still found, and good sequences across word
+// boundaries still pass.
+TEST(Utf8, FindsBadBytesAtEveryOffsetAfterAsciiRuns) {
+  for (std::size_t ascii = 0; ascii < 24; ++ascii) {
+    std::string prefix(ascii, 'a');
+    EXPECT_FALSE(IsValidUtf8(prefix + "\x80" + "bcdefghijk")) << ascii;
+    EXPECT_FALSE(IsValidUtf8(prefix + "\xE2\x82")) << ascii;  // truncated at the end
+    EXPECT_FALSE(IsValidUtf8(prefix + "\xC3" + "abcdefghij")) << ascii;
+    EXPECT_TRUE(IsValidUtf8(prefix + "\xF0\x9F\x98\x80" + prefix + "\xC3\xA9")) << ascii;
+  }
+}
+
 TEST(Walker, TooLargeFileIsAnErrorAndTheWalkGoesOn) {
   TempDir dir;
   dir.Write("big.py", std::string(1025, 'a'));
