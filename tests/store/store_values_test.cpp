@@ -95,14 +95,15 @@ TEST_P(StoreTest, BulkInsertRoundTripsEveryValueKind) {
   EXPECT_EQ(CountRows("vals"), 3);
 }
 
-// Enough rows for SQLite's multi-row statements to run whole chunks and a
-// remainder: every row lands with its own values, a violation anywhere
-// rolls all back, and a row of the wrong width is refused before anything
-// is written.
+// Enough rows for SQLite's multi-row statements to run whole chunks (256
+// rows of 4 columns) and a remainder of several sizes (700 = 2 x 256 + 128
+// + 32 + 16 + 8 + 4): every row lands with its own values, a violation
+// anywhere rolls all back, and a row of the wrong width is refused before
+// anything is written.
 TEST_P(StoreTest, BulkInsertOfManyRowsKeepsEachRowsValues) {
   ASSERT_NO_FATAL_FAILURE(CreateValuesTable(*store_));
   std::vector<Params> rows;
-  for (std::int64_t id = 1; id <= 150; ++id) {
+  for (std::int64_t id = 1; id <= 700; ++id) {
     rows.push_back({id, id * 3, static_cast<double>(id) / 4, "row " + std::to_string(id)});
   }
   auto inserted = store_->Transact([&](Tx& tx) {
@@ -111,8 +112,8 @@ TEST_P(StoreTest, BulkInsertOfManyRowsKeepsEachRowsValues) {
   ASSERT_TRUE(inserted.ok()) << inserted.error().ToString();
   auto back = store_->Query("SELECT id, i, d, t FROM vals ORDER BY id");
   ASSERT_TRUE(back.ok()) << back.error().ToString();
-  ASSERT_EQ(back->size(), 150u);
-  for (std::size_t r = 0; r < 150; ++r) {
+  ASSERT_EQ(back->size(), 700u);
+  for (std::size_t r = 0; r < 700; ++r) {
     const std::int64_t id = static_cast<std::int64_t>(r) + 1;
     ASSERT_EQ(back->Int(r, "id"), id);
     EXPECT_EQ(back->Int(r, "i"), id * 3);
@@ -121,13 +122,13 @@ TEST_P(StoreTest, BulkInsertOfManyRowsKeepsEachRowsValues) {
   }
 
   std::vector<Params> clash;
-  for (std::int64_t id = 151; id <= 300; ++id) clash.push_back({id == 230 ? 5 : id, "x"});
+  for (std::int64_t id = 701; id <= 850; ++id) clash.push_back({id == 780 ? 5 : id, "x"});
   auto duplicate = store_->Transact([&](Tx& tx) {
     return InsertRows(tx, "vals", {"id", "t"}, clash);
   });
   ASSERT_FALSE(duplicate.ok());
   EXPECT_EQ(duplicate.error().code, ErrorCode::kStorageConstraint);
-  EXPECT_EQ(CountRows("vals"), 150);
+  EXPECT_EQ(CountRows("vals"), 700);
 
   std::vector<Params> ragged;
   for (std::int64_t id = 1000; id < 1100; ++id) ragged.push_back({id, "y"});
@@ -136,7 +137,7 @@ TEST_P(StoreTest, BulkInsertOfManyRowsKeepsEachRowsValues) {
     return InsertRows(tx, "vals", {"id", "t"}, ragged);
   });
   EXPECT_FALSE(refused.ok());
-  EXPECT_EQ(CountRows("vals"), 150);
+  EXPECT_EQ(CountRows("vals"), 700);
 }
 
 TEST_P(StoreTest, ParametersBindInWhereClausesIncludingNull) {

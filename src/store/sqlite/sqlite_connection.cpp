@@ -139,9 +139,11 @@ SqliteConnection::~SqliteConnection() {
 }
 
 namespace {
-// Longer SQL is a generated multi-row statement, rarely the same twice.
-constexpr std::size_t kMaxCachedSqlBytes = 4096;
-constexpr std::size_t kMaxCachedStatements = 64;
+// Multi-row INSERTs (sqlite_store.cpp, up to 2,048 parameters: under 15 KB
+// of SQL) come in a few fixed sizes per table and are worth keeping; longer
+// SQL is rarely the same twice.
+constexpr std::size_t kMaxCachedSqlBytes = 16384;
+constexpr std::size_t kMaxCachedStatements = 128;
 }  // namespace
 
 void SqliteConnection::StatementReturn::operator()(sqlite3_stmt* stmt) const {

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <mutex>
 
@@ -27,8 +28,11 @@ Result<Rows> SqliteFullText(Reader& db, std::int64_t repo, const std::vector<std
       {match, repo, std::int64_t{limit}});
 }
 
-// Parameters per multi-row INSERT statement (SQLite allows 32766).
-constexpr std::size_t kParamsPerChunk = 4000;
+// Parameters and rows per multi-row INSERT statement (SQLite allows 32766
+// parameters); the statement's SQL must stay short enough for the
+// connection's statement cache (kMaxCachedSqlBytes).
+constexpr std::size_t kParamsPerChunk = 2048;
+constexpr std::size_t kMaxRowsPerStatement = 256;
 
 // "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)" for `rows` rows.
 std::string InsertSql(const std::string& table, const std::vector<std::string>& columns,
@@ -78,31 +82,29 @@ class SqliteTx final : public ScriptTx {
                                                 std::to_string(columns.size()) + " columns")));
       }
     }
-    // Without RETURNING (whose row order SQLite leaves open), rows go in
-    // chunks of several per statement, the remainder in one statement of
-    // its own size: each statement's own overhead (its journal, and a flush
-    // of any FTS5 table a trigger writes, which also adds an FTS5 segment to
-    // merge later) is paid once per chunk instead of once per row.
-    const std::size_t chunk =
-        returning.empty() ? std::clamp<std::size_t>(kParamsPerChunk / columns.size(), 1, 256) : 1;
-    if (chunk > 1) {
-      auto flatten = [&](std::size_t from, std::size_t to) {
-        Params flat;
-        flat.reserve((to - from) * columns.size());
-        for (std::size_t r = from; r < to; ++r)
-          flat.insert(flat.end(), rows[r].begin(), rows[r].end());
-        return flat;
-      };
-      const std::size_t whole = rows.size() / chunk * chunk;
-      if (whole > 0) {
-        std::vector<Params> chunks;
-        chunks.reserve(whole / chunk);
-        for (std::size_t i = 0; i < whole; i += chunk) chunks.push_back(flatten(i, i + chunk));
-        DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, chunk, ""), chunks)));
-      }
-      if (whole < rows.size()) {
-        DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, rows.size() - whole, ""),
-                                              {flatten(whole, rows.size())})));
+    // Without RETURNING (whose row order SQLite leaves open), rows go
+    // several per statement: each statement's own overhead (its journal,
+    // and a flush of any FTS5 table a trigger writes, which also adds an
+    // FTS5 segment to merge later) is paid once per statement instead of
+    // once per row. Statements hold a power of two of rows, the largest
+    // first, so the rest after the whole chunks splits into a few sizes
+    // that are the same on every call: each is prepared once and cached.
+    if (returning.empty()) {
+      const std::size_t chunk = std::bit_floor(
+          std::clamp<std::size_t>(kParamsPerChunk / columns.size(), 1, kMaxRowsPerStatement));
+      std::size_t done = 0;
+      for (std::size_t size = chunk; size > 0 && done < rows.size(); size /= 2) {
+        const std::size_t statements = (rows.size() - done) / size;
+        if (statements == 0) continue;
+        std::vector<Params> flat(statements);
+        for (std::size_t k = 0; k < statements; ++k) {
+          flat[k].reserve(size * columns.size());
+          for (std::size_t r = done + k * size; r < done + (k + 1) * size; ++r) {
+            flat[k].insert(flat[k].end(), rows[r].begin(), rows[r].end());
+          }
+        }
+        DOCRUNCH_TRY(Remember(conn_.QueryEach(InsertSql(table, columns, size, ""), flat)));
+        done += statements * size;
       }
       return Rows{};
     }
