@@ -75,9 +75,7 @@ Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
     summary.files_parsed += batch.size();
     stored = db.WriteFiles(repo, run, batch, hook);
     if (!stored) break;
-    for (auto& record : batch) {
-      facts.push_back(StoredFacts(std::move(record.path), std::move(record.parsed)));
-    }
+    for (const auto& record : batch) facts.push_back(StoredFacts(record.path, record.parsed));
   }
   if (!stored) pipeline.Cancel();
   for (auto& problem : pipeline.Finish()) summary.problems.push_back(std::move(problem));

@@ -399,23 +399,23 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
   return out;
 }
 
-FileFacts StoredFacts(std::string path, ParsedFile&& parsed) {
+FileFacts StoredFacts(const std::string& path, const ParsedFile& parsed) {
   FileFacts facts;
+  facts.path = path;
   facts.parsed.language = LanguageForPath(path);
-  facts.path = std::move(path);
   facts.parsed.symbols.reserve(parsed.symbols.size());
-  for (auto& from : parsed.symbols) {
+  for (const auto& from : parsed.symbols) {
     Symbol& s = facts.parsed.symbols.emplace_back();
     s.kind = from.kind;
-    s.name = std::move(from.name);
-    s.qualified_name = std::move(from.qualified_name);
-    s.bases = std::move(from.bases);
-    s.implements = std::move(from.implements);
+    s.name = from.name;
+    s.qualified_name = from.qualified_name;
+    s.bases = from.bases;
+    s.implements = from.implements;
   }
-  facts.parsed.imports = std::move(parsed.imports);
-  facts.parsed.exports = std::move(parsed.exports);
-  facts.parsed.calls = std::move(parsed.calls);
-  facts.parsed.uses = std::move(parsed.uses);
+  facts.parsed.imports = parsed.imports;
+  facts.parsed.exports = parsed.exports;
+  facts.parsed.calls = parsed.calls;
+  facts.parsed.uses = parsed.uses;
   return facts;
 }
 

@@ -39,10 +39,12 @@ struct ScanRunCounts {
 };
 
 // The facts LoadFacts returns for a file whose rows were written from
-// `parsed`, taken from `parsed` instead of read back (its strings are
-// moved out): the language by path, symbols with kind, names, bases and
-// implements only, imports, exports, calls and uses.
-FileFacts StoredFacts(std::string path, ParsedFile&& parsed);
+// `parsed`, copied from `parsed` instead of read back: the language by
+// path, symbols with kind, names, bases and implements only, imports,
+// exports, calls and uses. (Copied, not moved: strings allocated by the
+// parse threads and kept to the end of the scan fragmented the heap, +5 MB
+// peak RSS on python3.11.)
+FileFacts StoredFacts(const std::string& path, const ParsedFile& parsed);
 
 class ScanStore {
  public:

@@ -101,9 +101,7 @@ TEST_P(ScanStoreTest, StoredFactsEqualWhatLoadFactsReadsBack) {
   ASSERT_TRUE(ScanStore(*store_).WriteFiles(repo_id_, run_id_, records, nullptr, 4).ok());
 
   std::vector<FileFacts> expected;
-  for (auto record : records) {
-    expected.push_back(StoredFacts(record.path, std::move(record.parsed)));
-  }
+  for (const auto& record : records) expected.push_back(StoredFacts(record.path, record.parsed));
   std::sort(expected.begin(), expected.end(),
             [](const FileFacts& a, const FileFacts& b) { return a.path < b.path; });
   auto loaded = ScanStore(*store_).LoadFacts(repo_id_);
