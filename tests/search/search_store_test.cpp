@@ -80,6 +80,26 @@ class SearchStoreTest : public store::StoreTest {
     return results ? *results : std::vector<SearchResult>{};
   }
 
+  // Each query's index results as (id, score), in rank order.
+  std::vector<std::vector<std::pair<std::string, double>>> Ranked(
+      const std::vector<std::string>& queries) {
+    std::vector<std::vector<std::pair<std::string, double>>> all;
+    for (const auto& q : queries) {
+      std::vector<std::pair<std::string, double>> one;
+      for (const auto& r : Find(q, Scope::kAll, {Engine::kIndex})) one.emplace_back(r.id, r.score);
+      EXPECT_FALSE(one.empty()) << q;
+      all.push_back(one);
+    }
+    return all;
+  }
+
+  // The postings the segments hold, live or not; -1 (and a failure) on error.
+  std::int64_t SegmentPostingCount() {
+    auto sum = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
+    EXPECT_TRUE(sum.ok());
+    return sum ? sum->Int(0, "n").value_or(-1) : -1;
+  }
+
   std::string Unavailable() {
     auto reason = IndexUnavailable(*store_, repo_);
     EXPECT_TRUE(reason.ok()) << reason.error().ToString();
@@ -175,25 +195,14 @@ TEST_P(SearchStoreTest, ReindexingKeepsFewSegmentsAndRanksAsAFreshRebuild) {
     }
   }
   const std::vector<std::string> queries{"normalize email", "UserService", "models", "user"};
-  auto ranked = [&] {
-    std::vector<std::vector<std::pair<std::string, double>>> all;
-    for (const auto& q : queries) {
-      std::vector<std::pair<std::string, double>> one;
-      for (const auto& r : Find(q, Scope::kAll, {Engine::kIndex})) one.emplace_back(r.id, r.score);
-      EXPECT_FALSE(one.empty()) << q;
-      all.push_back(one);
-    }
-    return all;
-  };
+  auto ranked = [&] { return Ranked(queries); };
   auto after_reindexing = ranked();
 
   auto rebuilt = store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
   EXPECT_EQ(CountRows("search_segments"), 1);
   EXPECT_EQ(ranked(), after_reindexing);
-  auto live = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
-  ASSERT_TRUE(live.ok());
-  const std::int64_t live_postings = live->Int(0, "n").value_or(-1);
+  const std::int64_t live_postings = SegmentPostingCount();
 
   // Re-index again, then merge by force: the removed documents' postings go.
   for (int round = 0; round < 3; ++round) {
@@ -202,15 +211,11 @@ TEST_P(SearchStoreTest, ReindexingKeepsFewSegmentsAndRanksAsAFreshRebuild) {
     });
     ASSERT_TRUE(applied.ok());
   }
-  auto grown = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
-  ASSERT_TRUE(grown.ok());
-  EXPECT_GT(grown->Int(0, "n").value_or(0), live_postings);
+  EXPECT_GT(SegmentPostingCount(), live_postings);
   auto merged = store_->Transact([&](store::Tx& tx) { return MergeSegments(tx, repo_, true); });
   ASSERT_TRUE(merged.ok()) << merged.error().ToString();
   EXPECT_EQ(CountRows("search_segments"), 1);
-  auto purged = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
-  ASSERT_TRUE(purged.ok());
-  EXPECT_EQ(purged->Int(0, "n").value_or(-1), live_postings);
+  EXPECT_EQ(SegmentPostingCount(), live_postings);
   EXPECT_EQ(ranked(), after_reindexing);
 }
 
@@ -228,28 +233,16 @@ TEST_P(SearchStoreTest, ABatchTokenizedOnThreadsIndexesAsARebuildDoes) {
   ScanAndIndex();
   const std::vector<std::string> queries{"parse request 42", "render page", "Handler7",
                                          "handles request number"};
-  auto ranked = [&] {
-    std::vector<std::vector<std::pair<std::string, double>>> all;
-    for (const auto& q : queries) {
-      std::vector<std::pair<std::string, double>> one;
-      for (const auto& r : Find(q, Scope::kAll, {Engine::kIndex})) one.emplace_back(r.id, r.score);
-      EXPECT_FALSE(one.empty()) << q;
-      all.push_back(one);
-    }
-    return all;
-  };
+  auto ranked = [&] { return Ranked(queries); };
   auto drained = ranked();
   const std::int64_t docs = CountRows("search_docs");
-  auto postings = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
-  ASSERT_TRUE(postings.ok());
+  const std::int64_t postings = SegmentPostingCount();
   sync::IndexProjection index(repo_);
   auto rebuilt = store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
   EXPECT_EQ(ranked(), drained);
   EXPECT_EQ(CountRows("search_docs"), docs);
-  auto again = store_->Query("SELECT SUM(postings) AS n FROM search_segments");
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->Int(0, "n"), postings->Int(0, "n"));
+  EXPECT_EQ(SegmentPostingCount(), postings);
 }
 
 // A file that nothing references and that references nothing is still a
