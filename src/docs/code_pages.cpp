@@ -252,6 +252,10 @@ std::string ModuleSlug(const std::string& directory) {
 }
 
 Result<void> CodeDocsProjection::Rebuild(store::Tx& db) {
+  return Render(db);
+}
+
+Result<void> CodeDocsProjection::Render(store::Reader& db) {
   auto model = Load(db, repository_id_);
   if (!model) return model.error();
   const Model& m = *model;

@@ -26,6 +26,8 @@ class CodeDocsProjection final : public sync::Projection {
   Result<void> Delete(const sync::EntityRef& entity, store::Tx& db) override;
   sync::ProjectionHealth Health() override;
   Result<void> Rebuild(store::Tx& db) override;
+  // Rebuild, reading through any reader (it writes nothing to the database).
+  Result<void> Render(store::Reader& db);
 
   // Pages written (changed) by the last Rebuild, and pages in total.
   int pages_changed() const { return pages_changed_; }

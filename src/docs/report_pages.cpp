@@ -219,6 +219,10 @@ Result<void> ReportsProjection::ApplyDecision(store::Reader& db, std::int64_t de
 }
 
 Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
+  return Render(event, db);
+}
+
+Result<void> ReportsProjection::Render(const store::SyncEvent& event, store::Reader& db) {
   if (event.entity_type == "task") {
     auto id = tasks::ParseTaskId(event.entity_id, "entity id");
     if (!id) return id.error();
@@ -234,6 +238,10 @@ Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Tx& 
 }
 
 Result<void> ReportsProjection::Delete(const sync::EntityRef& entity, store::Tx&) {
+  return Remove(entity);
+}
+
+Result<void> ReportsProjection::Remove(const sync::EntityRef& entity) {
   if (entity.type != "task") return Ok();  // decision pages go with Rebuild
   auto id = tasks::ParseTaskId(entity.id, "entity id");
   if (!id) return id.error();

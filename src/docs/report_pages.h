@@ -43,6 +43,9 @@ class ReportsProjection final : public sync::Projection {
   std::string_view Target() const override { return "markdown"; }
   Result<void> Apply(const store::SyncEvent& event, store::Tx& db) override;
   Result<void> Delete(const sync::EntityRef& entity, store::Tx& db) override;
+  // Apply and Delete without a transaction: they only read the database.
+  Result<void> Render(const store::SyncEvent& event, store::Reader& db);
+  Result<void> Remove(const sync::EntityRef& entity);
   sync::ProjectionHealth Health() override;
   // Writes every page of the repository and removes report pages (.md in
   // tasks/ and decisions/) that no row produces any more.

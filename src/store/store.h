@@ -202,6 +202,11 @@ class Store : public Reader {
   // (it may deadlock), and Store::Query would not see fn's writes.
   virtual Result<void> Transact(const std::function<Result<void>(Tx&)>& fn) = 0;
 
+  // Whether another thread's Query can run while a Transact is open without
+  // waiting for that transaction's connection: SQLite's readers are a pool
+  // of their own; PostgreSQL's share the pool, so it needs two connections.
+  virtual bool ReadsBesideTransactions() const = 0;
+
   // A read outside any write transaction.
   Result<Rows> Query(std::string_view sql, const Params& params = {}) override = 0;
 };

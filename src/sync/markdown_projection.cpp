@@ -23,11 +23,18 @@ Result<void> MarkdownProjection::Apply(const store::SyncEvent& event, store::Tx&
 }
 
 Result<void> MarkdownProjection::Delete(const EntityRef& entity, store::Tx& db) {
-  DOCRUNCH_TRY(IsCodeEntity(entity.type) ? RebuildCodePages(db) : reports_.Delete(entity, db));
+  if (IsCodeEntity(entity.type)) {
+    DOCRUNCH_TRY(LockCodePages(db));
+    DOCRUNCH_TRY(code_.Render(db));
+  } else {
+    DOCRUNCH_TRY(reports_.Remove(entity));
+  }
   return writer_.Sync();
 }
 
-Result<void> MarkdownProjection::RebuildCodePages(store::Tx& db) {
+// Code pages are written by one worker at a time, each from a newer
+// snapshot than the last: the row lock is held until the batch commits.
+Result<void> MarkdownProjection::LockCodePages(store::Tx& db) {
   auto locked = db.Exec(
       "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, status, "
       "attempts, updated_at) VALUES ('markdown', 'pages', 'code', $1, 'ok', 0, $2) "
@@ -35,11 +42,19 @@ Result<void> MarkdownProjection::RebuildCodePages(store::Tx& db) {
       "excluded.updated_at",
       {repository_id_, FormatIso8601(db.clock().Now())});
   if (!locked) return locked.error();
-  return code_.Rebuild(db);
+  return Ok();
 }
 
-std::vector<Result<void>> MarkdownProjection::ApplyBatch(
-    const std::vector<store::SyncEvent>& events, store::Tx& db) {
+Result<void> MarkdownProjection::LockBatch(const std::vector<store::SyncEvent>& events,
+                                           store::Tx& db) {
+  for (const auto& e : events) {
+    if (IsCodeEntity(e.entity_type)) return LockCodePages(db);
+  }
+  return Ok();
+}
+
+std::vector<Result<void>> MarkdownProjection::RenderBatch(
+    const std::vector<store::SyncEvent>& events, store::Reader& db) {
   std::vector<Result<void>> results(events.size(), Ok());
   bool code = false;
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -47,13 +62,13 @@ std::vector<Result<void>> MarkdownProjection::ApplyBatch(
     if (IsCodeEntity(e.entity_type)) {
       code = true;
     } else if (e.action == "delete") {
-      results[i] = reports_.Delete({e.entity_type, e.entity_id}, db);
+      results[i] = reports_.Remove({e.entity_type, e.entity_id});
     } else {
-      results[i] = reports_.Apply(e, db);
+      results[i] = reports_.Render(e, db);
     }
   }
   if (code) {
-    Result<void> built = RebuildCodePages(db);
+    Result<void> built = code_.Render(db);
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (IsCodeEntity(events[i].entity_type)) results[i] = built;
     }
@@ -66,8 +81,17 @@ std::vector<Result<void>> MarkdownProjection::ApplyBatch(
   return results;
 }
 
+std::vector<Result<void>> MarkdownProjection::ApplyBatch(
+    const std::vector<store::SyncEvent>& events, store::Tx& db) {
+  if (auto locked = LockBatch(events, db); !locked) {
+    return std::vector<Result<void>>(events.size(), locked.error());
+  }
+  return RenderBatch(events, db);
+}
+
 Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
-  DOCRUNCH_TRY(RebuildCodePages(db));
+  DOCRUNCH_TRY(LockCodePages(db));
+  DOCRUNCH_TRY(code_.Render(db));
   DOCRUNCH_TRY(reports_.Rebuild(db));
   return writer_.Sync();
 }

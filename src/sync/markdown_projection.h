@@ -28,6 +28,12 @@ class MarkdownProjection final : public Projection {
   // last). Report events are applied one by one.
   std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
                                        store::Tx& db) override;
+  // The pages are rendered apart from the worker's transaction (it only
+  // reads the database): LockBatch takes the code pages' row lock.
+  bool SplitsBatches() const override { return true; }
+  Result<void> LockBatch(const std::vector<store::SyncEvent>& events, store::Tx& db) override;
+  std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
+                                        store::Reader& db) override;
   ProjectionHealth Health() override { return code_.Health(); }
   Result<void> Rebuild(store::Tx& db) override;
 
@@ -41,7 +47,7 @@ class MarkdownProjection final : public Projection {
   int pages_total() const { return code_.pages_total(); }
 
  private:
-  Result<void> RebuildCodePages(store::Tx& db);
+  Result<void> LockCodePages(store::Tx& db);
 
   std::int64_t repository_id_;
   docs::DocWriter writer_;

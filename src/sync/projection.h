@@ -61,6 +61,27 @@ class Projection {
     return results;
   }
 
+  // A projection whose only database writes are rows that serialize
+  // workers may split a batch: LockBatch takes those rows in the worker's
+  // transaction, then RenderBatch does the rest reading through `reader`,
+  // on a thread of its own, while the other targets apply in the
+  // transaction. The reader sees committed data: every event's source rows
+  // committed before the event could be claimed (each statement may see a
+  // newer state, as on PostgreSQL inside a transaction). ApplyBatch must
+  // equal LockBatch then RenderBatch on the transaction.
+  virtual bool SplitsBatches() const { return false; }
+  virtual Result<void> LockBatch(const std::vector<store::SyncEvent>& events, store::Tx& db) {
+    (void)events;
+    (void)db;
+    return Ok();
+  }
+  virtual std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
+                                                store::Reader& reader) {
+    (void)reader;
+    return std::vector<Result<void>>(
+        events.size(), MakeError(ErrorCode::kInternal, "this projection does not split batches"));
+  }
+
   // Whether the target can take writes now. The worker does not call Apply
   // on an unhealthy target: its events wait and retry with backoff.
   virtual ProjectionHealth Health() = 0;

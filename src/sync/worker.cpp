@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 namespace docrunch::sync {
@@ -231,6 +232,7 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
 }
 
 Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats) {
+  std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     std::vector<Item*> mine;
     for (auto& item : items) {
@@ -242,13 +244,55 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
       return std::tie(a->event.entity_type, a->event.entity_id) <
              std::tie(b->event.entity_type, b->event.entity_id);
     });
-    DOCRUNCH_TRY(ApplyToTarget(tx, *targets_[t], mine, stats));
+    TargetWork& work = works.emplace_back();
+    work.target = targets_[t];
+    DOCRUNCH_TRY(PrepareTarget(tx, mine, stats, work));
+  }
+  // A projection that splits its batches renders on a thread of its own
+  // while the others apply in the transaction (the Markdown pages while
+  // the search index writes), when there are others.
+  std::size_t busy = 0;
+  for (const auto& work : works) busy += work.to_apply.empty() ? 0 : 1;
+  if (!store_.ReadsBesideTransactions()) busy = 0;  // one connection: render in the transaction
+  std::vector<std::thread> rendering;
+  for (auto& work : works) {
+    if (work.to_apply.empty()) continue;
+    if (!work.healthy) {
+      work.results.assign(work.to_apply.size(),
+                          MakeError(ErrorCode::kIo, std::string(work.target->Target()) +
+                                                        " unavailable: " + work.unhealthy));
+    } else if (busy > 1 && work.target->SplitsBatches()) {
+      if (auto locked = work.target->LockBatch(work.events, tx); !locked) {
+        work.results.assign(work.to_apply.size(), locked.error());
+        continue;
+      }
+      rendering.emplace_back([this, &work] {
+        try {
+          work.results = work.target->RenderBatch(work.events, store_);
+        } catch (const std::exception& e) {
+          work.results.assign(work.events.size(), MakeError(ErrorCode::kInternal,
+                                                            std::string("exception: ") + e.what()));
+        }
+      });
+    }
+  }
+  for (auto& work : works) {
+    if (!work.to_apply.empty() && work.healthy && work.results.empty() &&
+        !(busy > 1 && work.target->SplitsBatches())) {
+      work.results = work.target->ApplyBatch(work.events, tx);
+    }
+  }
+  for (auto& thread : rendering) thread.join();
+  for (auto& work : works) {
+    if (work.to_apply.empty()) continue;
+    DOCRUNCH_TRY(RecordTarget(tx, work, stats));
   }
   return Ok();
 }
 
-Result<void> SyncWorker::ApplyToTarget(store::Tx& tx, Projection& target, std::vector<Item*>& items,
-                                       WorkerStats& stats) {
+Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,
+                                       TargetWork& work) {
+  Projection& target = *work.target;
   const std::string name(target.Target());
   const TimePoint now_time = clock_.Now();
   const std::string now = FormatIso8601(now_time);
@@ -280,7 +324,7 @@ Result<void> SyncWorker::ApplyToTarget(store::Tx& tx, Projection& target, std::v
       item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
     }
   }
-  std::vector<Item*> to_apply;
+  std::vector<Item*>& to_apply = work.to_apply;
   for (Item* item : items) {
     bool synced = item->status == "ok" && item->synced_hash == item->event.content_hash;
     if (synced && !item->retry) {
@@ -291,19 +335,19 @@ Result<void> SyncWorker::ApplyToTarget(store::Tx& tx, Projection& target, std::v
     }
   }
   if (to_apply.empty()) return Ok();
-
-  std::vector<Result<void>> results;
   ProjectionHealth health = target.Health();
-  if (!health.healthy) {
-    for (std::size_t i = 0; i < to_apply.size(); ++i) {
-      results.push_back(MakeError(ErrorCode::kIo, name + " unavailable: " + health.detail));
-    }
-  } else {
-    std::vector<store::SyncEvent> events;
-    for (Item* item : to_apply) events.push_back(item->event);
-    results = target.ApplyBatch(events, tx);
-  }
+  work.healthy = health.healthy;
+  work.unhealthy = health.detail;
+  for (Item* item : to_apply) work.events.push_back(item->event);
+  return Ok();
+}
 
+Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerStats& stats) {
+  const std::string name(work.target->Target());
+  const TimePoint now_time = clock_.Now();
+  const std::string now = FormatIso8601(now_time);
+  const std::vector<Item*>& to_apply = work.to_apply;
+  const std::vector<Result<void>>& results = work.results;
   std::vector<store::Params> rows;
   for (std::size_t i = 0; i < to_apply.size(); ++i) {
     Item& item = *to_apply[i];

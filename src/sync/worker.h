@@ -79,8 +79,21 @@ class SyncWorker {
   Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
   Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats);
   Result<void> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats);
-  Result<void> ApplyToTarget(store::Tx& tx, Projection& target, std::vector<Item*>& items,
-                             WorkerStats& stats);
+  // One target's share of a batch: the items to apply (those not already
+  // synced), their events, and the results.
+  struct TargetWork {
+    Projection* target = nullptr;
+    std::vector<Item*> to_apply;
+    std::vector<store::SyncEvent> events;
+    bool healthy = true;
+    std::string unhealthy;
+    std::vector<Result<void>> results;
+  };
+  // Locks and reads the items' storage_sync rows, counts the skipped ones.
+  Result<void> PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,
+                             TargetWork& work);
+  // Writes each applied item's storage_sync row from its result.
+  Result<void> RecordTarget(store::Tx& tx, TargetWork& work, WorkerStats& stats);
   // After a batch's transaction failed as a whole (a projection's statement
   // failed), records a failed attempt for the first pending event alone.
   Result<void> QuarantineFirstEvent(const Error& error);

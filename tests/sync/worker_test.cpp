@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -211,6 +212,53 @@ TEST_P(SyncWorkerTest, UnwritableDocsDelayMarkdownOnlyAndTheBacklogDrainsAfterRe
   ASSERT_TRUE(worker.Drain().ok());
   EXPECT_EQ(StatusOf("markdown", entity), "ok");
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "blocked/docs/decisions/adr-001.md"));
+}
+
+// With the index also busy, the Markdown renders on a thread of its own,
+// reading beside the worker's transaction; with a single PostgreSQL
+// connection (nothing to read beside it) it renders in the transaction.
+// Either way both targets apply and record the batch.
+TEST_P(SyncWorkerTest, MarkdownRendersBesideTheIndexOrInTheTransactionWithOneConnection) {
+  std::vector<int> pool_sizes{8};
+  if (IsPostgres()) pool_sizes.push_back(1);
+  int number = 0;
+  for (int pool_size : pool_sizes) {
+    SCOPED_TRACE("pool size " + std::to_string(pool_size));
+    store::StoreOptions options = Options();
+    options.postgres_pool_size = pool_size;
+    options.clock = &clock_;
+    auto store = store::OpenStore(options);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    EXPECT_EQ((*store)->ReadsBesideTransactions(), !IsPostgres() || pool_size > 1);
+    ++number;
+    std::int64_t decision = 0;
+    ASSERT_TRUE((*store)
+                    ->Transact([&](store::Tx& tx) -> Result<void> {
+                      auto r = tx.Query(
+                          "INSERT INTO decisions (repository_id, number, title, decision, "
+                          "created_at, updated_at) VALUES ($1, $2, 'Render apart', "
+                          "'Pages render beside the index', $3, $3) RETURNING id",
+                          {repo_, std::int64_t{number}, FormatIso8601(clock_.Now())});
+                      if (!r) return r.error();
+                      decision = *r->Int(0, "id");
+                      return store::EmitSyncEvents(
+                          tx, {{repo_, "decision", "decision-" + std::to_string(decision), "h1",
+                                "upsert", std::nullopt, 10}});
+                    })
+                    .ok());
+    docrunch::testing::TempDir docs;
+    IndexProjection index(repo_);
+    MarkdownProjection markdown(docs.path(), repo_, "repo");
+    SyncWorker worker(**store, {&index, &markdown}, Options_());
+    auto stats = worker.Drain();
+    ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+    const std::string entity = "decision-" + std::to_string(decision);
+    EXPECT_EQ(StatusOf("index", entity), "ok");
+    EXPECT_EQ(StatusOf("markdown", entity), "ok");
+    char page[32];
+    std::snprintf(page, sizeof page, "decisions/adr-%03d.md", number);
+    EXPECT_TRUE(std::filesystem::exists(docs.path() / page)) << page;
+  }
 }
 
 TEST_P(SyncWorkerTest, IndexEntriesAreWrittenOnceHoweverOftenTheEventIsDelivered) {

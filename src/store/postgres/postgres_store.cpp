@@ -110,6 +110,7 @@ class PostgresStore final : public Store {
   void Adopt(std::unique_ptr<PgConnection> conn) { pool_.Adopt(std::move(conn)); }
 
   std::string_view BackendName() const override { return "postgres"; }
+  bool ReadsBesideTransactions() const override { return max_attempts_ > 2; }
   std::string Location() const override { return endpoint_.Location(); }
 
   Result<SchemaStatus> Status() override { return ReadSchemaStatus(*this, PostgresMigrations()); }

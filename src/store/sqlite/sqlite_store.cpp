@@ -156,6 +156,7 @@ class SqliteStore final : public Store {
             [](SqliteConnection& c) { return !c.InTransaction(); }, path_) {}
 
   std::string_view BackendName() const override { return "sqlite"; }
+  bool ReadsBesideTransactions() const override { return true; }
   std::string Location() const override { return path_; }
 
   Result<SchemaStatus> Status() override { return ReadSchemaStatus(*this, SqliteMigrations()); }
