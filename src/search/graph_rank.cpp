@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "search/search.h"
 #include "store/batch.h"
@@ -52,7 +53,8 @@ std::map<std::string, double> PageRank(
   return out;
 }
 
-Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo) {
+Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo,
+                               std::unordered_map<std::string, double>* computed) {
   auto rows = tx.Query(
       "SELECT source, target FROM relationships WHERE repository_id = $1 "
       "AND type IN ('imports', 'calls', 'inherits', 'implements', 'uses') "
@@ -87,7 +89,9 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo) {
   for (const auto& [node, score] : PageRank(edges, nodes)) {
     // Files are nodes "path", symbols "path#Qualified.name".
     std::string key = (node.find('#') == std::string::npos ? "file:" : "symbol:") + node;
-    scores.push_back({repo, std::move(key), std::round(score * 1e6) / 1e6});
+    const double rounded = std::round(score * 1e6) / 1e6;
+    if (computed) (*computed)[key] = rounded;
+    scores.push_back({repo, std::move(key), rounded});
   }
   DOCRUNCH_TRY(
       store::InsertRows(tx, "search_graph", {"repository_id", "doc_key", "score"}, scores));

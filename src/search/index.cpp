@@ -196,7 +196,13 @@ struct IndexWriter::Pending {
   // Documents to insert at the next flush, by source.
   std::map<std::string, SourceDocs> docs;
   std::size_t doc_count = 0;
+  // Scores computed in this transaction (UseGraphScores), if any.
+  std::optional<std::unordered_map<std::string, double>> graph;
 };
+
+void IndexWriter::UseGraphScores(std::unordered_map<std::string, double> scores) {
+  pending_->graph = std::move(scores);
+}
 
 IndexWriter::IndexWriter(store::Tx& tx, std::int64_t repository_id)
     : tx_(tx), repository_id_(repository_id), pending_(std::make_unique<Pending>()) {}
@@ -299,22 +305,25 @@ Result<void> IndexWriter::Flush() {
     }
   }
   // The score UpdateGraphScores last computed for each key, until the next.
-  std::unordered_map<std::string, double> scores;
-  for (std::size_t at = 0; at < graph_keys.size(); at += kPerStatement) {
-    const std::size_t end = std::min(graph_keys.size(), at + kPerStatement);
-    store::Params params{repository_id_};
-    std::string sql =
-        "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
-    for (std::size_t i = at; i < end; ++i) {
-      params.emplace_back(graph_keys[i]);
-      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-    }
-    auto found = tx_.Query(sql + ")", params);
-    if (!found) return found.error();
-    for (std::size_t i = 0; i < found->size(); ++i) {
-      scores[*found->Text(i, "doc_key")] = found->Real(i, "score").value_or(0);
+  std::unordered_map<std::string, double> read;
+  if (!p.graph) {
+    for (std::size_t at = 0; at < graph_keys.size(); at += kPerStatement) {
+      const std::size_t end = std::min(graph_keys.size(), at + kPerStatement);
+      store::Params params{repository_id_};
+      std::string sql =
+          "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
+      for (std::size_t i = at; i < end; ++i) {
+        params.emplace_back(graph_keys[i]);
+        sql += (i == at ? "$" : ", $") + std::to_string(params.size());
+      }
+      auto found = tx_.Query(sql + ")", params);
+      if (!found) return found.error();
+      for (std::size_t i = 0; i < found->size(); ++i) {
+        read[*found->Text(i, "doc_key")] = found->Real(i, "score").value_or(0);
+      }
     }
   }
+  const std::unordered_map<std::string, double>& scores = p.graph ? *p.graph : read;
   for (auto& row : rows) {
     auto it = scores.find(std::get<std::string>(row[1]));
     row.emplace_back(it == scores.end() ? 0.0 : it->second);

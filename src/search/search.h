@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scan/model.h"
@@ -109,6 +110,11 @@ class IndexWriter {
   Result<void> IndexDocuments(const std::string& source_key, const std::vector<Document>& docs);
   // Removes every document `source_key` owned ("file:" + path for a file).
   Result<void> RemoveSource(const std::string& source_key);
+  // The graph scores UpdateGraphScores just computed in this transaction
+  // (by document key): new documents take theirs from here instead of
+  // reading search_graph back.
+  void UseGraphScores(std::unordered_map<std::string, double> scores);
+
   // Writes what waits: removals, documents, and the collected postings as a
   // segment (none when there are no postings); then merges if there are
   // too many segments. The writer can go on collecting after it. Nothing
@@ -175,7 +181,9 @@ Result<std::vector<SearchResult>> FullTextSearch(store::Reader& db, std::int64_t
 // node scores 1), stored in search_graph by document key and copied into
 // search_docs.graph_score. Deterministic: the same relationships give the
 // same scores on every backend.
-Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repository_id);
+// `computed`, when given, also receives every score by document key.
+Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repository_id,
+                               std::unordered_map<std::string, double>* computed = nullptr);
 
 // Embeds (title and content of) every document of the repository without a
 // vector from `embedder`'s model, in batches, and stores the vectors;

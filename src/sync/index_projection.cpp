@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "scan/model.h"
 #include "search/search.h"
@@ -121,8 +122,10 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
   // document's score that follows changes nothing.
   results.assign(events.size(), Ok());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (events[i].entity_type == "relationships")
-      results[i] = ApplyOne(events[i], db, writer, *files);
+    if (events[i].entity_type != "relationships" || events[i].action == "delete") continue;
+    std::unordered_map<std::string, double> scores;
+    results[i] = search::UpdateGraphScores(db, repository_id_, &scores);
+    if (results[i]) writer.UseGraphScores(std::move(scores));
   }
   // Then the rest; the files that exist together (tokenized on several
   // threads).
@@ -229,7 +232,11 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
   DOCRUNCH_TRY(search::ClearIndex(db, repository_id_));
   auto files = LoadFiles(db, "f.repository_id = $1", {repository_id_});
   if (!files) return files.error();
+  // The graph first: the documents then take their scores from it.
+  std::unordered_map<std::string, double> scores;
+  DOCRUNCH_TRY(search::UpdateGraphScores(db, repository_id_, &scores));
   search::IndexWriter writer(db, repository_id_);
+  writer.UseGraphScores(std::move(scores));
   for (const auto& [path, parsed] : *files) DOCRUNCH_TRY(writer.IndexFile(path, parsed));
   auto tasks =
       db.Query("SELECT id FROM tasks WHERE repository_id = $1 ORDER BY id", {repository_id_});
@@ -244,7 +251,6 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
     DOCRUNCH_TRY(IndexDecision(db, writer, "decision-" + std::to_string(*decisions->Int(i, "id"))));
   }
   DOCRUNCH_TRY(writer.Commit());
-  DOCRUNCH_TRY(search::UpdateGraphScores(db, repository_id_));
   if (embedder_) return search::EmbedMissing(db, repository_id_, *embedder_);
   return Ok();
 }
