@@ -254,35 +254,51 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   std::size_t busy = 0;
   for (const auto& work : works) busy += work.to_apply.empty() ? 0 : 1;
   if (!store_.ReadsBesideTransactions()) busy = 0;  // one connection: render in the transaction
-  std::vector<std::thread> rendering;
-  for (auto& work : works) {
+  // Joined on every way out, an exception from another target included.
+  struct Joiner {
+    std::vector<std::thread> threads;
+    ~Joiner() {
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } rendering;
+  enum class How { kSkip, kUnhealthy, kApart, kInTransaction };
+  std::vector<How> how(works.size(), How::kSkip);
+  for (std::size_t w = 0; w < works.size(); ++w) {
+    TargetWork& work = works[w];
     if (work.to_apply.empty()) continue;
-    if (!work.healthy) {
+    how[w] = !work.healthy                              ? How::kUnhealthy
+             : busy > 1 && work.target->SplitsBatches() ? How::kApart
+                                                        : How::kInTransaction;
+    if (how[w] == How::kUnhealthy) {
       work.results.assign(work.to_apply.size(),
                           MakeError(ErrorCode::kIo, std::string(work.target->Target()) +
                                                         " unavailable: " + work.unhealthy));
-    } else if (busy > 1 && work.target->SplitsBatches()) {
+    } else if (how[w] == How::kApart) {
       if (auto locked = work.target->LockBatch(work.events, tx); !locked) {
         work.results.assign(work.to_apply.size(), locked.error());
         continue;
       }
-      rendering.emplace_back([this, &work] {
+      rendering.threads.emplace_back([this, &work] {
         try {
           work.results = work.target->RenderBatch(work.events, store_);
         } catch (const std::exception& e) {
           work.results.assign(work.events.size(), MakeError(ErrorCode::kInternal,
                                                             std::string("exception: ") + e.what()));
+        } catch (...) {
+          work.results.assign(work.events.size(),
+                              MakeError(ErrorCode::kInternal, "unknown exception"));
         }
       });
     }
   }
-  for (auto& work : works) {
-    if (!work.to_apply.empty() && work.healthy && work.results.empty() &&
-        !(busy > 1 && work.target->SplitsBatches())) {
-      work.results = work.target->ApplyBatch(work.events, tx);
+  for (std::size_t w = 0; w < works.size(); ++w) {
+    if (how[w] == How::kInTransaction) {
+      works[w].results = works[w].target->ApplyBatch(works[w].events, tx);
     }
   }
-  for (auto& thread : rendering) thread.join();
+  for (auto& thread : rendering.threads) thread.join();
   for (auto& work : works) {
     if (work.to_apply.empty()) continue;
     DOCRUNCH_TRY(RecordTarget(tx, work, stats));
