@@ -96,10 +96,7 @@ Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, store::Tx&
   if (event.action == "delete") return DeleteWith({event.entity_type, event.entity_id}, writer);
   if (event.entity_type == "task") return IndexTask(db, writer, event.entity_id);
   if (event.entity_type == "decision") return IndexDecision(db, writer, event.entity_id);
-  if (event.entity_type == "relationships") {
-    return search::UpdateGraphScores(db, repository_id_);
-  }
-  if (event.entity_type != "file") return Ok();
+  if (event.entity_type != "file") return Ok();  // relationships: see ApplyBatch
   auto file = files.find(event.entity_id);
   // Gone since the event: its delete event follows; remove it now anyway.
   if (file == files.end()) return writer.RemoveSource("file:" + event.entity_id);
@@ -117,9 +114,9 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
   auto files = LoadBatchFiles(db, repository_id_, events);
   if (!files) return fail_all(files.error());
   search::IndexWriter writer(db, repository_id_);
-  // A relationships event first: its graph scores are then those the
-  // batch's new documents get when inserted, and the update of every
-  // document's score that follows changes nothing.
+  // A relationships event first: PageRank over the graph, copied to the
+  // documents already indexed; the batch's new documents then take their
+  // scores from the same result when inserted.
   results.assign(events.size(), Ok());
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (events[i].entity_type != "relationships" || events[i].action == "delete") continue;
