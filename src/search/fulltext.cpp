@@ -8,6 +8,7 @@
 
 #include "search/search.h"
 #include "search/tokenizer.h"
+#include "store/batch.h"
 
 namespace docrunch::search {
 namespace {
@@ -30,20 +31,11 @@ std::string SymbolType(const std::string& kind) {
   return "function";
 }
 
-std::string IdList(const std::vector<std::int64_t>& ids, store::Params& params) {
-  std::string list;
-  for (std::int64_t id : ids) {
-    params.push_back(id);
-    list += (list.empty() ? "$" : ", $") + std::to_string(params.size());
-  }
-  return list;
-}
-
 // Reads the rows of one table behind `ids` into results keyed by row id.
 Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std::int64_t>& ids,
                   std::map<std::int64_t, SearchResult>& out) {
   store::Params params;
-  std::string list = IdList(ids, params);
+  std::string list = store::AppendInList(params, ids.begin(), ids.end());
   switch (table) {
     case FullTextTable::kSymbol: {
       auto rows = db.Query(

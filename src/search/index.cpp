@@ -59,15 +59,6 @@ constexpr std::size_t kFlushDocs = 5000;
 // Keys or sources per IN list.
 constexpr std::size_t kPerStatement = 500;
 
-std::string IdList(const std::vector<std::int64_t>& ids, store::Params& params) {
-  std::string out;
-  for (std::int64_t id : ids) {
-    params.emplace_back(id);
-    out += (out.empty() ? "$" : ", $") + std::to_string(params.size());
-  }
-  return out;
-}
-
 // Writes `postings` as a new segment of the repository.
 Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& postings) {
   auto segment = tx.Query(
@@ -283,12 +274,10 @@ Result<void> IndexWriter::Flush() {
   for (std::size_t at = 0; at < p.removed.size(); at += kPerStatement) {
     const std::size_t end = std::min(p.removed.size(), at + kPerStatement);
     store::Params params{repository_id_};
-    std::string sql = "DELETE FROM search_docs WHERE repository_id = $1 AND source_key IN (";
-    for (std::size_t i = at; i < end; ++i) {
-      params.emplace_back(p.removed[i]);
-      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-    }
-    auto deleted = tx_.Exec(sql + ")", params);
+    const std::string in =
+        store::AppendInList(params, p.removed.begin() + at, p.removed.begin() + end);
+    auto deleted = tx_.Exec(
+        "DELETE FROM search_docs WHERE repository_id = $1 AND source_key IN (" + in + ")", params);
     if (!deleted) return deleted.error();
   }
   p.removed.clear();
@@ -297,10 +286,10 @@ Result<void> IndexWriter::Flush() {
 
   std::vector<store::Params> rows;
   rows.reserve(p.doc_count);
-  std::vector<std::string> graph_keys;
+  std::vector<std::string> graph_keys;  // to read from search_graph, without scores at hand
   for (auto& [source, docs] : p.docs) {
     for (auto& row : docs.rows()) {
-      if (docs.graph_scores()) graph_keys.push_back(std::get<std::string>(row[1]));
+      if (docs.graph_scores() && !p.graph) graph_keys.push_back(std::get<std::string>(row[1]));
       rows.push_back(std::move(row));
     }
   }
@@ -310,13 +299,12 @@ Result<void> IndexWriter::Flush() {
     for (std::size_t at = 0; at < graph_keys.size(); at += kPerStatement) {
       const std::size_t end = std::min(graph_keys.size(), at + kPerStatement);
       store::Params params{repository_id_};
-      std::string sql =
-          "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (";
-      for (std::size_t i = at; i < end; ++i) {
-        params.emplace_back(graph_keys[i]);
-        sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-      }
-      auto found = tx_.Query(sql + ")", params);
+      const std::string in =
+          store::AppendInList(params, graph_keys.begin() + at, graph_keys.begin() + end);
+      auto found = tx_.Query(
+          "SELECT doc_key, score FROM search_graph WHERE repository_id = $1 AND doc_key IN (" + in +
+              ")",
+          params);
       if (!found) return found.error();
       for (std::size_t i = 0; i < found->size(); ++i) {
         read[*found->Text(i, "doc_key")] = found->Real(i, "score").value_or(0);
@@ -334,20 +322,18 @@ Result<void> IndexWriter::Flush() {
                                  rows));
   // The new ids, by source: SQLite inserts many rows per statement only
   // without RETURNING (with it, one statement per row cost 12 µs a row).
-  std::vector<const std::string*> sources;
+  std::vector<std::string> sources;
   sources.reserve(p.docs.size());
-  for (const auto& [source, docs] : p.docs) sources.push_back(&source);
+  for (const auto& [source, docs] : p.docs) sources.push_back(source);
   for (std::size_t at = 0; at < sources.size(); at += kPerStatement) {
     const std::size_t end = std::min(sources.size(), at + kPerStatement);
     store::Params params{repository_id_};
-    std::string sql =
+    const std::string in = store::AppendInList(params, sources.begin() + at, sources.begin() + end);
+    auto ids = tx_.Query(
         "SELECT id, doc_key, source_key FROM search_docs WHERE repository_id = $1 AND "
-        "source_key IN (";
-    for (std::size_t i = at; i < end; ++i) {
-      params.emplace_back(*sources[i]);
-      sql += (i == at ? "$" : ", $") + std::to_string(params.size());
-    }
-    auto ids = tx_.Query(sql + ")", params);
+        "source_key IN (" +
+            in + ")",
+        params);
     if (!ids) return ids.error();
     for (std::size_t i = 0; i < ids->size(); ++i) {
       const std::int64_t id = *ids->Int(i, "id");
@@ -408,7 +394,7 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
   std::sort(live.begin(), live.end());
 
   store::Params params{repo};
-  const std::string in = IdList(chosen, params);
+  const std::string in = store::AppendInList(params, chosen.begin(), chosen.end());
   auto rows = tx.Query(
       "SELECT term, postings FROM search_terms WHERE repository_id = $1 AND segment_id IN (" + in +
           ")",

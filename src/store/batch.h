@@ -21,6 +21,18 @@ Result<Rows> InsertRowsReturning(Tx& tx, const std::string& table,
                                  const std::vector<std::string>& columns,
                                  const std::vector<Params>& rows, const std::string& returning);
 
+// Appends the values in [first, last) to `params` and returns their
+// placeholders for an IN list: "$3, $4, $5" when `params` held two values.
+template <typename It>
+std::string AppendInList(Params& params, It first, It last) {
+  std::string list;
+  for (; first != last; ++first) {
+    params.emplace_back(*first);
+    list += (list.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  return list;
+}
+
 // Tx::EmitSyncEvent for many events in few statements.
 Result<void> EmitSyncEvents(Tx& tx, const std::vector<SyncEvent>& events);
 

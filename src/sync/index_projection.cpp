@@ -7,6 +7,7 @@
 
 #include "scan/model.h"
 #include "search/search.h"
+#include "store/batch.h"
 
 namespace docrunch::sync {
 namespace {
@@ -72,12 +73,8 @@ Result<std::map<std::string, scan::ParsedFile>> LoadBatchFiles(
   for (std::size_t at = 0; at < paths.size(); at += kPathsPerQuery) {
     const std::size_t end = std::min(paths.size(), at + kPathsPerQuery);
     store::Params params{repo};
-    std::string where = "f.repository_id = $1 AND f.path IN (";
-    for (std::size_t i = at; i < end; ++i) {
-      params.emplace_back(paths[i]);
-      where += (i == at ? "$" : ", $") + std::to_string(params.size());
-    }
-    auto files = LoadFiles(db, where + ")", params);
+    const std::string in = store::AppendInList(params, paths.begin() + at, paths.begin() + end);
+    auto files = LoadFiles(db, "f.repository_id = $1 AND f.path IN (" + in + ")", params);
     if (!files) return files.error();
     out.merge(*files);
   }
