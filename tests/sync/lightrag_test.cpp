@@ -32,7 +32,9 @@ TEST(LightRagText, ChunksCoverTheTextWithOverlapAndNeverSplitACharacter) {
     // Valid UTF-8: normalizing (which drops broken sequences) keeps it whole.
     EXPECT_EQ(NormalizeText("<" + chunks[i] + ">"), "<" + chunks[i] + ">") << i;
     // Each chunk starts inside the previous one (the overlap).
-    if (i > 0) EXPECT_NE(chunks[i - 1].find(chunks[i].substr(0, 8)), std::string::npos) << i;
+    if (i > 0) {
+      EXPECT_NE(chunks[i - 1].find(chunks[i].substr(0, 8)), std::string::npos) << i;
+    }
   }
   EXPECT_EQ(text.substr(0, chunks[0].size()), chunks[0]);
   EXPECT_EQ(text.substr(text.size() - chunks.back().size()), chunks.back());
