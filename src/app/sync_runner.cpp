@@ -15,6 +15,8 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
   options.docs_root = setup.docs_root;
   options.project_name = setup.project_name;
   options.embedder = ConfiguredEmbedder(config);
+  // Tokenizing code for the index is code processing, like parsing.
+  options.index_threads = config.scanning.parallel_workers;
   options.names.clear();
   const auto& lightrag = config.storage.lightrag;
   for (const auto& name : config.storage.sync.targets) {
@@ -55,6 +57,7 @@ sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t 
   options.retry.backoff = std::chrono::seconds(s.backoff_seconds);
   options.retry.max_backoff = std::chrono::seconds(s.max_backoff_seconds);
   options.prioritize_reports = s.prioritize_reports;
+  options.render_apart = config.scanning.parallel_workers != 1;
   return options;
 }
 

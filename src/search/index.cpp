@@ -195,8 +195,17 @@ void IndexWriter::UseGraphScores(std::unordered_map<std::string, double> scores)
   pending_->graph = std::move(scores);
 }
 
-IndexWriter::IndexWriter(store::Tx& tx, std::int64_t repository_id)
-    : tx_(tx), repository_id_(repository_id), pending_(std::make_unique<Pending>()) {}
+IndexWriter::IndexWriter(store::Tx& tx, std::int64_t repository_id, int threads)
+    : tx_(tx),
+      repository_id_(repository_id),
+      threads_(threads),
+      pending_(std::make_unique<Pending>()) {}
+
+unsigned IndexWriter::TokenizingThreads(int threads, std::size_t files) {
+  const unsigned wanted = threads > 0 ? static_cast<unsigned>(threads)
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1u, std::min<unsigned>(wanted, static_cast<unsigned>(files / kFilesPerThread)));
+}
 
 IndexWriter::~IndexWriter() = default;
 
@@ -222,9 +231,7 @@ Result<void> IndexWriter::IndexFiles(const std::vector<FileToIndex>& files) {
   // Tokenizing is pure CPU: spread it over threads; the queueing (and so
   // the order rows are written in) stays in the order given.
   std::vector<std::optional<SourceDocs>> built(files.size());
-  const unsigned threads =
-      std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
-                         static_cast<unsigned>(files.size() / kFilesPerThread));
+  const unsigned threads = TokenizingThreads(threads_, files.size());
   if (threads > 1) {
     std::atomic<std::size_t> next{0};
     auto work = [&] {

@@ -91,7 +91,9 @@ class IndexWriter {
  public:
   static constexpr std::size_t kMaxSegments = 8;
 
-  IndexWriter(store::Tx& tx, std::int64_t repository_id);
+  // `threads`: how many threads IndexFiles may tokenize on (0: one per
+  // hardware thread); configured as scanning.parallel_workers.
+  IndexWriter(store::Tx& tx, std::int64_t repository_id, int threads = 0);
   ~IndexWriter();
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;
@@ -106,6 +108,9 @@ class IndexWriter {
     const scan::ParsedFile* parsed = nullptr;
   };
   Result<void> IndexFiles(const std::vector<FileToIndex>& files);
+  // The threads IndexFiles tokenizes `files` files on, given `threads` as
+  // configured: never more than asked, and one per 64 files at most.
+  static unsigned TokenizingThreads(int threads, std::size_t files);
   // Replaces the documents owned by `source_key` ("task:12") with `docs`.
   Result<void> IndexDocuments(const std::string& source_key, const std::vector<Document>& docs);
   // Removes every document `source_key` owned ("file:" + path for a file).
@@ -128,6 +133,7 @@ class IndexWriter {
 
   store::Tx& tx_;
   std::int64_t repository_id_;
+  int threads_;
   std::unique_ptr<Pending> pending_;
 };
 

@@ -110,7 +110,7 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
   };
   auto files = LoadBatchFiles(db, repository_id_, events);
   if (!files) return fail_all(files.error());
-  search::IndexWriter writer(db, repository_id_);
+  search::IndexWriter writer(db, repository_id_, threads_);
   // A relationships event first: PageRank over the graph, copied to the
   // documents already indexed; the batch's new documents then take their
   // scores from the same result when inserted.
@@ -155,7 +155,7 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
 }
 
 Result<void> IndexProjection::Delete(const EntityRef& entity, store::Tx& db) {
-  search::IndexWriter writer(db, repository_id_);
+  search::IndexWriter writer(db, repository_id_, threads_);
   DOCRUNCH_TRY(DeleteWith(entity, writer));
   return writer.Commit();
 }
@@ -229,7 +229,7 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
   // The graph first: the documents then take their scores from it.
   std::unordered_map<std::string, double> scores;
   DOCRUNCH_TRY(search::UpdateGraphScores(db, repository_id_, &scores));
-  search::IndexWriter writer(db, repository_id_);
+  search::IndexWriter writer(db, repository_id_, threads_);
   writer.UseGraphScores(std::move(scores));
   for (const auto& [path, parsed] : *files) DOCRUNCH_TRY(writer.IndexFile(path, parsed));
   auto tasks =

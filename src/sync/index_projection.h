@@ -23,9 +23,11 @@ class IndexProjection final : public Projection {
   // With an embedder, every document also gets an embedding (batched after
   // each batch of events; an endpoint failure fails the batch's events, to
   // be retried, while the database's full-text search answers queries).
+  // `threads`: how many threads a batch's files are tokenized on (0: one
+  // per hardware thread).
   explicit IndexProjection(std::int64_t repository_id,
-                           std::shared_ptr<search::Embedder> embedder = nullptr)
-      : repository_id_(repository_id), embedder_(std::move(embedder)) {}
+                           std::shared_ptr<search::Embedder> embedder = nullptr, int threads = 0)
+      : repository_id_(repository_id), embedder_(std::move(embedder)), threads_(threads) {}
 
   std::string_view Target() const override { return "index"; }
   // "file", "task" and "decision" events; "relationships" (the graph
@@ -49,6 +51,7 @@ class IndexProjection final : public Projection {
 
   std::int64_t repository_id_;
   std::shared_ptr<search::Embedder> embedder_;
+  int threads_;
 };
 
 }  // namespace docrunch::sync

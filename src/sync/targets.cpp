@@ -9,7 +9,8 @@ Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions
   std::vector<std::unique_ptr<Projection>> out;
   for (const auto& name : options.names) {
     if (name == "index") {
-      out.push_back(std::make_unique<IndexProjection>(options.repository_id, options.embedder));
+      out.push_back(std::make_unique<IndexProjection>(options.repository_id, options.embedder,
+                                                       options.index_threads));
     } else if (name == "markdown") {
       out.push_back(std::make_unique<MarkdownProjection>(options.docs_root, options.repository_id,
                                                          options.project_name));

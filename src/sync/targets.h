@@ -20,6 +20,7 @@ struct TargetOptions {
   std::filesystem::path docs_root;                      // the markdown target's folder
   std::string project_name;
   std::shared_ptr<search::Embedder> embedder;  // the index's, when embeddings are enabled
+  int index_threads = 0;                       // the index's tokenizing threads; 0: one per core
   LightRagOptions lightrag;                    // the lightrag target's server, key and chunking
 };
 

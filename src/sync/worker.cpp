@@ -253,7 +253,8 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   // the search index writes), when there are others.
   std::size_t busy = 0;
   for (const auto& work : works) busy += work.to_apply.empty() ? 0 : 1;
-  if (!store_.ReadsBesideTransactions()) busy = 0;  // one connection: render in the transaction
+  // One connection, or one thread wanted: render in the transaction.
+  if (!store_.ReadsBesideTransactions() || !options_.render_apart) busy = 0;
   // Joined on every way out, an exception from another target included.
   struct Joiner {
     std::vector<std::thread> threads;

@@ -41,6 +41,10 @@ struct WorkerOptions {
   int batch_size = 200;
   RetryPolicy retry;
   bool prioritize_reports = true;  // false: strictly in event order
+  // A target that splits its batches (Markdown) renders on a thread of its
+  // own beside the others; false: every target applies on the calling
+  // thread (scanning.parallel_workers 1).
+  bool render_apart = true;
   const Clock* clock = nullptr;    // nullptr: the system clock; not owned
   UniformRandom random;            // empty: SystemRandom()
 };

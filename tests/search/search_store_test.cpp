@@ -245,6 +245,20 @@ TEST_P(SearchStoreTest, ABatchTokenizedOnThreadsIndexesAsARebuildDoes) {
   EXPECT_EQ(SegmentPostingCount(), postings);
 }
 
+// IndexFiles tokenizes on as many threads as configured
+// (scanning.parallel_workers), one per 64 files at most, and on the calling
+// thread for small batches.
+TEST(IndexWriterThreads, FollowTheConfiguredCountAndTheBatchSize) {
+  using search::IndexWriter;
+  EXPECT_EQ(IndexWriter::TokenizingThreads(1, 10'000), 1u);
+  EXPECT_EQ(IndexWriter::TokenizingThreads(2, 10'000), 2u);
+  EXPECT_EQ(IndexWriter::TokenizingThreads(8, 150), 2u);
+  EXPECT_EQ(IndexWriter::TokenizingThreads(8, 63), 1u);
+  EXPECT_EQ(IndexWriter::TokenizingThreads(0, 0), 1u);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(IndexWriter::TokenizingThreads(0, 64 * 1024), std::min(cores, 1024u));
+}
+
 // A file that nothing references and that references nothing is still a
 // node of the graph: adding it changes every score, and it gets its own.
 TEST_P(SearchStoreTest, AFileWithoutRelationshipsStillGetsAGraphScore) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "search/search.h"
 #include "store/batch.h"
@@ -40,6 +41,29 @@ class ScriptedProjection final : public Projection {
   std::vector<std::string> applied;
   bool failing = false;
   ErrorCode failing_code = ErrorCode::kIo;
+};
+
+// Splits its batches; records the threads it applied and rendered on.
+class ThreadRecordingProjection final : public Projection {
+ public:
+  std::string_view Target() const override { return "recording"; }
+  Result<void> Apply(const store::SyncEvent&, store::Tx&) override { return Ok(); }
+  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
+  std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                       store::Tx&) override {
+    applied_on.push_back(std::this_thread::get_id());
+    return std::vector<Result<void>>(events.size(), Ok());
+  }
+  bool SplitsBatches() const override { return true; }
+  std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
+                                        store::Reader&) override {
+    rendered_on.push_back(std::this_thread::get_id());
+    return std::vector<Result<void>>(events.size(), Ok());
+  }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+
+  std::vector<std::thread::id> applied_on, rendered_on;
 };
 
 class SyncWorkerTest : public store::StoreTest {
@@ -258,6 +282,35 @@ TEST_P(SyncWorkerTest, MarkdownRendersBesideTheIndexOrInTheTransactionWithOneCon
     char page[32];
     std::snprintf(page, sizeof page, "decisions/adr-%03d.md", number);
     EXPECT_TRUE(std::filesystem::exists(docs.path() / page)) << page;
+  }
+}
+
+// render_apart false (scanning.parallel_workers 1): a projection that
+// splits its batches applies them in the transaction, on the calling
+// thread; true: it renders on a thread of its own.
+TEST_P(SyncWorkerTest, RenderApartFalseAppliesSplittingTargetsOnTheCallingThread) {
+  for (bool apart : {true, false}) {
+    SCOPED_TRACE(apart ? "render apart" : "one thread");
+    const std::string id = apart ? "a.py" : "b.py";
+    Emit({{0, "file", id, "h1", "upsert", std::nullopt, 0}});
+    ScriptedProjection other;
+    ThreadRecordingProjection recording;
+    WorkerOptions options = Options_();
+    options.render_apart = apart;
+    SyncWorker worker(*store_, {&other, &recording}, options);
+    auto stats = worker.Drain();
+    ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+    EXPECT_EQ(stats->failed, 0);
+    EXPECT_EQ(StatusOf("recording", id), "ok");
+    if (apart) {
+      EXPECT_TRUE(recording.applied_on.empty());
+      ASSERT_EQ(recording.rendered_on.size(), 1u);
+      EXPECT_NE(recording.rendered_on[0], std::this_thread::get_id());
+    } else {
+      EXPECT_TRUE(recording.rendered_on.empty());
+      ASSERT_EQ(recording.applied_on.size(), 1u);
+      EXPECT_EQ(recording.applied_on[0], std::this_thread::get_id());
+    }
   }
 }
 
