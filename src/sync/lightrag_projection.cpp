@@ -32,11 +32,12 @@ Result<std::int64_t> DecisionRowId(const std::string& entity_id) {
 }
 
 // The doc ids LightRAG may hold for an entity, from its bookkeeping row.
-Result<std::vector<std::string>> LoadIds(store::Reader& db, const std::string& key) {
+Result<std::vector<std::string>> LoadIds(store::Reader& db, std::int64_t repo,
+                                         const std::string& key) {
   auto rows = db.Query(
-      "SELECT last_synced_hash FROM storage_sync WHERE target = 'lightrag' AND entity_type = $1 "
-      "AND entity_id = $2",
-      {std::string(kLightRagDocsType), key});
+      "SELECT last_synced_hash FROM storage_sync WHERE repository_id = $3 AND target = 'lightrag' "
+      "AND entity_type = $1 AND entity_id = $2",
+      {std::string(kLightRagDocsType), key, repo});
   if (!rows) return rows.error();
   if (rows->empty()) return std::vector<std::string>{};
   std::vector<std::string> ids;
@@ -50,16 +51,16 @@ Result<void> SaveIds(store::Tx& db, std::int64_t repo, const std::string& key,
                      const std::vector<std::string>& ids) {
   if (ids.empty()) {
     auto gone = db.Exec(
-        "DELETE FROM storage_sync WHERE target = 'lightrag' AND entity_type = $1 AND "
-        "entity_id = $2",
-        {std::string(kLightRagDocsType), key});
+        "DELETE FROM storage_sync WHERE repository_id = $3 AND target = 'lightrag' AND "
+        "entity_type = $1 AND entity_id = $2",
+        {std::string(kLightRagDocsType), key, repo});
     if (!gone) return gone.error();
     return Ok();
   }
   auto saved = db.Exec(
       "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, "
       "last_synced_hash, status, attempts, updated_at) VALUES ('lightrag', $1, $2, $3, $4, 'ok', "
-      "0, $5) ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+      "0, $5) ON CONFLICT (repository_id, target, entity_type, entity_id) DO UPDATE SET "
       "last_synced_hash = excluded.last_synced_hash, updated_at = excluded.updated_at",
       {std::string(kLightRagDocsType), key, repo, Join(ids, " "), FormatIso8601(db.clock().Now())});
   if (!saved) return saved.error();
@@ -192,7 +193,7 @@ std::vector<Result<void>> LightRagProjection::ApplyBatch(
       p.texts = std::move(*docs);
       for (const auto& t : p.texts) p.ids.push_back(DocumentId(t));
     }
-    auto old_ids = LoadIds(db, p.key);
+    auto old_ids = LoadIds(db, repository_id_, p.key);
     if (!old_ids) {
       p.result = old_ids.error();
       continue;

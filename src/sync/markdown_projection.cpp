@@ -38,7 +38,7 @@ Result<void> MarkdownProjection::LockCodePages(store::Tx& db) {
   auto locked = db.Exec(
       "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, status, "
       "attempts, updated_at) VALUES ('markdown', 'pages', 'code', $1, 'ok', 0, $2) "
-      "ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET updated_at = "
+      "ON CONFLICT (repository_id, target, entity_type, entity_id) DO UPDATE SET updated_at = "
       "excluded.updated_at",
       {repository_id_, FormatIso8601(db.clock().Now())});
   if (!locked) return locked.error();

@@ -207,15 +207,16 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
   std::vector<DiffEntry> out;
   for (Projection* p : targets) {
     const std::string target(p->Target());
-    auto rows = store.Query(
-        std::string("SELECT x.entity_type, x.entity_id, x.content_hash, s.status, "
-                    "s.last_synced_hash, s.last_error FROM (") +
-            kLatest +
-            ") x LEFT JOIN storage_sync s ON s.target = $2 AND s.entity_type = x.entity_type "
-            "AND s.entity_id = x.entity_id WHERE s.status IS NULL OR s.status <> 'ok' OR "
-            "COALESCE(s.last_synced_hash, '') <> x.content_hash "
-            "ORDER BY x.entity_type, x.entity_id",
-        {repo, target});
+    auto rows =
+        store.Query(std::string("SELECT x.entity_type, x.entity_id, x.content_hash, s.status, "
+                                "s.last_synced_hash, s.last_error FROM (") +
+                        kLatest +
+                        ") x LEFT JOIN storage_sync s ON s.repository_id = $1 AND s.target = $2 "
+                        "AND s.entity_type = x.entity_type AND s.entity_id = x.entity_id WHERE "
+                        "s.status IS NULL OR s.status <> 'ok' OR "
+                        "COALESCE(s.last_synced_hash, '') <> x.content_hash "
+                        "ORDER BY x.entity_type, x.entity_id",
+                    {repo, target});
     if (!rows) return rows.error();
     for (std::size_t i = 0; i < rows->size(); ++i) {
       auto status = rows->Text(i, "status");
@@ -283,7 +284,8 @@ Result<void> RebuildTargets(store::Store& store, std::int64_t repo,
                       "SELECT $2, x.entity_type, x.entity_id, $1, x.content_hash, 'ok', 0, $3 "
                       "FROM (") +
               kLatest +
-              ") x WHERE true ON CONFLICT (target, entity_type, entity_id) DO UPDATE SET "
+              ") x WHERE true ON CONFLICT (repository_id, target, entity_type, entity_id) DO "
+              "UPDATE SET "
               "last_synced_hash = excluded.last_synced_hash, status = 'ok', attempts = 0, "
               "last_error = NULL, next_attempt_at = NULL, updated_at = excluded.updated_at",
           {repo, std::string(p->Target()), now});

@@ -10,7 +10,7 @@ Result<std::vector<std::unique_ptr<Projection>>> MakeTargets(const TargetOptions
   for (const auto& name : options.names) {
     if (name == "index") {
       out.push_back(std::make_unique<IndexProjection>(options.repository_id, options.embedder,
-                                                       options.index_threads));
+                                                      options.index_threads));
     } else if (name == "markdown") {
       out.push_back(std::make_unique<MarkdownProjection>(options.docs_root, options.repository_id,
                                                          options.project_name));

@@ -45,8 +45,8 @@ struct WorkerOptions {
   // own beside the others; false: every target applies on the calling
   // thread (scanning.parallel_workers 1).
   bool render_apart = true;
-  const Clock* clock = nullptr;    // nullptr: the system clock; not owned
-  UniformRandom random;            // empty: SystemRandom()
+  const Clock* clock = nullptr;  // nullptr: the system clock; not owned
+  UniformRandom random;          // empty: SystemRandom()
 };
 
 struct WorkerStats {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "scan/parser/parser.h"
 #include "scan/scan_service.h"
@@ -39,21 +40,26 @@ class SearchStoreTest : public store::StoreTest {
   }
 
   // A scan; its events stay pending (the index is behind) until Drain().
-  void ScanOnly() {
+  void ScanOnly() { repo_ = ScanFolder(repo_dir_.path()); }
+
+  // The repository id of the scanned folder (0 after a failure).
+  std::int64_t ScanFolder(const std::filesystem::path& root) {
     scan::ScanOptions options;
-    options.root = repo_dir_.path();
+    options.root = root;
     options.parse = [this](scan::Language language, std::string_view content) {
       return *parser_.Parse(language, content);
     };
     auto summary = scan::ScanService(*store_).Scan(options);
-    ASSERT_TRUE(summary.ok()) << summary.error().ToString();
-    repo_ = summary->repository_id;
+    EXPECT_TRUE(summary.ok()) << summary.error().ToString();
+    return summary ? summary->repository_id : 0;
   }
 
-  void Drain() {
-    sync::IndexProjection index(repo_);
+  void Drain() { DrainRepository(repo_); }
+
+  void DrainRepository(std::int64_t repo) {
+    sync::IndexProjection index(repo);
     sync::WorkerOptions options;
-    options.repository_id = repo_;
+    options.repository_id = repo;
     auto drained = sync::SyncWorker(*store_, {&index}, options).Drain();
     ASSERT_TRUE(drained.ok()) << drained.error().ToString();
   }
@@ -312,6 +318,110 @@ TEST_P(SearchStoreTest, AnIndexOfVersion6IsRebuiltThroughTheOutbox) {
   ASSERT_FALSE(results.empty());
   EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
   EXPECT_EQ(results.front().engine, "index");
+}
+
+// Two repositories in one database with the same files: each is synced
+// and indexed on its own (storage_sync was keyed without the repository,
+// so the second one's events were skipped as already synced).
+TEST_P(SearchStoreTest, TwoRepositoriesWithTheSameFilesAreEachIndexed) {
+  docrunch::testing::TempDir copy;
+  testing::WriteSampleRepository(copy);
+  const std::int64_t other = ScanFolder(copy.path());
+  ASSERT_GT(other, 0);
+  ASSERT_NE(other, repo_);
+  DrainRepository(other);
+  for (std::int64_t repo : {repo_, other}) {
+    SCOPED_TRACE("repository " + std::to_string(repo));
+    auto synced = store_->Query(
+        "SELECT status FROM storage_sync WHERE repository_id = $1 AND target = 'index' AND "
+        "entity_type = 'file' AND entity_id = 'app/models.py'",
+        {repo});
+    ASSERT_TRUE(synced.ok());
+    ASSERT_EQ(synced->size(), 1u);
+    EXPECT_EQ(synced->Text(0, "status"), "ok");
+    auto results = Search(*store_, repo, "normalize email", 10, Scope::kAll, {Engine::kIndex});
+    ASSERT_TRUE(results.ok()) << results.error().ToString();
+    ASSERT_FALSE(results->empty());
+    EXPECT_EQ(results->front().id, "symbol:app/models.py#normalize_email");
+  }
+}
+
+// Migration 8 keys storage_sync by repository. Rows that two repositories
+// had shared under the old key go, and each repository's latest event of
+// such an entity comes again, to be applied for it.
+TEST_P(SearchStoreTest, Migration8ResyncsEntitiesTwoRepositoriesShared) {
+  docrunch::testing::TempDir copy;
+  testing::WriteSampleRepository(copy);
+  const std::int64_t other = ScanFolder(copy.path());
+  ASSERT_GT(other, 0);
+  DrainRepository(other);
+  // storage_sync as version 7 left it: one row per (target, entity), here
+  // held by the repository that synced last; a decision only repo_ has.
+  Exec("DROP TABLE storage_sync");
+  Exec(
+      "CREATE TABLE storage_sync (target TEXT NOT NULL, entity_type TEXT NOT NULL, "
+      "entity_id TEXT NOT NULL, repository_id BIGINT REFERENCES repositories (id) ON DELETE "
+      "CASCADE, last_synced_hash TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+      "last_error TEXT, next_attempt_at TEXT, updated_at TEXT NOT NULL, "
+      "PRIMARY KEY (target, entity_type, entity_id))");
+  Exec("CREATE INDEX storage_sync_by_status ON storage_sync (target, status, next_attempt_at)");
+  Exec(
+      "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, last_synced_hash, "
+      "status, updated_at) SELECT 'index', entity_type, entity_id, $1, MAX(content_hash), 'ok', "
+      "'2026-11-27T12:00:00.000Z' FROM sync_events WHERE repository_id = $1 "
+      "GROUP BY entity_type, entity_id",
+      {other});
+  Exec(
+      "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, last_synced_hash, "
+      "status, updated_at) VALUES ('index', 'decision', 'decision-1', $1, 'h', 'ok', "
+      "'2026-11-27T12:00:00.000Z')",
+      {repo_});
+  Exec("DELETE FROM schema_migrations WHERE version = 8");
+  auto files = store_->Query(
+      "SELECT COUNT(DISTINCT entity_id) AS n FROM sync_events WHERE entity_type = 'file' AND "
+      "repository_id = $1",
+      {repo_});
+  ASSERT_TRUE(files.ok());
+  const std::int64_t shared = files->Int(0, "n").value_or(0);
+  ASSERT_GT(shared, 0);
+
+  auto migrated = store_->Migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().ToString();
+  for (std::int64_t repo : {repo_, other}) {
+    auto queued = store_->Query(
+        "SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL AND "
+        "repository_id = $1 AND entity_type = 'file'",
+        {repo});
+    ASSERT_TRUE(queued.ok());
+    EXPECT_EQ(queued->Int(0, "n").value_or(0), shared) << "repository " << repo;
+  }
+  // The shared files lost their rows; the decision (repo_'s only) kept its.
+  auto kept = store_->Query("SELECT entity_type, repository_id FROM storage_sync");
+  ASSERT_TRUE(kept.ok());
+  int decisions = 0;
+  for (std::size_t i = 0; i < kept->size(); ++i) {
+    EXPECT_NE(kept->Text(i, "entity_type"), "file");
+    if (kept->Text(i, "entity_type") == "decision") {
+      ++decisions;
+      EXPECT_EQ(kept->Int(i, "repository_id"), repo_);
+    }
+  }
+  EXPECT_EQ(decisions, 1);
+  Exec(
+      "INSERT INTO storage_sync (repository_id, target, entity_type, entity_id, status, "
+      "updated_at) VALUES ($1, 'index', 'decision', 'decision-1', 'ok', 'x')",
+      {other});  // the new key holds one row per repository
+
+  DrainRepository(repo_);
+  DrainRepository(other);
+  for (std::int64_t repo : {repo_, other}) {
+    auto synced = store_->Query(
+        "SELECT COUNT(*) AS n FROM storage_sync WHERE repository_id = $1 AND target = 'index' "
+        "AND entity_type = 'file' AND status = 'ok'",
+        {repo});
+    ASSERT_TRUE(synced.ok());
+    EXPECT_EQ(synced->Int(0, "n").value_or(0), shared) << "repository " << repo;
+  }
 }
 
 // The full-text rows are written by the statement that writes the source

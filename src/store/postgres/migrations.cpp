@@ -466,6 +466,34 @@ CREATE TABLE search_terms (
 );
 )sql";
 
+// Version 8: storage_sync per repository (see the SQLite migration for
+// why). The same steps; PostgreSQL changes the key in place.
+constexpr std::string_view kSyncPerRepository = R"sql(
+CREATE TEMP TABLE shared_entities AS
+  SELECT entity_type, entity_id FROM sync_events WHERE repository_id IS NOT NULL
+  GROUP BY entity_type, entity_id HAVING COUNT(DISTINCT repository_id) > 1;
+INSERT INTO sync_events (repository_id, entity_type, entity_id, content_hash, action, priority,
+                         created_at)
+  SELECT e.repository_id, e.entity_type, e.entity_id, e.content_hash, e.action, e.priority,
+         to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+  FROM sync_events e
+  WHERE e.id IN (SELECT MAX(id) FROM sync_events WHERE repository_id IS NOT NULL
+                 GROUP BY repository_id, entity_type, entity_id)
+    AND EXISTS (SELECT 1 FROM shared_entities x WHERE x.entity_type = e.entity_type
+                AND x.entity_id = e.entity_id);
+DELETE FROM storage_sync s
+  WHERE repository_id IS NULL
+     OR EXISTS (SELECT 1 FROM shared_entities x WHERE x.entity_type = s.entity_type
+                AND x.entity_id = s.entity_id);
+ALTER TABLE storage_sync DROP CONSTRAINT storage_sync_pkey;
+ALTER TABLE storage_sync ALTER COLUMN repository_id SET NOT NULL;
+ALTER TABLE storage_sync ADD PRIMARY KEY (repository_id, target, entity_type, entity_id);
+DROP INDEX storage_sync_by_status;
+CREATE INDEX storage_sync_by_status
+  ON storage_sync (repository_id, target, status, next_attempt_at);
+DROP TABLE shared_entities;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -474,6 +502,7 @@ constexpr std::array kScripts = {
     MigrationScript{5, "search quality", kSearchQuality},
     MigrationScript{6, "search statistics", kSearchStats},
     MigrationScript{7, "search segments", kSearchSegments},
+    MigrationScript{8, "sync per repository", kSyncPerRepository},
 };
 
 }  // namespace

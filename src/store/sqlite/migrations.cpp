@@ -521,6 +521,56 @@ CREATE TABLE search_terms (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 8: storage_sync is kept per repository. Its key was (target,
+// entity_type, entity_id), so two repositories in one database with the same
+// file path shared one row: the second repository's event moved the row to
+// itself and, its content hash being equal, was skipped as already synced;
+// its index and pages were never written. The key now starts with the
+// repository. Entities whose events came from more than one repository lose
+// their rows and get their latest event again, once per repository (the
+// outbox keeps every event, so this finds every such entity).
+constexpr std::string_view kSyncPerRepository = R"sql(
+CREATE TEMP TABLE shared_entities AS
+  SELECT entity_type, entity_id FROM sync_events WHERE repository_id IS NOT NULL
+  GROUP BY entity_type, entity_id HAVING COUNT(DISTINCT repository_id) > 1;
+INSERT INTO sync_events (repository_id, entity_type, entity_id, content_hash, action, priority,
+                         created_at)
+  SELECT e.repository_id, e.entity_type, e.entity_id, e.content_hash, e.action, e.priority,
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  FROM sync_events e
+  WHERE e.id IN (SELECT MAX(id) FROM sync_events WHERE repository_id IS NOT NULL
+                 GROUP BY repository_id, entity_type, entity_id)
+    AND EXISTS (SELECT 1 FROM shared_entities x WHERE x.entity_type = e.entity_type
+                AND x.entity_id = e.entity_id);
+
+CREATE TABLE storage_sync_v8 (
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  last_synced_hash TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed', 'dead_letter')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  next_attempt_at TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (repository_id, target, entity_type, entity_id)
+);
+INSERT INTO storage_sync_v8 (repository_id, target, entity_type, entity_id, last_synced_hash,
+                             status, attempts, last_error, next_attempt_at, updated_at)
+  SELECT repository_id, target, entity_type, entity_id, last_synced_hash, status, attempts,
+         last_error, next_attempt_at, updated_at
+  FROM storage_sync s
+  WHERE repository_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM shared_entities x WHERE x.entity_type = s.entity_type
+                    AND x.entity_id = s.entity_id);
+DROP TABLE storage_sync;
+ALTER TABLE storage_sync_v8 RENAME TO storage_sync;
+CREATE INDEX storage_sync_by_status
+  ON storage_sync (repository_id, target, status, next_attempt_at);
+DROP TABLE shared_entities;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -529,6 +579,7 @@ constexpr std::array kScripts = {
     MigrationScript{5, "search quality", kSearchQuality},
     MigrationScript{6, "search statistics", kSearchStats},
     MigrationScript{7, "search segments", kSearchSegments},
+    MigrationScript{8, "sync per repository", kSyncPerRepository},
 };
 
 }  // namespace
