@@ -1,6 +1,8 @@
 // docrunch scan [PATH] [--full] [--offline] [--output DIR] [--quiet|--verbose] [--json]
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -22,6 +24,38 @@ struct ScanFlags {
   bool quiet = false;
   bool verbose = false;
   bool json = false;
+};
+
+// SIGINT or SIGTERM during a scan: the scan stops between two batches and
+// records its run as failed, so the database never holds a run left
+// "running" by a Ctrl-C. A second signal ends the process at once.
+std::atomic<bool> g_stop_scan{false};
+
+extern "C" void OnScanSignal(int signal) {
+  if (g_stop_scan.exchange(true)) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+}
+
+// Installs the handlers for the life of a scan; restores the previous ones.
+class ScanSignals {
+ public:
+  ScanSignals()
+      : previous_int_(std::signal(SIGINT, OnScanSignal)),
+        previous_term_(std::signal(SIGTERM, OnScanSignal)) {
+    g_stop_scan = false;
+  }
+  ~ScanSignals() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+  ScanSignals(const ScanSignals&) = delete;
+  ScanSignals& operator=(const ScanSignals&) = delete;
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
 };
 
 // A one-line progress bar on stderr, only when stderr is a terminal.
@@ -90,8 +124,9 @@ Result<void> RunOffline(const ScanFlags& flags, const config::Config& config, co
   auto store = store::OpenStore(options);
   if (!store) return store.error();
   DOCRUNCH_TRY((*store)->Migrate());
-  auto outcome =
-      RunScan(**store, config, {root, docs, config.project.name, true, ProgressBar(flags)});
+  ScanSignals signals;
+  auto outcome = RunScan(**store, config,
+                         {root, docs, config.project.name, true, ProgressBar(flags), &g_stop_scan});
   if (!outcome) return outcome.error();
   auto files = (*store)->Query(
       "SELECT path, language, size, modified_at, content_hash, "
@@ -143,7 +178,9 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
   auto store = ctx.Store();
   if (!store) return store.error();
   std::string name = config.project.name.empty() ? root.filename().string() : config.project.name;
-  auto outcome = RunScan(**store, config, {root, docs, name, flags.full, ProgressBar(flags)});
+  ScanSignals signals;
+  auto outcome =
+      RunScan(**store, config, {root, docs, name, flags.full, ProgressBar(flags), &g_stop_scan});
   if (!outcome) return outcome.error();
   Report(flags, *outcome, docs);
   return Ok();

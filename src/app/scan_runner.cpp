@@ -36,6 +36,7 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
     return failed;
   };
   options.progress = request.progress;
+  options.stop = request.stop;
 
   scan::ScanService service(store);
   auto summary = service.Scan(options);
@@ -47,7 +48,7 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   // docs folder that cannot be written does not fail the scan: the database
   // holds the truth, and the events retry.
   SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name};
-  auto drained = DrainSync(store, config, setup);
+  auto drained = DrainSync(store, config, setup, request.stop);
   if (!drained) return drained.error();
   outcome.pages_changed = drained->pages_changed;
   outcome.pages_total = drained->pages_total;

@@ -3,6 +3,7 @@
 // worker drained in-process to bring the search index and Markdown up to date.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -18,6 +19,9 @@ struct ScanRequest {
   std::string project_name;
   bool full = false;
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // Set by a signal handler: the scan, or the drain after it, stops between
+  // two batches and RunScan returns INTERRUPTED. Not owned; may be null.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ScanOutcome {

@@ -62,7 +62,7 @@ sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t 
 }
 
 Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config,
-                               const SyncSetup& setup) {
+                               const SyncSetup& setup, const std::atomic<bool>* stop) {
   DrainOutcome outcome;
   if (!config.storage.sync.enabled) return outcome;
   auto targets = MakeConfiguredTargets(config, setup);
@@ -73,8 +73,13 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   // rebuild them four times).
   options.batch_size = 2000;
   sync::SyncWorker worker(store, sync::Pointers(*targets), options);
-  auto stats = worker.Drain();
+  auto stats = worker.Drain(1 << 30, stop);
   if (!stats) return stats.error();
+  if (stop != nullptr && *stop) {
+    return MakeError(ErrorCode::kInterrupted,
+                     "stopped while the search index and the Markdown were brought up to date; "
+                     "the events left are applied by the next scan, `docrunch sync` or `serve`");
+  }
   outcome.stats = *stats;
   for (const auto& target : *targets) {
     auto* markdown = dynamic_cast<sync::MarkdownProjection*>(target.get());

@@ -42,7 +42,9 @@ struct DrainOutcome {
 // Applies the repository's pending events to every configured target,
 // here and now (embedded mode). Does nothing when storage.sync.enabled is
 // false. A failing target is not an error: its events wait and retry.
+// Once `stop` (if given) is set it returns INTERRUPTED after the batch it is
+// on; the events left wait for the next drain.
 Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config,
-                               const SyncSetup& setup);
+                               const SyncSetup& setup, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace docrunch::app

@@ -46,6 +46,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "TASK_DEPENDENCY_CYCLE";
     case ErrorCode::kUnauthorized:
       return "MCP_UNAUTHORIZED";
+    case ErrorCode::kInterrupted:
+      return "INTERRUPTED";
   }
   return "INTERNAL";
 }

@@ -36,6 +36,9 @@ enum class ErrorCode {
 
   // Agents and tokens (src/auth).
   kUnauthorized,  // a missing, unknown or revoked token, or a role that may not do this
+
+  // Long work stopped by a signal (SIGINT, SIGTERM) before it finished.
+  kInterrupted,
 };
 
 // The stable, upper-case name of a code, e.g. "STORAGE_SCHEMA_BEHIND".

@@ -351,7 +351,7 @@ Result<void> CodeDocsProjection::Render(store::Reader& db) {
   if (!any_schema) schemas << "No schemas found.\n";
   DOCRUNCH_TRY(pages.Write("schemas/index.md", schemas.str()));
   DOCRUNCH_TRY(pages.RemoveStale({"modules", "functions", "schemas"}));
-  pages_changed_ = pages.changed();
+  pages_changed_ += pages.changed();  // over every batch (a drain may render more than once)
   pages_total_ = pages.total();
   return Ok();
 }

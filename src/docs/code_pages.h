@@ -29,7 +29,8 @@ class CodeDocsProjection final : public sync::Projection {
   // Rebuild, reading through any reader (it writes nothing to the database).
   Result<void> Render(store::Reader& db);
 
-  // Pages written (changed) by the last Rebuild, and pages in total.
+  // Pages written (changed) by every Rebuild so far (a drain of many batches
+  // renders once per batch), and pages in total at the last one.
   int pages_changed() const { return pages_changed_; }
   int pages_total() const { return pages_total_; }
 

@@ -54,6 +54,16 @@ constexpr std::size_t kStoreBatch = 200;
 // order. The summary gets files_parsed, then the files that could not be
 // read and every parse diagnostic (in file order); `facts` gets the stored
 // files' facts (see StoredFacts).
+bool Stopped(const ScanOptions& options) {
+  return options.stop != nullptr && *options.stop;
+}
+
+Error Interrupted(const std::string& when) {
+  return MakeError(
+      ErrorCode::kInterrupted,
+      "scan interrupted " + when + "; what was stored is kept, and the next scan goes on from it");
+}
+
 Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
                            const ScanOptions& options, const std::vector<const WalkedFile*>& files,
                            const ScanStore::FileHook& hook, ScanSummary& summary,
@@ -62,6 +72,11 @@ Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
   std::vector<FileProblem> diagnostics;
   Result<void> stored = Ok();
   for (std::size_t start = 0; start < files.size() && stored; start += kStoreBatch) {
+    if (Stopped(options)) {
+      stored = Interrupted("after " + std::to_string(start) + " of " +
+                           std::to_string(files.size()) + " files were stored");
+      break;
+    }
     std::vector<FileRecord> batch;
     for (std::size_t i = start; i < std::min(files.size(), start + kStoreBatch); ++i) {
       auto record = pipeline.Take(i);
@@ -205,6 +220,7 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !*previous_completed;
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
+    if (Stopped(options)) return Interrupted("before the relationships were analyzed");
     auto facts = AllFacts(db, *repo, std::move(parsed));
     if (!facts) return facts.error();
     spdlog::debug("scan: loaded facts at {} ms", elapsed());

@@ -7,6 +7,7 @@
 // re-parses everything. Deleted files are removed with delete events.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -39,6 +40,10 @@ struct ScanOptions {
   IndexHook index;
   // Called from the scanning thread as files are parsed: (done, total).
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // Once true (a signal handler sets it), the scan stops after the batch
+  // it is storing: what was stored stays, the run is recorded as failed
+  // and Scan returns INTERRUPTED. Not owned; may be null.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct FileProblem {

@@ -116,9 +116,9 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   return stats;
 }
 
-Result<WorkerStats> SyncWorker::Drain(int max_batches) {
+Result<WorkerStats> SyncWorker::Drain(int max_batches, const std::atomic<bool>* stop) {
   WorkerStats total;
-  for (int i = 0; i < max_batches; ++i) {
+  for (int i = 0; i < max_batches && !(stop != nullptr && *stop); ++i) {
     auto batch = RunBatch();
     if (!batch) return batch.error();
     total += *batch;
@@ -131,7 +131,7 @@ Result<WorkerStats> SyncWorker::Run(const std::atomic<bool>& stop, std::chrono::
                                     const std::function<void(std::chrono::milliseconds)>& wait) {
   WorkerStats total;
   while (!stop) {
-    auto drained = Drain();
+    auto drained = Drain(1 << 30, &stop);
     if (!drained) return drained.error();
     total += *drained;
     if (!stop) wait(poll);

@@ -69,12 +69,15 @@ class SyncWorker {
   // Applies due retries, then one batch of pending events.
   Result<WorkerStats> RunBatch();
 
-  // Runs batches until no pending event and no due retry is left, or
-  // `max_batches` ran. Errors: the database's (a failing target is not an error).
-  Result<WorkerStats> Drain(int max_batches = 1 << 30);
+  // Runs batches until no pending event and no due retry is left,
+  // `max_batches` ran, or `stop` (if given) is set; `stop` is looked at
+  // between batches. Errors: the database's (a failing target is not an
+  // error).
+  Result<WorkerStats> Drain(int max_batches = 1 << 30, const std::atomic<bool>* stop = nullptr);
 
   // Drains, then waits `poll` (through `wait`, which returns early when
-  // asked to stop) and drains again, until `stop` is set.
+  // asked to stop) and drains again, until `stop` is set (a long backlog
+  // stops between two batches).
   Result<WorkerStats> Run(const std::atomic<bool>& stop, std::chrono::milliseconds poll,
                           const std::function<void(std::chrono::milliseconds)>& wait);
 

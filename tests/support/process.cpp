@@ -111,6 +111,10 @@ ProcessResult Run(const std::vector<std::string>& argv_in, const ProcessOptions&
   return result;
 }
 
+std::string DocrunchBinary() {
+  return DOCRUNCH_BINARY;
+}
+
 ProcessResult RunDocrunch(const std::vector<std::string>& args, const ProcessOptions& options) {
   std::vector<std::string> argv{DOCRUNCH_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());

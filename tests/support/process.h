@@ -30,6 +30,9 @@ struct ProcessOptions {
 // Runs argv[0] with arguments argv[1..]; waits; captures stdout/stderr.
 ProcessResult Run(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
+// The docrunch binary built alongside the tests.
+std::string DocrunchBinary();
+
 // Runs the docrunch binary built alongside the tests.
 ProcessResult RunDocrunch(const std::vector<std::string>& args, const ProcessOptions& options = {});
 
