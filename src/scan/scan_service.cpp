@@ -50,10 +50,7 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
 // it touched): on /usr/lib/python3.11, 50 files cost 5% more CPU than 200.
 constexpr std::size_t kStoreBatch = 200;
 
-// Parses `files` on worker threads and stores them as they come, in input
-// order. The summary gets files_parsed, then the files that could not be
-// read and every parse diagnostic (in file order); `facts` gets the stored
-// files' facts (see StoredFacts).
+// Whether a signal asked the scan to stop (ScanOptions::stop).
 bool Stopped(const ScanOptions& options) {
   return options.stop != nullptr && *options.stop;
 }
@@ -64,6 +61,10 @@ Error Interrupted(const std::string& when) {
       "scan interrupted " + when + "; what was stored is kept, and the next scan goes on from it");
 }
 
+// Parses `files` on worker threads and stores them as they come, in input
+// order. The summary gets files_parsed, then the files that could not be
+// read and every parse diagnostic (in file order); `facts` gets the stored
+// files' facts (see StoredFacts). Stops before a batch once a signal asked.
 Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
                            const ScanOptions& options, const std::vector<const WalkedFile*>& files,
                            const ScanStore::FileHook& hook, ScanSummary& summary,

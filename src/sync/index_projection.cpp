@@ -60,14 +60,14 @@ std::string Join(const std::string& a, const std::string& b) {
   return a.empty() ? b : b.empty() ? a : a + "\n" + b;
 }
 
-// The files of a batch's file upserts, loaded together (two queries per
-// 500 files instead of two per file).
-Result<std::map<std::string, scan::ParsedFile>> LoadBatchFiles(
-    store::Reader& db, std::int64_t repo, const std::vector<store::SyncEvent>& events) {
-  std::vector<std::string> paths;
-  for (const auto& e : events) {
-    if (e.action != "delete" && e.entity_type == "file") paths.push_back(e.entity_id);
-  }
+// Files of a batch's file upserts loaded and indexed at a time: the memory
+// a batch holds does not grow with the batch.
+constexpr std::size_t kFilesPerLoad = 1000;
+
+// The files at `paths`, loaded together (two queries per 500 files instead
+// of two per file).
+Result<std::map<std::string, scan::ParsedFile>> LoadFilesAt(store::Reader& db, std::int64_t repo,
+                                                            const std::vector<std::string>& paths) {
   std::map<std::string, scan::ParsedFile> out;
   constexpr std::size_t kPathsPerQuery = 500;
   for (std::size_t at = 0; at < paths.size(); at += kPathsPerQuery) {
@@ -88,16 +88,11 @@ Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db
 }
 
 Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, store::Tx& db,
-                                       search::IndexWriter& writer,
-                                       const std::map<std::string, scan::ParsedFile>& files) {
+                                       search::IndexWriter& writer) {
   if (event.action == "delete") return DeleteWith({event.entity_type, event.entity_id}, writer);
   if (event.entity_type == "task") return IndexTask(db, writer, event.entity_id);
   if (event.entity_type == "decision") return IndexDecision(db, writer, event.entity_id);
-  if (event.entity_type != "file") return Ok();  // relationships: see ApplyBatch
-  auto file = files.find(event.entity_id);
-  // Gone since the event: its delete event follows; remove it now anyway.
-  if (file == files.end()) return writer.RemoveSource("file:" + event.entity_id);
-  return writer.IndexFile(event.entity_id, file->second);
+  return Ok();  // file upserts and relationships: see ApplyBatch
 }
 
 std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
@@ -108,8 +103,6 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
     results.assign(events.size(), Result<void>(error));
     return results;
   };
-  auto files = LoadBatchFiles(db, repository_id_, events);
-  if (!files) return fail_all(files.error());
   search::IndexWriter writer(db, repository_id_, threads_);
   // A relationships event first: PageRank over the graph, copied to the
   // documents already indexed; the batch's new documents then take their
@@ -121,24 +114,40 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
     results[i] = search::UpdateGraphScores(db, repository_id_, &scores);
     if (results[i]) writer.UseGraphScores(std::move(scores));
   }
-  // Then the rest; the files that exist together (tokenized on several
-  // threads).
-  std::vector<search::IndexWriter::FileToIndex> to_index;
-  std::vector<std::size_t> indexed;
+  // Then the rest; file upserts last, kFilesPerLoad at a time, each lot
+  // tokenized on several threads.
+  std::vector<std::size_t> upserts;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const store::SyncEvent& e = events[i];
     if (e.entity_type == "relationships") continue;
-    auto file =
-        e.entity_type == "file" && e.action != "delete" ? files->find(e.entity_id) : files->end();
-    if (file != files->end()) {
-      to_index.push_back({e.entity_id, &file->second});
-      indexed.push_back(i);
+    if (e.entity_type == "file" && e.action != "delete") {
+      upserts.push_back(i);
     } else {
-      results[i] = ApplyOne(e, db, writer, *files);
+      results[i] = ApplyOne(e, db, writer);
     }
   }
-  if (auto done = writer.IndexFiles(to_index); !done) {
-    for (std::size_t i : indexed) results[i] = done.error();
+  for (std::size_t at = 0; at < upserts.size(); at += kFilesPerLoad) {
+    const std::size_t end = std::min(upserts.size(), at + kFilesPerLoad);
+    std::vector<std::string> paths;
+    for (std::size_t k = at; k < end; ++k) paths.push_back(events[upserts[k]].entity_id);
+    auto files = LoadFilesAt(db, repository_id_, paths);
+    if (!files) return fail_all(files.error());
+    std::vector<search::IndexWriter::FileToIndex> to_index;
+    std::vector<std::size_t> indexed;
+    for (std::size_t k = at; k < end; ++k) {
+      const std::string& path = events[upserts[k]].entity_id;
+      auto file = files->find(path);
+      if (file != files->end()) {
+        to_index.push_back({path, &file->second});
+        indexed.push_back(upserts[k]);
+      } else {
+        // Gone since the event: its delete event follows; remove it now anyway.
+        results[upserts[k]] = writer.RemoveSource("file:" + path);
+      }
+    }
+    if (auto done = writer.IndexFiles(to_index); !done) {
+      for (std::size_t i : indexed) results[i] = done.error();
+    }
   }
   // One segment for the whole batch.
   if (auto committed = writer.Commit(); !committed) return fail_all(committed.error());

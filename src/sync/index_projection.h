@@ -42,8 +42,7 @@ class IndexProjection final : public Projection {
   Result<void> Rebuild(store::Tx& db) override;
 
  private:
-  Result<void> ApplyOne(const store::SyncEvent& event, store::Tx& db, search::IndexWriter& writer,
-                        const std::map<std::string, scan::ParsedFile>& files);
+  Result<void> ApplyOne(const store::SyncEvent& event, store::Tx& db, search::IndexWriter& writer);
   Result<void> DeleteWith(const EntityRef& entity, search::IndexWriter& writer);
   Result<void> IndexTask(store::Tx& db, search::IndexWriter& writer, const std::string& entity_id);
   Result<void> IndexDecision(store::Tx& db, search::IndexWriter& writer,

@@ -284,9 +284,9 @@ Result<void> RebuildTargets(store::Store& store, std::int64_t repo,
                       "SELECT $2, x.entity_type, x.entity_id, $1, x.content_hash, 'ok', 0, $3 "
                       "FROM (") +
               kLatest +
-              ") x WHERE true ON CONFLICT (repository_id, target, entity_type, entity_id) DO "
-              "UPDATE SET "
-              "last_synced_hash = excluded.last_synced_hash, status = 'ok', attempts = 0, "
+              ") x WHERE true ON CONFLICT (repository_id, target, entity_type, entity_id) "
+              "DO UPDATE SET last_synced_hash = excluded.last_synced_hash, status = 'ok', "
+              "attempts = 0, "
               "last_error = NULL, next_attempt_at = NULL, updated_at = excluded.updated_at",
           {repo, std::string(p->Target()), now});
       if (!marked) return marked.error();

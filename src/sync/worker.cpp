@@ -23,6 +23,12 @@ struct SyncWorker::Item {
 
 namespace {
 
+long long MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
 constexpr std::size_t kChunk = 100;  // rows per multi-row statement
 
 const char* kEventColumns =
@@ -90,10 +96,14 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   stats += retries;
   const int limit = isolate_ > 0 ? 1 : options_.batch_size;
   WorkerStats events;
+  const auto started = std::chrono::steady_clock::now();
   auto applied = store_.Transact([&](store::Tx& tx) {
     events = {};
     return ApplyEvents(tx, limit, events);
   });
+  if (applied && events.events > 0) {
+    spdlog::debug("sync: batch of {} events committed in {} ms", events.events, MsSince(started));
+  }
   if (!applied) {
     if (applied.error().code == ErrorCode::kStorageUnavailable) return applied.error();
     // A statement that failed inside a projection dooms the whole
@@ -282,8 +292,11 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
         continue;
       }
       rendering.threads.emplace_back([this, &work] {
+        const auto started = std::chrono::steady_clock::now();
         try {
           work.results = work.target->RenderBatch(work.events, store_);
+          spdlog::debug("sync: {} rendered {} events beside the transaction in {} ms",
+                        work.target->Target(), work.events.size(), MsSince(started));
         } catch (const std::exception& e) {
           work.results.assign(work.events.size(), MakeError(ErrorCode::kInternal,
                                                             std::string("exception: ") + e.what()));
@@ -296,7 +309,10 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   }
   for (std::size_t w = 0; w < works.size(); ++w) {
     if (how[w] == How::kInTransaction) {
+      const auto started = std::chrono::steady_clock::now();
       works[w].results = works[w].target->ApplyBatch(works[w].events, tx);
+      spdlog::debug("sync: {} applied {} events in {} ms", works[w].target->Target(),
+                    works[w].events.size(), MsSince(started));
     }
   }
   for (auto& thread : rendering.threads) thread.join();
