@@ -5,7 +5,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <regex>
+
+#include "config/values.h"
 
 namespace docrunch::auth {
 namespace {
@@ -56,12 +57,92 @@ class LocalRateLimiter final : public RateLimiter {
   std::map<std::string, std::pair<std::int64_t, int>> counts_;  // GUARDED_BY(mutex_)
 };
 
+// Where Redis is and how to log in: from redis://[[user]:password@]host[:port][/db].
+struct RedisTarget {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+  std::string user;      // Redis 6 ACL user; empty: the default user
+  std::string password;  // empty: no AUTH
+  std::string where() const { return host + ":" + std::to_string(port); }
+};
+
+Result<RedisTarget> ParseRedisUrl(const std::string& url) {
+  const std::string expected = "redis url: expected redis://[[user]:password@]host[:port][/db]";
+  auto parsed = config::ParseUrl(url);
+  if (!parsed || parsed->scheme != "redis") {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     expected + ", got '" + config::MaskUrlPassword(url) + "'");
+  }
+  RedisTarget target;
+  target.host = parsed->host;
+  if (target.host.size() > 2 && target.host.front() == '[') {
+    target.host = target.host.substr(1, target.host.size() - 2);  // [::1]
+  }
+  if (parsed->port > 0) target.port = parsed->port;
+  target.user = parsed->user;
+  target.password = parsed->password;
+  std::string db = parsed->path.empty() ? "" : parsed->path.substr(1);
+  if (!db.empty() && db.back() == '/') db.pop_back();
+  if (!db.empty()) {
+    if (db.size() > 4 || db.find_first_not_of("0123456789") != std::string::npos) {
+      return MakeError(ErrorCode::kConfigInvalid,
+                       expected + ": the database must be a number, got '" + db + "'");
+    }
+    target.db = std::stoi(db);
+  }
+  return target;
+}
+
+// One command's reply, or why it failed (never the command's arguments:
+// AUTH carries the password).
+Result<void> Command(redisContext* context, const RedisTarget& target, const std::string& what,
+                     redisReply* reply) {
+  if (reply == nullptr) {
+    return MakeError(ErrorCode::kStorageUnavailable,
+                     "redis at " + target.where() + ": " + what + ": " + context->errstr);
+  }
+  std::string error =
+      reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : std::string();
+  freeReplyObject(reply);
+  if (error.empty()) return Ok();
+  std::string hint;
+  if (error.rfind("NOAUTH", 0) == 0) {
+    hint =
+        " (Redis wants a password: put it in the URL from the environment, "
+        "redis://:PASSWORD@host:port)";
+  }
+  return MakeError(ErrorCode::kStorageUnavailable,
+                   "redis at " + target.where() + ": " + what + ": " + error + hint);
+}
+
+// After a connect: log in, pick the database, and check that commands run
+// (a password-protected Redis would otherwise refuse every count, and the
+// limits would silently stop being shared).
+Result<void> Handshake(redisContext* context, const RedisTarget& target) {
+  timeval timeout{2, 0};
+  redisSetTimeout(context, timeout);
+  if (!target.password.empty()) {
+    auto* reply = static_cast<redisReply*>(
+        target.user.empty()
+            ? redisCommand(context, "AUTH %b", target.password.data(), target.password.size())
+            : redisCommand(context, "AUTH %b %b", target.user.data(), target.user.size(),
+                           target.password.data(), target.password.size()));
+    DOCRUNCH_TRY(Command(context, target, "AUTH", reply));
+  }
+  if (target.db > 0) {
+    DOCRUNCH_TRY(Command(context, target, "SELECT " + std::to_string(target.db),
+                         static_cast<redisReply*>(redisCommand(context, "SELECT %d", target.db))));
+  }
+  return Command(context, target, "PING", static_cast<redisReply*>(redisCommand(context, "PING")));
+}
+
 class RedisRateLimiter final : public RateLimiter {
  public:
-  RedisRateLimiter(redisContext* context, int db, config::RateLimitConfig limits,
+  RedisRateLimiter(redisContext* context, RedisTarget target, config::RateLimitConfig limits,
                    const Clock& clock, std::string prefix)
       : context_(context),
-        db_(db),
+        target_(std::move(target)),
         limits_(limits),
         prefix_(std::move(prefix)),
         fallback_(limits, clock) {}
@@ -114,17 +195,11 @@ class RedisRateLimiter final : public RateLimiter {
     if (now - last_reconnect_ < std::chrono::seconds(1)) return false;
     last_reconnect_ = now;
     if (redisReconnect(context_) != REDIS_OK) return false;
-    timeval timeout{2, 0};
-    redisSetTimeout(context_, timeout);
-    if (db_ > 0) {
-      auto* reply = redisCommand(context_, "SELECT %d", db_);
-      if (reply) freeReplyObject(reply);
-    }
-    return true;
+    return Handshake(context_, target_).ok();
   }
 
   redisContext* context_;  // GUARDED_BY(mutex_)
-  int db_;
+  RedisTarget target_;
   config::RateLimitConfig limits_;
   std::string prefix_;
   std::mutex mutex_;
@@ -143,29 +218,21 @@ Result<std::unique_ptr<RateLimiter>> MakeRedisRateLimiter(const std::string& red
                                                           const config::RateLimitConfig& limits,
                                                           const Clock& clock,
                                                           const std::string& key_prefix) {
-  static const std::regex kUrl(R"(redis://(?:[^@/]*@)?([^:/]+)(?::(\d+))?(?:/(\d+))?/?)");
-  std::smatch m;
-  if (!std::regex_match(redis_url, m, kUrl)) {
-    return MakeError(ErrorCode::kConfigInvalid, "redis url: expected redis://host:port[/db]");
-  }
-  std::string host = m[1];
-  int port = m[2].matched ? std::stoi(m[2]) : 6379;
+  auto target = ParseRedisUrl(redis_url);
+  if (!target) return target.error();
   timeval timeout{2, 0};
-  redisContext* context = redisConnectWithTimeout(host.c_str(), port, timeout);
+  redisContext* context = redisConnectWithTimeout(target->host.c_str(), target->port, timeout);
   if (!context || context->err) {
     std::string why = context ? context->errstr : "out of memory";
     if (context) redisFree(context);
-    return MakeError(ErrorCode::kStorageUnavailable,
-                     "redis at " + host + ":" + std::to_string(port) + ": " + why);
+    return MakeError(ErrorCode::kStorageUnavailable, "redis at " + target->where() + ": " + why);
   }
-  redisSetTimeout(context, timeout);
-  int db = m[3].matched ? std::stoi(m[3]) : 0;
-  if (db > 0) {
-    auto* reply = redisCommand(context, "SELECT %d", db);
-    if (reply) freeReplyObject(reply);
+  if (auto ready = Handshake(context, *target); !ready) {
+    redisFree(context);
+    return ready.error();
   }
   return std::unique_ptr<RateLimiter>(
-      std::make_unique<RedisRateLimiter>(context, db, limits, clock, key_prefix));
+      std::make_unique<RedisRateLimiter>(context, std::move(*target), limits, clock, key_prefix));
 }
 
 }  // namespace docrunch::auth

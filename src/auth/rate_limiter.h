@@ -33,9 +33,13 @@ class RateLimiter {
 std::unique_ptr<RateLimiter> MakeLocalRateLimiter(const config::RateLimitConfig& limits,
                                                   const Clock& clock);
 
-// Connects to `redis_url` (redis://host:port[/db]); STORAGE_UNAVAILABLE if
-// it cannot. Should Redis fail later, calls are admitted by a local limiter
-// rather than refused, and the connection is retried (at most once a second).
+// Connects to `redis_url` (redis://[[user]:password@]host[:port][/db]),
+// logs in (AUTH) when the URL has a password, selects the database and
+// pings: STORAGE_UNAVAILABLE if any of it fails (a wrong or missing
+// password included; the message never holds the password). Should Redis
+// fail later, calls are admitted by a local limiter rather than refused,
+// and the connection is retried, with the same log-in (at most once a
+// second).
 Result<std::unique_ptr<RateLimiter>> MakeRedisRateLimiter(const std::string& redis_url,
                                                           const config::RateLimitConfig& limits,
                                                           const Clock& clock,

@@ -80,7 +80,7 @@ class RuleChecker {
   void CheckJobs() {
     if (c_.jobs.backend == JobsBackend::kRedis) {
       CheckUrlSource("jobs", "redis_url", c_.jobs.redis_url, c_.jobs.redis_url_env,
-                     {"redis", "rediss"}, "jobs.backend is redis");
+                     {"redis"}, "jobs.backend is redis");
     }
   }
 

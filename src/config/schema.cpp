@@ -105,7 +105,7 @@ void VisitStorage(SchemaVisitor& v, StorageConfig& c) {
 void VisitJobs(SchemaVisitor& v, JobsConfig& c) {
   Enum(v, "backend", c.backend, kJobsBackends);
   v.String("redis_url_env", c.redis_url_env, kEnvName);
-  v.String("redis_url", c.redis_url, Url({"redis", "rediss"}));
+  v.String("redis_url", c.redis_url, Url({"redis"}));
   v.String("queue_name", c.queue_name, kName);
   Nested(v, "scheduler", c.scheduler, [](SchemaVisitor& s, SchedulerConfig& sc) {
     s.Bool("enabled", sc.enabled);

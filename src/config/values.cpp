@@ -144,6 +144,30 @@ std::string CheckCron(std::string_view text) {
   return "";
 }
 
+namespace {
+
+// "p%40ss" -> "p@ss"; a '%' not followed by two hex digits stays as it is.
+std::string PercentDecoded(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<ParsedUrl> ParseUrl(std::string_view text) {
   ParsedUrl url;
   auto sep = text.find("://");
@@ -162,8 +186,9 @@ std::optional<ParsedUrl> ParseUrl(std::string_view text) {
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
     auto colon = userinfo.find(':');
-    url.user = std::string(userinfo.substr(0, colon));
+    url.user = PercentDecoded(userinfo.substr(0, colon));
     url.has_password = colon != std::string_view::npos;
+    if (url.has_password) url.password = PercentDecoded(userinfo.substr(colon + 1));
     authority = authority.substr(at + 1);
   }
   std::string_view host = authority;
@@ -206,6 +231,11 @@ std::string CheckUrl(std::string_view text, const std::vector<std::string>& sche
            "://host[:port][/path])";
   }
   if (std::find(schemes.begin(), schemes.end(), url->scheme) == schemes.end()) {
+    if (url->scheme == "rediss") {
+      return "rediss:// (Redis over TLS) is not supported: the Redis client this build uses "
+             "(hiredis 0.14) has no TLS; use redis:// on a private network or through a TLS "
+             "tunnel";
+    }
     return "URL scheme must be one of " + Join(schemes, ", ") + ", got '" + url->scheme + "'";
   }
   return "";

@@ -20,8 +20,9 @@ std::string CheckCron(std::string_view text);
 
 struct ParsedUrl {
   std::string scheme;
-  std::string user;
+  std::string user;  // percent-decoded, as is the password
   bool has_password = false;
+  std::string password;  // a secret: never log or show it
   std::string host;
   int port = 0;  // 0: not given
   std::string path;

@@ -31,6 +31,20 @@ TEST(Rules, PostgresNeedsAUrlFromTheEnvironment) {
 TEST(Rules, RedisJobsNeedARedisUrl) {
   EXPECT_EQ(OnlyIssue("jobs: {backend: redis}").key, "jobs.redis_url_env");
   EXPECT_TRUE(IssuesFor("jobs: {backend: redis, redis_url: 'redis://127.0.0.1:6370/0'}").empty());
+  // The password comes from the environment; TLS is refused up front (the
+  // Redis client has none) instead of failing when serve starts.
+  EXPECT_TRUE(IssuesFor("jobs: {backend: redis, redis_url_env: REDIS_URL}",
+                        {{"REDIS_URL", "redis://:pw@127.0.0.1:6370/0"}})
+                  .empty());
+  ConfigIssue tls = OnlyIssue("jobs:\n  backend: redis\n  redis_url_env: REDIS_URL\n",
+                              {{"REDIS_URL", "rediss://:pw@redis.example.com:6380/0"}});
+  EXPECT_EQ(tls.key, "jobs.redis_url_env");
+  EXPECT_THAT(tls.message, HasSubstr("rediss:// (Redis over TLS) is not supported"));
+  EXPECT_THAT(tls.message, ::testing::Not(HasSubstr("pw@")));
+  auto literal = IssuesFor("jobs: {backend: redis, redis_url: 'rediss://127.0.0.1:6380/0'}");
+  ASSERT_FALSE(literal.empty());
+  EXPECT_EQ(literal.front().key, "jobs.redis_url");
+  EXPECT_THAT(literal.front().message, HasSubstr("not supported"));
 }
 
 TEST(Rules, HttpAuthNeedsAStrongJwtSecret) {
