@@ -46,8 +46,9 @@ TEST_F(ScanCommand, PrintsTheSummaryAndWritesDocs) {
         "schemas:", "imports:", "relationships:", "errors:", "docs:"}) {
     EXPECT_THAT(r.out, HasSubstr(part));
   }
-  for (const char* page : {"index.md", "architecture.md", "modules/app.md",
-                           "modules/web.components.md", "functions/app.md", "schemas/index.md"}) {
+  for (const char* page :
+       {"index.md", "architecture.md", "modules/app.md", "modules/web.components.md",
+        "functions/app.md", "schemas/index.md", "patterns/index.md"}) {
     EXPECT_TRUE(fs::is_regular_file(dir_ / "docrunch-docs" / page)) << page;
   }
   std::string module = dir_.Read("docrunch-docs/modules/web.components.md");
@@ -55,6 +56,37 @@ TEST_F(ScanCommand, PrintsTheSummaryAndWritesDocs) {
   EXPECT_THAT(module, HasSubstr("| `Button` | default |"));
   EXPECT_THAT(dir_.Read("docrunch-docs/functions/app.md"),
               HasSubstr("Lower-case an e-mail address."));
+}
+
+// patterns/index.md: what other files depend on, base classes extended
+// across files, and per language the test files, docstring coverage and
+// naming style of functions.
+TEST_F(ScanCommand, PatternsPageShowsDependedUponCodeBasesAndConventions) {
+  dir_.Write("lib/__init__.py", "");
+  dir_.Write("lib/base.py",
+             "class Plugin:\n    \"\"\"Extend me.\"\"\"\n    def run_once(self):\n"
+             "        \"\"\"Run.\"\"\"\n        return 1\n");
+  for (const char* name : {"alpha", "beta"}) {
+    dir_.Write(std::string("lib/") + name + ".py", "from lib.base import Plugin\n\nclass " +
+                                                       std::string(1, name[0] - 32) +
+                                                       std::string(name + 1) +
+                                                       "Plugin(Plugin):\n    def runOnce(self):\n"
+                                                       "        return 2\n");
+  }
+  dir_.Write("tests/test_base.py",
+             "from lib.base import Plugin\n\ndef test_run_once():\n"
+             "    assert Plugin().run_once() == 1\n");
+  ProcessResult r = Docrunch({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = dir_.Read("docrunch-docs/patterns/index.md");
+  EXPECT_THAT(page, HasSubstr("| `lib/base.py` | 3 | imports |"));
+  EXPECT_THAT(page, HasSubstr("| `lib/base.py#Plugin` | 3 | calls, inherits |"));
+  EXPECT_THAT(page, HasSubstr("## Base classes\n\n| base | subclasses in other files |\n"
+                              "| --- | ---: |\n| `lib/base.py#Plugin` | 2 |\n"));
+  // python: app/ (3 files, 3 functions, 1 documented) and lib/, tests/ (6
+  // files; run_once documented; runOnce twice; test_run_once).
+  EXPECT_THAT(page, HasSubstr("| python | 8 | 1 | 7 | 28% | snake_case 60%, camelCase 40% |"));
+  EXPECT_THAT(dir_.Read("docrunch-docs/index.md"), HasSubstr("[patterns](patterns/index.md)"));
 }
 
 TEST_F(ScanCommand, DocsAreDeterministic) {

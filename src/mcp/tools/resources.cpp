@@ -111,23 +111,6 @@ ResourceOutcome RecentChanges(ToolServices& s, const std::string& uri) {
   return ResourceContent{uri, "text/markdown", out.str()};
 }
 
-ResourceOutcome Patterns(ToolServices& s, const std::string& uri) {
-  auto rows = s.store->Query(
-      "SELECT target, type, count(*) AS n FROM relationships WHERE repository_id = $1 "
-      "GROUP BY target, type ORDER BY n DESC, target LIMIT 25",
-      {s.repository_id});
-  if (!rows) return RpcError{rpc::kInternalError, rows.error().ToString(), nullptr};
-  std::ostringstream out;
-  out << "# Patterns\n\nThe most depended-upon parts of the code: follow how they are used, and "
-         "run get_impact before changing them.\n\n| target | relation | dependents |\n| --- | --- "
-         "| --- |\n";
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    out << "| `" << rows->Text(i, "target").value_or("") << "` | "
-        << rows->Text(i, "type").value_or("") << " | " << rows->Int(i, "n").value_or(0) << " |\n";
-  }
-  return ResourceContent{uri, "text/markdown", out.str()};
-}
-
 // One resource per task and per module, so resources/list shows what
 // exists now (and changes when a task is created or a rescan adds or
 // removes a module).
@@ -169,8 +152,9 @@ void AddResources(Catalog& catalog, ToolServices& s) {
        "text/markdown", page("index.md")},
       {"docs://schemas", "schemas", "Schemas", "Data schemas found in the code", "text/markdown",
        page("schemas/index.md")},
-      {"docs://patterns", "patterns", "Patterns", "The most depended-upon code", "text/markdown",
-       [&s](const std::string& uri) { return Patterns(s, uri); }},
+      {"docs://patterns", "patterns", "Patterns",
+       "The most depended-upon code, base classes, and naming, docstring and test conventions",
+       "text/markdown", page("patterns/index.md")},
       {"docs://tasks/available", "tasks-available", "Available tasks",
        "Tasks ready to claim, highest priority first", "text/markdown",
        [&s](const std::string& uri) { return TaskListResource(s, uri, false); }},
