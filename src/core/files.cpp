@@ -21,7 +21,8 @@ Error IoError(const std::filesystem::path& path, const std::string& what, int er
 
 Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
                              const WriteOptions& options) {
-  std::string temp = path.string() + ".tmp-XXXXXX";
+  // The writer's pid in the name tells a cleanup whether its writer lives.
+  std::string temp = path.string() + ".tmp-" + std::to_string(getpid()) + "-XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return IoError(path, "write", errno);
   auto fail = [&](int err) {

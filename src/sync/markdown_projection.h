@@ -37,8 +37,10 @@ class MarkdownProjection final : public Projection {
   ProjectionHealth Health() override { return code_.Health(); }
   Result<void> Rebuild(store::Tx& db) override;
 
-  // Removes temporary files a killed writer left behind ("*.tmp-XXXXXX").
-  // Call when no other worker writes this folder (at worker start).
+  // Removes temporary files a killed writer left behind
+  // ("*.tmp-<pid>-XXXXXX" whose pid no longer runs, or older than an hour).
+  // A live writer's file stays: workers started while others write (hosted
+  // mode) no longer break their renames.
   void RemoveLeftoverTemporaries();
 
   const std::filesystem::path& root() const { return writer_.root(); }

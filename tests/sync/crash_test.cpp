@@ -161,6 +161,19 @@ class SyncCrashTest : public ::testing::TestWithParam<std::string> {
           "entity_type = 'decision' GROUP BY status",
           {std::string(target)});
       ASSERT_TRUE(rows.ok());
+      if (rows->size() != 1u) {  // say which entities are not synced, and why
+        auto bad = store_->Query(
+            "SELECT entity_id, status, attempts, last_error, next_attempt_at FROM storage_sync "
+            "WHERE target = $1 AND entity_type = 'decision' AND status <> 'ok' LIMIT 5",
+            {std::string(target)});
+        for (std::size_t i = 0; bad && i < bad->size(); ++i) {
+          ADD_FAILURE() << target << " " << bad->Text(i, "entity_id").value_or("") << ": "
+                        << bad->Text(i, "status").value_or("") << " after "
+                        << bad->Int(i, "attempts").value_or(0) << " attempts, next "
+                        << bad->Text(i, "next_attempt_at").value_or("-") << ": "
+                        << bad->Text(i, "last_error").value_or("");
+        }
+      }
       ASSERT_EQ(rows->size(), 1u) << target;
       EXPECT_EQ(*rows->Text(0, "status"), "ok");
       EXPECT_EQ(*rows->Int(0, "n"), kEvents);

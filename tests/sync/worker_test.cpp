@@ -10,6 +10,10 @@
 #include <fstream>
 #include <thread>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/files.h"
 #include "search/search.h"
 #include "store/batch.h"
 #include "store_test_env.h"
@@ -312,6 +316,35 @@ TEST_P(SyncWorkerTest, RenderApartFalseAppliesSplittingTargetsOnTheCallingThread
       EXPECT_EQ(recording.applied_on[0], std::this_thread::get_id());
     }
   }
+}
+
+// A worker starting cleans up the temporary pages of killed writers, and
+// only theirs: another worker's page being written (its pid runs) stays,
+// or that worker's rename would fail (the crash test's occasional pending
+// decision page, when a worker started while another wrote).
+TEST(MarkdownTemporaries, OnlyThoseOfWritersThatNoLongerRunAreRemoved) {
+  docrunch::testing::TempDir docs;
+  pid_t dead = fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) _exit(0);
+  int status = 0;
+  waitpid(dead, &status, 0);
+  const std::string live = std::to_string(getpid());
+  docs.Write("decisions/adr-001.md.tmp-" + std::to_string(dead) + "-a1b2c3", "killed");
+  docs.Write("decisions/adr-002.md.tmp-" + live + "-d4e5f6", "being written");
+  docs.Write("index.md.tmp-Xy12Zq", "an older binary's");
+  docs.Write("decisions/adr-003.md", "a page");
+  // Written by this process through the real writer: the name carries its pid.
+  ASSERT_TRUE(WriteFileAtomic(docs.path() / "decisions/adr-004.md", "page").ok());
+  MarkdownProjection markdown(docs.path(), 1, "repo");
+  markdown.RemoveLeftoverTemporaries();
+  EXPECT_FALSE(std::filesystem::exists(
+      docs.path() / ("decisions/adr-001.md.tmp-" + std::to_string(dead) + "-a1b2c3")));
+  EXPECT_TRUE(
+      std::filesystem::exists(docs.path() / ("decisions/adr-002.md.tmp-" + live + "-d4e5f6")));
+  EXPECT_FALSE(std::filesystem::exists(docs.path() / "index.md.tmp-Xy12Zq"));
+  EXPECT_TRUE(std::filesystem::exists(docs.path() / "decisions/adr-003.md"));
+  EXPECT_TRUE(std::filesystem::exists(docs.path() / "decisions/adr-004.md"));
 }
 
 TEST_P(SyncWorkerTest, IndexEntriesAreWrittenOnceHoweverOftenTheEventIsDelivered) {
