@@ -1,7 +1,9 @@
 #include "app/sync_runner.h"
 
+#include <algorithm>
 #include <cstdlib>
 
+#include "docs/code_pages.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -88,8 +90,12 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
     auto* markdown = dynamic_cast<sync::MarkdownProjection*>(target.get());
     if (!markdown) continue;
     std::error_code ec;
-    if (!std::filesystem::exists(markdown->root() / "index.md", ec)) {
-      // Pages someone deleted come back without waiting for a change.
+    const bool missing = std::any_of(
+        docs::kFixedCodePages.begin(), docs::kFixedCodePages.end(),
+        [&](const char* page) { return !std::filesystem::exists(markdown->root() / page, ec); });
+    if (missing) {
+      // Pages someone deleted, or that this version adds, come without
+      // waiting for a change.
       (void)sync::RebuildTargets(store, setup.repository_id, {markdown});
     }
     outcome.pages_changed = markdown->pages_changed();

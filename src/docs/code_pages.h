@@ -1,11 +1,12 @@
 // The Markdown documentation of a repository's code (PRODUCT §6):
 // index.md, architecture.md, modules/<module>.md (one per directory, with a
-// Mermaid dependency diagram and an exports table), functions/<module>.md
-// and schemas/. Generated from the database alone, as the "markdown"
+// Mermaid dependency diagram and an exports table), functions/<module>.md,
+// schemas/ and patterns/. Generated from the database alone, as the "markdown"
 // projection; output is deterministic, and pages whose bytes would not
 // change are not rewritten.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,12 @@
 #include "sync/projection.h"
 
 namespace docrunch::docs {
+
+// The pages every render writes, whatever the repository holds: one of
+// them missing (deleted, or new in this version of Docrunch) means the
+// pages must be rendered again.
+inline constexpr std::array<const char*, 4> kFixedCodePages = {
+    "index.md", "architecture.md", "patterns/index.md", "schemas/index.md"};
 
 class CodeDocsProjection final : public sync::Projection {
  public:

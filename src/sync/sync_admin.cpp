@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "docs/code_pages.h"
 #include "docs/report_pages.h"
 #include "sync/lightrag_projection.h"
 
@@ -242,8 +243,11 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
     } else if (target == "markdown") {
       namespace fs = std::filesystem;
       std::error_code ec;
-      if (!fs::exists(fs::path(docs_root) / "index.md", ec)) {
-        out.push_back({target, "pages", "code", "missing", docs_root + "/index.md"});
+      for (const char* page : docs::kFixedCodePages) {
+        if (!fs::exists(fs::path(docs_root) / page, ec)) {
+          out.push_back({target, "pages", "code", "missing", docs_root + "/" + page});
+          break;  // one entry: the code pages are rendered together
+        }
       }
       auto decisions = store.Query(
           "SELECT id, number FROM decisions WHERE repository_id = $1 ORDER BY id", {repo});
