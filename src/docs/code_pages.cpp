@@ -54,6 +54,13 @@ std::string Cell(std::string text) {
   return text;
 }
 
+// A JSON array of strings as stored in a column; most symbols have none
+// ("[]"), which needs no parser.
+std::vector<std::string> StringList(const std::optional<std::string>& json) {
+  if (!json || json->empty() || *json == "[]") return {};
+  return nlohmann::json::parse(*json).get<std::vector<std::string>>();
+}
+
 Result<Model> Load(store::Reader& db, std::int64_t repo) {
   Model m;
   auto files = db.Query("SELECT path, language FROM files WHERE repository_id = $1", {repo});
@@ -76,10 +83,8 @@ Result<Model> Load(store::Reader& db, std::int64_t repo) {
                 symbols->Text(i, "docstring").value_or(""),
                 symbols->Text(i, "detail").value_or(""),
                 static_cast<int>(symbols->Int(i, "start_line").value_or(0))};
-    s.bases = nlohmann::json::parse(symbols->Text(i, "bases").value_or("[]"))
-                  .get<std::vector<std::string>>();
-    s.fields = nlohmann::json::parse(symbols->Text(i, "fields").value_or("[]"))
-                   .get<std::vector<std::string>>();
+    s.bases = StringList(symbols->Text(i, "bases"));
+    s.fields = StringList(symbols->Text(i, "fields"));
     m.symbols.push_back(std::move(s));
   }
   std::sort(m.symbols.begin(), m.symbols.end(), [](const SymbolRow& a, const SymbolRow& b) {
