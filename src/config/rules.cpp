@@ -79,8 +79,8 @@ class RuleChecker {
 
   void CheckJobs() {
     if (c_.jobs.backend == JobsBackend::kRedis) {
-      CheckUrlSource("jobs", "redis_url", c_.jobs.redis_url, c_.jobs.redis_url_env,
-                     {"redis"}, "jobs.backend is redis");
+      CheckUrlSource("jobs", "redis_url", c_.jobs.redis_url, c_.jobs.redis_url_env, {"redis"},
+                     "jobs.backend is redis");
     }
   }
 
