@@ -50,6 +50,12 @@ class RuleChecker {
       return;
     }
     if (literal.empty() && env_name.empty()) {
+      const std::string literal_key = section + "." + name;
+      const auto& issues = sink_.issues();
+      if (std::any_of(issues.begin(), issues.end(),
+                      [&](const ConfigIssue& i) { return i.key == literal_key; })) {
+        return;  // a literal URL was given and refused: that issue says it all
+      }
       sink_.Add(env_key, "required because " + because + ": set " + name +
                              "_env to the name of the variable holding the URL");
       return;
