@@ -95,14 +95,21 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo,
   }
   DOCRUNCH_TRY(
       store::InsertRows(tx, "search_graph", {"repository_id", "doc_key", "score"}, scores));
-  // Only the documents whose score changed are rewritten.
-  const std::string score =
-      "COALESCE((SELECT g.score FROM search_graph g WHERE g.repository_id = "
-      "search_docs.repository_id AND g.doc_key = search_docs.doc_key), 0)";
-  auto copied = tx.Exec("UPDATE search_docs SET graph_score = " + score +
-                            " WHERE repository_id = $1 AND graph_score <> " + score,
-                        {repo});
+  // Only the documents whose score changed are rewritten: those the graph
+  // scores (a join, not a lookup per document), then those it no longer
+  // has (score 0).
+  auto copied = tx.Exec(
+      "UPDATE search_docs SET graph_score = g.score FROM search_graph g "
+      "WHERE search_docs.repository_id = $1 AND g.repository_id = $1 AND "
+      "g.doc_key = search_docs.doc_key AND search_docs.graph_score <> g.score",
+      {repo});
   if (!copied) return copied.error();
+  auto zeroed = tx.Exec(
+      "UPDATE search_docs SET graph_score = 0 WHERE repository_id = $1 AND graph_score <> 0 AND "
+      "NOT EXISTS (SELECT 1 FROM search_graph g WHERE g.repository_id = $1 AND "
+      "g.doc_key = search_docs.doc_key)",
+      {repo});
+  if (!zeroed) return zeroed.error();
   return Ok();
 }
 
