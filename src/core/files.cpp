@@ -1,10 +1,12 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -50,6 +52,24 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
     return IoError(path, "write", err);
   }
   return Ok();
+}
+
+bool IsAbandonedTemporary(const std::filesystem::path& file) {
+  const std::string name = file.filename().string();
+  const std::size_t tmp = name.find(".tmp-");
+  if (tmp == std::string::npos) return false;
+  const std::size_t at = tmp + 5;
+  const std::size_t dash = name.find('-', at);
+  if (dash == std::string::npos || dash == at || dash - at > 9 ||
+      name.find_first_not_of("0123456789", at) != dash) {
+    return true;  // no pid: an older version's
+  }
+  const pid_t pid = static_cast<pid_t>(std::stol(name.substr(at, dash - at)));
+  if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return true;
+  std::error_code ec;
+  auto age =
+      std::filesystem::file_time_type::clock::now() - std::filesystem::last_write_time(file, ec);
+  return !ec && age >= std::chrono::hours(1);
 }
 
 Result<void> SyncFilesystem(const std::filesystem::path& path) {

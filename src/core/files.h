@@ -22,6 +22,12 @@ struct WriteOptions {
 Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
                              const WriteOptions& options = {});
 
+// Whether `file` is a temporary file WriteFileAtomic made ("x.md.tmp-<pid>-XXXXXX") that no
+// writer will rename any more: its process no longer runs on this machine, it is older than
+// an hour (a pid can be reused), or its name carries no pid (older versions). A live
+// writer's temporary is not abandoned: removing it would fail that writer's rename.
+bool IsAbandonedTemporary(const std::filesystem::path& file);
+
 // Flushes the whole file system holding `path` (syncfs): one journal commit
 // for any number of files written without `durable`. Measured on ext4 with
 // 200 pages per call: 4-6x faster than an fsync per file, also when the

@@ -1,10 +1,6 @@
 #include "sync/markdown_projection.h"
 
-#include <signal.h>
-
-#include <cerrno>
-#include <chrono>
-#include <string>
+#include "core/files.h"
 
 namespace docrunch::sync {
 
@@ -102,39 +98,12 @@ Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
   return writer_.Sync();
 }
 
-namespace {
-
-// Whether the temporary file `name` ("page.md.tmp-<pid>-XXXXXX") may still
-// be renamed by a live writer: its pid runs on this machine and the file is
-// younger than an hour (a pid can be reused). Files without a pid (older
-// binaries) have no live writer.
-bool WriterMayLive(const std::string& name, const std::filesystem::path& path) {
-  const std::size_t at = name.find(".tmp-") + 5;
-  const std::size_t dash = name.find('-', at);
-  if (dash == std::string::npos || dash == at || dash - at > 9 ||
-      name.find_first_not_of("0123456789", at) != dash) {
-    return false;
-  }
-  const pid_t pid = static_cast<pid_t>(std::stol(name.substr(at, dash - at)));
-  if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return false;
-  std::error_code ec;
-  auto age =
-      std::filesystem::file_time_type::clock::now() - std::filesystem::last_write_time(path, ec);
-  return ec || age < std::chrono::hours(1);
-}
-
-}  // namespace
-
 void MarkdownProjection::RemoveLeftoverTemporaries() {
   std::error_code ec;
   std::filesystem::recursive_directory_iterator it(writer_.root(), ec), end;
   std::vector<std::filesystem::path> stale;
   for (; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (it->is_regular_file(ec) && name.find(".tmp-") != std::string::npos &&
-        !WriterMayLive(name, it->path())) {
-      stale.push_back(it->path());
-    }
+    if (it->is_regular_file(ec) && IsAbandonedTemporary(it->path())) stale.push_back(it->path());
   }
   for (const auto& path : stale) std::filesystem::remove(path, ec);
 }
