@@ -78,7 +78,7 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   // tree either way).
   options.batch_size = 20000;
   sync::SyncWorker worker(store, sync::Pointers(*targets), options);
-  auto stats = worker.Drain(1 << 30, stop);
+  auto stats = worker.Drain(sync::SyncWorker::kUntilEmpty, stop);
   if (!stats) return stats.error();
   if (stop != nullptr && *stop) {
     return MakeError(ErrorCode::kInterrupted,

@@ -405,9 +405,9 @@ Result<void> CodeDocsProjection::Render(store::Reader& db) {
     for (const auto& to : tos) dependents[to].insert(from);
   }
   PageSet pages(writer_);
-  DOCRUNCH_TRY(pages.Write("index.md", IndexPage(project_name_, m, modules)));
-  DOCRUNCH_TRY(pages.Write("architecture.md", ArchitecturePage(m, edges)));
-  DOCRUNCH_TRY(pages.Write("patterns/index.md", PatternsPage(m)));
+  DOCRUNCH_TRY(pages.Write(kIndexPage, IndexPage(project_name_, m, modules)));
+  DOCRUNCH_TRY(pages.Write(kArchitecturePage, ArchitecturePage(m, edges)));
+  DOCRUNCH_TRY(pages.Write(kPatternsPage, PatternsPage(m)));
 
   std::map<std::string, std::vector<const SymbolRow*>> symbols_by_dir;
   for (const auto& s : m.symbols) symbols_by_dir[DirOf(s.file)].push_back(&s);
@@ -488,7 +488,7 @@ Result<void> CodeDocsProjection::Render(store::Reader& db) {
     DOCRUNCH_TRY(pages.Write("schemas/" + slug + ".md", page.str()));
   }
   if (!any_schema) schemas << "No schemas found.\n";
-  DOCRUNCH_TRY(pages.Write("schemas/index.md", schemas.str()));
+  DOCRUNCH_TRY(pages.Write(kSchemasIndexPage, schemas.str()));
   DOCRUNCH_TRY(pages.RemoveStale({"modules", "functions", "schemas"}));
   pages_changed_ += pages.changed();  // over every batch (a drain may render more than once)
   pages_total_ = pages.total();

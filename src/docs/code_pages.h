@@ -18,8 +18,12 @@ namespace docrunch::docs {
 // The pages every render writes, whatever the repository holds: one of
 // them missing (deleted, or new in this version of Docrunch) means the
 // pages must be rendered again.
-inline constexpr std::array<const char*, 4> kFixedCodePages = {
-    "index.md", "architecture.md", "patterns/index.md", "schemas/index.md"};
+inline constexpr const char* kIndexPage = "index.md";
+inline constexpr const char* kArchitecturePage = "architecture.md";
+inline constexpr const char* kPatternsPage = "patterns/index.md";
+inline constexpr const char* kSchemasIndexPage = "schemas/index.md";
+inline constexpr std::array<const char*, 4> kFixedCodePages = {kIndexPage, kArchitecturePage,
+                                                               kPatternsPage, kSchemasIndexPage};
 
 class CodeDocsProjection final : public sync::Projection {
  public:

@@ -141,7 +141,7 @@ Result<WorkerStats> SyncWorker::Run(const std::atomic<bool>& stop, std::chrono::
                                     const std::function<void(std::chrono::milliseconds)>& wait) {
   WorkerStats total;
   while (!stop) {
-    auto drained = Drain(1 << 30, &stop);
+    auto drained = Drain(kUntilEmpty, &stop);
     if (!drained) return drained.error();
     total += *drained;
     if (!stop) wait(poll);

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,8 @@ class SyncWorker {
   // `max_batches` ran, or `stop` (if given) is set; `stop` is looked at
   // between batches. Errors: the database's (a failing target is not an
   // error).
-  Result<WorkerStats> Drain(int max_batches = 1 << 30, const std::atomic<bool>* stop = nullptr);
+  static constexpr int kUntilEmpty = std::numeric_limits<int>::max();
+  Result<WorkerStats> Drain(int max_batches = kUntilEmpty, const std::atomic<bool>* stop = nullptr);
 
   // Drains, then waits `poll` (through `wait`, which returns early when
   // asked to stop) and drains again, until `stop` is set (a long backlog
