@@ -227,8 +227,10 @@ std::string MaskUrlPassword(std::string_view text) {
 std::string CheckUrl(std::string_view text, const std::vector<std::string>& schemes) {
   auto url = ParseUrl(text);
   if (!url) {
-    return "'" + MaskUrlPassword(text) + "' is not a valid URL (expected " + schemes.front() +
-           "://host[:port][/path])";
+    // The text is not shown: what fails to parse may be a password or a
+    // connection string with one (`user=u password=p host=h`).
+    return "not a valid URL (expected " + schemes.front() +
+           "://host[:port][/path]; the value is not shown, as it may hold a secret)";
   }
   if (std::find(schemes.begin(), schemes.end(), url->scheme) == schemes.end()) {
     if (url->scheme == "rediss") {

@@ -26,6 +26,16 @@ TEST(Rules, PostgresNeedsAUrlFromTheEnvironment) {
                     {{"PG_URL", "mysql://u:pw@h/db"}});
   EXPECT_THAT(issue.message, HasSubstr("scheme must be one of postgres"));
   EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("pw@")));
+  // A value that is no URL at all may be a bare password or a libpq
+  // connection string: it is never echoed.
+  for (const char* value : {"user=u password=hunter2 host=h", "hunter2"}) {
+    issue =
+        OnlyIssue("storage: {backend: postgres, postgres_url_env: PG_URL}", {{"PG_URL", value}});
+    EXPECT_THAT(issue.message, HasSubstr("not a valid URL"));
+    EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2"))) << issue.message;
+  }
+  issue = OnlyIssue("jobs: {backend: redis, redis_url_env: REDIS_URL}", {{"REDIS_URL", "hunter2"}});
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2"))) << issue.message;
 }
 
 TEST(Rules, RedisJobsNeedARedisUrl) {
