@@ -101,6 +101,17 @@ void Report(const ScanFlags& flags, const ScanOutcome& outcome, const fs::path& 
   Print(text);
 }
 
+// A folder name as a path segment of the docs folder: [A-Za-z0-9._-] kept,
+// anything else '-'; "repository" when nothing is left.
+std::string SafeFolderName(std::string name) {
+  for (char& c : name) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    if (!ok) c = '-';
+  }
+  if (name.empty() || name == "." || name == "..") return "repository";
+  return name;
+}
+
 fs::path ResolveAgainst(const fs::path& base, const std::string& path) {
   fs::path p(path);
   return (p.is_relative() ? base / p : p).lexically_normal();
@@ -109,7 +120,7 @@ fs::path ResolveAgainst(const fs::path& base, const std::string& path) {
 // Scans without the project database: into a throw-away SQLite file, then
 // writes .docrunch/offline_files.json and the Markdown.
 Result<void> RunOffline(const ScanFlags& flags, const config::Config& config, const fs::path& root,
-                        const fs::path& docs) {
+                        const fs::path& docs, const std::string& name) {
   std::string temp = (fs::temp_directory_path() / "docrunch-offline-XXXXXX").string();
   if (!mkdtemp(temp.data())) return MakeError(ErrorCode::kIo, "cannot create a temporary folder");
   struct Cleanup {
@@ -125,8 +136,8 @@ Result<void> RunOffline(const ScanFlags& flags, const config::Config& config, co
   if (!store) return store.error();
   DOCRUNCH_TRY((*store)->Migrate());
   ScanSignals signals;
-  auto outcome = RunScan(**store, config,
-                         {root, docs, config.project.name, true, ProgressBar(flags), &g_stop_scan});
+  auto outcome =
+      RunScan(**store, config, {root, docs, name, true, ProgressBar(flags), &g_stop_scan});
   if (!outcome) return outcome.error();
   auto files = (*store)->Query(
       "SELECT path, language, size, modified_at, content_hash, "
@@ -172,12 +183,22 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
     return MakeError(ErrorCode::kInvalidParams,
                      "repository path " + root.string() + " does not exist or is not a folder");
   }
-  fs::path docs = flags.output.empty() ? ResolveAgainst(project_root, config.storage.docs_output)
-                                       : ResolveAgainst(fs::current_path(), flags.output);
-  if (flags.offline) return RunOffline(flags, config, root, docs);
+  // Another folder than the project's is another repository: its name is
+  // its folder's, and its Markdown goes beside the project's, not over it.
+  const bool project_itself =
+      fs::weakly_canonical(root, ec) == fs::weakly_canonical(project_root, ec);
+  const std::string folder_name = fs::weakly_canonical(root, ec).filename().string();
+  fs::path docs = ResolveAgainst(project_root, config.storage.docs_output);
+  if (!flags.output.empty()) {
+    docs = ResolveAgainst(fs::current_path(), flags.output);
+  } else if (!project_itself) {
+    docs = docs / "repositories" / SafeFolderName(folder_name);
+  }
+  std::string name =
+      project_itself && !config.project.name.empty() ? config.project.name : folder_name;
+  if (flags.offline) return RunOffline(flags, config, root, docs, name);
   auto store = ctx.Store();
   if (!store) return store.error();
-  std::string name = config.project.name.empty() ? root.filename().string() : config.project.name;
   ScanSignals signals;
   auto outcome =
       RunScan(**store, config, {root, docs, name, flags.full, ProgressBar(flags), &g_stop_scan});

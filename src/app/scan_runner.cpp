@@ -1,6 +1,7 @@
 #include "app/scan_runner.h"
 
 #include "app/sync_runner.h"
+#include "docs/doc_writer.h"
 #include "scan/parser/parser.h"
 
 namespace docrunch::app {
@@ -38,6 +39,10 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   options.progress = request.progress;
   options.stop = request.stop;
 
+  if (!request.docs_output.empty()) {
+    // Refused before anything is written: another repository's pages live there.
+    DOCRUNCH_TRY(docs::ClaimDocsFolder(request.docs_output, request.root));
+  }
   scan::ScanService service(store);
   auto summary = service.Scan(options);
   if (!summary) return summary.error();
@@ -47,7 +52,8 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   // through the sync worker, drained here in-process (embedded mode). A
   // docs folder that cannot be written does not fail the scan: the database
   // holds the truth, and the events retry.
-  SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name};
+  SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name,
+                  request.root};
   auto drained = DrainSync(store, config, setup, request.stop);
   if (!drained) return drained.error();
   outcome.pages_changed = drained->pages_changed;

@@ -74,7 +74,8 @@ std::string RedisUrl(const config::Config& c, const config::Environment& env) {
 // Hosted mode leaves it to `docrunch worker start --queue sync`.
 Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
   if (!c.storage.sync.enabled || c.security.mode == config::SecurityMode::kHosted) return Ok();
-  SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name};
+  SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name,
+                  env.tasks.repository_root};
   auto targets = MakeConfiguredTargets(c, setup);
   if (!targets) return targets.error();
   auto poll = std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds));

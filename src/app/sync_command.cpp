@@ -38,7 +38,7 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   env.store = *store;
   env.config = &c;
   env.setup = {*repo, (docs.is_relative() ? root / docs : docs).lexically_normal(),
-               c.project.name.empty() ? root.filename().string() : c.project.name};
+               c.project.name.empty() ? root.filename().string() : c.project.name, root};
   auto targets = MakeConfiguredTargets(c, env.setup);
   if (!targets) return targets.error();
   env.targets = std::move(*targets);

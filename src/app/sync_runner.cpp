@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "docs/code_pages.h"
+#include "docs/doc_writer.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -25,6 +26,11 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
     if (name == "markdown" && setup.docs_root.empty()) continue;
     if (name == "lightrag" && !lightrag.enabled) continue;  // refused by the config rules
     options.names.push_back(name);
+  }
+  const bool markdown =
+      std::find(options.names.begin(), options.names.end(), "markdown") != options.names.end();
+  if (markdown && !setup.repository_root.empty()) {
+    DOCRUNCH_TRY(docs::ClaimDocsFolder(setup.docs_root, setup.repository_root));
   }
   options.lightrag.client.base_url = lightrag.base_url;
   options.lightrag.client.timeout = lightrag.timeout.value;

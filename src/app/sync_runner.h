@@ -21,6 +21,9 @@ struct SyncSetup {
   std::int64_t repository_id = 0;
   std::filesystem::path docs_root;  // empty: no markdown target
   std::string project_name;
+  // The repository's folder: the docs folder is claimed for it
+  // (docs::ClaimDocsFolder). Empty: not checked.
+  std::filesystem::path repository_root;
 };
 
 // The configured targets (storage.sync.targets; markdown only with a docs root).

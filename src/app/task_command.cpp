@@ -126,7 +126,8 @@ void PrintTask(const Task& t, bool json_out, const std::string& verb) {
 // target that fails does not fail the report: its events retry.
 Result<void> DrainReportEvents(TaskEnv& env) {
   auto drained =
-      DrainSync(*env.store, *env.config, {env.repository_id, env.docs_root, env.project_name});
+      DrainSync(*env.store, *env.config,
+                {env.repository_id, env.docs_root, env.project_name, env.repository_root});
   if (!drained) return drained.error();
   return Ok();
 }
@@ -422,6 +423,7 @@ Result<TaskEnv> OpenTasks(AppContext& ctx) {
   TaskEnv env;
   env.store = *store;
   env.repository_id = *repo;
+  env.repository_root = ec ? root : canonical;
   std::filesystem::path docs = c.storage.docs_output;
   env.docs_root = (docs.is_relative() ? root / docs : docs).lexically_normal();
   env.config = &c;

@@ -16,6 +16,7 @@ struct TaskEnv {
   store::Store* store = nullptr;
   std::int64_t repository_id = 0;
   std::filesystem::path docs_root;
+  std::filesystem::path repository_root;   // the project's folder, canonical
   const config::Config* config = nullptr;  // owned by the AppContext
   std::string project_name;
   std::unique_ptr<tasks::TaskContextSource> context;

@@ -53,7 +53,10 @@ class CodeDocsProjection final : public sync::Projection {
   int pages_total_ = 0;
 };
 
-// "email/mime" -> "email.mime"; "" -> "_root". Safe as a file name.
+// The page name of a module (folder): "email/mime" -> "email.mime"; "" ->
+// "_root". Safe as a file name, and one folder's only: a name that another
+// folder could share ("a b" and "a-b", "a.b" and "a/b", a folder "_root")
+// ends in a hash of the folder ("a-b-1c2d3e4f").
 std::string ModuleSlug(const std::string& directory);
 
 }  // namespace docrunch::docs

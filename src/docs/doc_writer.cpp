@@ -6,6 +6,66 @@ namespace docrunch::docs {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Whether a folder without an owner file may become Docrunch's: empty, or
+// written by a version before owner files (its index.md says so, or it holds
+// only the report pages, which come before any scan).
+bool UnclaimedButDocrunchs(const fs::path& folder) {
+  std::error_code ec;
+  bool only_reports = true;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "tasks" && name != "decisions") only_reports = false;
+  }
+  if (ec || only_reports) return !ec;
+  auto index = ReadFileText(folder / "index.md");
+  return index && index->find(kGeneratedNotice) != std::string::npos;
+}
+
+}  // namespace
+
+Result<void> ClaimDocsFolder(const fs::path& folder, const fs::path& repository_root) {
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(repository_root, ec).lexically_normal();
+  const fs::path here = fs::weakly_canonical(folder, ec).lexically_normal();
+  auto refuse = [&](const std::string& why) {
+    return MakeError(ErrorCode::kInvalidParams, "the Markdown folder " + here.string() + " " + why +
+                                                    ": choose another (--output, or "
+                                                    "storage.docs_output)");
+  };
+  if (fs::exists(here, ec) && !fs::is_directory(here, ec)) return refuse("is not a folder");
+  const fs::path owner_file = here / kDocsOwnerFile;
+  if (fs::exists(owner_file, ec)) {
+    auto owner = ReadFileText(owner_file);
+    if (!owner) return owner.error();
+    std::string recorded = *owner;
+    while (!recorded.empty() && (recorded.back() == '\n' || recorded.back() == '\r')) {
+      recorded.pop_back();
+    }
+    fs::path owner_root(recorded);
+    if (owner_root.is_relative()) owner_root = fs::weakly_canonical(here / owner_root, ec);
+    owner_root = owner_root.lexically_normal();
+    if (owner_root == root) return Ok();
+    // A repository that no longer exists (moved or deleted) leaves its folder to the next.
+    if (fs::exists(owner_root, ec)) {
+      return refuse("documents the repository " + owner_root.string() + ", not " + root.string() +
+                    ", whose pages would replace its own");
+    }
+  } else if (fs::is_directory(here, ec) && !UnclaimedButDocrunchs(here)) {
+    return refuse("holds files Docrunch did not write, which its pages would replace or remove");
+  }
+  fs::create_directories(here, ec);
+  if (ec) return Ok();
+  // Relative when the folder is inside the repository, so the claim moves
+  // and copies with it.
+  const fs::path below_root = here.lexically_relative(root);
+  const bool within = !below_root.empty() && *below_root.begin() != "..";
+  (void)WriteFileAtomic(owner_file,
+                        (within ? root.lexically_relative(here) : root).string() + "\n");
+  return Ok();
+}
+
 Result<void> DocWriter::CheckRelativePath(const std::string& relative) {
   auto bad = [&](const std::string& why) {
     return MakeError(ErrorCode::kInvalidParams, "invalid docs path '" + relative + "': " + why);

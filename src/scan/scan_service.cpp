@@ -241,7 +241,10 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   ScanRunCounts counts{static_cast<std::int64_t>(summary.files),
                        static_cast<std::int64_t>(summary.files_parsed + summary.files_deleted)};
   std::string error = written ? "" : written.error().ToString();
-  DOCRUNCH_TRY(db.FinishScanRun(*run, counts, SummaryToJson(summary).dump(), error));
+  // Replace, not throw: a summary that cannot be written would leave the run "running".
+  const std::string summary_json =
+      SummaryToJson(summary).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  DOCRUNCH_TRY(db.FinishScanRun(*run, counts, summary_json, error));
   if (!written) return written.error();
   return summary;
 }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "scan/parser/utf8.h"
 #include "scan/source_file.h"
 
 namespace docrunch::scan {
@@ -93,6 +94,12 @@ class Lister {
     while (dirent* e = readdir(dir)) {
       std::string_view name = e->d_name;
       if (name == "." || name == ".." || name == ".git") continue;
+      if (!IsValidUtf8(name)) {
+        // Paths are stored, shown and sent as UTF-8 text; such a name cannot be.
+        AddError(Join(rel, ValidUtf8(name)), SourceStatus::kInvalidEncoding,
+                 "the name is not valid UTF-8 (shown with U+FFFD); skipped");
+        continue;
+      }
       entries.emplace_back(name, e->d_type);
     }
     std::sort(entries.begin(), entries.end());

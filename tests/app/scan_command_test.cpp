@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "../scan/scan_fixture.h"
@@ -217,6 +218,115 @@ TEST_F(ScanCommand, BadInputIsRecordedAndTheScanGoesOn) {
   EXPECT_GE(s["files"].get<int>(), 9);  // the good files and deep.py were stored
   // Unreadable files (SCAN_PERMISSION_DENIED) are covered by the walker's
   // tests, which run as an unprivileged user: root reads anything.
+}
+
+// Another folder is another repository: its pages go to
+// docrunch-docs/repositories/<name>/, named after it, and never over the
+// project's; pointing --output at the project's folder is refused before
+// anything is scanned.
+TEST_F(ScanCommand, AnotherFolderGetsItsOwnPagesBesideTheProjects) {
+  ASSERT_EQ(Docrunch({"scan", "--quiet"}).exit_code, 0);
+  auto project_pages = Docs(dir_ / "docrunch-docs");
+  TempDir other;
+  other.Write("lib/zebra.py", "def zebra_only():\n    pass\n");
+  ProcessResult r = Docrunch({"scan", "--quiet", other.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string name = fs::canonical(other.path()).filename().string();
+  const fs::path pages = dir_ / "docrunch-docs/repositories" / name;
+  EXPECT_THAT(ReadFile(pages / "index.md"), HasSubstr("# " + name + "\n"));
+  EXPECT_THAT(ReadFile(pages / "functions/lib.md"), HasSubstr("zebra_only"));
+  auto after = Docs(dir_ / "docrunch-docs");
+  for (const auto& [page, text] : project_pages) EXPECT_EQ(after[page], text) << page;
+
+  r = Docrunch({"scan", "--output", "docrunch-docs", other.path().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("documents the repository"));
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), after);
+}
+
+// --output at a folder of someone else's files (or at the repository
+// itself, or at a file) is refused before the scan: its files would be
+// overwritten, and a render removes the pages it no longer writes.
+TEST_F(ScanCommand, OutputThatIsNotDocrunchsIsRefusedAndLosesNothing) {
+  dir_.Write("mine/functions/keep.md", "my notes\n");
+  dir_.Write("mine/index.md", "my index\n");
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"scan", "--output", "mine"},
+                                             {"scan", "--output", "."},
+                                             {"scan", "--output", "app/models.py"}}) {
+    ProcessResult r = Docrunch(args);
+    EXPECT_EQ(r.exit_code, 2) << args[2];
+    EXPECT_THAT(r.err, HasSubstr("INVALID_PARAMS")) << args[2];
+  }
+  EXPECT_EQ(dir_.Read("mine/functions/keep.md"), "my notes\n");
+  EXPECT_EQ(dir_.Read("mine/index.md"), "my index\n");
+  EXPECT_FALSE(fs::exists(dir_ / "docrunch-docs"));
+  // Nothing was scanned: the first scan that runs is run 1.
+  EXPECT_EQ(ScanJson()["scan_run_id"], 1);
+}
+
+// A file or folder name that is not UTF-8 cannot be stored or shown as
+// text: it is a per-file error (its name shown with U+FFFD) and skipped,
+// and the scan, its JSON, later scans and the other commands go on.
+TEST_F(ScanCommand, NamesThatAreNotUtf8AreSkippedWithAnError) {
+  dir_.Write("bad/caf\xe9.py", "def latin_file():\n    pass\n");
+  dir_.Write("caf\xe9/m.py", "def latin_dir():\n    pass\n");
+  for (int run = 1; run <= 2; ++run) {
+    ProcessResult r = Docrunch({"scan", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json s = json::parse(r.out);
+    std::map<std::string, std::string> codes;
+    for (const auto& e : s["errors"]) codes[e["path"]] = e["code"];
+    EXPECT_EQ(codes["bad/caf\uFFFD.py"], "SCAN_INVALID_ENCODING") << r.out;
+    EXPECT_EQ(codes["caf\uFFFD"], "SCAN_INVALID_ENCODING") << r.out;
+    EXPECT_EQ(s["files"], 7) << r.out;  // the sample repository's, nothing else
+  }
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"query", "latin", "--format", "json"}, {"export-graph", "--view", "structure"}}) {
+    ProcessResult r = Docrunch(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    EXPECT_NO_THROW((void)json::parse(r.out)) << args[0];
+  }
+}
+
+// Folders whose page names would clash ("a b" and "a-b", a folder "_root"
+// and the root, "x.y" and "x/y") get a page each, and names that would
+// break Markdown (backticks, '|', line breaks) are escaped.
+TEST_F(ScanCommand, EveryModuleGetsItsOwnPageAndOddNamesStayInTheirCells) {
+  TempDir repo;
+  repo.Write("a b/x.py", "def space_dir():\n    pass\n");
+  repo.Write("a-b/x.py", "def dash_dir():\n    pass\n");
+  repo.Write("_root/x.py", "def root_named():\n    pass\n");
+  repo.Write("x.y/m.py", "def dotted_dir():\n    pass\n");
+  repo.Write("x/y/m.py", "def nested_dir():\n    pass\n");
+  repo.Write("top.py", "def real_root():\n    pass\n");
+  repo.Write("odd/a`b|c.py", "def odd_name():\n    pass\n");
+  ProcessResult r =
+      Docrunch({"scan", "--quiet", "--output", (dir_ / "out").string(), repo.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> module_pages, function_pages;
+  for (const auto& e : fs::directory_iterator(dir_ / "out/modules")) {
+    module_pages.insert(e.path().filename().string());
+  }
+  std::string functions;
+  for (const auto& e : fs::directory_iterator(dir_ / "out/functions")) {
+    function_pages.insert(e.path().filename().string());
+    functions += ReadFile(e.path());
+  }
+  EXPECT_EQ(module_pages.size(), 7u) << ::testing::PrintToString(module_pages);
+  EXPECT_EQ(function_pages, module_pages);
+  for (const char* name : {"space_dir", "dash_dir", "root_named", "dotted_dir", "nested_dir",
+                           "real_root", "odd_name"}) {
+    EXPECT_THAT(functions, HasSubstr("## `" + std::string(name) + "`")) << name;
+  }
+  EXPECT_TRUE(module_pages.count("a-b.md"));  // the unambiguous names are unchanged
+  EXPECT_TRUE(module_pages.count("x.y.md"));  // x/y; the folder "x.y" has a hashed name
+  EXPECT_TRUE(module_pages.count("_root.md"));
+  std::string odd;
+  for (const auto& page : module_pages) {
+    if (page.rfind("odd", 0) == 0) odd = ReadFile(dir_ / "out/modules" / page);
+  }
+  EXPECT_THAT(odd, HasSubstr("| `` odd/a`b\\|c.py `` | python |\n"));
 }
 
 TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {

@@ -1,5 +1,6 @@
-// Keeping extracted text valid UTF-8 whatever bytes the file held. Internal
-// to src/scan/parser.
+// Keeping text valid UTF-8 whatever bytes it came from: what the parser
+// extracts from a file, and (in the walker) the names of files and folders.
+// Internal to src/scan.
 #pragma once
 
 #include <string>
