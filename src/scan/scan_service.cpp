@@ -11,6 +11,7 @@
 #include "scan/analyzer.h"
 #include "scan/parse_pipeline.h"
 #include "scan/scan_store.h"
+#include "scan/source_file.h"
 
 namespace docrunch::scan {
 namespace {
@@ -39,8 +40,27 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
           {f.path, static_cast<std::int64_t>(f.size), f.mtime_ns, f.content_hash, {}});
     }
   }
+  // What the walk could not look at (a folder it could not list, a file it
+  // could not read) keeps its stored rows: a passing permission problem is
+  // not a deletion.
+  std::set<std::string> unreadable;
+  for (const auto& e : walk.errors) {
+    if (e.code == SourceStatusCode(SourceStatus::kPermissionDenied) ||
+        e.code == SourceStatusCode(SourceStatus::kReadFailed)) {
+      unreadable.insert(e.path);
+    }
+  }
+  auto kept = [&](const std::string& path) {
+    if (unreadable.empty()) return false;
+    if (unreadable.count(".") || unreadable.count(path)) return true;  // "." is the root
+    for (auto slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      if (unreadable.count(path.substr(0, slash))) return true;
+    }
+    return false;
+  };
   for (const auto& [path, file] : stored) {
-    if (!seen.count(path)) plan.deleted.push_back(path);
+    if (!seen.count(path) && !kept(path)) plan.deleted.push_back(path);
   }
   return plan;
 }

@@ -329,6 +329,37 @@ TEST_F(ScanCommand, EveryModuleGetsItsOwnPageAndOddNamesStayInTheirCells) {
   EXPECT_THAT(odd, HasSubstr("| `` odd/a`b\\|c.py `` | python |\n"));
 }
 
+// A folder the scan cannot list (permissions, for a moment) is an error,
+// not a deletion: its files keep their rows, pages and index entries, and
+// the next scan that can read it finds them unchanged. Run as "nobody"
+// when we are root, since root reads anything.
+TEST_F(ScanCommand, AFolderItCannotListIsNotDeleted) {
+  if (RunningAsRoot()) {
+    ASSERT_EQ(std::system(("chown -R 65534:65534 " + dir_.path().string()).c_str()), 0);
+  }
+  auto scan = [&] {
+    ProcessResult r = Docrunch({"scan", "--json"}, {}, true);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json::object();
+  };
+  ASSERT_EQ(scan()["files"], 7);
+  fs::permissions(dir_ / "app", fs::perms::none);
+  json locked = scan();
+  fs::permissions(dir_ / "app", fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+  ASSERT_EQ(locked["errors"].size(), 1u) << locked.dump();
+  EXPECT_EQ(locked["errors"][0]["path"], "app");
+  EXPECT_EQ(locked["errors"][0]["code"], "SCAN_PERMISSION_DENIED");
+  EXPECT_EQ(locked["files_deleted"], 0);
+  EXPECT_EQ(locked["files"], 7);
+  EXPECT_TRUE(fs::exists(dir_ / "docrunch-docs/modules/app.md"));
+  json again = scan();
+  EXPECT_EQ(again["files_deleted"], 0);
+  EXPECT_EQ(again["files_parsed"], 0);
+  EXPECT_EQ(again["files"], 7);
+}
+
 TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {
   ProcessResult r = Docrunch({"scan", "no/such/folder"});
   EXPECT_EQ(r.exit_code, 2);
