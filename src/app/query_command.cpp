@@ -38,6 +38,9 @@ std::string Location(const search::SearchResult& r) {
 }
 
 Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
+  if (flags.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return MakeError(ErrorCode::kUsage, "text must not be empty: say what to look for");
+  }
   if (flags.limit < 1 || flags.limit > 1000) {
     return MakeError(ErrorCode::kUsage, "--limit must be between 1 and 1000");
   }

@@ -142,6 +142,9 @@ TEST_F(ScanCommand, QueryFormats) {
   EXPECT_THAT(Docrunch({"query", "Button", "--scope", "reports"}).out, HasSubstr("No results"));
   EXPECT_EQ(Docrunch({"query", "x", "--limit", "0"}).exit_code, 2);
   EXPECT_EQ(Docrunch({"query", "x", "--scope", "everything"}).exit_code, 2);
+  ProcessResult empty = Docrunch({"query", " "});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("text must not be empty"));
 }
 
 TEST_F(ScanCommand, QueryBeforeAnyScanSaysToScan) {
