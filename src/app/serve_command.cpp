@@ -105,7 +105,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
       c.project.name.empty() ? (*loaded)->project_root.filename().string() : c.project.name};
   env->services.search.embedder = ConfiguredEmbedder(c);
   env->catalog = mcp::BuildCatalog(env->services);
-  env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store);
+  env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store, nullptr, c.audit.enabled);
   std::string redis = RedisUrl(c, ctx.env());
   if (!redis.empty()) {
     auto limiter = auth::MakeRedisRateLimiter(redis, c.server.mcp.rate_limit, ctx.clock(),

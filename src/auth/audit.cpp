@@ -13,9 +13,10 @@ const Clock& SystemClockInstance() {
 }
 }  // namespace
 
-AuditLog::AuditLog(store::Store& store, const Clock* clock)
+AuditLog::AuditLog(store::Store& store, const Clock* clock, bool enabled)
     : store_(store),
       clock_(clock ? *clock : SystemClockInstance()),
+      enabled_(enabled),
       writer_([this] { WriteLoop(); }) {}
 
 AuditLog::~AuditLog() {
@@ -28,6 +29,7 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::Record(const AuditEntry& entry) {
+  if (!enabled_) return;
   AuditEntry stamped = entry;
   stamped.at = FormatIso8601(clock_.Now());
   {

@@ -37,7 +37,8 @@ struct AuditEntry {
 class AuditLog {
  public:
   // `store` and `clock` must outlive the log; nullptr: the system clock.
-  explicit AuditLog(store::Store& store, const Clock* clock = nullptr);
+  // Not `enabled` (audit.enabled: false): Record keeps nothing.
+  explicit AuditLog(store::Store& store, const Clock* clock = nullptr, bool enabled = true);
   // Writes what is still queued, then stops the writer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
@@ -55,6 +56,7 @@ class AuditLog {
 
   store::Store& store_;
   const Clock& clock_;
+  const bool enabled_;
   std::mutex mutex_;
   std::condition_variable wake_;     // the writer: rows queued, or stopping
   std::condition_variable written_;  // Flush: a batch finished

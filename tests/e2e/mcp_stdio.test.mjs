@@ -278,3 +278,12 @@ test('the audit log has connects, calls, auth failures and rate-limit rejections
   assert.match(rows, /mcp\.rate_limited list_tasks MCP_RATE_LIMITED/);
   assert.doesNotMatch(rows, /drt_/);
 });
+
+test('audit.enabled: false keeps no audit rows', async () => {
+  const before = auditRows();
+  const client = await connect({ set: ['audit.enabled=false'] });
+  const result = await client.callTool({ name: 'list_tasks', arguments: {} });
+  assert.equal(result.isError, false);
+  await client.close();
+  assert.equal(auditRows(), before);
+});
