@@ -10,9 +10,20 @@ std::string ConfigIssue::ToString() const {
   return out + message;
 }
 
+const std::string* IssueSink::OverlayOf(const std::string& key) const {
+  // The key or an ancestor: `--set 'scanning.languages=[x]'` sets
+  // scanning.languages, and its problem is at scanning.languages[0].
+  for (std::string k = key;;) {
+    auto it = overlay_sources_.find(k);
+    if (it != overlay_sources_.end()) return &it->second;
+    auto cut = k.find_last_of(".[");
+    if (cut == std::string::npos) return nullptr;
+    k.resize(cut);
+  }
+}
+
 SourceLocation IssueSink::Resolve(const std::string& key) const {
-  auto overlay = overlay_sources_.find(key);
-  if (overlay != overlay_sources_.end()) return {overlay->second, 0, 0};
+  if (const std::string* overlay = OverlayOf(key)) return {*overlay, 0, 0};
   for (std::string k = key;;) {
     auto it = locations_.find(k);
     if (it != locations_.end()) return it->second;
@@ -24,12 +35,8 @@ SourceLocation IssueSink::Resolve(const std::string& key) const {
 }
 
 void IssueSink::Add(const std::string& key, std::string message, SourceLocation where) {
-  auto overlay = overlay_sources_.find(key);
-  if (overlay != overlay_sources_.end()) {
-    where = {overlay->second, 0, 0};
-  } else if (where.line == 0) {
-    where = Resolve(key);
-  }
+  // An overlay's value is parsed on its own: its line and column are not the file's.
+  if (OverlayOf(key) != nullptr || where.line == 0) where = Resolve(key);
   issues_.push_back({where.source, where.line, where.column, key, std::move(message)});
 }
 

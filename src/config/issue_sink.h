@@ -37,6 +37,8 @@ class IssueSink {
 
  private:
   SourceLocation Resolve(const std::string& key) const;
+  // The overlay that set `key` or one of its ancestors, or nullptr.
+  const std::string* OverlayOf(const std::string& key) const;
 
   std::string file_;
   std::map<std::string, SourceLocation> locations_;

@@ -179,6 +179,14 @@ TEST(Overlays, BadOverlayValuesNameTheirSource) {
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'port'?"));
   issue = OnlyIssue("", {{"DOCRUNCH_STORAGE__BACKNED", "postgres"}});
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'backend'?"));
+  // A list or map value's problem is inside it, and still the overlay's.
+  issue = OnlyIssue("", {}, {"scanning.languages=[kotlin]"});
+  EXPECT_EQ(issue.key, "scanning.languages[0]");
+  EXPECT_EQ(issue.source, "flag --set scanning.languages");
+  EXPECT_EQ(issue.line, 0);
+  issue = OnlyIssue("", {{"DOCRUNCH_COST__ALERTS__THRESHOLDS", "[-1]"}});
+  EXPECT_EQ(issue.source, "environment variable DOCRUNCH_COST__ALERTS__THRESHOLDS");
+  EXPECT_EQ(issue.line, 0);
 }
 
 TEST(Overlays, PlainDocrunchVariablesAreNotOverlays) {
