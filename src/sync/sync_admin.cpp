@@ -53,18 +53,26 @@ Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, Ti
 
 Result<void> LoadTargetLag(store::Reader& db, std::int64_t repo, const std::string& target,
                            bool reports, TimePoint now, int sla_seconds, TargetLag& lag) {
-  // Per unsynced entity, its oldest event after the one whose hash the
-  // target last synced (all of them when it never synced).
+  // An entity is behind for the target while it has an event no worker has
+  // claimed yet (every target applies every event), or a copy that is not
+  // ok: then its events after the one whose hash the target last synced
+  // (all of them when it never synced). The oldest such event is the lag.
+  const std::string cls = reports ? "e.priority > 0" : "e.priority <= 0";
   auto rows = db.Query(
-      std::string("SELECT COUNT(DISTINCT s.entity_type || ':' || s.entity_id) AS n, "
-                  "MIN(e.created_at) AS oldest FROM storage_sync s JOIN sync_events e ON "
-                  "e.repository_id = s.repository_id AND e.entity_type = s.entity_type AND "
-                  "e.entity_id = s.entity_id WHERE s.repository_id = $1 AND s.target = $2 AND "
-                  "s.status <> 'ok' AND ") +
-          (reports ? "e.priority > 0" : "e.priority <= 0") +
+      "SELECT COUNT(DISTINCT entity) AS n, MIN(created_at) AS oldest FROM ("
+      "SELECT e.entity_type || ':' || e.entity_id AS entity, e.created_at FROM sync_events e "
+      "WHERE e.repository_id = $1 AND e.processed_at IS NULL AND " +
+          cls +
+          " UNION ALL "
+          "SELECT s.entity_type || ':' || s.entity_id, e.created_at FROM storage_sync s JOIN "
+          "sync_events e ON e.repository_id = s.repository_id AND e.entity_type = "
+          "s.entity_type AND e.entity_id = s.entity_id WHERE s.repository_id = $1 AND s.target = "
+          "$2 AND s.status <> 'ok' AND " +
+          cls +
           " AND e.id > COALESCE((SELECT MAX(x.id) FROM sync_events x WHERE "
           "x.repository_id = s.repository_id AND x.entity_type = s.entity_type AND "
-          "x.entity_id = s.entity_id AND x.content_hash = s.last_synced_hash), 0)",
+          "x.entity_id = s.entity_id AND x.content_hash = s.last_synced_hash), 0)"
+          ") AS behind",
       {repo, target});
   if (!rows) return rows.error();
   lag.behind = rows->Int(0, "n").value_or(0);

@@ -363,6 +363,22 @@ TEST_F(ScanCommand, AFolderItCannotListIsNotDeleted) {
   EXPECT_EQ(again["files"], 7);
 }
 
+// Events no worker has claimed yet count in each target's lag: a scan whose
+// sync is off leaves every target behind until a worker applies them.
+TEST_F(ScanCommand, UnclaimedEventsCountAsEveryTargetsLag) {
+  ASSERT_EQ(Docrunch({"--set", "storage.sync.enabled=false", "scan", "--quiet"}).exit_code, 0);
+  auto targets = [&] {
+    ProcessResult r = Docrunch({"sync", "status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out)["targets"];
+  };
+  json before = targets();
+  ASSERT_EQ(before.size(), 2u) << before.dump();
+  for (const auto& t : before) EXPECT_GE(t["lag"]["scans"]["behind"].get<int>(), 7) << t.dump();
+  ASSERT_EQ(Docrunch({"worker", "start", "--queue", "sync", "--once"}).exit_code, 0);
+  for (const auto& t : targets()) EXPECT_EQ(t["lag"]["scans"]["behind"], 0) << t.dump();
+}
+
 TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {
   ProcessResult r = Docrunch({"scan", "no/such/folder"});
   EXPECT_EQ(r.exit_code, 2);
