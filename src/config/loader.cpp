@@ -161,6 +161,11 @@ Result<std::filesystem::path> FindConfigFile(const std::filesystem::path& start,
   std::error_code ec;
   if (!explicit_path.empty()) {
     if (fs::is_regular_file(explicit_path, ec)) return fs::path(explicit_path);
+    if (fs::is_directory(explicit_path, ec)) {
+      return MakeError(ErrorCode::kConfigNotFound,
+                       "config file " + explicit_path + " is a folder: name the file (such as " +
+                           (fs::path(explicit_path) / ".docrunch" / "config.yaml").string() + ")");
+    }
     return MakeError(ErrorCode::kConfigNotFound,
                      "config file " + explicit_path + " does not exist");
   }

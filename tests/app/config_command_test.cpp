@@ -58,6 +58,9 @@ TEST_F(ConfigCommand, ConfigFileFromFlagOrEnvironment) {
   r = Docrunch({"--config", "missing.yaml", "config", "show"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("missing.yaml does not exist"));
+  r = Docrunch({"--config", ".", "config", "show"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("is a folder: name the file"));
 }
 
 TEST_F(ConfigCommand, ShowNamesOriginsAndNeverSecrets) {
