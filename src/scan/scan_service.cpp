@@ -212,6 +212,7 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   summary.scan_run_id = *run;
   for (const auto& e : walk->errors) summary.problems.push_back({e.path, e.code, e.message, 0});
   summary.unsupported_files = walk->counts.unsupported_language;
+  summary.binary_files = walk->counts.binary_skipped;
 
   auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -292,6 +293,7 @@ nlohmann::json SummaryToJson(const ScanSummary& s) {
           {"relationships", s.relationships},
           {"modules", s.modules},
           {"unsupported_files", s.unsupported_files},
+          {"binary_files", s.binary_files},
           {"errors", problems},
           {"duration_ms", s.duration.count()}};
 }
@@ -315,7 +317,7 @@ std::string SummaryToText(const ScanSummary& s) {
       << "  schemas:      " << s.schemas << "\n"
       << "  imports:      " << s.imports << "\n"
       << "  relationships: " << s.relationships << "\n"
-      << "  unsupported:  " << s.unsupported_files << " files\n"
+      << "  unsupported:  " << s.unsupported_files << " files, " << s.binary_files << " binary\n"
       << "  errors:       " << s.problems.size() << "\n";
   return out.str();
 }

@@ -65,6 +65,7 @@ struct ScanSummary {
   std::size_t functions = 0, methods = 0, classes = 0, components = 0, schemas = 0;
   std::size_t imports = 0, relationships = 0, modules = 0;
   std::size_t unsupported_files = 0;  // skipped: no parser for their language
+  std::size_t binary_files = 0;       // skipped: binary content (NUL bytes) under a source name
   std::vector<FileProblem> problems;  // per-file scan and parse errors
   bool changed = false;               // anything written besides the scan run
   std::chrono::milliseconds duration{0};
