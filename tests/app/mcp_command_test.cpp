@@ -1,7 +1,9 @@
 // `docrunch mcp install` through the real binary: the entry it writes
 // really starts this project's MCP server from any working directory, a
 // second run changes nothing, and bad input changes no file.
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app/app_test_util.h"
 
@@ -44,6 +46,37 @@ TEST_F(McpInstallCommand, ClaudeEntryStartsThisProjectsServerFromAnywhere) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("unchanged"));
   EXPECT_EQ(dir_.Read(".mcp.json"), before);
+}
+
+// The stdio server refuses a message nested deeper than it can handle (one
+// nested 70,000 deep, 140 KB, crashed it) and goes on answering.
+TEST_F(McpInstallCommand, StdioServerSurvivesADeeplyNestedMessage) {
+  ProcessOptions options;
+  options.cwd = dir_.path();
+  options.unset_env = {"DOCRUNCH_CONFIG", "DOCRUNCH_AGENT_TOKEN"};
+  options.stdin_data =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"ping","params":{"a":)" +
+      std::string(70000, '[') + std::string(70000, ']') +
+      "}}\n"
+      R"({"jsonrpc":"2.0","id":3,"method":"ping"})"
+      "\n";
+  ProcessResult served = RunDocrunch({"serve", "--stdio"}, options);
+  EXPECT_EQ(served.exit_code, 0) << served.err;
+  EXPECT_EQ(served.signal, 0);
+  std::map<int, json> replies;
+  std::istringstream lines(served.out);
+  for (std::string line; std::getline(lines, line);) {
+    json reply = json::parse(line);
+    if (reply.contains("id") && reply["id"].is_number()) replies[reply["id"].get<int>()] = reply;
+  }
+  EXPECT_TRUE(replies[3]["result"].is_object()) << served.out.substr(0, 2000);
+  // The refused message's id is not read (it is not parsed): the error has none.
+  EXPECT_THAT(served.out, HasSubstr("nested deeper than 64 levels"));
 }
 
 TEST_F(McpInstallCommand, CodexHonorsCodexHomeAndGeminiUsesProjectSettings) {

@@ -72,6 +72,14 @@ test('HTTP refusals: bad Origin, missing Accept, unknown session, bad JSON, over
   assert.equal(r.status, 202);
   r = await fetch(url, { method: 'POST', body: 'x'.repeat(5 * 1024 * 1024), headers: { ...headers, 'mcp-session-id': session } });
   assert.equal(r.status, 413);
+  // 140 KB nested 70,000 deep: refused, and the server is still there.
+  const deep = `{"jsonrpc":"2.0","id":3,"method":"ping","params":{"a":${'['.repeat(70000)}${']'.repeat(70000)}}}`;
+  r = await fetch(url, { method: 'POST', body: deep, headers: { ...headers, 'mcp-session-id': session } });
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error.code, -32600);
+  r = await fetch(url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
+    headers: { ...headers, 'mcp-session-id': session } });
+  assert.equal(r.status, 200);
   r = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session } });
   assert.equal(r.status, 200);
   r = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session } });

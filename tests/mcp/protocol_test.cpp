@@ -145,6 +145,22 @@ TEST_F(ProtocolTest, AnswersBadInputWithTheRightErrors) {
   EXPECT_EQ(no_name["error"]["code"], rpc::kInvalidParams);
   EXPECT_NE(no_name["error"]["message"].get<std::string>().find("name"), std::string::npos);
   EXPECT_EQ(client.Request("tools/call", {{"name", "nope"}})["error"]["code"], rpc::kInvalidParams);
+  // Nesting is limited (a value nested 70,000 deep overflowed the stack);
+  // brackets inside strings do not count.
+  const std::string deep = R"({"jsonrpc":"2.0","id":9,"method":"ping","params":{"a":)" +
+                           std::string(70000, '[') + std::string(70000, ']') + "}}";
+  auto nested = client.SendText(deep);
+  ASSERT_EQ(nested.size(), 1u);
+  EXPECT_EQ(nested[0]["error"]["code"], rpc::kInvalidRequest);
+  EXPECT_NE(nested[0]["error"]["message"].get<std::string>().find("nested deeper than 64"),
+            std::string::npos);
+  const std::string allowed =
+      R"({"jsonrpc":"2.0","id":10,"method":"ping","params":{"a":)" + std::string(62, '[') +
+      std::string(62, ']') +
+      R"(,"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"[["}})";
+  auto fine = client.SendText(allowed);
+  ASSERT_EQ(fine.size(), 1u);
+  EXPECT_TRUE(fine[0]["result"].is_object()) << fine[0].dump();
   // A notification never gets an answer, even an unknown one.
   EXPECT_TRUE(client.SendText(R"({"jsonrpc":"2.0","method":"notifications/whatever"})").empty());
 }

@@ -34,6 +34,36 @@ json MakeResponse(const json& id, json result) {
   return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }
 
+std::optional<RpcError> ParseMessage(std::string_view text, json& out) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) {
+        return RpcError{rpc::kInvalidRequest,
+                        "Invalid Request: arrays and objects nested deeper than " +
+                            std::to_string(kMaxNesting) + " levels",
+                        nullptr};
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) return RpcError{rpc::kParseError, "Parse error: not valid JSON", nullptr};
+  return std::nullopt;
+}
+
 json MakeErrorResponse(const json& id, const RpcError& error) {
   json e{{"code", error.code}, {"message", error.message}};
   if (!error.data.is_null()) e["data"] = error.data;

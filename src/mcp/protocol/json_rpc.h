@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace docrunch::mcp {
 
@@ -37,6 +38,13 @@ enum class MessageKind { kRequest, kNotification, kResponse, kInvalid };
 // Anything else (wrong "jsonrpc", id of the wrong type, method not a
 // string) is kInvalid, with the reason in `why`.
 MessageKind Classify(const json& message, std::string* why = nullptr);
+
+// Parses one message from a peer into `out`; the error to answer instead
+// when it is not JSON (-32700) or nests arrays and objects deeper than
+// kMaxNesting (-32600): copying and printing a JSON value recurse once per
+// level, and a 140 KB message nested 70,000 deep overflowed the stack.
+inline constexpr int kMaxNesting = 64;
+std::optional<RpcError> ParseMessage(std::string_view text, json& out);
 
 json MakeResponse(const json& id, json result);
 json MakeErrorResponse(const json& id, const RpcError& error);

@@ -90,9 +90,9 @@ json Session::client_info() const {
 }
 
 void Session::HandleText(const std::string& text, const Reply& reply) {
-  json message = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (message.is_discarded()) {
-    reply(MakeErrorResponse(nullptr, {rpc::kParseError, "Parse error: not valid JSON", nullptr}));
+  json message;
+  if (auto refused = ParseMessage(text, message)) {
+    reply(MakeErrorResponse(nullptr, *refused));
     return;
   }
   Handle(message, reply);

@@ -397,10 +397,9 @@ Response Server::Post(Request& req, TimedSocket& socket, bool& streamed, const I
     return RpcErrorResponse(req, http::status::unsupported_media_type, rpc::kInvalidRequest,
                             "Unsupported Media Type: Content-Type must be application/json");
   }
-  json message = json::parse(req.body(), nullptr, false);
-  if (message.is_discarded()) {
-    return RpcErrorResponse(req, http::status::bad_request, rpc::kParseError,
-                            "Parse error: not valid JSON");
+  json message;
+  if (auto refused = ParseMessage(req.body(), message)) {
+    return RpcErrorResponse(req, http::status::bad_request, refused->code, refused->message);
   }
   if (IsInitialize(message)) {
     std::string id = Header(req, "Mcp-Session-Id");

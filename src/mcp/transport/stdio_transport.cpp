@@ -106,10 +106,9 @@ void ServeStdio(Session& session, int in_fd, int out_fd, const StdioOptions& opt
                                             std::to_string(options.max_message_bytes) + " bytes",
                                         nullptr}));
     } else if (line.find_first_not_of(" \t\r") != std::string::npos) {
-      json message = json::parse(line, nullptr, false);
-      if (message.is_discarded()) {
-        reply(
-            MakeErrorResponse(nullptr, {rpc::kParseError, "Parse error: not valid JSON", nullptr}));
+      json message;
+      if (auto refused = ParseMessage(line, message)) {
+        reply(MakeErrorResponse(nullptr, *refused));
       } else if (IsNotification(message)) {
         session.Handle(message, reply);  // at once: a cancellation must overtake the queue
       } else {
