@@ -78,6 +78,11 @@ Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
                   env.tasks.repository_root};
   auto targets = MakeConfiguredTargets(c, setup);
   if (!targets) return targets.error();
+  for (const auto& t : *targets) {
+    if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
+      DOCRUNCH_TRY(RepairMarkdown(*env.tasks.store, env.tasks.repository_id, *md));
+    }
+  }
   auto poll = std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds));
   env.sync_worker = std::make_unique<sync::BackgroundWorker>(
       *env.tasks.store, std::move(*targets), WorkerOptionsFor(c, env.tasks.repository_id), poll);

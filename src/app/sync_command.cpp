@@ -132,7 +132,7 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
   if (!env) return env.error();
   for (const auto& t : env->targets) {
     if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
-      md->RemoveLeftoverTemporaries();
+      DOCRUNCH_TRY(RepairMarkdown(*env->store, env->setup.repository_id, *md));
     }
   }
   sync::SyncWorker worker(*env->store, sync::Pointers(env->targets),

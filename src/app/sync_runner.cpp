@@ -11,6 +11,20 @@
 
 namespace docrunch::app {
 
+Result<void> RepairMarkdown(store::Store& store, std::int64_t repository_id,
+                            sync::MarkdownProjection& markdown) {
+  markdown.RemoveLeftoverTemporaries();
+  auto missing = docs::MissingCodePages(store, repository_id, markdown.root());
+  if (!missing) return missing.error();
+  if (!missing->empty()) {
+    // Pages someone deleted, a killed render did not write, or this version
+    // adds come without waiting for a change. A render that fails here is
+    // the target's problem, reported by sync status like any other.
+    (void)sync::RebuildTargets(store, repository_id, {&markdown});
+  }
+  return Ok();
+}
+
 Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
     const config::Config& config, const SyncSetup& setup) {
   sync::TargetOptions options;
@@ -95,15 +109,7 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   for (const auto& target : *targets) {
     auto* markdown = dynamic_cast<sync::MarkdownProjection*>(target.get());
     if (!markdown) continue;
-    std::error_code ec;
-    const bool missing = std::any_of(
-        docs::kFixedCodePages.begin(), docs::kFixedCodePages.end(),
-        [&](const char* page) { return !std::filesystem::exists(markdown->root() / page, ec); });
-    if (missing) {
-      // Pages someone deleted, or that this version adds, come without
-      // waiting for a change.
-      (void)sync::RebuildTargets(store, setup.repository_id, {markdown});
-    }
+    DOCRUNCH_TRY(RepairMarkdown(store, setup.repository_id, *markdown));
     outcome.pages_changed = markdown->pages_changed();
     outcome.pages_total = markdown->pages_total();
     auto behind = store.Query(

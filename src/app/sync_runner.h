@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "search/embeddings.h"
 #include "store/store.h"
+#include "sync/markdown_projection.h"
 #include "sync/projection.h"
 #include "sync/worker.h"
 
@@ -34,6 +35,14 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
 std::shared_ptr<search::Embedder> ConfiguredEmbedder(const config::Config& config);
 
 sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id);
+
+// Puts the Markdown folder back in step with the rows when it lost code
+// pages (deleted by hand, or never written by a killed render): the code
+// pages are rendered again. Also removes the temporary files of writers
+// that no longer run. Scans and `worker start` call it; errors are the
+// database's.
+Result<void> RepairMarkdown(store::Store& store, std::int64_t repository_id,
+                            sync::MarkdownProjection& markdown);
 
 struct DrainOutcome {
   sync::WorkerStats stats;

@@ -441,6 +441,34 @@ std::string ModuleSlug(const std::string& directory) {
   return slug + suffix;
 }
 
+Result<std::vector<std::string>> MissingCodePages(store::Reader& db, std::int64_t repo,
+                                                  const std::filesystem::path& docs_root) {
+  std::set<std::string> pages(kFixedCodePages.begin(), kFixedCodePages.end());
+  auto files = db.Query("SELECT path FROM files WHERE repository_id = $1", {repo});
+  if (!files) return files.error();
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    const std::string slug = ModuleSlug(DirOf(*files->Text(i, "path")));
+    pages.insert("modules/" + slug + ".md");
+    pages.insert("functions/" + slug + ".md");
+  }
+  auto schemas = db.Query(
+      "SELECT f.path, s.qualified_name FROM symbols s JOIN files f ON f.id = s.file_id "
+      "WHERE s.repository_id = $1 AND s.kind = 'schema'",
+      {repo});
+  if (!schemas) return schemas.error();
+  for (std::size_t i = 0; i < schemas->size(); ++i) {
+    pages.insert("schemas/" +
+                 PageName(*schemas->Text(i, "path") + "." + *schemas->Text(i, "qualified_name")) +
+                 ".md");
+  }
+  std::vector<std::string> missing;
+  std::error_code ec;
+  for (const auto& page : pages) {
+    if (!std::filesystem::exists(docs_root / page, ec)) missing.push_back(page);
+  }
+  return missing;
+}
+
 Result<void> CodeDocsProjection::Rebuild(store::Tx& db) {
   return Render(db);
 }

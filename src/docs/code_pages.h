@@ -8,7 +8,9 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "docs/doc_writer.h"
 #include "sync/projection.h"
@@ -24,6 +26,13 @@ inline constexpr const char* kPatternsPage = "patterns/index.md";
 inline constexpr const char* kSchemasIndexPage = "schemas/index.md";
 inline constexpr std::array<const char*, 4> kFixedCodePages = {kIndexPage, kArchitecturePage,
                                                                kPatternsPage, kSchemasIndexPage};
+
+// The code pages a render of the repository's rows writes (the fixed pages,
+// a module and a functions page per folder with files, a page per schema)
+// that are not in `docs_root`: deleted by hand, or never written by a render
+// that was killed. Paths relative to docs_root, sorted.
+Result<std::vector<std::string>> MissingCodePages(store::Reader& db, std::int64_t repository_id,
+                                                  const std::filesystem::path& docs_root);
 
 class CodeDocsProjection final : public sync::Projection {
  public:

@@ -92,6 +92,7 @@ std::vector<Result<void>> MarkdownProjection::ApplyBatch(
 }
 
 Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
+  RemoveLeftoverTemporaries();
   DOCRUNCH_TRY(LockCodePages(db));
   DOCRUNCH_TRY(code_.Render(db));
   DOCRUNCH_TRY(reports_.Rebuild(db));

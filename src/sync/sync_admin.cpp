@@ -251,11 +251,13 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
     } else if (target == "markdown") {
       namespace fs = std::filesystem;
       std::error_code ec;
-      for (const char* page : docs::kFixedCodePages) {
-        if (!fs::exists(fs::path(docs_root) / page, ec)) {
-          out.push_back({target, "pages", "code", "missing", docs_root + "/" + page});
-          break;  // one entry: the code pages are rendered together
-        }
+      auto pages = docs::MissingCodePages(store, repo, docs_root);
+      if (!pages) return pages.error();
+      if (!pages->empty()) {
+        // One entry: the code pages are rendered together.
+        out.push_back({target, "pages", "code", "missing",
+                       std::to_string(pages->size()) + " code page(s), such as " +
+                           (fs::path(docs_root) / pages->front()).string()});
       }
       auto decisions = store.Query(
           "SELECT id, number FROM decisions WHERE repository_id = $1 ORDER BY id", {repo});

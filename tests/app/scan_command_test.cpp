@@ -107,6 +107,29 @@ TEST_F(ScanCommand, DocsAreDeterministic) {
   EXPECT_THAT(Docrunch({"sync", "diff"}).out, HasSubstr("patterns/index.md"));
   ScanJson();
   EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
+  // And any module, functions or schema page (deleted, or never written by
+  // a render that was killed).
+  fs::remove(dir_ / "docrunch-docs/modules/app.md");
+  fs::remove(dir_ / "docrunch-docs/functions/web.components.md");
+  EXPECT_THAT(Docrunch({"sync", "diff"}).out, HasSubstr("2 code page(s)"));
+  ScanJson();
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
+  EXPECT_THAT(Docrunch({"sync", "diff"}).out, Not(HasSubstr("code page")));
+}
+
+// `worker start` and a scan bring back code pages that went missing and
+// remove what killed writers left (temporaries of dead processes).
+TEST_F(ScanCommand, WorkerAndScanRepairTheDocsFolder) {
+  ScanJson();
+  auto before = Docs(dir_ / "docrunch-docs");
+  fs::remove(dir_ / "docrunch-docs/modules/app.md");
+  dir_.Write("docrunch-docs/modules/app.md.tmp-Xy12Zq", "a killed writer's");
+  ProcessResult r = Docrunch({"worker", "start", "--queue", "sync", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
+  dir_.Write("docrunch-docs/functions/app.md.tmp-Ab34Cd", "another");
+  ScanJson();
+  EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
 }
 
 TEST_F(ScanCommand, IncrementalRescanAndDeletes) {
