@@ -78,6 +78,7 @@ Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
                   env.tasks.repository_root};
   auto targets = MakeConfiguredTargets(c, setup);
   if (!targets) return targets.error();
+  DOCRUNCH_TRY(RequeueDrift(*env.tasks.store, env.tasks.repository_id, *targets));
   for (const auto& t : *targets) {
     if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
       DOCRUNCH_TRY(RepairMarkdown(*env.tasks.store, env.tasks.repository_id, *md));

@@ -130,6 +130,7 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
   }
   auto env = OpenSync(ctx);
   if (!env) return env.error();
+  DOCRUNCH_TRY(RequeueDrift(*env->store, env->setup.repository_id, env->targets));
   for (const auto& t : env->targets) {
     if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
       DOCRUNCH_TRY(RepairMarkdown(*env->store, env->setup.repository_id, *md));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <spdlog/spdlog.h>
+
 #include "docs/code_pages.h"
 #include "docs/doc_writer.h"
 #include "sync/markdown_projection.h"
@@ -10,6 +12,17 @@
 #include "sync/targets.h"
 
 namespace docrunch::app {
+
+Result<void> RequeueDrift(store::Store& store, std::int64_t repository_id,
+                          const std::vector<std::unique_ptr<sync::Projection>>& targets) {
+  std::vector<std::string> names;
+  for (const auto& t : targets) names.emplace_back(t->Target());
+  auto queued = sync::RequeueDrift(store, repository_id, names);
+  if (!queued) return queued.error();
+  if (*queued > 0)
+    spdlog::info("sync: {} entities queued again for a target that missed them", *queued);
+  return Ok();
+}
 
 Result<void> RepairMarkdown(store::Store& store, std::int64_t repository_id,
                             sync::MarkdownProjection& markdown) {
@@ -97,13 +110,15 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   // 1,000 at a time, so a large batch costs no more memory (256 MB for that
   // tree either way).
   options.batch_size = 20000;
+  DOCRUNCH_TRY(RequeueDrift(store, setup.repository_id, *targets));
   sync::SyncWorker worker(store, sync::Pointers(*targets), options);
   auto stats = worker.Drain(sync::SyncWorker::kUntilEmpty, stop);
   if (!stats) return stats.error();
   if (stop != nullptr && *stop) {
     return MakeError(ErrorCode::kInterrupted,
                      "stopped while the search index and the Markdown were brought up to date; "
-                     "the events left are applied by the next scan, `docrunch sync` or `serve`");
+                     "the events left, if any, are applied by the next scan, `docrunch worker "
+                     "start --queue sync --once` or `serve`");
   }
   outcome.stats = *stats;
   for (const auto& target : *targets) {

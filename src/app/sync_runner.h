@@ -36,6 +36,11 @@ std::shared_ptr<search::Embedder> ConfiguredEmbedder(const config::Config& confi
 
 sync::WorkerOptions WorkerOptionsFor(const config::Config& config, std::int64_t repository_id);
 
+// Queues again what a target missed while it was not configured
+// (sync::RequeueDrift over `targets`); the next drain applies it.
+Result<void> RequeueDrift(store::Store& store, std::int64_t repository_id,
+                          const std::vector<std::unique_ptr<sync::Projection>>& targets);
+
 // Puts the Markdown folder back in step with the rows when it lost code
 // pages (deleted by hand, or never written by a killed render): the code
 // pages are rendered again. Also removes the temporary files of writers

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <tuple>
 
 #include "docs/code_pages.h"
 #include "docs/report_pages.h"
+#include "store/batch.h"
 #include "sync/lightrag_projection.h"
 
 namespace docrunch::sync {
@@ -208,6 +210,50 @@ Result<std::int64_t> ScheduleRetry(store::Store& store, std::int64_t repo, bool 
     return Ok();
   }));
   return changed;
+}
+
+Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
+                                  const std::vector<std::string>& targets) {
+  if (targets.size() < 2) return std::int64_t{0};
+  std::set<std::pair<std::string, std::string>> drifted;
+  for (const auto& target : targets) {
+    store::Params params{repo, target};
+    std::vector<std::string> others;
+    for (const auto& t : targets) {
+      if (t != target) others.push_back(t);
+    }
+    const std::string in = store::AppendInList(params, others.begin(), others.end());
+    auto rows = store.Query(
+        "SELECT DISTINCT o.entity_type, o.entity_id FROM storage_sync o LEFT JOIN storage_sync t "
+        "ON t.repository_id = o.repository_id AND t.target = $2 AND t.entity_type = "
+        "o.entity_type AND t.entity_id = o.entity_id WHERE o.repository_id = $1 AND o.target IN "
+        "(" +
+            in +
+            ") AND o.status = 'ok' AND (t.target IS NULL OR (t.status = 'ok' AND "
+            "COALESCE(t.last_synced_hash, '') <> COALESCE(o.last_synced_hash, '')))",
+        params);
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      drifted.insert({*rows->Text(i, "entity_type"), *rows->Text(i, "entity_id")});
+    }
+  }
+  if (drifted.empty()) return std::int64_t{0};
+  DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
+    std::vector<store::SyncEvent> events;
+    for (const auto& [type, id] : drifted) {
+      auto latest = tx.Query(
+          "SELECT content_hash, action, priority FROM sync_events WHERE repository_id = $1 AND "
+          "entity_type = $2 AND entity_id = $3 ORDER BY id DESC LIMIT 1",
+          {repo, type, id});
+      if (!latest) return latest.error();
+      if (latest->empty()) continue;
+      events.push_back({repo, type, id, latest->Text(0, "content_hash").value_or(""),
+                        *latest->Text(0, "action"), std::nullopt,
+                        static_cast<int>(latest->Int(0, "priority").value_or(0))});
+    }
+    return store::EmitSyncEvents(tx, events);
+  }));
+  return static_cast<std::int64_t>(drifted.size());
 }
 
 Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,

@@ -69,6 +69,17 @@ std::string ToText(const SyncStatus& status);
 // set of attempts; returns how many.
 Result<std::int64_t> ScheduleRetry(store::Store& store, std::int64_t repository_id, bool all);
 
+// Queues again, with its latest event, every entity whose copy in one of
+// `targets` trails the others: the target has no row for it, or its ok
+// row holds another hash than another target's ok row. That happens when a
+// target is taken out of storage.sync.targets and put back: the events of
+// the time between were applied to the others only. The worker's equal-hash
+// check makes the up-to-date targets skip them. Compares storage_sync rows
+// only (indexed), so it is cheap enough for every drain. Returns how many
+// entities were queued; nothing with fewer than two targets.
+Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repository_id,
+                                  const std::vector<std::string>& targets);
+
 struct DiffEntry {
   std::string target;
   std::string entity_type;

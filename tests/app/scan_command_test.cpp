@@ -132,6 +132,24 @@ TEST_F(ScanCommand, WorkerAndScanRepairTheDocsFolder) {
   EXPECT_EQ(Docs(dir_ / "docrunch-docs"), before);
 }
 
+// A target taken out of storage.sync.targets and put back gets what it
+// missed in between: the next drain queues those entities again.
+TEST_F(ScanCommand, ATargetPutBackCatchesUpWithWhatItMissed) {
+  ScanJson();
+  dir_.Write("app/models.py", dir_.Read("app/models.py") + "\nclass ZebraAudit:\n    pass\n");
+  fs::remove(dir_ / "app/service.py");
+  ProcessResult r = Docrunch({"--set", "storage.sync.targets=[markdown]", "scan", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ScanJson();  // both targets again, nothing changed on disk since
+  json found = json::parse(Docrunch({"query", "ZebraAudit", "--format", "json"}).out);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0]["title"], "ZebraAudit");
+  EXPECT_EQ(found[0]["engine"], "index");
+  json gone = json::parse(Docrunch({"query", "UserService", "--format", "json"}).out);
+  for (const auto& hit : gone) EXPECT_NE(hit["file_path"], "app/service.py") << hit.dump();
+  EXPECT_THAT(Docrunch({"sync", "diff"}).out, HasSubstr("in sync"));
+}
+
 TEST_F(ScanCommand, IncrementalRescanAndDeletes) {
   json first = ScanJson();
   EXPECT_EQ(first["files_parsed"], 7);
