@@ -31,6 +31,28 @@ std::string SymbolType(const std::string& kind) {
   return "function";
 }
 
+// The id the index gives the symbol (IndexWriter: a name defined again in
+// its file, as a property setter is, gets "@line", a third on that line
+// ".n" on top), so both engines name one symbol alike. Symbols are stored
+// in the order the index saw them: the earlier rows decide.
+Result<std::string> SymbolKey(store::Reader& db, std::int64_t id, std::int64_t file_id,
+                              const std::string& path, const std::string& qualified,
+                              std::int64_t line) {
+  const std::string key = "symbol:" + path + "#" + qualified;
+  auto earlier = db.Query(
+      "SELECT start_line FROM symbols WHERE file_id = $1 AND qualified_name = $2 AND id < $3 "
+      "ORDER BY id",
+      {file_id, qualified, id});
+  if (!earlier) return earlier.error();
+  if (earlier->empty()) return key;
+  int same_line = 0;
+  for (std::size_t i = 1; i < earlier->size(); ++i) {  // the first took the plain key
+    if (earlier->Int(i, "start_line").value_or(0) == line) ++same_line;
+  }
+  const std::string at_line = key + "@" + std::to_string(line);
+  return same_line == 0 ? at_line : at_line + "." + std::to_string(same_line + 1);
+}
+
 // Reads the rows of one table behind `ids` into results keyed by row id.
 Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std::int64_t>& ids,
                   std::map<std::int64_t, SearchResult>& out) {
@@ -39,8 +61,8 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
   switch (table) {
     case FullTextTable::kSymbol: {
       auto rows = db.Query(
-          "SELECT s.id, s.kind, s.qualified_name, s.start_line, s.signature, s.docstring, f.path "
-          "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN (" +
+          "SELECT s.id, s.file_id, s.kind, s.qualified_name, s.start_line, s.signature, "
+          "s.docstring, f.path FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN (" +
               list + ")",
           params);
       if (!rows) return rows.error();
@@ -48,7 +70,10 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
         SearchResult& r = out[*rows->Int(i, "id")];
         std::string path = rows->Text(i, "path").value_or("");
         r.title = rows->Text(i, "qualified_name").value_or("");
-        r.id = "symbol:" + path + "#" + r.title;
+        auto id = SymbolKey(db, *rows->Int(i, "id"), *rows->Int(i, "file_id"), path, r.title,
+                            rows->Int(i, "start_line").value_or(0));
+        if (!id) return id.error();
+        r.id = *id;
         r.type = SymbolType(rows->Text(i, "kind").value_or(""));
         r.content = Snippet(
             Join(rows->Text(i, "signature").value_or(""), rows->Text(i, "docstring").value_or("")));

@@ -3,13 +3,16 @@
 // real scan of the sample repository indexed by the real sync worker.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <set>
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "scan/parser/parser.h"
 #include "scan/scan_service.h"
@@ -141,6 +144,37 @@ TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
   EXPECT_THAT(top.content, ::testing::HasSubstr("Lower-case an e-mail address."));
   EXPECT_GT(top.score, 0);
   EXPECT_THAT(results, Each(Field(&SearchResult::engine, "fulltext")));
+}
+
+// A name defined twice in a file (a property getter and setter, a
+// redefinition): both engines give each its own id, the same ids.
+TEST_P(SearchStoreTest, BothEnginesNameRedefinedSymbolsAlike) {
+  repo_dir_.Write("app/props.py",
+                  "class Zebra:\n"
+                  "    @property\n"
+                  "    def stripes(self):\n"
+                  "        return 1\n"
+                  "\n"
+                  "    @stripes.setter\n"
+                  "    def stripes(self, value):\n"
+                  "        pass\n"
+                  "\n"
+                  "def twice(): pass\n"
+                  "def other(): pass; \n"
+                  "def twice(): pass\n");
+  ScanAndIndex();
+  auto ids = [&](Engine engine) {
+    std::set<std::string> out;
+    for (const auto& r : Find("stripes twice", Scope::kAll, {engine})) {
+      if (r.file_path == "app/props.py" && r.type == "function") out.insert(r.id);
+    }
+    return out;
+  };
+  const std::set<std::string> expected{"symbol:app/props.py#Zebra.stripes",
+                                       "symbol:app/props.py#Zebra.stripes@6",
+                                       "symbol:app/props.py#twice", "symbol:app/props.py#twice@12"};
+  EXPECT_EQ(ids(Engine::kIndex), expected);
+  EXPECT_EQ(ids(Engine::kFullText), expected);
 }
 
 TEST_P(SearchStoreTest, FallsBackWhenTheIndexIsEmptyWhileEntitiesExist) {
