@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/sync_runner.h"
+#include "store/repositories.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -28,11 +29,17 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   if (!loaded) return loaded.error();
   auto store = ctx.Store();
   if (!store) return store.error();
-  auto repo = ProjectRepository(ctx, **store);
-  if (!repo) return repo.error();
   const config::Config& c = (*loaded)->config;
   std::error_code ec;
   fs::path root = fs::canonical((*loaded)->project_root, ec);
+  auto repo = ProjectRepository(ctx, **store);
+  if (!repo && repo.error().code == ErrorCode::kStorageNotFound) {
+    // Not scanned yet: the project's row, as scan and serve make it; a
+    // worker started before the first scan waits for its events.
+    repo = store::EnsureRepository(
+        **store, root.string(), c.project.name.empty() ? root.filename().string() : c.project.name);
+  }
+  if (!repo) return repo.error();
   fs::path docs(c.storage.docs_output);
   SyncEnv env;
   env.store = *store;

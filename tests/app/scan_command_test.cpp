@@ -150,6 +150,25 @@ TEST_F(ScanCommand, ATargetPutBackCatchesUpWithWhatItMissed) {
   EXPECT_THAT(Docrunch({"sync", "diff"}).out, HasSubstr("in sync"));
 }
 
+// A worker (or sync status) started before the first scan runs, and
+// then applies that scan's events.
+TEST_F(ScanCommand, SyncCommandsWorkBeforeTheFirstScan) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"worker", "start", "--queue", "sync", "--once"},
+                                             {"sync", "status"},
+                                             {"sync", "diff"}}) {
+    ProcessResult r = Docrunch(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << args[1] << ": " << r.err;
+  }
+  ASSERT_EQ(Docrunch({"--set", "storage.sync.enabled=false", "scan", "--quiet"}).exit_code, 0);
+  ProcessResult r = Docrunch({"worker", "start", "--queue", "sync", "--once"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("applied 0,")));
+  json found = json::parse(Docrunch({"query", "normalize email", "--format", "json"}).out);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0]["engine"], "index");
+}
+
 TEST_F(ScanCommand, IncrementalRescanAndDeletes) {
   json first = ScanJson();
   EXPECT_EQ(first["files_parsed"], 7);
