@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "docs/markdown.h"
 #include "scan/graph.h"
 
 namespace docrunch::docs {
@@ -55,29 +56,11 @@ std::string Cell(std::string text) {
   return text;
 }
 
-// `text` as an inline code span that nothing in it can break: line breaks
-// become spaces, a backtick in it gets a longer fence, and in a table cell
-// '|' is escaped (GitHub's tables split cells on it even inside code).
-std::string Code(std::string_view text, bool table_cell = false) {
-  std::string body;
-  std::size_t run = 0, longest = 0;
-  for (char c : text) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-    if (c == '\n' || c == '\r') {
-      body += ' ';
-    } else if (c == '|' && table_cell) {
-      body += "\\|";
-    } else {
-      body += c;
-    }
-  }
-  if (longest == 0) return "`" + body + "`";
-  const std::string fence(longest + 1, '`');
-  return fence + " " + body + " " + fence;
+std::string Code(std::string_view text) {
+  return InlineCode(text);
 }
 std::string CodeCell(std::string_view text) {
-  return Code(text, true);
+  return InlineCode(text, true);
 }
 
 // A JSON array of strings as stored in a column; most symbols have none

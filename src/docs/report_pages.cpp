@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/text.h"
+#include "docs/markdown.h"
 
 namespace docrunch::docs {
 namespace {
@@ -32,7 +33,7 @@ std::string Or(const std::string& value, const std::string& fallback) {
 
 void Bullets(std::string& out, const std::vector<std::string>& items, bool code = false) {
   for (const auto& item : items) {
-    out += code ? "- `" + item + "`\n" : "- " + item + "\n";
+    out += code ? "- " + InlineCode(item) + "\n" : "- " + item + "\n";
   }
 }
 
@@ -122,7 +123,9 @@ std::string RenderTaskPage(const tasks::TaskDetails& d) {
     Section(out, "Findings");
     for (const auto& f : d.findings) {
       out += "- **" + f.type + "** (" + f.IdText() + ", " + f.agent + "): " + f.description;
-      if (!f.files.empty()) out += " Files: `" + Join(f.files, "`, `") + "`";
+      for (std::size_t i = 0; i < f.files.size(); ++i) {
+        out += (i == 0 ? " Files: " : ", ") + InlineCode(f.files[i]);
+      }
       out += "\n";
     }
   }

@@ -38,7 +38,7 @@ class Checker {
     Add(CheckAgentId(field, value, limits_));
   }
   void Title(std::string_view field, const std::string& value) {
-    Add(CheckText(field, value, limits_.max_title_bytes, true));
+    Add(CheckLine(field, value, limits_.max_title_bytes));
   }
   void Text(std::string_view field, const std::string& value, bool required = true) {
     Add(CheckText(field, value, limits_.max_text_bytes, required));
@@ -150,6 +150,16 @@ std::string CheckText(std::string_view field, const std::string& value, std::siz
            std::to_string(value.size());
   }
   if (value.find('\0') != std::string::npos) return Field(field) + "must not contain NUL";
+  return "";
+}
+
+std::string CheckLine(std::string_view field, const std::string& value, std::size_t max_bytes) {
+  std::string problem = CheckText(field, value, max_bytes, true);
+  if (!problem.empty()) return problem;
+  const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control) return Field(field) + "must be one line: no line breaks, tabs or control characters";
   return "";
 }
 

@@ -123,6 +123,10 @@ std::string CheckAgentId(std::string_view field, const std::string& value,
                          const ReportLimits& limits);
 std::string CheckText(std::string_view field, const std::string& value, std::size_t max_bytes,
                       bool required);
+// A required one-line text (a title, a status line): CheckText, and no line
+// break, tab or other control character, which would break the headings,
+// lists and tables it is shown in.
+std::string CheckLine(std::string_view field, const std::string& value, std::size_t max_bytes);
 
 // The finding types, in order.
 const std::vector<std::string>& FindingTypes();

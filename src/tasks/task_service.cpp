@@ -124,7 +124,7 @@ Result<Task> TaskService::Create(const CreateTaskRequest& request) {
                        ", got " + Quoted(request.priority));
   }
   const auto& limits = options_.limits;
-  for (std::string p : {CheckText("title", request.title, limits.max_title_bytes, true),
+  for (std::string p : {CheckLine("title", request.title, limits.max_title_bytes),
                         CheckText("description", request.description, limits.max_text_bytes, false),
                         CheckAgentId("created_by", request.created_by, limits)}) {
     if (!p.empty()) problems.push_back(p);

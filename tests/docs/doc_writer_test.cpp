@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "docs/markdown.h"
 #include "support/temp_dir.h"
 
 namespace docrunch::docs {
@@ -35,6 +36,15 @@ TEST(DocWriter, WritesOnlyWhenContentChanges) {
   EXPECT_FALSE(std::filesystem::exists(dir / "docs/modules/a.md"));
   EXPECT_FALSE(writer.Write("../escape.md", "x").ok());
   EXPECT_FALSE(std::filesystem::exists(dir / "escape.md"));
+}
+
+TEST(InlineCode, NothingInTheTextBreaksTheSpan) {
+  EXPECT_EQ(InlineCode("src/a.py"), "`src/a.py`");
+  EXPECT_EQ(InlineCode("a`b"), "`` a`b ``");
+  EXPECT_EQ(InlineCode("x``y`"), "``` x``y` ```");
+  EXPECT_EQ(InlineCode("two\nlines"), "`two lines`");
+  EXPECT_EQ(InlineCode("a|b"), "`a|b`");
+  EXPECT_EQ(InlineCode("a|b", /*table_cell=*/true), "`a\\|b`");
 }
 
 // A docs folder belongs to one repository: claimed by the first, refused to

@@ -130,6 +130,27 @@ TEST(ReportsTest, CompletionNestedFindingsAndDecisionsAreChecked) {
             "you mean 'bug'?");
 }
 
+// Titles and the progress status line are shown in headings, lists and
+// tables: one line each.
+TEST(ReportsTest, TitlesAndStatusLinesAreOneLine) {
+  json j = Progress();
+  j["status"] = "halfway\n---";
+  EXPECT_EQ(ProgressError(j),
+            "status: must be one line: no line breaks, tabs or control characters");
+  auto decision = ParseDecisionReport({{"title", "# Heading\n\n<script>"},
+                                       {"context", "c"},
+                                       {"decision", "d"},
+                                       {"rationale", "r"},
+                                       {"created_by", "a1"},
+                                       {"created_at", "2026-11-27T11:00:00Z"}});
+  ASSERT_TRUE(decision.ok()) << decision.error().message;
+  auto valid = ValidateDecision(*decision, {}, kNow);
+  ASSERT_FALSE(valid.ok());
+  EXPECT_THAT(valid.error().message, HasSubstr("title: must be one line"));
+  EXPECT_EQ(CheckLine("title", "Adopt SQLite", 200), "");
+  EXPECT_THAT(CheckLine("title", "tab\there", 200), HasSubstr("must be one line"));
+}
+
 TEST(ReportsTest, OtherReportsRequireTheirFields) {
   EXPECT_EQ(ParseClaimReport(json::object()).error().message,
             "task_id: is required; reported_by: is required; reported_at: is required");

@@ -54,6 +54,8 @@ TEST_P(TaskServiceTest, BadCreateRequestsNameTheFieldAndWriteNothing) {
   EXPECT_EQ(t.error().message, "depends_on[0]: task task-9 not found");
   r = {"feature", std::string(201, 't'), "", "low", {}, false, "cli"};
   EXPECT_THAT(service_->Create(r).error().message, HasSubstr("title: at most 200 bytes, got 201"));
+  r = {"feature", "two\nlines", "", "low", {}, false, "cli"};
+  EXPECT_THAT(service_->Create(r).error().message, HasSubstr("title: must be one line"));
   EXPECT_EQ(Snapshot(), before);
 }
 
