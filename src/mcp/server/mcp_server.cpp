@@ -130,6 +130,9 @@ void McpServer::RegisterHandlers() {
       RpcError error;
       auto uri = StringParam(ctx.params(), "uri", error);
       if (!uri) return error;
+      if (subscribe) {
+        if (auto refused = CheckSubscribable(*uri)) return *refused;
+      }
       std::lock_guard lock(mutex_);
       if (subscribe) {
         subscriptions_.insert(*uri);
@@ -207,6 +210,24 @@ ToolResult McpServer::RunBuiltIn(ToolCall& call) {
   std::string problems = CheckSchema(call.tool.input_schema, call.arguments);
   if (!problems.empty()) return ToolResult::Failure("MCP_INVALID_PARAMS", problems);
   return call.tool.handler(call);
+}
+
+std::optional<RpcError> McpServer::CheckSubscribable(const std::string& uri) const {
+  for (const auto& r : catalog_.resources) {
+    if (r.uri == uri) return std::nullopt;
+  }
+  for (const auto& t : catalog_.templates) {
+    std::string prefix = t.prefix();
+    if (uri.size() > prefix.size() && uri.rfind(prefix, 0) == 0) {
+      // A malformed name is refused as read refuses it; a well-formed one
+      // may name what does not exist yet (a task to come).
+      ResourceOutcome outcome = t.read(uri, uri.substr(prefix.size()));
+      auto* e = std::get_if<RpcError>(&outcome);
+      if (e != nullptr && e->code == rpc::kInvalidParams) return *e;
+      return std::nullopt;
+    }
+  }
+  return RpcError{rpc::kResourceNotFound, "Resource not found: " + uri, {{"uri", uri}}};
 }
 
 HandlerOutcome McpServer::ReadResource(RequestContext& ctx) {

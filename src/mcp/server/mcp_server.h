@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ class McpServer {
   void RegisterHandlers();
   HandlerOutcome CallTool(RequestContext& ctx);
   HandlerOutcome ReadResource(RequestContext& ctx);
+  // Why `uri` cannot be subscribed to (it names no resource, or a malformed
+  // one), or nothing.
+  std::optional<RpcError> CheckSubscribable(const std::string& uri) const;
   HandlerOutcome GetPrompt(RequestContext& ctx);
   HandlerOutcome Complete(RequestContext& ctx);
   ToolResult RunBuiltIn(ToolCall& call);
