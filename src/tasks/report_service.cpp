@@ -31,6 +31,18 @@ Error NotClaimant(const Task& task, const std::string& agent, const char* what) 
                                                     holder);
 }
 
+// Why `agent` may not report on `task` now: someone else holds it, or
+// (when the agent does) it is not in a state that takes reports (blocked,
+// say): then the agent is not told that it holds no claim.
+Error NotReportable(const Task& task, const std::string& agent, const char* what) {
+  if (!Holds(task, agent)) return NotClaimant(task, agent, what);
+  return MakeError(ErrorCode::kTaskInvalidTransition,
+                   std::string(what) + " on " + task.IdText() + " refused: it is " +
+                       std::string(TaskStatusName(task.status)) +
+                       ", not assigned or working (a blocked task takes reports again once its "
+                       "blocker is resolved)");
+}
+
 // The title a finding row needs: the description's first line, shortened.
 std::string FindingTitle(const std::string& description) {
   std::string line = description.substr(0, description.find('\n'));
@@ -124,7 +136,7 @@ Result<Task> TaskService::UpdateProgress(const ProgressReport& report) {
     auto task = LoadTask(tx, repository_id_, *id);
     if (!task) return task.error();
     if (!Holds(*task, agent) || !Claimed(*task)) {
-      return NotClaimant(*task, agent, "update_progress");
+      return NotReportable(*task, agent, "update_progress");
     }
     if (task->status != TaskStatus::kWorking) {
       return MakeError(ErrorCode::kTaskInvalidTransition,
@@ -164,7 +176,7 @@ Result<CompletionOutcome> TaskService::SubmitCompletion(const CompletionReport& 
                            " and already has a completion (complete allows working -> review)");
     }
     if (!Holds(*task, agent) || !Claimed(*task)) {
-      return NotClaimant(*task, agent, "submit_completion");
+      return NotReportable(*task, agent, "submit_completion");
     }
     DOCRUNCH_TRY(
         CheckTransition(task->id, TaskAction::kComplete, task->status, TaskStatus::kReview));

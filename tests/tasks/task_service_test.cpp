@@ -249,6 +249,14 @@ TEST_P(TaskServiceTest, BlockerReturnsTheTaskToItsPreviousStatus) {
   EXPECT_EQ(blocked.status_before_block, S::kWorking);
   EXPECT_EQ(CodeOf(service_->ReportBlocker({t.IdText(), "again", "x", "a1", At()}).error()),
             "TASK_INVALID_TRANSITION");
+  // Its holder reporting progress hears that it is blocked, not that it
+  // holds no claim; anyone else, who holds it.
+  auto progress = service_->UpdateProgress({t.IdText(), 50, "going", "a1", At()});
+  ASSERT_FALSE(progress.ok());
+  EXPECT_EQ(CodeOf(progress.error()), "TASK_INVALID_TRANSITION");
+  EXPECT_THAT(progress.error().message, HasSubstr("it is blocked"));
+  EXPECT_EQ(CodeOf(service_->UpdateProgress({t.IdText(), 50, "going", "a2", At()}).error()),
+            "TASK_NOT_CLAIMANT");
   auto resumed = service_->Unblock(t.IdText(), "lead", "key added");
   ASSERT_TRUE(resumed.ok()) << resumed.error().ToString();
   EXPECT_EQ(resumed->status, S::kWorking);
