@@ -168,6 +168,25 @@ Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
                        {{"transport", "stdio"}, {"message", info.error().message}}});
     return MakeError(ErrorCode::kUnauthorized, "DOCRUNCH_AGENT_TOKEN: " + info.error().message);
   }
+  // A stdio session lives as long as its client: a token revoked meanwhile
+  // ends its calls (HTTP checks the token on every request).
+  ServeEnv* e = &env;
+  std::string presented = token->second;
+  auth::TokenInfo who = *info;
+  env.options.middleware.insert(
+      env.options.middleware.begin(),
+      [e, presented, who](mcp::ToolCall& call, const mcp::ToolNext& next) -> mcp::ToolResult {
+        if (auto live = auth::CheckStillLive(*e->tasks.store, who, presented); !live) {
+          e->audit->Record({who.name,
+                            "mcp.auth_failure",
+                            call.tool.name,
+                            "MCP_UNAUTHORIZED",
+                            {{"transport", "stdio"}, {"message", live.error().message}}});
+          return mcp::ToolResult::Failure("MCP_UNAUTHORIZED",
+                                          "DOCRUNCH_AGENT_TOKEN: " + live.error().message);
+        }
+        return next(call);
+      });
   return mcp::Identity{info->name, info->role, true};
 }
 

@@ -135,4 +135,15 @@ Result<TokenInfo> Authenticate(store::Store& store, const std::string& token,
   return info;
 }
 
+Result<void> CheckStillLive(store::Store& store, const TokenInfo& info, const std::string& token) {
+  if (info.from_config) return Ok();
+  DOCRUNCH_TRY(InitSodium());
+  auto rows =
+      store.Query("SELECT 1 AS live FROM agent_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+                  {HashToken(token)});
+  if (!rows) return rows.error();
+  if (rows->empty()) return MakeError(ErrorCode::kUnauthorized, "the token was revoked");
+  return Ok();
+}
+
 }  // namespace docrunch::auth

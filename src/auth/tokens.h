@@ -43,4 +43,10 @@ Result<TokenInfo> Authenticate(store::Store& store, const std::string& token,
                                const std::vector<config::McpTokenConfig>& configured,
                                const config::Environment& env);
 
+// Whether a token Authenticate accepted is still live: a stored token is
+// not revoked (read only: one indexed lookup, cheap enough before every
+// call of a long session). Configured tokens live as long as the process.
+// MCP_UNAUTHORIZED when revoked.
+Result<void> CheckStillLive(store::Store& store, const TokenInfo& info, const std::string& token);
+
 }  // namespace docrunch::auth

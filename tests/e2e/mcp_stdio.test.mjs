@@ -256,8 +256,14 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const reviewPrompt = await admin.getPrompt({ name: 'review_completion', arguments: { task_id: 'task-1' } });
   assert.match(reviewPrompt.messages[0].content.text, /Cache parsed invoices/);
 
+  const before = await agent.callTool({ name: 'list_tasks', arguments: {} });
+  assert.equal(before.isError, false);
   docrunch(['token', 'revoke', 'agent-7']);
   await assert.rejects(connect({ token: agentToken }));
+  // The session that was open when the token was revoked is cut off too.
+  const after = await agent.callTool({ name: 'list_tasks', arguments: {} });
+  assert.equal(errorOf(after).code, 'MCP_UNAUTHORIZED');
+  assert.match(errorOf(after).message, /revoked/);
 });
 
 test('the rate limit fails fast with a retry-after', async () => {
