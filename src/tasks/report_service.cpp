@@ -130,6 +130,9 @@ Result<Task> TaskService::Claim(const ClaimReport& report) {
 Result<Task> TaskService::UpdateProgress(const ProgressReport& report) {
   auto when = ValidateProgress(report, options_.limits, clock_.Now());
   if (!when) return when.error();
+  // A claim past its TTL is released first, whoever reports: the TTL does not
+  // depend on whether someone listed the tasks in between.
+  if (auto expired = ExpireStaleClaims(); !expired) return expired.error();
   auto id = ParseTaskId(report.task_id);
   const std::string& agent = report.reported_by;
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
@@ -162,6 +165,9 @@ Result<Task> TaskService::UpdateProgress(const ProgressReport& report) {
 Result<CompletionOutcome> TaskService::SubmitCompletion(const CompletionReport& report) {
   auto when = ValidateCompletion(report, options_.limits, clock_.Now());
   if (!when) return when.error();
+  // A claim past its TTL is released first, whoever reports: the TTL does not
+  // depend on whether someone listed the tasks in between.
+  if (auto expired = ExpireStaleClaims(); !expired) return expired.error();
   auto id = ParseTaskId(report.task_id);
   const std::string& agent = report.reported_by;
   CompletionOutcome outcome;
@@ -342,6 +348,9 @@ Result<DecisionRecord> TaskService::RecordDecision(const DecisionReport& report)
 Result<BlockerRecord> TaskService::ReportBlocker(const BlockerReport& report) {
   auto when = ValidateBlocker(report, options_.limits, clock_.Now());
   if (!when) return when.error();
+  // A claim past its TTL is released first, whoever reports: the TTL does not
+  // depend on whether someone listed the tasks in between.
+  if (auto expired = ExpireStaleClaims(); !expired) return expired.error();
   auto id = ParseTaskId(report.task_id);
   const std::string& agent = report.reported_by;
   std::int64_t blocker_id = 0;

@@ -122,8 +122,9 @@ class TaskService {
 
   // Returns every assigned/working task whose last report is older than
   // claim_ttl to todo (a history row "claim_expired" each); returns how
-  // many. Claim, Available, List and Show run it first, so a dead agent
-  // never holds work past the TTL.
+  // many. Claim, the reports on a claimed task (progress, completion,
+  // blocker), Available, List and Show run it first, so a dead agent never
+  // holds work past the TTL, and a late report does not bring a claim back.
   Result<int> ExpireStaleClaims();
 
   const config::TaskRules& rules() const { return rules_; }

@@ -293,6 +293,17 @@ TEST_P(TaskServiceTest, SilentClaimExpiresAfterTheTtl) {
   EXPECT_THAT(expired.details, HasSubstr("\"agent\":\"a1\""));
   EXPECT_EQ(CodeOf(service_->UpdateProgress({t.IdText(), 40, "x", "a1", At(51)}).error()),
             "TASK_NOT_CLAIMANT");
+
+  // A holder silent past the TTL whose next call is a report (nobody listed
+  // the tasks in between) finds the claim gone; it does not come back.
+  Task u = MakeTask();
+  ASSERT_TRUE(service_->Claim(ClaimBy(u, "a3")).ok());
+  clock_.Advance(std::chrono::minutes(31));
+  auto late = service_->UpdateProgress({u.IdText(), 50, "back", "a3", At(82)});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(CodeOf(late.error()), "TASK_NOT_CLAIMANT");
+  EXPECT_EQ(Reload(u).status, S::kTodo);
+  EXPECT_TRUE(service_->Claim(ClaimBy(u, "a4")).ok());
 }
 
 TEST_P(TaskServiceTest, DependencyCyclesAreRejected) {

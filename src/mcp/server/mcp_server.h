@@ -56,8 +56,8 @@ class McpServer {
   void RegisterHandlers();
   HandlerOutcome CallTool(RequestContext& ctx);
   HandlerOutcome ReadResource(RequestContext& ctx);
-  // Why `uri` cannot be subscribed to (it names no resource, or a malformed
-  // one), or nothing.
+  // Why `uri` cannot be subscribed to (a malformed name under one of the
+  // templates, refused as resources/read refuses it), or nothing.
   std::optional<RpcError> CheckSubscribable(const std::string& uri) const;
   HandlerOutcome GetPrompt(RequestContext& ctx);
   HandlerOutcome Complete(RequestContext& ctx);
