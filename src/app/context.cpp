@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
 #include "obs/logging.h"
 
 namespace docrunch::app {
@@ -62,10 +63,55 @@ Result<store::Store*> AppContext::StoreUnchecked() {
   return store_.get();
 }
 
+namespace {
+
+// An embedded project moved or renamed as a whole (its SQLite database
+// inside it) finds its repository row naming the old folder, and would
+// start over as a new repository beside its own tasks, decisions and
+// history. When the project's folder has no row and exactly one row names a
+// folder that no longer exists, that row is this project's: it follows the
+// folder. Hosted databases are shared by machines whose paths differ, so
+// only a database inside the project does this.
+Result<void> FollowMovedProject(store::Store& store, const config::LoadedConfig& loaded,
+                                const store::StoreOptions& options) {
+  namespace fs = std::filesystem;
+  if (options.backend != store::StoreOptions::Backend::kSqlite) return Ok();
+  std::error_code ec;
+  const fs::path root = fs::canonical(loaded.project_root, ec);
+  if (ec) return Ok();
+  const fs::path db = fs::weakly_canonical(options.sqlite_path, ec);
+  const fs::path inside = db.lexically_relative(root);
+  if (ec || inside.empty() || *inside.begin() == "..") return Ok();
+  auto rows = store.Query("SELECT id, root_path FROM repositories ORDER BY id");
+  if (!rows) return rows.error();
+  std::vector<std::int64_t> gone;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const std::string path = rows->Text(i, "root_path").value_or("");
+    if (path == root.string()) return Ok();
+    if (!fs::exists(path, ec)) gone.push_back(*rows->Int(i, "id"));
+  }
+  if (gone.size() != 1) return Ok();
+  spdlog::info("the project moved to {}: its repository follows it", root.string());
+  return store.Transact([&](store::Tx& tx) -> Result<void> {
+    auto moved = tx.Exec("UPDATE repositories SET root_path = $1, updated_at = $2 WHERE id = $3",
+                         {root.string(), FormatIso8601(tx.clock().Now()), gone.front()});
+    if (!moved) return moved.error();
+    return Ok();
+  });
+}
+
+}  // namespace
+
 Result<store::Store*> AppContext::Store() {
   auto store = StoreUnchecked();
   if (!store) return store.error();
   DOCRUNCH_TRY((*store)->CheckSchema());
+  if (!moved_checked_) {
+    moved_checked_ = true;
+    auto loaded = Config();
+    if (!loaded) return loaded.error();
+    DOCRUNCH_TRY(FollowMovedProject(**store, **loaded, StoreOptionsFor(**loaded, env_)));
+  }
   return *store;
 }
 

@@ -47,6 +47,7 @@ class AppContext {
   SystemClock clock_;
   std::unique_ptr<config::LoadedConfig> config_;
   std::unique_ptr<store::Store> store_;
+  bool moved_checked_ = false;  // FollowMovedProject ran
 };
 
 // Store options for a configuration; paths are resolved against the

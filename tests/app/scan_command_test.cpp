@@ -169,6 +169,35 @@ TEST_F(ScanCommand, SyncCommandsWorkBeforeTheFirstScan) {
   EXPECT_EQ(found[0]["engine"], "index");
 }
 
+// An embedded project moved (or renamed) as a whole keeps its repository:
+// its index, its decisions and its files as unchanged.
+TEST_F(ScanCommand, AMovedProjectKeepsItsRepository) {
+  TempDir outer;
+  const fs::path before = outer / "proj";
+  WriteSampleRepository(outer);  // at the top; the project is a folder below
+  fs::create_directories(before);
+  fs::rename(outer / "app", before / "app");
+  ProcessOptions options;
+  options.cwd = before;
+  options.unset_env = {"DOCRUNCH_CONFIG"};
+  ASSERT_EQ(RunDocrunch({"init"}, options).exit_code, 0);
+  ASSERT_EQ(RunDocrunch({"scan", "--quiet"}, options).exit_code, 0);
+  json decision{{"title", "Adopt zebradb"},    {"context", "c"},
+                {"decision", "zebradb it is"}, {"rationale", "r"},
+                {"created_by", "lead"},        {"created_at", "2026-11-27T10:00:00Z"}};
+  ASSERT_EQ(
+      RunDocrunch({"task", "report", "decision", "--json", decision.dump()}, options).exit_code, 0);
+  fs::rename(before, outer / "moved");
+  options.cwd = outer / "moved";
+  ProcessResult found = RunDocrunch({"query", "zebradb", "--format", "json"}, options);
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr("Adopt zebradb"));
+  ProcessResult scan = RunDocrunch({"scan", "--json"}, options);
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_EQ(json::parse(scan.out)["files_parsed"], 0);
+  EXPECT_EQ(json::parse(scan.out)["repository_id"], 1);
+}
+
 TEST_F(ScanCommand, IncrementalRescanAndDeletes) {
   json first = ScanJson();
   EXPECT_EQ(first["files_parsed"], 7);
