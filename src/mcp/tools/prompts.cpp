@@ -17,7 +17,9 @@ json UserMessage(const std::string& text) {
 }
 
 PromptOutcome TaskError(const Error& error) {
-  return RpcError{rpc::kInvalidParams, "task_id: " + error.message, nullptr};
+  // Messages of the id check already start with the field.
+  const bool named = error.message.rfind("task_id: ", 0) == 0;
+  return RpcError{rpc::kInvalidParams, (named ? "" : "task_id: ") + error.message, nullptr};
 }
 
 std::string Bullets(const std::vector<std::string>& items) {
