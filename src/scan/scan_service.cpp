@@ -202,6 +202,7 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   auto walk = WalkRepository(root, walk_options);
   if (!walk) return walk.error();
 
+  if (auto closed = db.CloseAbandonedRuns(*repo); !closed) return closed.error();
   auto previous_completed = db.LastRunCompleted(*repo);
   if (!previous_completed) return previous_completed.error();
   ScanSummary summary;

@@ -1,6 +1,10 @@
 #include "scan/scan_store.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -232,18 +236,60 @@ Result<std::map<std::string, StoredFile>> ScanStore::LoadFiles(std::int64_t repo
   return out;
 }
 
+namespace {
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+}  // namespace
+
 Result<std::int64_t> ScanStore::BeginScanRun(std::int64_t repo, bool full) {
   std::int64_t id = 0;
+  const std::string owner =
+      nlohmann::json{{"pid", static_cast<std::int64_t>(getpid())}, {"host", HostName()}}.dump();
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
     auto rows = tx.Query(
-        "INSERT INTO scan_runs (repository_id, mode, status, started_at) "
-        "VALUES ($1, $2, 'running', $3) RETURNING id",
-        {repo, std::string(full ? "full" : "incremental"), Now(tx)});
+        "INSERT INTO scan_runs (repository_id, mode, status, started_at, summary) "
+        "VALUES ($1, $2, 'running', $3, $4) RETURNING id",
+        {repo, std::string(full ? "full" : "incremental"), Now(tx), owner});
     if (!rows) return rows.error();
     id = *rows->Int(0, "id");
     return Ok();
   }));
   return id;
+}
+
+Result<int> ScanStore::CloseAbandonedRuns(std::int64_t repo) {
+  auto rows = store_.Query(
+      "SELECT id, summary FROM scan_runs WHERE repository_id = $1 AND status = 'running'", {repo});
+  if (!rows) return rows.error();
+  const std::string host = HostName();
+  std::vector<std::int64_t> abandoned;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    auto owner = nlohmann::json::parse(rows->Text(i, "summary").value_or(""), nullptr, false);
+    if (!owner.is_object() || owner.value("host", "") != host || !owner["pid"].is_number()) {
+      continue;  // an older version's run, or another machine's
+    }
+    const auto pid = static_cast<pid_t>(owner["pid"].get<std::int64_t>());
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(*rows->Int(i, "id"));
+  }
+  if (abandoned.empty()) return 0;
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+    for (std::int64_t id : abandoned) {
+      auto r = tx.Exec(
+          "UPDATE scan_runs SET status = 'failed', finished_at = $2, error = $3 WHERE id = $1 AND "
+          "status = 'running'",
+          {id, Now(tx),
+           std::string("ABANDONED: its process ended without finishing it (killed?); the next "
+                       "scan went on from what it had stored")});
+      if (!r) return r.error();
+    }
+    return Ok();
+  }));
+  return static_cast<int>(abandoned.size());
 }
 
 Result<bool> ScanStore::LastRunCompleted(std::int64_t repo) {

@@ -56,7 +56,13 @@ class ScanStore {
   // path -> what the last scan stored.
   Result<std::map<std::string, StoredFile>> LoadFiles(std::int64_t repository_id);
 
+  // A "running" row whose summary names this process (pid and host) until
+  // FinishScanRun replaces it.
   Result<std::int64_t> BeginScanRun(std::int64_t repository_id, bool full);
+  // Marks failed the repository's runs still "running" whose process, on
+  // this host, is gone (killed: no signal handler ran); returns how many.
+  // Runs of live processes and of other hosts are left alone.
+  Result<int> CloseAbandonedRuns(std::int64_t repository_id);
   // Whether the latest scan run of the repository completed (true when
   // there is none). A failed or interrupted run may have stored files
   // without their relationships.

@@ -30,6 +30,28 @@ class ScanCommand : public ProjectTest {
     return r.exit_code == 0 ? json::parse(r.out) : json::object();
   }
 
+  // 2,500 small Python files under bulk/: seconds to parse and store, so a
+  // signal sent once the scan has walked them lands in the middle.
+  void WriteBulk() {
+    for (int i = 0; i < 2500; ++i) {
+      const std::string n = std::to_string(i);
+      std::string text;
+      for (int j = 0; j < 12; ++j) {
+        const std::string f = "handle_" + n + "_" + std::to_string(j);
+        text += "def " + f + "(request, limit):\n    \"\"\"Handle part " + std::to_string(j) +
+                ".\"\"\"\n    return helper(request) + limit\n\n";
+      }
+      dir_.Write("bulk/part" + std::to_string(i / 100) + "/module_" + n + ".py", text);
+    }
+  }
+
+  // status and error of every scan run, a line each.
+  std::string Runs() {
+    return testing::Run({"sqlite3", (dir_.path() / ".docrunch/docrunch.db").string(),
+                         "SELECT status || ' ' || coalesce(error, '') FROM scan_runs ORDER BY id"})
+        .out;
+  }
+
   // Every generated page and its content.
   std::map<std::string, std::string> Docs(const fs::path& root) {
     std::map<std::string, std::string> pages;
@@ -482,17 +504,7 @@ TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {
 // log says so); 2,500 files take seconds to parse and store, the signal
 // arrives within milliseconds.
 TEST_F(ScanCommand, ASignalStopsTheScanAndRecordsItsRun) {
-  std::string many;
-  for (int i = 0; i < 2500; ++i) {
-    const std::string n = std::to_string(i);
-    std::string text;
-    for (int j = 0; j < 12; ++j) {
-      const std::string f = "handle_" + n + "_" + std::to_string(j);
-      text += "def " + f + "(request, limit):\n    \"\"\"Handle part " + std::to_string(j) +
-              ".\"\"\"\n    return helper(request) + limit\n\n";
-    }
-    dir_.Write("bulk/part" + std::to_string(i / 100) + "/module_" + n + ".py", text);
-  }
+  WriteBulk();
   const std::string script =
       "DOCRUNCH_LOGGING__LEVEL=debug \"$0\" scan --quiet 2>scan.log & pid=$!\n"
       "i=0; while ! grep -q 'walked' scan.log && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done\n"
@@ -503,11 +515,7 @@ TEST_F(ScanCommand, ASignalStopsTheScanAndRecordsItsRun) {
   ProcessResult stopped = testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
   EXPECT_THAT(stopped.out, HasSubstr("exit=1")) << stopped.err;
   EXPECT_THAT(stopped.err, HasSubstr("INTERRUPTED: scan interrupted after"));
-  auto runs = [&] {
-    return testing::Run({"sqlite3", (dir_.path() / ".docrunch/docrunch.db").string(),
-                         "SELECT status || ' ' || coalesce(error, '') FROM scan_runs ORDER BY id"})
-        .out;
-  };
+  auto runs = [&] { return Runs(); };
   EXPECT_THAT(runs(), ::testing::StartsWith("failed INTERRUPTED: scan interrupted after"));
   EXPECT_THAT(runs(), Not(HasSubstr("running")));
   ProcessResult again = Docrunch({"scan", "--json"});
@@ -524,6 +532,26 @@ TEST_F(ScanCommand, ASignalStopsTheScanAndRecordsItsRun) {
   EXPECT_EQ(summary["files_parsed"].get<int>(), 2500 + 7 - std::stoi(stored[1]));
   EXPECT_GT(summary["docs"]["pages_changed"].get<int>(), 0);
   EXPECT_THAT(runs(), HasSubstr("\ncompleted \n"));
+}
+
+// A scan killed outright (no handler runs) leaves its run "running"; the
+// next scan on this host sees that its process is gone and records it as
+// failed (ABANDONED), then completes.
+TEST_F(ScanCommand, AKilledScansRunIsClosedByTheNextScan) {
+  WriteBulk();
+  const std::string script =
+      "DOCRUNCH_LOGGING__LEVEL=debug \"$0\" scan --quiet 2>scan.log & pid=$!\n"
+      "i=0; while ! grep -q 'walked' scan.log && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done\n"
+      "kill -KILL $pid; wait $pid; echo \"exit=$?\"\n";
+  ProcessOptions options;
+  options.cwd = dir_.path();
+  options.unset_env = {"DOCRUNCH_CONFIG"};
+  ProcessResult killed = testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
+  EXPECT_THAT(killed.out, HasSubstr("exit=137"));
+  EXPECT_EQ(Runs(), "running \n");
+  ProcessResult again = Docrunch({"scan", "--quiet"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(Runs(), ::testing::MatchesRegex("failed ABANDONED: [^\n]*\ncompleted \n"));
 }
 
 TEST_F(ScanCommand, WatchReindexesChanges) {
