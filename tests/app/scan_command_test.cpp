@@ -30,8 +30,24 @@ class ScanCommand : public ProjectTest {
     return r.exit_code == 0 ? json::parse(r.out) : json::object();
   }
 
-  // 2,500 small Python files under bulk/: seconds to parse and store, so a
-  // signal sent once the scan has walked them lands in the middle.
+  // Writes 2,500 small Python files under bulk/ (seconds to parse and
+  // store), starts a scan and sends it `signal` from a shell once its debug
+  // log says it has walked them: the signal lands in the middle. The
+  // shell prints "exit=N" and copies the scan's log to stderr.
+  ProcessResult ScanAndSend(const std::string& signal) {
+    WriteBulk();
+    const std::string script =
+        "DOCRUNCH_LOGGING__LEVEL=debug \"$0\" scan --quiet 2>scan.log & pid=$!\n"
+        "i=0; while ! grep -q 'walked' scan.log && [ $i -lt 3000 ]; do sleep 0.01; "
+        "i=$((i+1)); done\n"
+        "kill -" +
+        signal + " $pid; wait $pid; echo \"exit=$?\"; cat scan.log >&2\n";
+    ProcessOptions options;
+    options.cwd = dir_.path();
+    options.unset_env = {"DOCRUNCH_CONFIG"};
+    return testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
+  }
+
   void WriteBulk() {
     for (int i = 0; i < 2500; ++i) {
       const std::string n = std::to_string(i);
@@ -504,20 +520,11 @@ TEST_F(ScanCommand, MissingRepositoryPathIsAUsageError) {
 // log says so); 2,500 files take seconds to parse and store, the signal
 // arrives within milliseconds.
 TEST_F(ScanCommand, ASignalStopsTheScanAndRecordsItsRun) {
-  WriteBulk();
-  const std::string script =
-      "DOCRUNCH_LOGGING__LEVEL=debug \"$0\" scan --quiet 2>scan.log & pid=$!\n"
-      "i=0; while ! grep -q 'walked' scan.log && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done\n"
-      "kill -TERM $pid; wait $pid; echo \"exit=$?\"; cat scan.log >&2\n";
-  ProcessOptions options;
-  options.cwd = dir_.path();
-  options.unset_env = {"DOCRUNCH_CONFIG"};
-  ProcessResult stopped = testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
+  ProcessResult stopped = ScanAndSend("TERM");
   EXPECT_THAT(stopped.out, HasSubstr("exit=1")) << stopped.err;
   EXPECT_THAT(stopped.err, HasSubstr("INTERRUPTED: scan interrupted after"));
-  auto runs = [&] { return Runs(); };
-  EXPECT_THAT(runs(), ::testing::StartsWith("failed INTERRUPTED: scan interrupted after"));
-  EXPECT_THAT(runs(), Not(HasSubstr("running")));
+  EXPECT_THAT(Runs(), ::testing::StartsWith("failed INTERRUPTED: scan interrupted after"));
+  EXPECT_THAT(Runs(), Not(HasSubstr("running")));
   ProcessResult again = Docrunch({"scan", "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   json summary = json::parse(again.out);
@@ -531,22 +538,14 @@ TEST_F(ScanCommand, ASignalStopsTheScanAndRecordsItsRun) {
   EXPECT_EQ(std::stoi(stored[2]), 2500 + 7);
   EXPECT_EQ(summary["files_parsed"].get<int>(), 2500 + 7 - std::stoi(stored[1]));
   EXPECT_GT(summary["docs"]["pages_changed"].get<int>(), 0);
-  EXPECT_THAT(runs(), HasSubstr("\ncompleted \n"));
+  EXPECT_THAT(Runs(), HasSubstr("\ncompleted \n"));
 }
 
 // A scan killed outright (no handler runs) leaves its run "running"; the
 // next scan on this host sees that its process is gone and records it as
 // failed (ABANDONED), then completes.
 TEST_F(ScanCommand, AKilledScansRunIsClosedByTheNextScan) {
-  WriteBulk();
-  const std::string script =
-      "DOCRUNCH_LOGGING__LEVEL=debug \"$0\" scan --quiet 2>scan.log & pid=$!\n"
-      "i=0; while ! grep -q 'walked' scan.log && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done\n"
-      "kill -KILL $pid; wait $pid; echo \"exit=$?\"\n";
-  ProcessOptions options;
-  options.cwd = dir_.path();
-  options.unset_env = {"DOCRUNCH_CONFIG"};
-  ProcessResult killed = testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
+  ProcessResult killed = ScanAndSend("KILL");
   EXPECT_THAT(killed.out, HasSubstr("exit=137"));
   EXPECT_EQ(Runs(), "running \n");
   ProcessResult again = Docrunch({"scan", "--quiet"});
