@@ -238,6 +238,7 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
     }
   }
   if (drifted.empty()) return std::int64_t{0};
+  std::int64_t queued = 0;
   DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
     std::vector<store::SyncEvent> events;
     for (const auto& [type, id] : drifted) {
@@ -246,14 +247,15 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
           "entity_type = $2 AND entity_id = $3 ORDER BY id DESC LIMIT 1",
           {repo, type, id});
       if (!latest) return latest.error();
-      if (latest->empty()) continue;
+      if (latest->empty()) continue;  // a target's own entry (the code pages): no event
       events.push_back({repo, type, id, latest->Text(0, "content_hash").value_or(""),
                         *latest->Text(0, "action"), std::nullopt,
                         static_cast<int>(latest->Int(0, "priority").value_or(0))});
     }
+    queued = static_cast<std::int64_t>(events.size());
     return store::EmitSyncEvents(tx, events);
   }));
-  return static_cast<std::int64_t>(drifted.size());
+  return queued;
 }
 
 Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,

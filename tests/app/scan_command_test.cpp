@@ -186,6 +186,10 @@ TEST_F(ScanCommand, ATargetPutBackCatchesUpWithWhatItMissed) {
   json gone = json::parse(Docrunch({"query", "UserService", "--format", "json"}).out);
   for (const auto& hit : gone) EXPECT_NE(hit["file_path"], "app/service.py") << hit.dump();
   EXPECT_THAT(Docrunch({"sync", "diff"}).out, HasSubstr("in sync"));
+  // Caught up, nothing is queued again (the code pages' own entry has no
+  // event to queue).
+  ProcessResult quiet = Docrunch({"scan", "--quiet"});
+  EXPECT_THAT(quiet.err, Not(HasSubstr("queued again"))) << quiet.err;
 }
 
 // A worker (or sync status) started before the first scan runs, and
