@@ -1,4 +1,9 @@
 // docrunch config show|validate|set
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "app/commands.h"
@@ -48,11 +53,24 @@ Result<void> Set(AppContext& ctx, const std::string& key, const std::string& val
   config::LoadRequest request{*file, *edited, ctx.env(), {}};
   auto loaded = config::LoadConfig(request);
   if (!loaded) {
-    return MakeError(ErrorCode::kConfigInvalid, "not changed: setting " + key + " to " + value +
+    // The value is not repeated: a refused value may be a secret (a URL with
+    // a password, a key); the loader's own message masks what it shows.
+    return MakeError(ErrorCode::kConfigInvalid, "not changed: the new value of " + key +
                                                     " would make the configuration invalid.\n" +
                                                     loaded.error().message);
   }
-  DOCRUNCH_TRY(WriteFileAtomic(*file, *edited));
+  // The file itself, through a symbolic link, keeping its permissions; a
+  // read-only file stays as it is.
+  std::error_code ec;
+  const std::filesystem::path target = std::filesystem::canonical(*file, ec);
+  if (ec)
+    return MakeError(ErrorCode::kIo, "cannot resolve " + file->string() + ": " + ec.message());
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0 || ::access(target.c_str(), W_OK) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot write " + target.string() + ": " +
+                                         std::strerror(errno) + " (not changed)");
+  }
+  DOCRUNCH_TRY(WriteFileAtomic(target, *edited, {.mode = st.st_mode & 07777u}));
   Print("set " + key + " = " + value + " in " + file->string());
   return Ok();
 }

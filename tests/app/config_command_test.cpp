@@ -115,6 +115,10 @@ TEST_F(ConfigCommand, SetValidatesBeforeWriting) {
   r = Docrunch({"config", "set", "storage.lightrag.api_key", "sk-123"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("api_key_env"));
+  EXPECT_THAT(r.err, Not(HasSubstr("sk-123")));  // a refused secret is not repeated
+  r = Docrunch({"config", "set", "storage.postgres_url", "postgres://u:secretpw@h/db"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, Not(HasSubstr("secretpw"))) << r.err;
   EXPECT_EQ(ConfigText(), before);
 
   r = Docrunch({"config", "set", "jobs.scheduler.scan_cron", "\"0 4 * * *\""});
@@ -132,6 +136,21 @@ TEST_F(ConfigCommand, SetInAReadOnlyFolderChangesNothing) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("IO_ERROR: cannot write"));
   EXPECT_EQ(ConfigText(), before);
+}
+
+// config set writes the file a symbolic link points to, and keeps its
+// permissions.
+TEST_F(ConfigCommand, SetFollowsALinkAndKeepsPermissions) {
+  Init();
+  fs::rename(dir_ / ".docrunch/config.yaml", dir_ / "real.yaml");
+  fs::create_symlink(dir_ / "real.yaml", dir_ / ".docrunch/config.yaml");
+  fs::permissions(dir_ / "real.yaml", fs::perms::owner_read | fs::perms::owner_write);
+  ProcessResult r = Docrunch({"config", "set", "server.mcp.port", "4001"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_symlink(dir_ / ".docrunch/config.yaml"));
+  EXPECT_THAT(dir_.Read("real.yaml"), HasSubstr("port: 4001"));
+  EXPECT_EQ(fs::status(dir_ / "real.yaml").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
 }
 
 }  // namespace
