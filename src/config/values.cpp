@@ -191,6 +191,20 @@ std::optional<ParsedUrl> ParseUrl(std::string_view text) {
     if (url.has_password) url.password = PercentDecoded(userinfo.substr(colon + 1));
     authority = authority.substr(at + 1);
   }
+  // libpq also reads a password from the query (`?password=...`).
+  if (auto query = rest.find('?'); query != std::string_view::npos) {
+    std::string_view params = rest.substr(query + 1);
+    params = params.substr(0, params.find('#'));
+    for (std::size_t start = 0; start <= params.size();) {
+      std::size_t end = params.find('&', start);
+      std::string_view param = params.substr(
+          start, end == std::string_view::npos ? std::string_view::npos : end - start);
+      std::string name = Lower(param.substr(0, param.find('=')));
+      if (name == "password" || name == "sslpassword") url.has_password = true;
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+  }
   std::string_view host = authority;
   if (!authority.empty() && authority[0] == '[') {  // [::1]:5432
     auto close = authority.find(']');

@@ -166,7 +166,12 @@ std::string YamlLoader::CheckString(const std::string& path, const std::string& 
       if (!problem.empty()) return problem;
       if (ParseUrl(value)->has_password) {
         std::string leaf = path.substr(path.rfind('.') + 1);
-        return "the URL contains a password; " + SecretHint(leaf);
+        if (leaf == "postgres_url" || leaf == "redis_url") {
+          return "the URL contains a password; " + SecretHint(leaf);
+        }
+        // No <key>_env for these: the service's key goes in api_key_env.
+        return "the URL contains a password, which would be a literal secret in the config; "
+               "leave it out and give the service's key through 'api_key_env: VAR_NAME'";
       }
       return "";
     }

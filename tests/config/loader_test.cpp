@@ -130,6 +130,15 @@ TEST(LoadConfig, LiteralSecretsPointToEnvReferences) {
   EXPECT_THAT(issue.message, HasSubstr("password"));
   EXPECT_THAT(issue.message, HasSubstr("postgres_url_env"));
   EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2")));
+  // libpq reads a password from the query too.
+  issue =
+      OnlyIssue("storage: {postgres_url: 'postgres://u@db/x?sslmode=require&password=hunter2'}");
+  EXPECT_THAT(issue.message, HasSubstr("postgres_url_env"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2")));
+  // A URL without an _env twin points to the key that exists.
+  issue = OnlyIssue("storage: {lightrag: {base_url: 'http://u:pw@127.0.0.1:9621'}}");
+  EXPECT_THAT(issue.message, HasSubstr("api_key_env"));
+  EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("base_url_env")));
 
   issue = OnlyIssue("security: {kms_key_env: 'c2VjcmV0LWtleS1tYXRlcmlhbA=='}");
   EXPECT_THAT(issue.message, HasSubstr("environment variable"));

@@ -50,6 +50,9 @@ TEST(ParseUrl, SplitsParts) {
   EXPECT_EQ(url->port, 5430);
   EXPECT_EQ(url->path, "/docrunch?sslmode=disable");
   EXPECT_TRUE(ParseUrl("postgres://u:pw@db.internal/x")->has_password);
+  EXPECT_TRUE(ParseUrl("postgres://u@db/x?password=pw")->has_password);
+  EXPECT_TRUE(ParseUrl("postgres://u@db/x?sslmode=require&PASSWORD=pw")->has_password);
+  EXPECT_FALSE(ParseUrl("postgres://u@db/x?passwordless=1")->has_password);
   EXPECT_EQ(ParseUrl("http://[::1]:9621")->port, 9621);
 }
 
