@@ -158,7 +158,47 @@ Result<nlohmann::json> GraphView(store::Store& store, std::int64_t repo, const s
   return json{{"view", view}, {"nodes", nodes}, {"edges", edges}};
 }
 
+// Where export-graph may write: a new file, or one an earlier export wrote
+// (a JSON object with view, nodes and edges). Not a link, a device or a
+// FIFO (replaced by a plain file, their target never written), not Docrunch's
+// own folder (the database, the config), not any other file (a source file
+// mistyped as the output). INVALID_PARAMS naming --output.
+Result<void> CheckGraphOutput(const std::filesystem::path& project_root,
+                              const std::string& output) {
+  namespace fs = std::filesystem;
+  auto refuse = [&](const std::string& why) {
+    return MakeError(ErrorCode::kInvalidParams, "--output " + output + ": " + why);
+  };
+  std::error_code ec;
+  const fs::path path = fs::absolute(output, ec).lexically_normal();
+  const fs::path own = fs::weakly_canonical(project_root / ".docrunch", ec);
+  const fs::path below = fs::weakly_canonical(path, ec).lexically_relative(own);
+  if (!below.empty() && *below.begin() != "..") {
+    return refuse("is inside " + own.string() + ", which holds Docrunch's database and config");
+  }
+  const fs::file_status link = fs::symlink_status(path, ec);
+  if (!fs::exists(link)) return Ok();
+  if (fs::is_symlink(link)) return refuse("is a symbolic link: name the file itself");
+  if (!fs::is_regular_file(link)) return refuse("is not a regular file");
+  auto text = ReadFileText(path);
+  nlohmann::json previous;
+  if (text) previous = nlohmann::json::parse(*text, nullptr, false);
+  const bool graph = previous.is_object() && previous.contains("view") &&
+                     previous.contains("nodes") && previous.contains("edges");
+  if (!graph) {
+    return refuse(
+        "exists and is not a graph an earlier export wrote; remove it or choose "
+        "another file");
+  }
+  return Ok();
+}
+
 Result<void> RunExportGraph(AppContext& ctx, const std::string& view, const std::string& output) {
+  if (!output.empty()) {
+    auto loaded = ctx.Config();
+    if (!loaded) return loaded.error();
+    DOCRUNCH_TRY(CheckGraphOutput((*loaded)->project_root, output));
+  }
   auto store = ctx.Store();
   if (!store) return store.error();
   auto repo = ProjectRepository(ctx, **store);

@@ -311,6 +311,20 @@ TEST_F(ScanCommand, ExportGraphViews) {
   ProcessResult out = Docrunch({"export-graph", "--output", "graph.json"});
   EXPECT_EQ(out.exit_code, 0);
   EXPECT_EQ(json::parse(dir_.Read("graph.json"))["view"], "dependencies");
+  // An earlier export is replaced; anything else is refused and kept.
+  EXPECT_EQ(Docrunch({"export-graph", "--view", "structure", "--output", "graph.json"}).exit_code,
+            0);
+  EXPECT_EQ(json::parse(dir_.Read("graph.json"))["view"], "structure");
+  const std::string models = dir_.Read("app/models.py");
+  fs::create_symlink(dir_ / "graph.json", dir_ / "link.json");
+  for (const char* target : {".docrunch/docrunch.db", ".docrunch/config.yaml", "app/models.py",
+                             "link.json", "/dev/null"}) {
+    ProcessResult refused = Docrunch({"export-graph", "--output", target});
+    EXPECT_EQ(refused.exit_code, 2) << target;
+    EXPECT_THAT(refused.err, HasSubstr("--output " + std::string(target))) << refused.err;
+  }
+  EXPECT_EQ(dir_.Read("app/models.py"), models);
+  EXPECT_EQ(Docrunch({"query", "normalize email"}).exit_code, 0);  // the database is intact
   EXPECT_EQ(Docrunch({"export-graph", "--view", "galaxy"}).exit_code, 2);
 }
 
