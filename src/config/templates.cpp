@@ -1,15 +1,20 @@
 #include "config/templates.h"
 
+#include "core/utf8.h"
+
 namespace docrunch::config {
 namespace {
 
-// The project name as a double-quoted YAML scalar.
+// The project name as a double-quoted YAML scalar. A folder name that is
+// not UTF-8 keeps its ASCII and gets '?' for the rest: configuration values
+// must be UTF-8 text.
 std::string YamlQuoted(const std::string& text) {
+  const bool utf8 = IsValidUtf8(text);
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
     if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
+    out += !utf8 && static_cast<unsigned char>(c) >= 0x80 ? '?' : c;
   }
   return out + "\"";
 }

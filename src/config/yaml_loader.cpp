@@ -8,6 +8,7 @@
 
 #include "config/values.h"
 #include "core/text.h"
+#include "core/utf8.h"
 
 namespace docrunch::config {
 namespace {
@@ -154,6 +155,9 @@ void YamlLoader::Real(std::string_view key, double& value, RealRange range) {
 std::string YamlLoader::CheckString(const std::string& path, const std::string& value,
                                     const StringRule& rule) {
   using Kind = StringRule::Kind;
+  // Configuration text is shown and sent as JSON (config show, MCP): bytes
+  // that are not UTF-8 would fail there, far from their line.
+  if (!IsValidUtf8(value)) return "must be valid UTF-8 text";
   if (!rule.one_of.empty() &&
       std::find(rule.one_of.begin(), rule.one_of.end(), value) == rule.one_of.end()) {
     return "must be one of " + Join(rule.one_of, ", ") + "; got " + Quoted(value) +

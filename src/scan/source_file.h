@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "core/utf8.h"
 
 namespace docrunch::scan {
 
@@ -48,9 +49,7 @@ SourceRead ReadAndCheck(const std::filesystem::path& path, std::uint64_t max_byt
 // order, the form `xxhsum -H2` prints).
 std::string ContentHash(std::string_view bytes);
 
-// Whether `bytes` is well-formed UTF-8 (no overlongs, surrogates or code
-// points past U+10FFFF).
-bool IsValidUtf8(std::string_view bytes);
+// IsValidUtf8 is in core/utf8.h.
 
 // The content of `relpath` under `root`, checked as the walker checks it.
 // Errors: INVALID_PARAMS when relpath is empty, absolute, has a ".."

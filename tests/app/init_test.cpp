@@ -69,6 +69,14 @@ TEST_F(InitCommand, InitialisesAnotherFolder) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::is_regular_file(dir_ / "sub/proj/.docrunch/config.yaml"));
   EXPECT_EQ(Docrunch({"init", "does/not/exist"}).exit_code, 2);
+  // A folder whose name is not UTF-8 still gets a valid configuration.
+  fs::create_directories(dir_ / "caf\xe9");
+  ASSERT_EQ(Docrunch({"init", "caf\xe9"}).exit_code, 0);
+  EXPECT_THAT(dir_.Read("caf\xe9/.docrunch/config.yaml"), HasSubstr("name: \"caf?\""));
+  EXPECT_EQ(Docrunch({"--config", (dir_ / "caf\xe9/.docrunch/config.yaml").string(), "config",
+                      "show", "--json"})
+                .exit_code,
+            0);
 }
 
 TEST_F(InitCommand, ReadOnlyFolderFailsCleanly) {

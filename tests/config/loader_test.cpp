@@ -106,6 +106,15 @@ TEST(LoadConfig, EnumsListTheirValues) {
   EXPECT_THAT(OnlyIssue("logging: {level: verbose}").message, HasSubstr("must be one of trace"));
 }
 
+// Values are shown and sent as JSON: bytes that are not UTF-8 are refused
+// where they are written, not when a later command prints them.
+TEST(LoadConfig, TextMustBeUtf8) {
+  ConfigIssue issue = OnlyIssue("project: {description: \"caf\xe9\"}");
+  EXPECT_EQ(issue.key, "project.description");
+  EXPECT_THAT(issue.message, HasSubstr("must be valid UTF-8"));
+  EXPECT_EQ(OnlyIssue("scanning: {ignore: [\"ok\", \"\xff\"]}").key, "scanning.ignore[1]");
+}
+
 TEST(LoadConfig, ChecksRangesUrlsDurationsAndCron) {
   EXPECT_THAT(OnlyIssue("server: {mcp: {port: 0}}").message, HasSubstr("between 1 and 65535"));
   EXPECT_THAT(OnlyIssue("storage: {lightrag: {base_url: 'not a url'}}").message,
