@@ -39,6 +39,13 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   options.progress = request.progress;
   options.stop = request.stop;
 
+  std::error_code ec;
+  if (!std::filesystem::is_directory(request.root, ec)) {
+    // Checked before the docs folder is claimed: claiming creates it, and
+    // with it a repository folder that was moved or deleted.
+    return MakeError(ErrorCode::kInvalidParams, "repository path " + request.root.string() +
+                                                    " does not exist or is not a folder");
+  }
   if (!request.docs_output.empty()) {
     // Refused before anything is written: another repository's pages live there.
     DOCRUNCH_TRY(docs::ClaimDocsFolder(request.docs_output, request.root));

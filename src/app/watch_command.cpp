@@ -2,6 +2,8 @@
 //
 // Scans once, then re-scans (incrementally) after every debounced batch of
 // file changes until interrupted.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <filesystem>
 
@@ -47,7 +49,21 @@ Result<void> RunWatch(AppContext& ctx, const WatchFlags& flags) {
   const std::string name =
       config.project.name.empty() ? root.filename().string() : config.project.name;
   const std::filesystem::path docs = (root / config.storage.docs_output).lexically_normal();
+  // The folder watched is this one (device and inode): moved or deleted,
+  // its path names nothing, or another folder made since, and a scan there
+  // would find every file gone and remove them all.
+  struct stat watched {};
+  if (::stat(root.c_str(), &watched) != 0) {
+    return MakeError(ErrorCode::kInvalidParams, "cannot watch " + root.string());
+  }
   auto scan_once = [&](const char* why) -> Result<void> {
+    struct stat now {};
+    if (::stat(root.c_str(), &now) != 0 || now.st_dev != watched.st_dev ||
+        now.st_ino != watched.st_ino) {
+      return MakeError(ErrorCode::kInvalidParams,
+                       "the watched folder " + root.string() +
+                           " was moved or deleted: stopped (start watch again where it is now)");
+    }
     auto outcome = RunScan(**store, config, {root, docs, name, false, nullptr});
     if (!outcome) return outcome.error();
     const auto& s = outcome->summary;

@@ -589,5 +589,36 @@ TEST_F(ScanCommand, WatchReindexesChanges) {
   EXPECT_THAT(Docrunch({"query", "brand new"}).out, HasSubstr("brand_new"));
 }
 
+// The watched project moved away: watch stops with an error instead of
+// scanning its old path (nothing there: every file would be removed).
+TEST_F(ScanCommand, WatchStopsWhenItsFolderMoves) {
+  TempDir outer;
+  const fs::path project = outer / "proj";
+  fs::create_directories(project);
+  WriteSampleRepository(outer);
+  fs::rename(outer / "app", project / "app");
+  ProcessOptions options;
+  options.cwd = project;
+  options.unset_env = {"DOCRUNCH_CONFIG"};
+  ASSERT_EQ(RunDocrunch({"init"}, options).exit_code, 0);
+  ProcessResult result;
+  std::thread watch([&] {
+    result = RunDocrunch({"watch", "--debounce", "100", "--max-rescans", "2"}, options);
+  });
+  for (int i = 0; i < 200 && !fs::exists(project / "docrunch-docs/index.md"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  fs::rename(project, outer / "moved");
+  outer.Write("moved/app/later.py", "def later():\n    pass\n");  // wakes the watcher
+  watch.join();
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_THAT(result.err, HasSubstr("was moved or deleted"));
+  EXPECT_FALSE(fs::exists(project));  // not made again
+  ProcessResult files = testing::Run(
+      {"sqlite3", (outer / "moved/.docrunch/docrunch.db").string(), "SELECT count(*) FROM files"});
+  EXPECT_EQ(files.out, "3\n");  // app/__init__.py, models.py, service.py: none removed
+}
+
 }  // namespace
 }  // namespace docrunch::testing
