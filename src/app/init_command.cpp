@@ -25,11 +25,17 @@ Result<void> CheckTarget(const fs::path& dir, const std::vector<config::Template
   if (!fs::is_directory(dir.parent_path(), ec)) {
     return MakeError(ErrorCode::kUsage, dir.parent_path().string() + " is not a directory");
   }
-  if (force) return Ok();
   for (const auto& file : files) {
-    if (fs::exists(dir / file.name, ec)) {
+    const fs::path path = dir / file.name;
+    if (!fs::exists(fs::symlink_status(path, ec))) continue;
+    if (!force) {
       return MakeError(ErrorCode::kAlreadyExists,
-                       (dir / file.name).string() + " already exists; use --force to overwrite");
+                       path.string() + " already exists; use --force to overwrite");
+    }
+    // Found now, not after the files before it were replaced.
+    if (!fs::is_regular_file(fs::symlink_status(path, ec))) {
+      return MakeError(ErrorCode::kUsage,
+                       path.string() + " is not a regular file; --force replaces files only");
     }
   }
   return Ok();
@@ -63,10 +69,12 @@ Result<void> RunInit(const InitOptions& options) {
   if (ec) {
     return MakeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
   }
+  // The database first: one that cannot be opened (corrupt, say) stops init
+  // before any file is written, and a second init is not told they exist.
+  DOCRUNCH_TRY(CreateDatabase(dir));
   // Each file is written atomically; a failure stops before the next one,
   // so every file present is whole.
   for (const auto& file : files) DOCRUNCH_TRY(WriteFileAtomic(dir / file.name, file.content));
-  DOCRUNCH_TRY(CreateDatabase(dir));
   Print("Initialized Docrunch in " + dir.string() + " (template " + options.template_name + ")");
   for (const auto& file : files) Print("  wrote " + (fs::path(".docrunch") / file.name).string());
   Print("  database .docrunch/docrunch.db (schema current)");

@@ -79,6 +79,24 @@ TEST_F(InitCommand, InitialisesAnotherFolder) {
             0);
 }
 
+// What would stop init half way is found before any file is written: a
+// target that is a folder, a database that cannot be opened.
+TEST_F(InitCommand, NothingIsWrittenWhenInitCannotFinish) {
+  Init({"--template", "minimal"});
+  dir_.Write(".docrunch/config.yaml", "project: {name: mine}\n");
+  fs::remove(dir_ / ".docrunch/review_rules.yaml");
+  fs::create_directories(dir_ / ".docrunch/review_rules.yaml");
+  ProcessResult r = Docrunch({"init", "--force", "--template", "full"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("review_rules.yaml is not a regular file"));
+  EXPECT_EQ(ConfigText(), "project: {name: mine}\n");
+
+  dir_.Write("other/.docrunch/docrunch.db", "garbage, not a database\n");
+  r = Docrunch({"init", "other"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir_ / "other/.docrunch/config.yaml"));
+}
+
 TEST_F(InitCommand, ReadOnlyFolderFailsCleanly) {
   fs::permissions(dir_.path(),
                   fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
@@ -97,7 +115,8 @@ TEST_F(InitCommand, ReadOnlyDocrunchFolderLeavesFilesWhole) {
                   fs::perm_options::remove);
   ProcessResult r = Docrunch({"init", "--force", "--template", "full"}, {}, true);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("cannot write"));
+  // The database is opened first, and this one cannot be written.
+  EXPECT_THAT(r.err, HasSubstr("STORAGE_READ_ONLY"));
   EXPECT_EQ(ConfigText(), before);
   for (const auto& entry : fs::directory_iterator(dir_ / ".docrunch")) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
