@@ -32,7 +32,9 @@ std::string SetAtPath(YAML::Node& root, const std::vector<std::string>& path,
   }
   YAML::Node parsed;
   try {
-    parsed = YAML::Load(value);
+    // An empty overlay is the empty string, not "no value" (which would put
+    // the default in place of the file's value without a word).
+    parsed = value.empty() ? YAML::Node(std::string()) : YAML::Load(value);
   } catch (const YAML::Exception& e) {
     return "the value is not valid YAML (" + e.msg + ")";
   }
@@ -117,7 +119,16 @@ std::vector<ConfigIssue> ValidateConfig(const LoadRequest& request, LoadedConfig
 
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // Only the first would count, silently.
+      sink.Add("",
+               "the config file holds " + std::to_string(documents.size()) +
+                   " YAML documents (separated by ---); it must hold one",
+               LocationOf(documents[1], sink.file()));
+      return sink.issues();
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::ParserException& e) {
     sink.Add("", "invalid YAML: " + e.msg, {sink.file(), e.mark.line + 1, e.mark.column + 1});
     return sink.issues();

@@ -108,6 +108,12 @@ TEST(LoadConfig, EnumsListTheirValues) {
 
 // Values are shown and sent as JSON: bytes that are not UTF-8 are refused
 // where they are written, not when a later command prints them.
+TEST(LoadConfig, OneYamlDocumentOnly) {
+  ConfigIssue issue = OnlyIssue("project:\n  name: a\n---\nproject:\n  name: b\n");
+  EXPECT_THAT(issue.message, HasSubstr("2 YAML documents"));
+  EXPECT_EQ(issue.line, 4);
+}
+
 TEST(LoadConfig, TextMustBeUtf8) {
   ConfigIssue issue = OnlyIssue("project: {description: \"caf\xe9\"}");
   EXPECT_EQ(issue.key, "project.description");
@@ -197,6 +203,10 @@ TEST(Overlays, BadOverlayValuesNameTheirSource) {
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'port'?"));
   issue = OnlyIssue("", {{"DOCRUNCH_STORAGE__BACKNED", "postgres"}});
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'backend'?"));
+  // An empty overlay is an empty value, not the default in disguise.
+  issue = OnlyIssue("server: {mcp: {port: 5000}}", {{"DOCRUNCH_SERVER__MCP__PORT", ""}});
+  EXPECT_EQ(issue.key, "server.mcp.port");
+  EXPECT_THAT(issue.message, HasSubstr("expected an integer"));
   // A list or map value's problem is inside it, and still the overlay's.
   issue = OnlyIssue("", {}, {"scanning.languages=[kotlin]"});
   EXPECT_EQ(issue.key, "scanning.languages[0]");
