@@ -131,7 +131,10 @@ TEST(McpInstall, MalformedJsonIsRefusedAndLeftUntouched) {
       {"// my servers\n{\"mcpServers\": {}}", "comments"},
       {"[1, 2]", "top level"},
       {"{\"mcpServers\": []}", "mcpServers: expected an object"},
-      {"{\"mcpServers\": {\"docrunch\": \"x\"}}", "mcpServers.docrunch"}};
+      {"{\"mcpServers\": {\"docrunch\": \"x\"}}", "mcpServers.docrunch"},
+      // What a rewrite would lose: the first of two equal keys, a number's digits.
+      {"{\"mcpServers\": {\"a\": {}}, \"mcpServers\": {\"b\": {}}}", "'mcpServers' twice"},
+      {"{\"mcpServers\": {}, \"id\": 12345678901234567890123}", "too large"}};
   for (const auto& [text, why] : cases) {
     dir.Write(".mcp.json", text);
     auto r = InstallServer(Client::kClaude, dir / ".mcp.json", Entry(), false);

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <cctype>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/files.h"
 #include "mcp/install/toml_edit.h"
@@ -38,8 +40,43 @@ std::pair<char, int> DetectIndent(const std::string& text) {
 
 Result<Json> ParseJson(const std::string& text, const std::string& label) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
+  // What rewriting would lose without a word: the earlier of two equal keys
+  // (the parser keeps the last), an integer too large for 64 bits (read as
+  // a double, written back rounded).
+  std::vector<std::set<std::string>> keys;
+  std::string lossy;
+  auto watch = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second &&
+            lossy.empty()) {
+          lossy = "has the key '" + parsed.get<std::string>() + "' twice";
+        }
+        break;
+      case Json::parse_event_t::value:
+        if (parsed.is_number_float() && lossy.empty()) {
+          const double v = parsed.get<double>();
+          if (std::fabs(v) >= 9.2e18 && std::floor(v) == v) {
+            lossy = "has a number too large to write back exactly";
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
   try {
-    return Json::parse(text);
+    Json doc = Json::parse(text, watch);
+    if (!lossy.empty())
+      return Invalid(label, lossy + ", which rewriting would lose; add the entry by hand");
+    return doc;
   } catch (const Json::parse_error& e) {
     if (!Json::parse(text, nullptr, false, /*ignore_comments=*/true).is_discarded())
       return Invalid(label, "has comments, which rewriting would lose; add the entry by hand");
