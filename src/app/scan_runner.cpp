@@ -60,7 +60,7 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   // docs folder that cannot be written does not fail the scan: the database
   // holds the truth, and the events retry.
   SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name,
-                  request.root};
+                  /*repair_docs=*/true};
   auto drained = DrainSync(store, config, setup, request.stop);
   if (!drained) return drained.error();
   outcome.pages_changed = drained->pages_changed;

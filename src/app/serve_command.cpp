@@ -17,6 +17,7 @@
 #include "auth/rate_limiter.h"
 #include "auth/tokens.h"
 #include "config/schema.h"
+#include "docs/doc_writer.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -74,8 +75,8 @@ std::string RedisUrl(const config::Config& c, const config::Environment& env) {
 // Hosted mode leaves it to `docrunch worker start --queue sync`.
 Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
   if (!c.storage.sync.enabled || c.security.mode == config::SecurityMode::kHosted) return Ok();
-  SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name,
-                  env.tasks.repository_root};
+  SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name};
+  DOCRUNCH_TRY(docs::ClaimDocsFolder(env.tasks.docs_root, env.tasks.repository_root));
   auto targets = MakeConfiguredTargets(c, setup);
   if (!targets) return targets.error();
   DOCRUNCH_TRY(RequeueDrift(*env.tasks.store, env.tasks.repository_id, *targets));

@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/sync_runner.h"
+#include "docs/doc_writer.h"
 #include "store/repositories.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
@@ -45,7 +46,8 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   env.store = *store;
   env.config = &c;
   env.setup = {*repo, (docs.is_relative() ? root / docs : docs).lexically_normal(),
-               c.project.name.empty() ? root.filename().string() : c.project.name, root};
+               c.project.name.empty() ? root.filename().string() : c.project.name,
+               /*repair_docs=*/true};
   auto targets = MakeConfiguredTargets(c, env.setup);
   if (!targets) return targets.error();
   env.targets = std::move(*targets);
@@ -137,6 +139,14 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
   }
   auto env = OpenSync(ctx);
   if (!env) return env.error();
+  // The folder this worker writes must be this repository's (scan and
+  // serve check the same); a refusal stops the worker before it starts.
+  if (!env->setup.docs_root.empty()) {
+    std::error_code ec;
+    const std::filesystem::path root =
+        std::filesystem::canonical((*ctx.Config())->project_root, ec);
+    DOCRUNCH_TRY(docs::ClaimDocsFolder(env->setup.docs_root, root));
+  }
   DOCRUNCH_TRY(RequeueDrift(*env->store, env->setup.repository_id, env->targets));
   for (const auto& t : env->targets) {
     if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "docs/code_pages.h"
-#include "docs/doc_writer.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -53,11 +52,6 @@ Result<std::vector<std::unique_ptr<sync::Projection>>> MakeConfiguredTargets(
     if (name == "markdown" && setup.docs_root.empty()) continue;
     if (name == "lightrag" && !lightrag.enabled) continue;  // refused by the config rules
     options.names.push_back(name);
-  }
-  const bool markdown =
-      std::find(options.names.begin(), options.names.end(), "markdown") != options.names.end();
-  if (markdown && !setup.repository_root.empty()) {
-    DOCRUNCH_TRY(docs::ClaimDocsFolder(setup.docs_root, setup.repository_root));
   }
   options.lightrag.client.base_url = lightrag.base_url;
   options.lightrag.client.timeout = lightrag.timeout.value;
@@ -124,7 +118,7 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   for (const auto& target : *targets) {
     auto* markdown = dynamic_cast<sync::MarkdownProjection*>(target.get());
     if (!markdown) continue;
-    DOCRUNCH_TRY(RepairMarkdown(store, setup.repository_id, *markdown));
+    if (setup.repair_docs) DOCRUNCH_TRY(RepairMarkdown(store, setup.repository_id, *markdown));
     outcome.pages_changed = markdown->pages_changed();
     outcome.pages_total = markdown->pages_total();
     auto behind = store.Query(

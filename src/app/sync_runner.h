@@ -22,9 +22,9 @@ struct SyncSetup {
   std::int64_t repository_id = 0;
   std::filesystem::path docs_root;  // empty: no markdown target
   std::string project_name;
-  // The repository's folder: the docs folder is claimed for it
-  // (docs::ClaimDocsFolder). Empty: not checked.
-  std::filesystem::path repository_root;
+  // Whether DrainSync also repairs the Markdown folder (RepairMarkdown):
+  // scans and `sync retry` do; a task command's drain stays small.
+  bool repair_docs = false;
 };
 
 // The configured targets (storage.sync.targets; markdown only with a docs root).

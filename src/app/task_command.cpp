@@ -126,8 +126,7 @@ void PrintTask(const Task& t, bool json_out, const std::string& verb) {
 // target that fails does not fail the report: its events retry.
 Result<void> DrainReportEvents(TaskEnv& env) {
   auto drained =
-      DrainSync(*env.store, *env.config,
-                {env.repository_id, env.docs_root, env.project_name, env.repository_root});
+      DrainSync(*env.store, *env.config, {env.repository_id, env.docs_root, env.project_name});
   if (!drained) return drained.error();
   return Ok();
 }

@@ -64,6 +64,9 @@ void ApplyOverlays(YAML::Node& root, const LoadRequest& request, IssueSink& sink
       if (next == std::string::npos) break;
       pos = next + 2;
     }
+    // An empty variable is unset (compose's ${VAR} with VAR unset gives
+    // one); an empty --set is an empty value.
+    if (value.empty()) continue;
     std::string key = Join(path, ".");
     sink.SetOverlaySource(key, "environment variable " + name);
     std::string problem = SetAtPath(root, path, value);
@@ -120,15 +123,20 @@ std::vector<ConfigIssue> ValidateConfig(const LoadRequest& request, LoadedConfig
   YAML::Node root;
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      // Only the first would count, silently.
+    // Empty documents (a trailing ---) are nothing; a second one with
+    // content would be ignored, silently.
+    std::vector<YAML::Node> full;
+    for (const auto& d : documents) {
+      if (!d.IsNull()) full.push_back(d);
+    }
+    if (full.size() > 1) {
       sink.Add("",
-               "the config file holds " + std::to_string(documents.size()) +
+               "the config file holds " + std::to_string(full.size()) +
                    " YAML documents (separated by ---); it must hold one",
-               LocationOf(documents[1], sink.file()));
+               LocationOf(full[1], sink.file()));
       return sink.issues();
     }
-    if (!documents.empty()) root = documents.front();
+    if (!full.empty()) root = full.front();
   } catch (const YAML::ParserException& e) {
     sink.Add("", "invalid YAML: " + e.msg, {sink.file(), e.mark.line + 1, e.mark.column + 1});
     return sink.issues();

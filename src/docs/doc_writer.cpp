@@ -9,14 +9,19 @@ namespace fs = std::filesystem;
 namespace {
 
 // Whether a folder without an owner file may become Docrunch's: empty, or
-// written by a version before owner files (its index.md says so, or it holds
-// only the report pages, which come before any scan).
+// written by a version before owner files (its index.md says so), or holding
+// only what comes before the first scan (report pages, other repositories'
+// pages under repositories/).
 bool UnclaimedButDocrunchs(const fs::path& folder) {
   std::error_code ec;
   bool only_reports = true;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name != "tasks" && name != "decisions") only_reports = false;
+    // Report pages come before any scan; other repositories' pages
+    // (repositories/) may come before this one's first scan.
+    const bool ours = name == "tasks" || name == "decisions" || name == "repositories" ||
+                      IsAbandonedTemporary(entry.path());
+    if (!ours) only_reports = false;
   }
   if (ec || only_reports) return !ec;
   auto index = ReadFileText(folder / "index.md");

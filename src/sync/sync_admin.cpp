@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -215,7 +216,10 @@ Result<std::int64_t> ScheduleRetry(store::Store& store, std::int64_t repo, bool 
 Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
                                   const std::vector<std::string>& targets) {
   if (targets.size() < 2) return std::int64_t{0};
-  std::set<std::pair<std::string, std::string>> drifted;
+  // entity type -> ids; only entities that have events (a target's own
+  // bookkeeping rows, such as the code pages' lock or LightRAG's document
+  // ids, have none and are no drift).
+  std::map<std::string, std::set<std::string>> drifted;
   for (const auto& target : targets) {
     store::Params params{repo, target};
     std::vector<std::string> others;
@@ -230,32 +234,53 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
         "(" +
             in +
             ") AND o.status = 'ok' AND (t.target IS NULL OR (t.status = 'ok' AND "
-            "COALESCE(t.last_synced_hash, '') <> COALESCE(o.last_synced_hash, '')))",
+            "COALESCE(t.last_synced_hash, '') <> COALESCE(o.last_synced_hash, ''))) AND EXISTS "
+            "(SELECT 1 FROM sync_events e WHERE e.entity_type = o.entity_type AND e.entity_id = "
+            "o.entity_id AND e.repository_id = o.repository_id)",
         params);
     if (!rows) return rows.error();
     for (std::size_t i = 0; i < rows->size(); ++i) {
-      drifted.insert({*rows->Text(i, "entity_type"), *rows->Text(i, "entity_id")});
+      drifted[*rows->Text(i, "entity_type")].insert(*rows->Text(i, "entity_id"));
     }
   }
   if (drifted.empty()) return std::int64_t{0};
-  std::int64_t queued = 0;
-  DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
-    std::vector<store::SyncEvent> events;
-    for (const auto& [type, id] : drifted) {
-      auto latest = tx.Query(
-          "SELECT content_hash, action, priority FROM sync_events WHERE repository_id = $1 AND "
-          "entity_type = $2 AND entity_id = $3 ORDER BY id DESC LIMIT 1",
-          {repo, type, id});
-      if (!latest) return latest.error();
-      if (latest->empty()) continue;  // a target's own entry (the code pages): no event
-      events.push_back({repo, type, id, latest->Text(0, "content_hash").value_or(""),
-                        *latest->Text(0, "action"), std::nullopt,
-                        static_cast<int>(latest->Int(0, "priority").value_or(0))});
+  // Each entity's latest event, read a few hundred entities per statement.
+  std::map<std::pair<std::string, std::string>, store::SyncEvent> latest;
+  std::map<std::pair<std::string, std::string>, std::int64_t> latest_id;
+  constexpr std::size_t kPerStatement = 500;
+  for (const auto& [type, ids] : drifted) {
+    const std::vector<std::string> list(ids.begin(), ids.end());
+    for (std::size_t at = 0; at < list.size(); at += kPerStatement) {
+      const std::size_t end = std::min(list.size(), at + kPerStatement);
+      store::Params params{repo, type};
+      const std::string in = store::AppendInList(params, list.begin() + at, list.begin() + end);
+      auto rows = store.Query(
+          "SELECT id, entity_id, content_hash, action, priority FROM sync_events WHERE "
+          "repository_id = $1 AND entity_type = $2 AND entity_id IN (" +
+              in + ")",
+          params);
+      if (!rows) return rows.error();
+      for (std::size_t i = 0; i < rows->size(); ++i) {
+        auto key = std::make_pair(type, *rows->Text(i, "entity_id"));
+        const std::int64_t id = *rows->Int(i, "id");
+        if (latest_id.count(key) && latest_id[key] > id) continue;
+        latest_id[key] = id;
+        latest[key] = {repo,
+                       type,
+                       key.second,
+                       rows->Text(i, "content_hash").value_or(""),
+                       *rows->Text(i, "action"),
+                       std::nullopt,
+                       static_cast<int>(rows->Int(i, "priority").value_or(0))};
+      }
     }
-    queued = static_cast<std::int64_t>(events.size());
-    return store::EmitSyncEvents(tx, events);
-  }));
-  return queued;
+  }
+  std::vector<store::SyncEvent> events;
+  events.reserve(latest.size());
+  for (auto& [key, event] : latest) events.push_back(std::move(event));
+  DOCRUNCH_TRY(store.Transact(
+      [&](store::Tx& tx) -> Result<void> { return store::EmitSyncEvents(tx, events); }));
+  return static_cast<std::int64_t>(events.size());
 }
 
 Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,

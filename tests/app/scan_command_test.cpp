@@ -393,6 +393,21 @@ TEST_F(ScanCommand, AnotherFolderGetsItsOwnPagesBesideTheProjects) {
   EXPECT_EQ(Docs(dir_ / "docrunch-docs"), after);
 }
 
+// Another folder scanned before the project's first scan: the project's
+// folder then holds only repositories/, and is still the project's.
+TEST_F(ScanCommand, AnotherFolderScannedFirstLeavesTheProjectsFolderToIt) {
+  TempDir other;
+  other.Write("lib/zebra.py", "def zebra_only():\n    pass\n");
+  ASSERT_EQ(Docrunch({"scan", "--quiet", other.path().string()}).exit_code, 0);
+  ProcessResult r = Docrunch({"scan", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_ / "docrunch-docs/modules/app.md"));
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"worker", "start", "--queue", "sync", "--once"}, {"sync", "status"}}) {
+    EXPECT_EQ(Docrunch(args).exit_code, 0) << args[0];
+  }
+}
+
 // --output at a folder of someone else's files (or at the repository
 // itself, or at a file) is refused before the scan: its files would be
 // overwritten, and a render removes the pages it no longer writes.

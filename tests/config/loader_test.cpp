@@ -112,6 +112,8 @@ TEST(LoadConfig, OneYamlDocumentOnly) {
   ConfigIssue issue = OnlyIssue("project:\n  name: a\n---\nproject:\n  name: b\n");
   EXPECT_THAT(issue.message, HasSubstr("2 YAML documents"));
   EXPECT_EQ(issue.line, 4);
+  // A trailing --- (an empty document) is fine.
+  EXPECT_EQ(LoadOk("project:\n  name: a\n---\n# end\n").config.project.name, "a");
 }
 
 TEST(LoadConfig, TextMustBeUtf8) {
@@ -203,10 +205,14 @@ TEST(Overlays, BadOverlayValuesNameTheirSource) {
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'port'?"));
   issue = OnlyIssue("", {{"DOCRUNCH_STORAGE__BACKNED", "postgres"}});
   EXPECT_THAT(issue.message, HasSubstr("did you mean 'backend'?"));
-  // An empty overlay is an empty value, not the default in disguise.
-  issue = OnlyIssue("server: {mcp: {port: 5000}}", {{"DOCRUNCH_SERVER__MCP__PORT", ""}});
+  // An empty --set is an empty value, not the default in disguise; an empty
+  // environment variable is an unset one.
+  issue = OnlyIssue("server: {mcp: {port: 5000}}", {}, {"server.mcp.port="});
   EXPECT_EQ(issue.key, "server.mcp.port");
   EXPECT_THAT(issue.message, HasSubstr("expected an integer"));
+  EXPECT_EQ(LoadOk("server: {mcp: {port: 5000}}", {{"DOCRUNCH_SERVER__MCP__PORT", ""}})
+                .config.server.mcp.port,
+            5000);
   // A list or map value's problem is inside it, and still the overlay's.
   issue = OnlyIssue("", {}, {"scanning.languages=[kotlin]"});
   EXPECT_EQ(issue.key, "scanning.languages[0]");
