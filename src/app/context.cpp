@@ -88,7 +88,10 @@ Result<void> FollowMovedProject(store::Store& store, const config::LoadedConfig&
   for (std::size_t i = 0; i < rows->size(); ++i) {
     const std::string path = rows->Text(i, "root_path").value_or("");
     if (path == root.string()) return Ok();
-    if (!fs::exists(path, ec)) gone.push_back(*rows->Int(i, "id"));
+    // Gone means "no such folder": one that cannot be looked at (no
+    // permission, a drive not mounted) is not gone.
+    const bool exists = fs::exists(path, ec);
+    if (!exists && !ec) gone.push_back(*rows->Int(i, "id"));
   }
   if (gone.size() != 1) return Ok();
   spdlog::info("the project moved to {}: its repository follows it", root.string());

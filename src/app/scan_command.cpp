@@ -185,9 +185,11 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
   }
   // Another folder than the project's is another repository: its name is
   // its folder's, and its Markdown goes beside the project's, not over it.
-  const bool project_itself =
-      fs::weakly_canonical(root, ec) == fs::weakly_canonical(project_root, ec);
-  const std::string folder_name = fs::weakly_canonical(root, ec).filename().string();
+  std::error_code root_ec, project_ec;
+  const fs::path real_root = fs::weakly_canonical(root, root_ec);
+  const fs::path real_project = fs::weakly_canonical(project_root, project_ec);
+  const bool project_itself = !root_ec && !project_ec && real_root == real_project;
+  const std::string folder_name = (root_ec ? root : real_root).filename().string();
   fs::path docs = ResolveAgainst(project_root, config.storage.docs_output);
   if (!flags.output.empty()) {
     docs = ResolveAgainst(fs::current_path(), flags.output);

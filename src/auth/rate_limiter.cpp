@@ -70,7 +70,11 @@ struct RedisTarget {
 Result<RedisTarget> ParseRedisUrl(const std::string& url) {
   const std::string expected = "redis url: expected redis://[[user]:password@]host[:port][/db]";
   auto parsed = config::ParseUrl(url);
-  if (!parsed || parsed->scheme != "redis") {
+  if (!parsed) {
+    // Not shown: text that is no URL may be a bare password.
+    return MakeError(ErrorCode::kConfigInvalid, expected + " (the value is not shown)");
+  }
+  if (parsed->scheme != "redis") {
     return MakeError(ErrorCode::kConfigInvalid,
                      expected + ", got '" + config::MaskUrlPassword(url) + "'");
   }

@@ -227,15 +227,44 @@ std::optional<ParsedUrl> ParseUrl(std::string_view text) {
   return url;
 }
 
+namespace {
+
+// `text` with the value of every password= or sslpassword= query parameter
+// replaced by "***".
+std::string MaskQueryPasswords(std::string text) {
+  auto query = text.find('?');
+  if (query == std::string::npos) return text;
+  for (std::size_t start = query + 1; start < text.size();) {
+    std::size_t end = text.find_first_of("&#", start);
+    if (end == std::string::npos) end = text.size();
+    const std::size_t eq = text.find('=', start);
+    if (eq != std::string::npos && eq < end) {
+      const std::string name = Lower(text.substr(start, eq - start));
+      if (name == "password" || name == "sslpassword") {
+        text.replace(eq + 1, end - eq - 1, "***");
+        end = eq + 4;
+      }
+    }
+    if (end >= text.size() || text[end] == '#') break;
+    start = end + 1;
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string MaskUrlPassword(std::string_view text) {
   auto sep = text.find("://");
   if (sep == std::string_view::npos) return std::string(text);
   auto end = text.find_first_of("/?#", sep + 3);
   auto at = text.substr(0, end).rfind('@');
-  if (at == std::string_view::npos || at < sep) return std::string(text);
+  if (at == std::string_view::npos || at < sep) return MaskQueryPasswords(std::string(text));
   auto colon = text.find(':', sep + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(text);
-  return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+  if (colon == std::string_view::npos || colon > at) {
+    return MaskQueryPasswords(std::string(text));
+  }
+  return MaskQueryPasswords(std::string(text.substr(0, colon + 1)) + "***" +
+                            std::string(text.substr(at)));
 }
 
 std::string CheckUrl(std::string_view text, const std::vector<std::string>& schemes) {

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/files.h"
 #include "store/batch.h"
 #include "store/repositories.h"
 
@@ -238,18 +240,28 @@ Result<std::map<std::string, StoredFile>> ScanStore::LoadFiles(std::int64_t repo
 
 namespace {
 
-std::string HostName() {
+// Who runs this process, as far as another process can tell whether it
+// still runs: the host, the boot, the pid namespace (containers sharing a
+// host name have their own pids) and the pid.
+nlohmann::json ProcessOwner() {
   char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
+  if (gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+  auto boot_id = ReadFileText("/proc/sys/kernel/random/boot_id");
+  std::string boot = boot_id ? *boot_id : "";
+  while (!boot.empty() && boot.back() == '\n') boot.pop_back();
+  std::error_code ec;
+  const std::string pid_ns = std::filesystem::read_symlink("/proc/self/ns/pid", ec).string();
+  return {{"host", std::string(name)},
+          {"boot", boot},
+          {"pid_ns", pid_ns},
+          {"pid", static_cast<std::int64_t>(getpid())}};
 }
 
 }  // namespace
 
 Result<std::int64_t> ScanStore::BeginScanRun(std::int64_t repo, bool full) {
   std::int64_t id = 0;
-  const std::string owner =
-      nlohmann::json{{"pid", static_cast<std::int64_t>(getpid())}, {"host", HostName()}}.dump();
+  const std::string owner = ProcessOwner().dump();
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
     auto rows = tx.Query(
         "INSERT INTO scan_runs (repository_id, mode, status, started_at, summary) "
@@ -266,13 +278,15 @@ Result<int> ScanStore::CloseAbandonedRuns(std::int64_t repo) {
   auto rows = store_.Query(
       "SELECT id, summary FROM scan_runs WHERE repository_id = $1 AND status = 'running'", {repo});
   if (!rows) return rows.error();
-  const std::string host = HostName();
+  const nlohmann::json self = ProcessOwner();
   std::vector<std::int64_t> abandoned;
   for (std::size_t i = 0; i < rows->size(); ++i) {
     auto owner = nlohmann::json::parse(rows->Text(i, "summary").value_or(""), nullptr, false);
-    if (!owner.is_object() || owner.value("host", "") != host || !owner["pid"].is_number()) {
-      continue;  // an older version's run, or another machine's
-    }
+    const bool comparable = owner.is_object() && owner.contains("pid") &&
+                            owner["pid"].is_number() && owner.value("host", "") == self["host"] &&
+                            owner.value("boot", "") == self["boot"] &&
+                            owner.value("pid_ns", "") == self["pid_ns"];
+    if (!comparable) continue;  // an older version's run, another machine's or container's
     const auto pid = static_cast<pid_t>(owner["pid"].get<std::int64_t>());
     if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(*rows->Int(i, "id"));
   }

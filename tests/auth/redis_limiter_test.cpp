@@ -154,9 +154,13 @@ TEST(RedisUrl, BadUrlsAreRefusedNamingTheProblem) {
     EXPECT_EQ(limiter.error().code, ErrorCode::kConfigInvalid) << url;
     EXPECT_THAT(limiter.error().message, HasSubstr("redis://")) << url;
   }
-  auto secret = MakeRedisRateLimiter("redis://:hunter2@/0", limits, clock, "test:");
-  ASSERT_FALSE(secret.ok());
-  EXPECT_THAT(secret.error().message, Not(HasSubstr("hunter2")));
+  // Never the password, whatever the shape: in the URL, bare, in the query.
+  for (const std::string bad :
+       {"redis://:hunter2@/0", "hunter2", "http://h:1/0?password=hunter2"}) {
+    auto secret = MakeRedisRateLimiter(bad, limits, clock, "test:");
+    ASSERT_FALSE(secret.ok()) << bad;
+    EXPECT_THAT(secret.error().message, Not(HasSubstr("hunter2"))) << secret.error().message;
+  }
 }
 
 }  // namespace

@@ -63,6 +63,13 @@ TEST(ParseUrl, RejectsMalformed) {
   }
 }
 
+TEST(MaskUrlPassword, HidesAQueryPasswordToo) {
+  EXPECT_EQ(MaskUrlPassword("postgres://u@h/db?sslmode=require&password=pw&x=1"),
+            "postgres://u@h/db?sslmode=require&password=***&x=1");
+  EXPECT_EQ(MaskUrlPassword("postgres://u:pw@h/db?PASSWORD=pw"),
+            "postgres://u:***@h/db?PASSWORD=***");
+}
+
 TEST(MaskUrlPassword, HidesOnlyThePassword) {
   EXPECT_EQ(MaskUrlPassword("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
   EXPECT_EQ(MaskUrlPassword("postgres://u@h/db"), "postgres://u@h/db");
