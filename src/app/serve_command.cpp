@@ -170,24 +170,35 @@ Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
     return MakeError(ErrorCode::kUnauthorized, "DOCRUNCH_AGENT_TOKEN: " + info.error().message);
   }
   // A stdio session lives as long as its client: a token revoked meanwhile
-  // ends its calls (HTTP checks the token on every request).
+  // ends its requests (HTTP checks the token on every request). Tool calls
+  // get a tool error through the middleware, other requests a JSON-RPC one.
   ServeEnv* e = &env;
   std::string presented = token->second;
   auth::TokenInfo who = *info;
+  auto still_live = [e, presented, who](const std::string& what) -> std::optional<std::string> {
+    auto live = auth::CheckStillLive(*e->tasks.store, who, presented);
+    if (live) return std::nullopt;
+    e->audit->Record({who.name,
+                      "mcp.auth_failure",
+                      what,
+                      "MCP_UNAUTHORIZED",
+                      {{"transport", "stdio"}, {"message", live.error().message}}});
+    return "DOCRUNCH_AGENT_TOKEN: " + live.error().message;
+  };
   env.options.middleware.insert(
       env.options.middleware.begin(),
-      [e, presented, who](mcp::ToolCall& call, const mcp::ToolNext& next) -> mcp::ToolResult {
-        if (auto live = auth::CheckStillLive(*e->tasks.store, who, presented); !live) {
-          e->audit->Record({who.name,
-                            "mcp.auth_failure",
-                            call.tool.name,
-                            "MCP_UNAUTHORIZED",
-                            {{"transport", "stdio"}, {"message", live.error().message}}});
-          return mcp::ToolResult::Failure("MCP_UNAUTHORIZED",
-                                          "DOCRUNCH_AGENT_TOKEN: " + live.error().message);
+      [still_live](mcp::ToolCall& call, const mcp::ToolNext& next) -> mcp::ToolResult {
+        if (auto refused = still_live(call.tool.name)) {
+          return mcp::ToolResult::Failure("MCP_UNAUTHORIZED", *refused);
         }
         return next(call);
       });
+  env.options.authorize = [still_live]() -> std::optional<mcp::RpcError> {
+    auto refused = still_live("");
+    if (!refused) return std::nullopt;
+    return mcp::RpcError{
+        mcp::rpc::kInvalidRequest, "MCP_UNAUTHORIZED: " + *refused, {{"code", "MCP_UNAUTHORIZED"}}};
+  };
   return mcp::Identity{info->name, info->role, true};
 }
 

@@ -263,6 +263,9 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const after = await agent.callTool({ name: 'list_tasks', arguments: {} });
   assert.equal(errorOf(after).code, 'MCP_UNAUTHORIZED');
   assert.match(errorOf(after).message, /revoked/);
+  // Resources and prompts too, not only tools.
+  await assert.rejects(agent.readResource({ uri: 'docs://tasks/available' }), /MCP_UNAUTHORIZED/);
+  await assert.rejects(agent.listPrompts(), /MCP_UNAUTHORIZED/);
 });
 
 test('the rate limit fails fast with a retry-after', async () => {

@@ -84,47 +84,57 @@ McpServer::McpServer(const Catalog& catalog, Identity identity, ServerOptions op
   RegisterHandlers();
 }
 
+RequestHandler McpServer::Guarded(RequestHandler handler) {
+  return [this, handler = std::move(handler)](RequestContext& ctx) -> HandlerOutcome {
+    if (options_.authorize) {
+      if (auto refused = options_.authorize()) return *refused;
+    }
+    return handler(ctx);
+  };
+}
+
 void McpServer::RegisterHandlers() {
   session_.OnInitialized([this](const json& params) {
     if (options_.on_connect) options_.on_connect(identity_, params.value("clientInfo", json()));
   });
-  session_.OnRequest("tools/list", [this](RequestContext& ctx) {
-    std::vector<const ToolSpec*> visible;
-    for (const auto& t : catalog_.tools) {
-      if (RoleAllows(identity_.role, t.access)) visible.push_back(&t);
-    }
-    return ListPage(ctx.params(), visible, options_.page_size, "tools",
-                    [](const ToolSpec* t) { return ToolJson(*t); });
-  });
+  session_.OnRequest("tools/list", Guarded([this](RequestContext& ctx) {
+                       std::vector<const ToolSpec*> visible;
+                       for (const auto& t : catalog_.tools) {
+                         if (RoleAllows(identity_.role, t.access)) visible.push_back(&t);
+                       }
+                       return ListPage(ctx.params(), visible, options_.page_size, "tools",
+                                       [](const ToolSpec* t) { return ToolJson(*t); });
+                     }));
   session_.OnRequest("tools/call", [this](RequestContext& ctx) { return CallTool(ctx); });
-  session_.OnRequest("resources/list", [this](RequestContext& ctx) {
-    std::vector<ListedResource> all;
-    for (const auto& r : catalog_.resources) {
-      all.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
-    }
-    if (catalog_.listed_resources) {
-      for (auto& r : catalog_.listed_resources()) all.push_back(std::move(r));
-    }
-    return ListPage(ctx.params(), all, options_.page_size, "resources",
-                    [](const ListedResource& r) {
-                      return json{{"uri", r.uri},
-                                  {"name", r.name},
-                                  {"title", r.title},
-                                  {"description", r.description},
-                                  {"mimeType", r.mime_type}};
-                    });
-  });
-  session_.OnRequest("resources/templates/list", [this](RequestContext& ctx) {
-    return ListPage(ctx.params(), catalog_.templates, options_.page_size, "resourceTemplates",
-                    [](const ResourceTemplateSpec& r) {
-                      return json{{"uriTemplate", r.uri_template},
-                                  {"name", r.name},
-                                  {"title", r.title},
-                                  {"description", r.description},
-                                  {"mimeType", r.mime_type}};
-                    });
-  });
-  session_.OnRequest("resources/read", [this](RequestContext& ctx) { return ReadResource(ctx); });
+  session_.OnRequest("resources/list", Guarded([this](RequestContext& ctx) {
+                       std::vector<ListedResource> all;
+                       for (const auto& r : catalog_.resources) {
+                         all.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
+                       }
+                       if (catalog_.listed_resources) {
+                         for (auto& r : catalog_.listed_resources()) all.push_back(std::move(r));
+                       }
+                       return ListPage(ctx.params(), all, options_.page_size, "resources",
+                                       [](const ListedResource& r) {
+                                         return json{{"uri", r.uri},
+                                                     {"name", r.name},
+                                                     {"title", r.title},
+                                                     {"description", r.description},
+                                                     {"mimeType", r.mime_type}};
+                                       });
+                     }));
+  session_.OnRequest("resources/templates/list", Guarded([this](RequestContext& ctx) {
+                       return ListPage(ctx.params(), catalog_.templates, options_.page_size,
+                                       "resourceTemplates", [](const ResourceTemplateSpec& r) {
+                                         return json{{"uriTemplate", r.uri_template},
+                                                     {"name", r.name},
+                                                     {"title", r.title},
+                                                     {"description", r.description},
+                                                     {"mimeType", r.mime_type}};
+                                       });
+                     }));
+  session_.OnRequest("resources/read",
+                     Guarded([this](RequestContext& ctx) { return ReadResource(ctx); }));
   auto subscription = [this](bool subscribe) {
     return [this, subscribe](RequestContext& ctx) -> HandlerOutcome {
       RpcError error;
@@ -142,24 +152,27 @@ void McpServer::RegisterHandlers() {
       return json::object();
     };
   };
-  session_.OnRequest("resources/subscribe", subscription(true));
-  session_.OnRequest("resources/unsubscribe", subscription(false));
-  session_.OnRequest("prompts/list", [this](RequestContext& ctx) {
-    return ListPage(
-        ctx.params(), catalog_.prompts, options_.page_size, "prompts", [](const PromptSpec& p) {
-          json args = json::array();
-          for (const auto& a : p.arguments) {
-            args.push_back(
-                {{"name", a.name}, {"description", a.description}, {"required", a.required}});
-          }
-          return json{{"name", p.name},
-                      {"title", p.title},
-                      {"description", p.description},
-                      {"arguments", args}};
-        });
-  });
-  session_.OnRequest("prompts/get", [this](RequestContext& ctx) { return GetPrompt(ctx); });
-  session_.OnRequest("completion/complete", [this](RequestContext& ctx) { return Complete(ctx); });
+  session_.OnRequest("resources/subscribe", Guarded(subscription(true)));
+  session_.OnRequest("resources/unsubscribe", Guarded(subscription(false)));
+  session_.OnRequest(
+      "prompts/list", Guarded([this](RequestContext& ctx) {
+        return ListPage(
+            ctx.params(), catalog_.prompts, options_.page_size, "prompts", [](const PromptSpec& p) {
+              json args = json::array();
+              for (const auto& a : p.arguments) {
+                args.push_back(
+                    {{"name", a.name}, {"description", a.description}, {"required", a.required}});
+              }
+              return json{{"name", p.name},
+                          {"title", p.title},
+                          {"description", p.description},
+                          {"arguments", args}};
+            });
+      }));
+  session_.OnRequest("prompts/get",
+                     Guarded([this](RequestContext& ctx) { return GetPrompt(ctx); }));
+  session_.OnRequest("completion/complete",
+                     Guarded([this](RequestContext& ctx) { return Complete(ctx); }));
 }
 
 json McpServer::ToolResultJson(const ToolResult& result) {

@@ -33,6 +33,10 @@ struct ServerOptions {
   std::vector<ToolMiddleware> middleware;  // outermost first
   // After initialize, e.g. to audit the connect.
   std::function<void(const Identity&, const json& client_info)> on_connect;
+  // Before every request after initialize but tools/call (whose middleware
+  // does the same): why the session may no longer ask (its token was
+  // revoked), or nothing.
+  std::function<std::optional<RpcError>()> authorize;
 };
 
 class McpServer {
@@ -55,6 +59,8 @@ class McpServer {
  private:
   void RegisterHandlers();
   HandlerOutcome CallTool(RequestContext& ctx);
+  // `handler` behind options_.authorize.
+  RequestHandler Guarded(RequestHandler handler);
   HandlerOutcome ReadResource(RequestContext& ctx);
   // Why `uri` cannot be subscribed to (a malformed name under one of the
   // templates, refused as resources/read refuses it), or nothing.
