@@ -54,6 +54,18 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   return env;
 }
 
+// The commands that write the Markdown folder (worker start, retry,
+// rebuild) make sure it is this repository's first, as scan and serve do;
+// a refusal stops them before they write.
+Result<void> ClaimProjectDocs(AppContext& ctx, const SyncEnv& env) {
+  if (env.setup.docs_root.empty()) return Ok();
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  std::error_code ec;
+  const fs::path root = fs::canonical((*loaded)->project_root, ec);
+  return docs::ClaimDocsFolder(env.setup.docs_root, ec ? (*loaded)->project_root : root);
+}
+
 std::vector<std::string> TargetNames(const SyncEnv& env) {
   std::vector<std::string> names;
   for (const auto& t : env.targets) names.emplace_back(t->Target());
@@ -74,6 +86,7 @@ Result<void> Status(AppContext& ctx, bool json) {
 Result<void> Retry(AppContext& ctx, bool all) {
   auto env = OpenSync(ctx);
   if (!env) return env.error();
+  DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
   auto n = sync::ScheduleRetry(*env->store, env->setup.repository_id, all);
   if (!n) return n.error();
   auto drained = DrainSync(*env->store, *env->config, env->setup);
@@ -96,6 +109,7 @@ Result<void> Rebuild(AppContext& ctx, bool vectors, bool markdown) {
     return MakeError(ErrorCode::kUsage,
                      "nothing to rebuild: choose --vectors, --markdown or --all");
   }
+  if (markdown) DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
   DOCRUNCH_TRY(sync::RebuildTargets(*env->store, env->setup.repository_id, chosen));
   for (auto* t : chosen) Print("rebuilt " + std::string(t->Target()));
   return Ok();
@@ -139,14 +153,7 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
   }
   auto env = OpenSync(ctx);
   if (!env) return env.error();
-  // The folder this worker writes must be this repository's (scan and
-  // serve check the same); a refusal stops the worker before it starts.
-  if (!env->setup.docs_root.empty()) {
-    std::error_code ec;
-    const std::filesystem::path root =
-        std::filesystem::canonical((*ctx.Config())->project_root, ec);
-    DOCRUNCH_TRY(docs::ClaimDocsFolder(env->setup.docs_root, root));
-  }
+  DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
   DOCRUNCH_TRY(RequeueDrift(*env->store, env->setup.repository_id, env->targets));
   for (const auto& t : env->targets) {
     if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
