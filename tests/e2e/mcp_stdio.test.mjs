@@ -277,10 +277,17 @@ test('the rate limit fails fast with a retry-after', async () => {
   assert.deepEqual(results.slice(0, 3).map((r) => r.isError), [false, false, false]);
   assert.equal(errorOf(results[3]).code, 'MCP_RATE_LIMITED');
   assert.ok(errorOf(results[3]).retry_after_seconds > 0);
+  await client.close();
 });
 
-test('the audit log has connects, calls, auth failures and rate-limit rejections', () => {
-  const rows = auditRows();
+test('the audit log has connects, calls, auth failures and rate-limit rejections', async () => {
+  // Rows are written off the call's path, in group commits: the last
+  // server's may land a moment after its client is gone.
+  let rows = auditRows();
+  for (let i = 0; i < 50 && !/mcp\.rate_limited/.test(rows); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    rows = auditRows();
+  }
   assert.match(rows, /mcp\.connect {2}ok/);
   assert.match(rows, /mcp\.tool_call claim_task ok/);
   assert.match(rows, /mcp\.tool_call claim_task MCP_UNAUTHORIZED/);
