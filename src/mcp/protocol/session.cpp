@@ -172,8 +172,12 @@ void Session::HandleRequest(const json& message, const Reply& reply) {
     }
   } else {
     auto handler = requests_.find(method);
+    std::optional<RpcError> refused;
+    if (handler != requests_.end() && guard_) refused = guard_(method);
     if (handler == requests_.end()) {
       outcome = RpcError{rpc::kMethodNotFound, "Method not found: " + method, nullptr};
+    } else if (refused) {
+      outcome = *refused;
     } else {
       auto cancelled = std::make_shared<std::atomic<bool>>(false);
       {

@@ -83,6 +83,11 @@ class Session {
   Session(Implementation info, json capabilities, std::string instructions);
 
   void OnRequest(const std::string& method, RequestHandler handler);
+  // Asked before every handler registered with OnRequest runs: an error to
+  // answer instead (the session may no longer ask), or nothing.
+  void SetRequestGuard(std::function<std::optional<RpcError>(const std::string& method)> guard) {
+    guard_ = std::move(guard);
+  }
   void OnNotification(const std::string& method, NotificationHandler handler);
   // Runs after a successful initialize (with the client's params), e.g. to
   // audit the connect.
@@ -120,6 +125,7 @@ class Session {
   json capabilities_;
   std::string instructions_;
   std::map<std::string, RequestHandler> requests_;
+  std::function<std::optional<RpcError>(const std::string& method)> guard_;
   std::map<std::string, NotificationHandler> notifications_;
   std::function<void(const json&)> on_initialize_;
 

@@ -84,57 +84,54 @@ McpServer::McpServer(const Catalog& catalog, Identity identity, ServerOptions op
   RegisterHandlers();
 }
 
-RequestHandler McpServer::Guarded(RequestHandler handler) {
-  return [this, handler = std::move(handler)](RequestContext& ctx) -> HandlerOutcome {
-    if (options_.authorize) {
-      if (auto refused = options_.authorize()) return *refused;
-    }
-    return handler(ctx);
-  };
-}
-
 void McpServer::RegisterHandlers() {
+  if (options_.authorize) {
+    // Tool calls are refused by the middleware, as a tool result.
+    session_.SetRequestGuard([this](const std::string& method) -> std::optional<RpcError> {
+      if (method == "tools/call") return std::nullopt;
+      return options_.authorize();
+    });
+  }
   session_.OnInitialized([this](const json& params) {
     if (options_.on_connect) options_.on_connect(identity_, params.value("clientInfo", json()));
   });
-  session_.OnRequest("tools/list", Guarded([this](RequestContext& ctx) {
-                       std::vector<const ToolSpec*> visible;
-                       for (const auto& t : catalog_.tools) {
-                         if (RoleAllows(identity_.role, t.access)) visible.push_back(&t);
-                       }
-                       return ListPage(ctx.params(), visible, options_.page_size, "tools",
-                                       [](const ToolSpec* t) { return ToolJson(*t); });
-                     }));
+  session_.OnRequest("tools/list", [this](RequestContext& ctx) {
+    std::vector<const ToolSpec*> visible;
+    for (const auto& t : catalog_.tools) {
+      if (RoleAllows(identity_.role, t.access)) visible.push_back(&t);
+    }
+    return ListPage(ctx.params(), visible, options_.page_size, "tools",
+                    [](const ToolSpec* t) { return ToolJson(*t); });
+  });
   session_.OnRequest("tools/call", [this](RequestContext& ctx) { return CallTool(ctx); });
-  session_.OnRequest("resources/list", Guarded([this](RequestContext& ctx) {
-                       std::vector<ListedResource> all;
-                       for (const auto& r : catalog_.resources) {
-                         all.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
-                       }
-                       if (catalog_.listed_resources) {
-                         for (auto& r : catalog_.listed_resources()) all.push_back(std::move(r));
-                       }
-                       return ListPage(ctx.params(), all, options_.page_size, "resources",
-                                       [](const ListedResource& r) {
-                                         return json{{"uri", r.uri},
-                                                     {"name", r.name},
-                                                     {"title", r.title},
-                                                     {"description", r.description},
-                                                     {"mimeType", r.mime_type}};
-                                       });
-                     }));
-  session_.OnRequest("resources/templates/list", Guarded([this](RequestContext& ctx) {
-                       return ListPage(ctx.params(), catalog_.templates, options_.page_size,
-                                       "resourceTemplates", [](const ResourceTemplateSpec& r) {
-                                         return json{{"uriTemplate", r.uri_template},
-                                                     {"name", r.name},
-                                                     {"title", r.title},
-                                                     {"description", r.description},
-                                                     {"mimeType", r.mime_type}};
-                                       });
-                     }));
-  session_.OnRequest("resources/read",
-                     Guarded([this](RequestContext& ctx) { return ReadResource(ctx); }));
+  session_.OnRequest("resources/list", [this](RequestContext& ctx) {
+    std::vector<ListedResource> all;
+    for (const auto& r : catalog_.resources) {
+      all.push_back({r.uri, r.name, r.title, r.description, r.mime_type});
+    }
+    if (catalog_.listed_resources) {
+      for (auto& r : catalog_.listed_resources()) all.push_back(std::move(r));
+    }
+    return ListPage(ctx.params(), all, options_.page_size, "resources",
+                    [](const ListedResource& r) {
+                      return json{{"uri", r.uri},
+                                  {"name", r.name},
+                                  {"title", r.title},
+                                  {"description", r.description},
+                                  {"mimeType", r.mime_type}};
+                    });
+  });
+  session_.OnRequest("resources/templates/list", [this](RequestContext& ctx) {
+    return ListPage(ctx.params(), catalog_.templates, options_.page_size, "resourceTemplates",
+                    [](const ResourceTemplateSpec& r) {
+                      return json{{"uriTemplate", r.uri_template},
+                                  {"name", r.name},
+                                  {"title", r.title},
+                                  {"description", r.description},
+                                  {"mimeType", r.mime_type}};
+                    });
+  });
+  session_.OnRequest("resources/read", [this](RequestContext& ctx) { return ReadResource(ctx); });
   auto subscription = [this](bool subscribe) {
     return [this, subscribe](RequestContext& ctx) -> HandlerOutcome {
       RpcError error;
@@ -152,27 +149,24 @@ void McpServer::RegisterHandlers() {
       return json::object();
     };
   };
-  session_.OnRequest("resources/subscribe", Guarded(subscription(true)));
-  session_.OnRequest("resources/unsubscribe", Guarded(subscription(false)));
-  session_.OnRequest(
-      "prompts/list", Guarded([this](RequestContext& ctx) {
-        return ListPage(
-            ctx.params(), catalog_.prompts, options_.page_size, "prompts", [](const PromptSpec& p) {
-              json args = json::array();
-              for (const auto& a : p.arguments) {
-                args.push_back(
-                    {{"name", a.name}, {"description", a.description}, {"required", a.required}});
-              }
-              return json{{"name", p.name},
-                          {"title", p.title},
-                          {"description", p.description},
-                          {"arguments", args}};
-            });
-      }));
-  session_.OnRequest("prompts/get",
-                     Guarded([this](RequestContext& ctx) { return GetPrompt(ctx); }));
-  session_.OnRequest("completion/complete",
-                     Guarded([this](RequestContext& ctx) { return Complete(ctx); }));
+  session_.OnRequest("resources/subscribe", subscription(true));
+  session_.OnRequest("resources/unsubscribe", subscription(false));
+  session_.OnRequest("prompts/list", [this](RequestContext& ctx) {
+    return ListPage(
+        ctx.params(), catalog_.prompts, options_.page_size, "prompts", [](const PromptSpec& p) {
+          json args = json::array();
+          for (const auto& a : p.arguments) {
+            args.push_back(
+                {{"name", a.name}, {"description", a.description}, {"required", a.required}});
+          }
+          return json{{"name", p.name},
+                      {"title", p.title},
+                      {"description", p.description},
+                      {"arguments", args}};
+        });
+  });
+  session_.OnRequest("prompts/get", [this](RequestContext& ctx) { return GetPrompt(ctx); });
+  session_.OnRequest("completion/complete", [this](RequestContext& ctx) { return Complete(ctx); });
 }
 
 json McpServer::ToolResultJson(const ToolResult& result) {
@@ -225,23 +219,27 @@ ToolResult McpServer::RunBuiltIn(ToolCall& call) {
   return call.tool.handler(call);
 }
 
-std::optional<RpcError> McpServer::CheckSubscribable(const std::string& uri) const {
+std::optional<ResourceOutcome> McpServer::Read(const std::string& uri) const {
   for (const auto& r : catalog_.resources) {
-    if (r.uri == uri) return std::nullopt;
+    if (r.uri == uri) return r.read(uri);
   }
   for (const auto& t : catalog_.templates) {
     std::string prefix = t.prefix();
     if (uri.size() > prefix.size() && uri.rfind(prefix, 0) == 0) {
-      // A malformed name is refused as read refuses it; a well-formed one
-      // may name what does not exist yet (a task to come).
-      ResourceOutcome outcome = t.read(uri, uri.substr(prefix.size()));
-      auto* e = std::get_if<RpcError>(&outcome);
-      if (e != nullptr && e->code == rpc::kInvalidParams) return *e;
-      return std::nullopt;
+      return t.read(uri, uri.substr(prefix.size()));
     }
   }
-  // Another URI may name a resource to come (the conformance suite
-  // subscribes to one this server does not have, and expects success).
+  return std::nullopt;
+}
+
+std::optional<RpcError> McpServer::CheckSubscribable(const std::string& uri) const {
+  // A malformed name is refused as read refuses it. A well-formed one may
+  // name what does not exist yet (a task to come), and another URI a
+  // resource to come (the conformance suite subscribes to one this server
+  // does not have, and expects success).
+  auto outcome = Read(uri);
+  auto* e = outcome ? std::get_if<RpcError>(&*outcome) : nullptr;
+  if (e != nullptr && e->code == rpc::kInvalidParams) return *e;
   return std::nullopt;
 }
 
@@ -249,20 +247,12 @@ HandlerOutcome McpServer::ReadResource(RequestContext& ctx) {
   RpcError error;
   auto uri = StringParam(ctx.params(), "uri", error);
   if (!uri) return error;
-  auto finish = [](ResourceOutcome outcome) -> HandlerOutcome {
-    if (auto* e = std::get_if<RpcError>(&outcome)) return *e;
-    return ResourceContentJson(std::get<ResourceContent>(outcome));
-  };
-  for (const auto& r : catalog_.resources) {
-    if (r.uri == *uri) return finish(r.read(*uri));
+  auto outcome = Read(*uri);
+  if (!outcome) {
+    return RpcError{rpc::kResourceNotFound, "Resource not found: " + *uri, {{"uri", *uri}}};
   }
-  for (const auto& t : catalog_.templates) {
-    std::string prefix = t.prefix();
-    if (uri->size() > prefix.size() && uri->rfind(prefix, 0) == 0) {
-      return finish(t.read(*uri, uri->substr(prefix.size())));
-    }
-  }
-  return RpcError{rpc::kResourceNotFound, "Resource not found: " + *uri, {{"uri", *uri}}};
+  if (auto* e = std::get_if<RpcError>(&*outcome)) return *e;
+  return ResourceContentJson(std::get<ResourceContent>(*outcome));
 }
 
 HandlerOutcome McpServer::GetPrompt(RequestContext& ctx) {

@@ -59,8 +59,9 @@ class McpServer {
  private:
   void RegisterHandlers();
   HandlerOutcome CallTool(RequestContext& ctx);
-  // `handler` behind options_.authorize.
-  RequestHandler Guarded(RequestHandler handler);
+  // What the resource or template `uri` names reads as; nothing when no
+  // resource or template matches it.
+  std::optional<ResourceOutcome> Read(const std::string& uri) const;
   HandlerOutcome ReadResource(RequestContext& ctx);
   // Why `uri` cannot be subscribed to (a malformed name under one of the
   // templates, refused as resources/read refuses it), or nothing.
