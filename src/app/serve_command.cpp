@@ -17,7 +17,6 @@
 #include "auth/rate_limiter.h"
 #include "auth/tokens.h"
 #include "config/schema.h"
-#include "docs/doc_writer.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -76,15 +75,10 @@ std::string RedisUrl(const config::Config& c, const config::Environment& env) {
 Result<void> StartSyncWorker(const config::Config& c, ServeEnv& env) {
   if (!c.storage.sync.enabled || c.security.mode == config::SecurityMode::kHosted) return Ok();
   SyncSetup setup{env.tasks.repository_id, env.tasks.docs_root, env.tasks.project_name};
-  DOCRUNCH_TRY(docs::ClaimDocsFolder(env.tasks.docs_root, env.tasks.repository_root));
   auto targets = MakeConfiguredTargets(c, setup);
   if (!targets) return targets.error();
-  DOCRUNCH_TRY(RequeueDrift(*env.tasks.store, env.tasks.repository_id, *targets));
-  for (const auto& t : *targets) {
-    if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
-      DOCRUNCH_TRY(RepairMarkdown(*env.tasks.store, env.tasks.repository_id, *md));
-    }
-  }
+  DOCRUNCH_TRY(PrepareWorker(*env.tasks.store, env.tasks.repository_id, env.tasks.docs_root,
+                             env.tasks.repository_root, *targets));
   auto poll = std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds));
   env.sync_worker = std::make_unique<sync::BackgroundWorker>(
       *env.tasks.store, std::move(*targets), WorkerOptionsFor(c, env.tasks.repository_id), poll);

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 struct SyncEnv {
   store::Store* store = nullptr;
   const config::Config* config = nullptr;
+  fs::path root;  // the project's folder, canonical
   SyncSetup setup;
   std::vector<std::unique_ptr<sync::Projection>> targets;
 };
@@ -45,6 +46,7 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   SyncEnv env;
   env.store = *store;
   env.config = &c;
+  env.root = ec ? (*loaded)->project_root : root;
   env.setup = {*repo, (docs.is_relative() ? root / docs : docs).lexically_normal(),
                c.project.name.empty() ? root.filename().string() : c.project.name,
                /*repair_docs=*/true};
@@ -54,16 +56,10 @@ Result<SyncEnv> OpenSync(AppContext& ctx) {
   return env;
 }
 
-// The commands that write the Markdown folder (worker start, retry,
-// rebuild) make sure it is this repository's first, as scan and serve do;
-// a refusal stops them before they write.
-Result<void> ClaimProjectDocs(AppContext& ctx, const SyncEnv& env) {
-  if (env.setup.docs_root.empty()) return Ok();
-  auto loaded = ctx.Config();
-  if (!loaded) return loaded.error();
-  std::error_code ec;
-  const fs::path root = fs::canonical((*loaded)->project_root, ec);
-  return docs::ClaimDocsFolder(env.setup.docs_root, ec ? (*loaded)->project_root : root);
+// retry and rebuild write the Markdown folder: it must be this
+// repository's first, as for scan, worker start and serve.
+Result<void> ClaimProjectDocs(const SyncEnv& env) {
+  return docs::ClaimDocsFolder(env.setup.docs_root, env.root);
 }
 
 std::vector<std::string> TargetNames(const SyncEnv& env) {
@@ -86,7 +82,7 @@ Result<void> Status(AppContext& ctx, bool json) {
 Result<void> Retry(AppContext& ctx, bool all) {
   auto env = OpenSync(ctx);
   if (!env) return env.error();
-  DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
+  DOCRUNCH_TRY(ClaimProjectDocs(*env));
   auto n = sync::ScheduleRetry(*env->store, env->setup.repository_id, all);
   if (!n) return n.error();
   auto drained = DrainSync(*env->store, *env->config, env->setup);
@@ -109,7 +105,7 @@ Result<void> Rebuild(AppContext& ctx, bool vectors, bool markdown) {
     return MakeError(ErrorCode::kUsage,
                      "nothing to rebuild: choose --vectors, --markdown or --all");
   }
-  if (markdown) DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
+  if (markdown) DOCRUNCH_TRY(ClaimProjectDocs(*env));
   DOCRUNCH_TRY(sync::RebuildTargets(*env->store, env->setup.repository_id, chosen));
   for (auto* t : chosen) Print("rebuilt " + std::string(t->Target()));
   return Ok();
@@ -153,13 +149,8 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
   }
   auto env = OpenSync(ctx);
   if (!env) return env.error();
-  DOCRUNCH_TRY(ClaimProjectDocs(ctx, *env));
-  DOCRUNCH_TRY(RequeueDrift(*env->store, env->setup.repository_id, env->targets));
-  for (const auto& t : env->targets) {
-    if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
-      DOCRUNCH_TRY(RepairMarkdown(*env->store, env->setup.repository_id, *md));
-    }
-  }
+  DOCRUNCH_TRY(PrepareWorker(*env->store, env->setup.repository_id, env->setup.docs_root, env->root,
+                             env->targets));
   sync::SyncWorker worker(*env->store, sync::Pointers(env->targets),
                           WorkerOptionsFor(*env->config, env->setup.repository_id));
   if (once) {

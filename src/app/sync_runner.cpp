@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "docs/code_pages.h"
+#include "docs/doc_writer.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
 #include "sync/targets.h"
@@ -33,6 +34,20 @@ Result<void> RepairMarkdown(store::Store& store, std::int64_t repository_id,
     // adds come without waiting for a change. A render that fails here is
     // the target's problem, reported by sync status like any other.
     (void)sync::RebuildTargets(store, repository_id, {&markdown});
+  }
+  return Ok();
+}
+
+Result<void> PrepareWorker(store::Store& store, std::int64_t repository_id,
+                           const std::filesystem::path& docs_root,
+                           const std::filesystem::path& repository_root,
+                           const std::vector<std::unique_ptr<sync::Projection>>& targets) {
+  if (!docs_root.empty()) DOCRUNCH_TRY(docs::ClaimDocsFolder(docs_root, repository_root));
+  DOCRUNCH_TRY(RequeueDrift(store, repository_id, targets));
+  for (const auto& t : targets) {
+    if (auto* md = dynamic_cast<sync::MarkdownProjection*>(t.get())) {
+      DOCRUNCH_TRY(RepairMarkdown(store, repository_id, *md));
+    }
   }
   return Ok();
 }

@@ -49,6 +49,15 @@ Result<void> RequeueDrift(store::Store& store, std::int64_t repository_id,
 Result<void> RepairMarkdown(store::Store& store, std::int64_t repository_id,
                             sync::MarkdownProjection& markdown);
 
+// Before a worker that runs on (`worker start`, the one inside `serve`)
+// starts: the docs folder must be this repository's (docs::ClaimDocsFolder,
+// the refusal is the error), what a target missed is queued again, and the
+// Markdown folder is repaired.
+Result<void> PrepareWorker(store::Store& store, std::int64_t repository_id,
+                           const std::filesystem::path& docs_root,
+                           const std::filesystem::path& repository_root,
+                           const std::vector<std::unique_ptr<sync::Projection>>& targets);
+
 struct DrainOutcome {
   sync::WorkerStats stats;
   int pages_changed = 0;  // code pages, when they were regenerated
