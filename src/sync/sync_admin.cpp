@@ -244,9 +244,9 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
     }
   }
   if (drifted.empty()) return std::int64_t{0};
-  // Each entity's latest event, read a few hundred entities per statement.
+  // Each entity's latest event, read a few hundred entities per statement
+  // in id order: the last row of an entity is its latest.
   std::map<std::pair<std::string, std::string>, store::SyncEvent> latest;
-  std::map<std::pair<std::string, std::string>, std::int64_t> latest_id;
   constexpr std::size_t kPerStatement = 500;
   for (const auto& [type, ids] : drifted) {
     const std::vector<std::string> list(ids.begin(), ids.end());
@@ -255,16 +255,13 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
       store::Params params{repo, type};
       const std::string in = store::AppendInList(params, list.begin() + at, list.begin() + end);
       auto rows = store.Query(
-          "SELECT id, entity_id, content_hash, action, priority FROM sync_events WHERE "
+          "SELECT entity_id, content_hash, action, priority FROM sync_events WHERE "
           "repository_id = $1 AND entity_type = $2 AND entity_id IN (" +
-              in + ")",
+              in + ") ORDER BY id",
           params);
       if (!rows) return rows.error();
       for (std::size_t i = 0; i < rows->size(); ++i) {
         auto key = std::make_pair(type, *rows->Text(i, "entity_id"));
-        const std::int64_t id = *rows->Int(i, "id");
-        if (latest_id.count(key) && latest_id[key] > id) continue;
-        latest_id[key] = id;
         latest[key] = {repo,
                        type,
                        key.second,
