@@ -14,16 +14,13 @@ namespace {
 // pages under repositories/).
 bool UnclaimedButDocrunchs(const fs::path& folder) {
   std::error_code ec;
-  bool only_reports = true;
+  bool only_early = true;  // nothing but what may come before the first scan
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const std::string name = entry.path().filename().string();
-    // Report pages come before any scan; other repositories' pages
-    // (repositories/) may come before this one's first scan.
-    const bool ours = name == "tasks" || name == "decisions" || name == "repositories" ||
-                      IsAbandonedTemporary(entry.path());
-    if (!ours) only_reports = false;
+    only_early = only_early && (name == "tasks" || name == "decisions" || name == "repositories" ||
+                                IsAbandonedTemporary(entry.path()));
   }
-  if (ec || only_reports) return !ec;
+  if (ec || only_early) return !ec;
   auto index = ReadFileText(folder / "index.md");
   return index && index->find(kGeneratedNotice) != std::string::npos;
 }

@@ -42,10 +42,7 @@ class ScanCommand : public ProjectTest {
         "i=$((i+1)); done\n"
         "kill -" +
         signal + " $pid; wait $pid; echo \"exit=$?\"; cat scan.log >&2\n";
-    ProcessOptions options;
-    options.cwd = dir_.path();
-    options.unset_env = {"DOCRUNCH_CONFIG"};
-    return testing::Run({"sh", "-c", script, DocrunchBinary()}, options);
+    return testing::Run({"sh", "-c", script, DocrunchBinary()}, In(dir_.path()));
   }
 
   void WriteBulk() {
@@ -66,6 +63,14 @@ class ScanCommand : public ProjectTest {
     return testing::Run({"sqlite3", (dir_.path() / ".docrunch/docrunch.db").string(),
                          "SELECT status || ' ' || coalesce(error, '') FROM scan_runs ORDER BY id"})
         .out;
+  }
+
+  // Options to run in `folder`, whatever DOCRUNCH_CONFIG the tests run with.
+  static ProcessOptions In(const fs::path& folder) {
+    ProcessOptions options;
+    options.cwd = folder;
+    options.unset_env = {"DOCRUNCH_CONFIG"};
+    return options;
   }
 
   // Every generated page and its content.
@@ -219,9 +224,7 @@ TEST_F(ScanCommand, AMovedProjectKeepsItsRepository) {
   WriteSampleRepository(outer);  // at the top; the project is a folder below
   fs::create_directories(before);
   fs::rename(outer / "app", before / "app");
-  ProcessOptions options;
-  options.cwd = before;
-  options.unset_env = {"DOCRUNCH_CONFIG"};
+  ProcessOptions options = In(before);
   ASSERT_EQ(RunDocrunch({"init"}, options).exit_code, 0);
   ASSERT_EQ(RunDocrunch({"scan", "--quiet"}, options).exit_code, 0);
   json decision{{"title", "Adopt zebradb"},    {"context", "c"},
@@ -612,9 +615,7 @@ TEST_F(ScanCommand, WatchStopsWhenItsFolderMoves) {
   fs::create_directories(project);
   WriteSampleRepository(outer);
   fs::rename(outer / "app", project / "app");
-  ProcessOptions options;
-  options.cwd = project;
-  options.unset_env = {"DOCRUNCH_CONFIG"};
+  const ProcessOptions options = In(project);
   ASSERT_EQ(RunDocrunch({"init"}, options).exit_code, 0);
   ProcessResult result;
   std::thread watch([&] {
