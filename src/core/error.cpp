@@ -46,6 +46,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "TASK_DEPENDENCY_CYCLE";
     case ErrorCode::kUnauthorized:
       return "MCP_UNAUTHORIZED";
+    case ErrorCode::kForbidden:
+      return "FORBIDDEN";
+    case ErrorCode::kRateLimited:
+      return "RATE_LIMITED";
     case ErrorCode::kInterrupted:
       return "INTERRUPTED";
   }
@@ -62,6 +66,7 @@ ExitCode ExitCodeFor(ErrorCode code) {
     case ErrorCode::kInvalidParams:
     case ErrorCode::kTaskDependencyCycle:
     case ErrorCode::kUnauthorized:
+    case ErrorCode::kForbidden:
       return ExitCode::kUsage;
     case ErrorCode::kStorageUnavailable:
       return ExitCode::kUnavailable;

@@ -36,6 +36,8 @@ enum class ErrorCode {
 
   // Agents and tokens (src/auth).
   kUnauthorized,  // a missing, unknown or revoked token, or a role that may not do this
+  kForbidden,     // a known caller whose role may not do this (REST: 403)
+  kRateLimited,   // too many requests or sign-in failures; try again later (REST: 429)
 
   // Long work stopped by a signal (SIGINT, SIGTERM) before it finished.
   kInterrupted,
