@@ -103,7 +103,7 @@ start_server() {  # start_server NAME REGEX COMMAND...
   die "$name did not start"
 }
 start_server docrunch 'http://[^ ]+/mcp' \
-  "$DOCRUNCH" --config "$CONFIG" serve --http --host 127.0.0.1 --port 0
+  "$DOCRUNCH" --config "$CONFIG" serve --http --host 127.0.0.1 --port 0 --api-port 0
 DR_URL=$FOUND DR_PID=${PIDS[-1]}
 start_server sdk 'listening [0-9]+' "$NODE" "$SDK_SERVER" --http 0
 SDK_URL="http://127.0.0.1:${FOUND#listening }/mcp" SDK_PID=${PIDS[-1]}

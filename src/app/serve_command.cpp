@@ -21,6 +21,10 @@
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
 #include "mcp/tools/tool_services.h"
+#include "api/rest_server.h"
+#include "auth/sessions.h"
+#include "config/values.h"
+#include "http/server.h"
 #include "mcp/transport/http_transport.h"
 #include "mcp/transport/stdio_transport.h"
 #include "sync/background_worker.h"
@@ -43,6 +47,8 @@ struct ServeFlags {
   bool http = false;
   std::string host;
   int port = -1;  // -1: server.mcp.port; 0: any free port
+  std::string api_host;
+  int api_port = -1;  // -1: server.http.port; 0: any free port
   int max_message_kb = 4096;
 };
 
@@ -197,6 +203,13 @@ Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
 }
 
 Result<void> RunStdio(AppContext& ctx, const ServeFlags& flags) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  if ((*loaded)->config.security.mode == config::SecurityMode::kHosted) {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "security.mode: hosted deployments serve MCP over HTTP only (stdio has no "
+                     "per-request auth); run `docrunch serve --http`");
+  }
   auto env = OpenServe(ctx);
   if (!env) return env.error();
   auto identity = StdioIdentity(ctx, **env);
@@ -214,6 +227,74 @@ Result<void> RunStdio(AppContext& ctx, const ServeFlags& flags) {
   mcp::ServeStdio(server.session(), 0, 1, options, g_stop);
   (*env)->feed->Remove(listener);
   return Ok();
+}
+
+// The REST API of `serve --http`: its sessions (JWTs signed with the
+// configured secret, or with auth off a random per-start secret and the
+// per-start sign-in token) over the same services as MCP.
+struct RestEnv {
+  SystemClock clock;
+  std::unique_ptr<auth::SessionService> sessions;
+  std::string local_token;
+  std::unique_ptr<api::RestServer> server;
+};
+
+Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& flags, ServeEnv& e) {
+  const config::Config& c = (*ctx.Config())->config;
+  const auto& h = c.server.http;
+  auto rest = std::make_unique<RestEnv>();
+  auth::SessionOptions session;
+  session.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(h.auth.access_ttl.value);
+  session.refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(h.auth.refresh_ttl.value);
+  if (h.auth.enabled) {
+    auto secret = ctx.env().find(h.auth.jwt_secret_env);
+    if (secret == ctx.env().end() || secret->second.size() < 32) {
+      return MakeError(ErrorCode::kConfigInvalid,
+                       "server.http.auth.jwt_secret_env: the variable " + h.auth.jwt_secret_env +
+                           " must hold a secret of at least 32 characters");
+    }
+    session.secret = secret->second;
+  } else {
+    session.secret = http::RandomHex(32);
+    rest->local_token = http::RandomHex(24);
+  }
+  rest->sessions =
+      std::make_unique<auth::SessionService>(*e.tasks.store, rest->clock, std::move(session));
+  api::ApiServices services;
+  services.store = e.tasks.store;
+  services.repository_id = e.tasks.repository_id;
+  services.tasks = e.tasks.service.get();
+  services.search = e.services.search;
+  services.docs_root = e.tasks.docs_root;
+  services.project_name = e.services.project_name;
+  services.version = DOCRUNCH_VERSION;
+  services.backend = c.storage.backend == config::StorageBackend::kPostgres ? "postgres" : "sqlite";
+  services.audit = e.audit.get();
+  services.sessions = rest->sessions.get();
+  services.clock = &rest->clock;
+  const config::Environment* environment = &ctx.env();
+  const auto* configured = &c.server.mcp.auth.tokens;
+  store::Store* store = e.tasks.store;
+  services.authenticate_token = [store, environment, configured](const std::string& token) {
+    return auth::Authenticate(*store, token, *configured, *environment);
+  };
+  if (sync::BackgroundWorker* worker = e.sync_worker.get()) {
+    services.wrote = [worker] { worker->Nudge(); };
+  }
+  api::RestOptions options;
+  options.host = flags.api_host.empty() ? h.host : flags.api_host;
+  options.port = flags.api_port >= 0 ? flags.api_port : h.port;
+  options.base_path = h.base_path;
+  options.cors_origins = h.cors_origins;
+  options.auth_enabled = h.auth.enabled;
+  options.local_token = rest->local_token;
+  if (!config::IsLoopbackHost(options.host) && !options.auth_enabled) {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "server.http.host: listening on " + options.host +
+                         " (beyond loopback) needs server.http.auth.enabled: true");
+  }
+  rest->server = std::make_unique<api::RestServer>(std::move(services), std::move(options));
+  return rest;
 }
 
 Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
@@ -273,11 +354,40 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
     }
     e->feed->Remove(id);
   };
+  std::vector<http::Listener> served;
+  if (c.server.mcp.enabled) {
+    auto mcp_listener = mcp::McpHttpListener(std::move(options), g_stop);
+    if (!mcp_listener) return mcp_listener.error();
+    served.push_back(std::move(*mcp_listener));
+  }
+  std::unique_ptr<RestEnv> rest;
+  if (c.server.http.enabled) {
+    auto opened = OpenRest(ctx, flags, *e);
+    if (!opened) return opened.error();
+    rest = std::move(*opened);
+    served.push_back(rest->server->Listener());
+  }
+  if (served.empty()) {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "server.http.enabled and server.mcp.enabled are both false: nothing to serve");
+  }
   std::signal(SIGTERM, OnStopServeSignal);
   std::signal(SIGINT, OnStopServeSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  return mcp::ServeHttp(options, g_stop, [](const std::string& where) {
-    std::cerr << "docrunch: MCP over Streamable HTTP at " << where << "\n";
+  const std::string* local_token = rest ? &rest->local_token : nullptr;
+  std::string base = c.server.http.base_path;
+  return http::Serve(served, g_stop, [local_token, base](const http::Listener& l, int port) {
+    std::string url = "http://" + l.host + ":" + std::to_string(port);
+    if (l.name == "MCP") {
+      std::cerr << "docrunch: MCP over Streamable HTTP at " << url << "/mcp\n";
+    } else if (local_token && !local_token->empty()) {
+      std::cerr << "docrunch: REST API at " << url << base << "\n"
+                << "docrunch: sign in at " << url << base << "/auth/local?token=" << *local_token
+                << " (or send Authorization: Bearer " << *local_token << ")\n";
+    } else {
+      std::cerr << "docrunch: REST API at " << url << base << " (sign in: POST " << base
+                << "/auth/login)\n";
+    }
   });
 }
 
@@ -285,15 +395,23 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
 
 void RegisterServe(CLI::App& app, AppContext& ctx, Action& action) {
   auto flags = std::make_shared<ServeFlags>();
-  CLI::App* serve = app.add_subcommand("serve", "Serve the MCP server to agents");
+  CLI::App* serve =
+      app.add_subcommand("serve", "Serve MCP to agents, and with --http the REST API to people");
   auto* stdio = serve->add_flag("--stdio", flags->stdio,
                                 "MCP over stdin/stdout (what a local agent launches)");
-  auto* http = serve->add_flag("--http", flags->http, "MCP over Streamable HTTP at /mcp");
+  auto* http = serve->add_flag(
+      "--http", flags->http,
+      "HTTP: the REST API on server.http.port and MCP over Streamable HTTP at /mcp");
   stdio->excludes(http);
   serve->add_option("--host", flags->host, "HTTP address (default server.mcp.host)");
   serve
       ->add_option("--port", flags->port,
                    "HTTP port (default server.mcp.port, 3334; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--api-host", flags->api_host, "REST API address (default server.http.host)");
+  serve
+      ->add_option("--api-port", flags->api_port,
+                   "REST API port (default server.http.port, 3333; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   serve
       ->add_option("--max-message-kb", flags->max_message_kb,

@@ -324,4 +324,16 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   return found;
 }
 
+nlohmann::json ToJson(const SearchResult& r) {
+  using nlohmann::json;
+  return {{"id", r.id},
+          {"type", r.type},
+          {"title", r.title},
+          {"content", r.content},
+          {"score", r.score},
+          {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
+          {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
+          {"engine", r.engine}};
+}
+
 }  // namespace docrunch::search

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,10 @@ struct SearchResult {
   // "fulltext" (the database's own full-text search, the fallback).
   std::string engine = "index";
 };
+
+// The JSON form the CLI, MCP and REST share: the fields above, file_path
+// and line_number null when absent.
+nlohmann::json ToJson(const SearchResult& result);
 
 enum class Scope { kDocs, kReports, kAll };
 

@@ -195,11 +195,15 @@ Result<std::vector<CompletionRecord>> LoadCompletions(store::Reader& db, std::in
   return out;
 }
 
-Result<std::vector<FindingRecord>> LoadFindings(store::Reader& db, std::int64_t task_id) {
+namespace {
+
+Result<std::vector<FindingRecord>> FindingsWhere(store::Reader& db, const char* where,
+                                                 std::int64_t id) {
   auto rows = db.Query(
-      "SELECT id, task_id, kind, description, files, agent, reported_at, created_at "
-      "FROM findings WHERE task_id = $1 ORDER BY id",
-      {task_id});
+      std::string("SELECT id, task_id, kind, description, files, agent, reported_at, created_at "
+                  "FROM findings WHERE ") +
+          where + " = $1 ORDER BY id",
+      {id});
   if (!rows) return rows.error();
   std::vector<FindingRecord> out;
   for (std::size_t i = 0; i < rows->size(); ++i) {
@@ -209,6 +213,17 @@ Result<std::vector<FindingRecord>> LoadFindings(store::Reader& db, std::int64_t 
                    Text(*rows, i, "reported_at"), Text(*rows, i, "created_at")});
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<FindingRecord>> LoadFindings(store::Reader& db, std::int64_t task_id) {
+  return FindingsWhere(db, "task_id", task_id);
+}
+
+Result<std::vector<FindingRecord>> LoadRepositoryFindings(store::Reader& db,
+                                                          std::int64_t repository_id) {
+  return FindingsWhere(db, "repository_id", repository_id);
 }
 
 Result<std::vector<DecisionRecord>> LoadDecisions(store::Reader& db, std::int64_t repository_id,

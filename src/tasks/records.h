@@ -95,6 +95,9 @@ Result<std::vector<Task>> ListTasks(store::Reader& db, std::int64_t repository_i
 Result<std::vector<HistoryEntry>> LoadHistory(store::Reader& db, std::int64_t task_id);
 Result<std::vector<CompletionRecord>> LoadCompletions(store::Reader& db, std::int64_t task_id);
 Result<std::vector<FindingRecord>> LoadFindings(store::Reader& db, std::int64_t task_id);
+// Every finding of a repository, oldest first.
+Result<std::vector<FindingRecord>> LoadRepositoryFindings(store::Reader& db,
+                                                          std::int64_t repository_id);
 // Decisions of one task, or (task_id nullopt) of the whole repository.
 Result<std::vector<DecisionRecord>> LoadDecisions(store::Reader& db, std::int64_t repository_id,
                                                   std::optional<std::int64_t> task_id);

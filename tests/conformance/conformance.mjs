@@ -39,7 +39,7 @@ function readBaseline(file) {
 }
 
 async function startServer(dir) {
-  const server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0'],
+  const server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0', '--api-port', '0'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await serveUrl(server);
   return { server, url };

@@ -24,7 +24,7 @@ before(async () => {
   run(['init', '.']);
   run(['scan', '--quiet']);
   run(['task', 'create', '--type', 'feature', '--title', 'Subtract too']);
-  server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0'], { cwd: dir });
+  server = spawn(bin, ['serve', '--http', '--host', '127.0.0.1', '--port', '0', '--api-port', '0'], { cwd: dir });
   url = await serveUrl(server);
 });
 

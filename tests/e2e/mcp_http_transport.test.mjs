@@ -27,7 +27,7 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 
 async function serve(set = []) {
   const server = spawn(bin, [...set.flatMap((s) => ['--set', s]), 'serve', '--http',
-    '--host', '127.0.0.1', '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    '--host', '127.0.0.1', '--port', '0', '--api-port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   servers.push(server);
   return serveUrl(server);
 }

@@ -27,7 +27,7 @@ function startServer() {
   const server = spawn(bin, ['--set', `jobs.redis_url=${redis}`,
     '--set', `server.mcp.rate_limit.queries_per_minute=${LIMIT}`,
     '--set', 'server.mcp.auth.enabled=true',
-    'serve', '--http', '--host', '127.0.0.1', '--port', '0'], { cwd: dir });
+    'serve', '--http', '--host', '127.0.0.1', '--port', '0', '--api-port', '0'], { cwd: dir });
   servers.push(server);
   return serveUrl(server);
 }

@@ -8,7 +8,7 @@
 
 #include "linked_transport.h"
 #include "mcp/server/mcp_server.h"
-#include "mcp/server/schema_check.h"
+#include "core/json_schema.h"
 
 namespace docrunch::mcp {
 namespace {

@@ -1,5 +1,7 @@
 #include "mcp/protocol/json_rpc.h"
 
+#include "core/json_schema.h"
+
 namespace docrunch::mcp {
 
 MessageKind Classify(const json& message, std::string* why) {
@@ -35,29 +37,11 @@ json MakeResponse(const json& id, json result) {
 }
 
 std::optional<RpcError> ParseMessage(std::string_view text, json& out) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) {
-        return RpcError{rpc::kInvalidRequest,
-                        "Invalid Request: arrays and objects nested deeper than " +
-                            std::to_string(kMaxNesting) + " levels",
-                        nullptr};
-      }
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
+  if (JsonNesting(text, kMaxNesting) > kMaxNesting) {
+    return RpcError{rpc::kInvalidRequest,
+                    "Invalid Request: arrays and objects nested deeper than " +
+                        std::to_string(kMaxNesting) + " levels",
+                    nullptr};
   }
   out = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (out.is_discarded()) return RpcError{rpc::kParseError, "Parse error: not valid JSON", nullptr};

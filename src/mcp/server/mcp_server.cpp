@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "mcp/protocol/pagination.h"
-#include "mcp/server/schema_check.h"
+#include "core/json_schema.h"
 
 namespace docrunch::mcp {
 namespace {

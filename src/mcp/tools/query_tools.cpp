@@ -81,14 +81,7 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
   std::ostringstream text;
   int n = 0;
   for (const auto& r : *results) {
-    list.push_back({{"id", r.id},
-                    {"type", r.type},
-                    {"title", r.title},
-                    {"content", r.content},
-                    {"score", r.score},
-                    {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
-                    {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
-                    {"engine", r.engine}});
+    list.push_back(search::ToJson(r));
     text << ++n << ". [" << r.type << "] " << r.title;
     if (r.file_path)
       text << "  " << *r.file_path << (r.line_number ? ":" + std::to_string(*r.line_number) : "");

@@ -1,18 +1,17 @@
-// Streamable HTTP (MCP 2025-03-26 and later) at /mcp: POST carries client
-// messages and answers with JSON (or an SSE stream when the request asked
-// for progress), GET opens a server-to-client SSE stream (several may be
-// open; Last-Event-ID resumes one), DELETE ends a session. Sessions are
-// named by Mcp-Session-Id and expire when idle (http_session.h has the
-// stream routing and the shared ownership that lets a late notification
-// meet a deleted session safely). Every request passes, in order: Host
-// check, Origin check (DNS rebinding), bearer auth when on, session lookup,
+// Streamable HTTP (MCP 2025-03-26 and later) at /mcp, as a listener of the
+// shared HTTP server (http/server.h): POST carries client messages and
+// answers with JSON (or an SSE stream when the request asked for
+// progress), GET opens a server-to-client SSE stream (several may be open;
+// Last-Event-ID resumes one), DELETE ends a session. Sessions are named by
+// Mcp-Session-Id and expire when idle (http_session.h has the stream
+// routing and the shared ownership that lets a late notification meet a
+// deleted session safely). Every request passes, in order: Host check,
+// Origin check (DNS rebinding), bearer auth when on, session lookup,
 // MCP-Protocol-Version check (absent: 2025-03-26 assumed; unsupported:
-// 400); bodies over max_body_bytes get 413, a client that does not finish
-// its headers within header_timeout is disconnected.
+// 400); bodies over max_body_bytes get 413 (by the server layer, in
+// JSON-RPC form).
 //
-// The protocol lives in the sessions; this file only moves bytes. One
-// thread per connection (Beast over a socket whose every read and write
-// has a deadline), which keeps the code linear.
+// The protocol lives in the sessions; this file only routes requests.
 #pragma once
 
 #include <atomic>
@@ -22,6 +21,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "http/server.h"
 #include "mcp/server/mcp_server.h"
 
 namespace docrunch::mcp {
@@ -43,12 +43,9 @@ struct HttpOptions {
   std::function<void(const std::shared_ptr<McpServer>&)> on_close;
 };
 
-// Serves until `stop`; `on_listening` gets "http://host:port/mcp" once the
-// socket listens. Refuses (CONFIG_INVALID) a non-loopback host without auth.
-Result<void> ServeHttp(const HttpOptions& options, const std::atomic<bool>& stop,
-                       const std::function<void(const std::string&)>& on_listening);
-
-// Whether `host` (a name or address) is loopback.
-bool IsLoopbackHost(const std::string& host);
+// The /mcp endpoint as a listener for http::Serve; it owns the sessions
+// (closed when the server stops). Refuses (CONFIG_INVALID) a non-loopback
+// host without auth.
+Result<http::Listener> McpHttpListener(HttpOptions options, const std::atomic<bool>& stop);
 
 }  // namespace docrunch::mcp

@@ -1,9 +1,12 @@
-#include "mcp/server/schema_check.h"
+#include "core/json_schema.h"
 
+#include <algorithm>
 #include <vector>
 
-namespace docrunch::mcp {
+namespace docrunch {
 namespace {
+
+using json = nlohmann::json;
 
 bool HasType(const json& value, const std::string& type) {
   if (type == "object") return value.is_object();
@@ -109,4 +112,28 @@ std::string CheckSchema(const json& schema, const json& value, const std::string
   return out;
 }
 
-}  // namespace docrunch::mcp
+int JsonNesting(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return limit + 1;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace docrunch

@@ -1,0 +1,737 @@
+#include "api/rest_server.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "api/openapi.h"
+#include "api/routes.h"
+#include "api/schemas.h"
+#include "config/schema.h"
+#include "config/values.h"
+#include "core/json_schema.h"
+#include "core/utf8.h"
+
+namespace docrunch::api {
+namespace {
+
+constexpr int kMaxBodyNesting = 32;
+constexpr const char* kRefreshCookie = "docrunch_refresh";
+
+// --- answers ---
+
+http::Response Json(int status, const json& body) {
+  http::Response r;
+  r.status = status;
+  r.Set("Content-Type", "application/json");
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+http::Response Failure(int status, const std::string& code, const std::string& message,
+                       json details = nullptr) {
+  json error{{"code", code}, {"message", message}};
+  if (!details.is_null()) error["details"] = std::move(details);
+  return Json(status, json{{"success", false}, {"error", std::move(error)}});
+}
+
+// The HTTP status and public code of a service error.
+std::pair<int, std::string> StatusOf(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kUsage:
+      return {400, "INVALID_REQUEST"};
+    case ErrorCode::kInvalidParams:
+      return {422, "INVALID_PARAMS"};
+    case ErrorCode::kUnauthorized:
+      return {401, "UNAUTHORIZED"};
+    case ErrorCode::kForbidden:
+      return {403, "FORBIDDEN"};
+    case ErrorCode::kStorageNotFound:
+      return {404, "STORAGE_NOT_FOUND"};
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kStorageConstraint:
+    case ErrorCode::kTaskInvalidTransition:
+    case ErrorCode::kTaskAlreadyClaimed:
+    case ErrorCode::kTaskDependenciesPending:
+    case ErrorCode::kTaskNotClaimant:
+    case ErrorCode::kTaskDependencyCycle:
+      return {409, std::string(ErrorCodeName(e.code))};
+    case ErrorCode::kRateLimited:
+      return {429, "RATE_LIMITED"};
+    case ErrorCode::kStorageUnavailable:
+    case ErrorCode::kStorageReadOnly:
+      return {503, std::string(ErrorCodeName(e.code))};
+    default:
+      return {500, "INTERNAL"};
+  }
+}
+
+bool EqualNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool ConstantTimeEqual(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// --- URL parts ---
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding ('+' is a space in a query); nullopt for a broken
+// escape, a NUL or text that is not UTF-8.
+std::optional<std::string> Decode(std::string_view text, bool query) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && query) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (out.find('\0') != std::string::npos || !IsValidUtf8(out)) return std::nullopt;
+  return out;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+std::string CookieValue(const http::Request& req, const std::string& name) {
+  std::string cookies = req.Header("Cookie");
+  std::size_t pos = 0;
+  while (pos < cookies.size()) {
+    auto end = cookies.find(';', pos);
+    if (end == std::string::npos) end = cookies.size();
+    std::string part = cookies.substr(pos, end - pos);
+    auto start = part.find_first_not_of(' ');
+    if (start != std::string::npos) part = part.substr(start);
+    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+// --- sign-in failures: a sliding window per user name and per address ---
+
+class LoginThrottle {
+ public:
+  LoginThrottle(int per_user, int per_address, std::chrono::seconds window)
+      : per_user_(per_user), per_address_(per_address), window_(window) {}
+
+  // Seconds to wait when `user` or `address` has used up its failures; 0 when free.
+  long long RetryAfter(const std::string& user, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    return std::max(Wait(users_[user], per_user_, now), Wait(addresses_[address], per_address_, now));
+  }
+  void Failed(const std::string& user, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    users_[user].push_back(now);
+    addresses_[address].push_back(now);
+    // Forget names nobody tried for a window, so the map cannot grow for good.
+    if (users_.size() + addresses_.size() > 10'000) {
+      for (auto* map : {&users_, &addresses_}) {
+        for (auto it = map->begin(); it != map->end();) {
+          Expire(it->second, now);
+          it = it->second.empty() ? map->erase(it) : std::next(it);
+        }
+      }
+    }
+  }
+  void Succeeded(const std::string& user) {
+    std::lock_guard lock(mutex_);
+    users_.erase(user);
+  }
+
+ private:
+  using Times = std::deque<std::chrono::steady_clock::time_point>;
+  void Expire(Times& times, std::chrono::steady_clock::time_point now) {
+    while (!times.empty() && now - times.front() >= window_) times.pop_front();
+  }
+  long long Wait(Times& times, int limit, std::chrono::steady_clock::time_point now) {
+    Expire(times, now);
+    if (static_cast<int>(times.size()) < limit) return 0;
+    auto free_at = times[times.size() - limit] + window_;
+    return std::max<long long>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(free_at - now).count() + 1);
+  }
+
+  const int per_user_, per_address_;
+  const std::chrono::seconds window_;
+  std::mutex mutex_;
+  std::map<std::string, Times> users_;      // GUARDED_BY(mutex_)
+  std::map<std::string, Times> addresses_;  // GUARDED_BY(mutex_)
+};
+
+struct CompiledRoute {
+  const Route* route = nullptr;
+  std::vector<std::string> segments;  // "{id}" for a parameter
+};
+
+}  // namespace
+
+struct RestServer::Impl {
+  ApiServices services;
+  RestOptions options;
+  Routes routes;
+  std::vector<CompiledRoute> compiled;
+  LoginThrottle throttle;
+
+  Impl(ApiServices s, RestOptions o)
+      : services(std::move(s)),
+        options(std::move(o)),
+        throttle(options.login_failures_per_user, options.login_failures_per_address,
+                 options.login_window) {}
+
+  http::Response Handle(http::Request& req);
+  std::optional<http::Response> CheckHost(const http::Request& req) const;
+  // "" when the request may go on; "cross" when it is an allowed
+  // cross-origin request (CORS headers go on the answer); nullopt: refused.
+  std::optional<std::string> CheckOrigin(const http::Request& req) const;
+  void Finish(http::Response& res, const http::Request& req, bool cross_origin) const;
+  // The routes of a path, each with the parameters it matched.
+  using Matched = std::pair<const CompiledRoute*, std::map<std::string, std::string>>;
+  std::vector<Matched> Match(std::string_view path, bool& bad_escape) const;
+  Result<Caller> Identify(const http::Request& req);
+  Result<json> ReadQuery(const Route& route, const http::Request& req) const;
+  Result<json> ReadBody(const Route& route, const http::Request& req, int& status) const;
+  void Audit(const Caller& caller, const Route& route, const Call& call,
+             const std::string& outcome) const;
+
+  // --- the auth routes (they need the throttle, the cookie and the local token) ---
+  void AddAuthRoutes();
+  json SessionData(const auth::TokenPair& pair, Call& call, bool cookie) const;
+  std::string RefreshCookie(const std::string& value, std::int64_t max_age) const;
+  std::string PresentedRefresh(const Call& call) const;
+};
+
+std::optional<http::Response> RestServer::Impl::CheckHost(const http::Request& req) const {
+  std::string host = http::HostName(req.Header("Host"));
+  if (host.empty()) return Failure(400, "INVALID_REQUEST", "Host: header required");
+  if (config::IsLoopbackHost(options.host) && !config::IsLoopbackHost(host)) {
+    return Failure(403, "FORBIDDEN", "Host: " + host.substr(0, 64) + " is not allowed");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> RestServer::Impl::CheckOrigin(const http::Request& req) const {
+  std::string origin = req.Header("Origin");
+  if (origin.empty()) return "";  // not a browser, or a same-origin GET
+  std::string host = req.Header("Host");
+  if (origin == "http://" + host || origin == "https://" + host) return "";
+  for (const auto& allowed : options.cors_origins) {
+    if (origin == allowed) return "cross";
+  }
+  return std::nullopt;
+}
+
+void RestServer::Impl::Finish(http::Response& res, const http::Request& req,
+                              bool cross_origin) const {
+  res.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.Set("X-Content-Type-Options", "nosniff");
+  res.Set("Referrer-Policy", "no-referrer");
+  res.Set("X-Frame-Options", "DENY");
+  res.Set("Cache-Control", "no-store");
+  if (cross_origin) {
+    res.Set("Access-Control-Allow-Origin", req.Header("Origin"));
+    res.Set("Access-Control-Allow-Credentials", "true");
+    res.Set("Access-Control-Expose-Headers", "Retry-After");
+    res.Set("Vary", "Origin");
+  }
+}
+
+std::vector<RestServer::Impl::Matched> RestServer::Impl::Match(std::string_view path,
+                                                               bool& bad_escape) const {
+  std::vector<Matched> out;
+  auto segments = Segments(path);
+  for (const auto& c : compiled) {
+    if (c.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> found;
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < segments.size(); ++i) {
+      const std::string& want = c.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        auto value = Decode(segments[i], false);
+        if (segments[i].empty()) {
+          ok = false;
+        } else if (!value) {
+          bad_escape = true;
+          ok = false;
+        } else {
+          found[want.substr(1, want.size() - 2)] = *value;
+        }
+      } else {
+        ok = segments[i] == want;
+      }
+    }
+    if (ok) out.emplace_back(&c, std::move(found));
+  }
+  return out;
+}
+
+Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
+  std::string auth = req.Header("Authorization");
+  if (auth.empty()) return Caller{};
+  if (auth.size() < 8 || !EqualNoCase(auth.substr(0, 7), "Bearer ")) {
+    return MakeError(ErrorCode::kUnauthorized, "Authorization: expected 'Bearer <token>'");
+  }
+  std::string token = auth.substr(7);
+  if (token.rfind("drt_", 0) == 0 && services.authenticate_token) {
+    auto info = services.authenticate_token(token);
+    if (!info) return MakeError(ErrorCode::kUnauthorized, info.error().message);
+    return Caller{info->name, info->role, true, "token"};
+  }
+  if (!options.auth_enabled && !options.local_token.empty() &&
+      ConstantTimeEqual(token, options.local_token)) {
+    return Caller{"local", config::Role::kAdmin, true, "local"};
+  }
+  if (!services.sessions) return MakeError(ErrorCode::kUnauthorized, "unknown token");
+  auto who = services.sessions->VerifyAccess(token);
+  if (!who) return MakeError(ErrorCode::kUnauthorized, who.error().message);
+  return Caller{who->name, who->role, true, "jwt"};
+}
+
+Result<json> RestServer::Impl::ReadQuery(const Route& route, const http::Request& req) const {
+  json query = json::object();
+  const json& properties = route.query_schema.value("properties", json::object());
+  std::string_view text = req.query;
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto name = Decode(pair.substr(0, eq), true);
+    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!name || !value) {
+      return MakeError(ErrorCode::kUsage, "query: a parameter is not valid percent-encoded UTF-8");
+    }
+    std::string field = name->substr(0, 64);
+    auto property = properties.find(*name);
+    if (property == properties.end()) {
+      return MakeError(ErrorCode::kUsage, field + ": unknown query parameter");
+    }
+    if (query.contains(*name)) return MakeError(ErrorCode::kUsage, field + ": given twice");
+    std::string type = property->value("type", json("string")).is_string()
+                           ? property->value("type", "string")
+                           : "string";
+    if (type == "integer") {
+      long long n = 0;
+      auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+      if (value->empty() || ec != std::errc() || ptr != value->data() + value->size()) {
+        return MakeError(ErrorCode::kUsage, field + ": must be an integer");
+      }
+      query[*name] = n;
+    } else if (type == "boolean") {
+      if (*value != "true" && *value != "false") {
+        return MakeError(ErrorCode::kUsage, field + ": must be true or false");
+      }
+      query[*name] = *value == "true";
+    } else {
+      query[*name] = *value;
+    }
+  }
+  std::string problems = CheckSchema(route.query_schema, query);
+  if (!problems.empty()) return MakeError(ErrorCode::kUsage, problems);
+  return query;
+}
+
+Result<json> RestServer::Impl::ReadBody(const Route& route, const http::Request& req,
+                                        int& status) const {
+  if (route.body_schema.is_null()) return json();
+  json body = json::object();
+  if (!req.body.empty()) {
+    std::string type = req.Header("Content-Type");
+    if (type.find("application/json") == std::string::npos) {
+      status = 415;
+      return MakeError(ErrorCode::kUsage, "Content-Type: must be application/json");
+    }
+    if (JsonNesting(req.body, kMaxBodyNesting) > kMaxBodyNesting) {
+      return MakeError(ErrorCode::kUsage, "body: arrays and objects nested deeper than " +
+                                              std::to_string(kMaxBodyNesting) + " levels");
+    }
+    body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) {
+      return MakeError(ErrorCode::kUsage, "body: not valid JSON (or not UTF-8)");
+    }
+  }
+  std::string problems = CheckSchema(route.body_schema, body, "body");
+  if (!problems.empty()) return MakeError(ErrorCode::kUsage, problems);
+  return body;
+}
+
+void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Call& call,
+                             const std::string& outcome) const {
+  if (!services.audit) return;
+  json target = json::object();
+  for (const auto& [k, v] : call.params) target[k] = v;
+  services.audit->Record({caller.authenticated ? caller.name : "anonymous",
+                          "rest." + route.method + " " + route.path,
+                          call.params.empty() ? "" : target.dump(),
+                          outcome,
+                          {{"via", caller.via}, {"address", call.request.remote}}});
+}
+
+http::Response RestServer::Impl::Handle(http::Request& req) {
+  if (auto refused = CheckHost(req)) return *refused;
+  auto origin = CheckOrigin(req);
+  if (!origin) {
+    return Failure(403, "FORBIDDEN", "Origin: " + req.Header("Origin").substr(0, 100) +
+                                         " is not allowed (server.http.cors_origins)");
+  }
+  bool cross = *origin == "cross";
+  const std::string& base = options.base_path;
+  if (req.path.rfind(base + "/", 0) != 0) {
+    return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
+  }
+  std::string_view sub = std::string_view(req.path).substr(base.size());
+  bool bad_escape = false;
+  auto matches = Match(sub, bad_escape);
+  if (matches.empty()) {
+    if (bad_escape) return Failure(400, "INVALID_REQUEST", "path: not valid percent-encoded UTF-8");
+    return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
+  }
+  // Routes are tried in the order they were declared: /tasks/available
+  // before /tasks/{id}.
+  std::string allow;
+  Matched* chosen = nullptr;
+  for (auto& m : matches) {
+    const std::string& method = m.first->route->method;
+    if (allow.find(method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + method;
+    if (!chosen && method == req.method) chosen = &m;
+  }
+  if (req.method == "OPTIONS") {
+    http::Response res;
+    res.status = 204;
+    res.Set("Allow", allow + ", OPTIONS");
+    if (cross) {
+      res.Set("Access-Control-Allow-Methods", allow);
+      res.Set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.Set("Access-Control-Max-Age", "600");
+    }
+    Finish(res, req, cross);
+    return res;
+  }
+  if (!chosen && req.method == "HEAD") {
+    for (auto& m : matches) {
+      if (!chosen && m.first->route->method == "GET") chosen = &m;
+    }
+  }
+  if (!chosen) {
+    http::Response res = Failure(405, "METHOD_NOT_ALLOWED",
+                                 req.method.substr(0, 16) + " is not allowed here (allowed: " +
+                                     allow + ")");
+    res.Set("Allow", allow);
+    Finish(res, req, cross);
+    return res;
+  }
+  const Route& route = *chosen->first->route;
+  Call call{req, std::move(chosen->second)};
+  auto answer = [&](http::Response res) {
+    for (auto& [name, value] : call.headers) res.Set(name, value);
+    Finish(res, req, cross);
+    return res;
+  };
+
+  auto caller = Identify(req);
+  if (!caller) {
+    if (services.audit) {
+      services.audit->Record({"anonymous",
+                              "rest.auth_failure",
+                              route.method + " " + route.path,
+                              "UNAUTHORIZED",
+                              {{"address", req.remote}, {"message", caller.error().message}}});
+    }
+    http::Response res = Failure(401, "UNAUTHORIZED", caller.error().message);
+    res.Set("WWW-Authenticate", "Bearer realm=\"docrunch\", error=\"invalid_token\"");
+    return answer(std::move(res));
+  }
+  call.caller = *caller;
+  if (route.access != Access::kPublic) {
+    if (!caller->authenticated) {
+      http::Response res = Failure(401, "UNAUTHORIZED",
+                                   "sign in: this route needs Authorization: Bearer <token>");
+      res.Set("WWW-Authenticate", "Bearer realm=\"docrunch\"");
+      return answer(std::move(res));
+    }
+    static constexpr config::Role kNeeds[] = {config::Role::kReader, config::Role::kReader,
+                                              config::Role::kAgent, config::Role::kAdmin};
+    config::Role needs = kNeeds[static_cast<int>(route.access)];
+    if (static_cast<int>(caller->role) < static_cast<int>(needs)) {
+      Audit(*caller, route, call, "FORBIDDEN");
+      return answer(Failure(403, "FORBIDDEN",
+                            "role " + std::string(config::RoleName(caller->role)) +
+                                " may not " + route.method + " " + base + route.path +
+                                " (needs " + std::string(config::RoleName(needs)) + ")"));
+    }
+  }
+  auto query = ReadQuery(route, req);
+  if (!query) return answer(Failure(400, "INVALID_REQUEST", query.error().message));
+  call.query = std::move(*query);
+  int body_status = 400;
+  auto body = ReadBody(route, req, body_status);
+  if (!body) {
+    return answer(Failure(body_status,
+                          body_status == 415 ? "UNSUPPORTED_MEDIA_TYPE" : "INVALID_REQUEST",
+                          body.error().message));
+  }
+  call.body = std::move(*body);
+
+  Result<json> data = MakeError(ErrorCode::kInternal, "no answer");
+  try {
+    data = route.handler(call);
+  } catch (const std::exception& e) {
+    spdlog::error("REST {} {} failed: {}", route.method, route.path, e.what());
+    data = MakeError(ErrorCode::kInternal, e.what());
+  }
+  bool writes = route.method != "GET" && route.method != "HEAD";
+  if (!data) {
+    auto [status, code] = StatusOf(data.error());
+    std::string message = data.error().message;
+    if (status == 500) {
+      spdlog::error("REST {} {}: {}", route.method, route.path, data.error().ToString());
+      message = "internal error; the server log has the details";
+    }
+    if (writes) Audit(call.caller, route, call, code);
+    return answer(Failure(status, code, message));
+  }
+  if (writes) {
+    Audit(call.caller, route, call, "ok");
+    if (services.wrote) services.wrote();
+  }
+  http::Response res = Json(route.status, json{{"success", true}, {"data", std::move(*data)}});
+  if (req.method == "HEAD") res.body.clear();
+  return answer(std::move(res));
+}
+
+// --- auth routes ---
+
+std::string RestServer::Impl::RefreshCookie(const std::string& value,
+                                            std::int64_t max_age) const {
+  return std::string(kRefreshCookie) + "=" + value + "; Path=" + options.base_path +
+         "/auth; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (options.secure_cookies ? "; Secure" : "");
+}
+
+json RestServer::Impl::SessionData(const auth::TokenPair& pair, Call& call, bool cookie) const {
+  json data{{"access_token", pair.access_token},
+            {"token_type", "Bearer"},
+            {"expires_in", pair.expires_in}};
+  if (cookie) {
+    call.headers.emplace_back("Set-Cookie",
+                              RefreshCookie(pair.refresh_token, pair.refresh_expires_in));
+  } else {
+    data["refresh_token"] = pair.refresh_token;
+  }
+  return data;
+}
+
+std::string RestServer::Impl::PresentedRefresh(const Call& call) const {
+  if (call.body.is_object() && call.body.contains("refresh_token")) {
+    return call.body["refresh_token"];
+  }
+  return CookieValue(call.request, kRefreshCookie);
+}
+
+void RestServer::Impl::AddAuthRoutes() {
+  using namespace schema;
+  json session = Object({{"access_token", Str()},
+                         {"refresh_token", Str("absent when it went into the cookie")},
+                         {"token_type", Enum({"Bearer"})},
+                         {"expires_in", Int("seconds", 0, 1LL << 40)}},
+                        {"access_token", "token_type", "expires_in"});
+  routes.push_back(
+      {"POST", "/auth/login", Access::kPublic, "auth",
+       "Sign in with a name and password; answers an access token (JWT) and a refresh token "
+       "(in the body, or with cookie: true as an HttpOnly cookie)",
+       json::object(),
+       Object({{"username", Str("", 64)},
+               {"password", Str("", 1024)},
+               {"cookie", Bool("put the refresh token in an HttpOnly cookie")}},
+              {"username", "password"}),
+       session, 200, [this](Call& call) -> Result<json> {
+         std::string user = call.body["username"];
+         const std::string& address = call.request.remote;
+         if (long long wait = throttle.RetryAfter(user, address); wait > 0) {
+           call.headers.emplace_back("Retry-After", std::to_string(wait));
+           if (services.audit) {
+             services.audit->Record(
+                 {user, "rest.login", "", "RATE_LIMITED", {{"address", address}}});
+           }
+           return MakeError(ErrorCode::kRateLimited,
+                            "too many failed sign-ins; try again in " + std::to_string(wait) +
+                                " s");
+         }
+         auto pair = services.sessions->Login(user, call.body["password"]);
+         if (services.audit) {
+           services.audit->Record({user, "rest.login", "", pair ? "ok" : "UNAUTHORIZED",
+                                   {{"address", address}}});
+         }
+         if (!pair) {
+           throttle.Failed(user, address);
+           return pair.error();
+         }
+         throttle.Succeeded(user);
+         return SessionData(*pair, call, call.body.value("cookie", false));
+       }});
+  routes.push_back(
+      {"POST", "/auth/refresh", Access::kPublic, "auth",
+       "Trade a refresh token (body, or the cookie) for a new pair; the old one is used up, and "
+       "using it again signs the whole session out",
+       json::object(), Object({{"refresh_token", Str("", 200)}}), session, 200,
+       [this](Call& call) -> Result<json> {
+         bool from_cookie = !call.body.contains("refresh_token");
+         std::string token = PresentedRefresh(call);
+         if (token.empty()) return MakeError(ErrorCode::kUnauthorized, "refresh_token: required");
+         auto pair = services.sessions->Refresh(token);
+         if (!pair) {
+           if (services.audit) {
+             services.audit->Record({"anonymous", "rest.refresh", "", "UNAUTHORIZED",
+                                     {{"address", call.request.remote},
+                                      {"message", pair.error().message}}});
+           }
+           return pair.error();
+         }
+         return SessionData(*pair, call, from_cookie);
+       }});
+  routes.push_back({"POST", "/auth/logout", Access::kPublic, "auth",
+                    "Sign out: revokes the session of a refresh token (body, or the cookie)",
+                    json::object(), Object({{"refresh_token", Str("", 200)}}),
+                    Object({{"signed_out", Bool()}}, {"signed_out"}), 200,
+                    [this](Call& call) -> Result<json> {
+                      std::string token = PresentedRefresh(call);
+                      if (token.empty()) {
+                        return MakeError(ErrorCode::kUnauthorized, "refresh_token: required");
+                      }
+                      DOCRUNCH_TRY(services.sessions->Logout(token));
+                      call.headers.emplace_back("Set-Cookie", RefreshCookie("", 0));
+                      return json{{"signed_out", true}};
+                    }});
+  routes.push_back(
+      {"GET", "/auth/local", Access::kPublic, "auth",
+       "With auth off: the sign-in link `serve` prints; trades its per-start token for a session "
+       "cookie and redirects to the dashboard",
+       Object({{"token", Str("the token of the link", 200)}}, {"token"}), nullptr,
+       Object({{"signed_in", Bool()}}, {"signed_in"}), 303, [this](Call& call) -> Result<json> {
+         const std::string& address = call.request.remote;
+         if (options.auth_enabled || options.local_token.empty()) {
+           return MakeError(ErrorCode::kStorageNotFound,
+                            "sign-in links exist only with server.http.auth.enabled: false");
+         }
+         if (long long wait = throttle.RetryAfter("local", address); wait > 0) {
+           call.headers.emplace_back("Retry-After", std::to_string(wait));
+           return MakeError(ErrorCode::kRateLimited, "too many failed sign-ins");
+         }
+         if (!ConstantTimeEqual(call.query["token"], options.local_token)) {
+           throttle.Failed("local", address);
+           if (services.audit) {
+             services.audit->Record(
+                 {"anonymous", "rest.local_sign_in", "", "UNAUTHORIZED", {{"address", address}}});
+           }
+           return MakeError(ErrorCode::kUnauthorized, "token: not this server's sign-in token");
+         }
+         auto pair = services.sessions->StartTrusted("local", config::Role::kAdmin);
+         if (!pair) return pair.error();
+         SessionData(*pair, call, /*cookie=*/true);
+         call.headers.emplace_back("Location", "/");
+         return json{{"signed_in", true}};
+       }});
+  routes.push_back({"GET", "/auth/me", Access::kReader, "auth", "Who the token stands for",
+                    json::object(), nullptr,
+                    Object({{"name", Str()},
+                            {"role", Enum({"reader", "agent", "admin"})},
+                            {"via", Enum({"jwt", "token", "local"})}},
+                           {"name", "role", "via"}),
+                    200, [](Call& call) -> Result<json> {
+                      return json{{"name", call.caller.name},
+                                  {"role", config::RoleName(call.caller.role)},
+                                  {"via", call.caller.via}};
+                    }});
+}
+
+RestServer::RestServer(ApiServices services, RestOptions options)
+    : impl_(std::make_unique<Impl>(std::move(services), std::move(options))) {
+  impl_->AddAuthRoutes();
+  AddSystemRoutes(impl_->routes, impl_->services);
+  AddKnowledgeRoutes(impl_->routes, impl_->services);
+  AddTaskRoutes(impl_->routes, impl_->services);
+  AddAdminRoutes(impl_->routes, impl_->services);
+  Impl* impl = impl_.get();
+  impl_->routes.push_back({"GET", "/openapi.json", Access::kReader, "system",
+                           "This API's OpenAPI 3.1 document", json::object(), nullptr,
+                           schema::AnyObject("an OpenAPI 3.1 document"), 200,
+                           [impl](Call&) -> Result<json> {
+                             return OpenApiDocument(impl->routes, impl->options.base_path,
+                                                    impl->services.version);
+                           }});
+  for (const auto& route : impl_->routes) {
+    CompiledRoute c{&route, {}};
+    for (auto s : Segments(route.path)) c.segments.emplace_back(s);
+    impl_->compiled.push_back(std::move(c));
+  }
+}
+
+RestServer::~RestServer() = default;
+
+const Routes& RestServer::routes() const {
+  return impl_->routes;
+}
+
+json RestServer::OpenApi() const {
+  return OpenApiDocument(impl_->routes, impl_->options.base_path, impl_->services.version);
+}
+
+http::Response RestServer::Handle(http::Request& request, http::Exchange&) {
+  http::Response res = impl_->Handle(request);
+  return res;
+}
+
+http::Listener RestServer::Listener() {
+  http::Listener listener;
+  listener.name = "REST";
+  listener.host = impl_->options.host;
+  listener.port = impl_->options.port;
+  listener.max_body_bytes = impl_->options.max_body_bytes;
+  listener.header_timeout = impl_->options.header_timeout;
+  listener.handler = [this](http::Request& req, http::Exchange& exchange) {
+    return Handle(req, exchange);
+  };
+  listener.failure = [](int status, const std::string& message) {
+    std::string code = status == 413 ? "PAYLOAD_TOO_LARGE" : "INTERNAL";
+    return Failure(status, code, message);
+  };
+  return listener;
+}
+
+}  // namespace docrunch::api

@@ -1,0 +1,40 @@
+// What the REST routes call: the services CLI and MCP use too. Everything
+// pointed to must outlive the RestServer.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "auth/audit.h"
+#include "auth/sessions.h"
+#include "auth/tokens.h"
+#include "core/clock.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "tasks/task_service.h"
+
+namespace docrunch::api {
+
+struct ApiServices {
+  store::Store* store = nullptr;
+  std::int64_t repository_id = 0;
+  tasks::TaskService* tasks = nullptr;
+  search::SearchOptions search;
+  std::filesystem::path docs_root;
+  std::string project_name;
+  std::string version;
+  std::string backend;  // "sqlite" or "postgres"
+  auth::AuditLog* audit = nullptr;
+  auth::SessionService* sessions = nullptr;
+  const Clock* clock = nullptr;
+  // An agent bearer token -> who it is (auth::Authenticate with the
+  // configured tokens); MCP_UNAUTHORIZED when unknown or revoked.
+  std::function<Result<auth::TokenInfo>(const std::string& token)> authenticate_token;
+  // Called after a write through the API succeeded (nudges the embedded
+  // sync worker); may be empty.
+  std::function<void()> wrote;
+};
+
+}  // namespace docrunch::api
