@@ -15,6 +15,7 @@
 #include "config/schema.h"
 #include "config/values.h"
 #include "core/json_schema.h"
+#include "core/clock.h"
 #include "core/utf8.h"
 
 namespace docrunch::api {
@@ -207,6 +208,11 @@ struct RestServer::Impl {
   Routes routes;
   std::vector<CompiledRoute> compiled;
   LoginThrottle throttle;
+  // WebSocket tickets: single use, 30 s (browsers cannot send headers on a
+  // WebSocket, so a signed-in page trades its token for one first).
+  std::mutex tickets_mutex;
+  std::map<std::string, std::pair<Caller, std::chrono::steady_clock::time_point>>
+      tickets;  // GUARDED_BY(tickets_mutex)
 
   Impl(ApiServices s, RestOptions o)
       : services(std::move(s)),
@@ -214,7 +220,10 @@ struct RestServer::Impl {
         throttle(options.login_failures_per_user, options.login_failures_per_address,
                  options.login_window) {}
 
-  http::Response Handle(http::Request& req);
+  http::Response Handle(http::Request& req, http::Exchange& exchange);
+  http::Response WebSocket(http::Request& req, http::Exchange& exchange, bool cross_origin);
+  std::string IssueTicket(const Caller& caller);
+  std::optional<Caller> RedeemTicket(const std::string& ticket);
   std::optional<http::Response> CheckHost(const http::Request& req) const;
   // "" when the request may go on; "cross" when it is an allowed
   // cross-origin request (CORS headers go on the answer); nullopt: refused.
@@ -403,7 +412,7 @@ void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Cal
                           {{"via", caller.via}, {"address", call.request.remote}}});
 }
 
-http::Response RestServer::Impl::Handle(http::Request& req) {
+http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange) {
   if (auto refused = CheckHost(req)) return *refused;
   auto origin = CheckOrigin(req);
   if (!origin) {
@@ -411,6 +420,7 @@ http::Response RestServer::Impl::Handle(http::Request& req) {
                                          " is not allowed (server.http.cors_origins)");
   }
   bool cross = *origin == "cross";
+  if (req.path.rfind("/ws/", 0) == 0) return WebSocket(req, exchange, cross);
   const std::string& base = options.base_path;
   if (req.path.rfind(base + "/", 0) != 0) {
     return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
@@ -535,6 +545,129 @@ http::Response RestServer::Impl::Handle(http::Request& req) {
   return answer(std::move(res));
 }
 
+// --- WebSockets ---
+
+std::string RestServer::Impl::IssueTicket(const Caller& caller) {
+  auto now = std::chrono::steady_clock::now();
+  std::string ticket = http::RandomHex(24);
+  std::lock_guard lock(tickets_mutex);
+  for (auto it = tickets.begin(); it != tickets.end();) {
+    it = it->second.second <= now ? tickets.erase(it) : std::next(it);
+  }
+  tickets[ticket] = {caller, now + std::chrono::seconds(30)};
+  return ticket;
+}
+
+std::optional<Caller> RestServer::Impl::RedeemTicket(const std::string& ticket) {
+  std::lock_guard lock(tickets_mutex);
+  auto it = tickets.find(ticket);
+  if (it == tickets.end()) return std::nullopt;
+  auto [caller, expires] = it->second;
+  tickets.erase(it);  // single use, valid or not
+  if (expires <= std::chrono::steady_clock::now()) return std::nullopt;
+  return caller;
+}
+
+// /ws/tasks, /ws/sync/events, /ws/system/lineage, /ws/queries,
+// /ws/workflows/{id}: after the upgrade, the channel's messages as they
+// come, a heartbeat every 15 s of quiet, until either side closes.
+http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& exchange,
+                                           bool cross_origin) {
+  auto refuse = [&](int status, const std::string& code, const std::string& message) {
+    http::Response res = Failure(status, code, message);
+    Finish(res, req, cross_origin);
+    return res;
+  };
+  std::string channel;
+  std::string_view rest = std::string_view(req.path).substr(4);
+  if (rest == "tasks") {
+    channel = kTasksChannel;
+  } else if (rest == "sync/events") {
+    channel = kSyncEventsChannel;
+  } else if (rest == "system/lineage") {
+    channel = kLineageChannel;
+  } else if (rest == "queries") {
+    channel = kQueriesChannel;
+  } else if (rest.rfind("workflows/", 0) == 0 && rest.size() > 10 && rest.size() <= 74 &&
+             rest.substr(10).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                 std::string_view::npos) {
+    channel = WorkflowChannel(std::string(rest.substr(10)));
+  } else {
+    return refuse(404, "NOT_FOUND", "no such stream: " + req.path.substr(0, 200));
+  }
+  if (req.method != "GET") {
+    http::Response res = refuse(405, "METHOD_NOT_ALLOWED", "a stream is opened with GET");
+    res.Set("Allow", "GET");
+    return res;
+  }
+  if (!services.streams) return refuse(404, "NOT_FOUND", "live streams are off");
+  std::string ticket;
+  for (std::string_view q = req.query; !q.empty();) {
+    auto amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (pair.rfind("ticket=", 0) == 0) ticket = std::string(pair.substr(7));
+  }
+  auto caller = RedeemTicket(ticket);
+  if (!caller) {
+    if (services.audit) {
+      services.audit->Record({"anonymous", "rest.auth_failure", "GET " + req.path.substr(0, 100),
+                              "UNAUTHORIZED", {{"address", req.remote}}});
+    }
+    return refuse(401, "UNAUTHORIZED",
+                  "ticket: a fresh ticket from POST " + options.base_path +
+                      "/auth/ws-ticket is required (single use, 30 s)");
+  }
+  if (!exchange.IsWebSocketUpgrade()) {
+    return refuse(400, "INVALID_REQUEST", "this is a WebSocket: send Upgrade: websocket");
+  }
+  auto subscriber = services.streams->Subscribe(channel);
+  StreamHub* hub = services.streams;
+  exchange.AcceptWebSocket({}, [&](http::WebSocket& ws) {
+    bool open = ws.Send(json{{"type", "hello"},
+                             {"data", {{"channel", channel}, {"name", caller->name}}},
+                             {"at", FormatIso8601(std::chrono::system_clock::now())}}
+                            .dump());
+    auto quiet_since = std::chrono::steady_clock::now();
+    constexpr auto kHeartbeat = std::chrono::seconds(15);
+    while (open && !exchange.stopping().load()) {
+      auto left = kHeartbeat - (std::chrono::steady_clock::now() - quiet_since);
+      auto wait = ws.WaitFor(subscriber->wake_fd(),
+                             std::max<std::chrono::milliseconds>(
+                                 std::chrono::milliseconds(1),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(left)));
+      switch (wait) {
+        case http::WebSocket::Wait::kReadable: {
+          std::string ignored;  // clients only listen; a close or a ping is handled in Read
+          open = ws.Read(ignored);
+          break;
+        }
+        case http::WebSocket::Wait::kWoken:
+          for (const auto& message : subscriber->Take()) {
+            if (!(open = ws.Send(message))) break;
+          }
+          quiet_since = std::chrono::steady_clock::now();
+          break;
+        case http::WebSocket::Wait::kTimeout:
+          if (std::chrono::steady_clock::now() - quiet_since >= kHeartbeat) {
+            open = ws.Send(json{{"type", "heartbeat"},
+                                {"data", json::object()},
+                                {"at", FormatIso8601(std::chrono::system_clock::now())}}
+                               .dump()) &&
+                   ws.Ping();
+            quiet_since = std::chrono::steady_clock::now();
+          }
+          break;
+        case http::WebSocket::Wait::kClosed:
+          open = false;
+          break;
+      }
+    }
+  });
+  hub->Unsubscribe(channel, subscriber);
+  return http::Response{};
+}
+
 // --- auth routes ---
 
 std::string RestServer::Impl::RefreshCookie(const std::string& value,
@@ -613,7 +746,7 @@ void RestServer::Impl::AddAuthRoutes() {
        [this](Call& call) -> Result<json> {
          bool from_cookie = !call.body.contains("refresh_token");
          std::string token = PresentedRefresh(call);
-         if (token.empty()) return MakeError(ErrorCode::kUnauthorized, "refresh_token: required");
+         if (token.empty()) return MakeError(ErrorCode::kUsage, "refresh_token: required (in the body or the cookie)");
          auto pair = services.sessions->Refresh(token);
          if (!pair) {
            if (services.audit) {
@@ -632,7 +765,7 @@ void RestServer::Impl::AddAuthRoutes() {
                     [this](Call& call) -> Result<json> {
                       std::string token = PresentedRefresh(call);
                       if (token.empty()) {
-                        return MakeError(ErrorCode::kUnauthorized, "refresh_token: required");
+                        return MakeError(ErrorCode::kUsage, "refresh_token: required (in the body or the cookie)");
                       }
                       DOCRUNCH_TRY(services.sessions->Logout(token));
                       call.headers.emplace_back("Set-Cookie", RefreshCookie("", 0));
@@ -667,6 +800,12 @@ void RestServer::Impl::AddAuthRoutes() {
          call.headers.emplace_back("Location", "/");
          return json{{"signed_in", true}};
        }});
+  routes.push_back({"POST", "/auth/ws-ticket", Access::kReader, "auth",
+                    "A single-use ticket (30 s) to open a WebSocket: /ws/...?ticket=",
+                    json::object(), Object({}), Object({{"ticket", Str()}}, {"ticket"}), 200,
+                    [this](Call& call) -> Result<json> {
+                      return json{{"ticket", IssueTicket(call.caller)}};
+                    }});
   routes.push_back({"GET", "/auth/me", Access::kReader, "auth", "Who the token stands for",
                     json::object(), nullptr,
                     Object({{"name", Str()},
@@ -712,9 +851,8 @@ json RestServer::OpenApi() const {
   return OpenApiDocument(impl_->routes, impl_->options.base_path, impl_->services.version);
 }
 
-http::Response RestServer::Handle(http::Request& request, http::Exchange&) {
-  http::Response res = impl_->Handle(request);
-  return res;
+http::Response RestServer::Handle(http::Request& request, http::Exchange& exchange) {
+  return impl_->Handle(request, exchange);
 }
 
 http::Listener RestServer::Listener() {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "api/streams.h"
 #include "auth/audit.h"
 #include "auth/sessions.h"
 #include "auth/tokens.h"
@@ -32,6 +33,8 @@ struct ApiServices {
   // An agent bearer token -> who it is (auth::Authenticate with the
   // configured tokens); MCP_UNAUTHORIZED when unknown or revoked.
   std::function<Result<auth::TokenInfo>(const std::string& token)> authenticate_token;
+  // The live streams behind /ws/... (null: no WebSockets).
+  StreamHub* streams = nullptr;
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;

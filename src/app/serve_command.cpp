@@ -22,6 +22,8 @@
 #include "mcp/tools/middleware.h"
 #include "mcp/tools/tool_services.h"
 #include "api/rest_server.h"
+#include "api/stream_signal.h"
+#include "api/streams.h"
 #include "auth/sessions.h"
 #include "config/values.h"
 #include "http/server.h"
@@ -236,7 +238,18 @@ struct RestEnv {
   SystemClock clock;
   std::unique_ptr<auth::SessionService> sessions;
   std::string local_token;
+  // The live streams: the hub, the outbox reader feeding it and, with
+  // Redis, the signal that wakes every process's reader after a write.
+  api::StreamHub hub;
+  std::unique_ptr<api::OutboxStreamer> streamer;
+  std::unique_ptr<api::StreamSignal> signal;
   std::unique_ptr<api::RestServer> server;
+  // After a write of this process (REST or MCP): read the outbox now, and
+  // tell the other processes to.
+  void Wrote() {
+    streamer->Nudge();
+    if (signal) signal->Announce();
+  }
 };
 
 Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& flags, ServeEnv& e) {
@@ -278,9 +291,29 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.authenticate_token = [store, environment, configured](const std::string& token) {
     return auth::Authenticate(*store, token, *configured, *environment);
   };
-  if (sync::BackgroundWorker* worker = e.sync_worker.get()) {
-    services.wrote = [worker] { worker->Nudge(); };
+  rest->streamer =
+      std::make_unique<api::OutboxStreamer>(*e.tasks.store, e.tasks.repository_id, rest->hub);
+  DOCRUNCH_TRY(rest->streamer->Start(std::chrono::seconds(1)));
+  std::string redis = RedisUrl(c, ctx.env());
+  if (!redis.empty()) {
+    api::OutboxStreamer* streamer = rest->streamer.get();
+    auto signal = api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox",
+                                             [streamer] { streamer->Nudge(); });
+    if (!signal) return signal.error();
+    rest->signal = std::move(*signal);
   }
+  services.streams = &rest->hub;
+  RestEnv* r = rest.get();
+  sync::BackgroundWorker* worker = e.sync_worker.get();
+  services.wrote = [r, worker] {
+    if (worker) worker->Nudge();
+    r->Wrote();
+  };
+  e.options.middleware.push_back([r](mcp::ToolCall& call, const mcp::ToolNext& next) {
+    mcp::ToolResult result = next(call);
+    if (!call.tool.annotations.read_only && !result.error) r->Wrote();
+    return result;
+  });
   api::RestOptions options;
   options.host = flags.api_host.empty() ? h.host : flags.api_host;
   options.port = flags.api_port >= 0 ? flags.api_port : h.port;

@@ -1,6 +1,6 @@
 #include "auth/rate_limiter.h"
 
-#include <hiredis/hiredis.h>
+#include "auth/redis.h"
 
 #include <map>
 #include <mutex>
@@ -56,90 +56,6 @@ class LocalRateLimiter final : public RateLimiter {
   std::mutex mutex_;
   std::map<std::string, std::pair<std::int64_t, int>> counts_;  // GUARDED_BY(mutex_)
 };
-
-// Where Redis is and how to log in: from redis://[[user]:password@]host[:port][/db].
-struct RedisTarget {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-  std::string user;      // Redis 6 ACL user; empty: the default user
-  std::string password;  // empty: no AUTH
-  std::string where() const { return host + ":" + std::to_string(port); }
-};
-
-Result<RedisTarget> ParseRedisUrl(const std::string& url) {
-  const std::string expected = "redis url: expected redis://[[user]:password@]host[:port][/db]";
-  auto parsed = config::ParseUrl(url);
-  if (!parsed) {
-    // Not shown: text that is no URL may be a bare password.
-    return MakeError(ErrorCode::kConfigInvalid, expected + " (the value is not shown)");
-  }
-  if (parsed->scheme != "redis") {
-    return MakeError(ErrorCode::kConfigInvalid,
-                     expected + ", got '" + config::MaskUrlPassword(url) + "'");
-  }
-  RedisTarget target;
-  target.host = parsed->host;
-  if (target.host.size() > 2 && target.host.front() == '[') {
-    target.host = target.host.substr(1, target.host.size() - 2);  // [::1]
-  }
-  if (parsed->port > 0) target.port = parsed->port;
-  target.user = parsed->user;
-  target.password = parsed->password;
-  std::string db = parsed->path.empty() ? "" : parsed->path.substr(1);
-  if (!db.empty() && db.back() == '/') db.pop_back();
-  if (!db.empty()) {
-    if (db.size() > 4 || db.find_first_not_of("0123456789") != std::string::npos) {
-      return MakeError(ErrorCode::kConfigInvalid,
-                       expected + ": the database must be a number, got '" + db + "'");
-    }
-    target.db = std::stoi(db);
-  }
-  return target;
-}
-
-// One command's reply, or why it failed (never the command's arguments:
-// AUTH carries the password).
-Result<void> Command(redisContext* context, const RedisTarget& target, const std::string& what,
-                     redisReply* reply) {
-  if (reply == nullptr) {
-    return MakeError(ErrorCode::kStorageUnavailable,
-                     "redis at " + target.where() + ": " + what + ": " + context->errstr);
-  }
-  std::string error =
-      reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : std::string();
-  freeReplyObject(reply);
-  if (error.empty()) return Ok();
-  std::string hint;
-  if (error.rfind("NOAUTH", 0) == 0) {
-    hint =
-        " (Redis wants a password: put it in the URL from the environment, "
-        "redis://:PASSWORD@host:port)";
-  }
-  return MakeError(ErrorCode::kStorageUnavailable,
-                   "redis at " + target.where() + ": " + what + ": " + error + hint);
-}
-
-// After a connect: log in, pick the database, and check that commands run
-// (a password-protected Redis would otherwise refuse every count, and the
-// limits would silently stop being shared).
-Result<void> Handshake(redisContext* context, const RedisTarget& target) {
-  timeval timeout{2, 0};
-  redisSetTimeout(context, timeout);
-  if (!target.password.empty()) {
-    auto* reply = static_cast<redisReply*>(
-        target.user.empty()
-            ? redisCommand(context, "AUTH %b", target.password.data(), target.password.size())
-            : redisCommand(context, "AUTH %b %b", target.user.data(), target.user.size(),
-                           target.password.data(), target.password.size()));
-    DOCRUNCH_TRY(Command(context, target, "AUTH", reply));
-  }
-  if (target.db > 0) {
-    DOCRUNCH_TRY(Command(context, target, "SELECT " + std::to_string(target.db),
-                         static_cast<redisReply*>(redisCommand(context, "SELECT %d", target.db))));
-  }
-  return Command(context, target, "PING", static_cast<redisReply*>(redisCommand(context, "PING")));
-}
 
 class RedisRateLimiter final : public RateLimiter {
  public:
@@ -199,7 +115,7 @@ class RedisRateLimiter final : public RateLimiter {
     if (now - last_reconnect_ < std::chrono::seconds(1)) return false;
     last_reconnect_ = now;
     if (redisReconnect(context_) != REDIS_OK) return false;
-    return Handshake(context_, target_).ok();
+    return RedisHandshake(context_, target_).ok();
   }
 
   redisContext* context_;  // GUARDED_BY(mutex_)
@@ -224,17 +140,9 @@ Result<std::unique_ptr<RateLimiter>> MakeRedisRateLimiter(const std::string& red
                                                           const std::string& key_prefix) {
   auto target = ParseRedisUrl(redis_url);
   if (!target) return target.error();
-  timeval timeout{2, 0};
-  redisContext* context = redisConnectWithTimeout(target->host.c_str(), target->port, timeout);
-  if (!context || context->err) {
-    std::string why = context ? context->errstr : "out of memory";
-    if (context) redisFree(context);
-    return MakeError(ErrorCode::kStorageUnavailable, "redis at " + target->where() + ": " + why);
-  }
-  if (auto ready = Handshake(context, *target); !ready) {
-    redisFree(context);
-    return ready.error();
-  }
+  auto connected = ConnectRedis(*target);
+  if (!connected) return connected.error();
+  redisContext* context = connected->release();
   return std::unique_ptr<RateLimiter>(
       std::make_unique<RedisRateLimiter>(context, std::move(*target), limits, clock, key_prefix));
 }

@@ -1,0 +1,112 @@
+// The live streams behind the WebSockets (PRODUCT §11): /ws/tasks,
+// /ws/sync/events, /ws/system/lineage, /ws/workflows/{id}, /ws/queries.
+// Every message is JSON {type, data, at}.
+//
+// Where events come from: the outbox. Every change to the source of truth
+// writes a sync_events row in its transaction (a task moved through REST,
+// MCP or the CLI of any process), so an OutboxStreamer reading the rows
+// after the last one it saw sees every change of every process, in commit
+// order of ids, and publishes them to this process's StreamHub. It polls
+// (every second by default) and is woken at once by Nudge: after a write of
+// this process, and, with Redis configured, when another process announces
+// a write on the Redis pub/sub channel (stream_signal.h). The database
+// stays the one source of events; Redis only carries the wake-up, so a
+// lost Redis message costs latency (up to the poll interval), never an
+// event.
+//
+// Backpressure: each subscriber has a bounded backlog. A client too slow
+// to take its messages gets its backlog coalesced: the queued messages are
+// dropped and replaced by one {type: "resync"} telling it to reload, so
+// memory per client is bounded whatever the event rate.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/route.h"
+#include "store/store.h"
+
+namespace docrunch::api {
+
+class Subscriber {
+ public:
+  explicit Subscriber(std::size_t max_backlog = 256);
+  ~Subscriber();
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+
+  // Readable (an eventfd) while messages wait; for poll() beside the socket.
+  int wake_fd() const { return wake_fd_; }
+  // Queues one message (coalescing when the backlog is full).
+  void Push(std::string text);
+  // Takes every waiting message and clears the wake-up.
+  std::vector<std::string> Take();
+  // How many times the backlog was coalesced.
+  int coalesced() const { return coalesced_.load(); }
+
+ private:
+  const std::size_t max_backlog_;
+  int wake_fd_ = -1;
+  std::mutex mutex_;
+  std::deque<std::string> queue_;  // GUARDED_BY(mutex_)
+  bool overflowed_ = false;        // GUARDED_BY(mutex_)
+  std::atomic<int> coalesced_{0};
+};
+
+class StreamHub {
+ public:
+  std::shared_ptr<Subscriber> Subscribe(const std::string& channel);
+  void Unsubscribe(const std::string& channel, const std::shared_ptr<Subscriber>& subscriber);
+  // Sends {type, data, at} to every subscriber of `channel`.
+  void Publish(const std::string& channel, const std::string& type, const json& data);
+  std::size_t subscribers() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::set<std::shared_ptr<Subscriber>>> channels_;  // GUARDED_BY(mutex_)
+};
+
+// The channel names.
+inline constexpr const char* kTasksChannel = "tasks";
+inline constexpr const char* kSyncEventsChannel = "sync.events";
+inline constexpr const char* kLineageChannel = "system.lineage";
+inline constexpr const char* kQueriesChannel = "queries";
+std::string WorkflowChannel(const std::string& id);
+
+class OutboxStreamer {
+ public:
+  // `store` and `hub` must outlive the streamer.
+  OutboxStreamer(store::Store& store, std::int64_t repository_id, StreamHub& hub);
+  ~OutboxStreamer();
+
+  // Starts after the newest event now in the outbox; polls every
+  // `interval` (and at once after Nudge) on its own thread.
+  Result<void> Start(std::chrono::milliseconds interval);
+  void Nudge();
+  // One poll: publishes the events written since the last one.
+  Result<void> PollOnce();
+
+ private:
+  store::Store& store_;
+  std::int64_t repository_id_;
+  StreamHub& hub_;
+  std::int64_t last_event_ = 0;  // GUARDED_BY(poll_mutex_)
+  std::mutex poll_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool nudged_ = false;  // GUARDED_BY(mutex_)
+  bool stop_ = false;    // GUARDED_BY(mutex_)
+  std::thread thread_;
+};
+
+}  // namespace docrunch::api
