@@ -126,6 +126,7 @@ int RunCli(int argc, char** argv) {
   RegisterSync(app, ctx, action);
   RegisterServe(app, ctx, action);
   RegisterToken(app, ctx, action);
+  RegisterUser(app, ctx, action);
   RegisterMcp(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -23,6 +23,7 @@ void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);   // sync, worker
 void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);  // serve --stdio|--http
 void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);  // mcp install
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the

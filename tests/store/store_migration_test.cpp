@@ -68,6 +68,11 @@ const std::map<std::string, std::set<std::string>> kSchema = {
      {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash", "status",
       "attempts", "last_error", "next_attempt_at", "updated_at"}},
     {"audit_log", {"id", "at", "actor", "action", "target", "outcome", "details"}},
+    {"users",
+     {"id", "name", "role", "password_hash", "created_at", "last_login_at", "disabled_at"}},
+    {"auth_sessions",
+     {"id", "user_id", "name", "role", "created_at", "revoked_at", "revoked_reason"}},
+    {"refresh_tokens", {"id", "family_id", "token_hash", "created_at", "expires_at", "used_at"}},
     {"schema_migrations", {"version", "name", "applied_at"}},
 };
 

@@ -571,6 +571,45 @@ CREATE INDEX storage_sync_by_status
 DROP TABLE shared_entities;
 )sql";
 
+// Version 9, dashboard sign-in (auth/sessions.h): users with an Argon2id
+// password hash, and their sessions. A session (a sign-in, the "family" of
+// its refresh tokens) is an auth_sessions row whose id the access tokens
+// carry as `sid`; revoking it ends every token of that sign-in. user_id is
+// NULL for a trusted local session (serve's sign-in link), which has no
+// users row and keeps its name and role on the session. Refresh tokens are
+// stored only as a hash (BLAKE2b-256 of the random token), one row per
+// token; used_at marks a rotated one, so presenting it again is reuse.
+constexpr std::string_view kUsersAndSessions = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('reader', 'agent', 'admin')),
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_login_at TEXT,
+  disabled_at TEXT
+);
+CREATE TABLE auth_sessions (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('reader', 'agent', 'admin')),
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  revoked_reason TEXT
+);
+CREATE INDEX auth_sessions_by_user ON auth_sessions (user_id);
+CREATE TABLE refresh_tokens (
+  id INTEGER PRIMARY KEY,
+  family_id TEXT NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT
+);
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -580,6 +619,7 @@ constexpr std::array kScripts = {
     MigrationScript{6, "search statistics", kSearchStats},
     MigrationScript{7, "search segments", kSearchSegments},
     MigrationScript{8, "sync per repository", kSyncPerRepository},
+    MigrationScript{9, "users and sessions", kUsersAndSessions},
 };
 
 }  // namespace
