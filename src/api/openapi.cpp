@@ -45,7 +45,8 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
     const json& query = route.query_schema;
     std::set<std::string> required;
     for (const auto& r : query.value("required", json::array())) required.insert(r);
-    for (const auto& [name, schema] : query.value("properties", json::object()).items()) {
+    const json properties = query.value("properties", json::object());
+    for (const auto& [name, schema] : properties.items()) {
       json p{{"name", name}, {"in", "query"}, {"required", required.count(name) > 0},
              {"schema", Clean(schema)}};
       if (schema.contains("description")) p["description"] = schema["description"];
@@ -66,10 +67,13 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
         {"description", "success"}, {"content", {{"application/json", {{"schema", envelope}}}}}};
     responses["400"] = ErrorResponse("malformed request: bad JSON, a field of the wrong type, "
                                      "an unknown field or query parameter");
-    if (route.access != Access::kPublic) {
-      responses["401"] = ErrorResponse("no token, or an invalid, expired or revoked one");
-      responses["403"] = ErrorResponse("the caller's role may not do this");
-    }
+    responses["401"] = ErrorResponse(route.access == Access::kPublic
+                                         ? "the credentials presented were refused"
+                                         : "no token, or an invalid, expired or revoked one");
+    responses["403"] = ErrorResponse(route.access == Access::kPublic
+                                         ? "Host or Origin not allowed"
+                                         : "the caller's role may not do this, or Host or "
+                                           "Origin not allowed");
     responses["404"] = ErrorResponse("no such route or entity");
     responses["405"] = ErrorResponse("method not allowed (see the Allow header)");
     if (!route.body_schema.is_null()) {
@@ -93,36 +97,37 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
   }
   json tag_list = json::array();
   for (const auto& t : tags) tag_list.push_back({{"name", t}});
-  return json{
-      {"openapi", "3.1.0"},
-      {"info",
-       {{"title", "Docrunch REST API"},
-        {"version", version},
-        {"description", "Every answer is {success: true, data} or {success: false, error: "
-                        "{code, message, details?}}."}}},
-      {"tags", tag_list},
-      {"paths", paths},
-      {"security", {{{"bearer", json::array()}}}},
-      {"components",
-       {{"securitySchemes",
-         {{"bearer",
-           {{"type", "http"},
-            {"scheme", "bearer"},
-            {"description", "an access JWT from /auth/login, an agent token (drt_...), or "
-                            "with auth off the token `serve` prints"}}}}},
-        {"schemas",
-         {{"Error",
-           {{"type", "object"},
-            {"properties",
-             {{"success", {{"const", false}}},
-              {"error",
-               {{"type", "object"},
-                {"properties",
-                 {{"code", {{"type", "string"}}},
-                  {"message", {{"type", "string"}}},
-                  {"details", json::object()}}},
-                {"required", {"code", "message"}}}}}},
-            {"required", {"success", "error"}}}}}}}}};
+
+  json error_body = json::object();
+  error_body["type"] = "object";
+  error_body["properties"]["code"]["type"] = "string";
+  error_body["properties"]["message"]["type"] = "string";
+  error_body["properties"]["details"] = json::object();
+  error_body["required"] = json::array({"code", "message"});
+  json error = json::object();
+  error["type"] = "object";
+  error["properties"]["success"]["const"] = false;
+  error["properties"]["error"] = std::move(error_body);
+  error["required"] = json::array({"success", "error"});
+
+  json doc = json::object();
+  doc["openapi"] = "3.1.0";
+  doc["info"]["title"] = "Docrunch REST API";
+  doc["info"]["version"] = version;
+  doc["info"]["description"] =
+      "Every answer is {success: true, data} or {success: false, error: {code, message, "
+      "details?}}.";
+  doc["tags"] = std::move(tag_list);
+  doc["paths"] = std::move(paths);
+  doc["security"] = json::array({json{{"bearer", json::array()}}});
+  json& bearer = doc["components"]["securitySchemes"]["bearer"];
+  bearer["type"] = "http";
+  bearer["scheme"] = "bearer";
+  bearer["description"] =
+      "an access JWT from /auth/login, an agent token (drt_...), or with auth off the token "
+      "`serve` prints";
+  doc["components"]["schemas"]["Error"] = std::move(error);
+  return doc;
 }
 
 }  // namespace docrunch::api

@@ -49,7 +49,7 @@ test('hosted mode refuses stdio MCP with a clear error', () => {
   const r = spawnSync(bin, ['--set', 'security.mode=hosted', '--set', 'server.mcp.transport=http',
     '--set', 'server.mcp.auth.enabled=true', '--set', 'server.http.auth.enabled=true',
     'serve', '--stdio'], { cwd: project.dir, env: { ...project.env, DOCRUNCH_AGENT_TOKEN: 'drt_x',
-    DOCRUNCH_KMS_KEY: 'k'.repeat(64) }, encoding: 'utf8', input: '' });
+    DOCRUNCH_KMS_KEY: 'ab'.repeat(32) }, encoding: 'utf8', input: '' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /hosted/);
   assert.match(r.stderr, /stdio/);
