@@ -291,10 +291,16 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.authenticate_token = [store, environment, configured](const std::string& token) {
     return auth::Authenticate(*store, token, *configured, *environment);
   };
+  // Without Redis the streams read the outbox every second (writes of this
+  // process wake them at once); with Redis every process is woken by the
+  // others' writes, and polling every storage.sync.poll_interval_seconds
+  // only covers writes that announce nothing (the CLI).
+  std::string redis = RedisUrl(c, ctx.env());
   rest->streamer =
       std::make_unique<api::OutboxStreamer>(*e.tasks.store, e.tasks.repository_id, rest->hub);
-  DOCRUNCH_TRY(rest->streamer->Start(std::chrono::seconds(1)));
-  std::string redis = RedisUrl(c, ctx.env());
+  DOCRUNCH_TRY(rest->streamer->Start(
+      redis.empty() ? std::chrono::seconds(1)
+                    : std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds))));
   if (!redis.empty()) {
     api::OutboxStreamer* streamer = rest->streamer.get();
     auto signal = api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox",
