@@ -192,7 +192,9 @@ std::string SignJwt(const JwtClaims& claims, std::string_view secret) {
   if (!claims.iss.empty()) payload["iss"] = claims.iss;
   if (!claims.aud.empty()) payload["aud"] = claims.aud;
   std::string signing_input =
-      Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." + Base64UrlEncode(payload.dump());
+      Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+      // Replace, not throw, should a caller pass a claim that is not UTF-8.
+      Base64UrlEncode(payload.dump(-1, ' ', false, json::error_handler_t::replace));
   std::string signature = Base64UrlEncode(Mac(signing_input, secret));
   return signing_input + "." + signature;
 }

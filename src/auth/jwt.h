@@ -43,7 +43,8 @@ struct JwtCheck {
 
 // The claims of a valid token; UNAUTHORIZED with the reason otherwise
 // ("token expired", "unsupported algorithm", "bad signature", ...), never
-// echoing the token.
+// echoing the token. exp is required; nbf and iat are checked when present.
+// A token longer than 8 KB is refused unread. INTERNAL for an empty secret.
 Result<JwtClaims> VerifyJwt(std::string_view token, std::string_view secret, const JwtCheck& check);
 
 // base64url without padding (exposed for tests that forge tokens).

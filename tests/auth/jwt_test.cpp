@@ -107,6 +107,16 @@ TEST(Jwt, RoundTripKeepsEveryClaim) {
   EXPECT_EQ(header, kHeader);
 }
 
+TEST(Jwt, AClaimThatIsNotUtf8IsReplacedNotThrown) {
+  JwtClaims c = Claims();
+  c.sub = "al\xffice";
+  std::string token;
+  ASSERT_NO_THROW(token = SignJwt(c, kSecret));
+  auto claims = VerifyJwt(token, kSecret, Check());
+  ASSERT_TRUE(claims.ok()) << claims.error().ToString();
+  EXPECT_EQ(claims->sub, "al\xef\xbf\xbdice");  // U+FFFD
+}
+
 TEST(Jwt, HandForgedTokenWithTheRightKeyIsAccepted) {
   // The forging helper is sound, so the refusals below are for their reasons.
   auto claims = VerifyJwt(Forge(kHeader, Payload()), kSecret, Check());
