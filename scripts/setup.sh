@@ -25,8 +25,9 @@ APT_PACKAGES=(
   libmimalloc-dev # the docrunch binary's malloc (src/app/CMakeLists.txt)
   # tests
   libgtest-dev libgmock-dev
-  # bench/scan compares against ctags and reads peak RSS from /usr/bin/time
-  universal-ctags time
+  # bench/scan compares against ctags and reads peak RSS from /usr/bin/time;
+  # bench/rest loads the REST API with wrk
+  universal-ctags time wrk
   # services for integration tests (started by scripts/services.sh)
   postgresql-15 redis-server
   # search: nearest neighbours over embeddings (header-only)

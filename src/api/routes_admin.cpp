@@ -178,7 +178,7 @@ void AddAdminRoutes(Routes& routes, ApiServices& s) {
          auto rows = s.store->Query(sql, params);
          if (!rows) return rows.error();
          json items = json::array();
-         for (std::size_t i = 0; i < rows->size() && i < page->limit; ++i) {
+         for (std::size_t i = 0; i < rows->size(); ++i) {
            json details = json::parse(rows->Text(i, "details").value_or("{}"), nullptr, false);
            items.push_back({{"id", rows->Int(i, "id").value_or(0)},
                             {"at", rows->Text(i, "at").value_or("")},
@@ -189,9 +189,7 @@ void AddAdminRoutes(Routes& routes, ApiServices& s) {
                             {"outcome", rows->Text(i, "outcome").value_or("")},
                             {"details", details.is_object() ? details : json::object()}});
          }
-         json next = rows->size() > page->limit ? json("p" + std::to_string(page->offset + page->limit))
-                                                : json(nullptr);
-         return json{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
+         return MakePageOf(std::move(items), *page);
        }});
 }
 

@@ -60,18 +60,19 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
          if (call.query.contains("status")) {
            filter.status = tasks::ParseTaskStatus(call.query["status"].get<std::string>());
          }
-         if (call.query.contains("assigned_to")) {
-           filter.assigned_to = call.query["assigned_to"].get<std::string>();
+         for (auto [name, field] : {std::pair{"assigned_to", &filter.assigned_to},
+                                    std::pair{"type", &filter.type},
+                                    std::pair{"priority", &filter.priority}}) {
+           if (call.query.contains(name)) *field = call.query[name].get<std::string>();
          }
+         // One more than the page tells whether another page follows.
+         filter.offset = page->offset;
+         filter.limit = page->limit + 1;
          auto list = s.tasks->List(filter);
          if (!list) return list.error();
          json items = json::array();
-         for (const auto& t : *list) {
-           if (call.query.contains("type") && t.type != call.query["type"]) continue;
-           if (call.query.contains("priority") && t.priority != call.query["priority"]) continue;
-           items.push_back(tasks::ToJson(t));
-         }
-         return MakePage(std::move(items), *page);
+         for (const auto& t : *list) items.push_back(tasks::ToJson(t));
+         return MakePageOf(std::move(items), *page);
        }});
   routes.push_back({"GET", "/tasks/available", Access::kReader, "tasks",
                     "Todo tasks whose dependencies are all done, highest priority first",

@@ -108,4 +108,11 @@ json MakePage(json all, const PageRequest& page) {
   return json{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
 }
 
+json MakePageOf(json rows, const PageRequest& page) {
+  bool more = rows.size() > page.limit;
+  if (more) rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(page.limit), rows.end());
+  json next = more ? json("p" + std::to_string(page.offset + page.limit)) : json(nullptr);
+  return json{{"items", std::move(rows)}, {"next_cursor", std::move(next)}};
+}
+
 }  // namespace docrunch::api

@@ -44,5 +44,9 @@ struct PageRequest {
 Result<PageRequest> ReadPage(const Call& call);
 // The page of `all` that `page` asks for.
 json MakePage(json all, const PageRequest& page);
+// A page read from the store with LIMIT page.limit + 1 OFFSET page.offset:
+// `rows` holds up to one item more than the page, which only says whether
+// another page follows.
+json MakePageOf(json rows, const PageRequest& page);
 
 }  // namespace docrunch::api

@@ -145,7 +145,22 @@ Result<std::vector<Task>> ListTasks(store::Reader& db, std::int64_t repository_i
     params.push_back(*filter.assigned_to);
     sql += " AND assigned_to = $" + std::to_string(params.size());
   }
-  auto rows = db.Query(sql + " ORDER BY id", params);
+  if (filter.type) {
+    params.push_back(*filter.type);
+    sql += " AND type = $" + std::to_string(params.size());
+  }
+  if (filter.priority) {
+    params.push_back(*filter.priority);
+    sql += " AND priority = $" + std::to_string(params.size());
+  }
+  sql += " ORDER BY id";
+  if (filter.limit) {
+    params.push_back(static_cast<std::int64_t>(*filter.limit));
+    sql += " LIMIT $" + std::to_string(params.size());
+    params.push_back(static_cast<std::int64_t>(filter.offset));
+    sql += " OFFSET $" + std::to_string(params.size());
+  }
+  auto rows = db.Query(sql, params);
   if (!rows) return rows.error();
   std::vector<Task> out;
   for (std::size_t i = 0; i < rows->size(); ++i) out.push_back(TaskFromRow(*rows, i));

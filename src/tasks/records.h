@@ -87,6 +87,13 @@ Result<Task> LoadTask(store::Reader& db, std::int64_t repository_id, std::int64_
 struct TaskFilter {
   std::optional<TaskStatus> status;
   std::optional<std::string> assigned_to;
+  std::optional<std::string> type;
+  std::optional<std::string> priority;
+  // A page of the ordered list: with a `limit`, skip `offset` tasks and
+  // return at most `limit` (without one, all; offset is ignored). Done in
+  // SQL, so a page costs its size, not the number of tasks.
+  std::size_t offset = 0;
+  std::optional<std::size_t> limit;
 };
 // Ordered by id.
 Result<std::vector<Task>> ListTasks(store::Reader& db, std::int64_t repository_id,
