@@ -25,7 +25,47 @@ json ParseJson(const std::string& text, json fallback) {
   return parsed.is_discarded() ? fallback : parsed;
 }
 
+// The stored lists are what nlohmann's dump() wrote: a flat array of
+// strings or integers. These read that form directly (a list is parsed for
+// every task row listed, which made nlohmann's parser the top of a REST
+// list's profile); anything else (escapes beyond the simple ones, nesting,
+// odd spacing) goes through the full parser, so the result is the same.
+std::optional<std::vector<std::string>> FastStringList(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  std::size_t i = 1;
+  if (text[i] == ']') return out;
+  for (;;) {
+    if (text[i] != '"') return std::nullopt;
+    std::string item;
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      char c = text[i];
+      if (c == '\\') {
+        if (++i >= text.size()) return std::nullopt;
+        switch (text[i]) {
+          case '"': item.push_back('"'); break;
+          case '\\': item.push_back('\\'); break;
+          case '/': item.push_back('/'); break;
+          case 'n': item.push_back('\n'); break;
+          case 't': item.push_back('\t'); break;
+          case 'r': item.push_back('\r'); break;
+          default: return std::nullopt;  // \u, \b, \f: the full parser
+        }
+      } else {
+        item.push_back(c);
+      }
+    }
+    if (i >= text.size()) return std::nullopt;
+    out.push_back(std::move(item));
+    ++i;  // past the closing quote
+    if (i == text.size() - 1) return out;
+    if (text[i] != ',') return std::nullopt;
+    ++i;
+  }
+}
+
 std::vector<std::string> StringList(const std::string& text) {
+  if (auto fast = FastStringList(text)) return std::move(*fast);
   std::vector<std::string> out;
   for (const auto& item : ParseJson(text, json::array())) {
     if (item.is_string()) out.push_back(item.get<std::string>());
@@ -35,6 +75,7 @@ std::vector<std::string> StringList(const std::string& text) {
 
 std::vector<std::int64_t> IdList(const std::string& text) {
   std::vector<std::int64_t> out;
+  if (text == "[]") return out;
   for (const auto& item : ParseJson(text, json::array())) {
     if (item.is_number_integer()) out.push_back(item.get<std::int64_t>());
   }

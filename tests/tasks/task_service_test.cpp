@@ -346,6 +346,21 @@ TEST_P(TaskServiceTest, DecisionsAndFindingsGetServerIdsAndTimes) {
             2);
 }
 
+// Stored lists are read back by a fast reader with the full JSON parser
+// behind it: every kind of string must come back exactly.
+TEST_P(TaskServiceTest, ListsOfStringsComeBackExactly) {
+  Task t = MakeTask();
+  std::vector<std::string> files = {"plain.py",  "quote\"d.py", "back\\slash.py", "tab\there",
+                                    "ctrl\x01.py", "caf\xc3\xa9.py",  "emoji \xf0\x9f\x98\x80",
+                                    "],[\"x",    "slash/and\\/both"};
+  auto finding = service_->LogFinding({t.IdText(), {"bug", "lists", files}, "a1", At()});
+  ASSERT_TRUE(finding.ok()) << finding.error().ToString();
+  auto shown = service_->Show(t.IdText());
+  ASSERT_TRUE(shown.ok());
+  ASSERT_EQ(shown->findings.size(), 1u);
+  EXPECT_EQ(shown->findings[0].files, files);
+}
+
 TEST_P(TaskServiceTest, ShowReturnsContextFoundInTheScanTables) {
   std::string now = At();
   ASSERT_TRUE(store_
