@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "api/routes.h"
 #include "api/schemas.h"
+#include "api/tickets.h"
 #include "config/schema.h"
 #include "config/values.h"
 #include "core/json_schema.h"
@@ -208,11 +209,9 @@ struct RestServer::Impl {
   Routes routes;
   std::vector<CompiledRoute> compiled;
   LoginThrottle throttle;
-  // WebSocket tickets: single use, 30 s (browsers cannot send headers on a
-  // WebSocket, so a signed-in page trades its token for one first).
-  std::mutex tickets_mutex;
-  std::map<std::string, std::pair<Caller, std::chrono::steady_clock::time_point>>
-      tickets;  // GUARDED_BY(tickets_mutex)
+  // WebSocket tickets (tickets.h): the configured book, or this process's.
+  std::unique_ptr<TicketBook> own_tickets;
+  TicketBook* tickets = nullptr;
 
   Impl(ApiServices s, RestOptions o)
       : services(std::move(s)),
@@ -222,8 +221,6 @@ struct RestServer::Impl {
 
   http::Response Handle(http::Request& req, http::Exchange& exchange);
   http::Response WebSocket(http::Request& req, http::Exchange& exchange, bool cross_origin);
-  std::string IssueTicket(const Caller& caller);
-  std::optional<Caller> RedeemTicket(const std::string& ticket);
   std::optional<http::Response> CheckHost(const http::Request& req) const;
   // "" when the request may go on; "cross" when it is an allowed
   // cross-origin request (CORS headers go on the answer); nullopt: refused.
@@ -547,27 +544,6 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
 
 // --- WebSockets ---
 
-std::string RestServer::Impl::IssueTicket(const Caller& caller) {
-  auto now = std::chrono::steady_clock::now();
-  std::string ticket = http::RandomHex(24);
-  std::lock_guard lock(tickets_mutex);
-  for (auto it = tickets.begin(); it != tickets.end();) {
-    it = it->second.second <= now ? tickets.erase(it) : std::next(it);
-  }
-  tickets[ticket] = {caller, now + std::chrono::seconds(30)};
-  return ticket;
-}
-
-std::optional<Caller> RestServer::Impl::RedeemTicket(const std::string& ticket) {
-  std::lock_guard lock(tickets_mutex);
-  auto it = tickets.find(ticket);
-  if (it == tickets.end()) return std::nullopt;
-  auto [caller, expires] = it->second;
-  tickets.erase(it);  // single use, valid or not
-  if (expires <= std::chrono::steady_clock::now()) return std::nullopt;
-  return caller;
-}
-
 // /ws/tasks, /ws/sync/events, /ws/system/lineage, /ws/queries,
 // /ws/workflows/{id}: after the upgrade, the channel's messages as they
 // come, a heartbeat every 15 s of quiet, until either side closes.
@@ -608,7 +584,7 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     if (pair.rfind("ticket=", 0) == 0) ticket = std::string(pair.substr(7));
   }
-  auto caller = RedeemTicket(ticket);
+  auto caller = tickets->Redeem(ticket);
   if (!caller) {
     if (services.audit) {
       services.audit->Record({"anonymous", "rest.auth_failure", "GET " + req.path.substr(0, 100),
@@ -804,7 +780,7 @@ void RestServer::Impl::AddAuthRoutes() {
                     "A single-use ticket (30 s) to open a WebSocket: /ws/...?ticket=",
                     json::object(), Object({}), Object({{"ticket", Str()}}, {"ticket"}), 200,
                     [this](Call& call) -> Result<json> {
-                      return json{{"ticket", IssueTicket(call.caller)}};
+                      return json{{"ticket", tickets->Issue(call.caller)}};
                     }});
   routes.push_back({"GET", "/auth/me", Access::kReader, "auth", "Who the token stands for",
                     json::object(), nullptr,
@@ -821,6 +797,11 @@ void RestServer::Impl::AddAuthRoutes() {
 
 RestServer::RestServer(ApiServices services, RestOptions options)
     : impl_(std::make_unique<Impl>(std::move(services), std::move(options))) {
+  impl_->tickets = impl_->services.tickets;
+  if (!impl_->tickets) {
+    impl_->own_tickets = MakeLocalTicketBook();
+    impl_->tickets = impl_->own_tickets.get();
+  }
   impl_->AddAuthRoutes();
   AddSystemRoutes(impl_->routes, impl_->services);
   AddKnowledgeRoutes(impl_->routes, impl_->services);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/streams.h"
+#include "api/tickets.h"
 #include "auth/audit.h"
 #include "auth/sessions.h"
 #include "auth/tokens.h"
@@ -35,6 +36,8 @@ struct ApiServices {
   std::function<Result<auth::TokenInfo>(const std::string& token)> authenticate_token;
   // The live streams behind /ws/... (null: no WebSockets).
   StreamHub* streams = nullptr;
+  // WebSocket tickets shared by every process (Redis); null: this process's.
+  TicketBook* tickets = nullptr;
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;

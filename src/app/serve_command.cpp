@@ -24,6 +24,7 @@
 #include "api/rest_server.h"
 #include "api/stream_signal.h"
 #include "api/streams.h"
+#include "api/tickets.h"
 #include "auth/sessions.h"
 #include "config/values.h"
 #include "http/server.h"
@@ -243,6 +244,7 @@ struct RestEnv {
   api::StreamHub hub;
   std::unique_ptr<api::OutboxStreamer> streamer;
   std::unique_ptr<api::StreamSignal> signal;
+  std::unique_ptr<api::TicketBook> tickets;  // in Redis, when configured
   std::unique_ptr<api::RestServer> server;
   // After a write of this process (REST or MCP): read the outbox now, and
   // tell the other processes to.
@@ -307,6 +309,10 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
                                              [streamer] { streamer->Nudge(); });
     if (!signal) return signal.error();
     rest->signal = std::move(*signal);
+    auto tickets = api::MakeRedisTicketBook(redis, c.jobs.queue_name + ":ws-ticket:");
+    if (!tickets) return tickets.error();
+    rest->tickets = std::move(*tickets);
+    services.tickets = rest->tickets.get();
   }
   services.streams = &rest->hub;
   RestEnv* r = rest.get();

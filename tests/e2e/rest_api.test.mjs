@@ -127,10 +127,17 @@ test('sign-in failures: one message for every cause, then 429 with Retry-After, 
   assert.equal(limited.status, 429);
   assert.equal(limited.json.error.code, 'RATE_LIMITED');
   assert.ok(Number(limited.headers.get('retry-after')) > 0);
-  const audit = await req('GET', '/audit?actor=victim&action=rest.login', { token: tokens.admin });
-  const outcomes = audit.json.data.items.map((i) => i.outcome);
-  assert.ok(outcomes.includes('UNAUTHORIZED'));
-  assert.ok(outcomes.includes('RATE_LIMITED'));
+  // The audit log is written in group commits off the request's path: wait
+  // (at most 5 s) for the last row.
+  let audit, outcomes = [];
+  for (const until = Date.now() + 5000; Date.now() < until;) {
+    audit = await req('GET', '/audit?actor=victim&action=rest.login', { token: tokens.admin });
+    outcomes = audit.json.data.items.map((i) => i.outcome);
+    if (outcomes.includes('RATE_LIMITED')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(outcomes.includes('UNAUTHORIZED'), outcomes.join());
+  assert.ok(outcomes.includes('RATE_LIMITED'), outcomes.join());
   assert.ok(!JSON.stringify(audit.json).includes('not the password'));
 });
 

@@ -97,6 +97,12 @@ test('a task moved through process A reaches a WebSocket client of process B wit
   console.log(`cross-process latency ms: ${latencies.join(', ')}`);
 });
 
+test('with Redis a ticket from process A opens a stream on process B, once', async () => {
+  const t = await ticket(a.api, tokenA);
+  await open(b.api, '/ws/tasks', t);
+  await assert.rejects(open(a.api, '/ws/tasks', t));
+});
+
 test('tickets are single use, and a stream needs one', async () => {
   const t = await ticket(b.api, tokenB);
   await open(b.api, '/ws/tasks', t);
