@@ -3,8 +3,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include "core/clock.h"
 #include "tasks/records.h"
 #include "tasks/task_json.h"
@@ -89,89 +87,48 @@ std::size_t StreamHub::subscribers() const {
   return n;
 }
 
+bool StreamHub::Listened(const std::string& channel) const {
+  std::lock_guard lock(mutex_);
+  return channels_.count(channel) > 0;
+}
+
 std::string WorkflowChannel(const std::string& id) {
   return "workflows." + id;
 }
 
-OutboxStreamer::OutboxStreamer(store::Store& store, std::int64_t repository_id, StreamHub& hub)
-    : store_(store), repository_id_(repository_id), hub_(hub) {}
+OutboxStreamer::OutboxStreamer(store::OutboxTail& tail, store::Store& store,
+                               std::int64_t repository_id, StreamHub& hub)
+    : tail_(tail), store_(store), repository_id_(repository_id), hub_(hub) {
+  listener_ = tail_.Add([this](const std::vector<store::OutboxEvent>& events) { Publish(events); });
+}
 
 OutboxStreamer::~OutboxStreamer() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  tail_.Remove(listener_);
 }
 
-Result<void> OutboxStreamer::Start(std::chrono::milliseconds interval) {
-  auto rows = store_.Query("SELECT max(id) AS last FROM sync_events");
-  if (!rows) return rows.error();
-  {
-    std::lock_guard lock(poll_mutex_);
-    last_event_ = rows->Int(0, "last").value_or(0);
-  }
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      wake_.wait_for(lock, interval, [this] { return stop_ || nudged_; });
-      if (stop_) return;
-      nudged_ = false;
-      lock.unlock();
-      if (auto polled = PollOnce(); !polled) {
-        spdlog::warn("live streams: reading the outbox failed: {}", polled.error().ToString());
-      }
-      lock.lock();
-    }
-  });
-  return Ok();
-}
-
-void OutboxStreamer::Nudge() {
-  {
-    std::lock_guard lock(mutex_);
-    nudged_ = true;
-  }
-  wake_.notify_all();
-}
-
-Result<void> OutboxStreamer::PollOnce() {
-  std::lock_guard poll(poll_mutex_);
-  auto rows = store_.Query(
-      "SELECT id, entity_type, entity_id, action, priority, content_hash, created_at FROM "
-      "sync_events WHERE id > $1 AND (repository_id = $2 OR repository_id IS NULL) ORDER BY id "
-      "LIMIT 1000",
-      {last_event_, repository_id_});
-  if (!rows) return rows.error();
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    std::int64_t id = rows->Int(i, "id").value_or(0);
-    last_event_ = std::max(last_event_, id);
-    std::string type = rows->Text(i, "entity_type").value_or("");
-    std::string entity = rows->Text(i, "entity_id").value_or("");
-    std::string action = rows->Text(i, "action").value_or("");
+void OutboxStreamer::Publish(const std::vector<store::OutboxEvent>& events) {
+  for (const auto& e : events) {
     hub_.Publish(kSyncEventsChannel, "sync.event",
-                 {{"id", id},
-                  {"entity_type", type},
-                  {"entity_id", entity},
-                  {"action", action},
-                  {"priority", rows->Int(i, "priority").value_or(0)},
-                  {"content_hash", rows->Text(i, "content_hash").value_or("")},
-                  {"created_at", rows->Text(i, "created_at").value_or("")}});
-    if (type != "task") continue;
-    if (action == "delete") {
-      hub_.Publish(kTasksChannel, "task.deleted", {{"id", entity}});
+                 {{"id", e.id},
+                  {"entity_type", e.entity_type},
+                  {"entity_id", e.entity_id},
+                  {"action", e.action},
+                  {"priority", e.priority},
+                  {"content_hash", e.content_hash},
+                  {"created_at", e.created_at}});
+    if (e.entity_type != "task" || !hub_.Listened(kTasksChannel)) continue;
+    if (e.action == "delete") {
+      hub_.Publish(kTasksChannel, "task.deleted", {{"id", e.entity_id}});
       continue;
     }
-    auto task_id = tasks::ParseTaskId(entity);
+    auto task_id = tasks::ParseTaskId(e.entity_id);
     if (!task_id) continue;
     auto task = tasks::LoadTask(store_, repository_id_, *task_id);
     if (task) hub_.Publish(kTasksChannel, "task.changed", tasks::ToJson(*task));
   }
-  if (!rows->empty()) {
-    hub_.Publish(kLineageChannel, "lineage.changed", {{"last_event", last_event_}});
+  if (!events.empty()) {
+    hub_.Publish(kLineageChannel, "lineage.changed", {{"last_event", events.back().id}});
   }
-  return Ok();
 }
 
 }  // namespace docrunch::api

@@ -4,15 +4,14 @@
 //
 // Where events come from: the outbox. Every change to the source of truth
 // writes a sync_events row in its transaction (a task moved through REST,
-// MCP or the CLI of any process), so an OutboxStreamer reading the rows
-// after the last one it saw sees every change of every process, in commit
-// order of ids, and publishes them to this process's StreamHub. It polls
-// (every second by default) and is woken at once by Nudge: after a write of
-// this process, and, with Redis configured, when another process announces
-// a write on the Redis pub/sub channel (stream_signal.h). The database
-// stays the one source of events; Redis only carries the wake-up, so a
-// lost Redis message costs latency (up to the poll interval), never an
-// event.
+// MCP or the CLI of any process), so the process's OutboxTail, reading the
+// rows after the last one it saw, sees every change of every process; the
+// OutboxStreamer publishes them to this process's StreamHub. The tail polls
+// and is woken at once by Nudge: after a write of this process, and, with
+// Redis configured, when another process announces a write on the Redis
+// pub/sub channel (stream_signal.h). The database stays the one source of
+// events; Redis only carries the wake-up, so a lost Redis message costs
+// latency (up to the poll interval), never an event.
 //
 // Backpressure: each subscriber has a bounded backlog. A client too slow
 // to take its messages gets its backlog coalesced: the queued messages are
@@ -22,7 +21,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -30,10 +28,10 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/route.h"
+#include "store/outbox_tail.h"
 #include "store/store.h"
 
 namespace docrunch::api {
@@ -70,6 +68,8 @@ class StreamHub {
   // Sends {type, data, at} to every subscriber of `channel`.
   void Publish(const std::string& channel, const std::string& type, const json& data);
   std::size_t subscribers() const;
+  // Whether anyone listens to `channel` (publishers skip work otherwise).
+  bool Listened(const std::string& channel) const;
 
  private:
   mutable std::mutex mutex_;
@@ -83,30 +83,26 @@ inline constexpr const char* kLineageChannel = "system.lineage";
 inline constexpr const char* kQueriesChannel = "queries";
 std::string WorkflowChannel(const std::string& id);
 
+// Publishes what the process's OutboxTail reads to the hub: every event to
+// sync.events, each task change (the task as it is now) to tasks, and a
+// lineage.changed after each batch.
 class OutboxStreamer {
  public:
-  // `store` and `hub` must outlive the streamer.
-  OutboxStreamer(store::Store& store, std::int64_t repository_id, StreamHub& hub);
+  // `tail`, `store` and `hub` must outlive the streamer.
+  OutboxStreamer(store::OutboxTail& tail, store::Store& store, std::int64_t repository_id,
+                 StreamHub& hub);
   ~OutboxStreamer();
+  OutboxStreamer(const OutboxStreamer&) = delete;
+  OutboxStreamer& operator=(const OutboxStreamer&) = delete;
 
-  // Starts after the newest event now in the outbox; polls every
-  // `interval` (and at once after Nudge) on its own thread.
-  Result<void> Start(std::chrono::milliseconds interval);
-  void Nudge();
-  // One poll: publishes the events written since the last one.
-  Result<void> PollOnce();
+  void Publish(const std::vector<store::OutboxEvent>& events);
 
  private:
+  store::OutboxTail& tail_;
   store::Store& store_;
   std::int64_t repository_id_;
   StreamHub& hub_;
-  std::int64_t last_event_ = 0;  // GUARDED_BY(poll_mutex_)
-  std::mutex poll_mutex_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool nudged_ = false;  // GUARDED_BY(mutex_)
-  bool stop_ = false;    // GUARDED_BY(mutex_)
-  std::thread thread_;
+  int listener_ = 0;
 };
 
 }  // namespace docrunch::api

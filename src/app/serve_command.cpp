@@ -19,6 +19,7 @@
 #include "config/schema.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
+#include "store/outbox_tail.h"
 #include "mcp/tools/middleware.h"
 #include "mcp/tools/tool_services.h"
 #include "api/rest_server.h"
@@ -62,11 +63,24 @@ struct ServeEnv {
   mcp::Catalog catalog;
   std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<auth::RateLimiter> limiter;
-  // Before the feed, whose listener nudges it: the feed's thread stops
-  // first, then the worker (finishing its batch).
+  // The outbox as this process follows it (MCP resource notifications, the
+  // WebSocket streams) and, with Redis, the signal that wakes every
+  // process's tail after a write. Before everything that listens to it:
+  // the listeners go first, then the tail's thread.
+  std::unique_ptr<store::OutboxTail> tail;
+  std::unique_ptr<api::StreamSignal> signal;
+  // Before the feed, whose listener nudges it: the feed goes first, then
+  // the worker (finishing its batch).
   std::unique_ptr<sync::BackgroundWorker> sync_worker;
   std::unique_ptr<mcp::ChangeFeed> feed;
   mcp::ServerOptions options;
+
+  // After a write of this process (MCP or REST): read the outbox now, and
+  // tell the other processes to.
+  void Wrote() {
+    tail->Nudge();
+    if (signal) signal->Announce();
+  }
 };
 
 std::string RedisUrl(const config::Config& c, const config::Environment& env) {
@@ -125,13 +139,36 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   } else {
     env->limiter = auth::MakeLocalRateLimiter(c.server.mcp.rate_limit, ctx.clock());
   }
-  env->feed = std::make_unique<mcp::ChangeFeed>(*env->tasks.store, env->tasks.repository_id);
+  // Without Redis the tail reads the outbox twice a second (writes of this
+  // process wake it at once); with Redis every process is woken by the
+  // others' writes, and polling every storage.sync.poll_interval_seconds
+  // only covers writes that announce nothing (the CLI).
+  env->tail = std::make_unique<store::OutboxTail>(*env->tasks.store, env->tasks.repository_id);
+  if (!redis.empty()) {
+    store::OutboxTail* tail = env->tail.get();
+    auto signal = api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox",
+                                             [tail] { tail->Nudge(); });
+    if (!signal) return signal.error();
+    env->signal = std::move(*signal);
+  }
+  DOCRUNCH_TRY(env->tail->Start(
+      redis.empty() ? std::chrono::milliseconds(500)
+                    : std::chrono::milliseconds(
+                          1000 * std::max(1, c.storage.sync.poll_interval_seconds))));
   mcp::ToolServices* services = &env->services;
-  env->feed->SetListSource([services] { return mcp::ListedResourceUris(*services); });
-  DOCRUNCH_TRY(env->feed->Start(std::chrono::milliseconds(500)));
+  env->feed = std::make_unique<mcp::ChangeFeed>(
+      *env->tail, [services] { return mcp::ListedResourceUris(*services); });
   env->options.version = DOCRUNCH_VERSION;
+  ServeEnv* self = env.get();
   env->options.middleware = {mcp::AuditMiddleware(*env->audit),
-                             mcp::RateLimitMiddleware(*env->limiter)};
+                             mcp::RateLimitMiddleware(*env->limiter),
+                             [self](mcp::ToolCall& call, const mcp::ToolNext& next) {
+                               mcp::ToolResult result = next(call);
+                               if (!call.tool.annotations.read_only && !result.error) {
+                                 self->Wrote();
+                               }
+                               return result;
+                             }};
   auth::AuditLog* audit = env->audit.get();
   env->options.on_connect = [audit](const mcp::Identity& who, const nlohmann::json& client) {
     audit->Record({who.agent_id,
@@ -239,19 +276,11 @@ struct RestEnv {
   SystemClock clock;
   std::unique_ptr<auth::SessionService> sessions;
   std::string local_token;
-  // The live streams: the hub, the outbox reader feeding it and, with
-  // Redis, the signal that wakes every process's reader after a write.
+  // The live streams: the hub and what feeds it from the process's tail.
   api::StreamHub hub;
   std::unique_ptr<api::OutboxStreamer> streamer;
-  std::unique_ptr<api::StreamSignal> signal;
   std::unique_ptr<api::TicketBook> tickets;  // in Redis, when configured
   std::unique_ptr<api::RestServer> server;
-  // After a write of this process (REST or MCP): read the outbox now, and
-  // tell the other processes to.
-  void Wrote() {
-    streamer->Nudge();
-    if (signal) signal->Announce();
-  }
 };
 
 Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& flags, ServeEnv& e) {
@@ -293,39 +322,21 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.authenticate_token = [store, environment, configured](const std::string& token) {
     return auth::Authenticate(*store, token, *configured, *environment);
   };
-  // Without Redis the streams read the outbox every second (writes of this
-  // process wake them at once); with Redis every process is woken by the
-  // others' writes, and polling every storage.sync.poll_interval_seconds
-  // only covers writes that announce nothing (the CLI).
+  rest->streamer = std::make_unique<api::OutboxStreamer>(*e.tail, *e.tasks.store,
+                                                         e.tasks.repository_id, rest->hub);
   std::string redis = RedisUrl(c, ctx.env());
-  rest->streamer =
-      std::make_unique<api::OutboxStreamer>(*e.tasks.store, e.tasks.repository_id, rest->hub);
-  DOCRUNCH_TRY(rest->streamer->Start(
-      redis.empty() ? std::chrono::seconds(1)
-                    : std::chrono::seconds(std::max(1, c.storage.sync.poll_interval_seconds))));
   if (!redis.empty()) {
-    api::OutboxStreamer* streamer = rest->streamer.get();
-    auto signal = api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox",
-                                             [streamer] { streamer->Nudge(); });
-    if (!signal) return signal.error();
-    rest->signal = std::move(*signal);
     auto tickets = api::MakeRedisTicketBook(redis, c.jobs.queue_name + ":ws-ticket:");
     if (!tickets) return tickets.error();
     rest->tickets = std::move(*tickets);
     services.tickets = rest->tickets.get();
   }
   services.streams = &rest->hub;
-  RestEnv* r = rest.get();
-  sync::BackgroundWorker* worker = e.sync_worker.get();
-  services.wrote = [r, worker] {
-    if (worker) worker->Nudge();
-    r->Wrote();
+  ServeEnv* env = &e;
+  services.wrote = [env] {
+    if (env->sync_worker) env->sync_worker->Nudge();
+    env->Wrote();
   };
-  e.options.middleware.push_back([r](mcp::ToolCall& call, const mcp::ToolNext& next) {
-    mcp::ToolResult result = next(call);
-    if (!call.tool.annotations.read_only && !result.error) r->Wrote();
-    return result;
-  });
   api::RestOptions options;
   options.host = flags.api_host.empty() ? h.host : flags.api_host;
   options.port = flags.api_port >= 0 ? flags.api_port : h.port;

@@ -4,35 +4,15 @@
 
 namespace docrunch::mcp {
 
-ChangeFeed::ChangeFeed(store::Store& store, std::int64_t repository_id)
-    : store_(store), repository_id_(repository_id) {}
-
-ChangeFeed::~ChangeFeed() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+ChangeFeed::ChangeFeed(store::OutboxTail& tail, ListSource list_source)
+    : tail_(tail), list_source_(std::move(list_source)) {
+  if (list_source_) listed_ = list_source_();
+  tail_listener_ =
+      tail_.Add([this](const std::vector<store::OutboxEvent>& events) { OnEvents(events); });
 }
 
-Result<void> ChangeFeed::Start(std::chrono::milliseconds interval) {
-  auto rows = store_.Query("SELECT max(id) AS last FROM sync_events");
-  if (!rows) return rows.error();
-  {
-    std::lock_guard lock(poll_mutex_);
-    last_event_ = rows->Int(0, "last").value_or(0);
-    if (list_source_) listed_ = list_source_();
-  }
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mutex_);
-    while (!stop_cv_.wait_for(lock, interval, [this] { return stop_; })) {
-      lock.unlock();
-      (void)PollOnce();  // a failed poll is retried on the next tick
-      lock.lock();
-    }
-  });
-  return Ok();
+ChangeFeed::~ChangeFeed() {
+  tail_.Remove(tail_listener_);
 }
 
 int ChangeFeed::Add(Listener listener) {
@@ -46,27 +26,17 @@ void ChangeFeed::Remove(int id) {
     std::lock_guard lock(mutex_);
     listeners_.erase(id);
   }
-  // A poll in progress may still hold a copy of the listener: wait it out.
-  std::lock_guard poll(poll_mutex_);
+  // A delivery in progress may still hold a copy of the listener: wait it out.
+  std::lock_guard delivering(deliver_mutex_);
 }
 
-Result<void> ChangeFeed::PollOnce() {
-  std::lock_guard poll(poll_mutex_);
-  auto rows = store_.Query(
-      "SELECT id, entity_type, entity_id FROM sync_events WHERE id > $1 AND "
-      "(repository_id = $2 OR repository_id IS NULL) ORDER BY id LIMIT 5000",
-      {last_event_, repository_id_});
-  if (!rows) return rows.error();
-  if (rows->empty()) return Ok();
+void ChangeFeed::OnEvents(const std::vector<store::OutboxEvent>& events) {
+  std::lock_guard delivering(deliver_mutex_);
   std::set<std::string> uris;
   bool may_change_list = false;
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    last_event_ = std::max(last_event_, rows->Int(i, "id").value_or(0));
-    std::string type = rows->Text(i, "entity_type").value_or("");
-    may_change_list = may_change_list || type == "task" || type == "file";
-    for (auto& uri : UrisForEvent(type, rows->Text(i, "entity_id").value_or(""))) {
-      uris.insert(std::move(uri));
-    }
+  for (const auto& e : events) {
+    may_change_list = may_change_list || e.entity_type == "task" || e.entity_type == "file";
+    for (auto& uri : UrisForEvent(e.entity_type, e.entity_id)) uris.insert(std::move(uri));
   }
   bool list_changed = false;
   if (may_change_list && list_source_) {
@@ -81,7 +51,6 @@ Result<void> ChangeFeed::PollOnce() {
     for (auto& [id, l] : listeners_) listeners.push_back(l);
   }
   for (auto& l : listeners) l(changed, list_changed);
-  return Ok();
 }
 
 }  // namespace docrunch::mcp
