@@ -143,6 +143,26 @@ std::string CookieValue(const http::Request& req, const std::string& name) {
   return "";
 }
 
+// The client's address. Behind a reverse proxy on this host (nginx
+// terminating TLS) every peer is loopback, and the proxy's X-Forwarded-For
+// names the client: its last entry is the address the proxy itself saw.
+// Trusted only from a loopback peer, and only when it looks like an address.
+std::string ClientAddress(const http::Request& req) {
+  if (!config::IsLoopbackHost(req.remote)) return req.remote;
+  std::string forwarded = req.Header("X-Forwarded-For");
+  if (forwarded.empty()) return req.remote;
+  auto comma = forwarded.rfind(',');
+  std::string last = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
+  auto begin = last.find_first_not_of(' ');
+  auto end = last.find_last_not_of(' ');
+  if (begin == std::string::npos) return req.remote;
+  last = last.substr(begin, end - begin + 1);
+  if (last.size() > 45 || last.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
+    return req.remote;
+  }
+  return last;
+}
+
 // --- sign-in failures: a sliding window per user name and per address ---
 
 class LoginThrottle {
@@ -410,6 +430,7 @@ void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Cal
 }
 
 http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange) {
+  req.remote = ClientAddress(req);
   if (auto refused = CheckHost(req)) return *refused;
   auto origin = CheckOrigin(req);
   if (!origin) {

@@ -141,6 +141,20 @@ test('sign-in failures: one message for every cause, then 429 with Retry-After, 
   assert.ok(!JSON.stringify(audit.json).includes('not the password'));
 });
 
+test('behind a proxy on this host, the per-address limit counts the forwarded client', async () => {
+  const proxied = { 'x-forwarded-for': '192.0.2.1, 198.51.100.7' };
+  for (let i = 0; i < 20; i++) {
+    const r = await req('POST', '/auth/login', { headers: proxied,
+      body: { username: `nobody-${i}`, password: 'wrong-password' } });
+    assert.equal(r.status, 401);
+  }
+  const blocked = await req('POST', '/auth/login', { headers: proxied,
+    body: { username: 'reader-user', password: PASSWORD } });
+  assert.equal(blocked.status, 429);
+  // Another client (here: no proxy header) still signs in.
+  assert.equal((await login('reader-user')).status, 200);
+});
+
 function b64url(value) {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 }
