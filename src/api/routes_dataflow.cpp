@@ -2,6 +2,8 @@
 // of truth through the outbox to the derived stores and to the agents.
 // Each handler reads its input and calls one service of obs/, sync/,
 // search/ or store/.
+#include <charconv>
+
 #include "api/routes.h"
 #include "api/schemas.h"
 #include "obs/health.h"
@@ -329,8 +331,16 @@ void AddQueryRoutes(Routes& routes, ApiServices& s) {
        200, [&s](Call& call) -> Result<json> {
          TimePoint since = Now(s) - std::chrono::hours(24);
          if (call.query.contains("since")) {
-           auto parsed = ParseIso8601(call.query["since"].get<std::string>());
-           if (!parsed) return MakeError(ErrorCode::kUsage, "since: not an ISO-8601 time with its zone");
+           const std::string text = call.query["since"];
+           // Clock time points count nanoseconds in 64 bits: years past
+           // 2262 would wrap around, so the range is checked on the text.
+           int year = 0;
+           auto [end, ec] = std::from_chars(text.data(), text.data() + std::min<std::size_t>(4, text.size()), year);
+           auto parsed = ParseIso8601(text);
+           if (!parsed || ec != std::errc() || end != text.data() + 4 || year < 1970 || year > 2200) {
+             return MakeError(ErrorCode::kUsage,
+                              "since: not an ISO-8601 time with its zone between 1970 and 2200");
+           }
            since = *parsed;
          }
          auto stats = search::LoadQueryStats(*s.store, s.repository_id, FormatIso8601(since));
