@@ -42,6 +42,16 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
+// A query as a trace keeps it: at most kMaxQueryBytes, cut at a UTF-8
+// character boundary (an agent may search with a whole file).
+constexpr std::size_t kMaxQueryBytes = 1000;
+std::string Preview(const std::string& query) {
+  if (query.size() <= kMaxQueryBytes) return query;
+  std::size_t end = kMaxQueryBytes;
+  while (end > 0 && (static_cast<unsigned char>(query[end]) & 0xC0) == 0x80) --end;
+  return query.substr(0, end);
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const QueryTrace& t) {
@@ -208,7 +218,7 @@ Result<std::vector<SearchResult>> TracedSearch(store::Reader& db, std::int64_t r
   trace.total_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   trace.repository_id = repository_id;
-  trace.query = query;
+  trace.query = Preview(query);
   trace.scope = ScopeName(scope);
   trace.engine = timings.engine;
   trace.limit = limit;

@@ -33,7 +33,7 @@ namespace docrunch::search {
 struct QueryTrace {
   std::string id;  // "qt-" + 16 hex digits, assigned by TraceLog::Record when empty
   std::int64_t repository_id = 0;
-  std::string query;
+  std::string query;   // TracedSearch keeps the first 1,000 bytes
   std::string scope;   // docs, reports, all
   std::string engine;  // index, fulltext; "" when the search failed before choosing
   int limit = 0;

@@ -366,10 +366,18 @@ TEST_P(DataFlowTest, TracedSearchRecordsTheEngineStagesAndResults) {
   for (const auto& [stage, ms] : t.stages_ms) stages.push_back(stage);
   EXPECT_THAT(stages, ::testing::UnorderedElementsAre("index_check", "fulltext"));
   EXPECT_GE(t.total_ms, 0);
+  // A huge query is kept short, cut between characters ("é" is two bytes).
+  std::string huge = "a";  // so byte 1000 is the second byte of an "é"
+  for (int i = 0; i < 600; ++i) huge += "\xC3\xA9";
+  search::TracedSearch(*store_, repo_, huge, 5, search::Scope::kAll, {}, &log, "cli", &id);
+  log.Flush();
+  auto cut = search::LoadTrace(*store_, repo_, id);
+  ASSERT_TRUE(cut.ok() && cut->has_value());
+  EXPECT_EQ((*cut)->query, huge.substr(0, 999));
   // Without a log, nothing is written and no id given.
   search::TracedSearch(*store_, repo_, "invoice", 5, search::Scope::kAll, {}, nullptr, "cli", &id);
   EXPECT_EQ(id, "");
-  EXPECT_EQ(CountRows("query_traces"), 1);
+  EXPECT_EQ(CountRows("query_traces"), 2);
 }
 
 obs::HealthOptions HealthFor(store::Store& store, std::int64_t repo) {
