@@ -16,5 +16,8 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& services);
 void AddTaskRoutes(Routes& routes, ApiServices& services);
 // tokens, users, audit.
 void AddAdminRoutes(Routes& routes, ApiServices& services);
+// The data-flow views: backend health, lineage, outbox events, the diff,
+// an entity's locations, the schema, query traces and their statistics.
+void AddDataFlowRoutes(Routes& routes, ApiServices& services);
 
 }  // namespace docrunch::api

@@ -11,6 +11,7 @@
 #include "docs/code_pages.h"
 #include "scan/graph_view.h"
 #include "search/search.h"
+#include "search/traces.h"
 #include "tasks/records.h"
 #include "tasks/task_json.h"
 
@@ -95,7 +96,11 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                {"scope", Enum({"docs", "reports", "all"})}},
               {"q"}),
        nullptr,
-       Object({{"query", Str()}, {"results", Array(SearchItem())}}, {"query", "results"}), 200,
+       Object({{"query", Str()},
+               {"results", Array(SearchItem())},
+               {"trace_id", Nullable(Str("GET /queries/trace/{id}; null when searches are not traced"))}},
+              {"query", "results", "trace_id"}),
+       200,
        [&s](Call& call) -> Result<json> {
          std::string query = call.query["q"];
          int limit = call.query.value("limit", 10);
@@ -103,11 +108,16 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
          search::Scope scope = scope_name == "docs"      ? search::Scope::kDocs
                                : scope_name == "reports" ? search::Scope::kReports
                                                          : search::Scope::kAll;
-         auto results = search::Search(*s.store, s.repository_id, query, limit, scope, s.search);
+         std::string trace;
+         auto results = search::TracedSearch(*s.store, s.repository_id, query, limit, scope,
+                                             s.search, s.traces, "rest:" + call.caller.name,
+                                             &trace);
          if (!results) return results.error();
          json list = json::array();
          for (const auto& r : *results) list.push_back(search::ToJson(r));
-         return json{{"query", query}, {"results", std::move(list)}};
+         return json{{"query", query},
+                     {"results", std::move(list)},
+                     {"trace_id", trace.empty() ? json(nullptr) : json(trace)}};
        }});
   routes.push_back({"GET", "/modules", Access::kReader, "knowledge",
                     "The repository's modules (folders with files), by name", PageQuery(),

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "api/streams.h"
 #include "api/tickets.h"
@@ -13,7 +14,9 @@
 #include "auth/sessions.h"
 #include "auth/tokens.h"
 #include "core/clock.h"
+#include "obs/health.h"
 #include "search/search.h"
+#include "search/traces.h"
 #include "store/store.h"
 #include "tasks/task_service.h"
 
@@ -38,6 +41,18 @@ struct ApiServices {
   StreamHub* streams = nullptr;
   // WebSocket tickets shared by every process (Redis); null: this process's.
   TicketBook* tickets = nullptr;
+  // Where searches leave their traces (null: searches are not traced).
+  search::TraceLog* traces = nullptr;
+  // The sync targets this deployment runs (storage.sync.targets, markdown
+  // only with a docs folder, lightrag only when enabled), and the SLAs.
+  std::vector<std::string> sync_targets{"index", "markdown"};
+  int report_sla_seconds = 60;
+  int scan_sla_seconds = 300;
+  // What /system/health checks besides the database (its store and
+  // repository are the fields above; a Redis URL may hold a password).
+  std::string redis_url;
+  bool lightrag_enabled = false;
+  sync::LightRagClientOptions lightrag;
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;

@@ -10,6 +10,7 @@
 #include "scan/graph_view.h"
 #include "scan/scan_store.h"
 #include "search/search.h"
+#include "search/traces.h"
 
 namespace docrunch::app {
 namespace {
@@ -45,7 +46,11 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   if (!loaded) return loaded.error();
   search::SearchOptions options;
   options.embedder = ConfiguredEmbedder((*loaded)->config);
-  auto results = search::Search(**store, *repo, flags.text, flags.limit, scope, options);
+  // The trace is written by the log's own thread; the log's destructor
+  // (after the answer is printed) waits for it.
+  search::TraceLog traces(**store);
+  auto results = search::TracedSearch(**store, *repo, flags.text, flags.limit, scope, options,
+                                      &traces, "cli");
   if (!results) return results.error();
   std::ostringstream out;
   if (flags.format == "json") {

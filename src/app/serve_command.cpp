@@ -31,6 +31,7 @@
 #include "http/server.h"
 #include "mcp/transport/http_transport.h"
 #include "mcp/transport/stdio_transport.h"
+#include "search/traces.h"
 #include "sync/background_worker.h"
 
 #ifndef DOCRUNCH_VERSION
@@ -62,6 +63,8 @@ struct ServeEnv {
   mcp::ToolServices services;
   mcp::Catalog catalog;
   std::unique_ptr<auth::AuditLog> audit;
+  // Where MCP's and REST's searches leave their traces.
+  std::unique_ptr<search::TraceLog> traces;
   std::unique_ptr<auth::RateLimiter> limiter;
   // The outbox as this process follows it (MCP resource notifications, the
   // WebSocket streams) and, with Redis, the signal that wakes every
@@ -128,6 +131,8 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
       env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,
       c.project.name.empty() ? (*loaded)->project_root.filename().string() : c.project.name};
   env->services.search.embedder = ConfiguredEmbedder(c);
+  env->traces = std::make_unique<search::TraceLog>(*env->tasks.store);
+  env->services.traces = env->traces.get();
   env->catalog = mcp::BuildCatalog(env->services);
   env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store, nullptr, c.audit.enabled);
   std::string redis = RedisUrl(c, ctx.env());
@@ -281,7 +286,25 @@ struct RestEnv {
   std::unique_ptr<api::OutboxStreamer> streamer;
   std::unique_ptr<api::TicketBook> tickets;  // in Redis, when configured
   std::unique_ptr<api::RestServer> server;
+  // Publishes each query trace on the hub's `queries` channel while the
+  // hub lives.
+  search::TraceLog* traces = nullptr;
+  int trace_listener = 0;
+  ~RestEnv() {
+    if (traces) traces->RemoveListener(trace_listener);
+  }
 };
+
+// The sync targets this deployment runs, as MakeConfiguredTargets builds them.
+std::vector<std::string> RunningTargets(const config::Config& c, const std::filesystem::path& docs) {
+  std::vector<std::string> names;
+  for (const auto& name : c.storage.sync.targets) {
+    if (name == "markdown" && docs.empty()) continue;
+    if (name == "lightrag" && !c.storage.lightrag.enabled) continue;
+    names.push_back(name);
+  }
+  return names;
+}
 
 Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& flags, ServeEnv& e) {
   const config::Config& c = (*ctx.Config())->config;
@@ -332,6 +355,24 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
     services.tickets = rest->tickets.get();
   }
   services.streams = &rest->hub;
+  services.traces = e.traces.get();
+  services.sync_targets = RunningTargets(c, e.tasks.docs_root);
+  services.report_sla_seconds = c.storage.sync.report_sla_seconds;
+  services.scan_sla_seconds = c.storage.sync.scan_sla_seconds;
+  services.redis_url = redis;
+  services.lightrag_enabled = c.storage.lightrag.enabled;
+  services.lightrag.base_url = c.storage.lightrag.base_url;
+  services.lightrag.timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(c.storage.lightrag.timeout.value);
+  if (!c.storage.lightrag.api_key_env.empty()) {
+    auto key = ctx.env().find(c.storage.lightrag.api_key_env);
+    if (key != ctx.env().end()) services.lightrag.api_key = key->second;
+  }
+  rest->traces = e.traces.get();
+  api::StreamHub* hub = &rest->hub;
+  rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {
+    hub->Publish(api::kQueriesChannel, "query.trace", search::ToJson(trace));
+  });
   ServeEnv* env = &e;
   services.wrote = [env] {
     if (env->sync_worker) env->sync_worker->Nudge();

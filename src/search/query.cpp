@@ -1,6 +1,7 @@
 // Ranking: BM25 over the field-weighted postings of the query's tokens, read
 // from every segment of the index.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -15,7 +16,36 @@
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
+
+void SearchTimings::Add(const std::string& stage, double ms) {
+  for (auto& [name, total] : stages) {
+    if (name == stage) {
+      total += ms;
+      return;
+    }
+  }
+  stages.emplace_back(stage, ms);
+}
+
 namespace {
+
+// Milliseconds since the last Lap (or construction) into `timings`, when
+// there are timings to fill.
+class Lap {
+ public:
+  explicit Lap(SearchTimings* timings) : timings_(timings) {}
+  void operator()(const std::string& stage) {
+    if (!timings_) return;
+    auto now = std::chrono::steady_clock::now();
+    timings_->Add(stage, std::chrono::duration<double, std::milli>(now - start_).count());
+    start_ = now;
+  }
+  void Restart() { start_ = std::chrono::steady_clock::now(); }
+
+ private:
+  SearchTimings* timings_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 std::string TypeFilter(Scope scope) {
   switch (scope) {
@@ -77,7 +107,9 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
 
 Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
                                               const std::string& query, int limit, Scope scope,
-                                              const SearchOptions& options) {
+                                              const SearchOptions& options,
+                                              SearchTimings* timings) {
+  Lap lap(timings);
   std::vector<std::string> tokens = CodeTokens(query);
   std::set<std::string> unique(tokens.begin(), tokens.end());
   if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
@@ -141,6 +173,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     }
   }
 
+  lap("index_lookup");
   std::map<std::string, double> document_frequency;
   for (const auto& [term, list] : postings) {
     for (const Posting& p : list) document_frequency[term] += docs_by_id.count(p.doc_id) ? 1 : 0;
@@ -212,6 +245,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     std::sort(by_score.begin(), by_score.end(), better);
   }
   std::map<std::int64_t, std::string> vector_keys;  // documents only the vectors found
+  lap("ranking");
   if (options.embedder) {
     auto nearest = NearestByVector(db, repo, query, scope, *options.embedder,
                                    std::max(options.vector_candidates, limit));
@@ -234,6 +268,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
       std::sort(by_score.begin(), by_score.end(), better);
     }
+    lap("vectors");
   }
   std::vector<std::pair<double, std::int64_t>> ranked;
   for (const auto& r : by_score) ranked.push_back({r.score, r.id});
@@ -264,6 +299,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     if (auto line = docs->Int(i, "line_number")) r.line_number = static_cast<int>(*line);
     results.push_back(std::move(r));
   }
+  lap("fetch");
   return results;
 }
 
@@ -304,22 +340,32 @@ Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
 
 Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
                                          const std::string& query, int limit, Scope scope,
-                                         const SearchOptions& options) {
+                                         const SearchOptions& options, SearchTimings* timings) {
   if (limit <= 0) return std::vector<SearchResult>{};
+  Lap lap(timings);
+  auto fulltext = [&]() {
+    if (timings) timings->engine = "fulltext";
+    auto found = FullTextSearch(db, repo, query, limit, scope);
+    lap("fulltext");
+    return found;
+  };
   Engine engine = options.engine;
   if (engine == Engine::kAuto) {
     auto reason = IndexUnavailable(db, repo);
+    lap("index_check");
     if (!reason) return reason.error();
     engine = reason->empty() ? Engine::kIndex : Engine::kFullText;
   }
-  if (engine == Engine::kFullText) return FullTextSearch(db, repo, query, limit, scope);
-  auto found = IndexSearch(db, repo, query, limit, scope, options);
+  if (engine == Engine::kFullText) return fulltext();
+  if (timings) timings->engine = "index";
+  auto found = IndexSearch(db, repo, query, limit, scope, options, timings);
+  lap.Restart();  // IndexSearch timed its own stages
   if (!found && options.engine == Engine::kAuto) {
     // A damaged index (a malformed postings row) must not take search down
     // with it: the database's own full-text search answers until a rebuild.
     spdlog::warn("search: the index failed ({}); answering from full-text search",
                  found.error().ToString());
-    return FullTextSearch(db, repo, query, limit, scope);
+    return fulltext();
   }
   return found;
 }

@@ -169,11 +169,25 @@ Result<void> IndexDocuments(store::Tx& tx, std::int64_t repository_id,
 // Removes every document `source_key` owned.
 Result<void> RemoveSource(store::Tx& tx, std::int64_t repository_id, const std::string& source_key);
 
+// Where one Search spent its time, for query traces (traces.h): stages in
+// the order they ran, in milliseconds of the steady clock, among
+// "index_check" (is the index usable), "index_lookup" (postings and
+// candidate documents), "ranking" (BM25, graph and fusion), "vectors" (the
+// embeddings' nearest neighbours), "fetch" (the results' documents) and
+// "fulltext" (the database's full-text search); and which engine answered
+// ("index" or "fulltext"; "" when nothing ran).
+struct SearchTimings {
+  std::vector<std::pair<std::string, double>> stages;
+  std::string engine;
+  void Add(const std::string& stage, double ms);
+};
+
 // Up to `limit` results, best first. An empty or stop-word-only query
-// gives no results.
+// gives no results. `timings`, when given, receives where the time went.
 Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repository_id,
                                          const std::string& query, int limit, Scope scope,
-                                         const SearchOptions& options = {});
+                                         const SearchOptions& options = {},
+                                         SearchTimings* timings = nullptr);
 
 // Why the index cannot answer for the repository now, or "" when it can:
 // its tables cannot be read, it is empty while files, tasks or decisions

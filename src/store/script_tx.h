@@ -17,6 +17,10 @@ namespace docrunch::store {
 std::vector<std::string> FullTextWords(const std::vector<std::string>& terms);
 // " AND (KEY % 8) IN (1, 2)" for `tables` (only values 1..7 kept); "" for none.
 std::string FullTextTableFilter(const std::vector<int>& tables, const std::string& key);
+// Store::ListTables from catalog rows with the columns table_name,
+// column_name, column_type and nullable (0/1), ordered by table, then
+// column position.
+std::vector<TableInfo> GroupCatalogRows(const Rows& rows);
 
 // The Tx every backend hands out. Beyond the public Tx it runs scripts of
 // several statements, which migrations need and callers outside src/store

@@ -51,6 +51,37 @@ std::string FullTextTableFilter(const std::vector<int>& tables, const std::strin
   return list.empty() ? "" : " AND (" + key + " % 8) IN (" + list + ")";
 }
 
+Result<std::vector<TableInfo>> DescribeTables(Store& store) {
+  auto tables = store.ListTables();
+  if (!tables) return tables.error();
+  for (auto& table : *tables) {
+    std::string quoted = "\"";
+    for (char c : table.name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    auto rows = store.Query("SELECT COUNT(*) AS n FROM " + quoted);
+    if (!rows) return rows.error();
+    table.rows = rows->Int(0, "n").value_or(0);
+  }
+  return tables;
+}
+
+// Groups catalog rows (table_name, column_name, column_type, nullable 0/1),
+// ordered by table then column position, into tables.
+std::vector<TableInfo> GroupCatalogRows(const Rows& rows) {
+  std::vector<TableInfo> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string table = rows.Text(i, "table_name").value_or("");
+    if (out.empty() || out.back().name != table) out.push_back({table, {}, 0});
+    out.back().columns.push_back({rows.Text(i, "column_name").value_or(""),
+                                  rows.Text(i, "column_type").value_or(""),
+                                  rows.Int(i, "nullable").value_or(1) != 0});
+  }
+  // One order on both backends (PostgreSQL's collation may differ).
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
+  return out;
+}
+
 Result<Rows> Reader::FullTextSearch(std::int64_t, const std::vector<std::string>&,
                                     const std::vector<int>&, int) {
   return MakeError(ErrorCode::kInternal, "full-text search is not available on this reader");

@@ -152,6 +152,19 @@ struct Migration {
   std::string name;  // "initial schema"
 };
 
+// One column of a table as the database's own catalog describes it.
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // as declared: "INTEGER", "TEXT" (SQLite); "bigint", "text" (PostgreSQL)
+  bool nullable = true;
+};
+
+struct TableInfo {
+  std::string name;
+  std::vector<ColumnInfo> columns;  // in declaration order
+  std::int64_t rows = 0;            // filled by DescribeTables, not by ListTables
+};
+
 struct AppliedMigration {
   int version = 0;
   std::string name;
@@ -209,7 +222,18 @@ class Store : public Reader {
 
   // A read outside any write transaction.
   Result<Rows> Query(std::string_view sql, const Params& params = {}) override = 0;
+
+  // The tables of the database, by name, with their columns, read from the
+  // database's own catalog: SQLite's sqlite_master/pragma_table_list
+  // (without SQLite's internal and FTS5's shadow tables), PostgreSQL's
+  // information_schema for the current schema (base tables only). Row
+  // counts stay 0 (DescribeTables counts them).
+  virtual Result<std::vector<TableInfo>> ListTables() = 0;
 };
+
+// ListTables with each table's row count. Table names come only from the
+// catalog and are quoted as identifiers.
+Result<std::vector<TableInfo>> DescribeTables(Store& store);
 
 struct StoreOptions {
   enum class Backend { kSqlite, kPostgres };

@@ -283,9 +283,32 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
 Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,
                                            const std::vector<Projection*>& targets,
                                            const std::string& docs_root) {
+  std::vector<std::string> names;
+  for (Projection* p : targets) names.emplace_back(p->Target());
+  return DiffTargets(store, repo, names, docs_root);
+}
+
+Result<DiffResolution> ResolveDiff(store::Store& store, std::int64_t repo,
+                                   const std::vector<std::string>& targets,
+                                   const std::string& docs_root) {
+  auto diff = DiffTargets(store, repo, targets, docs_root);
+  if (!diff) return diff.error();
+  DiffResolution r;
+  for (const auto& e : *diff) r.need_rebuild += e.found_in == "store" ? 1 : 0;
+  auto retried = ScheduleRetry(store, repo, /*all=*/true);
+  if (!retried) return retried.error();
+  r.retried = *retried;
+  auto requeued = RequeueDrift(store, repo, targets);
+  if (!requeued) return requeued.error();
+  r.requeued = *requeued;
+  return r;
+}
+
+Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repo,
+                                           const std::vector<std::string>& targets,
+                                           const std::string& docs_root) {
   std::vector<DiffEntry> out;
-  for (Projection* p : targets) {
-    const std::string target(p->Target());
+  for (const std::string& target : targets) {
     auto rows =
         store.Query(std::string("SELECT x.entity_type, x.entity_id, x.content_hash, s.status, "
                                 "s.last_synced_hash, s.last_error FROM (") +
@@ -316,7 +339,8 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
           {repo});
       if (!missing) return missing.error();
       for (std::size_t i = 0; i < missing->size(); ++i) {
-        out.push_back({target, "file", *missing->Text(i, "path"), "missing", "no index document"});
+        out.push_back(
+            {target, "file", *missing->Text(i, "path"), "missing", "no index document", "store"});
       }
     } else if (target == "markdown") {
       namespace fs = std::filesystem;
@@ -327,7 +351,8 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
         // One entry: the code pages are rendered together.
         out.push_back({target, "pages", "code", "missing",
                        std::to_string(pages->size()) + " code page(s), such as " +
-                           (fs::path(docs_root) / pages->front()).string()});
+                           (fs::path(docs_root) / pages->front()).string(),
+                       "store"});
       }
       auto decisions = store.Query(
           "SELECT id, number FROM decisions WHERE repository_id = $1 ORDER BY id", {repo});
@@ -336,7 +361,7 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
         auto page = docs::DecisionPagePath(static_cast<int>(*decisions->Int(i, "number")));
         if (!fs::exists(fs::path(docs_root) / page, ec)) {
           out.push_back({target, "decision", "decision-" + std::to_string(*decisions->Int(i, "id")),
-                         "missing", page});
+                         "missing", page, "store"});
         }
       }
       auto tasks = store.Query(
@@ -348,7 +373,7 @@ Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t rep
         auto page = docs::TaskPagePath(*tasks->Int(i, "task_id"));
         if (!fs::exists(fs::path(docs_root) / page, ec)) {
           out.push_back({target, "task", "task-" + std::to_string(*tasks->Int(i, "task_id")),
-                         "missing", page});
+                         "missing", page, "store"});
         }
       }
     }

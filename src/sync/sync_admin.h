@@ -86,6 +86,10 @@ struct DiffEntry {
   std::string entity_id;
   std::string state;  // "missing" (no derived copy) or "stale" (older hash, failed, pending)
   std::string detail;
+  // Where it was found: "bookkeeping" (storage_sync against the latest
+  // event) or "store" (the derived store itself lacks it, while the
+  // bookkeeping may say ok: only a rebuild or a repair brings it back).
+  std::string found_in = "bookkeeping";
 };
 
 // Entities whose derived copies are missing or stale, per target: from the
@@ -94,6 +98,27 @@ struct DiffEntry {
 Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repository_id,
                                            const std::vector<Projection*>& targets,
                                            const std::string& docs_root);
+// The same by target name ("index", "markdown", "lightrag").
+Result<std::vector<DiffEntry>> DiffTargets(store::Store& store, std::int64_t repository_id,
+                                           const std::vector<std::string>& targets,
+                                           const std::string& docs_root);
+
+struct DiffResolution {
+  std::int64_t retried = 0;   // failed, dead-letter and waiting copies made due now (ScheduleRetry)
+  std::int64_t requeued = 0;  // entities queued again with their latest event (RequeueDrift)
+  std::int64_t need_rebuild = 0;  // entries only a rebuild or repair fixes (found_in "store")
+};
+
+// Queues again what DiffTargets lists, the way each kind of entry can be
+// fixed: copies a target failed, dead-lettered or is waiting to retry are
+// made due now with fresh attempts (ScheduleRetry with `all`); copies a
+// target lacks or holds at an older hash than another target are queued
+// again with their latest event (RequeueDrift). What the derived store
+// itself lost while its bookkeeping says ok is only counted: re-sending
+// its event would be skipped as already synced (`sync rebuild` fixes it).
+Result<DiffResolution> ResolveDiff(store::Store& store, std::int64_t repository_id,
+                                   const std::vector<std::string>& targets,
+                                   const std::string& docs_root);
 
 // Rebuilds each target from the database alone, each in one transaction,
 // and records every entity as synced with its latest hash.

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "mcp/tools/tool_services.h"
+#include "search/traces.h"
 #include "scan/graph.h"
 #include "scan/scan_store.h"
 #include "search/search.h"
@@ -75,7 +76,8 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                         : scope_name == "reports" ? search::Scope::kReports
                                                   : search::Scope::kAll;
   call.rpc.Progress(0, 1, "searching");
-  auto results = search::Search(*s.store, s.repository_id, query, limit, scope, s.search);
+  auto results = search::TracedSearch(*s.store, s.repository_id, query, limit, scope, s.search,
+                                      s.traces, "mcp:" + call.identity.agent_id);
   if (!results) return Failure(results.error());
   json list = json::array();
   std::ostringstream text;

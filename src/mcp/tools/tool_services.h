@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "mcp/server/catalog.h"
 #include "search/search.h"
+#include "search/traces.h"
 #include "store/store.h"
 #include "tasks/task_service.h"
 
@@ -22,6 +23,7 @@ struct ToolServices {
   std::filesystem::path docs_root;  // the generated Markdown (docrunch-docs/)
   std::string project_name;
   search::SearchOptions search;  // ranking options (the embeddings endpoint, if any)
+  search::TraceLog* traces = nullptr;  // where search_docs leaves its traces; null: none
 };
 
 Catalog BuildCatalog(ToolServices& services);

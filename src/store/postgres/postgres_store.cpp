@@ -147,6 +147,19 @@ class PostgresStore final : public Store {
     return PgFullText(*this, repo, terms, tables, limit);
   }
 
+  Result<std::vector<TableInfo>> ListTables() override {
+    auto rows = Query(
+        "SELECT c.table_name::TEXT AS table_name, c.column_name::TEXT AS column_name, "
+        "c.data_type::TEXT AS column_type, CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END "
+        "AS nullable FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_name, c.ordinal_position",
+        {});
+    if (!rows) return rows.error();
+    return GroupCatalogRows(*rows);
+  }
+
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     for (int attempt = 1;; ++attempt) {
       auto lease = pool_.Acquire();

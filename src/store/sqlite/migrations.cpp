@@ -610,6 +610,32 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
 )sql";
 
+// Version 10, query traces (search/traces.h): one row per search (REST,
+// MCP, CLI) with its stage timings in milliseconds (JSON) and the ids of
+// its results (JSON); error is the search's error code, NULL when it
+// answered. Written off the search's path by a background
+// writer, which also keeps at most a fixed number per repository by
+// deleting the oldest (by id). trace_id is the id clients see.
+constexpr std::string_view kQueryTraces = R"sql(
+CREATE TABLE query_traces (
+  id INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL UNIQUE,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  query TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  result_limit INTEGER NOT NULL,
+  result_ids TEXT NOT NULL DEFAULT '[]',
+  timings TEXT NOT NULL DEFAULT '{}',
+  total_ms REAL NOT NULL,
+  caller TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  error TEXT
+);
+CREATE INDEX query_traces_by_repository ON query_traces (repository_id, id);
+CREATE INDEX query_traces_by_time ON query_traces (repository_id, created_at);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -620,6 +646,7 @@ constexpr std::array kScripts = {
     MigrationScript{7, "search segments", kSearchSegments},
     MigrationScript{8, "sync per repository", kSyncPerRepository},
     MigrationScript{9, "users and sessions", kUsersAndSessions},
+    MigrationScript{10, "query traces", kQueryTraces},
 };
 
 }  // namespace

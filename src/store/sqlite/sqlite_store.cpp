@@ -177,6 +177,21 @@ class SqliteStore final : public Store {
     return SqliteFullText(*this, repo, terms, tables, limit);
   }
 
+  // pragma_table_list (SQLite 3.37) tells FTS5's shadow tables apart
+  // ('shadow'); the virtual table itself is kept. A PRIMARY KEY column
+  // counts as not nullable, as on PostgreSQL.
+  Result<std::vector<TableInfo>> ListTables() override {
+    auto rows = Query(
+        "SELECT t.name AS table_name, c.name AS column_name, c.type AS column_type, "
+        "CASE WHEN c.\"notnull\" = 0 AND c.pk = 0 THEN 1 ELSE 0 END AS nullable "
+        "FROM pragma_table_list AS t JOIN pragma_table_info(t.name) AS c "
+        "WHERE t.schema = 'main' AND t.type IN ('table', 'virtual') "
+        "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
+        {});
+    if (!rows) return rows.error();
+    return GroupCatalogRows(*rows);
+  }
+
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     auto reader = readers_.Acquire();
     if (!reader) return reader.error();

@@ -1,0 +1,260 @@
+// The REST data-flow views end to end, against the real `docrunch serve
+// --http` with auth on: health of each backend, the lineage graph, outbox
+// events, the diff, where an entity lives, the schema, query traces and
+// their statistics (and the `queries` live stream), bad input, and every
+// answer checked against the OpenAPI document the server publishes.
+// DOCRUNCH_E2E_BACKEND=postgres runs it all on PostgreSQL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { makeProject, serve, call, root, postgres } from './rest_server.mjs';
+
+const require = createRequire(path.join(root, 'third_party/package.json'));
+const Ajv2020 = require('ajv/dist/2020').default;
+
+const PASSWORD = 'correct horse battery';
+let project, srv, api, openapi;
+const tokens = {};
+const checked = [];  // [method, route, status, body] of every answer
+
+async function req(method, route, options = {}) {
+  const r = await call(api, method, route, options);
+  checked.push([method, route, r.status, r.json]);
+  return r;
+}
+const get = (route, token = tokens.reader) => req('GET', route, { token });
+
+// Waits until `probe` returns something truthy (the sync worker and the
+// trace writer run beside the request).
+async function eventually(probe, what, ms = 10000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  project = makeProject('docrunch-dataflow-');
+  for (const role of ['reader', 'admin']) {
+    project.run(['user', 'create', `${role}-user`, '--role', role, '--password-stdin'],
+      `${PASSWORD}\n`);
+  }
+  project.run(['task', 'create', '--type', 'feature', '--title', 'Cache parsed invoices']);
+  srv = await serve(project, ['server.http.auth.enabled=true']);
+  api = srv.api;
+  for (const role of ['reader', 'admin']) {
+    const r = await call(api, 'POST', '/auth/login',
+      { body: { username: `${role}-user`, password: PASSWORD } });
+    assert.equal(r.status, 200, r.text);
+    tokens[role] = r.json.data.access_token;
+  }
+  openapi = (await get('/openapi.json')).json.data;
+});
+
+after(() => {
+  srv?.server.kill('SIGTERM');
+  project?.cleanup();
+});
+
+test('health of every backend; Redis not configured; an unknown backend is 404', async () => {
+  const all = await get('/system/health');
+  assert.equal(all.status, 200, all.text);
+  const names = all.json.data.backends.map((b) => b.name);
+  assert.deepEqual(names, [postgres ? 'postgres' : 'sqlite', 'redis', 'lightrag', 'temporal',
+    'markdown', 'cli_proxy']);
+  const db = all.json.data.backends[0];
+  assert.equal(db.status, 'healthy');
+  assert.ok(db.records >= 3, JSON.stringify(db));  // the repository, files, the task
+  assert.equal(typeof db.latency_ms, 'number');
+
+  const redis = await get('/system/health/redis');
+  assert.equal(redis.status, 200);
+  assert.equal(redis.json.data.status, 'not_configured');
+  const temporal = await get('/system/health/temporal');
+  assert.equal(temporal.json.data.status, 'not_configured');
+  assert.match(temporal.json.data.detail, /Temporal/);
+  const markdown = await get('/system/health/markdown');
+  assert.equal(markdown.json.data.status, 'healthy', markdown.text);
+  assert.ok(markdown.json.data.records > 0);
+  const database = await get('/system/health/database');
+  assert.equal(database.json.data.name, postgres ? 'postgres' : 'sqlite');
+
+  const unknown = await get('/system/health/mongodb');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.error.code, 'STORAGE_NOT_FOUND');
+});
+
+test('a task created through the API shows in the lineage, the outbox and its locations', async () => {
+  const created = await req('POST', '/tasks', { token: tokens.admin,
+    body: { type: 'bug_fix', title: 'Parser drops the last line' } });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.data.id;
+
+  const lineage = await get('/system/lineage');
+  assert.equal(lineage.status, 200, lineage.text);
+  const node = (nid) => lineage.json.data.nodes.find((n) => n.id === nid);
+  assert.ok(node('table:tasks').counts.rows >= 2, JSON.stringify(node('table:tasks')));
+  assert.ok(node('table:files').counts.rows >= 3);
+  assert.ok(node('sync_events').counts.total >= 4);
+  assert.ok(node('worker:index') && node('worker:markdown'));
+  assert.ok(node('store:index').counts.documents > 0);
+  const edge = lineage.json.data.edges.find((e) => e.source === 'table:tasks' && e.target === 'sync_events');
+  assert.ok(edge.count >= 2, JSON.stringify(edge));
+
+  const events = await get(`/sync/events?entity_type=task&entity_id=${id}`);
+  assert.equal(events.status, 200, events.text);
+  assert.ok(events.json.data.items.length >= 1);
+  assert.equal(events.json.data.items[0].entity_id, id);
+  const page = await get('/sync/events?limit=1');
+  assert.equal(page.json.data.items.length, 1);
+  assert.ok(page.json.data.next_cursor);
+  const next = await get(`/sync/events?limit=1&cursor=${page.json.data.next_cursor}`);
+  assert.ok(next.json.data.items[0].id < page.json.data.items[0].id);  // newest first
+
+  // The embedded worker applies the event to both targets.
+  const where = await eventually(async () => {
+    const r = await get(`/entities/${id}/locations`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.data.targets.every((t) => t.current) ? r.json.data : null;
+  }, `${id} synced to every target`);
+  assert.equal(where.source.table, 'tasks');
+  assert.equal(where.source.exists, true);
+  assert.deepEqual(where.targets.map((t) => t.target), ['index', 'markdown']);
+  for (const t of where.targets) {
+    assert.equal(t.status, 'ok');
+    assert.equal(t.last_synced_hash, where.source.content_hash);
+  }
+  const file = await get(`/entities/${encodeURIComponent('shop/billing/invoice.py')}/locations`);
+  assert.equal(file.status, 200, file.text);
+  assert.equal(file.json.data.entity.type, 'file');
+  assert.equal(file.json.data.source.table, 'files');
+  assert.ok(file.json.data.targets.every((t) => t.current), file.text);
+  const typed = await get(`/entities/${id}/locations?type=task`);
+  assert.equal(typed.status, 200);
+  assert.equal((await get(`/entities/${id}/locations?type=file`)).status, 404);
+});
+
+test('the diff, its stats, and retry and resolve as admin only', async () => {
+  const diff = await get('/sync/diff');
+  assert.equal(diff.status, 200, diff.text);
+  assert.ok(Array.isArray(diff.json.data.items));
+  const stats = await get('/sync/diff/stats');
+  assert.equal(stats.status, 200);
+  assert.equal(stats.json.data.total, diff.json.data.items.length);
+  assert.equal((await req('POST', '/sync/diff/resolve', { token: tokens.reader, body: {} })).status, 403);
+  const resolved = await req('POST', '/sync/diff/resolve', { token: tokens.admin, body: {} });
+  assert.equal(resolved.status, 200, resolved.text);
+  for (const k of ['retried', 'requeued', 'need_rebuild']) assert.equal(typeof resolved.json.data[k], 'number');
+  assert.equal((await req('POST', '/sync/events/retry', { token: tokens.reader, body: {} })).status, 403);
+  const retried = await req('POST', '/sync/events/retry', { token: tokens.admin, body: { all: true } });
+  assert.equal(retried.status, 200, retried.text);
+  assert.equal(retried.json.data.retried, 0);  // nothing failed here
+});
+
+test('the schema lists the tables of the source of truth with columns and rows', async () => {
+  const r = await get('/schema');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.backend, postgres ? 'postgres' : 'sqlite');
+  const tasks = r.json.data.tables.find((t) => t.name === 'tasks');
+  assert.ok(tasks, r.text.slice(0, 300));
+  assert.ok(tasks.rows >= 1);
+  const columns = Object.fromEntries(tasks.columns.map((c) => [c.name, c]));
+  for (const c of ['id', 'title', 'status', 'assigned_to', 'created_at']) assert.ok(columns[c], c);
+  assert.equal(columns.title.nullable, false);
+  assert.equal(columns.assigned_to.nullable, true);
+  assert.ok(r.json.data.tables.some((t) => t.name === 'query_traces'));
+  assert.ok(!r.json.data.tables.some((t) => t.name.startsWith('sqlite_')));
+});
+
+test('a search leaves a trace: by id, in the stats, and on the queries stream', async () => {
+  const ticket = (await req('POST', '/auth/ws-ticket', { token: tokens.reader, body: {} })).json.data.ticket;
+  const seen = [];
+  let ws = null;
+  if (typeof WebSocket === 'function') {
+    ws = new WebSocket(`${api.replace(/^http/, 'ws').replace(/\/api$/, '')}/ws/queries?ticket=${ticket}`);
+    ws.onmessage = (m) => seen.push(JSON.parse(m.data));
+    await eventually(() => seen.some((m) => m.type === 'hello'), 'the stream to open');
+  }
+  const before = (await get('/queries/stats')).json.data.count;
+  const found = await get('/search?q=InvoiceParser&limit=3');
+  assert.equal(found.status, 200, found.text);
+  const id = found.json.data.trace_id;
+  assert.match(id, /^qt-[0-9a-f]{16}$/);
+  const trace = await eventually(async () => {
+    const r = await get(`/queries/trace/${id}`);
+    return r.status === 200 ? r.json.data : null;
+  }, 'the trace to be written');
+  assert.equal(trace.query, 'InvoiceParser');
+  assert.equal(trace.limit, 3);
+  assert.equal(trace.caller, 'rest:reader-user');
+  assert.ok(['index', 'fulltext'].includes(trace.engine));
+  assert.deepEqual(trace.result_ids, found.json.data.results.map((r) => r.id));
+  assert.equal(typeof trace.timings.total, 'number');
+  const stats = await get('/queries/stats');
+  assert.equal(stats.json.data.count, before + 1);
+  assert.ok(stats.json.data.top_queries.some((q) => q.query === 'InvoiceParser'));
+  assert.ok(stats.json.data.latency_ms.p95 >= stats.json.data.latency_ms.p50);
+  const future = await get('/queries/stats?since=2199-01-01T00:00:00Z');
+  assert.equal(future.json.data.count, 0);
+  if (ws) {
+    const message = await eventually(() => seen.find((m) => m.type === 'query.trace'), 'query.trace');
+    assert.equal(message.data.id, id);
+    ws.close();
+  }
+});
+
+test('bad input: 400 or 404 in the envelope, never 500', async () => {
+  const cases = [
+    ['/sync/events?colour=red', 400],
+    ['/sync/events?status=exploded', 400],
+    ['/sync/events?target=elsewhere', 400],
+    ['/sync/events?limit=100000', 400],
+    ['/sync/events?cursor=zzz', 400],
+    ['/sync/diff?limit=0', 400],
+    ['/sync/diff?cursor=p-1', 400],
+    ['/queries/stats?since=yesterday', 400],
+    ['/queries/stats?since=2999-01-01T00:00:00Z', 400],
+    ['/queries/trace/..%2F..%2Fetc%2Fpasswd', 400],
+    ['/queries/trace/qt-0123456789abcdef', 404],
+    ['/entities/..%2F..%2Fetc%2Fpasswd/locations', 404],
+    ['/entities/adr-999/locations', 404],
+    ['/entities/task-1/locations?type=users', 400],
+    [`/entities/${'x'.repeat(1200)}/locations`, 400],
+    ['/entities/%ff%fe/locations', 400],
+    ['/system/health/..%2F..', 404],
+    ['/schema?table=tasks', 400],
+  ];
+  for (const [route, status] of cases) {
+    const r = await get(route);
+    assert.equal(r.status, status, `${route}: ${r.text.slice(0, 300)}`);
+    assert.equal(r.json?.success, false, route);
+  }
+  assert.equal((await get('/system/lineage', null)).status, 401);
+});
+
+test('every answer matches the schema the OpenAPI document declares', async () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const templates = Object.keys(openapi.paths)
+    .map((p) => [p, new RegExp(`^${p.replace(/^\/api/, '').replace(/\{[^}]+\}/g, '[^/]+')}$`)])
+    .sort((a, b) => (a[0].match(/\{/g) ?? []).length - (b[0].match(/\{/g) ?? []).length);
+  let validated = 0;
+  for (const [method, route, status, body] of checked) {
+    if (body === null) continue;
+    const pathOnly = route.split('?')[0];
+    const match = templates.find(([p, re]) => re.test(pathOnly) && openapi.paths[p][method.toLowerCase()]);
+    assert.ok(match, `${method} ${route} matches no path of the document`);
+    const op = openapi.paths[match[0]][method.toLowerCase()];
+    const response = op.responses[String(status)];
+    assert.ok(response, `${method} ${route} answered ${status}, which it does not declare`);
+    const schema = response.content['application/json'].schema;
+    const resolved = schema.$ref ? openapi.components.schemas.Error : schema;
+    assert.ok(ajv.validate(resolved, body),
+      `${method} ${route} ${status}: ${ajv.errorsText()} in ${JSON.stringify(body).slice(0, 400)}`);
+    validated++;
+  }
+  assert.ok(validated > 40, `only ${validated} answers validated`);
+});
