@@ -171,15 +171,24 @@ class LoginThrottle {
       : per_user_(per_user), per_address_(per_address), window_(window) {}
 
   // Seconds to wait when `user` or `address` has used up its failures; 0 when free.
+  // Looks only (a name never tried adds nothing to the maps).
   long long RetryAfter(const std::string& user, const std::string& address) {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::steady_clock::now();
-    return std::max(Wait(users_[user], per_user_, now), Wait(addresses_[address], per_address_, now));
+    long long wait = 0;
+    if (auto it = users_.find(user); it != users_.end()) {
+      wait = Wait(it->second, per_user_, now);
+    }
+    if (auto it = addresses_.find(address); it != addresses_.end()) {
+      wait = std::max(wait, Wait(it->second, per_address_, now));
+    }
+    return wait;
   }
+  // `user` empty: count against the address only.
   void Failed(const std::string& user, const std::string& address) {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::steady_clock::now();
-    users_[user].push_back(now);
+    if (!user.empty()) users_[user].push_back(now);
     addresses_[address].push_back(now);
     // Forget names nobody tried for a window, so the map cannot grow for good.
     if (users_.size() + addresses_.size() > 10'000) {
@@ -335,7 +344,7 @@ Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
   std::string token = auth.substr(7);
   if (token.rfind("drt_", 0) == 0 && services.authenticate_token) {
     auto info = services.authenticate_token(token);
-    if (!info) return MakeError(ErrorCode::kUnauthorized, info.error().message);
+    if (!info) return info.error();  // UNAUTHORIZED, or the database's failure
     return Caller{info->name, info->role, true, "token"};
   }
   if (!options.auth_enabled && !options.local_token.empty() &&
@@ -344,7 +353,7 @@ Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
   }
   if (!services.sessions) return MakeError(ErrorCode::kUnauthorized, "unknown token");
   auto who = services.sessions->VerifyAccess(token);
-  if (!who) return MakeError(ErrorCode::kUnauthorized, who.error().message);
+  if (!who) return who.error();  // UNAUTHORIZED, or the database's failure
   return Caller{who->name, who->role, true, "jwt"};
 }
 
@@ -493,6 +502,18 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   };
 
   auto caller = Identify(req);
+  if (!caller && caller.error().code != ErrorCode::kUnauthorized) {
+    // The database failed while checking the token: not the caller's fault.
+    spdlog::error("REST {} {}: checking the token failed: {}", route.method, route.path,
+                  caller.error().ToString());
+    return answer(Failure(503, "STORAGE_UNAVAILABLE",
+                          "the server cannot check tokens right now; try again"));
+  }
+  if (!caller && route.access == Access::kPublic) {
+    // Sign-in, refresh and health do not need the header: a stale token a
+    // client sends along anyway must not stop it from refreshing.
+    caller = Caller{};
+  }
   if (!caller) {
     if (services.audit) {
       services.audit->Record({"anonymous",
@@ -626,16 +647,16 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
                              {"at", FormatIso8601(std::chrono::system_clock::now())}}
                             .dump());
     auto quiet_since = std::chrono::steady_clock::now();
-    constexpr auto kHeartbeat = std::chrono::seconds(15);
+    const auto heartbeat = options.ws_heartbeat;
     while (open && !exchange.stopping().load()) {
-      auto left = kHeartbeat - (std::chrono::steady_clock::now() - quiet_since);
+      auto left = heartbeat - (std::chrono::steady_clock::now() - quiet_since);
       auto wait = ws.WaitFor(subscriber->wake_fd(),
                              std::max<std::chrono::milliseconds>(
                                  std::chrono::milliseconds(1),
                                  std::chrono::duration_cast<std::chrono::milliseconds>(left)));
       switch (wait) {
         case http::WebSocket::Wait::kReadable: {
-          std::string ignored;  // clients only listen; a close or a ping is handled in Read
+          std::string ignored;  // clients only listen; a close is handled in Read
           open = ws.Read(ignored);
           break;
         }
@@ -646,12 +667,13 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
           quiet_since = std::chrono::steady_clock::now();
           break;
         case http::WebSocket::Wait::kTimeout:
-          if (std::chrono::steady_clock::now() - quiet_since >= kHeartbeat) {
+          // A message, not a protocol ping: browsers cannot see pings, and
+          // a write to a client that is gone fails, which ends the stream.
+          if (std::chrono::steady_clock::now() - quiet_since >= heartbeat) {
             open = ws.Send(json{{"type", "heartbeat"},
                                 {"data", json::object()},
                                 {"at", FormatIso8601(std::chrono::system_clock::now())}}
-                               .dump()) &&
-                   ws.Ping();
+                               .dump());
             quiet_since = std::chrono::steady_clock::now();
           }
           break;
@@ -713,6 +735,16 @@ void RestServer::Impl::AddAuthRoutes() {
        session, 200, [this](Call& call) -> Result<json> {
          std::string user = call.body["username"];
          const std::string& address = call.request.remote;
+         // A name no user can have is refused before the throttle and the
+         // database see it (a NUL would otherwise shorten it on PostgreSQL,
+         // and every variant would get a throttle bucket of its own).
+         bool plausible = !user.empty() && user.find_first_not_of(
+                                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789._@-") == std::string::npos;
+         if (!plausible) {
+           throttle.Failed("", address);
+           return MakeError(ErrorCode::kUnauthorized, "invalid username or password");
+         }
          if (long long wait = throttle.RetryAfter(user, address); wait > 0) {
            call.headers.emplace_back("Retry-After", std::to_string(wait));
            if (services.audit) {
@@ -779,12 +811,21 @@ void RestServer::Impl::AddAuthRoutes() {
            return MakeError(ErrorCode::kStorageNotFound,
                             "sign-in links exist only with server.http.auth.enabled: false");
          }
-         if (long long wait = throttle.RetryAfter("local", address); wait > 0) {
+         // A page of another site can make a browser open this link (an
+         // image, a redirect); the browser says so, and such a request must
+         // not use up the address's sign-in failures.
+         if (call.request.Header("Sec-Fetch-Site") == "cross-site") {
+           return MakeError(ErrorCode::kForbidden,
+                            "the sign-in link must be opened directly, not from another site");
+         }
+         if (long long wait = throttle.RetryAfter("", address); wait > 0) {
            call.headers.emplace_back("Retry-After", std::to_string(wait));
            return MakeError(ErrorCode::kRateLimited, "too many failed sign-ins");
          }
+         // Counted per address only: the 192-bit token needs no per-name
+         // limit, and one would let anyone lock the link out.
          if (!ConstantTimeEqual(call.query["token"], options.local_token)) {
-           throttle.Failed("local", address);
+           throttle.Failed("", address);
            if (services.audit) {
              services.audit->Record(
                  {"anonymous", "rest.local_sign_in", "", "UNAUTHORIZED", {{"address", address}}});

@@ -47,6 +47,8 @@ struct RestOptions {
   int login_failures_per_user = 5;
   int login_failures_per_address = 20;
   std::chrono::seconds login_window{15 * 60};
+  // A quiet WebSocket stream sends {type: "heartbeat"} this often.
+  std::chrono::milliseconds ws_heartbeat{15'000};
 };
 
 class RestServer {

@@ -120,7 +120,7 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
          request.created_by = call.caller.name;
          auto task = s.tasks->Create(request);
          if (!task) return task.error();
-         call.headers.emplace_back("Location", "/api/tasks/" + task->IdText());
+         call.headers.emplace_back("Location", s.base_path + "/tasks/" + task->IdText());
          return tasks::ToJson(*task);
        }});
   routes.push_back(

@@ -87,14 +87,16 @@ Result<PageRequest> ReadPage(const Call& call) {
   if (call.query.contains("limit")) page.limit = call.query["limit"].get<std::size_t>();
   if (call.query.contains("cursor")) {
     const std::string& text = call.query["cursor"].get_ref<const std::string&>();
-    // "p" + the decimal offset of the next item.
+    // "p" + the decimal offset of the next item, at most 10^12 (so offset +
+    // limit never overflows, and the database takes it as a BIGINT).
     std::size_t offset = 0;
-    const char* begin = text.data() + 1;
-    const char* end = text.data() + text.size();
-    auto parsed = std::from_chars(begin, end, offset);
-    if (text.size() < 2 || text[0] != 'p' || parsed.ec != std::errc() || parsed.ptr != end) {
-      return MakeError(ErrorCode::kUsage, "cursor: not a cursor of this list");
+    bool ok = text.size() >= 2 && text.size() <= 14 && text[0] == 'p';
+    if (ok) {
+      const char* end = text.data() + text.size();
+      auto parsed = std::from_chars(text.data() + 1, end, offset);
+      ok = parsed.ec == std::errc() && parsed.ptr == end && offset <= 1'000'000'000'000ULL;
     }
+    if (!ok) return MakeError(ErrorCode::kUsage, "cursor: not a cursor of this list");
     page.offset = offset;
   }
   return page;

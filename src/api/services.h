@@ -31,6 +31,7 @@ struct ApiServices {
   std::string project_name;
   std::string version;
   std::string backend;  // "sqlite" or "postgres"
+  std::string base_path = "/api";  // server.http.base_path, for Location headers
   auth::AuditLog* audit = nullptr;
   auth::SessionService* sessions = nullptr;
   const Clock* clock = nullptr;

@@ -90,8 +90,13 @@ StreamSignal::~StreamSignal() {
 void StreamSignal::Announce() {
   std::lock_guard lock(publish_mutex_);
   if (!publisher_ || publisher_->err) {
+    // Reconnect at most once a second: while Redis is away a write must not
+    // wait for a connect timeout each time (the other processes poll).
+    auto now = std::chrono::steady_clock::now();
+    if (now < reconnect_at_) return;
+    reconnect_at_ = now + std::chrono::seconds(1);
     auto context = auth::ConnectRedis(target_);
-    if (!context) return;  // the other processes poll; they will see it
+    if (!context) return;
     publisher_ = std::move(*context);
   }
   auto* reply = static_cast<redisReply*>(

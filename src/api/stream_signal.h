@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,8 +31,9 @@ class StreamSignal {
   StreamSignal(const StreamSignal&) = delete;
   StreamSignal& operator=(const StreamSignal&) = delete;
 
-  // PUBLISH; a failure is logged once and retried with a new connection
-  // on the next call (never blocks a writer for more than the 2 s timeout).
+  // PUBLISH; after a failure a new connection is tried at most once a
+  // second, so a Redis outage costs a writer at most one connect timeout a
+  // second, not one per write.
   void Announce();
 
  private:
@@ -43,6 +45,7 @@ class StreamSignal {
   std::function<void()> on_signal_;
   std::mutex publish_mutex_;
   auth::RedisContext publisher_;  // GUARDED_BY(publish_mutex_)
+  std::chrono::steady_clock::time_point reconnect_at_{};  // GUARDED_BY(publish_mutex_)
   std::atomic<bool> stop_{false};
   std::thread listener_;
 };

@@ -97,6 +97,9 @@ class RedisTicketBook final : public TicketBook {
   redisReply* Command(F&& send) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!context_ || context_->err) {
+        auto now = std::chrono::steady_clock::now();
+        if (now < reconnect_at_) return nullptr;  // at most once a second
+        reconnect_at_ = now + std::chrono::seconds(1);
         auto fresh = auth::ConnectRedis(target_);
         if (!fresh) {
           spdlog::warn("websocket tickets: {}", fresh.error().message);
@@ -113,6 +116,7 @@ class RedisTicketBook final : public TicketBook {
   auth::RedisTarget target_;
   std::mutex mutex_;
   auth::RedisContext context_;  // GUARDED_BY(mutex_)
+  std::chrono::steady_clock::time_point reconnect_at_{};  // GUARDED_BY(mutex_)
   std::string prefix_;
   LocalTicketBook local_;
 };

@@ -313,6 +313,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   auth::SessionOptions session;
   session.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(h.auth.access_ttl.value);
   session.refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(h.auth.refresh_ttl.value);
+  session.allow_trusted = !h.auth.enabled;
   if (h.auth.enabled) {
     auto secret = ctx.env().find(h.auth.jwt_secret_env);
     if (secret == ctx.env().end() || secret->second.size() < 32) {
@@ -335,6 +336,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.docs_root = e.tasks.docs_root;
   services.project_name = e.services.project_name;
   services.version = DOCRUNCH_VERSION;
+  services.base_path = h.base_path;
   services.backend = c.storage.backend == config::StorageBackend::kPostgres ? "postgres" : "sqlite";
   services.audit = e.audit.get();
   services.sessions = rest->sessions.get();
@@ -383,6 +385,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   options.port = flags.api_port >= 0 ? flags.api_port : h.port;
   options.base_path = h.base_path;
   options.cors_origins = h.cors_origins;
+  options.ws_heartbeat = h.ws_heartbeat.value;
   options.auth_enabled = h.auth.enabled;
   options.local_token = rest->local_token;
   if (!config::IsLoopbackHost(options.host) && !options.auth_enabled) {

@@ -348,6 +348,9 @@ Result<TokenPair> SessionService::Refresh(const std::string& refresh_token) {
       return refuse("refresh token already used: the session is revoked");
     };
     if (rows->Text(0, "revoked_at")) return refuse("session revoked");
+    if (!rows->Int(0, "user_id") && !options_.allow_trusted) {
+      return refuse("a local sign-in is not valid while auth is on");
+    }
     if (rows->Text(0, "used_at")) return reuse();
     auto expires = ParseIso8601(rows->Text(0, "expires_at").value_or(""));
     if (!expires || now >= *expires) return refuse("refresh token expired");
@@ -418,6 +421,9 @@ Result<Principal> SessionService::VerifyAccess(const std::string& access_token) 
   const std::string role_name(config::RoleName(claims->role));
   if (rows->Text(0, "name") != claims->sub || rows->Text(0, "role") != role_name) {
     return Unauthorized("the token does not match its session");
+  }
+  if (!rows->Int(0, "user_id") && !options_.allow_trusted) {
+    return Unauthorized("a local sign-in is not valid while auth is on");
   }
   if (rows->Int(0, "user_id")) {
     if (rows->Text(0, "disabled_at")) return Unauthorized("user disabled");

@@ -62,6 +62,10 @@ struct SessionOptions {
   std::string issuer = "docrunch";
   std::string audience = "docrunch-api";
   std::chrono::seconds leeway{30};
+  // Whether sessions without a user (StartTrusted: the local sign-in link
+  // with auth off) are valid. False when auth is on, so a local session
+  // started before auth was turned on is refused, not kept alive by refresh.
+  bool allow_trusted = true;
 };
 
 struct TokenPair {

@@ -122,6 +122,8 @@ struct HttpConfig {
   int port = 3333;
   std::string base_path = "/api";
   std::vector<std::string> cors_origins;
+  // A quiet WebSocket stream sends a heartbeat message this often.
+  Duration ws_heartbeat{std::chrono::seconds(15), "15s"};
   HttpAuthConfig auth;
 };
 

@@ -1,5 +1,7 @@
 #include "config/values.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -321,7 +323,13 @@ std::string CheckEnvName(std::string_view text) {
 }
 
 bool IsLoopbackHost(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  // Only an IPv4 literal in 127.0.0.0/8: a name such as 127.attacker.example
+  // can resolve to anything (DNS rebinding), so it is not loopback.
+  in_addr address{};
+  std::string text(host);
+  return inet_pton(AF_INET, text.c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 }  // namespace docrunch::config

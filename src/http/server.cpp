@@ -38,8 +38,10 @@ using BeastResponse = bhttp::response<bhttp::string_body>;
 constexpr auto kBodyTimeout = std::chrono::seconds(60);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr auto kKeepAliveIdle = std::chrono::seconds(30);
-// A WebSocket frame, once it starts arriving, must be complete this fast.
+// A WebSocket handshake, and a message once it starts arriving, must be
+// complete this fast.
 constexpr auto kFrameTimeout = std::chrono::seconds(10);
+constexpr auto kMessageTimeout = std::chrono::seconds(30);
 constexpr std::size_t kWebSocketMaxMessage = 1024 * 1024;
 
 bool Equal(std::string_view a, std::string_view b) {
@@ -237,7 +239,7 @@ class BeastWebSocket final : public WebSocket {
   }
   bool Read(std::string& message) override {
     if (closed_) return false;
-    socket_.read_deadline(Clock::now() + kFrameTimeout);
+    socket_.read_deadline(Clock::now() + kMessageTimeout);
     ErrorCodeT ec;
     buffer_.clear();
     ws_.read(buffer_, ec);
@@ -254,13 +256,6 @@ class BeastWebSocket final : public WebSocket {
     ErrorCodeT ec;
     ws_.text(true);
     ws_.write(net::buffer(text), ec);
-    if (ec) closed_ = true;
-    return !closed_;
-  }
-  bool Ping() override {
-    if (closed_) return false;
-    ErrorCodeT ec;
-    ws_.ping({}, ec);
     if (ec) closed_ = true;
     return !closed_;
   }
@@ -339,6 +334,8 @@ class Server {
   Server(const Listener& listener, const std::atomic<bool>& stop)
       : listener_(listener), stop_(stop) {}
   void Connection(tcp::socket socket);
+  const Listener& listener() const { return listener_; }
+  std::atomic<std::size_t> active{0};
 
  private:
   // The listener's failure answer, or plain text.
@@ -427,9 +424,30 @@ void Server::Connection(tcp::socket raw) {
 struct Bound {
   const Listener* listener = nullptr;
   std::unique_ptr<tcp::acceptor> acceptor;
-  std::unique_ptr<Server> server;
+  std::shared_ptr<Server> server;
   Clock::time_point next_tick;
 };
+
+// Runs one accepted connection on a thread of its own, or closes it when
+// the listener is full or no thread can be started.
+void Dispatch(const std::shared_ptr<Server>& server, tcp::socket socket) {
+  if (server->active.load() >= server->listener().max_connections) {
+    ErrorCodeT ec;
+    socket.close(ec);
+    return;
+  }
+  server->active++;
+  try {
+    std::thread([server, s = std::move(socket)]() mutable {
+      server->Connection(std::move(s));
+      server->active--;
+    }).detach();
+  } catch (const std::system_error& e) {
+    server->active--;
+    spdlog::warn("{}: cannot start a thread for a connection: {}", server->listener().name,
+                 e.what());
+  }
+}
 
 }  // namespace
 
@@ -494,12 +512,11 @@ Result<void> Serve(const std::vector<Listener>& listeners, const std::atomic<boo
       return MakeError(ErrorCode::kIo, listener.name + ": cannot listen on " + listener.host + ":" +
                                            std::to_string(listener.port) + ": " + ec.message());
     }
-    bound.push_back({&listener, std::move(acceptor), std::make_unique<Server>(listener, stop),
+    bound.push_back({&listener, std::move(acceptor), std::make_shared<Server>(listener, stop),
                      Clock::now() + listener.tick_every});
   }
   for (auto& b : bound) on_listening(*b.listener, b.acceptor->local_endpoint().port());
 
-  std::atomic<int> active{0};
   std::vector<pollfd> fds(bound.size());
   while (!stop.load()) {
     auto now = Clock::now();
@@ -518,20 +535,25 @@ Result<void> Serve(const std::vector<Listener>& listeners, const std::atomic<boo
       tcp::socket socket(io);
       ErrorCodeT ec;
       bound[i].acceptor->accept(socket, ec);
-      if (ec) continue;
-      active++;
-      std::thread([server = bound[i].server.get(), &active, s = std::move(socket)]() mutable {
-        server->Connection(std::move(s));
-        active--;
-      }).detach();
+      if (!ec) Dispatch(bound[i].server, std::move(socket));
     }
   }
   for (auto& b : bound) {
     if (b.listener->on_stop) b.listener->on_stop();
   }
-  // Every wait of a connection checks `stop` at least every 200 ms.
-  for (int i = 0; i < 100 && active.load() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Every wait of a connection checks `stop` at least every 200 ms; a
+  // handler in the middle of its work finishes it first.
+  auto active = [&bound] {
+    std::size_t n = 0;
+    for (auto& b : bound) n += b.server->active.load();
+    return n;
+  };
+  for (auto waited = Clock::now(); active() > 0;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (Clock::now() - waited > std::chrono::seconds(10)) {
+      spdlog::warn("waiting for {} connection(s) to end", active());
+      waited = Clock::now();
+    }
   }
   return Ok();
 }

@@ -74,11 +74,12 @@ class WebSocket {
   // -1: none) became readable, `timeout` passed or the server stops.
   virtual Wait WaitFor(int wake_fd, std::chrono::milliseconds timeout) = 0;
   // Reads one message (after kReadable); false when the client closed the
-  // socket or sent something that is not a valid frame. Control frames
-  // (ping, pong, close) are answered on the way.
+  // socket, sent something that is not a valid frame, or did not finish a
+  // message within 30 s. Control frames (ping, pong, close) are answered on
+  // the way, and reading goes on to the next message: a client that only
+  // pings holds the session in Read until its next message or the 30 s.
   virtual bool Read(std::string& message) = 0;
   virtual bool Send(const std::string& text) = 0;
-  virtual bool Ping() = 0;
   virtual void Close(std::string_view reason) = 0;
 };
 
@@ -107,6 +108,9 @@ struct Listener {
   int port = 0;  // 0: any free port
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000};
+  // Connections served at once (each holds a thread); one more is closed
+  // as soon as it is accepted.
+  std::size_t max_connections = 4096;
   Handler handler;
   // The listener's own answer for a failure the server detects itself
   // (413 body too large, 500 a handler threw), in the handler's format.
@@ -121,7 +125,9 @@ struct Listener {
 
 // Binds every listener (an error names the one that failed, and nothing
 // is served), calls `on_listening(listener, port)` for each, then serves
-// until `stop`. Waits up to 10 s for open connections after the stop.
+// until `stop`. Returns once every connection has ended (each notices the
+// stop within 200 ms of its current wait), so nothing a handler uses is
+// destroyed under it.
 Result<void> Serve(const std::vector<Listener>& listeners, const std::atomic<bool>& stop,
                    const std::function<void(const Listener&, int port)>& on_listening);
 

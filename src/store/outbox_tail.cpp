@@ -24,6 +24,11 @@ Result<void> OutboxTail::Start(std::chrono::milliseconds interval) {
   {
     std::lock_guard lock(poll_mutex_);
     last_event_ = rows->Int(0, "last").value_or(0);
+    // What is already there counts as seen, the look-back window included.
+    auto recent = store_.Query("SELECT id FROM sync_events WHERE id > $1",
+                               {std::max<std::int64_t>(0, last_event_ - kLookBack)});
+    if (!recent) return recent.error();
+    for (std::size_t i = 0; i < recent->size(); ++i) seen_.insert(recent->Int(i, "id").value_or(0));
   }
   thread_ = std::thread([this, interval] {
     std::unique_lock lock(mutex_);
@@ -67,18 +72,24 @@ void OutboxTail::Remove(int id) {
 
 Result<void> OutboxTail::PollOnce() {
   std::lock_guard poll(poll_mutex_);
+  // Ids are handed out when a transaction inserts its event, not when it
+  // commits: on PostgreSQL an event with a lower id can become visible
+  // after higher ones were read. So each poll reads again the last
+  // kLookBack ids behind the newest it saw, skipping those it has.
+  const std::int64_t from = std::max<std::int64_t>(0, last_event_ - kLookBack);
   auto rows = store_.Query(
       "SELECT id, entity_type, entity_id, action, priority, content_hash, created_at FROM "
       "sync_events WHERE id > $1 AND (repository_id = $2 OR repository_id IS NULL) ORDER BY id "
       "LIMIT 5000",
-      {last_event_, repository_id_});
+      {from, repository_id_});
   if (!rows) return rows.error();
-  if (rows->empty()) return Ok();
   std::vector<OutboxEvent> events;
-  events.reserve(rows->size());
   for (std::size_t i = 0; i < rows->size(); ++i) {
+    std::int64_t id = rows->Int(i, "id").value_or(0);
+    if (id <= last_event_ && !seen_.insert(id).second) continue;
+    if (id > last_event_) seen_.insert(id);
     OutboxEvent e;
-    e.id = rows->Int(i, "id").value_or(0);
+    e.id = id;
     e.entity_type = rows->Text(i, "entity_type").value_or("");
     e.entity_id = rows->Text(i, "entity_id").value_or("");
     e.action = rows->Text(i, "action").value_or("");
@@ -88,6 +99,8 @@ Result<void> OutboxTail::PollOnce() {
     last_event_ = std::max(last_event_, e.id);
     events.push_back(std::move(e));
   }
+  seen_.erase(seen_.begin(), seen_.lower_bound(last_event_ - kLookBack));
+  if (events.empty()) return Ok();
   std::vector<Listener> listeners;
   {
     std::lock_guard lock(mutex_);

@@ -6,6 +6,11 @@
 // streams (api/streams.h), so the outbox is read once per tick, not once
 // per consumer.
 //
+// On PostgreSQL an event whose transaction commits after later events were
+// read is still delivered, as long as fewer than 256 events were written
+// meanwhile (each poll reads that far back again); an older straggler is
+// missed by the live views only, never by the sync workers.
+//
 // Thread-safety: Add/Remove/Nudge/PollOnce may be called from any thread;
 // listeners run on the polling thread. Once Remove returns, the removed
 // listener is not running and will not run again. A listener must not call
@@ -18,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,8 +73,12 @@ class OutboxTail {
   int next_id_ = 1;                    // GUARDED_BY(mutex_)
   bool nudged_ = false;                // GUARDED_BY(mutex_)
   bool stop_ = false;                  // GUARDED_BY(mutex_)
+  // How far behind the newest id each poll looks again for events that
+  // committed late (see PollOnce).
+  static constexpr std::int64_t kLookBack = 256;
   std::mutex poll_mutex_;
-  std::int64_t last_event_ = 0;  // GUARDED_BY(poll_mutex_)
+  std::int64_t last_event_ = 0;    // GUARDED_BY(poll_mutex_)
+  std::set<std::int64_t> seen_;    // GUARDED_BY(poll_mutex_); ids in the look-back window
   std::thread thread_;
 };
 

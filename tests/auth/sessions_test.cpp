@@ -376,6 +376,26 @@ TEST_P(SessionsTest, TrustedSessionsNeedNoUserRow) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidParams);
 }
 
+// A local session (auth off) must not outlive turning auth on: neither its
+// access token nor its refresh token is accepted by a service that does not
+// allow trusted sessions, while users' sessions still are.
+TEST_P(SessionsTest, TrustedSessionsAreRefusedOnceAuthIsOn) {
+  auto local = service_->StartTrusted("local", config::Role::kAdmin);
+  ASSERT_TRUE(local.ok()) << local.error().ToString();
+  ASSERT_TRUE(auth::CreateUser(*store_, clock_, "alice", config::Role::kReader, "correct horse").ok());
+  auto options = Options();
+  options.allow_trusted = false;
+  SessionService strict(*store_, clock_, options);
+  EXPECT_EQ(Unauthorized(strict.VerifyAccess(local->access_token)),
+            "a local sign-in is not valid while auth is on");
+  EXPECT_EQ(Unauthorized(strict.Refresh(local->refresh_token)),
+            "a local sign-in is not valid while auth is on");
+  auto alice = strict.Login("alice", "correct horse");
+  ASSERT_TRUE(alice.ok()) << alice.error().ToString();
+  EXPECT_TRUE(strict.VerifyAccess(alice->access_token).ok());
+  EXPECT_TRUE(strict.Refresh(alice->refresh_token).ok());
+}
+
 TEST_P(SessionsTest, TheDatabaseHoldsNoPasswordOrRefreshToken) {
   const std::string password = "correct horse battery staple";
   AddUser("alice", config::Role::kReader, password);

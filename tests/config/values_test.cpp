@@ -91,6 +91,11 @@ TEST(IsLoopbackHost, KnowsLoopback) {
   EXPECT_TRUE(IsLoopbackHost("::1"));
   EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
   EXPECT_FALSE(IsLoopbackHost("example.org"));
+  EXPECT_TRUE(IsLoopbackHost("127.12.0.9"));
+  // Names that merely start like a loopback address may resolve anywhere.
+  EXPECT_FALSE(IsLoopbackHost("127.attacker.example"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0.1.attacker.example"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0.256"));
 }
 
 }  // namespace

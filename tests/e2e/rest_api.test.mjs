@@ -100,6 +100,23 @@ test('sign-in, refresh rotation, reuse detection, sign-out', async () => {
     { body: { refresh_token: again.json.data.refresh_token } })).status, 401);
 });
 
+test('a stale access token sent along does not stop a refresh', async () => {
+  const r = await login('reader-user');
+  const expired = jwt({ alg: 'HS256', typ: 'JWT' }, { ...JSON.parse(Buffer.from(
+    r.json.data.access_token.split('.')[1], 'base64url')), exp: Math.floor(Date.now() / 1000) - 3600 });
+  const refreshed = await req('POST', '/auth/refresh', { token: expired,
+    body: { refresh_token: r.json.data.refresh_token } });
+  assert.equal(refreshed.status, 200, refreshed.text);
+  // A route that needs the token still refuses it.
+  assert.equal((await req('GET', '/auth/me', { token: expired })).status, 401);
+});
+
+test('a user name no user can have is refused before it reaches the database', async () => {
+  const r = await req('POST', '/auth/login', { body: { username: 'reader-user\u0000x', password: PASSWORD } });
+  assert.equal(r.status, 401);
+  assert.equal(r.json.error.message, 'invalid username or password');
+});
+
 test('the refresh token can travel as an HttpOnly cookie', async () => {
   const r = await req('POST', '/auth/login',
     { body: { username: 'reader-user', password: PASSWORD, cookie: true } });
@@ -377,6 +394,10 @@ test('bad input never crashes and changes nothing', async () => {
     ['GET', '/tasks?limit=100000', {}, 400],
     ['GET', '/tasks?limit=ten', {}, 400],
     ['GET', '/tasks?cursor=zzz', {}, 400],
+    ['GET', '/tasks?cursor=', {}, 400],
+    ['GET', '/tasks?cursor=p18446744073709551615', {}, 400],
+    ['GET', '/audit?cursor=p9223372036854775807', {}, 400],
+    ['GET', '/tasks?cursor=p-1', {}, 400],
     ['GET', '/tasks?bogus=1', {}, 400],
     ['GET', '/tasks/..%2F..%2Fetc%2Fpasswd', {}, 400],
     ['GET', '/tasks/task-99999', {}, 404],

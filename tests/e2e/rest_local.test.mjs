@@ -45,6 +45,28 @@ test('the sign-in link sets the session cookie once the token matches', async ()
   assert.equal(me.json.data.via, 'jwt');
 });
 
+test('another site cannot use up the sign-in link', async () => {
+  const r = await call(srv.api, 'GET', `/auth/local?token=${'0'.repeat(48)}`,
+    { headers: { 'sec-fetch-site': 'cross-site' } });
+  assert.equal(r.status, 403);
+  // Many failures from another site leave the real link working.
+  for (let i = 0; i < 25; i++) {
+    await call(srv.api, 'GET', `/auth/local?token=${'1'.repeat(48)}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+  }
+  const ok = await call(srv.api, 'GET', `/auth/local?token=${srv.token}`);
+  assert.equal(ok.status, 303);
+});
+
+test('a local sign-in does not survive turning auth on', async () => {
+  const link = await call(srv.api, 'GET', `/auth/local?token=${srv.token}`);
+  const cookie = link.headers.get('set-cookie').split(';')[0];
+  srv.server.kill('SIGTERM');
+  await new Promise((r) => srv.server.on('exit', r));
+  srv = await serve(project, ['server.http.auth.enabled=true']);
+  const r = await call(srv.api, 'POST', '/auth/refresh', { headers: { cookie } });
+  assert.equal(r.status, 401, r.text);
+});
+
 test('hosted mode refuses stdio MCP with a clear error', () => {
   const r = spawnSync(bin, ['--set', 'security.mode=hosted', '--set', 'server.mcp.transport=http',
     '--set', 'server.mcp.auth.enabled=true', '--set', 'server.http.auth.enabled=true',

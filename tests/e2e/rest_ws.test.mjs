@@ -57,7 +57,7 @@ before(async () => {
   project = makeProject('docrunch-ws-');
   project.run(['user', 'create', 'lead', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
   const sets = ['server.http.auth.enabled=true', `jobs.redis_url=${process.env.DOCRUNCH_TEST_REDIS_URL}`,
-    'storage.sync.poll_interval_seconds=30'];
+    'storage.sync.poll_interval_seconds=30', 'server.http.ws_heartbeat=300ms'];
   a = await serve(project, sets);
   b = await serve(project, sets);
   tokenA = await signIn(a.api);
@@ -101,6 +101,19 @@ test('with Redis a ticket from process A opens a stream on process B, once', asy
   const t = await ticket(a.api, tokenA);
   await open(b.api, '/ws/tasks', t);
   await assert.rejects(open(a.api, '/ws/tasks', t));
+});
+
+test('a quiet stream sends heartbeats and stays open', async () => {
+  const ws = await open(b.api, '/ws/system/lineage', await ticket(b.api, tokenB));
+  await new Promise((r) => setTimeout(r, 1600));
+  const beats = ws.messages.filter((m) => m.type === 'heartbeat');
+  assert.ok(beats.length >= 3, `only ${beats.length} heartbeats in 1.6 s`);
+  assert.equal(ws.readyState, WebSocket.OPEN);
+  // And it still carries events after the quiet spell.
+  const created = await call(a.api, 'POST', '/tasks', { token: tokenA,
+    body: { type: 'feature', title: 'After the quiet' } });
+  assert.equal(created.status, 201);
+  await waitFor(ws, (m) => m.type === 'lineage.changed', 1000);
 });
 
 test('tickets are single use, and a stream needs one', async () => {
