@@ -146,6 +146,16 @@ Result<std::int64_t> PgConnection::Exec(std::string_view sql, const Params& para
 }
 
 Result<PgConnection::PgResult> PgConnection::Run(std::string_view sql, const Params& params) {
+  // libpq takes text parameters as C strings: a NUL would silently cut the
+  // value short (and PostgreSQL text cannot hold one anyway).
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto* s = std::get_if<std::string>(&params[i]);
+    if (s && s->find('\0') != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidParams,
+                       "parameter $" + std::to_string(i + 1) +
+                           ": text holds a NUL character, which PostgreSQL cannot store");
+    }
+  }
   ParamBuffers p(params);
   std::string text(sql);
   return Check(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), p.types.data(),

@@ -123,5 +123,26 @@ TEST(PostgresStoreTest, BrokenPooledConnectionsAreReplaced) {
   EXPECT_TRUE(done.ok()) << done.error().ToString();
 }
 
+// libpq passes text parameters as C strings: a NUL would cut the value
+// short without a word. It is refused instead, naming the parameter.
+TEST(PostgresStoreTest, TextWithANulIsRefusedNotCutShort) {
+  if (PostgresAdminUrl().empty()) GTEST_SKIP() << "DOCRUNCH_TEST_POSTGRES_URL not set";
+  ScratchPostgresDatabase db(PostgresAdminUrl());
+  auto store = OpenStore(PostgresAt(db.url()));
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  ASSERT_TRUE((*store)->Migrate().ok());
+  auto done = (*store)->Transact([](Tx& tx) -> Result<void> {
+    auto n = tx.Exec("INSERT INTO audit_log (at, actor, action, outcome) VALUES ($1, $2, $3, $4)",
+                     {"2026-01-01T00:00:00.000Z", std::string("alice\0mallory", 13), "x", "ok"});
+    return n ? Ok() : Result<void>(n.error());
+  });
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().code, ErrorCode::kInvalidParams);
+  EXPECT_NE(done.error().message.find("$2"), std::string::npos) << done.error().message;
+  auto rows = (*store)->Query("SELECT count(*) AS n FROM audit_log");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Int(0, "n"), 0);
+}
+
 }  // namespace
 }  // namespace docrunch::store
