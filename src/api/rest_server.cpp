@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/login_throttle.h"
 #include "api/openapi.h"
 #include "api/routes.h"
 #include "api/schemas.h"
@@ -163,68 +164,6 @@ std::string ClientAddress(const http::Request& req) {
   return last;
 }
 
-// --- sign-in failures: a sliding window per user name and per address ---
-
-class LoginThrottle {
- public:
-  LoginThrottle(int per_user, int per_address, std::chrono::seconds window)
-      : per_user_(per_user), per_address_(per_address), window_(window) {}
-
-  // Seconds to wait when `user` or `address` has used up its failures; 0 when free.
-  // Looks only (a name never tried adds nothing to the maps).
-  long long RetryAfter(const std::string& user, const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto now = std::chrono::steady_clock::now();
-    long long wait = 0;
-    if (auto it = users_.find(user); it != users_.end()) {
-      wait = Wait(it->second, per_user_, now);
-    }
-    if (auto it = addresses_.find(address); it != addresses_.end()) {
-      wait = std::max(wait, Wait(it->second, per_address_, now));
-    }
-    return wait;
-  }
-  // `user` empty: count against the address only.
-  void Failed(const std::string& user, const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto now = std::chrono::steady_clock::now();
-    if (!user.empty()) users_[user].push_back(now);
-    addresses_[address].push_back(now);
-    // Forget names nobody tried for a window, so the map cannot grow for good.
-    if (users_.size() + addresses_.size() > 10'000) {
-      for (auto* map : {&users_, &addresses_}) {
-        for (auto it = map->begin(); it != map->end();) {
-          Expire(it->second, now);
-          it = it->second.empty() ? map->erase(it) : std::next(it);
-        }
-      }
-    }
-  }
-  void Succeeded(const std::string& user) {
-    std::lock_guard lock(mutex_);
-    users_.erase(user);
-  }
-
- private:
-  using Times = std::deque<std::chrono::steady_clock::time_point>;
-  void Expire(Times& times, std::chrono::steady_clock::time_point now) {
-    while (!times.empty() && now - times.front() >= window_) times.pop_front();
-  }
-  long long Wait(Times& times, int limit, std::chrono::steady_clock::time_point now) {
-    Expire(times, now);
-    if (static_cast<int>(times.size()) < limit) return 0;
-    auto free_at = times[times.size() - limit] + window_;
-    return std::max<long long>(
-        1, std::chrono::duration_cast<std::chrono::seconds>(free_at - now).count() + 1);
-  }
-
-  const int per_user_, per_address_;
-  const std::chrono::seconds window_;
-  std::mutex mutex_;
-  std::map<std::string, Times> users_;      // GUARDED_BY(mutex_)
-  std::map<std::string, Times> addresses_;  // GUARDED_BY(mutex_)
-};
-
 struct CompiledRoute {
   const Route* route = nullptr;
   std::vector<std::string> segments;  // "{id}" for a parameter
@@ -237,16 +176,24 @@ struct RestServer::Impl {
   RestOptions options;
   Routes routes;
   std::vector<CompiledRoute> compiled;
-  LoginThrottle throttle;
+  // Sign-in failures (login_throttle.h): the configured one, or this process's.
+  std::unique_ptr<LoginThrottle> own_throttle;
+  LoginThrottle* throttle_ptr = nullptr;
+  LoginThrottle& throttle() { return *throttle_ptr; }
   // WebSocket tickets (tickets.h): the configured book, or this process's.
   std::unique_ptr<TicketBook> own_tickets;
   TicketBook* tickets = nullptr;
 
   Impl(ApiServices s, RestOptions o)
-      : services(std::move(s)),
-        options(std::move(o)),
-        throttle(options.login_failures_per_user, options.login_failures_per_address,
-                 options.login_window) {}
+      : services(std::move(s)), options(std::move(o)) {
+    throttle_ptr = services.throttle;
+    if (!throttle_ptr) {
+      own_throttle = MakeLocalLoginThrottle({options.login_failures_per_user,
+                                             options.login_failures_per_address,
+                                             options.login_window});
+      throttle_ptr = own_throttle.get();
+    }
+  }
 
   http::Response Handle(http::Request& req, http::Exchange& exchange);
   http::Response WebSocket(http::Request& req, http::Exchange& exchange, bool cross_origin);
@@ -742,10 +689,10 @@ void RestServer::Impl::AddAuthRoutes() {
                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                "0123456789._@-") == std::string::npos;
          if (!plausible) {
-           throttle.Failed("", address);
+           throttle().Failed("", address);
            return MakeError(ErrorCode::kUnauthorized, "invalid username or password");
          }
-         if (long long wait = throttle.RetryAfter(user, address); wait > 0) {
+         if (long long wait = throttle().RetryAfter(user, address); wait > 0) {
            call.headers.emplace_back("Retry-After", std::to_string(wait));
            if (services.audit) {
              services.audit->Record(
@@ -761,10 +708,10 @@ void RestServer::Impl::AddAuthRoutes() {
                                    {{"address", address}}});
          }
          if (!pair) {
-           throttle.Failed(user, address);
+           throttle().Failed(user, address);
            return pair.error();
          }
-         throttle.Succeeded(user);
+         throttle().Succeeded(user);
          return SessionData(*pair, call, call.body.value("cookie", false));
        }});
   routes.push_back(
@@ -818,14 +765,14 @@ void RestServer::Impl::AddAuthRoutes() {
            return MakeError(ErrorCode::kForbidden,
                             "the sign-in link must be opened directly, not from another site");
          }
-         if (long long wait = throttle.RetryAfter("", address); wait > 0) {
+         if (long long wait = throttle().RetryAfter("", address); wait > 0) {
            call.headers.emplace_back("Retry-After", std::to_string(wait));
            return MakeError(ErrorCode::kRateLimited, "too many failed sign-ins");
          }
          // Counted per address only: the 192-bit token needs no per-name
          // limit, and one would let anyone lock the link out.
          if (!ConstantTimeEqual(call.query["token"], options.local_token)) {
-           throttle.Failed("", address);
+           throttle().Failed("", address);
            if (services.audit) {
              services.audit->Record(
                  {"anonymous", "rest.local_sign_in", "", "UNAUTHORIZED", {{"address", address}}});

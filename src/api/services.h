@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/login_throttle.h"
 #include "api/streams.h"
 #include "api/tickets.h"
 #include "auth/audit.h"
@@ -42,6 +43,8 @@ struct ApiServices {
   StreamHub* streams = nullptr;
   // WebSocket tickets shared by every process (Redis); null: this process's.
   TicketBook* tickets = nullptr;
+  // Sign-in failures counted across processes (Redis); null: this process's.
+  LoginThrottle* throttle = nullptr;
   // Where searches leave their traces (null: searches are not traced).
   search::TraceLog* traces = nullptr;
   // The sync targets this deployment runs (storage.sync.targets, markdown

@@ -284,7 +284,8 @@ struct RestEnv {
   // The live streams: the hub and what feeds it from the process's tail.
   api::StreamHub hub;
   std::unique_ptr<api::OutboxStreamer> streamer;
-  std::unique_ptr<api::TicketBook> tickets;  // in Redis, when configured
+  std::unique_ptr<api::TicketBook> tickets;       // in Redis, when configured
+  std::unique_ptr<api::LoginThrottle> throttle;  // in Redis, when configured
   std::unique_ptr<api::RestServer> server;
   // Publishes each query trace on the hub's `queries` channel while the
   // hub lives.
@@ -355,6 +356,10 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
     if (!tickets) return tickets.error();
     rest->tickets = std::move(*tickets);
     services.tickets = rest->tickets.get();
+    auto throttle = api::MakeRedisLoginThrottle(redis, c.jobs.queue_name + ":login:", {});
+    if (!throttle) return throttle.error();
+    rest->throttle = std::move(*throttle);
+    services.throttle = rest->throttle.get();
   }
   services.streams = &rest->hub;
   services.traces = e.traces.get();

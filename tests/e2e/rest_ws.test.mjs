@@ -56,6 +56,7 @@ function waitFor(ws, predicate, ms) {
 before(async () => {
   project = makeProject('docrunch-ws-');
   project.run(['user', 'create', 'lead', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
+  project.run(['user', 'create', 'target', '--role', 'reader', '--password-stdin'], `${PASSWORD}\n`);
   const sets = ['server.http.auth.enabled=true', `jobs.redis_url=${process.env.DOCRUNCH_TEST_REDIS_URL}`,
     'storage.sync.poll_interval_seconds=30', 'server.http.ws_heartbeat=300ms'];
   a = await serve(project, sets);
@@ -114,6 +115,16 @@ test('a quiet stream sends heartbeats and stays open', async () => {
     body: { type: 'feature', title: 'After the quiet' } });
   assert.equal(created.status, 201);
   await waitFor(ws, (m) => m.type === 'lineage.changed', 1000);
+});
+
+test('with Redis sign-in failures count across processes', async () => {
+  const fail = (srv) => call(srv.api, 'POST', '/auth/login',
+    { body: { username: 'target', password: 'not the password' } });
+  for (const srv of [a, b, a, b, a]) assert.equal((await fail(srv)).status, 401);
+  // Five failures in all, spread over both: the sixth try is refused on either.
+  const r = await call(b.api, 'POST', '/auth/login', { body: { username: 'target', password: PASSWORD } });
+  assert.equal(r.status, 429, r.text);
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
 
 test('tickets are single use, and a stream needs one', async () => {
