@@ -1,7 +1,5 @@
 #include "api/login_throttle.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -74,10 +72,8 @@ class LocalLoginThrottle final : public LoginThrottle {
 // a counter that expires `window` after its first failure.
 class RedisLoginThrottle final : public LoginThrottle {
  public:
-  RedisLoginThrottle(auth::RedisTarget target, auth::RedisContext context, std::string prefix,
-                     const ThrottleLimits& limits)
-      : target_(std::move(target)),
-        context_(std::move(context)),
+  RedisLoginThrottle(auth::RedisLink link, std::string prefix, const ThrottleLimits& limits)
+      : link_(std::move(link)),
         prefix_(std::move(prefix)),
         limits_(limits),
         fallback_(limits) {}
@@ -97,7 +93,7 @@ class RedisLoginThrottle final : public LoginThrottle {
     std::string user_limit = std::to_string(user.empty() ? 1 << 30 : limits_.per_user);
     std::string address_limit = std::to_string(limits_.per_address);
     std::lock_guard lock(mutex_);
-    auto* reply = Command([&](redisContext* c) {
+    auto* reply = link_.Command([&](redisContext* c) {
       return redisCommand(c, "EVAL %s 2 %b %b %b %b", kScript, user_key.data(), user_key.size(),
                           address_key.data(), address_key.size(), user_limit.data(),
                           user_limit.size(), address_limit.data(), address_limit.size());
@@ -120,7 +116,7 @@ class RedisLoginThrottle final : public LoginThrottle {
     std::string user_key = prefix_ + "u:" + user, address_key = prefix_ + "a:" + address;
     std::string window = std::to_string(limits_.window.count());
     std::lock_guard lock(mutex_);
-    auto* reply = Command([&](redisContext* c) {
+    auto* reply = link_.Command([&](redisContext* c) {
       return user.empty()
                  ? redisCommand(c, "EVAL %s 1 %b %b", kScript, address_key.data(),
                                 address_key.size(), window.data(), window.size())
@@ -136,39 +132,15 @@ class RedisLoginThrottle final : public LoginThrottle {
   void Succeeded(const std::string& user) override {
     std::string user_key = prefix_ + "u:" + user;
     std::lock_guard lock(mutex_);
-    auto* reply = Command(
+    auto* reply = link_.Command(
         [&](redisContext* c) { return redisCommand(c, "DEL %b", user_key.data(), user_key.size()); });
     if (reply) freeReplyObject(reply);
     fallback_.Succeeded(user);
   }
 
  private:
-  // One command, reconnecting (at most once a second) when the connection
-  // broke; null when Redis is away. Holds mutex_.
-  template <class F>
-  redisReply* Command(F&& send) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!context_ || context_->err) {
-        auto now = std::chrono::steady_clock::now();
-        if (now < reconnect_at_) return nullptr;
-        reconnect_at_ = now + std::chrono::seconds(1);
-        auto fresh = auth::ConnectRedis(target_);
-        if (!fresh) {
-          spdlog::warn("sign-in throttle: {}; counting in this process", fresh.error().message);
-          return nullptr;
-        }
-        context_ = std::move(*fresh);
-      }
-      if (auto* reply = static_cast<redisReply*>(send(context_.get()))) return reply;
-      context_.reset();
-    }
-    return nullptr;
-  }
-
-  auth::RedisTarget target_;
   std::mutex mutex_;
-  auth::RedisContext context_;  // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point reconnect_at_{};  // GUARDED_BY(mutex_)
+  auth::RedisLink link_;  // GUARDED_BY(mutex_)
   std::string prefix_;
   ThrottleLimits limits_;
   LocalLoginThrottle fallback_;
@@ -183,12 +155,10 @@ std::unique_ptr<LoginThrottle> MakeLocalLoginThrottle(const ThrottleLimits& limi
 Result<std::unique_ptr<LoginThrottle>> MakeRedisLoginThrottle(const std::string& redis_url,
                                                               const std::string& key_prefix,
                                                               const ThrottleLimits& limits) {
-  auto target = auth::ParseRedisUrl(redis_url);
-  if (!target) return target.error();
-  auto context = auth::ConnectRedis(*target);
-  if (!context) return context.error();
-  return std::unique_ptr<LoginThrottle>(std::make_unique<RedisLoginThrottle>(
-      std::move(*target), std::move(*context), key_prefix, limits));
+  auto link = auth::ConnectRedisLink(redis_url, "sign-in throttle");
+  if (!link) return link.error();
+  return std::unique_ptr<LoginThrottle>(
+      std::make_unique<RedisLoginThrottle>(std::move(*link), key_prefix, limits));
 }
 
 }  // namespace docrunch::api

@@ -39,7 +39,7 @@ Result<std::unique_ptr<StreamSignal>> StreamSignal::Connect(const std::string& r
   signal->target_ = std::move(*target);
   signal->channel_ = std::move(channel);
   signal->on_signal_ = std::move(on_signal);
-  signal->publisher_ = std::move(*publisher);
+  signal->publisher_.emplace(signal->target_, std::move(*publisher), "live streams");
   auth::RedisContext subscriber = Subscribe(signal->target_, signal->channel_);
   if (!subscriber) {
     return MakeError(ErrorCode::kStorageUnavailable,
@@ -89,25 +89,10 @@ StreamSignal::~StreamSignal() {
 
 void StreamSignal::Announce() {
   std::lock_guard lock(publish_mutex_);
-  if (!publisher_ || publisher_->err) {
-    // Reconnect at most once a second: while Redis is away a write must not
-    // wait for a connect timeout each time (the other processes poll).
-    auto now = std::chrono::steady_clock::now();
-    if (now < reconnect_at_) return;
-    reconnect_at_ = now + std::chrono::seconds(1);
-    auto context = auth::ConnectRedis(target_);
-    if (!context) return;
-    publisher_ = std::move(*context);
-  }
-  auto* reply = static_cast<redisReply*>(
-      redisCommand(publisher_.get(), "PUBLISH %b 1", channel_.data(), channel_.size()));
-  if (!reply) {
-    spdlog::warn("live streams: redis at {}: PUBLISH failed: {}", target_.where(),
-                 publisher_->errstr);
-    publisher_.reset();
-    return;
-  }
-  freeReplyObject(reply);
+  auto* reply = publisher_->Command([&](redisContext* c) {
+    return redisCommand(c, "PUBLISH %b 1", channel_.data(), channel_.size());
+  });
+  if (reply) freeReplyObject(reply);  // null: Redis is away; the others poll
 }
 
 }  // namespace docrunch::api

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -44,8 +45,7 @@ class StreamSignal {
   std::string channel_;
   std::function<void()> on_signal_;
   std::mutex publish_mutex_;
-  auth::RedisContext publisher_;  // GUARDED_BY(publish_mutex_)
-  std::chrono::steady_clock::time_point reconnect_at_{};  // GUARDED_BY(publish_mutex_)
+  std::optional<auth::RedisLink> publisher_;  // GUARDED_BY(publish_mutex_)
   std::atomic<bool> stop_{false};
   std::thread listener_;
 };

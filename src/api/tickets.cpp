@@ -1,7 +1,5 @@
 #include "api/tickets.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -53,8 +51,8 @@ class LocalTicketBook final : public TicketBook {
 
 class RedisTicketBook final : public TicketBook {
  public:
-  RedisTicketBook(auth::RedisTarget target, auth::RedisContext context, std::string prefix)
-      : target_(std::move(target)), context_(std::move(context)), prefix_(std::move(prefix)) {}
+  RedisTicketBook(auth::RedisLink link, std::string prefix)
+      : link_(std::move(link)), prefix_(std::move(prefix)) {}
 
   std::string Issue(const Caller& caller) override {
     std::string ticket = http::RandomHex(kTicketBytes);
@@ -64,7 +62,7 @@ class RedisTicketBook final : public TicketBook {
                             .dump();
     std::string key = prefix_ + ticket;
     std::lock_guard lock(mutex_);
-    auto* reply = Command([&](redisContext* c) {
+    auto* reply = link_.Command([&](redisContext* c) {
       return redisCommand(c, "SET %b %b EX %d NX", key.data(), key.size(), value.data(),
                           value.size(), static_cast<int>(kTicketLife.count()));
     });
@@ -79,7 +77,7 @@ class RedisTicketBook final : public TicketBook {
     if (auto caller = local_.Redeem(ticket)) return caller;
     std::string key = prefix_ + ticket;
     std::lock_guard lock(mutex_);
-    auto* reply = Command(
+    auto* reply = link_.Command(
         [&](redisContext* c) { return redisCommand(c, "GETDEL %b", key.data(), key.size()); });
     std::optional<Caller> caller;
     if (reply && reply->type == REDIS_REPLY_STRING) {
@@ -92,31 +90,8 @@ class RedisTicketBook final : public TicketBook {
   }
 
  private:
-  // Runs one command, reconnecting once if the connection broke. Holds mutex_.
-  template <class F>
-  redisReply* Command(F&& send) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!context_ || context_->err) {
-        auto now = std::chrono::steady_clock::now();
-        if (now < reconnect_at_) return nullptr;  // at most once a second
-        reconnect_at_ = now + std::chrono::seconds(1);
-        auto fresh = auth::ConnectRedis(target_);
-        if (!fresh) {
-          spdlog::warn("websocket tickets: {}", fresh.error().message);
-          return nullptr;
-        }
-        context_ = std::move(*fresh);
-      }
-      if (auto* reply = static_cast<redisReply*>(send(context_.get()))) return reply;
-      context_.reset();
-    }
-    return nullptr;
-  }
-
-  auth::RedisTarget target_;
   std::mutex mutex_;
-  auth::RedisContext context_;  // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point reconnect_at_{};  // GUARDED_BY(mutex_)
+  auth::RedisLink link_;  // GUARDED_BY(mutex_)
   std::string prefix_;
   LocalTicketBook local_;
 };
@@ -129,12 +104,10 @@ std::unique_ptr<TicketBook> MakeLocalTicketBook() {
 
 Result<std::unique_ptr<TicketBook>> MakeRedisTicketBook(const std::string& redis_url,
                                                         const std::string& key_prefix) {
-  auto target = auth::ParseRedisUrl(redis_url);
-  if (!target) return target.error();
-  auto context = auth::ConnectRedis(*target);
-  if (!context) return context.error();
+  auto link = auth::ConnectRedisLink(redis_url, "websocket tickets");
+  if (!link) return link.error();
   return std::unique_ptr<TicketBook>(
-      std::make_unique<RedisTicketBook>(std::move(*target), std::move(*context), key_prefix));
+      std::make_unique<RedisTicketBook>(std::move(*link), key_prefix));
 }
 
 }  // namespace docrunch::api

@@ -1,5 +1,7 @@
 #include "auth/redis.h"
 
+#include <spdlog/spdlog.h>
+
 #include "config/values.h"
 
 namespace docrunch::auth {
@@ -87,6 +89,27 @@ Result<RedisContext> ConnectRedis(const RedisTarget& target) {
   }
   DOCRUNCH_TRY(RedisHandshake(context.get(), target));
   return context;
+}
+
+bool RedisLink::Reconnect() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < reconnect_at_) return false;
+  reconnect_at_ = now + std::chrono::seconds(1);
+  auto fresh = ConnectRedis(target_);
+  if (!fresh) {
+    spdlog::warn("{}: {}", who_, fresh.error().message);
+    return false;
+  }
+  context_ = std::move(*fresh);
+  return true;
+}
+
+Result<RedisLink> ConnectRedisLink(const std::string& redis_url, std::string who) {
+  auto target = ParseRedisUrl(redis_url);
+  if (!target) return target.error();
+  auto context = ConnectRedis(*target);
+  if (!context) return context.error();
+  return RedisLink(std::move(*target), std::move(*context), std::move(who));
 }
 
 }  // namespace docrunch::auth

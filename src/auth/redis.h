@@ -6,6 +6,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -41,5 +42,39 @@ Result<void> RedisHandshake(redisContext* context, const RedisTarget& target);
 
 // Connects (2 s timeout), logs in, selects the database and pings.
 Result<RedisContext> ConnectRedis(const RedisTarget& target);
+
+// A connection that comes back by itself: a command on a broken connection
+// reconnects (at most once a second, so an outage costs a caller one
+// connect timeout a second, not one per call) and is tried once more. Not
+// thread-safe: its owner serializes calls.
+class RedisLink {
+ public:
+  RedisLink(RedisTarget target, RedisContext context, std::string who)
+      : target_(std::move(target)), context_(std::move(context)), who_(std::move(who)) {}
+
+  // `send(context)` issues the command (redisCommand); the reply (free it
+  // with freeReplyObject), or null while Redis is away.
+  template <class F>
+  redisReply* Command(F&& send) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if ((!context_ || context_->err) && !Reconnect()) return nullptr;
+      if (auto* reply = static_cast<redisReply*>(send(context_.get()))) return reply;
+      context_.reset();
+    }
+    return nullptr;
+  }
+  const RedisTarget& target() const { return target_; }
+
+ private:
+  bool Reconnect();
+
+  RedisTarget target_;
+  RedisContext context_;
+  std::string who_;  // for the log line: "websocket tickets"
+  std::chrono::steady_clock::time_point reconnect_at_{};
+};
+
+// Connects and wraps the connection (STORAGE_UNAVAILABLE at start).
+Result<RedisLink> ConnectRedisLink(const std::string& redis_url, std::string who);
 
 }  // namespace docrunch::auth

@@ -1,11 +1,13 @@
 // Starting `docrunch serve --http` for the REST tests: a project folder on
 // SQLite or (DOCRUNCH_E2E_BACKEND=postgres) a fresh PostgreSQL database,
 // and the URLs and sign-in token the server announces on stderr.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const bin = process.env.DOCRUNCH_BIN ?? path.join(root, 'build/docrunch');
@@ -91,4 +93,37 @@ export async function call(api, method, route, { token, body, headers = {}, raw 
     json = null;
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+// Checks each recorded answer ([method, route, status, body]) against the
+// schema the OpenAPI document declares for that route and status; answers of
+// routes the document does not have (404/405 tests) are skipped unless
+// `strict`. Returns how many were checked.
+export function validateAnswers(openapi, answers, { strict = false } = {}) {
+  const require = createRequire(path.join(root, 'third_party/package.json'));
+  const Ajv2020 = require('ajv/dist/2020').default;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // Literal paths before parameterized ones (/tasks/available before /tasks/{id}).
+  const templates = Object.keys(openapi.paths)
+    .map((p) => [p, new RegExp(`^${p.replace(/^\/api/, '').replace(/\{[^}]+\}/g, '[^/]+')}$`)])
+    .sort((a, b) => (a[0].match(/\{/g) ?? []).length - (b[0].match(/\{/g) ?? []).length);
+  let validated = 0;
+  for (const [method, route, status, body] of answers) {
+    if (body === null) continue;
+    const pathOnly = route.split('?')[0];
+    const match = templates.find(([p, re]) => re.test(pathOnly) && openapi.paths[p][method.toLowerCase()]);
+    if (!match) {
+      assert.ok(!strict, `${method} ${route} matches no path of the document`);
+      continue;
+    }
+    const op = openapi.paths[match[0]][method.toLowerCase()];
+    const response = op.responses[String(status)];
+    assert.ok(response, `${method} ${route} answered ${status}, which it does not declare`);
+    const schema = response.content['application/json'].schema;
+    const resolved = schema.$ref ? openapi.components.schemas.Error : schema;
+    assert.ok(ajv.validate(resolved, body),
+      `${method} ${route} ${status}: ${ajv.errorsText()} in ${JSON.stringify(body).slice(0, 400)}`);
+    validated++;
+  }
+  return validated;
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { makeProject, serve, call } from './rest_server.mjs';
 
 const PASSWORD = 'correct horse battery';
+const TARGET = `target-${process.pid}-${Date.now()}`;
 let project, a, b, tokenA, tokenB;
 const sockets = [];
 
@@ -56,7 +57,8 @@ function waitFor(ws, predicate, ms) {
 before(async () => {
   project = makeProject('docrunch-ws-');
   project.run(['user', 'create', 'lead', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
-  project.run(['user', 'create', 'target', '--role', 'reader', '--password-stdin'], `${PASSWORD}\n`);
+  // Redis outlives the test's database: a name of this run only.
+  project.run(['user', 'create', TARGET, '--role', 'reader', '--password-stdin'], `${PASSWORD}\n`);
   const sets = ['server.http.auth.enabled=true', `jobs.redis_url=${process.env.DOCRUNCH_TEST_REDIS_URL}`,
     'storage.sync.poll_interval_seconds=30', 'server.http.ws_heartbeat=300ms'];
   a = await serve(project, sets);
@@ -118,11 +120,14 @@ test('a quiet stream sends heartbeats and stays open', async () => {
 });
 
 test('with Redis sign-in failures count across processes', async () => {
+  // From an address of this run too (as a proxy on this host names it), so
+  // failures left in Redis by earlier runs count against nobody here.
+  const headers = { 'x-forwarded-for': `198.51.100.${process.pid % 250}` };
   const fail = (srv) => call(srv.api, 'POST', '/auth/login',
-    { body: { username: 'target', password: 'not the password' } });
+    { headers, body: { username: TARGET, password: 'not the password' } });
   for (const srv of [a, b, a, b, a]) assert.equal((await fail(srv)).status, 401);
   // Five failures in all, spread over both: the sixth try is refused on either.
-  const r = await call(b.api, 'POST', '/auth/login', { body: { username: 'target', password: PASSWORD } });
+  const r = await call(b.api, 'POST', '/auth/login', { body: { username: TARGET, password: PASSWORD } });
   assert.equal(r.status, 429, r.text);
   assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
