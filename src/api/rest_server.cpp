@@ -843,7 +843,13 @@ json RestServer::OpenApi() const {
 }
 
 http::Response RestServer::Handle(http::Request& request, http::Exchange& exchange) {
-  return impl_->Handle(request, exchange);
+  http::Response res = impl_->Handle(request, exchange);
+  // Every answer carries the security headers, refusals of Host, Origin
+  // and unknown paths included (CORS headers only where the Origin is
+  // one of server.http.cors_origins).
+  auto origin = impl_->CheckOrigin(request);
+  impl_->Finish(res, request, origin && *origin == "cross");
+  return res;
 }
 
 http::Listener RestServer::Listener() {

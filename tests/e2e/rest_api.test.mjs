@@ -431,6 +431,9 @@ test('browser safety: Host, Origin and CORS allow-list', async () => {
   let r;
   r = await req('GET', '/tasks', { token: tokens.reader, headers: { origin: 'https://evil.example' } });
   assert.equal(r.status, 403);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff', 'refusals carry the headers too');
+  assert.equal(r.headers.get('access-control-allow-origin'), null);
+  assert.equal((await req('GET', '/no-such-route')).headers.get('x-frame-options'), 'DENY');
   r = await req('GET', '/tasks', { token: tokens.reader, headers: { origin: 'https://dash.example.com' } });
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('access-control-allow-origin'), 'https://dash.example.com');
