@@ -17,6 +17,7 @@
 #include "config/schema.h"
 #include "config/values.h"
 #include "core/json_schema.h"
+#include "core/json_writer.h"
 #include "core/clock.h"
 #include "core/utf8.h"
 
@@ -32,7 +33,7 @@ http::Response Json(int status, const json& body) {
   http::Response r;
   r.status = status;
   r.Set("Content-Type", "application/json");
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = WriteJson(body);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/json_writer.h"
 #include "tasks/records.h"
 #include "tasks/task_json.h"
 
@@ -11,8 +12,8 @@ namespace docrunch::api {
 namespace {
 
 std::string Message(const std::string& type, const json& data) {
-  return json{{"type", type}, {"data", data}, {"at", FormatIso8601(std::chrono::system_clock::now())}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+  return WriteJson(
+      json{{"type", type}, {"data", data}, {"at", FormatIso8601(std::chrono::system_clock::now())}});
 }
 
 }  // namespace
