@@ -40,7 +40,8 @@ static void Serve(tcp::socket socket) {
 int main(int argc, char** argv) {
   int port = argc > 1 ? std::atoi(argv[1]) : 0;
   net::io_context io;
-  tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  tcp::acceptor acceptor(io,
+                         {net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
   std::fprintf(stderr, "listening %d\n", acceptor.local_endpoint().port());
   for (;;) {
     tcp::socket socket(io);

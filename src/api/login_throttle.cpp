@@ -73,10 +73,7 @@ class LocalLoginThrottle final : public LoginThrottle {
 class RedisLoginThrottle final : public LoginThrottle {
  public:
   RedisLoginThrottle(auth::RedisLink link, std::string prefix, const ThrottleLimits& limits)
-      : link_(std::move(link)),
-        prefix_(std::move(prefix)),
-        limits_(limits),
-        fallback_(limits) {}
+      : link_(std::move(link)), prefix_(std::move(prefix)), limits_(limits), fallback_(limits) {}
 
   long long RetryAfter(const std::string& user, const std::string& address) override {
     // The wait of the first key over its limit (its time to live).
@@ -117,12 +114,11 @@ class RedisLoginThrottle final : public LoginThrottle {
     std::string window = std::to_string(limits_.window.count());
     std::lock_guard lock(mutex_);
     auto* reply = link_.Command([&](redisContext* c) {
-      return user.empty()
-                 ? redisCommand(c, "EVAL %s 1 %b %b", kScript, address_key.data(),
-                                address_key.size(), window.data(), window.size())
-                 : redisCommand(c, "EVAL %s 2 %b %b %b", kScript, user_key.data(),
-                                user_key.size(), address_key.data(), address_key.size(),
-                                window.data(), window.size());
+      return user.empty() ? redisCommand(c, "EVAL %s 1 %b %b", kScript, address_key.data(),
+                                         address_key.size(), window.data(), window.size())
+                          : redisCommand(c, "EVAL %s 2 %b %b %b", kScript, user_key.data(),
+                                         user_key.size(), address_key.data(), address_key.size(),
+                                         window.data(), window.size());
     });
     bool counted = reply && reply->type == REDIS_REPLY_INTEGER;
     if (reply) freeReplyObject(reply);
@@ -132,8 +128,9 @@ class RedisLoginThrottle final : public LoginThrottle {
   void Succeeded(const std::string& user) override {
     std::string user_key = prefix_ + "u:" + user;
     std::lock_guard lock(mutex_);
-    auto* reply = link_.Command(
-        [&](redisContext* c) { return redisCommand(c, "DEL %b", user_key.data(), user_key.size()); });
+    auto* reply = link_.Command([&](redisContext* c) {
+      return redisCommand(c, "DEL %b", user_key.data(), user_key.size());
+    });
     if (reply) freeReplyObject(reply);
     fallback_.Succeeded(user);
   }

@@ -18,9 +18,9 @@ json Clean(json schema) {
 }
 
 json ErrorResponse(const std::string& description) {
-  return json{{"description", description},
-              {"content",
-               {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  return json{
+      {"description", description},
+      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
 }
 
 }  // namespace
@@ -47,7 +47,9 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
     for (const auto& r : query.value("required", json::array())) required.insert(r);
     const json properties = query.value("properties", json::object());
     for (const auto& [name, schema] : properties.items()) {
-      json p{{"name", name}, {"in", "query"}, {"required", required.count(name) > 0},
+      json p{{"name", name},
+             {"in", "query"},
+             {"required", required.count(name) > 0},
              {"schema", Clean(schema)}};
       if (schema.contains("description")) p["description"] = schema["description"];
       parameters.push_back(std::move(p));
@@ -58,15 +60,17 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
           {"required", !route.body_schema.value("required", json::array()).empty()},
           {"content", {{"application/json", {{"schema", Clean(route.body_schema)}}}}}};
     }
-    json envelope{{"type", "object"},
-                  {"properties", {{"success", {{"const", true}}}, {"data", Clean(route.data_schema)}}},
-                  {"required", {"success", "data"}},
-                  {"additionalProperties", false}};
+    json envelope{
+        {"type", "object"},
+        {"properties", {{"success", {{"const", true}}}, {"data", Clean(route.data_schema)}}},
+        {"required", {"success", "data"}},
+        {"additionalProperties", false}};
     json responses;
     responses[std::to_string(route.status)] = {
         {"description", "success"}, {"content", {{"application/json", {{"schema", envelope}}}}}};
-    responses["400"] = ErrorResponse("malformed request: bad JSON, a field of the wrong type, "
-                                     "an unknown field or query parameter");
+    responses["400"] = ErrorResponse(
+        "malformed request: bad JSON, a field of the wrong type, "
+        "an unknown field or query parameter");
     responses["401"] = ErrorResponse(route.access == Access::kPublic
                                          ? "the credentials presented were refused"
                                          : "no token, or an invalid, expired or revoked one");

@@ -16,9 +16,9 @@
 #include "api/tickets.h"
 #include "config/schema.h"
 #include "config/values.h"
+#include "core/clock.h"
 #include "core/json_schema.h"
 #include "core/json_writer.h"
-#include "core/clock.h"
 #include "core/utf8.h"
 
 namespace docrunch::api {
@@ -118,6 +118,24 @@ std::optional<std::string> Decode(std::string_view text, bool query) {
   return out;
 }
 
+// The name=value pairs of a query string, decoded; nullopt when one is
+// not valid percent-encoded UTF-8.
+std::optional<std::vector<std::pair<std::string, std::string>>> QueryPairs(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto name = Decode(pair.substr(0, eq), true);
+    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!name || !value) return std::nullopt;
+    pairs.emplace_back(std::move(*name), std::move(*value));
+  }
+  return pairs;
+}
+
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
   std::size_t start = 1;
@@ -185,13 +203,12 @@ struct RestServer::Impl {
   std::unique_ptr<TicketBook> own_tickets;
   TicketBook* tickets = nullptr;
 
-  Impl(ApiServices s, RestOptions o)
-      : services(std::move(s)), options(std::move(o)) {
+  Impl(ApiServices s, RestOptions o) : services(std::move(s)), options(std::move(o)) {
     throttle_ptr = services.throttle;
     if (!throttle_ptr) {
-      own_throttle = MakeLocalLoginThrottle({options.login_failures_per_user,
-                                             options.login_failures_per_address,
-                                             options.login_window});
+      own_throttle =
+          MakeLocalLoginThrottle({options.login_failures_per_user,
+                                  options.login_failures_per_address, options.login_window});
       throttle_ptr = own_throttle.get();
     }
   }
@@ -308,41 +325,34 @@ Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
 Result<json> RestServer::Impl::ReadQuery(const Route& route, const http::Request& req) const {
   json query = json::object();
   const json& properties = route.query_schema.value("properties", json::object());
-  std::string_view text = req.query;
-  while (!text.empty()) {
-    auto amp = text.find('&');
-    std::string_view pair = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    auto name = Decode(pair.substr(0, eq), true);
-    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!name || !value) {
-      return MakeError(ErrorCode::kUsage, "query: a parameter is not valid percent-encoded UTF-8");
-    }
-    std::string field = name->substr(0, 64);
-    auto property = properties.find(*name);
+  auto pairs = QueryPairs(req.query);
+  if (!pairs) {
+    return MakeError(ErrorCode::kUsage, "query: a parameter is not valid percent-encoded UTF-8");
+  }
+  for (const auto& [name, value] : *pairs) {
+    std::string field = name.substr(0, 64);
+    auto property = properties.find(name);
     if (property == properties.end()) {
       return MakeError(ErrorCode::kUsage, field + ": unknown query parameter");
     }
-    if (query.contains(*name)) return MakeError(ErrorCode::kUsage, field + ": given twice");
+    if (query.contains(name)) return MakeError(ErrorCode::kUsage, field + ": given twice");
     std::string type = property->value("type", json("string")).is_string()
                            ? property->value("type", "string")
                            : "string";
     if (type == "integer") {
       long long n = 0;
-      auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
-      if (value->empty() || ec != std::errc() || ptr != value->data() + value->size()) {
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
         return MakeError(ErrorCode::kUsage, field + ": must be an integer");
       }
-      query[*name] = n;
+      query[name] = n;
     } else if (type == "boolean") {
-      if (*value != "true" && *value != "false") {
+      if (value != "true" && value != "false") {
         return MakeError(ErrorCode::kUsage, field + ": must be true or false");
       }
-      query[*name] = *value == "true";
+      query[name] = value == "true";
     } else {
-      query[*name] = *value;
+      query[name] = value;
     }
   }
   std::string problems = CheckSchema(route.query_schema, query);
@@ -391,8 +401,9 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   if (auto refused = CheckHost(req)) return *refused;
   auto origin = CheckOrigin(req);
   if (!origin) {
-    return Failure(403, "FORBIDDEN", "Origin: " + req.Header("Origin").substr(0, 100) +
-                                         " is not allowed (server.http.cors_origins)");
+    return Failure(403, "FORBIDDEN",
+                   "Origin: " + req.Header("Origin").substr(0, 100) +
+                       " is not allowed (server.http.cors_origins)");
   }
   bool cross = *origin == "cross";
   if (req.path.rfind("/ws/", 0) == 0) return WebSocket(req, exchange, cross);
@@ -434,9 +445,9 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     }
   }
   if (!chosen) {
-    http::Response res = Failure(405, "METHOD_NOT_ALLOWED",
-                                 req.method.substr(0, 16) + " is not allowed here (allowed: " +
-                                     allow + ")");
+    http::Response res =
+        Failure(405, "METHOD_NOT_ALLOWED",
+                req.method.substr(0, 16) + " is not allowed here (allowed: " + allow + ")");
     res.Set("Allow", allow);
     Finish(res, req, cross);
     return res;
@@ -454,8 +465,8 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     // The database failed while checking the token: not the caller's fault.
     spdlog::error("REST {} {}: checking the token failed: {}", route.method, route.path,
                   caller.error().ToString());
-    return answer(Failure(503, "STORAGE_UNAVAILABLE",
-                          "the server cannot check tokens right now; try again"));
+    return answer(
+        Failure(503, "STORAGE_UNAVAILABLE", "the server cannot check tokens right now; try again"));
   }
   if (!caller && route.access == Access::kPublic) {
     // Sign-in, refresh and health do not need the header: a stale token a
@@ -477,8 +488,8 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   call.caller = *caller;
   if (route.access != Access::kPublic) {
     if (!caller->authenticated) {
-      http::Response res = Failure(401, "UNAUTHORIZED",
-                                   "sign in: this route needs Authorization: Bearer <token>");
+      http::Response res =
+          Failure(401, "UNAUTHORIZED", "sign in: this route needs Authorization: Bearer <token>");
       res.Set("WWW-Authenticate", "Bearer realm=\"docrunch\"");
       return answer(std::move(res));
     }
@@ -488,9 +499,9 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     if (static_cast<int>(caller->role) < static_cast<int>(needs)) {
       Audit(*caller, route, call, "FORBIDDEN");
       return answer(Failure(403, "FORBIDDEN",
-                            "role " + std::string(config::RoleName(caller->role)) +
-                                " may not " + route.method + " " + base + route.path +
-                                " (needs " + std::string(config::RoleName(needs)) + ")"));
+                            "role " + std::string(config::RoleName(caller->role)) + " may not " +
+                                route.method + " " + base + route.path + " (needs " +
+                                std::string(config::RoleName(needs)) + ")"));
     }
   }
   auto query = ReadQuery(route, req);
@@ -568,17 +579,19 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
   }
   if (!services.streams) return refuse(404, "NOT_FOUND", "live streams are off");
   std::string ticket;
-  for (std::string_view q = req.query; !q.empty();) {
-    auto amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (pair.rfind("ticket=", 0) == 0) ticket = std::string(pair.substr(7));
+  if (auto pairs = QueryPairs(req.query)) {
+    for (auto& [name, value] : *pairs) {
+      if (name == "ticket") ticket = value;
+    }
   }
   auto caller = tickets->Redeem(ticket);
   if (!caller) {
     if (services.audit) {
-      services.audit->Record({"anonymous", "rest.auth_failure", "GET " + req.path.substr(0, 100),
-                              "UNAUTHORIZED", {{"address", req.remote}}});
+      services.audit->Record({"anonymous",
+                              "rest.auth_failure",
+                              "GET " + req.path.substr(0, 100),
+                              "UNAUTHORIZED",
+                              {{"address", req.remote}}});
     }
     return refuse(401, "UNAUTHORIZED",
                   "ticket: a fresh ticket from POST " + options.base_path +
@@ -590,10 +603,7 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
   auto subscriber = services.streams->Subscribe(channel);
   StreamHub* hub = services.streams;
   exchange.AcceptWebSocket({}, [&](http::WebSocket& ws) {
-    bool open = ws.Send(json{{"type", "hello"},
-                             {"data", {{"channel", channel}, {"name", caller->name}}},
-                             {"at", FormatIso8601(std::chrono::system_clock::now())}}
-                            .dump());
+    bool open = ws.Send(StreamMessage("hello", {{"channel", channel}, {"name", caller->name}}));
     auto quiet_since = std::chrono::steady_clock::now();
     const auto heartbeat = options.ws_heartbeat;
     while (open && !exchange.stopping().load()) {
@@ -618,10 +628,7 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
           // A message, not a protocol ping: browsers cannot see pings, and
           // a write to a client that is gone fails, which ends the stream.
           if (std::chrono::steady_clock::now() - quiet_since >= heartbeat) {
-            open = ws.Send(json{{"type", "heartbeat"},
-                                {"data", json::object()},
-                                {"at", FormatIso8601(std::chrono::system_clock::now())}}
-                               .dump());
+            open = ws.Send(StreamMessage("heartbeat", json::object()));
             quiet_since = std::chrono::steady_clock::now();
           }
           break;
@@ -637,8 +644,7 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
 
 // --- auth routes ---
 
-std::string RestServer::Impl::RefreshCookie(const std::string& value,
-                                            std::int64_t max_age) const {
+std::string RestServer::Impl::RefreshCookie(const std::string& value, std::int64_t max_age) const {
   return std::string(kRefreshCookie) + "=" + value + "; Path=" + options.base_path +
          "/auth; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
          (options.secure_cookies ? "; Secure" : "");
@@ -686,9 +692,10 @@ void RestServer::Impl::AddAuthRoutes() {
          // A name no user can have is refused before the throttle and the
          // database see it (a NUL would otherwise shorten it on PostgreSQL,
          // and every variant would get a throttle bucket of its own).
-         bool plausible = !user.empty() && user.find_first_not_of(
-                                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                               "0123456789._@-") == std::string::npos;
+         bool plausible =
+             !user.empty() && user.find_first_not_of(
+                                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789._@-") == std::string::npos;
          if (!plausible) {
            throttle().Failed("", address);
            return MakeError(ErrorCode::kUnauthorized, "invalid username or password");
@@ -699,14 +706,13 @@ void RestServer::Impl::AddAuthRoutes() {
              services.audit->Record(
                  {user, "rest.login", "", "RATE_LIMITED", {{"address", address}}});
            }
-           return MakeError(ErrorCode::kRateLimited,
-                            "too many failed sign-ins; try again in " + std::to_string(wait) +
-                                " s");
+           return MakeError(ErrorCode::kRateLimited, "too many failed sign-ins; try again in " +
+                                                         std::to_string(wait) + " s");
          }
          auto pair = services.sessions->Login(user, call.body["password"]);
          if (services.audit) {
-           services.audit->Record({user, "rest.login", "", pair ? "ok" : "UNAUTHORIZED",
-                                   {{"address", address}}});
+           services.audit->Record(
+               {user, "rest.login", "", pair ? "ok" : "UNAUTHORIZED", {{"address", address}}});
          }
          if (!pair) {
            throttle().Failed(user, address);
@@ -723,13 +729,18 @@ void RestServer::Impl::AddAuthRoutes() {
        [this](Call& call) -> Result<json> {
          bool from_cookie = !call.body.contains("refresh_token");
          std::string token = PresentedRefresh(call);
-         if (token.empty()) return MakeError(ErrorCode::kUsage, "refresh_token: required (in the body or the cookie)");
+         if (token.empty())
+           return MakeError(ErrorCode::kUsage,
+                            "refresh_token: required (in the body or the cookie)");
          auto pair = services.sessions->Refresh(token);
          if (!pair) {
            if (services.audit) {
-             services.audit->Record({"anonymous", "rest.refresh", "", "UNAUTHORIZED",
-                                     {{"address", call.request.remote},
-                                      {"message", pair.error().message}}});
+             services.audit->Record(
+                 {"anonymous",
+                  "rest.refresh",
+                  "",
+                  "UNAUTHORIZED",
+                  {{"address", call.request.remote}, {"message", pair.error().message}}});
            }
            return pair.error();
          }
@@ -742,7 +753,8 @@ void RestServer::Impl::AddAuthRoutes() {
                     [this](Call& call) -> Result<json> {
                       std::string token = PresentedRefresh(call);
                       if (token.empty()) {
-                        return MakeError(ErrorCode::kUsage, "refresh_token: required (in the body or the cookie)");
+                        return MakeError(ErrorCode::kUsage,
+                                         "refresh_token: required (in the body or the cookie)");
                       }
                       DOCRUNCH_TRY(services.sessions->Logout(token));
                       call.headers.emplace_back("Set-Cookie", RefreshCookie("", 0));
@@ -819,13 +831,12 @@ RestServer::RestServer(ApiServices services, RestOptions options)
   AddAdminRoutes(impl_->routes, impl_->services);
   AddDataFlowRoutes(impl_->routes, impl_->services);
   Impl* impl = impl_.get();
-  impl_->routes.push_back({"GET", "/openapi.json", Access::kReader, "system",
-                           "This API's OpenAPI 3.1 document", json::object(), nullptr,
-                           schema::AnyObject("an OpenAPI 3.1 document"), 200,
-                           [impl](Call&) -> Result<json> {
-                             return OpenApiDocument(impl->routes, impl->options.base_path,
-                                                    impl->services.version);
-                           }});
+  impl_->routes.push_back(
+      {"GET", "/openapi.json", Access::kReader, "system", "This API's OpenAPI 3.1 document",
+       json::object(), nullptr, schema::AnyObject("an OpenAPI 3.1 document"), 200,
+       [impl](Call&) -> Result<json> {
+         return OpenApiDocument(impl->routes, impl->options.base_path, impl->services.version);
+       }});
   for (const auto& route : impl_->routes) {
     CompiledRoute c{&route, {}};
     for (auto s : Segments(route.path)) c.segments.emplace_back(s);

@@ -69,8 +69,8 @@ void AddAdminRoutes(Routes& routes, ApiServices& s) {
                     }});
   routes.push_back(
       {"POST", "/tokens", Access::kAdmin, "admin",
-       "Create an agent token; the answer holds the secret, shown this once",
-       json::object(), Object({{"name", Str("the agent id", 64)}, {"role", Enum(kRoles)}}, {"name", "role"}),
+       "Create an agent token; the answer holds the secret, shown this once", json::object(),
+       Object({{"name", Str("the agent id", 64)}, {"role", Enum(kRoles)}}, {"name", "role"}),
        Object({{"name", Str()}, {"role", Enum(kRoles)}, {"token", Str("the secret; store it now")}},
               {"name", "role", "token"}),
        201, [&s](Call& call) -> Result<json> {
@@ -100,8 +100,9 @@ void AddAdminRoutes(Routes& routes, ApiServices& s) {
                     }});
   routes.push_back(
       {"POST", "/users", Access::kAdmin, "admin", "Create a dashboard user", json::object(),
-       Object({{"name", Str("", 64)}, {"role", Enum(kRoles)}, {"password", Str("8-1024 bytes", 1024)}},
-              {"name", "role", "password"}),
+       Object(
+           {{"name", Str("", 64)}, {"role", Enum(kRoles)}, {"password", Str("8-1024 bytes", 1024)}},
+           {"name", "role", "password"}),
        UserItem(), 201, [&s](Call& call) -> Result<json> {
          auto user = auth::CreateUser(*s.store, ClockOf(s), call.body["name"],
                                       *auth::ParseRole(call.body["role"].get<std::string>()),
@@ -149,8 +150,9 @@ void AddAdminRoutes(Routes& routes, ApiServices& s) {
        200, [&s](Call& call) -> Result<json> {
          auto page = ReadPage(call);
          if (!page) return page.error();
-         std::string sql = "SELECT id, at, actor, action, target, outcome, details FROM audit_log "
-                           "WHERE 1 = 1";
+         std::string sql =
+             "SELECT id, at, actor, action, target, outcome, details FROM audit_log "
+             "WHERE 1 = 1";
          store::Params params;
          auto add = [&](const std::string& op, const std::string& column, std::string value) {
            params.push_back(std::move(value));

@@ -29,9 +29,7 @@ struct ApiServices {
   tasks::TaskService* tasks = nullptr;
   search::SearchOptions search;
   std::filesystem::path docs_root;
-  std::string project_name;
   std::string version;
-  std::string backend;  // "sqlite" or "postgres"
   std::string base_path = "/api";  // server.http.base_path, for Location headers
   auth::AuditLog* audit = nullptr;
   auth::SessionService* sessions = nullptr;

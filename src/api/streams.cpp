@@ -9,14 +9,10 @@
 #include "tasks/task_json.h"
 
 namespace docrunch::api {
-namespace {
-
-std::string Message(const std::string& type, const json& data) {
-  return WriteJson(
-      json{{"type", type}, {"data", data}, {"at", FormatIso8601(std::chrono::system_clock::now())}});
+std::string StreamMessage(const std::string& type, const json& data) {
+  return WriteJson(json{
+      {"type", type}, {"data", data}, {"at", FormatIso8601(std::chrono::system_clock::now())}});
 }
-
-}  // namespace
 
 Subscriber::Subscriber(std::size_t max_backlog)
     : max_backlog_(max_backlog), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
@@ -31,7 +27,7 @@ void Subscriber::Push(std::string text) {
     if (overflowed_) return;  // a resync is already waiting
     if (queue_.size() >= max_backlog_) {
       queue_.clear();
-      queue_.push_back(Message("resync", json{{"reason", "you fell behind; reload"}}));
+      queue_.push_back(StreamMessage("resync", json{{"reason", "you fell behind; reload"}}));
       overflowed_ = true;
       coalesced_++;
     } else {
@@ -77,7 +73,7 @@ void StreamHub::Publish(const std::string& channel, const std::string& type, con
     if (it == channels_.end()) return;
     targets.assign(it->second.begin(), it->second.end());
   }
-  std::string text = Message(type, data);
+  std::string text = StreamMessage(type, data);
   for (auto& s : targets) s->Push(text);
 }
 

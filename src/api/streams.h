@@ -36,6 +36,9 @@
 
 namespace docrunch::api {
 
+// One stream message as its text: {type, data, at (now)}.
+std::string StreamMessage(const std::string& type, const json& data);
+
 class Subscriber {
  public:
   explicit Subscriber(std::size_t max_backlog = 256);

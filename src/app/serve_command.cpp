@@ -11,27 +11,27 @@
 
 #include "app/commands.h"
 
-#include "app/sync_runner.h"
-#include "app/task_env.h"
-#include "auth/audit.h"
-#include "auth/rate_limiter.h"
-#include "auth/tokens.h"
-#include "config/schema.h"
-#include "mcp/server/mcp_server.h"
-#include "mcp/tools/change_feed.h"
-#include "store/outbox_tail.h"
-#include "mcp/tools/middleware.h"
-#include "mcp/tools/tool_services.h"
 #include "api/rest_server.h"
 #include "api/stream_signal.h"
 #include "api/streams.h"
 #include "api/tickets.h"
+#include "app/sync_runner.h"
+#include "app/task_env.h"
+#include "auth/audit.h"
+#include "auth/rate_limiter.h"
 #include "auth/sessions.h"
+#include "auth/tokens.h"
+#include "config/schema.h"
 #include "config/values.h"
 #include "http/server.h"
+#include "mcp/server/mcp_server.h"
+#include "mcp/tools/change_feed.h"
+#include "mcp/tools/middleware.h"
+#include "mcp/tools/tool_services.h"
 #include "mcp/transport/http_transport.h"
 #include "mcp/transport/stdio_transport.h"
 #include "search/traces.h"
+#include "store/outbox_tail.h"
 #include "sync/background_worker.h"
 
 #ifndef DOCRUNCH_VERSION
@@ -66,6 +66,7 @@ struct ServeEnv {
   // Where MCP's and REST's searches leave their traces.
   std::unique_ptr<search::TraceLog> traces;
   std::unique_ptr<auth::RateLimiter> limiter;
+  std::string redis_url;  // jobs.redis_url(_env); "" without Redis
   // The outbox as this process follows it (MCP resource notifications, the
   // WebSocket streams) and, with Redis, the signal that wakes every
   // process's tail after a write. Before everything that listens to it:
@@ -135,7 +136,8 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   env->services.traces = env->traces.get();
   env->catalog = mcp::BuildCatalog(env->services);
   env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store, nullptr, c.audit.enabled);
-  std::string redis = RedisUrl(c, ctx.env());
+  env->redis_url = RedisUrl(c, ctx.env());
+  const std::string& redis = env->redis_url;
   if (!redis.empty()) {
     auto limiter = auth::MakeRedisRateLimiter(redis, c.server.mcp.rate_limit, ctx.clock(),
                                               c.jobs.queue_name + ":");
@@ -151,15 +153,15 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   env->tail = std::make_unique<store::OutboxTail>(*env->tasks.store, env->tasks.repository_id);
   if (!redis.empty()) {
     store::OutboxTail* tail = env->tail.get();
-    auto signal = api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox",
-                                             [tail] { tail->Nudge(); });
+    auto signal =
+        api::StreamSignal::Connect(redis, c.jobs.queue_name + ":outbox", [tail] { tail->Nudge(); });
     if (!signal) return signal.error();
     env->signal = std::move(*signal);
   }
   DOCRUNCH_TRY(env->tail->Start(
-      redis.empty() ? std::chrono::milliseconds(500)
-                    : std::chrono::milliseconds(
-                          1000 * std::max(1, c.storage.sync.poll_interval_seconds))));
+      redis.empty()
+          ? std::chrono::milliseconds(500)
+          : std::chrono::milliseconds(1000 * std::max(1, c.storage.sync.poll_interval_seconds))));
   mcp::ToolServices* services = &env->services;
   env->feed = std::make_unique<mcp::ChangeFeed>(
       *env->tail, [services] { return mcp::ListedResourceUris(*services); });
@@ -284,7 +286,7 @@ struct RestEnv {
   // The live streams: the hub and what feeds it from the process's tail.
   api::StreamHub hub;
   std::unique_ptr<api::OutboxStreamer> streamer;
-  std::unique_ptr<api::TicketBook> tickets;       // in Redis, when configured
+  std::unique_ptr<api::TicketBook> tickets;      // in Redis, when configured
   std::unique_ptr<api::LoginThrottle> throttle;  // in Redis, when configured
   std::unique_ptr<api::RestServer> server;
   // Publishes each query trace on the hub's `queries` channel while the
@@ -297,7 +299,8 @@ struct RestEnv {
 };
 
 // The sync targets this deployment runs, as MakeConfiguredTargets builds them.
-std::vector<std::string> RunningTargets(const config::Config& c, const std::filesystem::path& docs) {
+std::vector<std::string> RunningTargets(const config::Config& c,
+                                        const std::filesystem::path& docs) {
   std::vector<std::string> names;
   for (const auto& name : c.storage.sync.targets) {
     if (name == "markdown" && docs.empty()) continue;
@@ -335,10 +338,8 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.tasks = e.tasks.service.get();
   services.search = e.services.search;
   services.docs_root = e.tasks.docs_root;
-  services.project_name = e.services.project_name;
   services.version = DOCRUNCH_VERSION;
   services.base_path = h.base_path;
-  services.backend = c.storage.backend == config::StorageBackend::kPostgres ? "postgres" : "sqlite";
   services.audit = e.audit.get();
   services.sessions = rest->sessions.get();
   services.clock = &rest->clock;
@@ -350,7 +351,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   };
   rest->streamer = std::make_unique<api::OutboxStreamer>(*e.tail, *e.tasks.store,
                                                          e.tasks.repository_id, rest->hub);
-  std::string redis = RedisUrl(c, ctx.env());
+  const std::string& redis = e.redis_url;
   if (!redis.empty()) {
     auto tickets = api::MakeRedisTicketBook(redis, c.jobs.queue_name + ":ws-ticket:");
     if (!tickets) return tickets.error();
