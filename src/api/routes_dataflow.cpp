@@ -70,15 +70,14 @@ json LocationSchema() {
                                 {"created_at", Str()},
                                 {"processed_at", Nullable(Str())}},
                                {"id", "action", "content_hash", "created_at", "processed_at"}));
-  return Object(
-      {{"entity", Object({{"type", Str()}, {"id", Str()}}, {"type", "id"})},
-       {"source", Object({{"table", Str()},
-                          {"exists", Bool()},
-                          {"content_hash", Nullable(Str("the source's current hash"))}},
-                         {"table", "exists", "content_hash"})},
-       {"latest_event", event},
-       {"targets", Array(copy)}},
-      {"entity", "source", "latest_event", "targets"});
+  return Object({{"entity", Object({{"type", Str()}, {"id", Str()}}, {"type", "id"})},
+                 {"source", Object({{"table", Str()},
+                                    {"exists", Bool()},
+                                    {"content_hash", Nullable(Str("the source's current hash"))}},
+                                   {"table", "exists", "content_hash"})},
+                 {"latest_event", event},
+                 {"targets", Array(copy)}},
+                {"entity", "source", "latest_event", "targets"});
 }
 
 json TraceSchema() {
@@ -92,8 +91,8 @@ json TraceSchema() {
                  {"created_at", Str()},
                  {"caller", Str("rest:NAME, mcp:NAME or cli")},
                  {"error", Nullable(Str("the search's error code"))}},
-                {"id", "query", "scope", "engine", "limit", "result_ids", "timings",
-                 "created_at", "caller", "error"});
+                {"id", "query", "scope", "engine", "limit", "result_ids", "timings", "created_at",
+                 "caller", "error"});
 }
 
 obs::HealthOptions HealthOf(const ApiServices& s) {
@@ -130,8 +129,7 @@ void AddHealthRoutes(Routes& routes, ApiServices& s) {
   routes.push_back({"GET", "/system/health/{backend}", Access::kReader, "dataflow",
                     "Health of one backend: database (or sqlite/postgres), redis, lightrag, "
                     "temporal, markdown, cli_proxy",
-                    json::object(), nullptr, HealthItem(), 200,
-                    [&s](Call& call) -> Result<json> {
+                    json::object(), nullptr, HealthItem(), 200, [&s](Call& call) -> Result<json> {
                       auto health = obs::CheckBackend(HealthOf(s), call.params.at("backend"));
                       if (!health) return health.error();
                       return obs::ToJson(*health);
@@ -139,28 +137,27 @@ void AddHealthRoutes(Routes& routes, ApiServices& s) {
 }
 
 void AddLineageRoutes(Routes& routes, ApiServices& s) {
-  routes.push_back(
-      {"GET", "/system/lineage", Access::kReader, "dataflow",
-       "The outbox pipeline as a graph with live counts: scanner -> source tables -> "
-       "sync_events -> sync workers -> derived stores -> MCP -> agents",
-       json::object(), nullptr,
-       Object({{"nodes", Array(Object({{"id", Str()},
-                                       {"label", Str()},
-                                       {"kind", Enum({"producer", "source", "outbox", "worker",
-                                                      "store", "consumer"})},
-                                       {"counts", AnyObject("numbers by name")}},
-                                      {"id", "label", "kind", "counts"}))},
-               {"edges", Array(Object({{"source", Str()},
-                                       {"target", Str()},
-                                       {"label", Str()},
-                                       {"count", Int("", 0, 1LL << 62)}},
-                                      {"source", "target", "label", "count"}))}},
-              {"nodes", "edges"}),
-       200, [&s](Call&) -> Result<json> {
-         sync::LineageOptions options{s.sync_targets, s.docs_root,
-                                      {s.report_sla_seconds, s.scan_sla_seconds}};
-         return sync::LoadLineage(*s.store, s.repository_id, options, Now(s));
-       }});
+  routes.push_back({"GET", "/system/lineage", Access::kReader, "dataflow",
+                    "The outbox pipeline as a graph with live counts: scanner -> source tables -> "
+                    "sync_events -> sync workers -> derived stores -> MCP -> agents",
+                    json::object(), nullptr,
+                    Object({{"nodes", Array(Object({{"id", Str()},
+                                                    {"label", Str()},
+                                                    {"kind", Enum({"producer", "source", "outbox",
+                                                                   "worker", "store", "consumer"})},
+                                                    {"counts", AnyObject("numbers by name")}},
+                                                   {"id", "label", "kind", "counts"}))},
+                            {"edges", Array(Object({{"source", Str()},
+                                                    {"target", Str()},
+                                                    {"label", Str()},
+                                                    {"count", Int("", 0, 1LL << 62)}},
+                                                   {"source", "target", "label", "count"}))}},
+                           {"nodes", "edges"}),
+                    200, [&s](Call&) -> Result<json> {
+                      sync::LineageOptions options{
+                          s.sync_targets, s.docs_root, {s.report_sla_seconds, s.scan_sla_seconds}};
+                      return sync::LoadLineage(*s.store, s.repository_id, options, Now(s));
+                    }});
 }
 
 void AddOutboxRoutes(Routes& routes, ApiServices& s) {
@@ -195,8 +192,8 @@ void AddOutboxRoutes(Routes& routes, ApiServices& s) {
                     "Make failed copies due now with fresh attempts (all: dead letters and "
                     "waiting retries too), as `docrunch sync retry [--all]`",
                     json::object(), Object({{"all", Bool("also dead letters")}}),
-                    Object({{"retried", Int("entries scheduled", 0, 1LL << 62)}}, {"retried"}),
-                    200, [&s](Call& call) -> Result<json> {
+                    Object({{"retried", Int("entries scheduled", 0, 1LL << 62)}}, {"retried"}), 200,
+                    [&s](Call& call) -> Result<json> {
                       auto n = sync::ScheduleRetry(*s.store, s.repository_id,
                                                    call.body.value("all", false));
                       if (!n) return n.error();
@@ -212,8 +209,8 @@ void AddDiffRoutes(Routes& routes, ApiServices& s) {
        Page(DiffItem()), 200, [&s](Call& call) -> Result<json> {
          auto page = ReadPage(call);
          if (!page) return page.error();
-         auto diff = sync::DiffTargets(*s.store, s.repository_id, s.sync_targets,
-                                       s.docs_root.string());
+         auto diff =
+             sync::DiffTargets(*s.store, s.repository_id, s.sync_targets, s.docs_root.string());
          if (!diff) return diff.error();
          json items = json::array();
          for (const auto& e : *diff) {
@@ -251,8 +248,8 @@ void AddDiffRoutes(Routes& routes, ApiServices& s) {
                {"need_rebuild", Int("", 0, 1LL << 62)}},
               {"retried", "requeued", "need_rebuild"}),
        200, [&s](Call&) -> Result<json> {
-         auto r = sync::ResolveDiff(*s.store, s.repository_id, s.sync_targets,
-                                    s.docs_root.string());
+         auto r =
+             sync::ResolveDiff(*s.store, s.repository_id, s.sync_targets, s.docs_root.string());
          if (!r) return r.error();
          return json{
              {"retried", r->retried}, {"requeued", r->requeued}, {"need_rebuild", r->need_rebuild}};
@@ -268,8 +265,8 @@ void AddEntityAndSchemaRoutes(Routes& routes, ApiServices& s) {
        nullptr, LocationSchema(), 200, [&s](Call& call) -> Result<json> {
          const std::string& id = call.params.at("id");
          if (id.size() > 1000) return MakeError(ErrorCode::kUsage, "id: longer than 1000 bytes");
-         auto key = sync::ResolveEntity(*s.store, s.repository_id, id,
-                                        call.query.value("type", ""));
+         auto key =
+             sync::ResolveEntity(*s.store, s.repository_id, id, call.query.value("type", ""));
          if (!key) return key.error();
          return sync::LocateEntity(*s.store, s.repository_id, *key, s.sync_targets);
        }});
@@ -281,10 +278,10 @@ void AddEntityAndSchemaRoutes(Routes& routes, ApiServices& s) {
        "own catalog",
        json::object(), nullptr,
        Object({{"backend", Enum({"sqlite", "postgres"})},
-               {"tables", Array(Object({{"name", Str()},
-                                        {"rows", Int("", 0, 1LL << 62)},
-                                        {"columns", Array(column)}},
-                                       {"name", "rows", "columns"}))}},
+               {"tables",
+                Array(Object(
+                    {{"name", Str()}, {"rows", Int("", 0, 1LL << 62)}, {"columns", Array(column)}},
+                    {"name", "rows", "columns"}))}},
               {"backend", "tables"}),
        200, [&s](Call&) -> Result<json> {
          auto tables = store::DescribeTables(*s.store);
@@ -303,16 +300,17 @@ void AddEntityAndSchemaRoutes(Routes& routes, ApiServices& s) {
 
 void AddQueryRoutes(Routes& routes, ApiServices& s) {
   routes.push_back({"GET", "/queries/trace/{id}", Access::kReader, "dataflow",
-                    "One search's trace: query, engine, results, timings per stage",
-                    json::object(), nullptr, TraceSchema(), 200,
-                    [&s](Call& call) -> Result<json> {
+                    "One search's trace: query, engine, results, timings per stage", json::object(),
+                    nullptr, TraceSchema(), 200, [&s](Call& call) -> Result<json> {
                       const std::string& id = call.params.at("id");
                       if (!search::IsTraceId(id)) {
-                        return MakeError(ErrorCode::kUsage, "id: not a trace id (qt- and 16 hex digits)");
+                        return MakeError(ErrorCode::kUsage,
+                                         "id: not a trace id (qt- and 16 hex digits)");
                       }
                       auto trace = search::LoadTrace(*s.store, s.repository_id, id);
                       if (!trace) return trace.error();
-                      if (!*trace) return MakeError(ErrorCode::kStorageNotFound, "trace " + id + " not found");
+                      if (!*trace)
+                        return MakeError(ErrorCode::kStorageNotFound, "trace " + id + " not found");
                       return search::ToJson(**trace);
                     }});
   routes.push_back(
@@ -323,8 +321,8 @@ void AddQueryRoutes(Routes& routes, ApiServices& s) {
        Object({{"since", Str()},
                {"count", Int("", 0, 1LL << 62)},
                {"per_engine", AnyObject("searches by engine")},
-               {"latency_ms", Object({{"p50", Num()}, {"p95", Num()}, {"max", Num()}},
-                                     {"p50", "p95", "max"})},
+               {"latency_ms",
+                Object({{"p50", Num()}, {"p95", Num()}, {"max", Num()}}, {"p50", "p95", "max"})},
                {"top_queries", Array(Object({{"query", Str()}, {"count", Int("", 0, 1LL << 62)}},
                                             {"query", "count"}))}},
               {"since", "count", "per_engine", "latency_ms", "top_queries"}),
@@ -335,9 +333,11 @@ void AddQueryRoutes(Routes& routes, ApiServices& s) {
            // Clock time points count nanoseconds in 64 bits: years past
            // 2262 would wrap around, so the range is checked on the text.
            int year = 0;
-           auto [end, ec] = std::from_chars(text.data(), text.data() + std::min<std::size_t>(4, text.size()), year);
+           auto [end, ec] = std::from_chars(
+               text.data(), text.data() + std::min<std::size_t>(4, text.size()), year);
            auto parsed = ParseIso8601(text);
-           if (!parsed || ec != std::errc() || end != text.data() + 4 || year < 1970 || year > 2200) {
+           if (!parsed || ec != std::errc() || end != text.data() + 4 || year < 1970 ||
+               year > 2200) {
              return MakeError(ErrorCode::kUsage,
                               "since: not an ISO-8601 time with its zone between 1970 and 2200");
            }

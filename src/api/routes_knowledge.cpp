@@ -98,10 +98,10 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
        nullptr,
        Object({{"query", Str()},
                {"results", Array(SearchItem())},
-               {"trace_id", Nullable(Str("GET /queries/trace/{id}; null when searches are not traced"))}},
+               {"trace_id",
+                Nullable(Str("GET /queries/trace/{id}; null when searches are not traced"))}},
               {"query", "results", "trace_id"}),
-       200,
-       [&s](Call& call) -> Result<json> {
+       200, [&s](Call& call) -> Result<json> {
          std::string query = call.query["q"];
          int limit = call.query.value("limit", 10);
          std::string scope_name = call.query.value("scope", "all");
@@ -109,9 +109,9 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                                : scope_name == "reports" ? search::Scope::kReports
                                                          : search::Scope::kAll;
          std::string trace;
-         auto results = search::TracedSearch(*s.store, s.repository_id, query, limit, scope,
-                                             s.search, s.traces, "rest:" + call.caller.name,
-                                             &trace);
+         auto results =
+             search::TracedSearch(*s.store, s.repository_id, query, limit, scope, s.search,
+                                  s.traces, "rest:" + call.caller.name, &trace);
          if (!results) return results.error();
          json list = json::array();
          for (const auto& r : *results) list.push_back(search::ToJson(r));
@@ -119,30 +119,31 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                      {"results", std::move(list)},
                      {"trace_id", trace.empty() ? json(nullptr) : json(trace)}};
        }});
-  routes.push_back({"GET", "/modules", Access::kReader, "knowledge",
-                    "The repository's modules (folders with files), by name", PageQuery(),
-                    nullptr, Page(ModuleItem()), 200, [&s](Call& call) -> Result<json> {
-                      auto page = ReadPage(call);
-                      if (!page) return page.error();
-                      auto modules = LoadModules(s);
-                      if (!modules) return modules.error();
-                      json items = json::array();
-                      for (auto& [name, m] : *modules) {
-                        items.push_back({{"name", name},
-                                         {"files", m["files"]},
-                                         {"languages", m["languages"]}});
-                      }
-                      return MakePage(std::move(items), *page);
-                    }});
+  routes.push_back(
+      {"GET", "/modules", Access::kReader, "knowledge",
+       "The repository's modules (folders with files), by name", PageQuery(), nullptr,
+       Page(ModuleItem()), 200, [&s](Call& call) -> Result<json> {
+         auto page = ReadPage(call);
+         if (!page) return page.error();
+         auto modules = LoadModules(s);
+         if (!modules) return modules.error();
+         json items = json::array();
+         for (auto& [name, m] : *modules) {
+           items.push_back({{"name", name}, {"files", m["files"]}, {"languages", m["languages"]}});
+         }
+         return MakePage(std::move(items), *page);
+       }});
   routes.push_back(
       {"GET", "/modules/{name}", Access::kReader, "knowledge",
        "One module (its name percent-encoded: src%2Fapi): files and its generated Markdown page",
        json::object(), nullptr,
-       Object({{"name", Str()},
-               {"files", Array(Object({{"path", Str()}, {"language", Str()}, {"size", Int("", 0, 1LL << 50)}},
-                                      {"path", "language", "size"}))},
-               {"markdown", Nullable(Str("the generated page, null before the first render"))}},
-              {"name", "files", "markdown"}),
+       Object(
+           {{"name", Str()},
+            {"files",
+             Array(Object({{"path", Str()}, {"language", Str()}, {"size", Int("", 0, 1LL << 50)}},
+                          {"path", "language", "size"}))},
+            {"markdown", Nullable(Str("the generated page, null before the first render"))}},
+           {"name", "files", "markdown"}),
        200, [&s](Call& call) -> Result<json> {
          const std::string& name = call.params.at("name");
          auto rows = s.store->Query(
@@ -158,8 +159,9 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                             {"size", rows->Int(i, "size").value_or(0)}});
          }
          if (files.empty()) {
-           return MakeError(ErrorCode::kStorageNotFound, "module " + name.substr(0, 200) +
-                                                             " not found (GET /api/modules lists them)");
+           return MakeError(
+               ErrorCode::kStorageNotFound,
+               "module " + name.substr(0, 200) + " not found (GET /api/modules lists them)");
          }
          // The slug is built from the stored name only (never a client's
          // path): ModuleSlug keeps it inside modules/.
@@ -260,30 +262,30 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
          if (!decision) return decision.error();
          return tasks::ToJson(*decision);
        }});
-  routes.push_back(
-      {"GET", "/findings", Access::kReader, "knowledge",
-       "Findings agents logged, oldest first, filtered by task or type",
-       PageQuery({{"task_id", Str("a task id", 32)},
-                  {"type", Enum({"bug", "improvement", "question", "blocker"})}}),
-       nullptr, Page(AnyObject("a finding")), 200, [&s](Call& call) -> Result<json> {
-         auto page = ReadPage(call);
-         if (!page) return page.error();
-         std::optional<std::int64_t> task;
-         if (call.query.contains("task_id")) {
-           auto id = tasks::ParseTaskId(call.query["task_id"].get<std::string>(), "task_id");
-           if (!id) return MakeError(ErrorCode::kUsage, id.error().message);
-           task = *id;
-         }
-         auto list = tasks::LoadRepositoryFindings(*s.store, s.repository_id);
-         if (!list) return list.error();
-         json items = json::array();
-         for (const auto& f : *list) {
-           if (task && f.task_id != task) continue;
-           if (call.query.contains("type") && f.type != call.query["type"]) continue;
-           items.push_back(tasks::ToJson(f));
-         }
-         return MakePage(std::move(items), *page);
-       }});
+  routes.push_back({"GET", "/findings", Access::kReader, "knowledge",
+                    "Findings agents logged, oldest first, filtered by task or type",
+                    PageQuery({{"task_id", Str("a task id", 32)},
+                               {"type", Enum({"bug", "improvement", "question", "blocker"})}}),
+                    nullptr, Page(AnyObject("a finding")), 200, [&s](Call& call) -> Result<json> {
+                      auto page = ReadPage(call);
+                      if (!page) return page.error();
+                      std::optional<std::int64_t> task;
+                      if (call.query.contains("task_id")) {
+                        auto id =
+                            tasks::ParseTaskId(call.query["task_id"].get<std::string>(), "task_id");
+                        if (!id) return MakeError(ErrorCode::kUsage, id.error().message);
+                        task = *id;
+                      }
+                      auto list = tasks::LoadRepositoryFindings(*s.store, s.repository_id);
+                      if (!list) return list.error();
+                      json items = json::array();
+                      for (const auto& f : *list) {
+                        if (task && f.task_id != task) continue;
+                        if (call.query.contains("type") && f.type != call.query["type"]) continue;
+                        items.push_back(tasks::ToJson(f));
+                      }
+                      return MakePage(std::move(items), *page);
+                    }});
   routes.push_back(
       {"GET", "/graph", Access::kReader, "knowledge",
        "The repository graph for visualizers (what export-graph writes)",

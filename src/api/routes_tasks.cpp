@@ -16,9 +16,10 @@ using namespace schema;
 const std::vector<std::string> kPriorities{"low", "medium", "high", "critical"};
 
 json TaskItem() {
-  return AnyObject("a task: id (task-N), type, title, description, status, priority, "
-                   "assigned_to, depends_on, blocks, guardrails, acceptance_criteria, progress, "
-                   "times");
+  return AnyObject(
+      "a task: id (task-N), type, title, description, status, priority, "
+      "assigned_to, depends_on, blocks, guardrails, acceptance_criteria, progress, "
+      "times");
 }
 
 std::string Now(const ApiServices& s) {
@@ -46,34 +47,34 @@ json Report(const Call& call, const std::string& task_id, const ApiServices& s,
 }  // namespace
 
 void AddTaskRoutes(Routes& routes, ApiServices& s) {
-  routes.push_back(
-      {"GET", "/tasks", Access::kReader, "tasks",
-       "Tasks, oldest first, filtered by status, assignee, type or priority",
-       PageQuery({{"status", Enum(tasks::TaskStatusNames())},
-                  {"assigned_to", Str("an agent id", 64)},
-                  {"type", Str("a task type of task_templates.yaml", 64)},
-                  {"priority", Enum(kPriorities)}}),
-       nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
-         auto page = ReadPage(call);
-         if (!page) return page.error();
-         tasks::TaskFilter filter;
-         if (call.query.contains("status")) {
-           filter.status = tasks::ParseTaskStatus(call.query["status"].get<std::string>());
-         }
-         for (auto [name, field] : {std::pair{"assigned_to", &filter.assigned_to},
-                                    std::pair{"type", &filter.type},
-                                    std::pair{"priority", &filter.priority}}) {
-           if (call.query.contains(name)) *field = call.query[name].get<std::string>();
-         }
-         // One more than the page tells whether another page follows.
-         filter.offset = page->offset;
-         filter.limit = page->limit + 1;
-         auto list = s.tasks->List(filter);
-         if (!list) return list.error();
-         json items = json::array();
-         for (const auto& t : *list) items.push_back(tasks::ToJson(t));
-         return MakePageOf(std::move(items), *page);
-       }});
+  routes.push_back({"GET", "/tasks", Access::kReader, "tasks",
+                    "Tasks, oldest first, filtered by status, assignee, type or priority",
+                    PageQuery({{"status", Enum(tasks::TaskStatusNames())},
+                               {"assigned_to", Str("an agent id", 64)},
+                               {"type", Str("a task type of task_templates.yaml", 64)},
+                               {"priority", Enum(kPriorities)}}),
+                    nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
+                      auto page = ReadPage(call);
+                      if (!page) return page.error();
+                      tasks::TaskFilter filter;
+                      if (call.query.contains("status")) {
+                        filter.status =
+                            tasks::ParseTaskStatus(call.query["status"].get<std::string>());
+                      }
+                      for (auto [name, field] : {std::pair{"assigned_to", &filter.assigned_to},
+                                                 std::pair{"type", &filter.type},
+                                                 std::pair{"priority", &filter.priority}}) {
+                        if (call.query.contains(name)) *field = call.query[name].get<std::string>();
+                      }
+                      // One more than the page tells whether another page follows.
+                      filter.offset = page->offset;
+                      filter.limit = page->limit + 1;
+                      auto list = s.tasks->List(filter);
+                      if (!list) return list.error();
+                      json items = json::array();
+                      for (const auto& t : *list) items.push_back(tasks::ToJson(t));
+                      return MakePageOf(std::move(items), *page);
+                    }});
   routes.push_back({"GET", "/tasks/available", Access::kReader, "tasks",
                     "Todo tasks whose dependencies are all done, highest priority first",
                     PageQuery(), nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
@@ -87,8 +88,8 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                     }});
   routes.push_back(
       {"GET", "/tasks/{id}", Access::kReader, "tasks",
-       "One task with its dependencies, history, claim, reports and search context",
-       json::object(), nullptr,
+       "One task with its dependencies, history, claim, reports and search context", json::object(),
+       nullptr,
        AnyObject("the task, available, dependencies, dependents, history, completions, findings, "
                  "decisions, blockers, context"),
        200, [&s](Call& call) -> Result<json> {
@@ -151,8 +152,8 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
          } else if (call.body.contains("assigned_to")) {
            task = s.tasks->Assign(*id, call.body["assigned_to"], by);
          } else {
-           task = s.tasks->Move(*id, *tasks::ParseTaskStatus(call.body["status"].get<std::string>()),
-                                by);
+           task = s.tasks->Move(
+               *id, *tasks::ParseTaskStatus(call.body["status"].get<std::string>()), by);
          }
          if (!task) return task.error();
          return tasks::ToJson(*task);
@@ -163,12 +164,12 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
     const char* field;  // the body's text field
     bool required;
   };
-  for (const Action& a : {Action{"approve", "Approve a task in review", "note", false},
-                          Action{"reject", "Reject a task in review (it returns to todo)",
-                                 "reason", true},
-                          Action{"block", "Block a task (an admin block)", "reason", true},
-                          Action{"unblock", "Resolve a block: the task returns to where it was",
-                                 "resolution", false}}) {
+  for (const Action& a :
+       {Action{"approve", "Approve a task in review", "note", false},
+        Action{"reject", "Reject a task in review (it returns to todo)", "reason", true},
+        Action{"block", "Block a task (an admin block)", "reason", true},
+        Action{"unblock", "Resolve a block: the task returns to where it was", "resolution",
+               false}}) {
     std::string name = a.name, field = a.field;
     routes.push_back(
         {"POST", "/tasks/{id}/" + name, Access::kAdmin, "tasks", a.summary, json::object(),
@@ -191,8 +192,7 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
   // --- an agent's reports, as itself ---
   routes.push_back({"POST", "/tasks/{id}/claim", Access::kAgent, "reports",
                     "Claim a task (atomic: of concurrent claims one wins, the others get 409)",
-                    json::object(), Object({}), TaskItem(), 200,
-                    [&s](Call& call) -> Result<json> {
+                    json::object(), Object({}), TaskItem(), 200, [&s](Call& call) -> Result<json> {
                       auto id = TaskId(call);
                       if (!id) return id.error();
                       auto report = tasks::ParseClaimReport(Report(call, *id, s));
@@ -234,36 +234,36 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
          if (!outcome) return outcome.error();
          return tasks::ToJson(*outcome);
        }});
-  routes.push_back(
-      {"POST", "/tasks/{id}/findings", Access::kAgent, "reports", "Log a finding on a task",
-       json::object(),
-       Object({{"type", Enum({"bug", "improvement", "question", "blocker"})},
-               {"description", Str("", 64 * 1024)},
-               {"files", Array(Str("", 1000))}},
-              {"type", "description"}),
-       AnyObject("the finding"), 201, [&s](Call& call) -> Result<json> {
-         auto id = TaskId(call);
-         if (!id) return id.error();
-         auto report = tasks::ParseFindingReport(Report(call, *id, s, "created_by", "created_at"));
-         if (!report) return report.error();
-         auto finding = s.tasks->LogFinding(*report);
-         if (!finding) return finding.error();
-         return tasks::ToJson(*finding);
-       }});
-  routes.push_back(
-      {"POST", "/tasks/{id}/blockers", Access::kAgent, "reports",
-       "Report that a task you hold is blocked", json::object(),
-       Object({{"description", Str("", 64 * 1024)}, {"needs", Str("what would unblock it", 64 * 1024)}},
-              {"description", "needs"}),
-       AnyObject("the blocker"), 201, [&s](Call& call) -> Result<json> {
-         auto id = TaskId(call);
-         if (!id) return id.error();
-         auto report = tasks::ParseBlockerReport(Report(call, *id, s));
-         if (!report) return report.error();
-         auto blocker = s.tasks->ReportBlocker(*report);
-         if (!blocker) return blocker.error();
-         return tasks::ToJson(*blocker);
-       }});
+  routes.push_back({"POST", "/tasks/{id}/findings", Access::kAgent, "reports",
+                    "Log a finding on a task", json::object(),
+                    Object({{"type", Enum({"bug", "improvement", "question", "blocker"})},
+                            {"description", Str("", 64 * 1024)},
+                            {"files", Array(Str("", 1000))}},
+                           {"type", "description"}),
+                    AnyObject("the finding"), 201, [&s](Call& call) -> Result<json> {
+                      auto id = TaskId(call);
+                      if (!id) return id.error();
+                      auto report = tasks::ParseFindingReport(
+                          Report(call, *id, s, "created_by", "created_at"));
+                      if (!report) return report.error();
+                      auto finding = s.tasks->LogFinding(*report);
+                      if (!finding) return finding.error();
+                      return tasks::ToJson(*finding);
+                    }});
+  routes.push_back({"POST", "/tasks/{id}/blockers", Access::kAgent, "reports",
+                    "Report that a task you hold is blocked", json::object(),
+                    Object({{"description", Str("", 64 * 1024)},
+                            {"needs", Str("what would unblock it", 64 * 1024)}},
+                           {"description", "needs"}),
+                    AnyObject("the blocker"), 201, [&s](Call& call) -> Result<json> {
+                      auto id = TaskId(call);
+                      if (!id) return id.error();
+                      auto report = tasks::ParseBlockerReport(Report(call, *id, s));
+                      if (!report) return report.error();
+                      auto blocker = s.tasks->ReportBlocker(*report);
+                      if (!blocker) return blocker.error();
+                      return tasks::ToJson(*blocker);
+                    }});
 }
 
 }  // namespace docrunch::api

@@ -56,10 +56,10 @@ class RedisTicketBook final : public TicketBook {
 
   std::string Issue(const Caller& caller) override {
     std::string ticket = http::RandomHex(kTicketBytes);
-    std::string value = json{{"name", caller.name},
-                             {"role", config::RoleName(caller.role)},
-                             {"via", caller.via}}
-                            .dump();
+    std::string value = json{
+        {"name", caller.name},
+        {"role", config::RoleName(caller.role)},
+        {"via", caller.via}}.dump();
     std::string key = prefix_ + ticket;
     std::lock_guard lock(mutex_);
     auto* reply = link_.Command([&](redisContext* c) {

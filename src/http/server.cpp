@@ -291,10 +291,10 @@ class ConnectionExchange final : public Exchange {
                        const std::function<void(WebSocket&)>& session) override {
     taken_ = true;
     BeastWebSocket ws(socket_);
-    ws.stream().set_option(websocket::stream_base::decorator([&headers](
-                                                                 websocket::response_type& res) {
-      for (const auto& [name, value] : headers) res.set(name, value);
-    }));
+    ws.stream().set_option(
+        websocket::stream_base::decorator([&headers](websocket::response_type& res) {
+          for (const auto& [name, value] : headers) res.set(name, value);
+        }));
     socket_.read_deadline(Clock::now() + kFrameTimeout);
     ErrorCodeT ec;
     ws.stream().accept(request_, ec);
