@@ -31,8 +31,12 @@ constexpr const char* kRefreshCookie = "docrunch_refresh";
 
 // --- answers ---
 
+// Room for every header an answer gets (Finish adds about eight).
+constexpr std::size_t kAnswerHeaders = 14;
+
 http::Response Json(int status, const json& body) {
   http::Response r;
+  r.headers.reserve(kAnswerHeaders);
   r.status = status;
   r.Set("Content-Type", "application/json");
   r.body = WriteJson(body);
@@ -334,6 +338,7 @@ http::Response RestServer::Impl::KeptAnswer(int status, AnswerCache::Kept kept,
                                             const std::string& key, const std::string& mark,
                                             const http::Request& req) {
   http::Response res;
+  res.headers.reserve(kAnswerHeaders);
   res.status = status;
   res.Set("Content-Type", "application/json");
   res.Set("Vary", "Accept-Encoding");
@@ -499,7 +504,6 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
       res.Set("Access-Control-Allow-Headers", "Authorization, Content-Type");
       res.Set("Access-Control-Max-Age", "600");
     }
-    Finish(res, req, cross);
     return res;
   }
   if (!chosen && req.method == "HEAD") {
@@ -512,17 +516,17 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
         Failure(405, "METHOD_NOT_ALLOWED",
                 req.method.substr(0, 16) + " is not allowed here (allowed: " + allow + ")");
     res.Set("Allow", allow);
-    Finish(res, req, cross);
     return res;
   }
   const Route& route = *chosen->first->route;
   Call call{req, std::move(chosen->second)};
   auto answer = [&](http::Response res) {
     for (auto& [name, value] : call.headers) res.Set(name, value);
-    Finish(res, req, cross);
     return res;
   };
 
+  // The security and CORS headers are added by RestServer::Handle, to
+  // every answer.
   // Taken before anything is read (see answer_cache.h).
   std::string mark;
   auto caller = Identify(req, mark);
