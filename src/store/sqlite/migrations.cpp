@@ -638,7 +638,7 @@ CREATE INDEX query_traces_by_time ON query_traces (repository_id, created_at);
 
 constexpr std::string_view kFastJobs = R"sql(
 CREATE TABLE fast_jobs (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   queue TEXT NOT NULL,
   job_type TEXT NOT NULL,
   payload TEXT NOT NULL,
