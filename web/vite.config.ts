@@ -7,6 +7,17 @@ import react from '@vitejs/plugin-react';
 
 const api = process.env.DOCRUNCH_API ?? 'http://127.0.0.1:3333';
 
+// The API refuses browser requests from another origin (the dev server's);
+// through the proxy they are the dev server's own, so drop the Origin.
+const sameOrigin = {
+  target: api,
+  changeOrigin: true,
+  configure: (proxy: { on: (event: string, fn: (req: { removeHeader: (h: string) => void }) => void) => void }) => {
+    proxy.on('proxyReq', (req) => req.removeHeader('origin'));
+    proxy.on('proxyReqWs', (req) => req.removeHeader('origin'));
+  },
+};
+
 export default defineConfig({
   plugins: [react()],
   base: '/',
@@ -23,8 +34,14 @@ export default defineConfig({
   worker: { format: 'es' },
   server: {
     proxy: {
-      '/api': { target: api, changeOrigin: true },
-      '/ws': { target: api.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
+      '/api': sameOrigin,
+      '/ws': { ...sameOrigin, target: api.replace(/^http/, 'ws'), ws: true },
+    },
+  },
+  preview: {
+    proxy: {
+      '/api': sameOrigin,
+      '/ws': { ...sameOrigin, target: api.replace(/^http/, 'ws'), ws: true },
     },
   },
 });

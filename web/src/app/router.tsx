@@ -40,9 +40,9 @@ export function useLocation(): Location {
 
 // Matches "/tasks/:id" against a path; the parameters, or null.
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split('/');
+  // "/" and "" are the root; a trailing slash matches without it.
+  const p = pattern.replace(/\/+$/, '').split('/');
   const s = path.replace(/\/+$/, '').split('/');
-  if (path === '/') s.length = 1;
   if (p.length !== s.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {

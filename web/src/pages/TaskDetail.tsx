@@ -12,10 +12,10 @@ import { Empty, Loaded } from '../components/states';
 import { Time } from '../components/Time';
 import { useResource } from '../components/useResource';
 
-function Section({ title, children }: { title: string; children: ReactNode }) {
+function Section({ title, wide = false, children }: { title: string; wide?: boolean; children: ReactNode }) {
   const id = `sec-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return (
-    <section className="card detail-section" aria-labelledby={id}>
+    <section className={`card detail-section${wide ? ' span-all' : ''}`} aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
@@ -261,7 +261,7 @@ function Body({ task, reload }: { task: Detail; reload: () => void }) {
             </>
           )}
         </Section>
-        <Section title="History">
+        <Section title="History" wide>
           {task.history?.length ? (
             <div className="table-wrap">
               <table>
