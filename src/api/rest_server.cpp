@@ -258,11 +258,16 @@ std::optional<std::string> RestServer::Impl::CheckOrigin(const http::Request& re
 
 void RestServer::Impl::Finish(http::Response& res, const http::Request& req,
                               bool cross_origin) const {
-  res.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  // The dashboard's files come with their own policy and caching.
+  bool page = false;
+  for (const auto& header : res.headers) page = page || header.first == "Content-Security-Policy";
+  if (!page) {
+    res.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    res.Set("Cache-Control", "no-store");
+  }
   res.Set("X-Content-Type-Options", "nosniff");
   res.Set("Referrer-Policy", "no-referrer");
   res.Set("X-Frame-Options", "DENY");
-  res.Set("Cache-Control", "no-store");
   if (cross_origin) {
     res.Set("Access-Control-Allow-Origin", req.Header("Origin"));
     res.Set("Access-Control-Allow-Credentials", "true");
@@ -409,6 +414,11 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   if (req.path.rfind("/ws/", 0) == 0) return WebSocket(req, exchange, cross);
   const std::string& base = options.base_path;
   if (req.path.rfind(base + "/", 0) != 0) {
+    // Everything outside the API is the dashboard's: its files, and its
+    // index.html for the app's own routes.
+    if (options.site && req.path != base && (req.method == "GET" || req.method == "HEAD")) {
+      return options.site->Answer(req);
+    }
     return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
   }
   std::string_view sub = std::string_view(req.path).substr(base.size());

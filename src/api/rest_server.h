@@ -25,6 +25,7 @@
 #include "api/route.h"
 #include "api/services.h"
 #include "http/server.h"
+#include "http/static_site.h"
 
 namespace docrunch::api {
 
@@ -49,6 +50,9 @@ struct RestOptions {
   std::chrono::seconds login_window{15 * 60};
   // A quiet WebSocket stream sends {type: "heartbeat"} this often.
   std::chrono::milliseconds ws_heartbeat{15'000};
+  // The dashboard's built files, answered for every GET outside the base
+  // path and /ws/ (null: none, such paths are 404).
+  std::shared_ptr<const http::StaticSite> site;
 };
 
 class RestServer {

@@ -5,9 +5,12 @@
 // chosen transport. stdout carries protocol messages only; every log line
 // goes to stderr.
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
+
+#include <spdlog/spdlog.h>
 
 #include "app/commands.h"
 
@@ -24,6 +27,7 @@
 #include "config/schema.h"
 #include "config/values.h"
 #include "http/server.h"
+#include "http/static_site.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -40,6 +44,8 @@
 
 namespace docrunch::app {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::atomic<bool> g_stop{false};
 
@@ -310,6 +316,37 @@ std::vector<std::string> RunningTargets(const config::Config& c,
   return names;
 }
 
+// The dashboard's files: server.http.web_root when set (an error when it
+// holds no built dashboard), else the first folder beside the binary that
+// does; none (the API alone) when there is none.
+Result<std::shared_ptr<const http::StaticSite>> LoadDashboard(const config::LoadedConfig& loaded) {
+  const std::string& configured = loaded.config.server.http.web_root;
+  if (!configured.empty()) {
+    fs::path root = fs::path(configured).is_absolute() ? fs::path(configured)
+                                                       : loaded.project_root / configured;
+    auto site = http::StaticSite::Load(root);
+    if (!site) {
+      return MakeError(ErrorCode::kConfigInvalid,
+                       "server.http.web_root: " + site.error().message);
+    }
+    return site;
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::shared_ptr<const http::StaticSite>();
+  for (const fs::path& root :
+       {exe.parent_path() / "web", exe.parent_path().parent_path() / "share/docrunch/web"}) {
+    if (!fs::is_regular_file(root / "index.html", ec)) continue;
+    auto site = http::StaticSite::Load(root);
+    if (!site) return site.error();
+    spdlog::info("dashboard: {} files from {}", (*site)->size(), root.string());
+    return site;
+  }
+  spdlog::info("dashboard: not built (no web/index.html beside {}); serving the API alone",
+               exe.string());
+  return std::shared_ptr<const http::StaticSite>();
+}
+
 Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& flags, ServeEnv& e) {
   const config::Config& c = (*ctx.Config())->config;
   const auto& h = c.server.http;
@@ -394,6 +431,9 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   options.ws_heartbeat = h.ws_heartbeat.value;
   options.auth_enabled = h.auth.enabled;
   options.local_token = rest->local_token;
+  auto site = LoadDashboard(**ctx.Config());
+  if (!site) return site.error();
+  options.site = std::move(*site);
   if (!config::IsLoopbackHost(options.host) && !options.auth_enabled) {
     return MakeError(ErrorCode::kConfigInvalid,
                      "server.http.host: listening on " + options.host +
@@ -488,7 +528,7 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
       std::cerr << "docrunch: MCP over Streamable HTTP at " << url << "/mcp\n";
     } else if (local_token && !local_token->empty()) {
       std::cerr << "docrunch: REST API at " << url << base << "\n"
-                << "docrunch: sign in at " << url << base << "/auth/local?token=" << *local_token
+                << "docrunch: sign in to the dashboard at " << url << base << "/auth/local?token=" << *local_token
                 << " (or send Authorization: Bearer " << *local_token << ")\n";
     } else {
       std::cerr << "docrunch: REST API at " << url << base << " (sign in: POST " << base

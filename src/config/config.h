@@ -124,6 +124,9 @@ struct HttpConfig {
   std::vector<std::string> cors_origins;
   // A quiet WebSocket stream sends a heartbeat message this often.
   Duration ws_heartbeat{std::chrono::seconds(15), "15s"};
+  // The dashboard's built files; "" looks beside the binary (web/, then
+  // ../share/docrunch/web/) and serves the API alone when none is there.
+  std::string web_root;
   HttpAuthConfig auth;
 };
 

@@ -141,6 +141,7 @@ void VisitHttp(SchemaVisitor& v, HttpConfig& c) {
   v.String("base_path", c.base_path, Rule(Kind::kUrlPath));
   v.StringList("cors_origins", c.cors_origins, Url({"http", "https"}));
   v.Time("ws_heartbeat", c.ws_heartbeat, {std::chrono::milliseconds(100), std::chrono::minutes(5)});
+  v.String("web_root", c.web_root, kPath);
   Nested(v, "auth", c.auth, [](SchemaVisitor& s, HttpAuthConfig& a) {
     s.Bool("enabled", a.enabled);
     s.String("jwt_secret_env", a.jwt_secret_env, kEnvName);

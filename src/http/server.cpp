@@ -170,12 +170,18 @@ void teardown(beast::role_type, TimedSocket& socket, ErrorCodeT& ec) {
   ec = {};
 }
 
-BeastResponse ToBeast(const Response& r, unsigned version, bool keep_alive) {
+// `head`: the answer to a HEAD request, its headers alone (Content-Length
+// still says how long the body of a GET would be).
+BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool head = false) {
   BeastResponse res{static_cast<bhttp::status>(r.status), version};
   for (const auto& [name, value] : r.headers) res.insert(name, value);
   res.keep_alive(keep_alive && !r.close);
-  res.body() = r.body;
-  res.prepare_payload();
+  if (head) {
+    res.content_length(r.body.size());
+  } else {
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+  }
   return res;
 }
 
@@ -359,7 +365,7 @@ void Server::RefuseOversized(TimedSocket& socket) {
   Response r = Failure(413, "Payload Too Large: the limit is " +
                                 std::to_string(listener_.max_body_bytes) + " bytes");
   r.close = true;
-  BeastResponse res = ToBeast(r, 11, false);
+  BeastResponse res = ToBeast(std::move(r), 11, false);
   ErrorCodeT ec;
   bhttp::write(socket, res, ec);
   socket.ShutdownSend();
@@ -413,7 +419,7 @@ void Server::Connection(tcp::socket raw) {
       res.close = true;
     }
     if (exchange.taken()) break;  // a stream or WebSocket ends the connection when it ends
-    BeastResponse out = ToBeast(res, version, req.keep_alive);
+    BeastResponse out = ToBeast(std::move(res), version, req.keep_alive, req.method == "HEAD");
     bool keep = out.keep_alive();
     bhttp::write(socket, out, ec);
     if (ec || !keep) break;

@@ -5,6 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { makeProject, serve, call, bin } from './rest_server.mjs';
 
 let project, srv;
@@ -75,4 +79,93 @@ test('hosted mode refuses stdio MCP with a clear error', () => {
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /hosted/);
   assert.match(r.stderr, /stdio/);
+});
+
+test('the dashboard files: exact files, the app shell for its routes, caching, compression', async () => {
+  const web = path.join(project.dir, 'site');
+  fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
+  const shell = '<!doctype html><html><head><script type="module" src="/assets/app-1a2b.js"></script></head></html>\n';
+  const script = `console.log(${JSON.stringify('x'.repeat(2000))});\n`;
+  fs.writeFileSync(path.join(web, 'index.html'), shell);
+  fs.writeFileSync(path.join(web, 'assets/app-1a2b.js'), script);
+  fs.writeFileSync(path.join(web, 'assets/app-1a2b.js.gz'), zlib.gzipSync(script));
+  fs.writeFileSync(path.join(web, '.secret'), 'hidden');
+  fs.symlinkSync('/etc/passwd', path.join(web, 'passwd'));
+  const site = await serve(project, ['server.http.web_root=site']);
+  try {
+    const origin = new URL(site.api).origin;
+    const get = (p, headers = {}) => fetch(origin + p, { headers, redirect: 'manual' });
+
+    const index = await get('/');
+    assert.equal(index.status, 200);
+    assert.equal(await index.text(), shell);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const csp = index.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
+    assert.equal(index.headers.get('x-frame-options'), 'DENY');
+
+    // The app's own routes answer its shell; its router takes over.
+    const route = await get('/tasks/task-3');
+    assert.equal(route.status, 200);
+    assert.equal(await route.text(), shell);
+
+    const js = await get('/assets/app-1a2b.js', { 'accept-encoding': 'identity' });
+    assert.equal(js.status, 200);
+    assert.equal(await js.text(), script);
+    assert.match(js.headers.get('content-type'), /^text\/javascript/);
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(js.headers.get('content-encoding'), null);
+
+    // The .gz beside it, when the client takes gzip (fetch decodes it).
+    const packed = await get('/assets/app-1a2b.js', { 'accept-encoding': 'gzip' });
+    assert.equal(packed.headers.get('content-encoding'), 'gzip');
+    assert.equal(await packed.text(), script);
+    const refused = await get('/assets/app-1a2b.js', { 'accept-encoding': 'gzip;q=0' });
+    assert.equal(refused.headers.get('content-encoding'), null);
+
+    // Revalidation by ETag.
+    const etag = js.headers.get('etag');
+    assert.match(etag, /^"[0-9a-f]{32}"$/);
+    const same = await get('/assets/app-1a2b.js', { 'if-none-match': etag });
+    assert.equal(same.status, 304);
+    assert.equal(await same.text(), '');
+
+    // HEAD: the headers alone, and the connection stays usable.
+    const head = await fetch(origin + '/assets/app-1a2b.js', { method: 'HEAD', headers: { 'accept-encoding': 'identity' } });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(script)));
+    assert.equal((await get('/')).status, 200);
+
+    // A missing script is 404, never the HTML shell; hidden files, links
+    // and paths outside the folder are not served.
+    for (const p of ['/assets/gone-0000.js', '/favicon.ico', '/.secret', '/assets/%2e%2e/%2e%2e/etc/passwd.txt']) {
+      assert.equal((await get(p)).status, 404, p);
+    }
+    for (const p of ['/passwd', '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
+      const r = await get(p);
+      assert.equal(await r.text(), shell, p);
+    }
+    // The API is still the API, and other methods on the dashboard are not allowed.
+    assert.equal((await call(site.api, 'GET', '/health')).status, 200);
+    assert.equal((await call(site.api, 'GET', '/nope')).status, 404);
+    assert.equal((await fetch(origin + '/tasks', { method: 'POST' })).status, 404);
+    // A non-loopback Host is refused for the files too (DNS rebinding).
+    const rebinding = await new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: new URL(origin).port, path: '/', headers: { host: 'evil.example' } },
+        (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', () => resolve(0));
+    });
+    assert.equal(rebinding, 403);
+  } finally {
+    site.server.kill('SIGTERM');
+  }
+});
+
+test('a web_root without a built dashboard is refused at start, naming the key', () => {
+  const r = spawnSync(bin, ['--set', 'server.http.web_root=nowhere', 'serve', '--http', '--port', '0', '--api-port', '0'],
+    { cwd: project.dir, env: project.env, encoding: 'utf8', timeout: 20000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /server\.http\.web_root: .*index\.html/);
 });
