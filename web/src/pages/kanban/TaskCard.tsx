@@ -35,7 +35,8 @@ export const TaskCard = memo(function TaskCard({ task, canWrite, busy, onMove }:
         <span className="task-id">{task.id}</span>
         <PriorityBadge priority={task.priority} />
       </div>
-      <Link to={`/tasks/${task.id}`} className="task-title">
+      {/* Not a drag source of its own: dragging the title drags the card. */}
+      <Link to={`/tasks/${task.id}`} className="task-title" draggable={false}>
         {task.title}
       </Link>
       <div className="task-meta">
