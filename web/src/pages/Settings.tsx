@@ -17,7 +17,8 @@ interface TokenRow {
   role: string;
   created_at?: string;
   last_used_at?: string | null;
-  [key: string]: unknown;
+  revoked_at?: string | null;
+  from_config?: boolean;
 }
 
 interface UserRow {
@@ -71,26 +72,36 @@ function Tokens() {
           ) : (
             <ul className="rows">
               {p.items.map((t) => (
-                <li key={t.name}>
+                <li key={t.name} data-token={t.name}>
                   <strong>{t.name}</strong> <span className="role-badge">{t.role}</span>{' '}
                   {t.created_at && (
                     <span className="small">
                       created <Time iso={t.created_at} />
+                      {t.last_used_at ? <>, last used <Time iso={t.last_used_at} rel /></> : ', never used'}
                     </span>
                   )}{' '}
-                  <button
-                    type="button"
-                    className="button small danger"
-                    onClick={() =>
-                      void run(async () => {
-                        await api('DELETE', `/tokens/${encodeURIComponent(t.name)}`);
-                        resource.reload();
-                        return `Token ${t.name} revoked.`;
-                      })
-                    }
-                  >
-                    Revoke<span className="visually-hidden"> {t.name}</span>
-                  </button>
+                  {t.from_config && <span className="badge">from config</span>}
+                  {t.revoked_at ? (
+                    <span className="badge status-rejected">
+                      revoked <Time iso={t.revoked_at} />
+                    </span>
+                  ) : (
+                    !t.from_config && (
+                      <button
+                        type="button"
+                        className="button small danger"
+                        onClick={() =>
+                          void run(async () => {
+                            await api('DELETE', `/tokens/${encodeURIComponent(t.name)}`);
+                            resource.reload();
+                            return `Token ${t.name} revoked.`;
+                          })
+                        }
+                      >
+                        Revoke<span className="visually-hidden"> {t.name}</span>
+                      </button>
+                    )
+                  )}
                 </li>
               ))}
             </ul>

@@ -188,7 +188,7 @@ export default function LineageView() {
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>
-      <aside className="card lineage-side" aria-labelledby="lineage-node-title">
+      <aside className="card lineage-side" aria-label="Node details">
         <label htmlFor="lineage-node">Node</label>
         <select id="lineage-node" value={selected ?? ''} onChange={(e) => setSelected(e.target.value || null)}>
           <option value="">Choose a node…</option>
@@ -200,7 +200,7 @@ export default function LineageView() {
         </select>
         {node ? (
           <>
-            <h3 id="lineage-node-title">{node.label}</h3>
+            <h3>{node.label}</h3>
             <p>
               <span className={`badge health-${nodeHealth(node)}`}>{nodeHealth(node)}</span> {node.kind}
             </p>
@@ -208,7 +208,7 @@ export default function LineageView() {
             <NodeEvents node={node} />
           </>
         ) : (
-          <p id="lineage-node-title" className="small">
+          <p className="small">
             Select a node (click it, or choose it above) to see its counts and latest events.
           </p>
         )}
