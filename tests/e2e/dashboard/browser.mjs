@@ -94,9 +94,11 @@ export async function checkA11y(page, label) {
   return result;
 }
 
-export async function screenshot(page, name) {
+// The viewport, or only `element` (a locator) when given.
+export async function screenshot(page, name, element = null) {
   fs.mkdirSync(screenshots, { recursive: true });
   const file = path.join(screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
+  if (element) await element.screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: false });
   return file;
 }

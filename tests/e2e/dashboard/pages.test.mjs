@@ -143,6 +143,6 @@ test('the data-flow view shows storage health and the lineage graph', async () =
   await page.getByRole('heading', { name: 'sync worker: index' }).waitFor();
   await page.locator('.lineage-side .activity li').first().waitFor({ timeout: 5000 });
   await checkA11y(page, 'data flow');
-  await screenshot(page, 'lineage');
+  await screenshot(page, 'lineage', page.getByRole('region', { name: 'Lineage' }));
   assert.deepEqual(browser.problems, []);
 });
