@@ -22,15 +22,17 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // A project with users `lead` (admin) and `rita` (reader), served with auth
-// on (or off: `auth: false`) and the dashboard from webRoot. Resolves to
-// {project, served, origin, cli(args), close()}.
-export async function startDashboard(prefix, { auth = true, users = true } = {}) {
+// on (or off: `auth: false`) and the dashboard from webRoot; `prepare(project)`
+// runs before serve starts. Resolves to {project, served, origin, cli(args),
+// api(method, route, options), close()}.
+export async function startDashboard(prefix, { auth = true, users = true, prepare = null } = {}) {
   assert.ok(fs.existsSync(path.join(webRoot, 'index.html')), `no dashboard build at ${webRoot}`);
   const project = makeProject(prefix);
   if (users) {
     project.run(['user', 'create', 'lead', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
     project.run(['user', 'create', 'rita', '--role', 'reader', '--password-stdin'], `${PASSWORD}\n`);
   }
+  if (prepare) prepare(project);
   const sets = [`server.http.web_root=${webRoot}`];
   if (auth) sets.push('server.http.auth.enabled=true');
   const served = await serve(project, sets);

@@ -20,6 +20,7 @@ const Functions = lazy(() => import('../pages/Functions'));
 const Audit = lazy(() => import('../pages/Audit'));
 const Settings = lazy(() => import('../pages/Settings'));
 const System = lazy(() => import('../pages/system/System'));
+const RepoGraph = lazy(() => import('../pages/graph/RepoGraph'));
 const NotFound = lazy(() => import('../pages/NotFound'));
 
 interface Route {
@@ -35,6 +36,7 @@ const ROUTES: Route[] = [
   { pattern: '/modules', page: Modules },
   { pattern: '/modules/:name', page: ModuleDetail },
   { pattern: '/functions', page: Functions },
+  { pattern: '/graph', page: RepoGraph },
   { pattern: '/system', page: System },
   { pattern: '/audit', page: Audit },
   { pattern: '/settings', page: Settings },
@@ -52,6 +54,7 @@ const NAV: NavItem[] = [
   { to: '/search', label: 'Search' },
   { to: '/modules', label: 'Modules' },
   { to: '/functions', label: 'Functions' },
+  { to: '/graph', label: 'Graph' },
   { to: '/system', label: 'Data flow' },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/settings', label: 'Settings' },
