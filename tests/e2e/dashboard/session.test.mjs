@@ -84,6 +84,10 @@ test('a tab\'s refresh waits for another tab\'s, so one refresh token is never s
 });
 
 test('an ended session returns to sign-in with a notice', async () => {
+  // The page must be idle first: a request of its own in flight would meet
+  // the ended session before the click below.
+  await page.locator('main h1').waitFor();
+  await page.waitForLoadState('networkidle');
   // A new password ends every session of the user, access tokens included.
   dash.cli(['user', 'passwd', 'lead', '--password-stdin'], `${PASSWORD}\n`);
   await page.getByRole('link', { name: 'Audit log' }).click();

@@ -4,7 +4,7 @@
 // selecting a node lists its counts and, for the outbox and the workers,
 // their latest events.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { get } from '../../api/client';
 import { openStream } from '../../api/stream';
@@ -87,6 +87,9 @@ async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
             </div>
           ),
         },
+        // Laid out left to right: edges leave on the right, arrive on the left.
+        sourcePosition: Position.Right,
+        targetPosition: Position.Left,
         className: `lineage-node kind-${n.kind} health-edge-${health}`,
         style: { width: WIDTH },
         ariaLabel: `${n.label}: ${health}; ${countsText(n.counts)}`,
