@@ -22,10 +22,10 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // A project with users `lead` (admin) and `rita` (reader), served with auth
-// on (or off: `auth: false`) and the dashboard from webRoot; `prepare(project)`
-// runs before serve starts. Resolves to {project, served, origin, cli(args),
+// on (or off: `auth: false`) and the dashboard from webRoot, with more
+// `--set` overlays in `sets`; `prepare(project)` runs before serve starts. Resolves to {project, served, origin, cli(args),
 // api(method, route, options), close()}.
-export async function startDashboard(prefix, { auth = true, users = true, prepare = null } = {}) {
+export async function startDashboard(prefix, { auth = true, users = true, prepare = null, sets: extraSets = [] } = {}) {
   assert.ok(fs.existsSync(path.join(webRoot, 'index.html')), `no dashboard build at ${webRoot}`);
   const project = makeProject(prefix);
   if (users) {
@@ -35,6 +35,7 @@ export async function startDashboard(prefix, { auth = true, users = true, prepar
   if (prepare) prepare(project);
   const sets = [`server.http.web_root=${webRoot}`];
   if (auth) sets.push('server.http.auth.enabled=true');
+  sets.push(...extraSets);
   const served = await serve(project, sets);
   const origin = served.api.replace(/\/api$/, '');
   return {

@@ -114,13 +114,14 @@ function NodeEvents({ node }: { node: LineageNode }) {
   const [error, setError] = useState<Error | null>(null);
   const target = node.id.startsWith('worker:') ? node.id.slice('worker:'.length) : null;
   const wants = target !== null || node.id === 'sync_events';
+  // Reloaded whenever the node's counts change (the lineage was reloaded).
+  const version = JSON.stringify(node.counts);
   useEffect(() => {
     if (!wants) return;
-    setEvents(null);
     get<Page<SyncEvent>>(`/sync/events?limit=10${target ? `&target=${encodeURIComponent(target)}` : ''}`)
       .then((p) => setEvents(p.items))
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
-  }, [node.id, target, wants]);
+  }, [node.id, target, wants, version]);
   if (!wants) return null;
   if (error) return <ErrorBox error={error} />;
   if (!events) return <Loading label="Loading events…" />;
@@ -156,6 +157,18 @@ export default function LineageView() {
       })
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
   }, []);
+
+  // The stream announces new outbox events, not a worker applying them, so
+  // while work is outstanding the view also reloads every 2 s to show the
+  // backlog drain.
+  const busy = useMemo(() => lineage?.nodes.some((n) => nodeHealth(n) !== 'healthy') ?? false, [lineage]);
+  useEffect(() => {
+    if (!busy) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') load();
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [busy, load]);
 
   useEffect(() => {
     load();

@@ -3,6 +3,7 @@
 import { lazy, Suspense } from 'react';
 import { Loading } from '../../components/states';
 import { HealthCards } from './HealthCards';
+import { SyncEvents } from './SyncEvents';
 
 const Lineage = lazy(() => import('./Lineage'));
 
@@ -23,6 +24,10 @@ export default function System() {
         <Suspense fallback={<Loading label="Loading the lineage view…" />}>
           <Lineage />
         </Suspense>
+      </section>
+      <section aria-labelledby="sys-events">
+        <h2 id="sys-events">Sync events</h2>
+        <SyncEvents />
       </section>
     </section>
   );
