@@ -62,6 +62,10 @@ test('an agent\'s MCP reports appear on the task page without a reload', async (
     await client.callTool({ name: 'log_finding', arguments: { task_id: 'task-1', type: 'bug',
       description: 'parse() re-reads the file on every call', files: ['shop/billing/invoice.py'],
       created_by: 'claude-1', created_at: now() } });
+    const decision = await client.callTool({ name: 'record_decision', arguments: { task_id: 'task-1',
+      title: 'Cache by content hash', context: 're-parsing is slow', decision: 'an LRU keyed by the hash',
+      rationale: 'no new dependency', created_by: 'claude-1', created_at: now() } });
+    assert.equal(decision.isError, false, decision.content?.[0]?.text);
     const done = await client.callTool({ name: 'submit_completion', arguments: { task_id: 'task-1',
       summary: 'Parsed invoices are cached per content hash.', changes: ['shop/billing/invoice.py'],
       tests_passed: true, reported_by: 'claude-1', reported_at: now() } });
@@ -80,6 +84,24 @@ test('an agent\'s MCP reports appear on the task page without a reload', async (
   await page.getByLabel('Note, reason or resolution').fill('Looks right');
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.locator('.meta-line .badge', { hasText: /^approved$/ }).waitFor({ timeout: 5000 });
+});
+
+test('the knowledge graph ties the decision and the finding to their task and file', async () => {
+  await page.getByRole('link', { name: 'Knowledge' }).click();
+  const node = (text) => page.locator('.react-flow__node', { hasText: text });
+  await node('adr-001: Cache by content hash').waitFor({ timeout: 10000 });
+  await node('finding-1 (bug)').waitFor();
+  await node('task-1: Cache parsed invoices').waitFor();
+  await node('shop/billing/invoice.py').waitFor();
+  assert.equal(await page.locator('.react-flow__edge').count(), 3); // decided in, found in, touches
+  await page.getByLabel('files').uncheck();
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 3);
+  await page.getByLabel('files').check();
+  const side = page.getByRole('complementary', { name: 'Knowledge details' });
+  await side.getByRole('button', { name: 'finding-1 (bug)' }).click();
+  await side.getByText('parse() re-reads the file on every call').waitFor();
+  await checkA11y(page, 'knowledge graph');
+  await screenshot(page, 'knowledge');
 });
 
 test('modules list and a module page render the generated Markdown with working links', async () => {

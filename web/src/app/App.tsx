@@ -21,6 +21,7 @@ const Audit = lazy(() => import('../pages/Audit'));
 const Settings = lazy(() => import('../pages/Settings'));
 const System = lazy(() => import('../pages/system/System'));
 const RepoGraph = lazy(() => import('../pages/graph/RepoGraph'));
+const KnowledgeGraph = lazy(() => import('../pages/graph/KnowledgeGraph'));
 const NotFound = lazy(() => import('../pages/NotFound'));
 
 interface Route {
@@ -37,6 +38,7 @@ const ROUTES: Route[] = [
   { pattern: '/modules/:name', page: ModuleDetail },
   { pattern: '/functions', page: Functions },
   { pattern: '/graph', page: RepoGraph },
+  { pattern: '/knowledge', page: KnowledgeGraph },
   { pattern: '/system', page: System },
   { pattern: '/audit', page: Audit },
   { pattern: '/settings', page: Settings },
@@ -55,6 +57,7 @@ const NAV: NavItem[] = [
   { to: '/modules', label: 'Modules' },
   { to: '/functions', label: 'Functions' },
   { to: '/graph', label: 'Graph' },
+  { to: '/knowledge', label: 'Knowledge' },
   { to: '/system', label: 'Data flow' },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/settings', label: 'Settings' },

@@ -41,9 +41,10 @@ export default function Audit() {
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))))
       .finally(() => setLoading(false));
   };
+  // The first page again whenever the applied filters change.
   useEffect(() => {
     if (user?.role === 'admin') load(null);
-  }, [applied]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [applied]);
 
   if (user?.role !== 'admin') {
     return (

@@ -45,7 +45,8 @@ export default function Functions() {
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))))
       .finally(() => setLoading(false));
   };
-  useEffect(() => load(null), [query]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The first page again whenever the filters in the address change.
+  useEffect(() => load(null), [query]);
 
   const apply = () => {
     const p = new URLSearchParams();

@@ -236,6 +236,7 @@ export default function RepoGraph() {
                 nodes={flow.nodes}
                 edges={flow.edges}
                 fitView
+          fitViewOptions={{ maxZoom: 1 }}
                 nodesDraggable={false}
                 nodesConnectable={false}
                 onNodeClick={(_, n) => open(n.id)}

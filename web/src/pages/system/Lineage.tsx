@@ -195,6 +195,7 @@ export default function LineageView() {
           nodes={flow.nodes}
           edges={flow.edges}
           fitView
+          fitViewOptions={{ maxZoom: 1 }}
           nodesDraggable={false}
           nodesConnectable={false}
           onNodeClick={(_, n) => setSelected(n.id)}
