@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/answer_cache.h"
 #include "api/login_throttle.h"
 #include "api/openapi.h"
 #include "api/routes.h"
@@ -194,6 +195,7 @@ struct RestServer::Impl {
   ApiServices services;
   RestOptions options;
   Routes routes;
+  AnswerCache answers;  // of the `cached` routes
   std::vector<CompiledRoute> compiled;
   // Sign-in failures (login_throttle.h): the configured one, or this process's.
   std::unique_ptr<LoginThrottle> own_throttle;
@@ -223,7 +225,12 @@ struct RestServer::Impl {
   // The routes of a path, each with the parameters it matched.
   using Matched = std::pair<const CompiledRoute*, std::map<std::string, std::string>>;
   std::vector<Matched> Match(std::string_view path, bool& bad_escape) const;
-  Result<Caller> Identify(const http::Request& req);
+  // `mark`: the database's change mark, taken here when the token is a JWT
+  // (the session check can then be skipped while nothing was committed).
+  Result<Caller> Identify(const http::Request& req, std::string& mark);
+  // Fills `mark` with Store::ChangeMark unless it holds one; false when it
+  // cannot be had (no store, or the database failed: nothing is kept then).
+  bool TakeMark(std::string& mark) const;
   Result<json> ReadQuery(const Route& route, const http::Request& req) const;
   Result<json> ReadBody(const Route& route, const http::Request& req, int& status) const;
   void Audit(const Caller& caller, const Route& route, const Call& call,
@@ -305,7 +312,16 @@ std::vector<RestServer::Impl::Matched> RestServer::Impl::Match(std::string_view 
   return out;
 }
 
-Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
+bool RestServer::Impl::TakeMark(std::string& mark) const {
+  if (!mark.empty()) return true;
+  if (!services.store) return false;
+  auto taken = services.store->ChangeMark();
+  if (!taken) return false;
+  mark = std::move(*taken);
+  return true;
+}
+
+Result<Caller> RestServer::Impl::Identify(const http::Request& req, std::string& mark) {
   std::string auth = req.Header("Authorization");
   if (auth.empty()) return Caller{};
   if (auth.size() < 8 || !EqualNoCase(auth.substr(0, 7), "Bearer ")) {
@@ -322,7 +338,8 @@ Result<Caller> RestServer::Impl::Identify(const http::Request& req) {
     return Caller{"local", config::Role::kAdmin, true, "local"};
   }
   if (!services.sessions) return MakeError(ErrorCode::kUnauthorized, "unknown token");
-  auto who = services.sessions->VerifyAccess(token);
+  TakeMark(mark);
+  auto who = services.sessions->VerifyAccess(token, mark);
   if (!who) return who.error();  // UNAUTHORIZED, or the database's failure
   return Caller{who->name, who->role, true, "jwt"};
 }
@@ -470,7 +487,9 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     return res;
   };
 
-  auto caller = Identify(req);
+  // Taken before anything is read (see answer_cache.h).
+  std::string mark;
+  auto caller = Identify(req, mark);
   if (!caller && caller.error().code != ErrorCode::kUnauthorized) {
     // The database failed while checking the token: not the caller's fault.
     spdlog::error("REST {} {}: checking the token failed: {}", route.method, route.path,
@@ -514,6 +533,19 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
                                 std::string(config::RoleName(needs)) + ")"));
     }
   }
+  // A kept answer of a cached route, read under the database's current
+  // mark (taken before reading, so a commit during the read retires it).
+  std::string cache_key;
+  if (route.cached && services.clock && TakeMark(mark)) {
+    cache_key = req.path + '?' + req.query;
+    if (auto kept = answers.Find(cache_key, mark, services.clock->Now())) {
+      http::Response res;
+      res.status = route.status;
+      res.Set("Content-Type", "application/json");
+      res.shared_body = std::move(kept);
+      return answer(std::move(res));
+    }
+  }
   auto query = ReadQuery(route, req);
   if (!query) return answer(Failure(400, "INVALID_REQUEST", query.error().message));
   call.query = std::move(*query);
@@ -549,7 +581,10 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     if (services.wrote) services.wrote();
   }
   http::Response res = Json(route.status, json{{"success", true}, {"data", std::move(*data)}});
-  if (req.method == "HEAD") res.body.clear();
+  if (!cache_key.empty()) {
+    res.shared_body = std::make_shared<const std::string>(std::move(res.body));
+    answers.Put(cache_key, mark, call.fresh_until, res.shared_body);
+  }
   return answer(std::move(res));
 }
 

@@ -12,11 +12,13 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/result.h"
 #include "http/server.h"
 
@@ -42,6 +44,9 @@ struct Call {
   Caller caller;
   // Set by a handler: extra headers of the answer (Set-Cookie, Location).
   http::Headers headers;
+  // Set by the handler of a `cached` route whose answer also goes stale
+  // with time: the answer may be served again until then.
+  std::optional<TimePoint> fresh_until;
 };
 
 struct Route {
@@ -57,6 +62,10 @@ struct Route {
   json data_schema;  // the schema of `data` in a successful answer
   int status = 200;  // of a successful answer
   std::function<Result<json>(Call&)> handler;
+  // A GET whose answer depends only on the database, the path and the query
+  // text (never on the caller): answers are kept and served again until the
+  // database changes (answer_cache.h).
+  bool cached = false;
 };
 
 using Routes = std::vector<Route>;

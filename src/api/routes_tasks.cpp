@@ -71,10 +71,14 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                       filter.limit = page->limit + 1;
                       auto list = s.tasks->List(filter);
                       if (!list) return list.error();
+                      auto expiry = s.tasks->NextClaimExpiry();
+                      if (!expiry) return expiry.error();
+                      call.fresh_until = *expiry;
                       json items = json::array();
                       for (const auto& t : *list) items.push_back(tasks::ToJson(t));
                       return MakePageOf(std::move(items), *page);
-                    }});
+                    },
+                    /*cached=*/true});
   routes.push_back({"GET", "/tasks/available", Access::kReader, "tasks",
                     "Todo tasks whose dependencies are all done, highest priority first",
                     PageQuery(), nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
@@ -82,10 +86,14 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                       if (!page) return page.error();
                       auto list = s.tasks->Available();
                       if (!list) return list.error();
+                      auto expiry = s.tasks->NextClaimExpiry();
+                      if (!expiry) return expiry.error();
+                      call.fresh_until = *expiry;
                       json items = json::array();
                       for (const auto& t : *list) items.push_back(tasks::ToJson(t));
                       return MakePage(std::move(items), *page);
-                    }});
+                    },
+                    /*cached=*/true});
   routes.push_back(
       {"GET", "/tasks/{id}", Access::kReader, "tasks",
        "One task with its dependencies, history, claim, reports and search context", json::object(),

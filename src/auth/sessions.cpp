@@ -405,11 +405,38 @@ Result<TokenPair> SessionService::StartTrusted(const std::string& name, config::
   return std::move(*pair);
 }
 
-Result<Principal> SessionService::VerifyAccess(const std::string& access_token) {
+Result<Principal> SessionService::VerifyAccess(const std::string& access_token,
+                                               const std::string& mark) {
+  if (mark.empty()) {
+    std::int64_t exp = 0;
+    return VerifyAccessUncached(access_token, exp);
+  }
+  const std::int64_t now = UnixSeconds(clock_.Now());
+  {
+    std::shared_lock lock(verified_mu_);
+    auto found = verified_.find(access_token);
+    if (found != verified_.end() && found->second.mark == mark &&
+        now < found->second.exp + options_.leeway.count()) {
+      return found->second.who;
+    }
+  }
+  std::int64_t exp = 0;
+  auto who = VerifyAccessUncached(access_token, exp);
+  if (!who) return who;
+  std::unique_lock lock(verified_mu_);
+  // Bounded: tokens of an older mark are dead weight; start over.
+  if (verified_.size() >= 10'000) verified_.clear();
+  verified_[access_token] = Verified{mark, *who, exp};
+  return who;
+}
+
+Result<Principal> SessionService::VerifyAccessUncached(const std::string& access_token,
+                                                       std::int64_t& exp) {
   DOCRUNCH_TRY(CheckSecret(options_));
   JwtCheck check{options_.issuer, options_.audience, UnixSeconds(clock_.Now()), options_.leeway};
   auto claims = VerifyJwt(access_token, options_.secret, check);
   if (!claims) return claims.error();
+  exp = claims->exp;
   // One lookup by primary key, plus the user's row by primary key.
   auto rows = store_.Query(
       "SELECT s.name, s.role, s.revoked_at, s.user_id, u.role AS user_role, u.disabled_at "

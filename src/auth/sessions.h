@@ -21,7 +21,9 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -105,14 +107,28 @@ class SessionService {
   // The JWT checks of jwt.h, then: the family is not revoked and the user
   // exists and is enabled (one indexed query). Sessions from StartTrusted
   // have no users row and skip the user check.
-  Result<Principal> VerifyAccess(const std::string& access_token);
+  //
+  // With `mark` (Store::ChangeMark, taken before this call): a token found
+  // valid under the same mark is not decoded or looked up again, only its
+  // expiry is checked; every commit moves the mark, so a sign-out, a
+  // revoked session or a disabled user is seen at once.
+  Result<Principal> VerifyAccess(const std::string& access_token, const std::string& mark = "");
 
  private:
+  struct Verified {
+    std::string mark;
+    Principal who;
+    std::int64_t exp = 0;
+  };
+  Result<Principal> VerifyAccessUncached(const std::string& access_token, std::int64_t& exp);
+
   Result<TokenPair> Issue(store::Tx& tx, std::int64_t user_id, const std::string& name,
                           config::Role role, const std::string& family);
   store::Store& store_;
   const Clock& clock_;
   SessionOptions options_;
+  std::shared_mutex verified_mu_;
+  std::unordered_map<std::string, Verified> verified_;  // by token; GUARDED_BY(verified_mu_)
 };
 
 }  // namespace docrunch::auth

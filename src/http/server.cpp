@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/websocket.hpp>
 // clang-format on
 #include <poll.h>
@@ -419,9 +420,24 @@ void Server::Connection(tcp::socket raw) {
       res.close = true;
     }
     if (exchange.taken()) break;  // a stream or WebSocket ends the connection when it ends
-    BeastResponse out = ToBeast(std::move(res), version, req.keep_alive, req.method == "HEAD");
-    bool keep = out.keep_alive();
-    bhttp::write(socket, out, ec);
+    bool keep = false;
+    if (res.shared_body && req.method != "HEAD") {
+      // A body kept by the handler (a cached answer, a dashboard file):
+      // written from where it is, not copied.
+      bhttp::response<bhttp::span_body<const char>> out{static_cast<bhttp::status>(res.status),
+                                                        version};
+      for (const auto& [name, value] : res.headers) out.insert(name, value);
+      out.keep_alive(req.keep_alive && !res.close);
+      out.body() = {res.shared_body->data(), res.shared_body->size()};
+      out.prepare_payload();
+      keep = out.keep_alive();
+      bhttp::write(socket, out, ec);
+    } else {
+      if (res.shared_body) res.body = *res.shared_body;
+      BeastResponse out = ToBeast(std::move(res), version, req.keep_alive, req.method == "HEAD");
+      keep = out.keep_alive();
+      bhttp::write(socket, out, ec);
+    }
     if (ec || !keep) break;
   }
   socket.Shutdown();

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Instead of `body`: a body the handler keeps (a cached answer, a static
+  // file), sent without a copy. Wins over `body` when set.
+  std::shared_ptr<const std::string> shared_body;
   bool close = false;  // end the connection after this answer
 
   // Replaces every header of that name (case-insensitive) with one.

@@ -117,14 +117,16 @@ Result<std::shared_ptr<const StaticSite>> StaticSite::Load(const fs::path& root)
     File file;
     file.type = std::string(TypeOf(ext));
     file.etag = EntityTag(*body);
-    file.body = std::move(*body);
+    file.body = std::make_shared<const std::string>(std::move(*body));
     for (auto [suffix, slot] : {std::pair{".gz", &file.gzip}, std::pair{".br", &file.brotli}}) {
       fs::path sibling = path;
       sibling += suffix;
       if (fs::is_regular_file(sibling, ec) && !fs::is_symlink(sibling, ec)) {
         auto packed = ReadFileText(sibling);
         // Only a smaller copy is worth sending.
-        if (packed && packed->size() < file.body.size()) *slot = std::move(*packed);
+        if (packed && packed->size() < file.body->size()) {
+          *slot = std::make_shared<const std::string>(std::move(*packed));
+        }
       }
     }
     std::string url = "/" + fs::relative(path, root, ec).generic_string();
@@ -169,14 +171,14 @@ Response StaticSite::Answer(const Request& req) const {
   }
   res.Set("Content-Type", file->type);
   std::string accept = req.Header("Accept-Encoding");
-  if (!file->brotli.empty() && Accepts(accept, "br")) {
+  if (file->brotli && Accepts(accept, "br")) {
     res.Set("Content-Encoding", "br");
-    res.body = file->brotli;
-  } else if (!file->gzip.empty() && Accepts(accept, "gzip")) {
+    res.shared_body = file->brotli;
+  } else if (file->gzip && Accepts(accept, "gzip")) {
     res.Set("Content-Encoding", "gzip");
-    res.body = file->gzip;
+    res.shared_body = file->gzip;
   } else {
-    res.body = file->body;
+    res.shared_body = file->body;
   }
   return res;
 }

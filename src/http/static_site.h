@@ -48,10 +48,11 @@ class StaticSite {
 
  private:
   struct File {
+    using Bytes = std::shared_ptr<const std::string>;
     std::string type;  // Content-Type
-    std::string body;
-    std::string gzip;    // the .gz sibling, "" when none
-    std::string brotli;  // the .br sibling, "" when none
+    Bytes body;
+    Bytes gzip;    // the .gz sibling, null when none
+    Bytes brotli;  // the .br sibling, null when none
     std::string etag;    // quoted
     bool immutable = false;
   };

@@ -223,6 +223,15 @@ class Store : public Reader {
   // A read outside any write transaction.
   Result<Rows> Query(std::string_view sql, const Params& params = {}) override = 0;
 
+  // A value that changes whenever a transaction commits to the database,
+  // from any connection of any process (it may also change when nothing
+  // visible did, never the other way round): an answer read from the
+  // database stays true while the mark taken before reading it is the
+  // same. SQLite: PRAGMA data_version on a connection of its own;
+  // PostgreSQL: the current snapshot (xmin:xmax:in-progress ids), which
+  // moves whenever a writing transaction starts or ends in the cluster.
+  virtual Result<std::string> ChangeMark() = 0;
+
   // The tables of the database, by name, with their columns, read from the
   // database's own catalog: SQLite's sqlite_master/pragma_table_list
   // (without SQLite's internal and FTS5's shadow tables), PostgreSQL's

@@ -431,4 +431,18 @@ Result<int> TaskService::ExpireStaleClaims() {
   return released;
 }
 
+Result<std::optional<TimePoint>> TaskService::NextClaimExpiry() {
+  auto oldest = store_.Query(
+      "SELECT min(last_report_at) AS oldest FROM tasks WHERE repository_id = $1 AND "
+      "status IN ('assigned', 'working')",
+      {repository_id_});
+  if (!oldest) return oldest.error();
+  auto text = oldest->empty() ? std::nullopt : oldest->Text(0, "oldest");
+  if (!text) return std::optional<TimePoint>();
+  auto at = ParseIso8601(*text);
+  // An unreadable time: treat the claim as due now (answers are not kept).
+  if (!at) return std::optional<TimePoint>(clock_.Now());
+  return std::optional<TimePoint>(*at + options_.claim_ttl);
+}
+
 }  // namespace docrunch::tasks

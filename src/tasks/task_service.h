@@ -126,6 +126,11 @@ class TaskService {
   // blocker), Available, List and Show run it first, so a dead agent never
   // holds work past the TTL, and a late report does not bring a claim back.
   Result<int> ExpireStaleClaims();
+  // When ExpireStaleClaims would next release a claim if no agent reports
+  // before: the oldest last report of an assigned or working task plus
+  // claim_ttl; none while no task is claimed. A list read now stays true
+  // until then unless the database changes.
+  Result<std::optional<TimePoint>> NextClaimExpiry();
 
   const config::TaskRules& rules() const { return rules_; }
   std::int64_t repository_id() const { return repository_id_; }

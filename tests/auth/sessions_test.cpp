@@ -238,6 +238,35 @@ TEST_P(SessionsTest, LogoutRevokesTheSession) {
   EXPECT_EQ(Unauthorized(service_->Logout(pair.refresh_token)), "session already ended");
 }
 
+TEST_P(SessionsTest, AVerifiedTokenIsKeptOnlyWhileTheDatabaseIsUnchanged) {
+  AddUser("alice", config::Role::kReader, "alice-password");
+  TokenPair pair = LoginOk("alice", "alice-password");
+  auto mark = store_->ChangeMark();
+  ASSERT_TRUE(mark.ok());
+  ASSERT_TRUE(service_->VerifyAccess(pair.access_token, *mark).ok());
+  ASSERT_TRUE(service_->VerifyAccess(pair.access_token, *mark).ok()) << "kept";
+  // Expiry is still checked on a kept token.
+  clock_.Advance(std::chrono::minutes(16));
+  EXPECT_EQ(Unauthorized(service_->VerifyAccess(pair.access_token, *mark)), "token expired");
+
+  TokenPair second = LoginOk("alice", "alice-password");
+  auto before = store_->ChangeMark();
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(service_->VerifyAccess(second.access_token, *before).ok());
+  // Signing out commits: the next mark differs and the token is refused.
+  ASSERT_TRUE(service_->Logout(second.refresh_token).ok());
+  auto after = store_->ChangeMark();
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(*after, *before);
+  EXPECT_EQ(Unauthorized(service_->VerifyAccess(second.access_token, *after)), "session revoked");
+  // A forged token is refused with or without a mark, and never kept.
+  std::string forged = second.access_token;
+  char& c = forged[forged.size() - 10];  // inside the signature
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(service_->VerifyAccess(forged, *after).ok());
+  EXPECT_FALSE(service_->VerifyAccess(forged, *after).ok());
+}
+
 TEST_P(SessionsTest, ExpiredTokensAreRefused) {
   AddUser("alice", config::Role::kReader, "alice-password");
   TokenPair pair = LoginOk("alice", "alice-password");

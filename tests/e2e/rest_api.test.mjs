@@ -289,6 +289,29 @@ test('the task flow: create, list with filters and cursors, claim, report, revie
   assert.equal(findings.json.data.items.length, 1);
 });
 
+test('a kept task list never hides a change, whoever made it', async () => {
+  const list = async (query = '') =>
+    (await req('GET', `/tasks?limit=200${query}`, { token: tokens.reader })).json.data.items;
+  const first = await list();
+  assert.deepEqual(await list(), first, 'the same page twice');
+  // Another process (the CLI) writes: the very next read shows it.
+  const out = project.run(['task', 'create', '--type', 'feature', '--title', 'Written by the CLI', '--json']);
+  const created = JSON.parse(out);
+  let items = await list();
+  assert.equal(items.length, first.length + 1);
+  assert.ok(items.some((t) => t.title === 'Written by the CLI'));
+  // A write through this server: the very next read shows it too.
+  const moved = await req('PATCH', `/tasks/${created.id}`, { token: tokens.admin, body: { status: 'backlog' } });
+  assert.equal(moved.status, 200, moved.text);
+  items = await list('&status=backlog');
+  assert.deepEqual(items.map((t) => t.id), [created.id]);
+  assert.equal((await list()).find((t) => t.id === created.id).status, 'backlog');
+  // The CLI blocks it.
+  project.run(['task', 'block', created.id, '--reason', 'waiting for the design']);
+  assert.equal((await list()).find((t) => t.id === created.id).status, 'blocked');
+  assert.deepEqual(await list('&status=backlog'), []);
+});
+
 test('decisions, search, modules, functions with file:line, graph', async () => {
   const d = await req('POST', '/decisions', { token: tokens.agent, body: {
     title: 'Parse invoices lazily', context: 'large files', decision: 'stream them',

@@ -227,5 +227,41 @@ TEST_P(StoreTest, ConcurrentConditionalClaimsHaveExactlyOneWinner) {
   EXPECT_EQ(winners.load(), 1);
 }
 
+
+// ChangeMark: a commit from this store, from another store on the same
+// database (another process) or a failed transaction's absence of one.
+TEST_P(StoreTest, ChangeMarkMovesWithEveryCommitFromAnyConnection) {
+  ASSERT_NO_FATAL_FAILURE(MigrateStore());
+  auto before = store_->ChangeMark();
+  ASSERT_TRUE(before.ok()) << before.error().ToString();
+  if (!IsPostgres()) {
+    // PostgreSQL's snapshot also moves with other databases' transactions
+    // (tests run in parallel on one server), so only SQLite can promise a
+    // still mark while nobody writes.
+    auto again = store_->ChangeMark();
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *before);
+    auto rolled_back = store_->Transact([](Tx& tx) -> Result<void> {
+      DOCRUNCH_TRY(AddRepository(tx, "/src/never"));
+      return MakeError(ErrorCode::kInvalidParams, "changed my mind");
+    });
+    ASSERT_FALSE(rolled_back.ok());
+    auto after_rollback = store_->ChangeMark();
+    ASSERT_TRUE(after_rollback.ok());
+    EXPECT_EQ(*after_rollback, *before);
+  }
+  ASSERT_TRUE(store_->Transact([](Tx& tx) { return AddRepository(tx, "/src/a"); }).ok());
+  auto after_own = store_->ChangeMark();
+  ASSERT_TRUE(after_own.ok());
+  EXPECT_NE(*after_own, *before);
+
+  auto other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->Transact([](Tx& tx) { return AddRepository(tx, "/src/b"); }).ok());
+  auto after_other = store_->ChangeMark();
+  ASSERT_TRUE(after_other.ok());
+  EXPECT_NE(*after_other, *after_own);
+}
+
 }  // namespace
 }  // namespace docrunch::store

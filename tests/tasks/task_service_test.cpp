@@ -274,6 +274,21 @@ TEST_P(TaskServiceTest, BlockerReturnsTheTaskToItsPreviousStatus) {
             "TASK_INVALID_TRANSITION");
 }
 
+TEST_P(TaskServiceTest, NextClaimExpiryIsTheOldestSilentClaimPlusTheTtl) {
+  EXPECT_EQ(service_->NextClaimExpiry().value(), std::nullopt) << "nothing claimed";
+  Task t = MakeTask();
+  Task u = MakeTask();
+  ASSERT_TRUE(service_->Claim(ClaimBy(t, "a1")).ok());
+  clock_.Advance(std::chrono::minutes(10));
+  ASSERT_TRUE(service_->Claim({u.IdText(), "a2", At(10)}).ok());
+  auto start = *ParseIso8601(kStart);
+  EXPECT_EQ(service_->NextClaimExpiry().value(), start + std::chrono::minutes(30));
+  // a1 reports: a2's claim is now the first to go.
+  clock_.Advance(std::chrono::minutes(5));
+  ASSERT_TRUE(service_->UpdateProgress({t.IdText(), 30, "going", "a1", At(15)}).ok());
+  EXPECT_EQ(service_->NextClaimExpiry().value(), start + std::chrono::minutes(40));
+}
+
 TEST_P(TaskServiceTest, SilentClaimExpiresAfterTheTtl) {
   Task t = MakeTask();
   ASSERT_TRUE(service_->Claim(ClaimBy(t, "a1")).ok());

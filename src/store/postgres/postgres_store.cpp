@@ -170,6 +170,15 @@ class PostgresStore final : public Store {
     }
   }
 
+  // Any writing transaction that starts or ends changes the snapshot
+  // (xmin:xmax:xip), so an unchanged snapshot means no commit in between.
+  Result<std::string> ChangeMark() override {
+    auto rows = Query("SELECT pg_current_snapshot()::TEXT AS mark", {});
+    if (!rows) return rows.error();
+    if (rows->empty()) return MakeError(ErrorCode::kStorageQuery, "pg_current_snapshot: no row");
+    return "s" + rows->Text(0, "mark").value_or("");
+  }
+
  private:
   const PgEndpoint endpoint_;
   const SystemClock system_clock_;

@@ -1,9 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <vector>
 
 #include "store/connection_pool.h"
 #include "store/sqlite/sqlite_connection.h"
@@ -198,6 +201,48 @@ class SqliteStore final : public Store {
     return (*reader)->Query(sql, params);
   }
 
+  // Marks compare across threads, but data_version counts for one
+  // connection alone. So each thread looks on a connection of its own (no
+  // lock between threads: every HTTP connection has its thread), and a
+  // change any of them sees moves one generation that all share; the mark
+  // is that generation. Every commit is seen by some look that follows it
+  // and moves the generation before that look returns, so a mark taken
+  // after a commit is never one taken before it. A thread's first look
+  // cannot tell what happened before its connection opened, so it moves
+  // the generation too.
+  Result<std::string> ChangeMark() override {
+    struct Watch {
+      std::uint64_t store;
+      std::unique_ptr<SqliteConnection> conn;
+      std::int64_t seen;
+    };
+    thread_local std::vector<Watch> watches;
+    Watch* watch = nullptr;
+    for (auto& w : watches) {
+      if (w.store == serial_) watch = &w;
+    }
+    if (!watch) {
+      // Stores a thread looked at long ago may be gone: keep a few.
+      if (watches.size() >= 8) watches.erase(watches.begin());
+      auto opened = SqliteConnection::Open(path_, 1000);
+      if (!opened) return opened.error();
+      watches.push_back({serial_, std::move(*opened), -1});
+      watch = &watches.back();
+    }
+    auto rows = watch->conn->Query("PRAGMA data_version", {});
+    if (!rows || rows->empty()) {
+      std::erase_if(watches, [&](const Watch& w) { return w.store == serial_; });
+      if (!rows) return rows.error();
+      return MakeError(ErrorCode::kStorageQuery, "PRAGMA data_version: no row");
+    }
+    std::int64_t version = rows->Int(0, "data_version").value_or(-1);
+    if (version != watch->seen) {
+      watch->seen = version;
+      generation_.fetch_add(1);
+    }
+    return "v" + std::to_string(generation_.load());
+  }
+
  private:
   const std::string path_;
   const SystemClock system_clock_;
@@ -205,6 +250,12 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_;  // GUARDED_BY(write_mu_)
   ConnectionPool<SqliteConnection> readers_;
+  // ChangeMark's: this store among every store a thread may have looked
+  // at (a destroyed store's address can be reused, its serial cannot), and
+  // the shared generation.
+  const std::uint64_t serial_ = next_serial_.fetch_add(1);
+  std::atomic<std::uint64_t> generation_{0};
+  static inline std::atomic<std::uint64_t> next_serial_{1};
 };
 
 }  // namespace
