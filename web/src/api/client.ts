@@ -32,7 +32,7 @@ async function send(method: Method, path: string, body: unknown, signal?: AbortS
 export async function api<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res = await send(method, path, body, signal);
   if (res.status === 401) {
-    if (!(await refresh())) throw new ApiError('Your session has expired.', 401, 'UNAUTHORIZED');
+    if (!(await refresh())) throw new ApiError('Your session could not be renewed.', 401, 'UNAUTHORIZED');
     res = await send(method, path, body, signal);
     if (res.status === 401) {
       sessionExpired();

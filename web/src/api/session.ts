@@ -85,30 +85,42 @@ function end(notice: string | null) {
   setState({ status: 'signed-out', user: null, notice });
 }
 
-async function refreshOnce(): Promise<boolean> {
-  const run = async () => {
+type RefreshOutcome = 'ok' | 'refused' | 'unreachable';
+
+async function refreshOnce(): Promise<RefreshOutcome> {
+  const run = async (): Promise<TokenAnswer | 'refused'> => {
     const res = await post('/api/auth/refresh', {});
-    if (res.status === 401 || res.status === 400) return null;
+    // No cookie, or a refresh token that is expired, used or revoked.
+    if (res.status === 401 || res.status === 400) return 'refused';
     return envelope<TokenAnswer>(res);
   };
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  const tokens = locks ? await locks.request('docrunch-refresh', run) : await run();
-  if (!tokens) return false;
-  await adopt(tokens);
-  return true;
+  try {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const tokens = locks ? await locks.request('docrunch-refresh', run) : await run();
+    if (tokens === 'refused') return 'refused';
+    await adopt(tokens);
+    return 'ok';
+  } catch {
+    return 'unreachable';
+  }
 }
 
-// Trades the refresh cookie for a new access token; false when there is no
-// valid sign-in (the state is then signed-out). Concurrent callers share one
-// request.
+// Trades the refresh cookie for a new access token; false when that did not
+// work. A refused cookie ends the session (back to sign-in, with a notice if
+// it was signed in); a server out of reach keeps a signed-in session and
+// tries again in 30 s, since signing out over a network blip would lose the
+// user's place. Concurrent callers share one request.
 export function refresh(): Promise<boolean> {
   if (inflight) return inflight;
   const wasSignedIn = state.status === 'signed-in';
   inflight = refreshOnce()
-    .catch(() => false)
-    .then((ok) => {
-      if (!ok) end(wasSignedIn ? 'Your session has expired. Please sign in again.' : null);
-      return ok;
+    .then((outcome) => {
+      if (outcome === 'refused') end(wasSignedIn ? 'Your session has expired. Please sign in again.' : null);
+      else if (outcome === 'unreachable') {
+        if (wasSignedIn) scheduleRefresh(30 / 0.8);
+        else end('The server could not be reached. Reload the page to try again.');
+      }
+      return outcome === 'ok';
     })
     .finally(() => {
       inflight = null;
