@@ -122,3 +122,28 @@ test('with auth off, the printed sign-in link signs the browser in', async () =>
   }
   assert.deepEqual(browser.problems, []);
 });
+
+test('a server out of reach is not taken for an ended session', async () => {
+  const refused = (route) => route.abort('connectionrefused');
+  // A first load that cannot refresh says so, instead of asking to sign in again.
+  const first = await browser.context.newPage();
+  await first.route('**/api/auth/refresh', refused);
+  await first.goto(`${dash.origin}/`);
+  await first.getByText('The server could not be reached').waitFor();
+  await first.close();
+
+  // Signed in, a refresh that cannot reach the server keeps the session.
+  const tab = await browser.context.newPage();
+  try {
+    await signIn(tab, dash.origin, 'rita');
+    await tab.locator('.counts').waitFor(); // the overview has loaded: nothing in flight
+    await tab.locator('.health-card').first().waitFor();
+    dash.cli(['user', 'passwd', 'rita', '--password-stdin'], `${PASSWORD}\n`);
+    await tab.route('**/api/auth/refresh', refused);
+    await tab.getByRole('link', { name: 'Modules' }).click();
+    await tab.getByRole('alert').filter({ hasText: 'could not be renewed' }).waitFor();
+    assert.equal(await tab.getByRole('navigation', { name: 'Main' }).count(), 1);
+  } finally {
+    await tab.close();
+  }
+});
