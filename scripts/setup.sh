@@ -22,6 +22,7 @@ APT_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev sqlite3 libpq-dev libpqxx-dev libhiredis-dev libsodium-dev
   libssl-dev libcurl4-openssl-dev libxxhash-dev libboost-dev
+  zlib1g-dev # gzip of REST answers kept in memory (src/http/encoding.h)
   libmimalloc-dev # the docrunch binary's malloc (src/app/CMakeLists.txt)
   # tests; the dashboard's browser tests drive Debian's chromium (never a
   # downloaded browser)

@@ -118,19 +118,22 @@ for run in $(seq 1 "$RUNS"); do
     log "run $run, $c clients"
     RESULTS["floor $c"]+="$(measure "$c" "$FLOOR_URL")"$'\n'
     RESULTS["tasks $c"]+="$(measure "$c" -H "Authorization: Bearer $TOKEN" "$API/tasks")"$'\n'
+    RESULTS["tasksgz $c"]+="$(measure "$c" -H "Authorization: Bearer $TOKEN" -H 'Accept-Encoding: gzip' "$API/tasks")"$'\n'
     RESULTS["search $c"]+="$(measure "$c" -s "$ROOT/bench/rest/search.lua" "$API/search")"$'\n'
   done
 done
 
 col() { printf '%s' "${RESULTS[$1]}" | awk -v f="$2" 'NF { print $f }' | median; }
 echo
-echo "| clients | Beast floor req/s | GET /api/tasks req/s (ratio) | p50 / p99 ms | GET /api/search req/s | p50 / p99 ms |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| clients | Beast floor req/s | GET /api/tasks req/s (ratio) | p50 / p99 ms | the same with gzip (ratio) | p50 / p99 ms | GET /api/search req/s | p50 / p99 ms |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in $CLIENTS; do
-  floor="$(col "floor $c" 1)"; tasks="$(col "tasks $c" 1)"; search="$(col "search $c" 1)"
+  floor="$(col "floor $c" 1)"; tasks="$(col "tasks $c" 1)"; gz="$(col "tasksgz $c" 1)"; search="$(col "search $c" 1)"
   ratio="$(awk -v a="$tasks" -v b="$floor" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-  printf '| %s | %.0f | %.0f (%s) | %s / %s | %.0f | %s / %s |\n' "$c" "$floor" "$tasks" "$ratio" \
-    "$(col "tasks $c" 2)" "$(col "tasks $c" 3)" "$search" "$(col "search $c" 2)" "$(col "search $c" 3)"
+  gzratio="$(awk -v a="$gz" -v b="$floor" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+  printf '| %s | %.0f | %.0f (%s) | %s / %s | %.0f (%s) | %s / %s | %.0f | %s / %s |\n' "$c" "$floor" "$tasks" "$ratio" \
+    "$(col "tasks $c" 2)" "$(col "tasks $c" 3)" "$gz" "$gzratio" "$(col "tasksgz $c" 2)" "$(col "tasksgz $c" 3)" \
+    "$search" "$(col "search $c" 2)" "$(col "search $c" 3)"
 done
 
 log "WebSocket fan-out: $WS_CLIENTS clients, $WS_EVENTS events"

@@ -4,15 +4,24 @@
 
 namespace docrunch::api {
 
-std::shared_ptr<const std::string> AnswerCache::Find(const std::string& key,
-                                                     const std::string& mark,
-                                                     TimePoint now) const {
+AnswerCache::Kept AnswerCache::Find(const std::string& key, const std::string& mark,
+                                    TimePoint now) const {
   std::shared_lock lock(mu_);
   auto found = entries_.find(key);
-  if (found == entries_.end()) return nullptr;
+  if (found == entries_.end()) return {};
   const Entry& e = found->second;
-  if (e.mark != mark || (e.until && now >= *e.until)) return nullptr;
-  return e.body;
+  if (e.mark != mark || (e.until && now >= *e.until)) return {};
+  return {e.body, e.gzip};
+}
+
+void AnswerCache::AddGzip(const std::string& key, const std::string& mark, Bytes gzip) {
+  if (!gzip) return;
+  std::unique_lock lock(mu_);
+  auto found = entries_.find(key);
+  if (found == entries_.end() || found->second.mark != mark || found->second.gzip) return;
+  if (bytes_ + gzip->size() > max_bytes_) return;
+  bytes_ += gzip->size();
+  found->second.gzip = std::move(gzip);
 }
 
 void AnswerCache::Put(const std::string& key, const std::string& mark,
@@ -24,7 +33,8 @@ void AnswerCache::Put(const std::string& key, const std::string& mark,
   std::unique_lock lock(mu_);
   auto found = entries_.find(key);
   if (found != entries_.end()) {
-    bytes_ -= key.size() + found->second.mark.size() + found->second.body->size();
+    bytes_ -= key.size() + found->second.mark.size() + found->second.body->size() +
+              (found->second.gzip ? found->second.gzip->size() : 0);
     entries_.erase(found);
   }
   if (bytes_ + size > max_bytes_) {
@@ -32,7 +42,7 @@ void AnswerCache::Put(const std::string& key, const std::string& mark,
     entries_.clear();
     bytes_ = 0;
   }
-  entries_.emplace(key, Entry{mark, until, std::move(body)});
+  entries_.emplace(key, Entry{mark, until, std::move(body), nullptr});
   bytes_ += size;
 }
 

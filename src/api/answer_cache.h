@@ -29,13 +29,21 @@ class AnswerCache {
  public:
   explicit AnswerCache(std::size_t max_bytes = 32u << 20) : max_bytes_(max_bytes) {}
 
-  // The kept body for `key` when it was read under `mark` and is still
-  // fresh at `now`; null otherwise. Shared: it is written without a copy.
-  std::shared_ptr<const std::string> Find(const std::string& key, const std::string& mark,
-                                          TimePoint now) const;
+  using Bytes = std::shared_ptr<const std::string>;
+  struct Kept {
+    Bytes body;
+    Bytes gzip;  // the body gzipped, null until a client that takes gzip asked
+  };
+
+  // The kept answer for `key` when it was read under `mark` and is still
+  // fresh at `now`; a null body otherwise. Shared: written without a copy.
+  Kept Find(const std::string& key, const std::string& mark, TimePoint now) const;
   // Keeps `body`, read under `mark`, until the mark moves or `until`.
   void Put(const std::string& key, const std::string& mark, std::optional<TimePoint> until,
-           std::shared_ptr<const std::string> body);
+           Bytes body);
+  // Adds the gzipped body to what is kept for `key` under `mark` (nothing
+  // when that answer is gone or newer).
+  void AddGzip(const std::string& key, const std::string& mark, Bytes gzip);
 
   std::size_t bytes() const;
 
@@ -43,7 +51,8 @@ class AnswerCache {
   struct Entry {
     std::string mark;
     std::optional<TimePoint> until;
-    std::shared_ptr<const std::string> body;
+    Bytes body;
+    Bytes gzip;
   };
   const std::size_t max_bytes_;
   mutable std::shared_mutex mu_;

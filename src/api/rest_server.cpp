@@ -21,6 +21,7 @@
 #include "core/json_schema.h"
 #include "core/json_writer.h"
 #include "core/utf8.h"
+#include "http/encoding.h"
 
 namespace docrunch::api {
 namespace {
@@ -30,8 +31,12 @@ constexpr const char* kRefreshCookie = "docrunch_refresh";
 
 // --- answers ---
 
+// Room for every header an answer gets (Finish adds about eight).
+constexpr std::size_t kAnswerHeaders = 14;
+
 http::Response Json(int status, const json& body) {
   http::Response r;
+  r.headers.reserve(kAnswerHeaders);
   r.status = status;
   r.Set("Content-Type", "application/json");
   r.body = WriteJson(body);
@@ -230,7 +235,11 @@ struct RestServer::Impl {
   Result<Caller> Identify(const http::Request& req, std::string& mark);
   // Fills `mark` with Store::ChangeMark unless it holds one; false when it
   // cannot be had (no store, or the database failed: nothing is kept then).
-  bool TakeMark(std::string& mark) const;
+  bool TakeMark(std::string& mark);
+  // A kept answer as sent: gzipped (once, then kept too) when the client
+  // takes gzip and the body is worth it.
+  http::Response KeptAnswer(int status, AnswerCache::Kept kept, const std::string& key,
+                            const std::string& mark, const http::Request& req);
   Result<json> ReadQuery(const Route& route, const http::Request& req) const;
   Result<json> ReadBody(const Route& route, const http::Request& req, int& status) const;
   void Audit(const Caller& caller, const Route& route, const Call& call,
@@ -279,7 +288,11 @@ void RestServer::Impl::Finish(http::Response& res, const http::Request& req,
     res.Set("Access-Control-Allow-Origin", req.Header("Origin"));
     res.Set("Access-Control-Allow-Credentials", "true");
     res.Set("Access-Control-Expose-Headers", "Retry-After");
-    res.Set("Vary", "Origin");
+    std::string vary = "Origin";
+    for (const auto& [name, value] : res.headers) {
+      if (name == "Vary" && value.find("Origin") == std::string::npos) vary = value + ", Origin";
+    }
+    res.Set("Vary", vary);
   }
 }
 
@@ -312,13 +325,41 @@ std::vector<RestServer::Impl::Matched> RestServer::Impl::Match(std::string_view 
   return out;
 }
 
-bool RestServer::Impl::TakeMark(std::string& mark) const {
+bool RestServer::Impl::TakeMark(std::string& mark) {
   if (!mark.empty()) return true;
   if (!services.store) return false;
   auto taken = services.store->ChangeMark();
   if (!taken) return false;
   mark = std::move(*taken);
   return true;
+}
+
+http::Response RestServer::Impl::KeptAnswer(int status, AnswerCache::Kept kept,
+                                            const std::string& key, const std::string& mark,
+                                            const http::Request& req) {
+  http::Response res;
+  res.headers.reserve(kAnswerHeaders);
+  res.status = status;
+  res.Set("Content-Type", "application/json");
+  res.Set("Vary", "Accept-Encoding");
+  constexpr std::size_t kWorthPacking = 1024;
+  if (kept.body->size() >= kWorthPacking &&
+      http::AcceptsEncoding(req.Header("Accept-Encoding"), "gzip")) {
+    if (!kept.gzip) {
+      std::string packed = http::Gzip(*kept.body);
+      if (!packed.empty()) {
+        kept.gzip = std::make_shared<const std::string>(std::move(packed));
+        answers.AddGzip(key, mark, kept.gzip);
+      }
+    }
+    if (kept.gzip) {
+      res.Set("Content-Encoding", "gzip");
+      res.shared_body = std::move(kept.gzip);
+      return res;
+    }
+  }
+  res.shared_body = std::move(kept.body);
+  return res;
 }
 
 Result<Caller> RestServer::Impl::Identify(const http::Request& req, std::string& mark) {
@@ -463,7 +504,6 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
       res.Set("Access-Control-Allow-Headers", "Authorization, Content-Type");
       res.Set("Access-Control-Max-Age", "600");
     }
-    Finish(res, req, cross);
     return res;
   }
   if (!chosen && req.method == "HEAD") {
@@ -476,17 +516,17 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
         Failure(405, "METHOD_NOT_ALLOWED",
                 req.method.substr(0, 16) + " is not allowed here (allowed: " + allow + ")");
     res.Set("Allow", allow);
-    Finish(res, req, cross);
     return res;
   }
   const Route& route = *chosen->first->route;
   Call call{req, std::move(chosen->second)};
   auto answer = [&](http::Response res) {
     for (auto& [name, value] : call.headers) res.Set(name, value);
-    Finish(res, req, cross);
     return res;
   };
 
+  // The security and CORS headers are added by RestServer::Handle, to
+  // every answer.
   // Taken before anything is read (see answer_cache.h).
   std::string mark;
   auto caller = Identify(req, mark);
@@ -538,12 +578,8 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   std::string cache_key;
   if (route.cached && services.clock && TakeMark(mark)) {
     cache_key = req.path + '?' + req.query;
-    if (auto kept = answers.Find(cache_key, mark, services.clock->Now())) {
-      http::Response res;
-      res.status = route.status;
-      res.Set("Content-Type", "application/json");
-      res.shared_body = std::move(kept);
-      return answer(std::move(res));
+    if (auto kept = answers.Find(cache_key, mark, services.clock->Now()); kept.body) {
+      return answer(KeptAnswer(route.status, kept, cache_key, mark, req));
     }
   }
   auto query = ReadQuery(route, req);
@@ -582,8 +618,10 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   }
   http::Response res = Json(route.status, json{{"success", true}, {"data", std::move(*data)}});
   if (!cache_key.empty()) {
-    res.shared_body = std::make_shared<const std::string>(std::move(res.body));
-    answers.Put(cache_key, mark, call.fresh_until, res.shared_body);
+    AnswerCache::Kept kept{std::make_shared<const std::string>(std::move(res.body)), nullptr};
+    answers.Put(cache_key, mark, call.fresh_until, kept.body);
+    res = KeptAnswer(route.status, kept, cache_key, mark, req);
+    for (auto& [name, value] : call.headers) res.Set(name, value);
   }
   return answer(std::move(res));
 }

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/files.h"
+#include "http/encoding.h"
 
 namespace docrunch::http {
 
@@ -50,29 +51,6 @@ std::string EntityTag(const std::string& body) {
   char hex[sizeof hash * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
   return "\"" + std::string(hex) + "\"";
-}
-
-// Whether an Accept-Encoding value takes `coding` (a q=0 refuses it).
-bool Accepts(std::string_view header, std::string_view coding) {
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? "" : header.substr(comma + 1);
-    auto semi = item.find(';');
-    std::string_view name = item.substr(0, semi);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name != coding) continue;
-    if (semi == std::string_view::npos) return true;
-    std::string_view params = item.substr(semi + 1);
-    auto q = params.find("q=");
-    if (q == std::string_view::npos) return true;
-    params = params.substr(q + 2);
-    // q=0, q=0.0, q=0.000: refused; anything else is a preference.
-    return !(params.size() >= 1 && params[0] == '0' &&
-             params.find_first_not_of("0. ") == std::string_view::npos);
-  }
-  return false;
 }
 
 bool IfNoneMatch(std::string_view header, std::string_view etag) {
@@ -171,10 +149,10 @@ Response StaticSite::Answer(const Request& req) const {
   }
   res.Set("Content-Type", file->type);
   std::string accept = req.Header("Accept-Encoding");
-  if (file->brotli && Accepts(accept, "br")) {
+  if (file->brotli && AcceptsEncoding(accept, "br")) {
     res.Set("Content-Encoding", "br");
     res.shared_body = file->brotli;
-  } else if (file->gzip && Accepts(accept, "gzip")) {
+  } else if (file->gzip && AcceptsEncoding(accept, "gzip")) {
     res.Set("Content-Encoding", "gzip");
     res.shared_body = file->gzip;
   } else {

@@ -20,8 +20,8 @@ std::shared_ptr<const std::string> Body(std::string text) {
 // The kept text, or "(none)".
 std::string Found(const AnswerCache& cache, const std::string& key, const std::string& mark,
                   TimePoint now = kNow) {
-  auto body = cache.Find(key, mark, now);
-  return body ? *body : "(none)";
+  auto kept = cache.Find(key, mark, now);
+  return kept.body ? *kept.body : "(none)";
 }
 
 TEST(AnswerCacheTest, ServesOnlyUnderTheSameMark) {
@@ -56,6 +56,22 @@ TEST(AnswerCacheTest, StaysWithinItsBytes) {
   AnswerCache one(300);
   for (int i = 0; i < 10; ++i) one.Put("same", "v1", std::nullopt, Body(std::string(200, 'y')));
   EXPECT_EQ(one.bytes(), 4u + 2u + 200u);
+}
+
+TEST(AnswerCacheTest, AGzipVariantBelongsToItsAnswer) {
+  AnswerCache cache;
+  cache.Put("k", "v1", std::nullopt, Body("plain"));
+  EXPECT_EQ(cache.Find("k", "v1", kNow).gzip, nullptr);
+  cache.AddGzip("k", "v2", Body("of a newer answer"));
+  EXPECT_EQ(cache.Find("k", "v1", kNow).gzip, nullptr) << "not for this answer";
+  cache.AddGzip("k", "v1", Body("packed"));
+  auto kept = cache.Find("k", "v1", kNow);
+  ASSERT_NE(kept.gzip, nullptr);
+  EXPECT_EQ(*kept.gzip, "packed");
+  EXPECT_EQ(cache.bytes(), 1u + 2u + 5u + 6u);
+  cache.Put("k", "v2", std::nullopt, Body("new"));
+  EXPECT_EQ(cache.Find("k", "v2", kNow).gzip, nullptr) << "a new answer starts plain";
+  EXPECT_EQ(cache.bytes(), 1u + 2u + 3u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { makeProject, serve, call, root, JWT_SECRET, validateAnswers } from './rest_server.mjs';
 
 const require = createRequire(path.join(root, 'third_party/package.json'));
@@ -306,6 +307,26 @@ test('a kept task list never hides a change, whoever made it', async () => {
   items = await list('&status=backlog');
   assert.deepEqual(items.map((t) => t.id), [created.id]);
   assert.equal((await list()).find((t) => t.id === created.id).status, 'backlog');
+  // A client that takes gzip gets the same page gzipped.
+  const raw = (encoding) => new Promise((resolve, reject) => {
+    const url = new URL(`${api}/tasks?limit=200`);
+    http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search,
+      headers: { authorization: `Bearer ${tokens.reader}`, 'accept-encoding': encoding } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+  for (let round = 0; round < 2; round++) {  // the second time from what was kept
+    const plain = await raw('identity');
+    const packed = await raw('gzip, br;q=0');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(packed.headers['content-encoding'], 'gzip');
+    assert.match(packed.headers.vary, /Accept-Encoding/);
+    assert.ok(packed.body.length < plain.body.length / 2, `${packed.body.length} vs ${plain.body.length}`);
+    assert.deepEqual(JSON.parse(zlib.gunzipSync(packed.body)), JSON.parse(plain.body));
+    assert.equal((await raw('gzip;q=0')).headers['content-encoding'], undefined);
+  }
   // The CLI blocks it.
   project.run(['task', 'block', created.id, '--reason', 'waiting for the design']);
   assert.equal((await list()).find((t) => t.id === created.id).status, 'blocked');
