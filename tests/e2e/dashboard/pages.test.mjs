@@ -155,6 +155,23 @@ test('settings create and revoke an agent token and create a user', async () => 
   assert.match(dash.cli(['token', 'list']), /revoked/);
 });
 
+test('the dark theme follows the system, and every page stays accessible in it', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  try {
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.equal(background, 'rgb(18, 21, 27)');
+    for (const route of ['/', '/tasks', '/tasks/task-1', '/search?q=invoice', '/modules/shop%2Fbilling',
+      '/functions', '/graph', '/knowledge', '/audit', '/settings']) {
+      await page.goto(`${dash.origin}${route}`);
+      await page.locator('main h1').waitFor();
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+      await checkA11y(page, `${route} (dark)`);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+});
+
 test('the data-flow view shows storage health and the lineage graph', async () => {
   await page.getByRole('link', { name: 'Data flow' }).click();
   await page.locator('.health-card', { hasText: 'Markdown' }).waitFor();

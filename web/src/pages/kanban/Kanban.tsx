@@ -99,7 +99,7 @@ export default function Kanban() {
           <span className={`dot live-${board.live}`} aria-hidden="true" />
           {board.live === 'live' ? 'Live' : board.live === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
           {' · '}
-          {all.length} tasks
+          {all.length} {all.length === 1 ? 'task' : 'tasks'}
         </p>
       </div>
       <form className="filters" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
