@@ -48,6 +48,9 @@ test('an agent\'s MCP reports appear on the task page without a reload', async (
   await page.goto(`${dash.origin}/tasks/task-1`);
   await page.getByRole('heading', { name: 'Cache parsed invoices', level: 1 }).waitFor();
   await page.getByText('Not claimed.').waitFor();
+  await page.getByLabel('Assign to agent').fill('claude-1');
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await page.getByText('assigned to @claude-1').waitFor();
   await page.getByRole('link', { name: 'task-2' }).waitFor(); // dependents
   await page.evaluate(() => {
     window.__sameDocument = true;

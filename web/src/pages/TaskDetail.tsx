@@ -48,6 +48,7 @@ function TaskLinks({ items, empty }: { items: TaskRef[] | undefined; empty: stri
 
 function Actions({ task, onDone }: { task: Detail; onDone: () => void }) {
   const [text, setText] = useState('');
+  const [assignee, setAssignee] = useState('');
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const act = async (e: FormEvent, action: string, field: string | null) => {
     e.preventDefault();
@@ -61,8 +62,30 @@ function Actions({ task, onDone }: { task: Detail; onDone: () => void }) {
       setMessage({ error: true, text: err instanceof ApiError ? err.message : String(err) });
     }
   };
+  const assign = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await api('PATCH', `/tasks/${task.id}`, { assigned_to: assignee.trim() });
+      setMessage({ error: false, text: `Assigned to ${assignee.trim()}.` });
+      setAssignee('');
+      onDone();
+    } catch (err) {
+      setMessage({ error: true, text: err instanceof ApiError ? err.message : String(err) });
+    }
+  };
   return (
     <Section title="Review and blocks">
+      {(task.status === 'todo' || task.status === 'assigned') && (
+        <form className="inline-form" onSubmit={(e) => void assign(e)}>
+          <label>
+            Assign to agent
+            <input required value={assignee} onChange={(e) => setAssignee(e.target.value)} placeholder="claude-1" />
+          </label>
+          <button type="submit" className="button">
+            Assign
+          </button>
+        </form>
+      )}
       <form className="actions-form" onSubmit={(e) => e.preventDefault()}>
         <label htmlFor="action-text">Note, reason or resolution</label>
         <textarea id="action-text" rows={2} value={text} onChange={(e) => setText(e.target.value)} />
