@@ -38,6 +38,7 @@ test('with the worker stopped, the lineage shows the backlog and its lag live', 
   }
   await worker().filter({ hasText: 'degraded' }).waitFor({ timeout: 5000 });
   await page.locator('.react-flow__edge-text', { hasText: /lag \d/ }).first().waitFor({ timeout: 5000 });
+  assert.ok(await page.locator('.react-flow__edge.animated').count() >= 2, 'no edge shows work in flight');
   await page.getByLabel('Node', { exact: true }).selectOption({ label: 'sync worker: index' });
   const side = page.getByRole('complementary', { name: 'Node details' });
   await side.getByText(/pending 3/).waitFor();
@@ -55,6 +56,7 @@ test('running the worker drains the backlog and the lineage turns healthy again'
   await worker().filter({ hasText: 'healthy' }).waitFor({ timeout: 8000 });
   const side = page.getByRole('complementary', { name: 'Node details' });
   await side.getByText(/ok \d+/).waitFor();
+  assert.equal(await page.locator('.react-flow__edge.animated').count(), 0);
   assert.equal(await side.getByText(/pending/).count(), 0);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was reloaded');
   await page.getByRole('button', { name: 'Retry failed', exact: true }).click();

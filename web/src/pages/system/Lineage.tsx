@@ -71,6 +71,9 @@ async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
   });
   const pos = new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
   const lag = new Map(l.nodes.map((n) => [n.id, n.counts.lag_seconds]));
+  const waiting = new Set(
+    l.nodes.filter((n) => n.kind === 'worker' && ((n.counts.pending ?? 0) > 0 || (n.counts.retrying ?? 0) > 0)).map((n) => n.id),
+  );
   return {
     nodes: l.nodes.map((n) => {
       const health = nodeHealth(n);
@@ -101,6 +104,8 @@ async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
         id: `e${i}`,
         source: e.source,
         target: e.target,
+        // Work in flight along this edge: the dashes move (and the label says how much).
+        animated: waiting.has(e.source) || waiting.has(e.target),
         label: `${e.label} ${e.count.toLocaleString()}${sourceLag ? ` · lag ${sourceLag.toFixed(1)} s` : ''}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         className: sourceLag ? 'lagging' : undefined,
