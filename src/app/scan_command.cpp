@@ -1,7 +1,9 @@
 // docrunch scan [PATH] [--full] [--offline] [--output DIR] [--quiet|--verbose] [--json]
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -71,10 +73,29 @@ std::function<void(std::size_t, std::size_t)> ProgressBar(const ScanFlags& flags
   };
 }
 
-void Report(const ScanFlags& flags, const ScanOutcome& outcome, const fs::path& docs) {
-  const auto& s = outcome.summary;
+// When this process started its work (before main: a namespace-scope
+// object), so a scan reports the whole command's time, not only the scan's.
+const std::chrono::steady_clock::time_point kCommandStarted = std::chrono::steady_clock::now();
+
+// The steps the sync drain reports, one per target; they may overlap.
+bool IsSyncStep(const std::string& name) {
+  return name == "index" || name == "markdown" || name == "lightrag";
+}
+
+void Report(const ScanFlags& flags, ScanOutcome outcome, const fs::path& docs) {
+  auto& s = outcome.summary;
+  // The whole command: start-up, configuration and database, the scan, the
+  // index and the Markdown; what the steps do not cover is "other".
+  s.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - kCommandStarted);
+  std::chrono::milliseconds covered = outcome.sync_time;
+  for (const auto& [name, time] : s.steps) {
+    if (!IsSyncStep(name)) covered += time;
+  }
+  s.steps.emplace_back("other", std::max(s.duration - covered, std::chrono::milliseconds(0)));
   if (flags.json) {
     auto j = scan::SummaryToJson(s);
+    j["sync_ms"] = outcome.sync_time.count();
     j["docs"] = {{"output", docs.string()},
                  {"pages", outcome.pages_total},
                  {"pages_changed", outcome.pages_changed},
@@ -91,6 +112,17 @@ void Report(const ScanFlags& flags, const ScanOutcome& outcome, const fs::path& 
                  : " NOT WRITTEN: " + outcome.docs_error + "\n");
   }
   if (flags.verbose) {
+    text += "  time:        ";
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+      const auto& [name, time] = s.steps[i];
+      text += (i ? ", " : " ") + name + " " + std::to_string(time.count()) + " ms";
+      const bool sync_ends =
+          IsSyncStep(name) && (i + 1 == s.steps.size() || !IsSyncStep(s.steps[i + 1].first));
+      if (sync_ends) {
+        text += " (side by side: " + std::to_string(outcome.sync_time.count()) + " ms in all)";
+      }
+    }
+    text += "\n";
     for (const auto& p : s.problems) {
       text += "  " + p.code + " " + p.path + (p.line ? ":" + std::to_string(p.line) : "") + ": " +
               p.message + "\n";

@@ -61,8 +61,19 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   // holds the truth, and the events retry.
   SyncSetup setup{outcome.summary.repository_id, request.docs_output, request.project_name,
                   /*repair_docs=*/true};
+  const auto draining = std::chrono::steady_clock::now();
   auto drained = DrainSync(store, config, setup, request.stop);
   if (!drained) return drained.error();
+  outcome.sync_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - draining);
+  // The derived stores' share of the time: the index, the Markdown (and
+  // LightRAG when configured), in that order.
+  for (const char* target : {"index", "markdown", "lightrag"}) {
+    auto spent = drained->stats.target_time.find(target);
+    if (spent != drained->stats.target_time.end()) {
+      outcome.summary.steps.emplace_back(target, spent->second);
+    }
+  }
   outcome.pages_changed = drained->pages_changed;
   outcome.pages_total = drained->pages_total;
   outcome.docs_error = drained->markdown_error;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -29,6 +30,10 @@ struct ScanOutcome {
   int pages_changed = 0;
   int pages_total = 0;
   std::string docs_error;  // Markdown could not be written (the scan itself succeeded)
+  // The drain's wall time. Its targets' own times are steps of the summary
+  // (index, markdown); they may overlap, the Markdown rendering beside the
+  // index's transaction.
+  std::chrono::milliseconds sync_time{0};
 };
 
 // Walker options from the configuration (ignore rules, languages, limits).

@@ -84,11 +84,12 @@ Error Interrupted(const std::string& when) {
 // Parses `files` on worker threads and stores them as they come, in input
 // order. The summary gets files_parsed, then the files that could not be
 // read and every parse diagnostic (in file order); `facts` gets the stored
-// files' facts (see StoredFacts). Stops before a batch once a signal asked.
+// files' facts (see StoredFacts); `store_time` the time spent writing. Stops
+// before a batch once a signal asked.
 Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
                            const ScanOptions& options, const std::vector<const WalkedFile*>& files,
                            const ScanStore::FileHook& hook, ScanSummary& summary,
-                           std::vector<FileFacts>& facts) {
+                           std::vector<FileFacts>& facts, std::chrono::milliseconds& store_time) {
   ParsePipeline pipeline(options, files);
   std::vector<FileProblem> diagnostics;
   Result<void> stored = Ok();
@@ -109,7 +110,10 @@ Result<void> ParseAndStore(ScanStore& db, std::int64_t repo, std::int64_t run,
       batch.push_back(std::move(*record));
     }
     summary.files_parsed += batch.size();
+    const auto writing = std::chrono::steady_clock::now();
     stored = db.WriteFiles(repo, run, batch, hook);
+    store_time += std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - writing);
     if (!stored) break;
     for (const auto& record : batch) facts.push_back(StoredFacts(record.path, record.parsed));
   }
@@ -176,6 +180,34 @@ Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s)
   return Ok();
 }
 
+// The parse diagnostics stored for files this run leaves as they are: an
+// unchanged file that failed to parse still fails, and a rescan that
+// parsed nothing must say so rather than report no errors.
+Result<void> AddStoredDiagnostics(store::Store& store, std::int64_t repo, const Plan& plan,
+                                  ScanSummary& summary) {
+  auto rows = store.Query(
+      "SELECT path, diagnostics FROM files WHERE repository_id = $1 AND diagnostics IS NOT NULL "
+      "AND diagnostics <> '[]' ORDER BY path",
+      {repo});
+  if (!rows) return rows.error();
+  if (rows->empty()) return Ok();
+  std::set<std::string_view> redone;
+  for (const WalkedFile* f : plan.to_parse) redone.insert(f->path);
+  for (const auto& path : plan.deleted) redone.insert(path);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    std::string path = rows->Text(i, "path").value_or("");
+    if (redone.count(path)) continue;
+    auto list = nlohmann::json::parse(rows->Text(i, "diagnostics").value_or("[]"), nullptr, false);
+    if (!list.is_array()) continue;
+    for (const auto& d : list) {
+      if (!d.is_object()) continue;
+      summary.problems.push_back({path, d.value("code", "PARSE_ERROR"), d.value("message", ""),
+                                  d.value("line", 0)});
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
@@ -220,6 +252,16 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
                                                                  started)
         .count();
   };
+  // The steps' times (ScanSummary::steps), each from the last mark.
+  auto step_start = started;
+  std::chrono::milliseconds store_time{0}, parse_time{0}, analyze_time{0};
+  auto lap = [&] {
+    auto now = std::chrono::steady_clock::now();
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(now - step_start);
+    step_start = now;
+    return spent;
+  };
+  const auto walk_time = lap();
   spdlog::debug("scan: walked {} files at {} ms", walk->files.size(), elapsed());
   Plan plan = MakePlan(*walk, *stored, options.full);
   ScanOptions parse_options = options;
@@ -234,13 +276,16 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     };
   }
   Result<void> written = [&]() -> Result<void> {
+    DOCRUNCH_TRY(AddStoredDiagnostics(store_, *repo, plan, summary));
     std::vector<FileFacts> parsed;
-    DOCRUNCH_TRY(
-        ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary, parsed));
+    DOCRUNCH_TRY(ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary,
+                               parsed, store_time));
+    parse_time = lap() - store_time;
     spdlog::debug("scan: parsed and stored {} files at {} ms", summary.files_parsed, elapsed());
     DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
     DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
     summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !*previous_completed;
+    store_time += lap();
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
     if (Stopped(options)) return Interrupted("before the relationships were analyzed");
@@ -250,14 +295,24 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     ProjectFiles project;
     if (auto tsconfig = ReadFileText(root / "tsconfig.json")) project.tsconfig_json = *tsconfig;
     auto relationships = Analyze(*facts, project);
+    analyze_time = lap();
     spdlog::debug("scan: analyzed at {} ms", elapsed());
     auto changed = db.ReplaceRelationships(*repo, *run, relationships,
                                            summary.files_parsed > 0 || !plan.deleted.empty());
     if (!changed) return changed.error();
     spdlog::debug("scan: relationships stored at {} ms", elapsed());
-    return CountStored(store_, *repo, summary);
+    auto counted = CountStored(store_, *repo, summary);
+    store_time += lap();
+    return counted;
   }();
-  if (written && !summary.changed) written = CountStored(store_, *repo, summary);
+  if (written && !summary.changed) {
+    written = CountStored(store_, *repo, summary);
+    store_time += lap();
+  }
+  summary.steps = {{"walk", walk_time},
+                   {"parse", std::max(parse_time, std::chrono::milliseconds(0))},
+                   {"store", store_time},
+                   {"analyze", analyze_time}};
   summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   ScanRunCounts counts{static_cast<std::int64_t>(summary.files),
@@ -270,6 +325,17 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   if (!written) return written.error();
   return summary;
 }
+
+namespace {
+
+// The steps' times by name.
+nlohmann::json StepsJson(const ScanSummary& s) {
+  nlohmann::json steps = nlohmann::json::object();
+  for (const auto& [name, time] : s.steps) steps[name] = time.count();
+  return steps;
+}
+
+}  // namespace
 
 nlohmann::json SummaryToJson(const ScanSummary& s) {
   nlohmann::json problems = nlohmann::json::array();
@@ -296,7 +362,8 @@ nlohmann::json SummaryToJson(const ScanSummary& s) {
           {"unsupported_files", s.unsupported_files},
           {"binary_files", s.binary_files},
           {"errors", problems},
-          {"duration_ms", s.duration.count()}};
+          {"duration_ms", s.duration.count()},
+          {"steps_ms", StepsJson(s)}};
 }
 
 std::string SummaryToText(const ScanSummary& s) {

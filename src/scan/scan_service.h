@@ -69,6 +69,11 @@ struct ScanSummary {
   std::vector<FileProblem> problems;  // per-file scan and parse errors
   bool changed = false;               // anything written besides the scan run
   std::chrono::milliseconds duration{0};
+  // Where the time went, in order: walk, parse (what the writer waited for
+  // the parsers, which run beside it), store, analyze; the caller adds the
+  // sync targets' (index, markdown) and sets `duration` to the whole
+  // command's.
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> steps;
 };
 
 nlohmann::json SummaryToJson(const ScanSummary& summary);

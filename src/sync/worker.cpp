@@ -69,6 +69,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   failed += o.failed;
   retried += o.retried;
   batches += o.batches;
+  for (const auto& [target, time] : o.target_time) target_time[target] += time;
   return *this;
 }
 
@@ -295,6 +296,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
         const auto started = std::chrono::steady_clock::now();
         try {
           work.results = work.target->RenderBatch(work.events, store_);
+          work.spent = std::chrono::milliseconds(MsSince(started));
           spdlog::debug("sync: {} rendered {} events beside the transaction in {} ms",
                         work.target->Target(), work.events.size(), MsSince(started));
         } catch (const std::exception& e) {
@@ -311,6 +313,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     if (how[w] == How::kInTransaction) {
       const auto started = std::chrono::steady_clock::now();
       works[w].results = works[w].target->ApplyBatch(works[w].events, tx);
+      works[w].spent = std::chrono::milliseconds(MsSince(started));
       spdlog::debug("sync: {} applied {} events in {} ms", works[w].target->Target(),
                     works[w].events.size(), MsSince(started));
     }
@@ -318,6 +321,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   for (auto& thread : rendering.threads) thread.join();
   for (auto& work : works) {
     if (work.to_apply.empty()) continue;
+    stats.target_time[std::string(work.target->Target())] += work.spent;
     DOCRUNCH_TRY(RecordTarget(tx, work, stats));
   }
   return Ok();

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct WorkerStats {
   std::int64_t failed = 0;   // applications that failed (to retry, failed, dead letter)
   std::int64_t retried = 0;  // due retries attempted
   std::int64_t batches = 0;
+  // Time each target spent applying (or rendering) its batches, by target.
+  std::map<std::string, std::chrono::milliseconds> target_time;
 
   WorkerStats& operator+=(const WorkerStats& other);
   bool idle() const { return events == 0 && retried == 0; }
@@ -97,6 +100,7 @@ class SyncWorker {
     bool healthy = true;
     std::string unhealthy;
     std::vector<Result<void>> results;
+    std::chrono::milliseconds spent{0};
   };
   // Locks and reads the items' storage_sync rows, counts the skipped ones.
   Result<void> PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -370,6 +371,66 @@ TEST_F(ScanCommand, BadInputIsRecordedAndTheScanGoesOn) {
   EXPECT_GE(s["files"].get<int>(), 9);  // the good files and deep.py were stored
   // Unreadable files (SCAN_PERMISSION_DENIED) are covered by the walker's
   // tests, which run as an unprivileged user: root reads anything.
+}
+
+// A rescan that parses nothing still reports the files that failed to
+// parse when they were stored, and what the walk finds again; a fixed file
+// drops out.
+TEST_F(ScanCommand, ANoOpRescanStillReportsTheStoredParseErrors) {
+  dir_.Write("bad/broken.py", "def ok():\n    pass\n\ndef broken(:\n");
+  dir_.Write("bad/huge.py", "x = 1\n" + std::string(600 * 1024, '#') + "\n");
+  auto codes = [](const json& summary) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : summary["errors"]) out[e["path"]] = e["code"];
+    return out;
+  };
+  json first = ScanJson();
+  EXPECT_EQ(codes(first)["bad/broken.py"], "PARSE_SYNTAX_ERROR");
+  json again = ScanJson();
+  EXPECT_EQ(again["files_parsed"], 0);
+  EXPECT_EQ(codes(again), codes(first));
+  EXPECT_EQ(again["errors"].size(), first["errors"].size());
+  ProcessResult text = Docrunch({"scan"});
+  EXPECT_THAT(text.out, HasSubstr("errors:       " + std::to_string(first["errors"].size())));
+  dir_.Write("bad/broken.py", "def ok():\n    pass\n");
+  json fixed = ScanJson();
+  EXPECT_EQ(fixed["files_parsed"], 1);
+  EXPECT_EQ(codes(fixed).count("bad/broken.py"), 0u);
+  EXPECT_EQ(codes(fixed)["bad/huge.py"], "SCAN_FILE_TOO_LARGE");
+}
+
+// The summary's time is the whole command's, and --verbose (or --json)
+// says where it went.
+TEST_F(ScanCommand, TheTimeIsTheWholeCommandsAndVerboseBreaksItDown) {
+  const auto started = std::chrono::steady_clock::now();
+  json s = ScanJson({"--full"});
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+  // The index and the Markdown may work side by side: the sync's own wall
+  // time stands for both in the sum.
+  std::int64_t sum = s["sync_ms"].get<std::int64_t>();
+  std::set<std::string> names;
+  for (const auto& [name, ms] : s["steps_ms"].items()) {
+    names.insert(name);
+    EXPECT_GE(ms.get<std::int64_t>(), 0) << name;
+    if (name != "index" && name != "markdown") sum += ms.get<std::int64_t>();
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"walk", "parse", "store", "analyze", "index", "markdown",
+                                          "other"}));
+  EXPECT_LE(s["steps_ms"]["index"].get<std::int64_t>(), s["sync_ms"].get<std::int64_t>());
+  EXPECT_LE(s["steps_ms"]["markdown"].get<std::int64_t>(), s["sync_ms"].get<std::int64_t>());
+  EXPECT_EQ(sum, s["duration_ms"].get<std::int64_t>()) << "the steps add up to the whole";
+  EXPECT_LE(s["duration_ms"].get<std::int64_t>(), wall);
+  // Process start-up and exit are all that is left out.
+  EXPECT_GE(s["duration_ms"].get<std::int64_t>() + 500, wall);
+
+  ProcessResult verbose = Docrunch({"scan", "--full", "--verbose"});
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.err;
+  EXPECT_THAT(verbose.out, ::testing::ContainsRegex("time: +walk [0-9]+ ms, parse [0-9]+ ms, "
+                                                    "store [0-9]+ ms, analyze [0-9]+ ms, index "
+                                                    "[0-9]+ ms, markdown [0-9]+ ms \\(side by side: "
+                                                    "[0-9]+ ms in all\\), other [0-9]+ ms"));
 }
 
 // Another folder is another repository: its pages go to

@@ -636,6 +636,26 @@ CREATE INDEX query_traces_by_repository ON query_traces (repository_id, id);
 CREATE INDEX query_traces_by_time ON query_traces (repository_id, created_at);
 )sql";
 
+constexpr std::string_view kFastJobs = R"sql(
+CREATE TABLE fast_jobs (
+  id INTEGER PRIMARY KEY,
+  queue TEXT NOT NULL,
+  job_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  idempotency_key TEXT,
+  status TEXT NOT NULL DEFAULT 'waiting',
+  deliveries INTEGER NOT NULL DEFAULT 0,
+  taken_by TEXT,
+  visible_at TEXT NOT NULL,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  dead_at TEXT
+);
+CREATE INDEX fast_jobs_due ON fast_jobs (queue, status, visible_at, id);
+CREATE UNIQUE INDEX fast_jobs_by_key ON fast_jobs (queue, idempotency_key)
+  WHERE idempotency_key IS NOT NULL AND status <> 'dead';
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -647,6 +667,7 @@ constexpr std::array kScripts = {
     MigrationScript{8, "sync per repository", kSyncPerRepository},
     MigrationScript{9, "users and sessions", kUsersAndSessions},
     MigrationScript{10, "query traces", kQueryTraces},
+    MigrationScript{11, "fast job queue", kFastJobs},
 };
 
 }  // namespace

@@ -1,0 +1,92 @@
+// The fast queue (PRODUCT §12): short, single-step jobs, taken by workers
+// and acknowledged when done. Two backends behind one interface:
+//
+// - DbQueue (db_queue.h): a table of the source of truth (SQLite or
+//   PostgreSQL); embedded mode needs nothing else, and hosted mode falls
+//   back to it while Redis is away;
+// - RedisQueue (redis_queue.h): a Redis stream per queue with one consumer
+//   group (XADD, XREADGROUP, XACK), a dead consumer's messages reclaimed
+//   after the visibility timeout (XAUTOCLAIM).
+//
+// Delivery is at least once: a job whose worker dies before Ack is taken
+// again once its visibility timeout passes, with its delivery count up by
+// one; past max_deliveries it is moved to the dead letters instead
+// (Fail does the same for a job whose handler failed). A handler makes a
+// redelivered job harmless with its idempotency key (the worker records
+// finished keys; see worker.h).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace docrunch::jobs {
+
+// What a producer enqueues.
+struct NewJob {
+  std::string type;     // a registered job type (job_types.h)
+  std::string payload;  // JSON text, as the type's handler expects it
+  // A job with the key of one already waiting or taken in the same queue
+  // is not enqueued twice (Enqueue answers the first one's id); empty:
+  // none.
+  std::string idempotency_key;
+};
+
+// A job as a worker holds it.
+struct TakenJob {
+  std::string id;  // the backend's own: "db:17", "redis:1733500000000-0"
+  std::string queue;
+  std::string type;
+  std::string payload;
+  std::string idempotency_key;
+  int deliveries = 1;  // 1 the first time it is taken
+};
+
+struct QueueOptions {
+  // A taken job not acknowledged within this is given to another worker.
+  std::chrono::milliseconds visibility{30'000};
+  // Deliveries before a job goes to the dead letters instead.
+  int max_deliveries = 5;
+  // A failed job waits this long (doubling per delivery) before it is
+  // offered again.
+  std::chrono::milliseconds retry_delay{1'000};
+};
+
+struct QueueCounts {
+  std::int64_t waiting = 0;  // ready to be taken (or to be again, after a failure)
+  std::int64_t taken = 0;    // held by a worker, not yet acknowledged
+  std::int64_t dead = 0;     // dead letters
+};
+
+class FastQueue {
+ public:
+  virtual ~FastQueue() = default;
+  // "database" or "redis", for status output.
+  virtual std::string_view Backend() const = 0;
+  // Queue names are identifiers ([a-z0-9_-], 1-64): INVALID_PARAMS
+  // otherwise, as for an empty type. STORAGE_UNAVAILABLE when the backend
+  // is away.
+  virtual Result<std::string> Enqueue(const std::string& queue, const NewJob& job) = 0;
+  // Up to `max` jobs for `consumer` (a worker's unique name): first those
+  // whose visibility timeout passed, then new ones, waiting at most `wait`
+  // for one to arrive.
+  virtual Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer,
+                                             int max, std::chrono::milliseconds wait) = 0;
+  // Done: the job leaves the queue.
+  virtual Result<void> Ack(const TakenJob& job) = 0;
+  // The handler failed: offered again after a delay, or moved to the dead
+  // letters (with `error`) once it was delivered max_deliveries times.
+  virtual Result<void> Fail(const TakenJob& job, const std::string& error) = 0;
+  virtual Result<QueueCounts> Counts(const std::string& queue) = 0;
+};
+
+// INVALID_PARAMS naming the field unless `queue` is an identifier and
+// `job.type` is not empty (payload: at most 1 MB of JSON text; key: at
+// most 200 characters).
+Result<void> CheckNewJob(const std::string& queue, const NewJob& job);
+
+}  // namespace docrunch::jobs
