@@ -325,14 +325,17 @@ export default function TaskDetail({ params }: { params: Record<string, string> 
   const id = params.id ?? '';
   const resource = useResource<Detail>(`/tasks/${encodeURIComponent(id)}`);
   const { reload } = resource;
-  useEffect(
-    () =>
-      openStream('/ws/tasks', {
-        onMessage: (m) => {
-          if ((m.data as { id?: string } | null)?.id === id || m.type === 'resync') reload();
-        },
-      }),
-    [id, reload],
-  );
+  useEffect(() => {
+    let opened = 0;
+    return openStream('/ws/tasks', {
+      // A reconnection may have missed a change: read the task again.
+      onOpen: () => {
+        if (opened++ > 0) reload();
+      },
+      onMessage: (m) => {
+        if ((m.data as { id?: string } | null)?.id === id || m.type === 'resync') reload();
+      },
+    });
+  }, [id, reload]);
   return <Loaded resource={resource}>{(task) => <Body task={task} reload={reload} />}</Loaded>;
 }

@@ -177,7 +177,11 @@ export default function LineageView() {
 
   useEffect(() => {
     load();
+    let opened = 0;
     const stop = openStream('/ws/system/lineage', {
+      onOpen: () => {
+        if (opened++ > 0) load();
+      },
       onMessage: (m) => {
         if (m.type !== 'lineage.changed' && m.type !== 'resync') return;
         clearTimeout(timer.current);
