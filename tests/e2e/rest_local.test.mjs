@@ -143,7 +143,7 @@ test('the dashboard files: exact files, the app shell for its routes, caching, c
     for (const p of ['/assets/gone-0000.js', '/favicon.ico', '/.secret', '/assets/%2e%2e/%2e%2e/etc/passwd.txt']) {
       assert.equal((await get(p)).status, 404, p);
     }
-    for (const p of ['/passwd', '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
+    for (const p of ['/passwd', '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/modules/web.components']) {
       const r = await get(p);
       assert.equal(await r.text(), shell, p);
     }
