@@ -3,8 +3,8 @@
 // the findings touch. Tasks with neither are left out, so the graph stays
 // about what was learned; at most MAX_KNOWLEDGE_NODES nodes, newest first.
 import { useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
+import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
+import { GraphCanvas } from '../../components/GraphCanvas';
 import { getAll } from '../../api/client';
 import type { Decision, Finding, Task } from '../../api/types';
 import { Link } from '../../app/router';
@@ -169,25 +169,7 @@ export default function KnowledgeGraph() {
       )}
       {graph && graph.nodes.length > 0 && (
         <div className="lineage">
-          <div className="lineage-canvas" role="group" aria-label="Knowledge graph">
-            {flow ? (
-              <ReactFlow
-                nodes={flow.nodes}
-                edges={flow.edges}
-                fitView
-          fitViewOptions={{ maxZoom: 1 }}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                onNodeClick={(_, n) => setSelected(n.id)}
-                proOptions={{ hideAttribution: true }}
-              >
-                <Background />
-                <Controls showInteractive={false} />
-              </ReactFlow>
-            ) : (
-              <Loading label="Laying out…" />
-            )}
-          </div>
+          <GraphCanvas label="Knowledge graph" flow={flow} onSelect={setSelected} />
           <aside className="card lineage-side" aria-label="Knowledge details">
             {node ? (
               <>

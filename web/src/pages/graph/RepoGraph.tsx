@@ -4,8 +4,8 @@
 // lists its symbols and imports. The search focuses any folder or file.
 // Laid out by ELK in a worker; never more than MAX_NODES nodes at once.
 import { useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
+import { MarkerType, type Edge, type Node } from '@xyflow/react';
+import { GraphCanvas } from '../../components/GraphCanvas';
 import { get } from '../../api/client';
 import type { Page } from '../../api/types';
 import { Link, navigate, useLocation } from '../../app/router';
@@ -230,25 +230,7 @@ export default function RepoGraph() {
       {view && view.nodes.length === 0 && <Empty>Nothing scanned here yet: run docrunch scan.</Empty>}
       {view && view.nodes.length > 0 && (
         <div className="lineage">
-          <div className="lineage-canvas" role="group" aria-label="Repository graph">
-            {flow ? (
-              <ReactFlow
-                nodes={flow.nodes}
-                edges={flow.edges}
-                fitView
-          fitViewOptions={{ maxZoom: 1 }}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                onNodeClick={(_, n) => open(n.id)}
-                proOptions={{ hideAttribution: true }}
-              >
-                <Background />
-                <Controls showInteractive={false} />
-              </ReactFlow>
-            ) : (
-              <Loading label="Laying out…" />
-            )}
-          </div>
+          <GraphCanvas label="Repository graph" flow={flow} onSelect={open} />
           <aside className="card lineage-side" aria-label="Folder contents">
             {selected && tree?.kind.get(selected) === 'file' ? (
               <>

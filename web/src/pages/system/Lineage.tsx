@@ -4,8 +4,8 @@
 // selecting a node lists its counts and, for the outbox and the workers,
 // their latest events.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
+import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
+import { GraphCanvas } from '../../components/GraphCanvas';
 import { get } from '../../api/client';
 import { openStream } from '../../api/stream';
 import type { Page } from '../../api/types';
@@ -199,21 +199,7 @@ export default function LineageView() {
   if (!flow || !lineage) return <Loading label="Laying out the lineage…" />;
   return (
     <div className="lineage">
-      <div className="lineage-canvas" aria-label="Lineage graph" role="group">
-        <ReactFlow
-          nodes={flow.nodes}
-          edges={flow.edges}
-          fitView
-          fitViewOptions={{ maxZoom: 1 }}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          onNodeClick={(_, n) => setSelected(n.id)}
-          proOptions={{ hideAttribution: true }}
-        >
-          <Background />
-          <Controls showInteractive={false} />
-        </ReactFlow>
-      </div>
+      <GraphCanvas label="Lineage graph" flow={flow} onSelect={setSelected} />
       <aside className="card lineage-side" aria-label="Node details">
         <label htmlFor="lineage-node">Node</label>
         <select id="lineage-node" value={selected ?? ''} onChange={(e) => setSelected(e.target.value || null)}>
