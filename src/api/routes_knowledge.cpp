@@ -296,9 +296,13 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                {"edges", Array(Object({{"source", Str()}, {"target", Str()}, {"type", Str()}},
                                       {"source", "target", "type"}))}},
               {"view", "nodes", "edges"}),
-       200, [&s](Call& call) -> Result<json> {
+       200,
+       [&s](Call& call) -> Result<json> {
          return scan::GraphView(*s.store, s.repository_id, call.query.value("view", "structure"));
-       }});
+       },
+       // Megabytes for a big repository, the same for every reader until
+       // the next scan: kept, and gzipped for browsers.
+       /*cached=*/true});
 }
 
 }  // namespace docrunch::api
