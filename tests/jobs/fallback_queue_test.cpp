@@ -214,6 +214,51 @@ TEST_P(FallbackQueueTest, RedisStoppedMidRunRefusesNothingAndEveryJobRunsOnce) {
   EXPECT_EQ(LogLines("jobs go to the database queue until Redis is back"), 1) << log_.str();
 }
 
+TEST_P(FallbackQueueTest, AckAndFailFollowTheIdsBackendAndCountsAddBoth) {
+  DbQueue database(*store_, clock_);  // another process's fallback, on the same database
+  ASSERT_TRUE(database.Enqueue("fast", {"index-file", R"({"n": 0})", ""}).ok());
+  ASSERT_THAT(*Enqueue(1), StartsWith("redis:"));
+  auto first = queue_->Take("fast", "w1", 1, 0ms);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_THAT((*first)[0].id, StartsWith("db:")) << "the database backlog goes first";
+  ASSERT_TRUE(queue_->Fail((*first)[0], "boom").ok());
+  auto second = queue_->Take("fast", "w1", 1, 0ms);
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_THAT((*second)[0].id, StartsWith("redis:"));
+  ASSERT_TRUE(queue_->Fail((*second)[0], "boom").ok());
+  // Each failure waits for its retry in its own backend.
+  EXPECT_EQ(database.Counts("fast")->waiting, 1);
+  RawRedis raw(redis_.url());
+  EXPECT_EQ(raw.Integer({"ZCARD", "docrunch:jobs:fast:delayed"}), 1);
+  auto counts = queue_->Counts("fast");
+  ASSERT_TRUE(counts.ok()) << counts.error().ToString();
+  EXPECT_EQ(counts->waiting, 2);
+  EXPECT_EQ(counts->taken, 0);
+}
+
+TEST_P(FallbackQueueTest, BadInputIsRefusedByBothAndIsNoOutage) {
+  EXPECT_EQ(queue_->Enqueue("Fast Queue", {"index-file", "{}", ""}).error().code,
+            ErrorCode::kInvalidParams);
+  EXPECT_EQ(queue_->Enqueue("fast", {"index-file", "{oops", ""}).error().message,
+            "payload: not valid JSON");
+  EXPECT_FALSE(queue_->RedisAway()) << "bad input is not a Redis outage";
+  EXPECT_EQ(queue_->Take("fast", "", 1, 0ms).error().message, "consumer: 1 to 200 characters");
+  TakenJob forged{"mq:1", "fast", "index-file", "{}", "", 1};
+  EXPECT_EQ(queue_->Ack(forged).error().message,
+            "id: 'mq:1' is not a fast queue job id (db:N or redis:MS-SEQ)");
+  forged.id = "redis:x";
+  EXPECT_EQ(queue_->Fail(forged, "e").error().code, ErrorCode::kInvalidParams);
+  forged.id = "db:x";
+  EXPECT_EQ(queue_->Fail(forged, "e").error().code, ErrorCode::kInvalidParams);
+  EXPECT_EQ(CountRows("fast_jobs"), 0);
+  auto counts = queue_->Counts("fast");
+  ASSERT_TRUE(counts.ok()) << counts.error().ToString();
+  EXPECT_EQ(counts->waiting + counts->taken + counts->dead, 0);
+  EXPECT_EQ(LogLines("fast queue"), 0) << log_.str();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, FallbackQueueTest, ::testing::Values("sqlite", "postgres"),
                          store::BackendParamName);
 
