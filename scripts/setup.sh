@@ -24,8 +24,9 @@ APT_PACKAGES=(
   libssl-dev libcurl4-openssl-dev libxxhash-dev libboost-dev
   zlib1g-dev # gzip of REST answers kept in memory (src/http/encoding.h)
   libmimalloc-dev # the docrunch binary's malloc (src/app/CMakeLists.txt)
-  # tests
-  libgtest-dev libgmock-dev
+  # tests; the dashboard's browser tests drive Debian's chromium (never a
+  # downloaded browser)
+  libgtest-dev libgmock-dev chromium
   # bench/scan compares against ctags and reads peak RSS from /usr/bin/time;
   # bench/rest loads the REST API with wrk
   universal-ctags time wrk
@@ -33,6 +34,8 @@ APT_PACKAGES=(
   postgresql-15 redis-server
   # search: nearest neighbours over embeddings (header-only)
   libhnswlib-dev
+  # the dashboard's assets are precompressed at build time (.br beside .gz)
+  brotli
 )
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -84,38 +87,51 @@ install_apt_packages() {
   log "apt: installed in $((SECONDS - start)) s"
 }
 
-# npm dependencies (tree-sitter grammars, later MCP/browser test peers) will be
-# pinned in third_party/package.json + package-lock.json. `npm ci` runs only
-# when the lock (or package.json) changed since the last install, as recorded
-# in a stamp inside node_modules (npm ci deletes node_modules, and the stamp
-# with it). Until third_party/package.json exists this is a no-op.
+# npm packages are pinned per folder in package.json + package-lock.json:
+# third_party/ (tree-sitter grammars, MCP and REST test peers) and web/ (the
+# dashboard: React, Vite, React Flow, and the browser-test drivers). `npm ci`
+# runs in a folder only when its lock (or package.json) changed since the last
+# install, as recorded in a stamp inside its node_modules (npm ci deletes
+# node_modules, and the stamp with it).
+#
+# Each entry: folder, then extra `npm ci` flags. --legacy-peer-deps: the
+# grammar packages' peer ranges conflict (see ARCHITECTURE.md).
+NPM_FOLDERS=(
+  "third_party --legacy-peer-deps"
+  "web"
+)
+
 install_npm_packages() {
-  local dir="$ROOT/third_party"
-  if [ ! -f "$dir/package.json" ]; then
-    log "npm: no third_party/package.json, nothing to install"
-    return 0
-  fi
-  [ -f "$dir/package-lock.json" ] ||
-    die "npm: third_party/package.json has no package-lock.json; run 'npm install --ignore-scripts' there and commit the lock"
-  if ! command -v npm >/dev/null 2>&1; then
-    # Machines of this kind ship Node.js 20 with npm; elsewhere take Debian's.
-    log "npm: not found; installing Debian's nodejs and npm"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
-  fi
+  local entry name dir flags stamp want start
+  for entry in "${NPM_FOLDERS[@]}"; do
+    read -r name flags <<<"$entry"
+    dir="$ROOT/$name"
+    if [ ! -f "$dir/package.json" ]; then
+      log "npm: no $name/package.json, nothing to install"
+      continue
+    fi
+    [ -f "$dir/package-lock.json" ] ||
+      die "npm: $name/package.json has no package-lock.json; run 'npm install --ignore-scripts' there and commit the lock"
+    if ! command -v npm >/dev/null 2>&1; then
+      # Machines of this kind ship Node.js 20 with npm; elsewhere take Debian's.
+      log "npm: not found; installing Debian's nodejs and npm"
+      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
+    fi
 
-  local stamp="$dir/node_modules/.docrunch-lock.sha256" want
-  want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
-  if [ -d "$dir/node_modules" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    log "npm: third_party/node_modules up to date"
-    return 0
-  fi
+    stamp="$dir/node_modules/.docrunch-lock.sha256"
+    want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ -d "$dir/node_modules" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+      log "npm: $name/node_modules up to date"
+      continue
+    fi
 
-  log "npm: lock changed or node_modules missing; running npm ci in third_party/"
-  local start=$SECONDS
-  # --legacy-peer-deps: the grammar packages' peer ranges conflict (see ARCHITECTURE.md).
-  (cd "$dir" && npm ci --ignore-scripts --legacy-peer-deps --no-audit --no-fund)
-  printf '%s\n' "$want" >"$stamp"
-  log "npm: installed in $((SECONDS - start)) s"
+    log "npm: lock changed or node_modules missing; running npm ci in $name/"
+    start=$SECONDS
+    # shellcheck disable=SC2086  # flags are words
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund $flags)
+    printf '%s\n' "$want" >"$stamp"
+    log "npm: $name/ installed in $((SECONDS - start)) s"
+  done
 }
 
 main() {

@@ -236,6 +236,11 @@ struct RestServer::Impl {
   // Fills `mark` with Store::ChangeMark unless it holds one; false when it
   // cannot be had (no store, or the database failed: nothing is kept then).
   bool TakeMark(std::string& mark);
+  // Once a second (the listener's tick): tells /ws/system/lineage when the
+  // database changed without a new outbox event, as when a worker applied
+  // events or gave up on one (new events are announced as they come).
+  void AnnounceCommits();
+  std::string lineage_mark;  // the tick's own; the accept loop's thread only
   // A kept answer as sent: gzipped (once, then kept too) when the client
   // takes gzip and the body is worth it.
   http::Response KeptAnswer(int status, AnswerCache::Kept kept, const std::string& key,
@@ -323,6 +328,19 @@ std::vector<RestServer::Impl::Matched> RestServer::Impl::Match(std::string_view 
     if (ok) out.emplace_back(&c, std::move(found));
   }
   return out;
+}
+
+void RestServer::Impl::AnnounceCommits() {
+  if (!services.streams || !services.store || !services.streams->Listened(kLineageChannel)) {
+    lineage_mark.clear();
+    return;
+  }
+  auto mark = services.store->ChangeMark();
+  if (!mark || *mark == lineage_mark) return;
+  if (!lineage_mark.empty()) {
+    services.streams->Publish(kLineageChannel, "lineage.changed", {{"reason", "committed"}});
+  }
+  lineage_mark = std::move(*mark);
 }
 
 bool RestServer::Impl::TakeMark(std::string& mark) {
@@ -961,6 +979,7 @@ http::Listener RestServer::Listener() {
     std::string code = status == 413 ? "PAYLOAD_TOO_LARGE" : "INTERNAL";
     return Failure(status, code, message);
   };
+  listener.tick = [this] { impl_->AnnounceCommits(); };
   return listener;
 }
 

@@ -127,6 +127,7 @@ int RunCli(int argc, char** argv) {
   RegisterServe(app, ctx, action);
   RegisterToken(app, ctx, action);
   RegisterUser(app, ctx, action);
+  RegisterJobs(app, ctx, action);
   RegisterMcp(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -25,6 +25,11 @@ void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);  // serve --
 void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);  // mcp install
+void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
+
+// `worker start --queue fast`: takes fast jobs until SIGTERM (`once`: until
+// none is left) with `concurrency` threads.
+Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once);
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

@@ -1,5 +1,5 @@
 // docrunch sync status [--json] | retry --failed|--all | rebuild --vectors|--markdown|--all |
-// diff [--json]; docrunch worker start --queue sync [--once]
+// diff [--json]; docrunch worker start --queue sync|fast [--once] [--concurrency N]
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -143,9 +143,10 @@ extern "C" void OnStopWorkerSignal(int) {
   g_stop = true;
 }
 
-Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once) {
+Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once, int concurrency) {
+  if (queue == "fast") return RunFastWorker(ctx, concurrency, once);
   if (queue != "sync") {
-    return MakeError(ErrorCode::kUsage, "--queue " + queue + ": only the sync queue exists yet");
+    return MakeError(ErrorCode::kUsage, "--queue " + queue + ": the queues are sync and fast");
   }
   auto env = OpenSync(ctx);
   if (!env) return env.error();
@@ -220,11 +221,16 @@ void RegisterSync(CLI::App& app, AppContext& ctx, Action& action) {
   worker->require_subcommand(1);
   auto queue = std::make_shared<std::string>("sync");
   auto once = std::make_shared<bool>(false);
+  auto concurrency = std::make_shared<int>(2);
   CLI::App* start = worker->add_subcommand("start", "Run a worker until SIGTERM");
-  start->add_option("--queue", *queue, "The queue to serve (sync)");
+  start->add_option("--queue", *queue, "The queue to serve: sync (the outbox) or fast (jobs)");
+  start->add_option("--concurrency", *concurrency, "Threads taking fast jobs (default 2)")
+      ->check(CLI::Range(1, 64));
   start->add_flag("--once", *once, "Drain what is pending, then exit");
-  start->callback([&ctx, &action, queue, once] {
-    action = [&ctx, queue, once] { return StartWorker(ctx, *queue, *once); };
+  start->callback([&ctx, &action, queue, once, concurrency] {
+    action = [&ctx, queue, once, concurrency] {
+      return StartWorker(ctx, *queue, *once, *concurrency);
+    };
   });
 }
 

@@ -118,9 +118,15 @@ Result<std::shared_ptr<const StaticSite>> StaticSite::Load(const fs::path& root)
 const StaticSite::File* StaticSite::Find(const std::string& path) const {
   auto found = files_.find(path);
   if (found != files_.end()) return &found->second;
-  // The app's own routes have no extension and are not below /assets/.
+  // A missing file is 404: anything below /assets/, and a name that ends
+  // in a file type this server knows (a script must never get the HTML
+  // shell). Anything else is one of the app's own routes, dots and all
+  // (/modules/web.components).
   std::string_view last = std::string_view(path).substr(path.rfind('/') + 1);
-  if (path.rfind("/assets/", 0) == 0 || last.find('.') != std::string_view::npos) return nullptr;
+  auto dot = last.rfind('.');
+  bool file_like = dot != std::string_view::npos &&
+                   TypeOf(last.substr(dot)) != std::string_view("application/octet-stream");
+  if (path.rfind("/assets/", 0) == 0 || file_like) return nullptr;
   found = files_.find("/index.html");
   return found == files_.end() ? nullptr : &found->second;
 }

@@ -7,9 +7,10 @@
 //   immutable cache, anything else with `no-cache` (revalidated by ETag);
 // - the `.br` / `.gz` sibling the build left beside a file, when the
 //   request's Accept-Encoding takes it (Vary: Accept-Encoding);
-// - any other path without a file extension (/tasks/task-3) answers
+// - any other path (/tasks/task-3, /modules/web.components) answers
 //   index.html, so the app's own router takes over; a missing /assets/ file
-//   or a name with an extension is 404 (a script must never get HTML);
+//   or a name ending in a known file type (.js, .css, .png, ...) is 404 (a
+//   script must never get HTML);
 // - If-None-Match → 304; HEAD answers the headers alone;
 // - a Content-Security-Policy that allows only the site's own scripts.
 #pragma once

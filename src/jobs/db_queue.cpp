@@ -132,10 +132,14 @@ Result<std::vector<TakenJob>> DbQueue::Take(const std::string& queue, const std:
 Result<void> DbQueue::Ack(const TakenJob& job) {
   auto row = DbJobRow(job.id);
   if (!row) return row.error();
-  // Acknowledging twice, or a job another worker took over and finished
-  // first, is not an error: it is gone either way.
+  // Acknowledging twice is not an error: the job is gone either way. Nor
+  // is a late Ack of a worker whose visibility timeout passed: the job
+  // belongs to its new holder now (its delivery count moved on), who acks
+  // it in turn.
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto gone = tx.Exec("DELETE FROM fast_jobs WHERE id = $1 AND status = 'taken'", {*row});
+    auto gone = tx.Exec(
+        "DELETE FROM fast_jobs WHERE id = $1 AND status = 'taken' AND deliveries = $2",
+        {*row, static_cast<std::int64_t>(job.deliveries)});
     if (!gone) return gone.error();
     return Ok();
   });
@@ -147,8 +151,11 @@ Result<void> DbQueue::Fail(const TakenJob& job, const std::string& error) {
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
     auto current = tx.Query("SELECT deliveries, status FROM fast_jobs WHERE id = $1", {*row});
     if (!current) return current.error();
-    if (current->empty() || current->Text(0, "status") != "taken") return Ok();
     int deliveries = static_cast<int>(current->Int(0, "deliveries").value_or(1));
+    // Gone, or another worker's now (a late report): nothing to change.
+    if (current->empty() || current->Text(0, "status") != "taken" || deliveries != job.deliveries) {
+      return Ok();
+    }
     const std::string now = FormatIso8601(clock_.Now());
     const std::string message = error.substr(0, 2000);
     if (deliveries >= options_.max_deliveries) {

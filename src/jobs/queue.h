@@ -76,7 +76,9 @@ class FastQueue {
   // for one to arrive.
   virtual Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer,
                                              int max, std::chrono::milliseconds wait) = 0;
-  // Done: the job leaves the queue.
+  // Done: the job leaves the queue. An Ack of a job already gone, or taken
+  // by another worker since (this worker's visibility timeout passed), is
+  // not an error and changes nothing.
   virtual Result<void> Ack(const TakenJob& job) = 0;
   // The handler failed: offered again after a delay, or moved to the dead
   // letters (with `error`) once it was delivered max_deliveries times.

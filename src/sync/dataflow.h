@@ -74,12 +74,25 @@ struct EventFilter {
   std::size_t limit = 50;
 };
 
+// A target that has not applied an event's entity yet (or gave up on it),
+// for an event whose state depends on it.
+struct TargetTrouble {
+  std::string target;
+  std::string status;  // pending, failed, dead_letter
+  int attempts = 0;
+  std::string last_error;       // "" when none
+  std::string next_attempt_at;  // "" when none is scheduled
+};
+
 struct OutboxEvent {
   std::int64_t id = 0;
   std::string entity_type, entity_id, content_hash, action;
   int priority = 0;
   std::string created_at, processed_at;  // processed_at "" while pending
   std::string status;
+  // For a pending, failed or dead-letter event that is its entity's
+  // latest: the targets behind on it, with their attempts and last error.
+  std::vector<TargetTrouble> targets;
 };
 nlohmann::json ToJson(const OutboxEvent& event);
 

@@ -2,6 +2,7 @@
 // (dataflow.h).
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "sync/dataflow.h"
 
@@ -74,8 +75,67 @@ json ToJson(const OutboxEvent& e) {
           {"priority", e.priority},
           {"created_at", e.created_at},
           {"processed_at", e.processed_at.empty() ? json(nullptr) : json(e.processed_at)},
-          {"status", e.status}};
+          {"status", e.status},
+          {"targets", [&] {
+             json targets = json::array();
+             for (const auto& t : e.targets) {
+               targets.push_back(
+                   {{"target", t.target},
+                    {"status", t.status},
+                    {"attempts", t.attempts},
+                    {"last_error", t.last_error.empty() ? json(nullptr) : json(t.last_error)},
+                    {"next_attempt_at",
+                     t.next_attempt_at.empty() ? json(nullptr) : json(t.next_attempt_at)}});
+             }
+             return targets;
+           }()}};
 }
+
+namespace {
+
+// The storage_sync rows behind the listed events that are not processed,
+// in one query for the page: why each is pending, failed or dead.
+Result<void> AddTargetTrouble(store::Reader& db, std::int64_t repo, const std::string& target,
+                              std::vector<OutboxEvent>& events) {
+  std::map<std::pair<std::string, std::string>, std::vector<OutboxEvent*>> unsettled;
+  for (auto& e : events) {
+    if (e.status != "processed") unsettled[{e.entity_type, e.entity_id}].push_back(&e);
+  }
+  if (unsettled.empty()) return Ok();
+  store::Params params{repo};
+  std::string keys;
+  for (const auto& [key, list] : unsettled) {
+    params.push_back(key.first);
+    params.push_back(key.second);
+    keys += std::string(keys.empty() ? "" : " OR ") + "(entity_type = $" +
+            std::to_string(params.size() - 1) + " AND entity_id = $" +
+            std::to_string(params.size()) + ")";
+  }
+  std::string sql =
+      "SELECT target, entity_type, entity_id, status, attempts, last_error, next_attempt_at "
+      "FROM storage_sync WHERE repository_id = $1 AND status <> 'ok' AND (" + keys + ")";
+  if (!target.empty()) {
+    params.push_back(target);
+    sql += " AND target = $" + std::to_string(params.size());
+  }
+  auto rows = db.Query(sql + " ORDER BY target", params);
+  if (!rows) return rows.error();
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    auto found = unsettled.find(
+        {rows->Text(i, "entity_type").value_or(""), rows->Text(i, "entity_id").value_or("")});
+    if (found == unsettled.end()) continue;
+    TargetTrouble t{rows->Text(i, "target").value_or(""), rows->Text(i, "status").value_or(""),
+                    static_cast<int>(rows->Int(i, "attempts").value_or(0)),
+                    rows->Text(i, "last_error").value_or(""),
+                    rows->Text(i, "next_attempt_at").value_or("")};
+    // Only the entity's latest event is judged by these rows (older ones
+    // are processed), and a pending one is also waiting for a worker.
+    for (OutboxEvent* e : found->second) e->targets.push_back(t);
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<std::vector<OutboxEvent>> ListEvents(store::Reader& db, std::int64_t repo,
                                             const EventFilter& f) {
@@ -111,6 +171,7 @@ Result<std::vector<OutboxEvent>> ListEvents(store::Reader& db, std::int64_t repo
                    rows->Text(i, "processed_at").value_or(""),
                    rows->Text(i, "status").value_or("")});
   }
+  DOCRUNCH_TRY(AddTargetTrouble(db, repo, f.target, out));
   return out;
 }
 

@@ -165,6 +165,29 @@ test('the schema lists the tables of the source of truth with columns and rows',
   assert.ok(!r.json.data.tables.some((t) => t.name.startsWith('sqlite_')));
 });
 
+test('the lineage stream also tells of commits that leave no outbox event', async (t) => {
+  if (typeof WebSocket !== 'function') return t.skip('needs Node\'s WebSocket (--experimental-websocket)');
+  const ticket = (await req('POST', '/auth/ws-ticket', { token: tokens.reader, body: {} })).json.data.ticket;
+  const seen = [];
+  const ws = new WebSocket(`${api.replace(/^http/, 'ws').replace(/\/api$/, '')}/ws/system/lineage?ticket=${ticket}`);
+  ws.onmessage = (m) => seen.push(JSON.parse(m.data));
+  try {
+    await eventually(() => seen.some((m) => m.type === 'hello'), 'the stream to open');
+    // Let the server's once-a-second check see the database as it is.
+    await new Promise((r) => setTimeout(r, 1200));
+    const before = seen.length;
+    // A new user is a commit without an outbox event (users are not synced).
+    const made = await req('POST', '/users', { token: tokens.admin,
+      body: { name: `lineage-${Date.now()}`, role: 'reader', password: 'a long enough password' } });
+    assert.equal(made.status, 201, made.text);
+    const told = await eventually(() => seen.slice(before).find((m) => m.type === 'lineage.changed'),
+      'lineage.changed after the commit');
+    assert.equal(told.data.reason, 'committed');
+  } finally {
+    ws.close();
+  }
+});
+
 test('a search leaves a trace: by id, in the stats, and on the queries stream', async () => {
   const ticket = (await req('POST', '/auth/ws-ticket', { token: tokens.reader, body: {} })).json.data.ticket;
   const seen = [];

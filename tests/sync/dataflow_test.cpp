@@ -163,6 +163,36 @@ TEST_P(DataFlowTest, EventsCarryTheirStateNewestFirstAndFilter) {
               ElementsAre("b.py:pending", "b.py:processed"));
 }
 
+// A failed or dead event says which targets gave up on it and why, so a
+// client needs no second request per event.
+TEST_P(DataFlowTest, AnUnsettledEventNamesTheTargetsBehindItWithTheirErrors) {
+  Pipeline();
+  auto events = ListEvents(*store_, repo_, {});
+  ASSERT_TRUE(events.ok()) << events.error().ToString();
+  ASSERT_EQ(events->size(), 3u);
+  const OutboxEvent& b = (*events)[1];
+  ASSERT_EQ(b.entity_id, "b.py");
+  ASSERT_EQ(b.targets.size(), 2u);
+  EXPECT_EQ(b.targets[0].target, "index");
+  EXPECT_EQ(b.targets[0].status, "failed");
+  EXPECT_EQ(b.targets[0].attempts, 5);
+  EXPECT_EQ(b.targets[0].last_error, "disk full");
+  EXPECT_EQ(b.targets[1].target, "markdown");
+  EXPECT_EQ(b.targets[1].status, "dead_letter");
+  EXPECT_EQ(b.targets[1].last_error, "bad page");
+  EXPECT_TRUE((*events)[2].targets.empty()) << "a.py is processed everywhere";
+  // Judged by one target, only that target's row is told.
+  EventFilter one;
+  one.target = "markdown";
+  auto markdown = ListEvents(*store_, repo_, one);
+  ASSERT_TRUE(markdown.ok());
+  ASSERT_EQ((*markdown)[1].targets.size(), 1u);
+  EXPECT_EQ((*markdown)[1].targets[0].target, "markdown");
+  json as_json = ToJson(b);
+  EXPECT_EQ(as_json["targets"][0]["last_error"], "disk full");
+  EXPECT_EQ(as_json["targets"][0]["next_attempt_at"], nullptr);
+}
+
 TEST_P(DataFlowTest, LocatesAnEntityInEveryStoreAndSaysWhichCopyIsCurrent) {
   Pipeline();
   auto key = ResolveEntity(*store_, repo_, "a.py", "");

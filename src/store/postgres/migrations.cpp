@@ -577,6 +577,13 @@ CREATE TABLE fast_jobs (
 CREATE INDEX fast_jobs_due ON fast_jobs (queue, status, visible_at, id);
 CREATE UNIQUE INDEX fast_jobs_by_key ON fast_jobs (queue, idempotency_key)
   WHERE idempotency_key IS NOT NULL AND status <> 'dead';
+CREATE TABLE finished_jobs (
+  queue TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  job_type TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  PRIMARY KEY (queue, idempotency_key)
+);
 )sql";
 
 constexpr std::array kScripts = {

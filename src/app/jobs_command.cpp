@@ -1,0 +1,175 @@
+// docrunch jobs status [--json] | enqueue TYPE [--payload JSON] [--key K]
+// [--queue Q] [--lane fast|workflow]; and the fast-queue worker behind
+// `docrunch worker start --queue fast [--concurrency N] [--once]`.
+//
+// The fast queue is the database's (jobs/db_queue.h) in both modes for
+// now; jobs routed to the workflow lane are refused until the workflow
+// engine exists (docs/jobs.md).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/sync_runner.h"
+#include "app/task_env.h"
+#include "docs/report_pages.h"
+#include "jobs/db_queue.h"
+#include "jobs/job_types.h"
+#include "jobs/worker.h"
+#include "tasks/task.h"
+
+namespace docrunch::app {
+namespace {
+
+constexpr const char* kQueues[] = {"fast"};
+
+std::atomic<bool> g_stop_jobs{false};
+extern "C" void OnStopJobsSignal(int) {
+  g_stop_jobs = true;
+}
+
+Result<std::unique_ptr<jobs::FastQueue>> OpenQueue(AppContext& ctx) {
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  return std::unique_ptr<jobs::FastQueue>(
+      std::make_unique<jobs::DbQueue>(**store, ctx.clock()));
+}
+
+Result<void> Status(AppContext& ctx, bool as_json) {
+  auto queue = OpenQueue(ctx);
+  if (!queue) return queue.error();
+  nlohmann::json out = {{"backend", (*queue)->Backend()}, {"queues", nlohmann::json::array()}};
+  std::string text = "fast queue on the " + std::string((*queue)->Backend()) + "\n";
+  for (const char* name : kQueues) {
+    auto counts = (*queue)->Counts(name);
+    if (!counts) return counts.error();
+    out["queues"].push_back({{"name", name},
+                             {"waiting", counts->waiting},
+                             {"taken", counts->taken},
+                             {"dead", counts->dead}});
+    text += "  " + std::string(name) + ": " + std::to_string(counts->waiting) + " waiting, " +
+            std::to_string(counts->taken) + " taken, " + std::to_string(counts->dead) + " dead\n";
+  }
+  out["job_types"] = nlohmann::json::array();
+  for (const auto& type : jobs::JobRouter::Builtin().Types()) {
+    auto routed = jobs::JobRouter::Builtin().Route(type.name);
+    out["job_types"].push_back({{"name", type.name},
+                                {"lane", jobs::LaneName(routed->lane)},
+                                {"estimate_ms", type.estimate.count()},
+                                {"steps", type.steps},
+                                {"compensates", type.compensates}});
+  }
+  Print(as_json ? out.dump(2) : text.substr(0, text.size() - 1));
+  return Ok();
+}
+
+struct EnqueueFlags {
+  std::string type;
+  std::string payload = "{}";
+  std::string key;
+  std::string queue = "fast";
+  std::string lane;
+};
+
+Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
+  std::optional<jobs::Lane> lane;
+  if (!flags.lane.empty()) {
+    auto parsed = jobs::ParseLane(flags.lane, "--lane");
+    if (!parsed) return parsed.error();
+    lane = *parsed;
+  }
+  auto routed = jobs::JobRouter::Builtin().Route(flags.type, lane);
+  if (!routed) return routed.error();
+  if (routed->lane == jobs::Lane::kWorkflow) {
+    return MakeError(ErrorCode::kInvalidParams,
+                     "type: " + flags.type + " runs as a durable workflow (" + routed->reason +
+                         "), and this version has no workflow engine yet (docs/jobs.md)");
+  }
+  auto queue = OpenQueue(ctx);
+  if (!queue) return queue.error();
+  auto id = (*queue)->Enqueue(flags.queue, {flags.type, flags.payload, flags.key});
+  if (!id) return id.error();
+  Print(*id);
+  return Ok();
+}
+
+// The fast jobs this worker knows, over the project's services.
+void AddHandlers(jobs::JobWorker& worker, AppContext& ctx, TaskEnv& env) {
+  // Applies the outbox to the derived stores (the sync queue's work, as a
+  // job: after a burst of writes, one job instead of a poll).
+  worker.Handle("sync-apply", [&ctx, &env](jobs::JobRun& run) -> Result<void> {
+    SyncSetup setup{env.repository_id, env.docs_root, env.project_name, /*repair_docs=*/false};
+    auto drained = DrainSync(*env.store, *env.config, setup, &run.stop);
+    if (!drained) return drained.error();
+    (void)ctx;
+    return Ok();
+  });
+  // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
+  worker.Handle("publish-task", [&env](jobs::JobRun& run) -> Result<void> {
+    auto payload = nlohmann::json::parse(run.job.payload, nullptr, false);
+    if (!payload.is_object() || !payload.contains("task_id") || !payload["task_id"].is_string()) {
+      return MakeError(ErrorCode::kInvalidParams, "payload.task_id: a task id string is required");
+    }
+    auto id = tasks::ParseTaskId(payload["task_id"].get<std::string>());
+    if (!id) return id.error();
+    docs::DocWriter writer(env.docs_root);
+    docs::ReportsProjection projection(writer, env.repository_id);
+    auto paths = projection.PublishTask(*env.store, *id);
+    if (!paths) return paths.error();
+    return Ok();
+  });
+}
+
+}  // namespace
+
+Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
+  auto env = OpenTasks(ctx);
+  if (!env) return env.error();
+  auto queue = OpenQueue(ctx);
+  if (!queue) return queue.error();
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  jobs::JobWorkerOptions options;
+  options.queue = "fast";
+  options.consumer = std::string(host) + ":" + std::to_string(getpid());
+  options.concurrency = concurrency;
+  jobs::JobWorker worker(**queue, *env->store, ctx.clock(), options);
+  AddHandlers(worker, ctx, *env);
+  if (once) {
+    auto stats = worker.Drain();
+    if (!stats) return stats.error();
+    Print("done " + std::to_string(stats->done) + ", skipped " + std::to_string(stats->skipped) +
+          ", failed " + std::to_string(stats->failed + stats->unknown));
+    return Ok();
+  }
+  std::signal(SIGTERM, OnStopJobsSignal);
+  std::signal(SIGINT, OnStopJobsSignal);
+  auto stats = worker.Run(g_stop_jobs);
+  if (!stats) return stats.error();
+  return Ok();
+}
+
+void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action) {
+  CLI::App* cmd = app.add_subcommand("jobs", "The fast job queue: status, enqueue");
+  cmd->require_subcommand(1);
+  auto json = std::make_shared<bool>(false);
+  CLI::App* status = cmd->add_subcommand("status", "Jobs waiting, taken and dead, and job types");
+  status->add_flag("--json", *json, "Print JSON");
+  status->callback([&ctx, &action, json] { action = [&ctx, json] { return Status(ctx, *json); }; });
+
+  auto flags = std::make_shared<EnqueueFlags>();
+  CLI::App* enqueue =
+      cmd->add_subcommand("enqueue", "Queue a job; prints its id alone on stdout");
+  enqueue->add_option("TYPE", flags->type, "The job type (docrunch jobs status lists them)")
+      ->required();
+  enqueue->add_option("--payload", flags->payload, "The job's input as JSON (default {})");
+  enqueue->add_option("--key", flags->key, "Idempotency key: the job's effect happens once");
+  enqueue->add_option("--queue", flags->queue, "The queue (fast)");
+  enqueue->add_option("--lane", flags->lane, "fast or workflow, instead of the router's choice");
+  enqueue->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return Enqueue(ctx, *flags); }; });
+}
+
+}  // namespace docrunch::app
