@@ -233,9 +233,9 @@ Result<void> RedisQueue::Ack(const TakenJob& job) {
   auto id = RedisStreamId(job.id);
   if (!id) return id.error();
   DOCRUNCH_TRY(CheckQueue(job.queue));
-  // Twice, or after another worker took the job over and finished it: the
-  // job is gone either way, which is what Ack asks.
-  auto reply = Run(kAckScript, job.queue, {*id});
+  // Twice, or late (another worker took the job over since): not an
+  // error, and nothing changes.
+  auto reply = Run(kAckScript, job.queue, {*id, std::to_string(job.deliveries)});
   if (!reply) return reply.error();
   return Ok();
 }
@@ -246,7 +246,7 @@ Result<void> RedisQueue::Fail(const TakenJob& job, const std::string& error) {
   DOCRUNCH_TRY(CheckQueue(job.queue));
   auto reply = Run(kFailScript, job.queue,
                    {*id, error.substr(0, 2000), std::to_string(options_.max_deliveries),
-                    std::to_string(options_.retry_delay.count())});
+                    std::to_string(options_.retry_delay.count()), std::to_string(job.deliveries)});
   if (!reply) return reply.error();
   return Ok();
 }

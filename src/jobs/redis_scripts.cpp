@@ -114,10 +114,17 @@ return {next_due, taken}
 
 const std::string kAck = kHelpers + R"lua(
 local id = ARGV[1]
+local pending = redis.call('XPENDING', stream, group, id, id, 1)
+if #pending == 0 then return 0 end
 local entry = redis.call('XRANGE', stream, id, id)
-if redis.call('XACK', stream, group, id) == 0 then return 0 end
+if #entry > 0 then
+  local f = fields_of(entry[1][2])
+  -- A late Ack (another worker took the job over since): not this one's.
+  if (tonumber(f.deliveries) or 0) + pending[1][4] ~= tonumber(ARGV[2]) then return 0 end
+  forget_key(f.key, id)
+end
+redis.call('XACK', stream, group, id)
 redis.call('XDEL', stream, id)
-if #entry > 0 then forget_key(fields_of(entry[1][2]).key, id) end
 return 1
 )lua";
 
@@ -127,11 +134,16 @@ local max_deliveries, retry_delay = tonumber(ARGV[3]), tonumber(ARGV[4])
 local pending = redis.call('XPENDING', stream, group, id, id, 1)
 if #pending == 0 then return 0 end
 local entry = redis.call('XRANGE', stream, id, id)
-redis.call('XACK', stream, group, id)
-if #entry == 0 then return 0 end
-redis.call('XDEL', stream, id)
+if #entry == 0 then
+  redis.call('XACK', stream, group, id)
+  return 0
+end
 local f = fields_of(entry[1][2])
 local deliveries = (tonumber(f.deliveries) or 0) + pending[1][4]
+-- A late report (another worker took the job over since): not this one's.
+if deliveries ~= tonumber(ARGV[5]) then return 0 end
+redis.call('XACK', stream, group, id)
+redis.call('XDEL', stream, id)
 if deliveries >= max_deliveries then
   dead_letter(id, f, deliveries, error_text)
   return 2

@@ -22,11 +22,14 @@ extern const std::string kEnqueue;
 // {{id, type, payload, key, deliveries}...}}.
 extern const std::string kTakeDue;
 
-// ARGV: id. 1 when the job was taken and is now gone, 0 otherwise.
+// ARGV: id, deliveries (the taker's). 1 when the job was taken, with that
+// delivery count, and is now gone; 0 otherwise (gone already, or taken
+// over by another worker since).
 extern const std::string kAck;
 
-// ARGV: id, error, max_deliveries, retry_delay (ms). 1: delayed for a
-// retry, 2: dead-lettered, 0: the job was not taken.
+// ARGV: id, error, max_deliveries, retry_delay (ms), deliveries (the
+// taker's). 1: delayed for a retry, 2: dead-lettered, 0: the job was not
+// taken, or not with that delivery count (a late report).
 extern const std::string kFail;
 
 // No ARGV. {waiting, taken, dead}.

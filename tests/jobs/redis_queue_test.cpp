@@ -134,6 +134,14 @@ TEST_F(RedisQueueTest, ADeadWorkersJobGoesToAnotherAfterTheVisibilityTimeout) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].id, a) << "a reclaimed job keeps its id";
   EXPECT_EQ(again[0].deliveries, 2);
+  // The first worker wakes up late: its Ack and Fail no longer count.
+  TakenJob late = again[0];
+  late.deliveries = 1;
+  ASSERT_TRUE(queue_->Ack(late).ok());
+  ASSERT_TRUE(queue_->Fail(late, "late").ok());
+  EXPECT_EQ(queue_->Counts("fast")->taken, 1) << "still w2's";
+  EXPECT_EQ(raw_->Integer({"ZCARD", Key(":delayed")}), 0);
+  EXPECT_EQ(raw_->Integer({"HLEN", Key(":keys")}), 1);
   // Taken max_deliveries times without an Ack: a dead letter, not a loop.
   std::this_thread::sleep_for(250ms);
   auto third = Take("w3");
