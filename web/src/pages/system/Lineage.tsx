@@ -163,18 +163,6 @@ export default function LineageView() {
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
   }, []);
 
-  // The stream announces new outbox events, not a worker applying them, so
-  // while work is outstanding the view also reloads every 2 s to show the
-  // backlog drain.
-  const busy = useMemo(() => lineage?.nodes.some((n) => nodeHealth(n) !== 'healthy') ?? false, [lineage]);
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') load();
-    }, 2000);
-    return () => clearInterval(timer);
-  }, [busy, load]);
-
   useEffect(() => {
     load();
     let opened = 0;

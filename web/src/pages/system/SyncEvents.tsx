@@ -20,9 +20,11 @@ interface SyncEvent {
   created_at: string;
   processed_at?: string | null;
   status?: string;
+  // Listed events only (not the stream's): the targets behind on it.
+  targets?: TargetTrouble[];
 }
 
-interface TargetCopy {
+interface TargetTrouble {
   target: string;
   status: string;
   attempts: number;
@@ -79,15 +81,7 @@ function useLiveEvents() {
 }
 
 function Failure({ event }: { event: SyncEvent }) {
-  const [copies, setCopies] = useState<TargetCopy[] | null>(null);
-  useEffect(() => {
-    get<{ targets: TargetCopy[] }>(
-      `/entities/${encodeURIComponent(event.entity_id)}/locations?type=${encodeURIComponent(event.entity_type)}`,
-    )
-      .then((l) => setCopies(l.targets))
-      .catch(() => setCopies([]));
-  }, [event.entity_id, event.entity_type]);
-  const bad = (copies ?? []).filter((c) => c.last_error);
+  const bad = (event.targets ?? []).filter((t) => t.last_error);
   return (
     <li>
       <span className={`badge status-${event.status}`}>{event.status}</span> #{event.id} {event.entity_type}{' '}
