@@ -1,0 +1,38 @@
+// The Lua scripts of RedisQueue (redis_queue.h). Each runs atomically in
+// Redis, so a job is never half-moved between the stream, the delayed set,
+// the dead letters and the idempotency keys, whichever worker dies when.
+// Every script gets the same four keys of one queue:
+//   KEYS[1] the stream, KEYS[2] the idempotency keys (hash key -> stream id),
+//   KEYS[3] the delayed retries (sorted set by due time, Redis clock, ms),
+//   KEYS[4] the dead letters (a stream).
+#pragma once
+
+#include <string>
+
+namespace docrunch::jobs::redis_scripts {
+
+// ARGV: type, payload, key. The stream id of the new job, or of the job
+// already waiting or taken with that key.
+extern const std::string kEnqueue;
+
+// ARGV: consumer, visibility (ms), max, max_deliveries. Moves due retries
+// back into the stream, reclaims messages idle past the visibility timeout
+// (dead-lettering those delivered too often), then reads new ones without
+// blocking. Replies {ms until the next delayed retry is due or -1,
+// {{id, type, payload, key, deliveries}...}}.
+extern const std::string kTakeDue;
+
+// ARGV: id, deliveries (the taker's). 1 when the job was taken, with that
+// delivery count, and is now gone; 0 otherwise (gone already, or taken
+// over by another worker since).
+extern const std::string kAck;
+
+// ARGV: id, error, max_deliveries, retry_delay (ms), deliveries (the
+// taker's). 1: delayed for a retry, 2: dead-lettered, 0: the job was not
+// taken, or not with that delivery count (a late report).
+extern const std::string kFail;
+
+// No ARGV. {waiting, taken, dead}.
+extern const std::string kCounts;
+
+}  // namespace docrunch::jobs::redis_scripts
