@@ -118,4 +118,12 @@ Result<store::Store*> AppContext::Store() {
   return *store;
 }
 
+std::string RedisUrl(const config::Config& c, const config::Environment& env) {
+  if (!c.jobs.redis_url_env.empty()) {
+    auto it = env.find(c.jobs.redis_url_env);
+    if (it != env.end() && !it->second.empty()) return it->second;
+  }
+  return c.jobs.redis_url;
+}
+
 }  // namespace docrunch::app

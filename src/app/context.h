@@ -55,4 +55,8 @@ class AppContext {
 store::StoreOptions StoreOptionsFor(const config::LoadedConfig& loaded,
                                     const config::Environment& env);
 
+// The Redis of jobs.redis_url_env (when that variable is set) or
+// jobs.redis_url; "" without one.
+std::string RedisUrl(const config::Config& c, const config::Environment& env);
+
 }  // namespace docrunch::app

@@ -2,20 +2,24 @@
 // [--queue Q] [--lane fast|workflow]; and the fast-queue worker behind
 // `docrunch worker start --queue fast [--concurrency N] [--once]`.
 //
-// The fast queue is the database's (jobs/db_queue.h) in both modes for
-// now; jobs routed to the workflow lane are refused until the workflow
-// engine exists (docs/jobs.md).
+// The fast queue is the database's (jobs/db_queue.h), with Redis Streams in
+// front of it when jobs.backend is redis (jobs/fallback_queue.h); jobs
+// routed to the workflow lane are refused until the workflow engine exists
+// (docs/jobs.md).
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "app/commands.h"
 #include "app/sync_runner.h"
 #include "app/task_env.h"
 #include "docs/report_pages.h"
 #include "jobs/db_queue.h"
+#include "jobs/fallback_queue.h"
 #include "jobs/job_types.h"
 #include "jobs/worker.h"
 #include "tasks/task.h"
@@ -30,11 +34,33 @@ extern "C" void OnStopJobsSignal(int) {
   g_stop_jobs = true;
 }
 
+// The database's queue; with jobs.backend: redis, Redis Streams in front of
+// it (the database takes what Redis cannot while it is away). A Redis that
+// is away when the command starts leaves the database's queue alone, with
+// a warning: work is queued either way.
 Result<std::unique_ptr<jobs::FastQueue>> OpenQueue(AppContext& ctx) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  const config::Config& c = (*loaded)->config;
   auto store = ctx.Store();
   if (!store) return store.error();
+  auto database = std::make_unique<jobs::DbQueue>(**store, ctx.clock());
+  if (c.jobs.backend != config::JobsBackend::kRedis) {
+    return std::unique_ptr<jobs::FastQueue>(std::move(database));
+  }
+  const std::string url = RedisUrl(c, ctx.env());
+  if (url.empty()) {
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "jobs.backend: redis needs jobs.redis_url or jobs.redis_url_env");
+  }
+  auto redis = jobs::RedisQueue::Open(url, c.jobs.queue_name, {});
+  if (!redis) {
+    spdlog::warn("jobs: {}; queueing in the database until Redis answers",
+                 redis.error().ToString());
+    return std::unique_ptr<jobs::FastQueue>(std::move(database));
+  }
   return std::unique_ptr<jobs::FastQueue>(
-      std::make_unique<jobs::DbQueue>(**store, ctx.clock()));
+      std::make_unique<jobs::FallbackQueue>(std::move(*redis), std::move(database)));
 }
 
 Result<void> Status(AppContext& ctx, bool as_json) {

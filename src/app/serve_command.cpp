@@ -93,14 +93,6 @@ struct ServeEnv {
   }
 };
 
-std::string RedisUrl(const config::Config& c, const config::Environment& env) {
-  if (!c.jobs.redis_url_env.empty()) {
-    auto it = env.find(c.jobs.redis_url_env);
-    if (it != env.end() && !it->second.empty()) return it->second;
-  }
-  return c.jobs.redis_url;
-}
-
 // Embedded mode: the server applies the outbox itself, every
 // poll_interval_seconds and right after each write it makes (a tool that is
 // not read-only) or notices (the change feed sees events of any process).

@@ -1,6 +1,9 @@
 // docrunch jobs status|enqueue and worker start --queue fast, as a user
 // runs them: a job's id alone on stdout, idempotency keys, a worker that
 // applies a job's effect, failures that stay queued, and bad input.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +73,35 @@ TEST_F(JobsCommand, AFailingJobStaysQueuedWithItsReason) {
   EXPECT_THAT(worked.out, HasSubstr("failed 1"));
   EXPECT_THAT(worked.err, HasSubstr("task_id: expected a task id"));
   EXPECT_EQ(Waiting(), 1) << "offered again after its retry delay";
+}
+
+// jobs.backend: redis puts Redis Streams in front of the database's queue;
+// a Redis that does not answer leaves the work queued in the database.
+TEST_F(JobsCommand, WithRedisJobsGoThroughItsStreamAndFallBackWhenItIsAway) {
+  const char* url = std::getenv("DOCRUNCH_TEST_REDIS_URL");
+  if (url == nullptr || *url == '\0') GTEST_SKIP() << "DOCRUNCH_TEST_REDIS_URL not set";
+  ASSERT_EQ(Docrunch({"scan", "--quiet"}).exit_code, 0);
+  const std::string prefix = "jobs-cli-" + std::to_string(::getpid());
+  auto with = [&](const std::string& redis_url, std::vector<std::string> args) {
+    std::vector<std::string> full{"--set", "jobs.backend=redis", "--set",
+                                  "jobs.redis_url_env=DOCRUNCH_E2E_JOBS_REDIS", "--set",
+                                  "jobs.queue_name=" + prefix};
+    full.insert(full.end(), args.begin(), args.end());
+    return Docrunch(full, {{"DOCRUNCH_E2E_JOBS_REDIS", redis_url}});
+  };
+  ProcessResult queued = with(url, {"jobs", "enqueue", "sync-apply"});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_THAT(queued.out, MatchesRegex("redis:[0-9]+-[0-9]+\n"));
+  ProcessResult away = with("redis://127.0.0.1:1", {"jobs", "enqueue", "sync-apply"});
+  ASSERT_EQ(away.exit_code, 0) << away.err;
+  EXPECT_THAT(away.out, MatchesRegex("db:[0-9]+\n")) << "queued in the database instead";
+  EXPECT_THAT(away.err, HasSubstr("queueing in the database until Redis answers"));
+  ProcessResult worked = with(url, {"worker", "start", "--queue", "fast", "--once"});
+  ASSERT_EQ(worked.exit_code, 0) << worked.err;
+  EXPECT_THAT(worked.out, HasSubstr("done 2, skipped 0, failed 0")) << "both backends drained";
+  ProcessResult status = with(url, {"jobs", "status"});
+  EXPECT_THAT(status.out, HasSubstr("fast queue on the redis"));
+  EXPECT_THAT(status.out, HasSubstr("fast: 0 waiting, 0 taken, 0 dead"));
 }
 
 TEST_F(JobsCommand, BadInputIsRefusedAndQueuesNothing) {
