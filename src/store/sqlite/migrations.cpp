@@ -663,6 +663,54 @@ CREATE TABLE finished_jobs (
 );
 )sql";
 
+// Version 12: durable workflows (jobs/workflow.h). A run is a row with its
+// lease (lease_owner, lease_until) and its wake-up time (a timer, a retry's
+// backoff or a signal wait's timeout); its steps are rows keyed by their
+// position in the run, holding each completed step's result; signals are
+// rows consumed by the step that waits for them.
+constexpr std::string_view kWorkflows = R"sql(
+CREATE TABLE workflow_runs (
+  id TEXT PRIMARY KEY,
+  workflow TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  result TEXT,
+  error TEXT,
+  lease_owner TEXT,
+  lease_until TEXT,
+  wake_at TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX workflow_runs_by_status ON workflow_runs (status, wake_at);
+CREATE INDEX workflow_runs_by_lease ON workflow_runs (status, lease_until);
+CREATE INDEX workflow_runs_by_created ON workflow_runs (created_at, id);
+CREATE TABLE workflow_steps (
+  run_id TEXT NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'step',
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  result TEXT,
+  error TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE workflow_signals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES workflow_runs (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  consumed_at TEXT
+);
+CREATE INDEX workflow_signals_waiting ON workflow_signals (run_id, name, consumed_at, id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -675,6 +723,7 @@ constexpr std::array kScripts = {
     MigrationScript{9, "users and sessions", kUsersAndSessions},
     MigrationScript{10, "query traces", kQueryTraces},
     MigrationScript{11, "fast job queue", kFastJobs},
+    MigrationScript{12, "durable workflows", kWorkflows},
 };
 
 }  // namespace
