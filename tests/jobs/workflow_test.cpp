@@ -43,7 +43,7 @@ class WorkflowTest : public store::StoreTest {
     WorkflowWorkerOptions o;
     o.owner = owner;
     o.lease = 30s;
-    o.heartbeat = 10s;
+    o.heartbeat = 20ms;
     o.concurrency = 1;
     o.poll = 20ms;
     auto engine = std::make_unique<DbWorkflowEngine>(store, clock_, o);
@@ -111,6 +111,8 @@ class WorkflowTest : public store::StoreTest {
   std::atomic<bool> saw_stop_{false};
   std::atomic<bool> slow_{false};
   std::string shifty_first_ = "a";
+  DbWorkflowEngine* rival_ = nullptr;  // another worker, for "hang"
+  std::atomic<int> rival_ran_{-1};
 };
 
 void WorkflowTest::RegisterAll(DbWorkflowEngine& engine) {
@@ -227,6 +229,37 @@ void WorkflowTest::RegisterAll(DbWorkflowEngine& engine) {
     });
     return published;
   });
+  // Step "long" of the first execution lets 31 s pass on the clock (more
+  // than the lease), then a rival worker runs what is due; with input
+  // "heartbeat" it waits (real time) for heartbeats 25 s into them.
+  engine.Register("hang", [this](WorkflowContext& ctx) -> Result<json> {
+    const bool heartbeat = ctx.input().value("heartbeat", false);
+    StepOptions twice;
+    twice.max_attempts = 2;
+    auto long_step = ctx.Step(
+        "long",
+        [this, heartbeat](StepCall& call) -> Result<json> {
+          Count("long");
+          if (call.attempt > 1) return json("second");
+          if (heartbeat) {
+            clock_.Advance(25s);
+            std::this_thread::sleep_for(300ms);  // heartbeats renew the lease
+            clock_.Advance(6s);
+          } else {
+            clock_.Advance(31s);
+          }
+          std::thread rival([this] {
+            auto ran = rival_->RunDue();
+            rival_ran_ = ran.ok() ? *ran : -2;
+          });
+          rival.join();
+          return json("first");
+        },
+        twice);
+    if (!long_step) return long_step.error();
+    DOCRUNCH_TRY(ctx.Step("after", Counted("after")));
+    return *long_step;
+  });
   engine.Register("shifty", [this](WorkflowContext& ctx) -> Result<json> {
     DOCRUNCH_TRY(ctx.Step(shifty_first_, Counted(shifty_first_), {}, Undo(shifty_first_)));
     DOCRUNCH_TRY(ctx.Sleep(1min));
@@ -281,6 +314,44 @@ TEST_P(WorkflowTest, AWorkerDyingInAStepUsesUpAnAttempt) {
   EXPECT_THAT(run.error, HasSubstr("step 'b' failed: out of attempts (2)"));
   EXPECT_EQ(Runs("b"), 2);
   EXPECT_EQ(Runs("a"), 1);
+}
+
+TEST_P(WorkflowTest, AWorkerThatLostItsLeaseWritesNothingMore) {
+  auto other_store = OpenSecondStore();
+  ASSERT_NE(other_store, nullptr);
+  auto other = MakeEngine(*other_store, "w2");
+  rival_ = other.get();
+  std::string id = Start("hang");
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(rival_ran_.load(), 1) << "the lease expired: the rival took the run over";
+  WorkflowRun run = Get(id);
+  EXPECT_EQ(run.status, "completed") << run.error;
+  EXPECT_EQ(run.result, json("second")) << "the first worker's late result was discarded";
+  EXPECT_EQ(Runs("long"), 2) << "an unfinished step runs again elsewhere";
+  EXPECT_EQ(Runs("after"), 1);
+  EXPECT_EQ(run.steps.at(0).attempts, 2);
+}
+
+TEST_P(WorkflowTest, HeartbeatsKeepALongStepsLease) {
+  WorkflowWorkerOptions o;
+  o.owner = "beating";
+  o.lease = 30s;
+  o.heartbeat = 20ms;
+  DbWorkflowEngine beating(*store_, clock_, o);
+  RegisterAll(beating);
+  auto other_store = OpenSecondStore();
+  ASSERT_NE(other_store, nullptr);
+  auto other = MakeEngine(*other_store, "w2");
+  rival_ = other.get();
+  // The step takes 31 s of the clock, but heartbeats renewed the 30 s
+  // lease 25 s into them: the rival finds nothing to take.
+  std::string id = Start("hang", R"({"heartbeat": true})");
+  EXPECT_EQ(RunDue(beating), 1);
+  EXPECT_EQ(rival_ran_.load(), 0);
+  WorkflowRun run = Get(id);
+  EXPECT_EQ(run.status, "completed") << run.error;
+  EXPECT_EQ(run.result, json("first"));
+  EXPECT_EQ(Runs("long"), 1);
 }
 
 TEST_P(WorkflowTest, AFailingStepIsRetriedWithBackoffUntilItSucceeds) {
