@@ -128,6 +128,7 @@ int RunCli(int argc, char** argv) {
   RegisterToken(app, ctx, action);
   RegisterUser(app, ctx, action);
   RegisterJobs(app, ctx, action);
+  RegisterWorkflows(app, ctx, action);
   RegisterMcp(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);

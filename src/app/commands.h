@@ -26,6 +26,7 @@ void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);  // mcp install
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
+void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
 
 // `worker start --queue fast`: takes fast jobs until SIGTERM (`once`: until
 // none is left) with `concurrency` threads.
