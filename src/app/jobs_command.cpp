@@ -168,14 +168,13 @@ Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
 }
 
 // The fast jobs this worker knows, over the project's services.
-void AddHandlers(jobs::JobWorker& worker, AppContext& ctx, TaskEnv& env) {
+void AddHandlers(jobs::JobWorker& worker, TaskEnv& env) {
   // Applies the outbox to the derived stores (the sync queue's work, as a
   // job: after a burst of writes, one job instead of a poll).
-  worker.Handle("sync-apply", [&ctx, &env](jobs::JobRun& run) -> Result<void> {
+  worker.Handle("sync-apply", [&env](jobs::JobRun& run) -> Result<void> {
     SyncSetup setup{env.repository_id, env.docs_root, env.project_name, /*repair_docs=*/false};
     auto drained = DrainSync(*env.store, *env.config, setup, &run.stop);
     if (!drained) return drained.error();
-    (void)ctx;
     return Ok();
   });
   // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
@@ -208,7 +207,7 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
   options.consumer = std::string(host) + ":" + std::to_string(getpid());
   options.concurrency = concurrency;
   jobs::JobWorker worker(**queue, *env->store, ctx.clock(), options);
-  AddHandlers(worker, ctx, *env);
+  AddHandlers(worker, *env);
   if (once) {
     auto stats = worker.Drain();
     if (!stats) return stats.error();
