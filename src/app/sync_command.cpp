@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/sync_runner.h"
+#include "app/workflows_command.h"
 #include "docs/doc_writer.h"
 #include "store/repositories.h"
 #include "sync/markdown_projection.h"
@@ -227,8 +228,11 @@ void RegisterSync(CLI::App& app, AppContext& ctx, Action& action) {
   start->add_option("--concurrency", *concurrency, "Threads taking fast jobs (default 2)")
       ->check(CLI::Range(1, 64));
   start->add_flag("--once", *once, "Drain what is pending, then exit");
-  start->callback([&ctx, &action, queue, once, concurrency] {
-    action = [&ctx, queue, once, concurrency] {
+  auto workflows = std::make_shared<bool>(false);
+  start->add_flag("--workflows", *workflows, "Run durable workflows instead of a queue");
+  start->callback([&ctx, &action, queue, once, concurrency, workflows] {
+    action = [&ctx, queue, once, concurrency, workflows] {
+      if (*workflows) return RunWorkflowWorker(ctx, *concurrency, *once);
       return StartWorker(ctx, *queue, *once, *concurrency);
     };
   });

@@ -9,6 +9,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/workflows_command.h"
+
 #include "app/commands.h"
 #include "jobs/db_workflow.h"
 #include "jobs/demo_workflow.h"
@@ -140,9 +142,15 @@ Result<void> SignalRun(AppContext& ctx, const Flags& f) {
 }
 
 Result<void> Run(AppContext& ctx, const Flags& f) {
-  auto engine = OpenEngine(ctx, f.concurrency);
+  return RunWorkflowWorker(ctx, f.concurrency, f.once);
+}
+
+}  // namespace
+
+Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
+  auto engine = OpenEngine(ctx, concurrency);
   if (!engine) return engine.error();
-  if (f.once) {
+  if (once) {
     auto ran = (*engine)->RunDue();
     if (!ran) return ran.error();
     Print("ran " + std::to_string(*ran) + (*ran == 1 ? " execution" : " executions"));
@@ -152,8 +160,6 @@ Result<void> Run(AppContext& ctx, const Flags& f) {
   std::signal(SIGINT, OnStopWorkflowsSignal);
   return (*engine)->RunWorker(g_stop_workflows);
 }
-
-}  // namespace
 
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {
   CLI::App* cmd = app.add_subcommand("workflows",

@@ -64,6 +64,14 @@ TEST_F(WorkflowsCommand, TheDemoWaitsForItsApprovalAndCompletes) {
                                   " is completed: it takes no more signals"));
 }
 
+TEST_F(WorkflowsCommand, WorkerStartWorkflowsRunsWhatIsDue) {
+  std::string id = StartOk("{}");
+  ProcessResult worked = Docrunch({"worker", "start", "--workflows", "--once"});
+  ASSERT_EQ(worked.exit_code, 0) << worked.err;
+  EXPECT_THAT(worked.out, HasSubstr("ran 1 execution"));
+  EXPECT_EQ(Show(id)["status"], "waiting");
+}
+
 TEST_F(WorkflowsCommand, CancellingAWaitingRunCompensatesIt) {
   std::string id = StartOk("{}");
   RunOnce();
