@@ -30,7 +30,8 @@
 //
 // Lifecycle events go to the outbox (entity_type "workflow", entity_id the
 // run id, content_hash "<status>" or "step:<seq>:<status>", no repository)
-// in the transaction that makes the change. The sync targets ignore them.
+// in the transaction that makes the change, already marked processed: no
+// sync target applies them (the live views read the outbox by id).
 //
 // Thread-safety: all methods may be called from any thread; Register before
 // running workers.

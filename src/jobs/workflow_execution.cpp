@@ -217,8 +217,14 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
   // The attempt is counted before it runs: a worker that dies in it has
   // used it up.
   int attempt = 0;
-  bool exhausted = false;
   const int max_attempts = std::max(1, options.max_attempts);
+  // Recorded attempts are exact: only the lease holder changes them.
+  if (rec && rec->attempts >= max_attempts) {
+    const std::string why = (rec->error.empty() ? std::string() : rec->error + "; ") +
+                            "out of attempts (" + std::to_string(max_attempts) + ")";
+    DOCRUNCH_TRY(Write([&](store::Tx& tx) { return SetStep(tx, seq, "failed", nullptr, why); }));
+    return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: " + why);
+  }
   DOCRUNCH_TRY(Write([&](store::Tx& tx) -> Result<void> {
     auto counted = tx.Query(
         "INSERT INTO workflow_steps (run_id, seq, name, kind, status, attempts, started_at) "
@@ -227,16 +233,8 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
         {claim_.id, std::int64_t{seq}, name, Now()});
     if (!counted) return counted.error();
     attempt = static_cast<int>(counted->Int(0, "attempts").value_or(1));
-    if (attempt <= max_attempts) return Ok();
-    exhausted = true;
-    std::string why = (rec && !rec->error.empty() ? rec->error + "; " : std::string()) +
-                      "out of attempts (" + std::to_string(max_attempts) + ")";
-    return SetStep(tx, seq, "failed", nullptr, why);
+    return Ok();
   }));
-  if (exhausted) {
-    return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: out of attempts (" +
-                                               std::to_string(max_attempts) + ")");
-  }
   auto out = Attempt(name, fn, options, seq, attempt);
   if (state_ != State::kActive) return Suspended();
   if (out) {
@@ -549,6 +547,11 @@ Result<void> EmitWorkflowEvent(store::Tx& tx, const std::string& run_id, const s
   event.action = "upsert";
   auto emitted = tx.EmitSyncEvent(event);
   if (!emitted) return emitted.error();
+  // No sync target applies workflow events (they are for the live views,
+  // which read the outbox by id): written as processed, they stay out of
+  // the pending index the sync workers scan.
+  auto done = tx.Exec("UPDATE sync_events SET processed_at = created_at WHERE id = $1", {*emitted});
+  if (!done) return done.error();
   return Ok();
 }
 

@@ -312,6 +312,8 @@ TEST_P(WorkflowTest, AWorkerDyingInAStepUsesUpAnAttempt) {
   WorkflowRun run = Get(id);
   EXPECT_EQ(run.status, "failed");
   EXPECT_THAT(run.error, HasSubstr("step 'b' failed: out of attempts (2)"));
+  EXPECT_EQ(run.steps.at(1).attempts, 2);
+  EXPECT_EQ(run.steps.at(1).status, "failed");
   EXPECT_EQ(Runs("b"), 2);
   EXPECT_EQ(Runs("a"), 1);
 }
@@ -618,6 +620,10 @@ TEST_P(WorkflowTest, LifecycleEventsGoThroughTheOutbox) {
   EXPECT_THAT(what, ElementsAre("pending", "running", "step:1:completed", "step:2:completed",
                                 "step:3:completed", "completed"));
   EXPECT_FALSE(events->Int(0, "repository_id").has_value());
+  auto pending = store_->Query(
+      "SELECT count(*) AS n FROM sync_events WHERE entity_type = 'workflow' AND processed_at IS "
+      "NULL");
+  EXPECT_EQ(pending->Int(0, "n"), 0) << "no sync target applies them: they never wait for one";
 }
 
 TEST_P(WorkflowTest, BadInputIsRefusedWithClearErrorsAndWritesNothing) {
