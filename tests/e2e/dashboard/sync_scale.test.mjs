@@ -14,7 +14,7 @@
 // 500 ms, i.e. 500 events per read at this rate, more than the 256 messages
 // a stream client may have waiting, and serve replaces them by a `resync`
 // (the page then sees ~100 events/s): a private redis-server is started on a
-// free port, and the test is skipped when redis-server is missing.
+// free port, and the test is skipped when redis-server or sqlite3 is missing.
 // Writing through REST or the CLI cannot sustain this rate on the test
 // machine (a REST task creation is a transaction with history,
 // audit and outbox rows: the dataflow test's 1,000 creations take several
@@ -43,15 +43,16 @@ const SECONDS = 6;
 const BATCH = 100;
 const unsampled = process.env.DOCRUNCH_E2E_UNSAMPLED === '1';
 let dash, browser, page, db, redis, redisPort;
-const hasRedis = (() => {
+const has = (program) => {
   try {
-    execFileSync('redis-server', ['--version']);
+    execFileSync(program, ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
-const skip = (postgres && 'writes SQLite rows') || (!hasRedis && 'needs redis-server');
+};
+const skip = (postgres && 'writes SQLite rows') || (!has('redis-server') && 'needs redis-server') ||
+  (!has('sqlite3') && 'needs sqlite3');
 
 const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
