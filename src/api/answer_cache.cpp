@@ -25,8 +25,7 @@ void AnswerCache::AddGzip(const std::string& key, const std::string& mark, Bytes
 }
 
 void AnswerCache::Put(const std::string& key, const std::string& mark,
-                      std::optional<TimePoint> until,
-                      std::shared_ptr<const std::string> body) {
+                      std::optional<TimePoint> until, std::shared_ptr<const std::string> body) {
   if (!body) return;
   std::size_t size = key.size() + mark.size() + body->size();
   if (size > max_bytes_) return;

@@ -1,4 +1,5 @@
-// docrunch jobs status [--json] | enqueue TYPE [--payload JSON] [--key K]
+// docrunch jobs status [--json] | list [--status S] [--json] | enqueue TYPE [--payload JSON] [--key
+// K]
 // [--queue Q] [--lane fast|workflow]; and the fast-queue worker behind
 // `docrunch worker start --queue fast [--concurrency N] [--once]`.
 //
@@ -91,6 +92,51 @@ Result<void> Status(AppContext& ctx, bool as_json) {
   return Ok();
 }
 
+struct ListFlags {
+  std::string queue = "fast";
+  std::string status;
+  int limit = 50;
+  bool json = false;
+};
+
+Result<void> List(AppContext& ctx, const ListFlags& flags) {
+  auto queue = OpenQueue(ctx);
+  if (!queue) return queue.error();
+  auto jobs = (*queue)->List(flags.queue, flags.status, flags.limit);
+  if (!jobs) return jobs.error();
+  if (flags.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& j : *jobs) {
+      out.push_back(
+          {{"id", j.id},
+           {"type", j.type},
+           {"status", j.status},
+           {"deliveries", j.deliveries},
+           {"idempotency_key", j.idempotency_key.empty() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(j.idempotency_key)},
+           {"last_error",
+            j.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(j.last_error)}});
+    }
+    Print(out.dump(2));
+    return Ok();
+  }
+  if (jobs->empty()) {
+    Print("no jobs" + (flags.status.empty() ? std::string() : " " + flags.status) + " in " +
+          flags.queue);
+    return Ok();
+  }
+  std::string text;
+  for (const auto& j : *jobs) {
+    text += j.id + "  " + j.status + "  " + j.type + "  deliveries " +
+            std::to_string(j.deliveries) +
+            (j.idempotency_key.empty() ? "" : "  key " + j.idempotency_key) +
+            (j.last_error.empty() ? "" : "  error: " + j.last_error.substr(0, 200)) + "\n";
+  }
+  text.pop_back();
+  Print(text);
+  return Ok();
+}
+
 struct EnqueueFlags {
   std::string type;
   std::string payload = "{}";
@@ -122,14 +168,13 @@ Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
 }
 
 // The fast jobs this worker knows, over the project's services.
-void AddHandlers(jobs::JobWorker& worker, AppContext& ctx, TaskEnv& env) {
+void AddHandlers(jobs::JobWorker& worker, TaskEnv& env) {
   // Applies the outbox to the derived stores (the sync queue's work, as a
   // job: after a burst of writes, one job instead of a poll).
-  worker.Handle("sync-apply", [&ctx, &env](jobs::JobRun& run) -> Result<void> {
+  worker.Handle("sync-apply", [&env](jobs::JobRun& run) -> Result<void> {
     SyncSetup setup{env.repository_id, env.docs_root, env.project_name, /*repair_docs=*/false};
     auto drained = DrainSync(*env.store, *env.config, setup, &run.stop);
     if (!drained) return drained.error();
-    (void)ctx;
     return Ok();
   });
   // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
@@ -162,7 +207,7 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
   options.consumer = std::string(host) + ":" + std::to_string(getpid());
   options.concurrency = concurrency;
   jobs::JobWorker worker(**queue, *env->store, ctx.clock(), options);
-  AddHandlers(worker, ctx, *env);
+  AddHandlers(worker, *env);
   if (once) {
     auto stats = worker.Drain();
     if (!stats) return stats.error();
@@ -178,16 +223,26 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
 }
 
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action) {
-  CLI::App* cmd = app.add_subcommand("jobs", "The fast job queue: status, enqueue");
+  CLI::App* cmd = app.add_subcommand("jobs", "The fast job queue: status, list, enqueue");
   cmd->require_subcommand(1);
   auto json = std::make_shared<bool>(false);
   CLI::App* status = cmd->add_subcommand("status", "Jobs waiting, taken and dead, and job types");
   status->add_flag("--json", *json, "Print JSON");
   status->callback([&ctx, &action, json] { action = [&ctx, json] { return Status(ctx, *json); }; });
 
+  auto list_flags = std::make_shared<ListFlags>();
+  CLI::App* list = cmd->add_subcommand("list", "Jobs of a queue, with deliveries and last error");
+  list->add_option("--status", list_flags->status, "waiting, taken or dead (default: all)");
+  list->add_option("--queue", list_flags->queue, "The queue (fast)");
+  list->add_option("--limit", list_flags->limit, "At most this many per status (1-1000)")
+      ->check(CLI::Range(1, 1000));
+  list->add_flag("--json", list_flags->json, "Print JSON");
+  list->callback([&ctx, &action, list_flags] {
+    action = [&ctx, list_flags] { return List(ctx, *list_flags); };
+  });
+
   auto flags = std::make_shared<EnqueueFlags>();
-  CLI::App* enqueue =
-      cmd->add_subcommand("enqueue", "Queue a job; prints its id alone on stdout");
+  CLI::App* enqueue = cmd->add_subcommand("enqueue", "Queue a job; prints its id alone on stdout");
   enqueue->add_option("TYPE", flags->type, "The job type (docrunch jobs status lists them)")
       ->required();
   enqueue->add_option("--payload", flags->payload, "The job's input as JSON (default {})");

@@ -89,8 +89,9 @@ Result<std::shared_ptr<const StaticSite>> StaticSite::Load(const fs::path& root)
     if (!body) return body.error();
     total += body->size();
     if (total > kMaxSiteBytes) {
-      return MakeError(ErrorCode::kInvalidParams,
-                       root.string() + ": more than 128 MB of files; is this the dashboard's folder?");
+      return MakeError(
+          ErrorCode::kInvalidParams,
+          root.string() + ": more than 128 MB of files; is this the dashboard's folder?");
     }
     File file;
     file.type = std::string(TypeOf(ext));
@@ -145,8 +146,7 @@ Response StaticSite::Answer(const Request& req) const {
     res.body = "Not Found\n";
     return res;
   }
-  res.Set("Cache-Control",
-          file->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  res.Set("Cache-Control", file->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   res.Set("ETag", file->etag);
   res.Set("Vary", "Accept-Encoding");
   if (IfNoneMatch(req.Header("If-None-Match"), file->etag)) {

@@ -52,9 +52,9 @@ class StaticSite {
     using Bytes = std::shared_ptr<const std::string>;
     std::string type;  // Content-Type
     Bytes body;
-    Bytes gzip;    // the .gz sibling, null when none
-    Bytes brotli;  // the .br sibling, null when none
-    std::string etag;    // quoted
+    Bytes gzip;        // the .gz sibling, null when none
+    Bytes brotli;      // the .br sibling, null when none
+    std::string etag;  // quoted
     bool immutable = false;
   };
 

@@ -109,8 +109,8 @@ Result<std::vector<TakenJob>> DbQueue::TakeNow(const std::string& queue,
 Result<std::vector<TakenJob>> DbQueue::Take(const std::string& queue, const std::string& consumer,
                                             int max, std::chrono::milliseconds wait) {
   if (!IsJobName(queue)) {
-    return MakeError(ErrorCode::kInvalidParams, "queue: '" + queue.substr(0, 64) +
-                                                    "' is not a queue name ([a-z0-9_-], 1-64)");
+    return MakeError(ErrorCode::kInvalidParams,
+                     "queue: '" + queue.substr(0, 64) + "' is not a queue name ([a-z0-9_-], 1-64)");
   }
   if (consumer.empty() || consumer.size() > 200) {
     return MakeError(ErrorCode::kInvalidParams, "consumer: 1 to 200 characters");
@@ -137,9 +137,9 @@ Result<void> DbQueue::Ack(const TakenJob& job) {
   // belongs to its new holder now (its delivery count moved on), who acks
   // it in turn.
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto gone = tx.Exec(
-        "DELETE FROM fast_jobs WHERE id = $1 AND status = 'taken' AND deliveries = $2",
-        {*row, static_cast<std::int64_t>(job.deliveries)});
+    auto gone =
+        tx.Exec("DELETE FROM fast_jobs WHERE id = $1 AND status = 'taken' AND deliveries = $2",
+                {*row, static_cast<std::int64_t>(job.deliveries)});
     if (!gone) return gone.error();
     return Ok();
   });
@@ -190,6 +190,31 @@ Result<QueueCounts> DbQueue::Counts(const std::string& queue) {
     if (status == "dead") counts.dead += n;
   }
   return counts;
+}
+
+Result<std::vector<ListedJob>> DbQueue::List(const std::string& queue, const std::string& status,
+                                             int limit) {
+  DOCRUNCH_TRY(CheckListedStatus(status));
+  store::Params params{queue, static_cast<std::int64_t>(std::clamp(limit, 1, 1000))};
+  std::string where = "queue = $1";
+  if (!status.empty()) {
+    params.push_back(status);
+    where += " AND status = $3";
+  }
+  auto rows = store_.Query(
+      "SELECT id, job_type, status, deliveries, idempotency_key, last_error FROM fast_jobs WHERE " +
+          where + " ORDER BY id LIMIT $2",
+      params);
+  if (!rows) return rows.error();
+  std::vector<ListedJob> out;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    out.push_back({std::string(kIdPrefix) + std::to_string(rows->Int(i, "id").value_or(0)),
+                   rows->Text(i, "job_type").value_or(""), rows->Text(i, "status").value_or(""),
+                   static_cast<int>(rows->Int(i, "deliveries").value_or(0)),
+                   rows->Text(i, "idempotency_key").value_or(""),
+                   rows->Text(i, "last_error").value_or("")});
+  }
+  return out;
 }
 
 }  // namespace docrunch::jobs

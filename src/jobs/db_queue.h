@@ -20,11 +20,13 @@ class DbQueue final : public FastQueue {
 
   std::string_view Backend() const override { return "database"; }
   Result<std::string> Enqueue(const std::string& queue, const NewJob& job) override;
-  Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer,
-                                     int max, std::chrono::milliseconds wait) override;
+  Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer, int max,
+                                     std::chrono::milliseconds wait) override;
   Result<void> Ack(const TakenJob& job) override;
   Result<void> Fail(const TakenJob& job, const std::string& error) override;
   Result<QueueCounts> Counts(const std::string& queue) override;
+  Result<std::vector<ListedJob>> List(const std::string& queue, const std::string& status,
+                                      int limit) override;
 
  private:
   Result<std::vector<TakenJob>> TakeNow(const std::string& queue, const std::string& consumer,

@@ -104,4 +104,14 @@ Result<QueueCounts> FallbackQueue::Counts(const std::string& queue) {
                      database->dead + redis->dead};
 }
 
+Result<std::vector<ListedJob>> FallbackQueue::List(const std::string& queue,
+                                                   const std::string& status, int limit) {
+  auto database = database_->List(queue, status, limit);
+  if (!database) return database;
+  auto redis = redis_->List(queue, status, limit);
+  if (!redis) return redis;
+  database->insert(database->end(), redis->begin(), redis->end());
+  return database;
+}
+
 }  // namespace docrunch::jobs

@@ -41,6 +41,8 @@ class FallbackQueue final : public FastQueue {
   Result<void> Ack(const TakenJob& job) override;
   Result<void> Fail(const TakenJob& job, const std::string& error) override;
   Result<QueueCounts> Counts(const std::string& queue) override;
+  Result<std::vector<ListedJob>> List(const std::string& queue, const std::string& status,
+                                      int limit) override;
 
   // Whether the last call found Redis away (for status output).
   bool RedisAway() const { return outage_.load(); }

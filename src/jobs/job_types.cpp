@@ -19,9 +19,9 @@ std::string_view LaneName(Lane lane) {
 Result<Lane> ParseLane(std::string_view text, std::string_view field) {
   if (text == "fast") return Lane::kFast;
   if (text == "workflow") return Lane::kWorkflow;
-  return MakeError(ErrorCode::kInvalidParams,
-                   std::string(field) + ": expected fast or workflow, got '" +
-                       std::string(text.substr(0, 32)) + "'");
+  return MakeError(ErrorCode::kInvalidParams, std::string(field) +
+                                                  ": expected fast or workflow, got '" +
+                                                  std::string(text.substr(0, 32)) + "'");
 }
 
 bool IsJobName(std::string_view name) {
@@ -43,8 +43,8 @@ JobRouter JobRouter::Builtin() {
       {"index-file", "re-index one changed file (watch)", milliseconds(200), 1, false},
       {"sync-apply", "apply a batch of outbox events to a derived store", seconds(1), 1, false},
       {"publish-task", "write a task's Markdown page", milliseconds(50), 1, false},
-      {"repo-scan", "scan a repository: walk, parse, analyze, store, index, Markdown",
-       minutes(2), 6, true},
+      {"repo-scan", "scan a repository: walk, parse, analyze, store, index, Markdown", minutes(2),
+       6, true},
       {"analysis", "scan, then impact and cycle analysis, then a published report", minutes(3), 3,
        false},
       {"embeddings", "embed the search index in checkpointed batches", minutes(10), 1, false},

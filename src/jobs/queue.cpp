@@ -27,4 +27,10 @@ Result<void> CheckNewJob(const std::string& queue, const NewJob& job) {
   return Ok();
 }
 
+Result<void> CheckListedStatus(const std::string& status) {
+  if (status.empty() || status == "waiting" || status == "taken" || status == "dead") return Ok();
+  return MakeError(ErrorCode::kInvalidParams,
+                   "status: expected waiting, taken or dead, got '" + status.substr(0, 32) + "'");
+}
+
 }  // namespace docrunch::jobs

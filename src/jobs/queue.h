@@ -56,6 +56,16 @@ struct QueueOptions {
   std::chrono::milliseconds retry_delay{1'000};
 };
 
+// A job as `jobs list` shows it.
+struct ListedJob {
+  std::string id;
+  std::string type;
+  std::string status;  // waiting (also: waiting for a retry), taken, dead
+  int deliveries = 0;
+  std::string idempotency_key;
+  std::string last_error;  // "" when none
+};
+
 struct QueueCounts {
   std::int64_t waiting = 0;  // ready to be taken (or to be again, after a failure)
   std::int64_t taken = 0;    // held by a worker, not yet acknowledged
@@ -84,7 +94,14 @@ class FastQueue {
   // letters (with `error`) once it was delivered max_deliveries times.
   virtual Result<void> Fail(const TakenJob& job, const std::string& error) = 0;
   virtual Result<QueueCounts> Counts(const std::string& queue) = 0;
+  // Up to `limit` jobs of `queue` in `status` ("" for every status): the
+  // oldest first within each status.
+  virtual Result<std::vector<ListedJob>> List(const std::string& queue, const std::string& status,
+                                              int limit) = 0;
 };
+
+// INVALID_PARAMS naming `status` unless it is "", waiting, taken or dead.
+Result<void> CheckListedStatus(const std::string& status);
 
 // INVALID_PARAMS naming the field unless `queue` is an identifier and
 // `job.type` is not empty (payload: at most 1 MB of JSON text; key: at

@@ -18,10 +18,10 @@ constexpr const char* kGroup = "workers";
 // reclaim timed-out jobs, which XREADGROUP alone would not notice.
 constexpr milliseconds kBlockSlice{500};
 
-const std::array<const std::string*, 5> kScriptText = {
-    &redis_scripts::kEnqueue, &redis_scripts::kTakeDue, &redis_scripts::kAck, &redis_scripts::kFail,
-    &redis_scripts::kCounts};
-const std::array<const char*, 5> kScriptName = {"enqueue", "take", "ack", "fail", "counts"};
+const std::array<const std::string*, 6> kScriptText = {
+    &redis_scripts::kEnqueue, &redis_scripts::kTakeDue, &redis_scripts::kAck,
+    &redis_scripts::kFail,    &redis_scripts::kCounts,  &redis_scripts::kList};
+const std::array<const char*, 6> kScriptName = {"enqueue", "take", "ack", "fail", "counts", "list"};
 
 std::string Text(const redisReply* r) {
   if (r == nullptr) return "";
@@ -259,6 +259,27 @@ Result<QueueCounts> RedisQueue::Counts(const std::string& queue) {
   if (!IsArray(r, 3))
     return MakeError(ErrorCode::kStorageQuery, "redis: counts: an unexpected reply");
   return QueueCounts{r->element[0]->integer, r->element[1]->integer, r->element[2]->integer};
+}
+
+Result<std::vector<ListedJob>> RedisQueue::List(const std::string& queue, const std::string& status,
+                                                int limit) {
+  DOCRUNCH_TRY(CheckQueue(queue));
+  DOCRUNCH_TRY(CheckListedStatus(status));
+  auto reply = Run(kListScript, queue, {status, std::to_string(std::clamp(limit, 1, 1000))});
+  if (!reply) return reply.error();
+  const redisReply* r = reply->get();
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY) {
+    return MakeError(ErrorCode::kStorageQuery, "redis: list: an unexpected reply");
+  }
+  std::vector<ListedJob> out;
+  for (std::size_t i = 0; i < r->elements && static_cast<int>(out.size()) < limit; ++i) {
+    const redisReply* e = r->element[i];
+    if (!IsArray(e, 6)) continue;
+    out.push_back({std::string(kIdPrefix) + Text(e->element[0]), Text(e->element[1]),
+                   Text(e->element[2]), static_cast<int>(e->element[3]->integer),
+                   Text(e->element[4]), Text(e->element[5])});
+  }
+  return out;
 }
 
 }  // namespace docrunch::jobs

@@ -48,12 +48,22 @@ class RedisQueue final : public FastQueue {
   Result<void> Ack(const TakenJob& job) override;
   Result<void> Fail(const TakenJob& job, const std::string& error) override;
   Result<QueueCounts> Counts(const std::string& queue) override;
+  Result<std::vector<ListedJob>> List(const std::string& queue, const std::string& status,
+                                      int limit) override;
 
   // "<prefix>:jobs:<queue>": the stream; the other keys add a suffix.
   std::string StreamKey(const std::string& queue) const;
 
  private:
-  enum Script { kEnqueueScript, kTakeDueScript, kAckScript, kFailScript, kCountsScript, kScripts };
+  enum Script {
+    kEnqueueScript,
+    kTakeDueScript,
+    kAckScript,
+    kFailScript,
+    kCountsScript,
+    kListScript,
+    kScripts
+  };
 
   RedisQueue(std::unique_ptr<RedisPool> pool, std::string prefix, QueueOptions options)
       : pool_(std::move(pool)), prefix_(std::move(prefix)), options_(options) {}

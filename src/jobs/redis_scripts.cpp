@@ -166,4 +166,38 @@ return {redis.call('XLEN', stream) - pending + redis.call('ZCARD', delayed), pen
         redis.call('XLEN', dead)}
 )lua";
 
+const std::string kList = kHelpers + R"lua(
+local want, limit = ARGV[1], tonumber(ARGV[2])
+local out = {}
+if want == '' or want == 'waiting' or want == 'taken' then
+  local taken = {}
+  local p = redis.pcall('XPENDING', stream, group, '-', '+', limit + 1000)
+  if type(p) == 'table' and p.err == nil then
+    for _, e in ipairs(p) do taken[e[1]] = e[4] end
+  end
+  for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', limit)) do
+    local f, count = fields_of(entry[2]), taken[entry[1]]
+    local status = count and 'taken' or 'waiting'
+    if want == '' or want == status then
+      out[#out + 1] = {entry[1], f.type or '', status, (tonumber(f.deliveries) or 0) + (count or 0),
+                       f.key or '', f.error or ''}
+    end
+  end
+end
+if want == '' or want == 'waiting' then
+  for _, member in ipairs(redis.call('ZRANGE', delayed, 0, limit - 1)) do
+    local job = cmsgpack.unpack(member)  -- {id, type, payload, key, deliveries, error}
+    out[#out + 1] = {job[1], job[2], 'waiting', job[5], job[4], job[6]}
+  end
+end
+if want == '' or want == 'dead' then
+  for _, entry in ipairs(redis.call('XRANGE', dead, '-', '+', 'COUNT', limit)) do
+    local f = fields_of(entry[2])
+    out[#out + 1] = {f.id or entry[1], f.type or '', 'dead', tonumber(f.deliveries) or 0,
+                     f.key or '', f.error or ''}
+  end
+end
+return out
+)lua";
+
 }  // namespace docrunch::jobs::redis_scripts

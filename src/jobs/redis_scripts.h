@@ -35,4 +35,9 @@ extern const std::string kFail;
 // No ARGV. {waiting, taken, dead}.
 extern const std::string kCounts;
 
+// ARGV: status ("" for all), limit. {{id, type, status, deliveries, key,
+// error}...}: the stream's waiting and taken jobs, then the delayed
+// retries (as waiting), then the dead letters, each oldest first.
+extern const std::string kList;
+
 }  // namespace docrunch::jobs::redis_scripts

@@ -21,8 +21,8 @@ void JobWorker::Handle(const std::string& type, JobHandler handler) {
   handlers_[type] = std::move(handler);
 }
 
-Result<void> JobWorker::RecordFinished(store::Tx& tx, const std::string& queue,
-                                       const TakenJob& job, TimePoint now) {
+Result<void> JobWorker::RecordFinished(store::Tx& tx, const std::string& queue, const TakenJob& job,
+                                       TimePoint now) {
   if (job.idempotency_key.empty()) return Ok();
   auto recorded = tx.Exec(
       "INSERT INTO finished_jobs (queue, idempotency_key, job_type, finished_at) "
@@ -34,9 +34,9 @@ Result<void> JobWorker::RecordFinished(store::Tx& tx, const std::string& queue,
 
 Result<bool> JobWorker::Finished(const TakenJob& job) {
   if (job.idempotency_key.empty()) return false;
-  auto rows = store_.Query(
-      "SELECT 1 AS done FROM finished_jobs WHERE queue = $1 AND idempotency_key = $2",
-      {job.queue, job.idempotency_key});
+  auto rows =
+      store_.Query("SELECT 1 AS done FROM finished_jobs WHERE queue = $1 AND idempotency_key = $2",
+                   {job.queue, job.idempotency_key});
   if (!rows) return rows.error();
   return !rows->empty();
 }
@@ -70,9 +70,8 @@ Result<void> JobWorker::Process(const TakenJob& job, const std::atomic<bool>& st
     return queue_.Fail(job, outcome.error().ToString());
   }
   if (!run.recorded && !job.idempotency_key.empty()) {
-    DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) {
-      return RecordFinished(tx, job.queue, job, clock_.Now());
-    }));
+    DOCRUNCH_TRY(store_.Transact(
+        [&](store::Tx& tx) { return RecordFinished(tx, job.queue, job, clock_.Now()); }));
   }
   ++stats.done;
   return queue_.Ack(job);

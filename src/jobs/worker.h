@@ -38,9 +38,9 @@ using JobHandler = std::function<Result<void>(JobRun&)>;
 
 struct JobWorkerOptions {
   std::string queue = "fast";
-  std::string consumer;  // unique per worker process: "host:pid"
-  int concurrency = 2;   // threads
-  int batch = 8;         // jobs per Take
+  std::string consumer;                 // unique per worker process: "host:pid"
+  int concurrency = 2;                  // threads
+  int batch = 8;                        // jobs per Take
   std::chrono::milliseconds wait{500};  // a Take's longest wait for work
 };
 
@@ -66,8 +66,8 @@ class JobWorker {
 
   // Records `key` of `queue` as finished inside `tx` (with the handler's
   // own writes). A key recorded twice is not an error.
-  static Result<void> RecordFinished(store::Tx& tx, const std::string& queue,
-                                     const TakenJob& job, TimePoint now);
+  static Result<void> RecordFinished(store::Tx& tx, const std::string& queue, const TakenJob& job,
+                                     TimePoint now);
 
  private:
   // Handles one taken job: skip, run, Ack or Fail.

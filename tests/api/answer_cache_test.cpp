@@ -30,7 +30,8 @@ TEST(AnswerCacheTest, ServesOnlyUnderTheSameMark) {
   cache.Put("/api/tasks?", "v1", std::nullopt, Body("page one"));
   EXPECT_EQ(Found(cache, "/api/tasks?", "v1"), "page one");
   EXPECT_EQ(Found(cache, "/api/tasks?", "v2"), "(none)") << "a commit retires the answer";
-  EXPECT_EQ(Found(cache, "/api/tasks?limit=5", "v1"), "(none)") << "another query is another answer";
+  EXPECT_EQ(Found(cache, "/api/tasks?limit=5", "v1"), "(none)")
+      << "another query is another answer";
   cache.Put("/api/tasks?", "v2", std::nullopt, Body("page one, changed"));
   EXPECT_EQ(Found(cache, "/api/tasks?", "v2"), "page one, changed");
   EXPECT_EQ(Found(cache, "/api/tasks?", "v1"), "(none)");

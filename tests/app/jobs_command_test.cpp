@@ -73,6 +73,19 @@ TEST_F(JobsCommand, AFailingJobStaysQueuedWithItsReason) {
   EXPECT_THAT(worked.out, HasSubstr("failed 1"));
   EXPECT_THAT(worked.err, HasSubstr("task_id: expected a task id"));
   EXPECT_EQ(Waiting(), 1) << "offered again after its retry delay";
+  ProcessResult listed = Docrunch({"jobs", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json jobs = json::parse(listed.out);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["type"], "publish-task");
+  EXPECT_EQ(jobs[0]["status"], "waiting");
+  EXPECT_EQ(jobs[0]["deliveries"], 1);
+  EXPECT_THAT(jobs[0]["last_error"].get<std::string>(), HasSubstr("task_id: expected a task id"));
+  EXPECT_THAT(Docrunch({"jobs", "list", "--status", "dead"}).out,
+              HasSubstr("no jobs dead in fast"));
+  ProcessResult bad = Docrunch({"jobs", "list", "--status", "lost"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("status: expected waiting, taken or dead"));
 }
 
 // jobs.backend: redis puts Redis Streams in front of the database's queue;
@@ -83,9 +96,9 @@ TEST_F(JobsCommand, WithRedisJobsGoThroughItsStreamAndFallBackWhenItIsAway) {
   ASSERT_EQ(Docrunch({"scan", "--quiet"}).exit_code, 0);
   const std::string prefix = "jobs-cli-" + std::to_string(::getpid());
   auto with = [&](const std::string& redis_url, std::vector<std::string> args) {
-    std::vector<std::string> full{"--set", "jobs.backend=redis", "--set",
-                                  "jobs.redis_url_env=DOCRUNCH_E2E_JOBS_REDIS", "--set",
-                                  "jobs.queue_name=" + prefix};
+    std::vector<std::string> full{"--set", "jobs.backend=redis",
+                                  "--set", "jobs.redis_url_env=DOCRUNCH_E2E_JOBS_REDIS",
+                                  "--set", "jobs.queue_name=" + prefix};
     full.insert(full.end(), args.begin(), args.end());
     return Docrunch(full, {{"DOCRUNCH_E2E_JOBS_REDIS", redis_url}});
   };
@@ -116,8 +129,7 @@ TEST_F(JobsCommand, BadInputIsRefusedAndQueuesNothing) {
   EXPECT_THAT(refused({"sync-apply", "--queue", "Not A Queue"}), HasSubstr("queue: 'Not A Queue'"));
   EXPECT_THAT(refused({"sync-apply", "--lane", "sideways"}), HasSubstr("--lane: expected fast"));
   EXPECT_THAT(refused({"repo-scan"}), HasSubstr("runs as a durable workflow (6 steps)"));
-  EXPECT_THAT(refused({"repo-scan", "--lane", "fast"}),
-              HasSubstr("cannot run on the fast queue"));
+  EXPECT_THAT(refused({"repo-scan", "--lane", "fast"}), HasSubstr("cannot run on the fast queue"));
   EXPECT_EQ(Waiting(), 0);
   ProcessResult worker = Docrunch({"worker", "start", "--queue", "slow"});
   EXPECT_EQ(worker.exit_code, 2);

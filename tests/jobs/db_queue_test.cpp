@@ -144,6 +144,14 @@ TEST_P(DbQueueTest, FailuresAreRetriedWithBackoffThenDeadLettered) {
   EXPECT_EQ(counts->dead, 1);
   EXPECT_EQ(counts->waiting, 0);
   EXPECT_EQ(store_->Query("SELECT last_error FROM fast_jobs")->Text(0, "last_error"), "and again");
+  auto dead = queue_->List("fast", "dead", 10);
+  ASSERT_TRUE(dead.ok()) << dead.error().ToString();
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].type, "index-file");
+  EXPECT_EQ((*dead)[0].deliveries, 3);
+  EXPECT_EQ((*dead)[0].last_error, "and again");
+  EXPECT_TRUE(queue_->List("fast", "waiting", 10)->empty());
+  EXPECT_EQ(queue_->List("fast", "gone", 10).error().code, ErrorCode::kInvalidParams);
   // A dead letter's key may be enqueued afresh.
   ASSERT_TRUE(queue_->Enqueue("fast", {"index-file", "{}", "k"}).ok());
 }

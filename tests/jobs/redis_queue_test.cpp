@@ -172,6 +172,12 @@ TEST_F(RedisQueueTest, FailuresAreRetriedWithBackoffThenDeadLettered) {
   auto counts = queue_->Counts("fast");
   EXPECT_EQ(counts->waiting, 1) << "a delayed retry is waiting";
   EXPECT_EQ(counts->taken, 0);
+  auto listed = queue_->List("fast", "", 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].status, "waiting");
+  EXPECT_EQ((*listed)[0].last_error, "parser crashed");
+  EXPECT_EQ((*listed)[0].idempotency_key, "k");
   EXPECT_EQ(Enqueue("index-file", "k"), first_id) << "its key is still pending";
   // Take waits for the retry to come due (it is not a new message).
   taken = Take("w1", 10, 3s);
@@ -179,6 +185,11 @@ TEST_F(RedisQueueTest, FailuresAreRetriedWithBackoffThenDeadLettered) {
   EXPECT_GE(Steady::now() - failed_at, 280ms);
   EXPECT_EQ(taken[0].deliveries, 2);
   EXPECT_EQ(taken[0].idempotency_key, "k");
+  listed = queue_->List("fast", "taken", 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, taken[0].id);
+  EXPECT_EQ((*listed)[0].deliveries, 2);
   EXPECT_EQ(Enqueue("index-file", "k"), taken[0].id) << "the key follows the retried job";
   ASSERT_TRUE(queue_->Fail(taken[0], "parser crashed again").ok());
   failed_at = Steady::now();
@@ -197,6 +208,13 @@ TEST_F(RedisQueueTest, FailuresAreRetriedWithBackoffThenDeadLettered) {
   EXPECT_EQ(counts->taken, 0);
   EXPECT_THAT(raw_->StreamField(Key(":dead"), "error"), ::testing::ElementsAre("and again"));
   EXPECT_THAT(raw_->StreamField(Key(":dead"), "deliveries"), ::testing::ElementsAre("3"));
+  listed = queue_->List("fast", "dead", 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].status, "dead");
+  EXPECT_EQ((*listed)[0].deliveries, 3);
+  EXPECT_EQ((*listed)[0].last_error, "and again");
+  EXPECT_TRUE(queue_->List("fast", "waiting", 10)->empty());
   ASSERT_TRUE(queue_->Fail(taken[0], "late").ok()) << "failing a dead job changes nothing";
   EXPECT_EQ(queue_->Counts("fast")->dead, 1);
   // A dead letter's key may be enqueued afresh.
