@@ -223,7 +223,11 @@ test('with prefers-reduced-motion nothing moves, the counters stay; failures sta
   await stuck.waitFor({ timeout: 8000 });
   assert.match(await stuck.innerText(), /⊘ 1 dead letter\s+index refused the document \(test\)/);
   await page.locator('.flow-recent').first().waitFor({ timeout: 5000 });
-  // Counters, not movement.
+  // Counters, not movement: no dot, and the dashes of work in flight stand still.
+  const dashes = await page.evaluate(() => [...document.querySelectorAll('.react-flow__edge.animated path.react-flow__edge-path')]
+    .map((p) => getComputedStyle(p).animationName));
+  assert.ok(dashes.length > 0, 'no edge with work in flight');
+  assert.deepEqual([...new Set(dashes)], ['none']);
   for (let i = 0; i < 5; i++) {
     assert.equal(await page.locator('.flow-dot').count(), 0, 'a dot moves under reduced motion');
     await page.waitForTimeout(200);
@@ -231,5 +235,27 @@ test('with prefers-reduced-motion nothing moves, the counters stay; failures sta
   await screenshot(page, 'lineage-stuck', page.getByRole('region', { name: 'Lineage' }));
   await checkA11y(page, 'data flow (sync visualizer)');
   await page.emulateMedia({ reducedMotion: 'no-preference' });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('the outbox filter and the pause apply to the events on the lineage', { skip }, async () => {
+  // Let the counters of the earlier tests run out (5 s).
+  await page.waitForFunction(() => document.querySelectorAll('.flow-recent').length === 0, null, { timeout: 10000 });
+  const filters = page.getByRole('form', { name: 'Filter outbox events' });
+  await filters.getByLabel('Entity').selectOption('file');
+  const writer = sqlite(db);
+  writer.exec(insertBatch(700000)); // 100 events, 34 of them files (ids 700000 + 3k)
+  await page.locator('.flow-recent').first().waitFor({ timeout: 5000 });
+  await page.waitForTimeout(500);
+  const counters = await page.locator('.flow-recent').allInnerTexts();
+  assert.deepEqual(counters, ['↦ 34 written in 5 s'], 'only the file events travel');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  writer.exec(insertBatch(710000));
+  await page.locator('.sync-events .live', { hasText: /paused, 100 new/ }).waitFor({ timeout: 5000 });
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.locator('.flow-recent').allInnerTexts(), ['↦ 34 written in 5 s'], 'paused, yet events travelled');
+  await writer.close();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await filters.getByLabel('Entity').selectOption('');
   assert.deepEqual(browser.problems, []);
 });

@@ -16,8 +16,12 @@ export interface Stuck {
 
 export type FlowEdgeType = Edge<{ key: string; stuck?: Stuck }, 'flow'>;
 
-const reducedMotion = () =>
-  typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+const motionQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+const subscribeMotion = (l: () => void) => {
+  motionQuery?.addEventListener('change', l);
+  return () => motionQuery?.removeEventListener('change', l);
+};
+const reducedMotion = () => motionQuery?.matches ?? false;
 
 function Travelling({ dot, path }: { dot: Dot; path: string }) {
   return (
@@ -50,7 +54,7 @@ function FlowEdgeImpl(props: EdgeProps<FlowEdgeType>) {
     (l) => flow.subscribe(key, l),
     () => flow.get(key),
   );
-  const still = reducedMotion();
+  const still = useSyncExternalStore(subscribeMotion, reducedMotion);
   const stuck = data?.stuck;
   return (
     <>
