@@ -10,11 +10,11 @@
 // `docrunch serve` streams: its outbox tail reads the rows after the last one
 // it saw (at once when announced) and sends each as a `sync.event` on
 // /ws/sync/events, exactly as for rows written by the CLI, an agent or
-// another serve. Redis is needed because without it the tail reads every
-// 500 ms, i.e. 500 events per read at this rate, more than the 256 messages
-// a stream client may have waiting, and serve replaces them by a `resync`
-// (the page then sees ~100 events/s): a private redis-server is started on a
-// free port, and the test is skipped when redis-server or sqlite3 is missing.
+// another serve. The writes are announced on Redis as a hosted deployment's
+// are (without Redis the tail polls every 100 ms, about 100 events per read
+// at this rate, within the 256 messages a stream client may have waiting):
+// a private redis-server is started on a free port, and the test is skipped
+// when redis-server or sqlite3 is missing.
 // Writing through REST or the CLI cannot sustain this rate on the test
 // machine (a REST task creation is a transaction with history,
 // audit and outbox rows: the dataflow test's 1,000 creations take several
