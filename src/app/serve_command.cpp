@@ -144,8 +144,11 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   } else {
     env->limiter = auth::MakeLocalRateLimiter(c.server.mcp.rate_limit, ctx.clock());
   }
-  // Without Redis the tail reads the outbox twice a second (writes of this
-  // process wake it at once); with Redis every process is woken by the
+  // Without Redis the tail reads the outbox ten times a second (writes of
+  // this process wake it at once): at 1,000 events a second from other
+  // processes a read then holds about 100, within the 256 a stream client
+  // may have waiting (at twice a second they overflowed into resyncs); with
+  // Redis every process is woken by the
   // others' writes, and polling every storage.sync.poll_interval_seconds
   // only covers writes that announce nothing (the CLI).
   env->tail = std::make_unique<store::OutboxTail>(*env->tasks.store, env->tasks.repository_id);
@@ -158,7 +161,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   }
   DOCRUNCH_TRY(env->tail->Start(
       redis.empty()
-          ? std::chrono::milliseconds(500)
+          ? std::chrono::milliseconds(100)
           : std::chrono::milliseconds(1000 * std::max(1, c.storage.sync.poll_interval_seconds))));
   mcp::ToolServices* services = &env->services;
   env->feed = std::make_unique<mcp::ChangeFeed>(

@@ -54,6 +54,8 @@ test('running the worker drains the backlog and the lineage turns healthy again'
   const out = dash.cli(['--set', 'storage.sync.enabled=true', 'worker', 'start', '--queue', 'sync', '--once']);
   assert.match(out, /applied \d+/);
   await worker().filter({ hasText: 'healthy' }).waitFor({ timeout: 8000 });
+  // The events the workers applied travelled their edges (counted for 5 s).
+  await page.locator('.flow-recent', { hasText: /↦ \d+ processed in 5 s/ }).first().waitFor({ timeout: 3000 });
   const side = page.getByRole('complementary', { name: 'Node details' });
   await side.getByText(/ok \d+/).waitFor();
   assert.equal(await page.locator('.react-flow__edge.animated').count(), 0);

@@ -32,7 +32,7 @@ async function writeControls() {
 }
 
 test('the Kanban shows the reader every task but no way to move one', async () => {
-  await page.getByRole('link', { name: 'Kanban' }).click();
+  await page.getByRole('link', { name: 'Kanban', exact: true }).click();
   await page.locator('li[data-task-id="task-1"]').waitFor();
   assert.equal(await page.locator('li[data-task-id="task-1"]').getAttribute('draggable'), 'false');
   assert.equal(await page.getByRole('button', { name: /Move/ }).count(), 0);

@@ -12,6 +12,8 @@ import type { Page } from '../../api/types';
 import { Empty, ErrorBox, Loading } from '../../components/states';
 import { Time } from '../../components/Time';
 import { layout } from './layout';
+import { edgeKey, flow as eventFlow } from './flow';
+import { edgeTypes, type FlowEdgeType, type Stuck } from './FlowEdge';
 
 interface LineageNode {
   id: string;
@@ -57,7 +59,32 @@ function countsText(c: Record<string, number>): string {
 const WIDTH = 200;
 const HEIGHT = 64;
 
-async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
+interface TargetTrouble {
+  target: string;
+  status: string;
+  last_error: string | null;
+}
+
+// Each worker's failed and dead-letter events with the latest error (from the
+// list route's `targets`), shown on its edge into its store.
+async function stuckOf(l: Lineage): Promise<Map<string, Stuck>> {
+  const stuck = new Map<string, Stuck>();
+  const workers = l.nodes.filter((n) => n.kind === 'worker' && ((n.counts.failed ?? 0) > 0 || (n.counts.dead_letter ?? 0) > 0));
+  if (workers.length === 0) return stuck;
+  const errors = new Map<string, string>();
+  for (const status of ['failed', 'dead_letter']) {
+    const page = await get<Page<SyncEvent & { targets?: TargetTrouble[] }>>(`/sync/events?status=${status}&limit=20`);
+    for (const e of page.items)
+      for (const t of e.targets ?? []) if (t.last_error && !errors.has(t.target)) errors.set(t.target, t.last_error);
+  }
+  for (const w of workers) {
+    const target = w.id.slice('worker:'.length);
+    stuck.set(w.id, { failed: w.counts.failed ?? 0, dead: w.counts.dead_letter ?? 0, error: errors.get(target) ?? null });
+  }
+  return stuck;
+}
+
+async function toFlow(l: Lineage, stuck: Map<string, Stuck>): Promise<{ nodes: Node[]; edges: Edge[] }> {
   const graph = await layout({
     id: 'root',
     layoutOptions: {
@@ -102,6 +129,11 @@ async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
       const sourceLag = lag.get(e.source);
       return {
         id: `e${i}`,
+        type: 'flow',
+        data: {
+          key: edgeKey(e.source, e.target),
+          stuck: e.target.startsWith('store:') ? stuck.get(e.source) : undefined,
+        },
         source: e.source,
         target: e.target,
         // Work in flight along this edge: the dashes move (and the label says how much).
@@ -109,7 +141,7 @@ async function toFlow(l: Lineage): Promise<{ nodes: Node[]; edges: Edge[] }> {
         label: `${e.label} ${e.count.toLocaleString()}${sourceLag ? ` · lag ${sourceLag.toFixed(1)} s` : ''}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         className: sourceLag ? 'lagging' : undefined,
-      } satisfies Edge;
+      } satisfies FlowEdgeType;
     }),
   };
 }
@@ -150,14 +182,27 @@ export default function LineageView() {
   const [error, setError] = useState<Error | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const last = useRef(0);
+  const counts = useRef<Map<string, number> | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const load = useCallback(() => {
     last.current = Date.now();
     get<Lineage>('/system/lineage')
       .then(async (l) => {
+        // What the worker hops moved since the last reload travels along them.
+        eventFlow.setEdges(l.edges.map((e) => ({ ...e, key: edgeKey(e.source, e.target) })));
+        const now = new Map(l.edges.map((e) => [edgeKey(e.source, e.target), e.count]));
+        const before = counts.current;
+        counts.current = now;
+        if (before)
+          for (const e of l.edges)
+            if (e.source === 'sync_events' || e.source.startsWith('worker:')) {
+              const k = edgeKey(e.source, e.target);
+              eventFlow.processed(k, e.count - (before.get(k) ?? e.count));
+            }
+        const stuck = await stuckOf(l).catch(() => new Map<string, Stuck>());
         setLineage(l);
-        setFlow(await toFlow(l));
+        setFlow(await toFlow(l, stuck));
         setError(null);
       })
       .catch((e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
@@ -187,7 +232,7 @@ export default function LineageView() {
   if (!flow || !lineage) return <Loading label="Laying out the lineage…" />;
   return (
     <div className="lineage">
-      <GraphCanvas label="Lineage graph" flow={flow} onSelect={setSelected} />
+      <GraphCanvas label="Lineage graph" flow={flow} onSelect={setSelected} edgeTypes={edgeTypes} />
       <aside className="card lineage-side" aria-label="Node details">
         <label htmlFor="lineage-node">Node</label>
         <select id="lineage-node" value={selected ?? ''} onChange={(e) => setSelected(e.target.value || null)}>

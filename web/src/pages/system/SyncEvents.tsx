@@ -10,6 +10,7 @@ import type { Page } from '../../api/types';
 import { useCanWrite } from '../../app/session';
 import { Empty, ErrorBox, Loading } from '../../components/states';
 import { Time } from '../../components/Time';
+import { flow } from './flow';
 
 interface SyncEvent {
   id: number;
@@ -54,6 +55,8 @@ function useLiveEvents() {
       onMessage: (m) => {
         if (m.type !== 'sync.event') return;
         arrivals.current.push(Date.now());
+        // The lineage draws it (sampled there; nothing per event here).
+        flow.written((m.data as SyncEvent).entity_type);
         if (pausedRef.current) setMissed((n) => n + 1);
         else buffer.current.push(m.data as SyncEvent);
       },
@@ -74,7 +77,9 @@ function useLiveEvents() {
   }, []);
 
   const togglePause = useCallback(() => {
-    setPaused((p) => !p);
+    const next = !pausedRef.current;
+    flow.setPaused(next);
+    setPaused(next);
     setMissed(0);
   }, []);
   return { events, rate, paused, missed, live, togglePause };
@@ -104,6 +109,9 @@ export function SyncEvents() {
   const [error, setError] = useState<Error | null>(null);
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const [nonce, setNonce] = useState(0);
+  // The filter applies to the events drawn on the lineage too.
+  useEffect(() => flow.setFilter(filter), [filter]);
+  useEffect(() => () => flow.setPaused(false), []);
 
   useEffect(() => {
     const q = new URLSearchParams({ limit: '20' });

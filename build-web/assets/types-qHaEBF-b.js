@@ -1,0 +1,1 @@
+var e=[`backlog`,`todo`,`assigned`,`working`,`review`,`approved`,`rejected`,`blocked`,`done`],t=[`critical`,`high`,`medium`,`low`];export{e as n,t};
