@@ -5,8 +5,8 @@
 //
 // The fast queue is the database's (jobs/db_queue.h), with Redis Streams in
 // front of it when jobs.backend is redis (jobs/fallback_queue.h); jobs
-// routed to the workflow lane are refused until the workflow engine exists
-// (docs/jobs.md).
+// routed to the workflow lane are refused here: workflows start with
+// `docrunch workflows start` (workflows_command.cpp).
 #include <unistd.h>
 
 #include <atomic>
@@ -157,7 +157,8 @@ Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
   if (routed->lane == jobs::Lane::kWorkflow) {
     return MakeError(ErrorCode::kInvalidParams,
                      "type: " + flags.type + " runs as a durable workflow (" + routed->reason +
-                         "), and this version has no workflow engine yet (docs/jobs.md)");
+                         "): start workflows with `docrunch workflows start NAME`; the " +
+                         flags.type + " workflow is not built yet (docs/jobs.md)");
   }
   auto queue = OpenQueue(ctx);
   if (!queue) return queue.error();
