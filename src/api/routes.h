@@ -19,5 +19,6 @@ void AddAdminRoutes(Routes& routes, ApiServices& services);
 // The data-flow views: backend health, lineage, outbox events, the diff,
 // an entity's locations, the schema, query traces and their statistics.
 void AddDataFlowRoutes(Routes& routes, ApiServices& services);
+void AddWorkflowRoutes(Routes& routes, ApiServices& services);
 
 }  // namespace docrunch::api

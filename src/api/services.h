@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "obs/health.h"
 #include "search/search.h"
+#include "jobs/workflow.h"
 #include "search/traces.h"
 #include "store/store.h"
 #include "tasks/task_service.h"
@@ -58,6 +59,8 @@ struct ApiServices {
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;
+  // Durable workflows (null: the /workflows routes answer 503).
+  jobs::WorkflowEngine* workflows = nullptr;
 };
 
 }  // namespace docrunch::api

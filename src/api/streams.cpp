@@ -113,6 +113,13 @@ void OutboxStreamer::Publish(const std::vector<store::OutboxEvent>& events) {
                   {"priority", e.priority},
                   {"content_hash", e.content_hash},
                   {"created_at", e.created_at}});
+    if (e.entity_type == "workflow") {
+      // A run changed (its status, or a step: "step:2:completed"); a viewer
+      // reloads GET /api/workflows/{id}.
+      hub_.Publish(WorkflowChannel(e.entity_id), "workflow.changed",
+                   {{"id", e.entity_id}, {"change", e.content_hash}, {"event", e.id}});
+      continue;
+    }
     if (e.entity_type != "task" || !hub_.Listened(kTasksChannel)) continue;
     if (e.action == "delete") {
       hub_.Publish(kTasksChannel, "task.deleted", {{"id", e.entity_id}});

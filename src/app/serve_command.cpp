@@ -28,6 +28,8 @@
 #include "config/values.h"
 #include "http/server.h"
 #include "http/static_site.h"
+#include "jobs/db_workflow.h"
+#include "jobs/demo_workflow.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -289,6 +291,9 @@ struct RestEnv {
   std::unique_ptr<api::OutboxStreamer> streamer;
   std::unique_ptr<api::TicketBook> tickets;      // in Redis, when configured
   std::unique_ptr<api::LoginThrottle> throttle;  // in Redis, when configured
+  // Durable workflows for /api/workflows (started, listed, signalled and
+  // cancelled here; run by `worker start --workflows`).
+  std::unique_ptr<jobs::DbWorkflowEngine> workflows;
   std::unique_ptr<api::RestServer> server;
   // Publishes each query trace on the hub's `queries` channel while the
   // hub lives.
@@ -395,6 +400,9 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
     services.throttle = rest->throttle.get();
   }
   services.streams = &rest->hub;
+  rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
+  jobs::RegisterDemoWorkflow(*rest->workflows);
+  services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.sync_targets = RunningTargets(c, e.tasks.docs_root);
   services.report_sla_seconds = c.storage.sync.report_sla_seconds;

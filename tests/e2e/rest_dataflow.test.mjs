@@ -225,6 +225,69 @@ test('a search leaves a trace: by id, in the stats, and on the queries stream', 
   }
 });
 
+test('a workflow run through REST: start, watch on its stream, approve, complete', async (t) => {
+  assert.equal((await req('POST', '/workflows', { token: tokens.reader, body: { workflow: 'demo' } })).status, 403);
+  const started = await req('POST', '/workflows', { token: tokens.admin,
+    body: { workflow: 'demo', input: { title: 'release notes' } } });
+  assert.equal(started.status, 201, started.text);
+  const id = started.json.data.id;
+  assert.match(id, /^wf-[0-9a-f]{16}$/);
+  assert.equal(started.headers.get('location'), `/api/workflows/${id}`);
+  assert.equal((await get(`/workflows/${id}`)).json.data.status, 'pending');
+
+  const seen = [];
+  let ws = null;
+  if (typeof WebSocket === 'function') {
+    const ticket = (await req('POST', '/auth/ws-ticket', { token: tokens.reader, body: {} })).json.data.ticket;
+    ws = new WebSocket(`${api.replace(/^http/, 'ws').replace(/\/api$/, '')}/ws/workflows/${id}?ticket=${ticket}`);
+    ws.onmessage = (m) => seen.push(JSON.parse(m.data));
+    await eventually(() => seen.some((m) => m.type === 'hello'), 'the stream to open');
+  } else {
+    t.diagnostic('no WebSocket in this Node: the stream part is not checked');
+  }
+  try {
+    // A worker runs it up to its wait for an approval.
+    project.run(['worker', 'start', '--workflows', '--once']);
+    const waiting = (await get(`/workflows/${id}`)).json.data;
+    assert.equal(waiting.status, 'waiting', JSON.stringify(waiting));
+    assert.ok(waiting.steps.length >= 1);
+    const listed = await get('/workflows?status=waiting');
+    assert.ok(listed.json.data.items.some((r) => r.id === id));
+    assert.equal((await req('POST', `/workflows/${id}/signal`, { token: tokens.reader,
+      body: { name: 'approve' } })).status, 403);
+    const approved = await req('POST', `/workflows/${id}/signal`, { token: tokens.admin,
+      body: { name: 'approve', data: { by: 'ann' } } });
+    assert.equal(approved.status, 200, approved.text);
+    project.run(['worker', 'start', '--workflows', '--once']);
+    const done = (await get(`/workflows/${id}`)).json.data;
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    assert.equal(done.result.approved_by, 'ann');
+    if (ws) {
+      const changes = await eventually(() => {
+        const c = seen.filter((m) => m.type === 'workflow.changed').map((m) => m.data.change);
+        return c.includes('completed') ? c : null;
+      }, 'workflow.changed up to completed');
+      assert.ok(changes.some((c) => c.startsWith('step:')), changes.join(', '));
+    }
+    // A finished run takes no more signals or cancellation; unknown and bad ids.
+    assert.equal((await req('POST', `/workflows/${id}/signal`, { token: tokens.admin,
+      body: { name: 'approve' } })).status, 409);
+    assert.equal((await req('POST', `/workflows/${id}/cancel`, { token: tokens.admin, body: {} })).status, 409);
+    assert.equal((await get('/workflows/wf-0123456789abcdef')).status, 404);
+    assert.equal((await get('/workflows/not-a-run')).status, 400);
+    assert.equal((await req('POST', '/workflows', { token: tokens.admin,
+      body: { workflow: 'no-such-workflow' } })).status, 422);
+    assert.equal((await req('POST', '/workflows', { token: tokens.admin,
+      body: { workflow: 'demo', input: 'not an object' } })).status, 400);
+    // Cancelling a run before any worker took it: cancelled at once.
+    const other = (await req('POST', '/workflows', { token: tokens.admin, body: { workflow: 'demo' } })).json.data.id;
+    assert.equal((await req('POST', `/workflows/${other}/cancel`, { token: tokens.admin, body: {} })).status, 200);
+    assert.equal((await get(`/workflows/${other}`)).json.data.status, 'cancelled');
+  } finally {
+    ws?.close();
+  }
+});
+
 test('bad input: 400 or 404 in the envelope, never 500', async () => {
   const cases = [
     ['/sync/events?colour=red', 400],
