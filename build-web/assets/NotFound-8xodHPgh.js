@@ -1,1 +1,0 @@
-import{d as e,i as t}from"./index-C_0Ps7he.js";var n=e();function r(){return(0,n.jsxs)(`section`,{children:[(0,n.jsx)(`h1`,{children:`Page not found`}),(0,n.jsxs)(`p`,{children:[`There is no page at `,(0,n.jsx)(`code`,{children:location.pathname}),`. `,(0,n.jsx)(t,{to:`/`,children:`Go to the overview`}),`.`]})]})}export{r as default};

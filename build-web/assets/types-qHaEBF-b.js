@@ -1,1 +1,0 @@
-var e=[`backlog`,`todo`,`assigned`,`working`,`review`,`approved`,`rejected`,`blocked`,`done`],t=[`critical`,`high`,`medium`,`low`];export{e as n,t};
