@@ -68,7 +68,14 @@ test('a run parked on its approval: draft completed, the approval current; Appro
     window.__sameDocument = true;
   });
 
-  await page.getByRole('button', { name: 'Approve' }).click();
+  // The step details from the keyboard: the step chooser beside the graph.
+  await page.getByLabel('Step', { exact: true }).focus();
+  await page.getByLabel('Step', { exact: true }).selectOption({ label: '1. draft' });
+  const side = page.getByRole('complementary', { name: 'Step details' });
+  await side.getByText('{"draft":"Release notes"}').waitFor();
+  // Approve from the keyboard.
+  await page.getByRole('button', { name: 'Approve' }).focus();
+  await page.keyboard.press('Enter');
   await page.getByText('Signal approve sent as lead.').waitFor();
   await page.getByRole('list', { name: 'Signals' }).getByText('not consumed yet').waitFor();
 
@@ -117,8 +124,18 @@ test('a reader sees the run and no action', async () => {
       assert.equal(await reader.page.getByRole('button', { name }).count(), 0, `a reader is offered ${name}`);
     assert.equal(await reader.page.getByRole('group', { name: 'Run actions' }).count(), 0);
     await checkA11y(reader.page, 'workflow run (reader)');
+    await reader.page.emulateMedia({ colorScheme: 'dark' });
+    await checkA11y(reader.page, 'workflow run (reader, dark)');
     assert.deepEqual(reader.problems, []);
   } finally {
     await reader.close();
   }
+});
+
+test('an unknown run is an error with its message, not a blank page', async () => {
+  await page.goto(`${dash.origin}/workflows/wf-0123456789abcdef`);
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /Error:/);
+  await alert.getByRole('button', { name: 'Try again' }).waitFor();
 });
