@@ -22,6 +22,7 @@ const Settings = lazy(() => import('../pages/Settings'));
 const System = lazy(() => import('../pages/system/System'));
 const RepoGraph = lazy(() => import('../pages/graph/RepoGraph'));
 const KnowledgeGraph = lazy(() => import('../pages/graph/KnowledgeGraph'));
+const Workflows = lazy(() => import('../pages/workflows/Workflows'));
 const NotFound = lazy(() => import('../pages/NotFound'));
 
 interface Route {
@@ -40,6 +41,8 @@ const ROUTES: Route[] = [
   { pattern: '/graph', page: RepoGraph },
   { pattern: '/knowledge', page: KnowledgeGraph },
   { pattern: '/system', page: System },
+  { pattern: '/workflows', page: Workflows },
+  { pattern: '/workflows/:id', page: Workflows },
   { pattern: '/audit', page: Audit },
   { pattern: '/settings', page: Settings },
 ];
@@ -59,6 +62,7 @@ const NAV: NavItem[] = [
   { to: '/graph', label: 'Graph' },
   { to: '/knowledge', label: 'Knowledge' },
   { to: '/system', label: 'Data flow' },
+  { to: '/workflows', label: 'Workflows' },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/settings', label: 'Settings' },
 ];
