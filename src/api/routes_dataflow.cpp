@@ -30,24 +30,25 @@ json HealthItem() {
 }
 
 json EventItem() {
-  return Object({{"id", Int("", 0, 1LL << 62)},
-                 {"entity_type", Str()},
-                 {"entity_id", Str()},
-                 {"content_hash", Str()},
-                 {"action", Enum({"upsert", "delete"})},
-                 {"priority", Int("", -1000, 1000)},
-                 {"created_at", Str()},
-                 {"processed_at", Nullable(Str())},
-                 {"status", Enum(sync::kEventStates)},
-                 {"targets",
-                  Array(Object({{"target", Str()},
-                                {"status", Enum({"pending", "failed", "dead_letter"})},
-                                {"attempts", Int("", 0, 1 << 30)},
-                                {"last_error", Nullable(Str())},
-                                {"next_attempt_at", Nullable(Str())}},
-                               {"target", "status", "attempts", "last_error", "next_attempt_at"}))}},
-                {"id", "entity_type", "entity_id", "content_hash", "action", "priority",
-                 "created_at", "processed_at", "status", "targets"});
+  return Object(
+      {{"id", Int("", 0, 1LL << 62)},
+       {"entity_type", Str()},
+       {"entity_id", Str()},
+       {"content_hash", Str()},
+       {"action", Enum({"upsert", "delete"})},
+       {"priority", Int("", -1000, 1000)},
+       {"created_at", Str()},
+       {"processed_at", Nullable(Str())},
+       {"status", Enum(sync::kEventStates)},
+       {"targets",
+        Array(Object({{"target", Str()},
+                      {"status", Enum({"pending", "failed", "dead_letter"})},
+                      {"attempts", Int("", 0, 1 << 30)},
+                      {"last_error", Nullable(Str())},
+                      {"next_attempt_at", Nullable(Str())}},
+                     {"target", "status", "attempts", "last_error", "next_attempt_at"}))}},
+      {"id", "entity_type", "entity_id", "content_hash", "action", "priority", "created_at",
+       "processed_at", "status", "targets"});
 }
 
 json DiffItem() {

@@ -44,6 +44,15 @@ json Report(const Call& call, const std::string& task_id, const ApiServices& s,
   return report;
 }
 
+// A kept task list stays true until the first claim could expire (the
+// list would then show the task released).
+Result<void> KeepUntilAClaimExpires(const ApiServices& s, Call& call) {
+  auto expiry = s.tasks->NextClaimExpiry();
+  if (!expiry) return expiry.error();
+  call.fresh_until = *expiry;
+  return Ok();
+}
+
 }  // namespace
 
 void AddTaskRoutes(Routes& routes, ApiServices& s) {
@@ -53,7 +62,8 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                                {"assigned_to", Str("an agent id", 64)},
                                {"type", Str("a task type of task_templates.yaml", 64)},
                                {"priority", Enum(kPriorities)}}),
-                    nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
+                    nullptr, Page(TaskItem()), 200,
+                    [&s](Call& call) -> Result<json> {
                       auto page = ReadPage(call);
                       if (!page) return page.error();
                       tasks::TaskFilter filter;
@@ -71,9 +81,7 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                       filter.limit = page->limit + 1;
                       auto list = s.tasks->List(filter);
                       if (!list) return list.error();
-                      auto expiry = s.tasks->NextClaimExpiry();
-                      if (!expiry) return expiry.error();
-                      call.fresh_until = *expiry;
+                      DOCRUNCH_TRY(KeepUntilAClaimExpires(s, call));
                       json items = json::array();
                       for (const auto& t : *list) items.push_back(tasks::ToJson(t));
                       return MakePageOf(std::move(items), *page);
@@ -81,14 +89,13 @@ void AddTaskRoutes(Routes& routes, ApiServices& s) {
                     /*cached=*/true});
   routes.push_back({"GET", "/tasks/available", Access::kReader, "tasks",
                     "Todo tasks whose dependencies are all done, highest priority first",
-                    PageQuery(), nullptr, Page(TaskItem()), 200, [&s](Call& call) -> Result<json> {
+                    PageQuery(), nullptr, Page(TaskItem()), 200,
+                    [&s](Call& call) -> Result<json> {
                       auto page = ReadPage(call);
                       if (!page) return page.error();
                       auto list = s.tasks->Available();
                       if (!list) return list.error();
-                      auto expiry = s.tasks->NextClaimExpiry();
-                      if (!expiry) return expiry.error();
-                      call.fresh_until = *expiry;
+                      DOCRUNCH_TRY(KeepUntilAClaimExpires(s, call));
                       json items = json::array();
                       for (const auto& t : *list) items.push_back(tasks::ToJson(t));
                       return MakePage(std::move(items), *page);

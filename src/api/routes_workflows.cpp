@@ -11,8 +11,8 @@ namespace {
 
 using namespace schema;
 
-const std::vector<std::string> kRunStatuses{"pending",   "running",     "waiting",  "completed",
-                                            "failed",    "compensated", "cancelled"};
+const std::vector<std::string> kRunStatuses{"pending", "running",     "waiting",  "completed",
+                                            "failed",  "compensated", "cancelled"};
 
 json RunItem() {
   return AnyObject(
@@ -50,8 +50,8 @@ void AddWorkflowRoutes(Routes& routes, ApiServices& s) {
                       auto engine = Engine(s);
                       if (!engine) return engine.error();
                       const int want = static_cast<int>(page->offset + page->limit + 1);
-                      auto runs = (*engine)->List(call.query.value("status", ""),
-                                                  std::min(want, 1000));
+                      auto runs =
+                          (*engine)->List(call.query.value("status", ""), std::min(want, 1000));
                       if (!runs) return runs.error();
                       json items = json::array();
                       for (std::size_t i = page->offset; i < runs->size(); ++i) {
@@ -87,8 +87,7 @@ void AddWorkflowRoutes(Routes& routes, ApiServices& s) {
        }});
   routes.push_back(
       {"POST", "/workflows/{id}/signal", Access::kAdmin, "workflows",
-       "Send a signal (approve, reject, ...) that the run's WaitForSignal consumes",
-       json::object(),
+       "Send a signal (approve, reject, ...) that the run's WaitForSignal consumes", json::object(),
        Object({{"name", Str("[a-z0-9_-], 1-64", 64)}, {"data", AnyObject("the signal's data")}},
               {"name"}),
        Object({{"signalled", Bool()}}, {"signalled"}), 200, [&s](Call& call) -> Result<json> {
@@ -97,15 +96,14 @@ void AddWorkflowRoutes(Routes& routes, ApiServices& s) {
          auto engine = Engine(s);
          if (!engine) return engine.error();
          json data = call.body.value("data", json::object());
-         auto sent =
-             (*engine)->Signal(*id, call.body["name"].get<std::string>(), data.dump());
+         auto sent = (*engine)->Signal(*id, call.body["name"].get<std::string>(), data.dump());
          if (!sent) return sent.error();
          return json{{"signalled", true}};
        }});
   routes.push_back({"POST", "/workflows/{id}/cancel", Access::kAdmin, "workflows",
                     "Cancel a run: its completed steps are compensated, in reverse order",
-                    json::object(), Object({}), Object({{"cancelled", Bool()}}, {"cancelled"}),
-                    200, [&s](Call& call) -> Result<json> {
+                    json::object(), Object({}), Object({{"cancelled", Bool()}}, {"cancelled"}), 200,
+                    [&s](Call& call) -> Result<json> {
                       auto id = RunId(call);
                       if (!id) return id.error();
                       auto engine = Engine(s);

@@ -13,7 +13,7 @@ constexpr const char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
 // The length of the valid UTF-8 sequence at s[i] (a lead byte >= 0x80), or
 // 0 when it is not one.
-std::size_t Utf8Length(const std::string& s, std::size_t i) {
+std::size_t Utf8Length(std::string_view s, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   auto cont = [&](std::size_t k) { return k < s.size() && (byte(k) & 0xC0) == 0x80; };
   unsigned char c = byte(i);
@@ -39,7 +39,7 @@ std::size_t Utf8Length(const std::string& s, std::size_t i) {
 // starts: the lead byte and the continuation bytes that still fitted it (an
 // incomplete sequence is one replacement), else the one byte. This is what
 // nlohmann's decoder does, so the text matches dump()'s.
-std::size_t InvalidRun(const std::string& s, std::size_t i) {
+std::size_t InvalidRun(std::string_view s, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
   std::size_t need = c >= 0xC2 && c <= 0xDF   ? 1
@@ -62,7 +62,9 @@ std::size_t InvalidRun(const std::string& s, std::size_t i) {
   return k;
 }
 
-void AppendString(std::string& out, const std::string& s) {
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < s.size();) {
@@ -119,6 +121,8 @@ void AppendString(std::string& out, const std::string& s) {
   out.push_back('"');
 }
 
+namespace {
+
 void AppendDouble(std::string& out, double d) {
   if (!std::isfinite(d)) {
     out += "null";
@@ -158,7 +162,7 @@ void AppendJson(std::string& out, const json& value) {
       AppendDouble(out, value.get<double>());
       return;
     case json::value_t::string:
-      AppendString(out, value.get_ref<const std::string&>());
+      AppendJsonString(out, value.get_ref<const std::string&>());
       return;
     case json::value_t::array: {
       out.push_back('[');
@@ -177,7 +181,7 @@ void AppendJson(std::string& out, const json& value) {
       for (const auto& [key, item] : value.items()) {
         if (!first) out.push_back(',');
         first = false;
-        AppendString(out, key);
+        AppendJsonString(out, key);
         out.push_back(':');
         AppendJson(out, item);
       }

@@ -9,10 +9,14 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace docrunch {
 
 void AppendJson(std::string& out, const nlohmann::json& value);
+
+// One JSON string (quoted and escaped), as AppendJson writes strings.
+void AppendJsonString(std::string& out, std::string_view s);
 
 inline std::string WriteJson(const nlohmann::json& value) {
   std::string out;

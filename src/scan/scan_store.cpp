@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/files.h"
+#include "core/json_writer.h"
 #include "store/batch.h"
 #include "store/repositories.h"
 
@@ -29,49 +30,10 @@ std::string MtimeIso(std::int64_t mtime_ns) {
       std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(mtime_ns))));
 }
 
-// The JSON columns are written by hand, byte for byte what nlohmann's
-// dump() gives for the same values (a test holds them to it): building and
-// dumping json objects cost the single writer thread more than a tenth of
-// its instructions on python3.11.
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
+// The JSON columns are written by hand (strings by core/json_writer), byte
+// for byte what nlohmann's dump() gives for the same values (a test holds
+// them to it): building and dumping json objects cost the single writer
+// thread more than a tenth of its instructions on python3.11.
 std::string JsonStrings(const std::vector<std::string>& values) {
   std::string out = "[";
   for (const auto& v : values) {
