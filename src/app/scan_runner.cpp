@@ -6,6 +6,11 @@
 
 namespace docrunch::app {
 
+std::filesystem::path ResolveAgainst(const std::filesystem::path& base, const std::string& path) {
+  std::filesystem::path p(path);
+  return (p.is_relative() ? base / p : p).lexically_normal();
+}
+
 scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesystem::path& root) {
   scan::WalkOptions options;
   options.ignore.patterns = config.scanning.ignore;

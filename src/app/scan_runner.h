@@ -36,6 +36,9 @@ struct ScanOutcome {
   std::chrono::milliseconds sync_time{0};
 };
 
+// `path` as given, or under `base` when relative.
+std::filesystem::path ResolveAgainst(const std::filesystem::path& base, const std::string& path);
+
 // Walker options from the configuration (ignore rules, languages, limits).
 scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesystem::path& root);
 

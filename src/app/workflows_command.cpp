@@ -13,7 +13,7 @@
 
 #include "app/commands.h"
 #include "jobs/db_workflow.h"
-#include "jobs/demo_workflow.h"
+#include "app/builtin_workflows.h"
 
 namespace docrunch::app {
 namespace {
@@ -36,8 +36,10 @@ Result<std::unique_ptr<jobs::DbWorkflowEngine>> OpenEngine(AppContext& ctx, int 
   jobs::WorkflowWorkerOptions options;
   options.owner = Owner();
   options.concurrency = concurrency;
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
   auto engine = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
-  jobs::RegisterDemoWorkflow(*engine);
+  RegisterBuiltinWorkflows(*engine, **store, (*loaded)->config, (*loaded)->project_root);
   return engine;
 }
 
@@ -84,11 +86,39 @@ struct Flags {
 Result<void> Start(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  auto id = (*engine)->Start(f.name, f.input);
+  std::string input = f.input;
+  if (f.name == "repo-scan") {
+    // Checked and completed now (paths made absolute, defaults from the
+    // project), so the run does not depend on the worker's directory or
+    // on a config changed while it waits.
+    auto json = nlohmann::json::parse(input.empty() ? "{}" : input, nullptr, false);
+    if (json.is_discarded()) {
+      return MakeError(ErrorCode::kInvalidParams, "--input: not valid JSON");
+    }
+    if (json.is_object() && json.contains("root") && json["root"].is_string()) {
+      json["root"] = std::filesystem::absolute(json["root"].get<std::string>()).string();
+    }
+    const config::LoadedConfig& project = **ctx.Config();
+    auto parsed = ParseRepoScanInput(json, project.config, project.project_root);
+    if (!parsed) return parsed.error();
+    input = RepoScanInputJson(*parsed).dump();
+  }
+  auto id = (*engine)->Start(f.name, input);
   if (!id) return id.error();
   Print(*id);
   return Ok();
 }
+
+}  // namespace
+
+Result<std::string> StartWorkflow(AppContext& ctx, const std::string& name,
+                                  const std::string& input) {
+  auto engine = OpenEngine(ctx);
+  if (!engine) return engine.error();
+  return (*engine)->Start(name, input);
+}
+
+namespace {
 
 Result<void> List(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
@@ -171,7 +201,7 @@ void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {
     sub->callback([&ctx, &action, f, fn] { action = [&ctx, f, fn] { return fn(ctx, *f); }; });
   };
   CLI::App* start = cmd->add_subcommand("start", "Start a run; prints its id alone on stdout");
-  start->add_option("NAME", f->name, "The workflow (demo)")->required();
+  start->add_option("NAME", f->name, "The workflow (repo-scan, demo)")->required();
   start->add_option("--input", f->input, "The run's input as JSON (default {})");
   bind(start, Start);
 

@@ -46,6 +46,8 @@ class Execution final : public WorkflowContext {
 
   Result<json> Step(const std::string& name, const StepFn& fn, const StepOptions& options,
                     const CompensateFn& compensate) override;
+  Result<json> TxStep(const std::string& name, const TxStepFn& fn, const StepOptions& options,
+                      const CompensateFn& compensate) override;
   Result<void> Sleep(std::chrono::milliseconds duration) override {
     return SleepUntilImpl(std::nullopt, duration);
   }
@@ -74,8 +76,17 @@ class Execution final : public WorkflowContext {
   Result<void> SetStep(store::Tx& tx, int seq, const std::string& status, const json* result,
                        const std::string& error);
   Result<void> SleepUntilImpl(std::optional<TimePoint> until, std::chrono::milliseconds duration);
-  Result<json> Attempt(const std::string& name, const StepFn& fn, const StepOptions& options,
-                       int seq, int attempt);
+  // One attempt of step `seq`: runs the call and records its completion
+  // (an error leaves the step running). `abandoned` is set when the
+  // recording failed (lease lost, database away).
+  using AttemptFn = std::function<Result<json>(StepCall& call, int seq, bool& abandoned)>;
+  Result<json> RunStep(const std::string& name, const StepOptions& options,
+                       const CompensateFn& compensate, const AttemptFn& attempt_fn);
+  Result<json> Attempt(const AttemptFn& fn, const StepOptions& options, int seq, int attempt,
+                       bool& abandoned);
+  // A timeout error when the attempt's deadline passed.
+  Result<void> InTime(const std::string& name, const StepCall& call, int seq,
+                      const StepOptions& options) const;
   Result<void> Park();
   Result<void> Finish(const std::string& status, const json* result, const std::string& error);
   // Runs the compensations in reverse order; returns the first failure's
@@ -199,6 +210,64 @@ Result<void> Execution::SetStep(store::Tx& tx, int seq, const std::string& statu
 
 Result<json> Execution::Step(const std::string& name, const StepFn& fn, const StepOptions& options,
                              const CompensateFn& compensate) {
+  return RunStep(
+      name, options, compensate, [&](StepCall& call, int seq, bool& abandoned) -> Result<json> {
+        auto out = fn(call);
+        if (!out) return out;
+        // An attempt that returns after its deadline failed: its
+        // result is discarded.
+        DOCRUNCH_TRY(InTime(name, call, seq, options));
+        if (!Write([&](store::Tx& tx) { return SetStep(tx, seq, "completed", &*out, ""); })) {
+          abandoned = true;
+        }
+        return out;
+      });
+}
+
+Result<json> Execution::TxStep(const std::string& name, const TxStepFn& fn,
+                               const StepOptions& options, const CompensateFn& compensate) {
+  return RunStep(
+      name, options, compensate, [&](StepCall& call, int seq, bool& abandoned) -> Result<json> {
+        Result<json> out = MakeError(ErrorCode::kInternal, "the step did not run");
+        bool ran = false;
+        bool crashed = false;
+        auto written = env_.store.Transact([&](store::Tx& tx) -> Result<void> {
+          DOCRUNCH_TRY(Hold(tx));
+          ran = true;
+          // Whatever leaves the step rolls its writes back, a
+          // throw included (rethrown below, out of the
+          // transaction).
+          try {
+            out = fn(tx, call);
+          } catch (const WorkerCrash&) {
+            crashed = true;
+            return MakeError(ErrorCode::kInterrupted, "simulated worker crash");
+          } catch (const std::exception& e) {
+            out = MakeError(ErrorCode::kInternal, std::string("the step threw: ") + e.what());
+          } catch (...) {
+            out = MakeError(ErrorCode::kInternal, "the step threw");
+          }
+          if (out) {
+            if (auto in_time = InTime(name, call, seq, options); !in_time) {
+              out = in_time.error();
+            }
+          }
+          if (!out) return out.error();  // rolls the step's writes back
+          return SetStep(tx, seq, "completed", &*out, "");
+        });
+        if (crashed) throw WorkerCrash();
+        if (written) return out;
+        if (ran && !out) return out;  // the step's own failure
+        if (!lost_) {
+          spdlog::warn("workflows: run {}: {}", claim_.id, written.error().ToString());
+        }
+        abandoned = true;
+        return written.error();
+      });
+}
+
+Result<json> Execution::RunStep(const std::string& name, const StepOptions& options,
+                                const CompensateFn& compensate, const AttemptFn& attempt_fn) {
   if (state_ != State::kActive) return Suspended();
   const int seq = next_seq_++;
   const WorkflowStepInfo* rec = Recorded(seq);
@@ -235,15 +304,17 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
     attempt = static_cast<int>(counted->Int(0, "attempts").value_or(1));
     return Ok();
   }));
-  auto out = Attempt(name, fn, options, seq, attempt);
+  bool abandoned = false;
+  auto out = Attempt(attempt_fn, options, seq, attempt, abandoned);
+  if (abandoned) state_ = State::kAbandoned;
   if (state_ != State::kActive) return Suspended();
   if (out) {
-    DOCRUNCH_TRY(Write([&](store::Tx& tx) { return SetStep(tx, seq, "completed", &*out, ""); }));
     if (compensate) compensations_.push_back({seq, name, "completed", *out, compensate});
     return out;
   }
   const std::string message = out.error().ToString();
-  if (attempt < max_attempts) {
+  // Bad input stays bad: no retry.
+  if (attempt < max_attempts && out.error().code != ErrorCode::kInvalidParams) {
     auto delay = options.backoff * (1LL << std::min(attempt - 1, 20));
     delay = std::min<std::chrono::milliseconds>(delay, options.max_backoff);
     DOCRUNCH_TRY(Write([&](store::Tx& tx) -> Result<void> {
@@ -260,8 +331,8 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
   return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: " + message);
 }
 
-Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
-                                const StepOptions& options, int seq, int attempt) {
+Result<json> Execution::Attempt(const AttemptFn& fn, const StepOptions& options, int seq,
+                                int attempt, bool& abandoned) {
   std::optional<TimePoint> deadline;
   if (options.timeout > 0ms) deadline = env_.clock.Now() + options.timeout;
   {
@@ -272,7 +343,7 @@ Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
   StepCall call{attempt, deadline, step_stop_};
   Result<json> out = MakeError(ErrorCode::kInternal, "the step did not run");
   try {
-    out = fn(call);
+    out = fn(call, seq, abandoned);
   } catch (const WorkerCrash&) {
     state_ = State::kAbandoned;
   } catch (const std::exception& e) {
@@ -284,13 +355,16 @@ Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
     std::lock_guard lock(mu_);
     deadline_.reset();
   }
-  if (deadline && env_.clock.Now() > *deadline) {
-    return MakeError(ErrorCode::kInternal, "step '" + name + "' (step " + std::to_string(seq) +
-                                               ", attempt " + std::to_string(attempt) +
-                                               ") timed out after " +
-                                               std::to_string(options.timeout.count()) + " ms");
-  }
   return out;
+}
+
+Result<void> Execution::InTime(const std::string& name, const StepCall& call, int seq,
+                               const StepOptions& options) const {
+  if (!call.deadline || env_.clock.Now() <= *call.deadline) return Ok();
+  return MakeError(ErrorCode::kInternal, "step '" + name + "' (step " + std::to_string(seq) +
+                                             ", attempt " + std::to_string(call.attempt) +
+                                             ") timed out after " +
+                                             std::to_string(options.timeout.count()) + " ms");
 }
 
 Result<void> Execution::SleepUntilImpl(std::optional<TimePoint> until,

@@ -1,0 +1,52 @@
+// The durable workflows Docrunch itself runs (PRODUCT §12; the job types of
+// jobs/job_types.cpp), registered on the engine by every process that runs
+// or starts workflows: `workflows run`, `worker start --workflows`,
+// `workflows start`, `scan --async`.
+//
+//   repo-scan  RepoScanWorkflow: walk -> parse-1..N (checkpointed batches
+//              of scan::kParseBatch files) -> analyze -> store (one
+//              transaction, recorded with the step; undone by its
+//              compensation) -> index-markdown (the sync worker drained for
+//              the repository: the search index, then the Markdown).
+//              input {root, docs, name, full}; result {summary, sync}.
+//   demo       jobs/demo_workflow.h
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "app/context.h"
+#include "jobs/db_workflow.h"
+
+namespace docrunch::app {
+
+// What a repo-scan run works on.
+struct RepoScanInput {
+  std::filesystem::path root;  // the repository
+  std::filesystem::path docs;  // its Markdown folder ("" : none)
+  std::string name;            // the project's name in the pages
+  bool full = false;
+};
+
+nlohmann::json RepoScanInputJson(const RepoScanInput& input);
+
+// A run's input, with what it leaves out taken from the project (`config`
+// and its root): the project root, storage.docs_output, project.name.
+// INVALID_PARAMS naming the field for a wrong type or an unknown key.
+Result<RepoScanInput> ParseRepoScanInput(const nlohmann::json& input,
+                                         const config::Config& config,
+                                         const std::filesystem::path& project_root);
+
+// The RepoScanWorkflow's function (registered as "repo-scan"); tests wrap
+// it to stop a run anywhere.
+jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& config,
+                                  const std::filesystem::path& project_root);
+
+// Registers every built-in workflow. `config` and `project_root` (the
+// loaded project's) must outlive the engine.
+void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& store,
+                              const config::Config& config,
+                              const std::filesystem::path& project_root);
+
+}  // namespace docrunch::app
