@@ -8,6 +8,7 @@
 #include "jobs/demo_workflow.h"
 #include "scan/parser/parser.h"
 #include "scan/scan_steps.h"
+#include "tasks/task_json.h"
 
 namespace docrunch::app {
 namespace {
@@ -126,6 +127,157 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
   };
 }
 
+namespace {
+
+// The task's status now, for compensations that depend on it.
+Result<tasks::TaskStatus> StatusOf(tasks::TaskService& service, const std::string& task_id) {
+  auto task = service.Get(task_id);
+  if (!task) return task.error();
+  return task->status;
+}
+
+std::string StringField(const json& input, const char* key, const std::string& fallback) {
+  return input.is_object() && input.contains(key) && input[key].is_string()
+             ? input[key].get<std::string>()
+             : fallback;
+}
+
+Result<void> CheckAiTaskInput(const json& input) {
+  if (!input.is_object()) return BadInput("", "expected an object");
+  for (const auto& [key, value] : input.items()) {
+    if (key == "timeout_s") {
+      if (!value.is_number_integer() || value.get<long long>() < 1) {
+        return BadInput(key, "expected a whole number of seconds >= 1");
+      }
+    } else if (key == "task_id" || key == "agent" || key == "summary") {
+      if (!value.is_string()) return BadInput(key, "expected a string");
+    } else {
+      return BadInput(key, "unknown key (expected task_id, agent, summary, timeout_s)");
+    }
+  }
+  if (!input.contains("task_id")) return BadInput("task_id", "required");
+  return Ok();
+}
+
+}  // namespace
+
+jobs::WorkflowFn AiTaskWorkflow(TaskEnv& env) {
+  return [&env](jobs::WorkflowContext& ctx) -> Result<json> {
+    const json& input = ctx.input();
+    DOCRUNCH_TRY(CheckAiTaskInput(input));
+    tasks::TaskService& service = *env.service;
+    const std::string task_id = input["task_id"].get<std::string>();
+    const std::string agent = StringField(input, "agent", "ai-task");
+    const long long timeout_s = input.value("timeout_s", 86400LL);
+
+    // claim: todo -> working. Undone when the run fails: a task it left
+    // rejected goes back to todo (reopen); one still working is blocked
+    // with the reason, for a person to look at (the task model has no
+    // working -> todo move but an expired claim).
+    auto claimed = ctx.Step(
+        "claim",
+        [&](jobs::StepCall&) -> Result<json> {
+          auto task = service.Claim({task_id, agent, FormatIso8601(SystemClock().Now())});
+          if (!task) return task.error();
+          return tasks::ToJson(*task);
+        },
+        {},
+        [&env, task_id, run = ctx.run_id()](const json&) -> Result<void> {
+          auto status = StatusOf(*env.service, task_id);
+          if (!status) return status.error();
+          if (*status == tasks::TaskStatus::kRejected) {
+            auto reopened = env.service->Move(task_id, tasks::TaskStatus::kTodo, "ai-task");
+            if (!reopened) return reopened.error();
+          } else if (*status == tasks::TaskStatus::kWorking) {
+            auto blocked =
+                env.service->Block(task_id, "ai-task", "the ai-task workflow " + run + " failed");
+            if (!blocked) return blocked.error();
+          }
+          return Ok();
+        });
+    if (!claimed) return claimed.error();
+
+    // specialist: the work itself. The LLM layer (providers, profiles) is
+    // not there yet, so this step is a documented no-op that hands on the
+    // summary given in the input.
+    auto specialist = ctx.Step("specialist", [&](jobs::StepCall&) -> Result<json> {
+      return json{{"llm",
+                   "not configured: the specialist step is a no-op until the LLM layer "
+                   "exists"},
+                  {"summary", StringField(input, "summary",
+                                          "Completed by the ai-task workflow " + ctx.run_id())}};
+    });
+    if (!specialist) return specialist.error();
+
+    // complete: working -> review (or approved, when the review rules
+    // approve it at once). Undone by a rejection while it waits in review.
+    auto completed = ctx.Step(
+        "complete",
+        [&](jobs::StepCall&) -> Result<json> {
+          tasks::CompletionReport report;
+          report.task_id = task_id;
+          report.summary = (*specialist)["summary"].get<std::string>();
+          report.reported_by = agent;
+          report.reported_at = FormatIso8601(SystemClock().Now());
+          auto outcome = service.SubmitCompletion(report);
+          if (!outcome) return outcome.error();
+          return json{{"status", tasks::TaskStatusName(outcome->task.status)},
+                      {"auto_approved", outcome->auto_approved}};
+        },
+        {},
+        [&env, task_id, run = ctx.run_id()](const json&) -> Result<void> {
+          auto status = StatusOf(*env.service, task_id);
+          if (!status) return status.error();
+          if (*status != tasks::TaskStatus::kReview) return Ok();
+          auto rejected =
+              env.service->Reject(task_id, "ai-task", "the ai-task workflow " + run + " failed");
+          if (!rejected) return rejected.error();
+          return Ok();
+        });
+    if (!completed) return completed.error();
+
+    std::string by = "ai-task", note;
+    if (!(*completed)["auto_approved"].get<bool>()) {
+      auto decision = ctx.WaitForSignal("approve|reject", std::chrono::seconds(timeout_s));
+      if (!decision) return decision.error();
+      if (decision->timed_out) {
+        return MakeError(ErrorCode::kInterrupted,
+                         "no approve or reject signal within " + std::to_string(timeout_s) + " s");
+      }
+      const json& data = decision->data;
+      by = StringField(data, "by", "workflow");
+      note = StringField(data, "note", StringField(data, "reason", ""));
+      if (decision->name == "reject") {
+        auto rejected = ctx.Step("reject", [&](jobs::StepCall&) -> Result<json> {
+          auto task = service.Reject(task_id, by, note.empty() ? "rejected" : note);
+          if (!task) return task.error();
+          return json{{"status", tasks::TaskStatusName(task->status)}};
+        });
+        if (!rejected) return rejected.error();
+        // The saga's way back: the claim's compensation reopens the task.
+        return MakeError(ErrorCode::kTaskInvalidTransition,
+                         "rejected by " + by + (note.empty() ? "" : ": " + note));
+      }
+    }
+
+    // publish: approved -> done; its page follows through the outbox.
+    return ctx.Step("publish", [&](jobs::StepCall&) -> Result<json> {
+      auto status = StatusOf(service, task_id);
+      if (!status) return status.error();
+      if (*status == tasks::TaskStatus::kReview) {
+        auto approved = service.Approve(task_id, by, note);
+        if (!approved) return approved.error();
+      }
+      auto done = service.Move(task_id, tasks::TaskStatus::kDone, by);
+      if (!done) return done.error();
+      SyncSetup setup{env.repository_id, env.docs_root, env.project_name, false};
+      auto drained = DrainSync(*env.store, *env.config, setup);
+      if (!drained) return drained.error();
+      return json{{"task", task_id}, {"status", "done"}, {"approved_by", by}};
+    });
+  };
+}
+
 json RepoScanInputJson(const RepoScanInput& input) {
   return {{"root", input.root.string()},
           {"docs", input.docs.string()},
@@ -164,9 +316,28 @@ Result<RepoScanInput> ParseRepoScanInput(const json& input, const config::Config
 }
 
 void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& store,
-                              const config::Config& config, const fs::path& project_root) {
+                              const config::Config& config, const fs::path& project_root,
+                              TaskEnv& tasks) {
   jobs::RegisterDemoWorkflow(engine);
-  engine.Register("repo-scan", RepoScanWorkflow(store, config, project_root));
+  engine.Register("ai-task", AiTaskWorkflow(tasks), [&tasks](const json& input) -> Result<json> {
+    DOCRUNCH_TRY(CheckAiTaskInput(input));
+    auto task = tasks.service->Get(input["task_id"].get<std::string>());
+    if (!task) return BadInput("task_id", task.error().message);
+    return input;
+  });
+  engine.Register("repo-scan", RepoScanWorkflow(store, config, project_root),
+                  [&config, &project_root](const json& input) -> Result<json> {
+                    json in = input;
+                    // A relative root is the project's (the CLI makes it
+                    // its working directory's before this).
+                    if (in.is_object() && in.contains("root") && in["root"].is_string()) {
+                      in["root"] =
+                          ResolveAgainst(project_root, in["root"].get<std::string>()).string();
+                    }
+                    auto parsed = ParseRepoScanInput(in, config, project_root);
+                    if (!parsed) return parsed.error();
+                    return RepoScanInputJson(*parsed);
+                  });
 }
 
 }  // namespace docrunch::app

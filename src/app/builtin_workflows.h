@@ -9,6 +9,13 @@
 //              compensation) -> index-markdown (the sync worker drained for
 //              the repository: the search index, then the Markdown).
 //              input {root, docs, name, full}; result {summary, sync}.
+//   ai-task    AITaskWorkflow: claim -> specialist (a documented no-op
+//              until the LLM layer exists) -> complete -> wait for an
+//              `approve` or `reject` signal (timeout_s) -> publish (approve,
+//              done, its page). A rejection, a timeout or a failure undoes
+//              it: the task goes back to todo, or is blocked with the reason
+//              when it was still being worked on.
+//              input {task_id, agent?, summary?, timeout_s?}.
 //   demo       jobs/demo_workflow.h
 #pragma once
 
@@ -17,6 +24,7 @@
 #include <string>
 
 #include "app/context.h"
+#include "app/task_env.h"
 #include "jobs/db_workflow.h"
 
 namespace docrunch::app {
@@ -43,10 +51,13 @@ Result<RepoScanInput> ParseRepoScanInput(const nlohmann::json& input,
 jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& config,
                                   const std::filesystem::path& project_root);
 
-// Registers every built-in workflow. `config` and `project_root` (the
-// loaded project's) must outlive the engine.
+// The AITaskWorkflow's function (registered as "ai-task").
+jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks);
+
+// Registers every built-in workflow. `config`, `project_root` (the loaded
+// project's) and `tasks` must outlive the engine.
 void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& store,
                               const config::Config& config,
-                              const std::filesystem::path& project_root);
+                              const std::filesystem::path& project_root, TaskEnv& tasks);
 
 }  // namespace docrunch::app

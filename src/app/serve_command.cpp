@@ -403,7 +403,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
   const config::LoadedConfig& project = **ctx.Config();
   RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config,
-                           project.project_root);
+                           project.project_root, e.tasks);
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.sync_targets = RunningTargets(c, e.tasks.docs_root);

@@ -197,7 +197,8 @@ class WorkflowContext {
 
   // Consumes the oldest unconsumed signal `name`, or waits for one for at
   // most `timeout` (0: forever); recorded as a step, so a replay sees the
-  // same answer.
+  // same answer. `name` may list alternatives, "approve|reject": the
+  // oldest of any of them is taken, and SignalResult::name says which.
   virtual Result<SignalResult> WaitForSignal(const std::string& name,
                                              std::chrono::milliseconds timeout) = 0;
 };

@@ -21,6 +21,18 @@ json ParseJson(const std::optional<std::string>& text) {
   return json::parse(*text, nullptr, false);
 }
 
+// The names of a wait ("approve|reject": any of them) appended to `params`;
+// their placeholders for an IN list.
+std::string SignalNames(const std::string& names, store::Params& params) {
+  std::string in_list;
+  for (std::size_t start = 0, bar = 0; bar != std::string::npos; start = bar + 1) {
+    bar = names.find('|', start);
+    params.push_back(names.substr(start, bar == std::string::npos ? bar : bar - start));
+    in_list += (in_list.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  return in_list;
+}
+
 // What the execution decided besides the function's own answer.
 enum class State { kActive, kParked, kCancelled, kAbandoned, kBroken };
 
@@ -405,8 +417,11 @@ Result<SignalResult> Execution::WaitForSignal(const std::string& name,
   const int seq = next_seq_++;
   const WorkflowStepInfo* rec = Recorded(seq);
   auto answer = [&](const json& r) {
-    return SignalResult{r.value("timed_out", false), name, r.value("data", json())};
+    return SignalResult{r.value("timed_out", false), r.value("name", name),
+                        r.value("data", json())};
   };
+  store::Params names{claim_.id};
+  const std::string in_list = SignalNames(name, names);
   if (rec) {
     DOCRUNCH_TRY(Mismatch(seq, *rec, "signal", name));
     if (rec->status != "running") return answer(rec->result.value_or(json::object()));
@@ -429,16 +444,18 @@ Result<SignalResult> Execution::WaitForSignal(const std::string& name,
           {claim_.id, std::int64_t{seq}, name, pending.dump(), Now()});
       if (!made) return made.error();
     }
-    auto oldest = tx.Query(
-        "SELECT id, data FROM workflow_signals WHERE run_id = $1 AND name = $2 AND "
-        "consumed_at IS NULL ORDER BY id LIMIT 1",
-        {claim_.id, name});
+    auto oldest =
+        tx.Query("SELECT id, name, data FROM workflow_signals WHERE run_id = $1 AND name IN (" +
+                     in_list + ") AND consumed_at IS NULL ORDER BY id LIMIT 1",
+                 names);
     if (!oldest) return oldest.error();
     if (!oldest->empty()) {
       auto used = tx.Exec("UPDATE workflow_signals SET consumed_at = $2 WHERE id = $1",
                           {*oldest->Int(0, "id"), Now()});
       if (!used) return used.error();
-      outcome = {{"timed_out", false}, {"data", ParseJson(oldest->Text(0, "data"))}};
+      outcome = {{"timed_out", false},
+                 {"name", oldest->Text(0, "name").value_or(name)},
+                 {"data", ParseJson(oldest->Text(0, "data"))}};
     } else if (deadline && env_.clock.Now() >= *deadline) {
       outcome = {{"timed_out", true}, {"data", nullptr}};
     } else {
@@ -462,10 +479,12 @@ Result<void> Execution::Park() {
     // committed before is seen here, and one that comes later finds the run
     // waiting and wakes it.
     if (!waiting_for_.empty()) {
-      auto arrived = tx.Query(
-          "SELECT 1 AS one FROM workflow_signals WHERE run_id = $1 AND name = $2 AND "
-          "consumed_at IS NULL LIMIT 1",
-          {claim_.id, waiting_for_});
+      store::Params names{claim_.id};
+      const std::string in_list = SignalNames(waiting_for_, names);
+      auto arrived =
+          tx.Query("SELECT 1 AS one FROM workflow_signals WHERE run_id = $1 AND name IN (" +
+                       in_list + ") AND consumed_at IS NULL LIMIT 1",
+                   names);
       if (!arrived) return arrived.error();
       if (!arrived->empty()) wake = now;
     }

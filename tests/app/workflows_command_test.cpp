@@ -105,5 +105,100 @@ TEST_F(WorkflowsCommand, BadInputGetsClearErrors) {
   EXPECT_EQ(json::parse(listed.out), json::array()) << "nothing was started";
 }
 
+class AiTaskWorkflowCommand : public WorkflowsCommand {
+ protected:
+  std::string StartAiTask(const std::string& input) {
+    ProcessResult r = Docrunch({"workflows", "start", "ai-task", "--input", input});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+  }
+  std::string TaskStatus(const std::string& id) {
+    ProcessResult r = Docrunch({"task", "show", id, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out)["status"].get<std::string>() : "";
+  }
+  void CreateTask() {
+    ProcessResult r =
+        Docrunch({"task", "create", "--type", "feature", "--title", "Add the export button"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+};
+
+TEST_F(AiTaskWorkflowCommand, ClaimsCompletesWaitsForApprovalAndPublishes) {
+  CreateTask();
+  std::string id = StartAiTask(R"({"task_id": "task-1", "agent": "bot", "summary": "Done."})");
+  RunOnce();
+  json waiting = Show(id);
+  ASSERT_EQ(waiting["status"], "waiting") << waiting.dump();
+  EXPECT_EQ(TaskStatus("task-1"), "review");
+  std::vector<std::string> names;
+  for (const auto& s : waiting["steps"]) names.push_back(s["name"]);
+  EXPECT_THAT(names, ::testing::ElementsAre("claim", "specialist", "complete", "approve|reject"));
+  EXPECT_THAT(waiting["steps"][1]["result"]["llm"].get<std::string>(),
+              HasSubstr("no-op until the LLM layer exists"));
+
+  ASSERT_EQ(
+      Docrunch({"workflows", "signal", id, "approve", "--data", R"({"by": "ann"})"}).exit_code, 0);
+  RunOnce();
+  json done = Show(id);
+  EXPECT_EQ(done["status"], "completed") << done.dump();
+  EXPECT_EQ(done["result"]["approved_by"], "ann");
+  EXPECT_EQ(TaskStatus("task-1"), "done");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "docrunch-docs/tasks/task-1.md"))
+      << "published through the outbox";
+}
+
+TEST_F(AiTaskWorkflowCommand, ARejectionUndoesTheRunAndTheTaskGoesBackToTodo) {
+  CreateTask();
+  std::string id = StartAiTask(R"({"task_id": "task-1"})");
+  RunOnce();
+  ASSERT_EQ(Docrunch({"workflows", "signal", id, "reject", "--data",
+                      R"({"by": "ann", "reason": "no tests"})"})
+                .exit_code,
+            0);
+  RunOnce();
+  json run = Show(id);
+  EXPECT_EQ(run["status"], "compensated") << run.dump();
+  EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("rejected by ann: no tests"));
+  EXPECT_EQ(TaskStatus("task-1"), "todo") << "free for another try";
+  EXPECT_EQ(run["steps"][0]["status"], "compensated");
+}
+
+TEST_F(AiTaskWorkflowCommand, BadInputIsRefusedAtTheStart) {
+  ProcessResult missing = Docrunch({"workflows", "start", "ai-task", "--input", "{}"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("input.task_id: required"));
+  ProcessResult unknown =
+      Docrunch({"workflows", "start", "ai-task", "--input", R"({"task_id": "task-99"})"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("input.task_id"));
+  ProcessResult typed = Docrunch(
+      {"workflows", "start", "ai-task", "--input", R"({"task_id": "task-1", "timeout_s": 0})"});
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_THAT(typed.err, HasSubstr("input.timeout_s"));
+  ProcessResult scan = Docrunch({"workflows", "start", "repo-scan", "--input", R"({"full": 1})"});
+  EXPECT_EQ(scan.exit_code, 2);
+  EXPECT_THAT(scan.err, HasSubstr("input.full: expected true or false"));
+  ProcessResult listed = Docrunch({"workflows", "list", "--json"});
+  EXPECT_EQ(json::parse(listed.out), json::array()) << "nothing was started";
+}
+
+TEST_F(WorkflowsCommand, ScanAsyncStartsARepoScanThatAWorkerRuns) {
+  ProcessResult started = Docrunch({"scan", "--async"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_THAT(started.out, MatchesRegex("wf-[0-9a-f]{16}\n"));
+  std::string id = started.out.substr(0, started.out.size() - 1);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "docrunch-docs/index.md")) << "nothing scanned yet";
+  ProcessResult worked = Docrunch({"worker", "start", "--workflows", "--once"});
+  ASSERT_EQ(worked.exit_code, 0) << worked.err;
+  json run = Show(id);
+  EXPECT_EQ(run["status"], "completed") << run.dump();
+  EXPECT_GT(run["result"]["summary"]["files"].get<int>(), 3);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "docrunch-docs/index.md"));
+  ProcessResult status = Docrunch({"scan", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(json::parse(status.out)["files_parsed"], 0) << "the workflow stored it all";
+}
+
 }  // namespace
 }  // namespace docrunch::testing
