@@ -8,6 +8,7 @@
 #include "jobs/demo_workflow.h"
 #include "scan/parser/parser.h"
 #include "scan/scan_steps.h"
+#include "search/search.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::app {
@@ -278,6 +279,50 @@ jobs::WorkflowFn AiTaskWorkflow(TaskEnv& env) {
   };
 }
 
+jobs::WorkflowFn EmbeddingsWorkflow(TaskEnv& env) {
+  return [&env](jobs::WorkflowContext& ctx) -> Result<json> {
+    const json& input = ctx.input();
+    const std::size_t batch = input.is_object() ? input.value("batch", 256) : 256;
+    auto embedder = ConfiguredEmbedder(*env.config);
+    if (!embedder) {
+      return MakeError(ErrorCode::kInvalidParams,
+                       "search.embeddings.enabled is false: there is no endpoint to embed with");
+    }
+    jobs::StepOptions again;
+    again.max_attempts = 5;
+    again.backoff = 2s;  // an endpoint's 429 or 5xx: later
+    // plan: the documents without a vector of this model (vectors of
+    // another model dropped), fixed now so the batches are too.
+    auto plan = ctx.TxStep(
+        "plan",
+        [&](store::Tx& tx, jobs::StepCall&) -> Result<json> {
+          auto ids = search::DocumentsToEmbed(tx, env.repository_id, embedder->model());
+          if (!ids) return ids.error();
+          return json{{"model", embedder->model()}, {"documents", *ids}};
+        },
+        again);
+    if (!plan) return plan.error();
+    const auto ids = plan->at("documents").get<std::vector<std::int64_t>>();
+    int embedded = 0;
+    for (std::size_t first = 0; first < ids.size(); first += batch) {
+      const std::vector<std::int64_t> part(
+          ids.begin() + static_cast<long>(first),
+          ids.begin() + static_cast<long>(std::min(ids.size(), first + batch)));
+      auto done = ctx.Step(
+          "embed-" + std::to_string(first / batch + 1),
+          [&](jobs::StepCall&) -> Result<json> {
+            auto stored = search::EmbedDocuments(*env.store, env.repository_id, *embedder, part);
+            if (!stored) return stored.error();
+            return json{{"documents", part.size()}, {"embedded", *stored}};
+          },
+          again);
+      if (!done) return done.error();
+      embedded += done->at("embedded").get<int>();
+    }
+    return json{{"model", plan->at("model")}, {"documents", ids.size()}, {"embedded", embedded}};
+  };
+}
+
 json RepoScanInputJson(const RepoScanInput& input) {
   return {{"root", input.root.string()},
           {"docs", input.docs.string()},
@@ -325,6 +370,23 @@ void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& stor
     if (!task) return BadInput("task_id", task.error().message);
     return input;
   });
+  engine.Register("embeddings", EmbeddingsWorkflow(tasks),
+                  [&config](const json& input) -> Result<json> {
+                    if (!input.is_object()) return BadInput("", "expected an object");
+                    for (const auto& [key, value] : input.items()) {
+                      if (key != "batch") return BadInput(key, "unknown key (expected batch)");
+                      if (!value.is_number_integer() || value.get<long long>() < 1 ||
+                          value.get<long long>() > 4096) {
+                        return BadInput(key, "expected a whole number from 1 to 4096");
+                      }
+                    }
+                    if (!config.search.embeddings.enabled) {
+                      return MakeError(ErrorCode::kInvalidParams,
+                                       "search.embeddings.enabled is false: there is no endpoint "
+                                       "to embed with");
+                    }
+                    return input;
+                  });
   engine.Register("repo-scan", RepoScanWorkflow(store, config, project_root),
                   [&config, &project_root](const json& input) -> Result<json> {
                     json in = input;

@@ -16,6 +16,11 @@
 //              it: the task goes back to todo, or is blocked with the reason
 //              when it was still being worked on.
 //              input {task_id, agent?, summary?, timeout_s?}.
+//   embeddings BatchEmbeddingWorkflow: plan (the index's documents without
+//              a vector of search.embeddings' model) -> embed-1..N (batches
+//              of `batch`, each checkpointed; the endpoint is called outside
+//              any transaction, and a batch run twice stores nothing twice).
+//              input {batch?: 1-4096, default 256}; needs search.embeddings.
 //   demo       jobs/demo_workflow.h
 #pragma once
 
@@ -53,6 +58,9 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
 
 // The AITaskWorkflow's function (registered as "ai-task").
 jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks);
+
+// The BatchEmbeddingWorkflow's function (registered as "embeddings").
+jobs::WorkflowFn EmbeddingsWorkflow(TaskEnv& tasks);
 
 // Registers every built-in workflow. `config`, `project_root` (the loaded
 // project's) and `tasks` must outlive the engine.

@@ -3,8 +3,11 @@
 // compensates, and bad input with clear errors and exit codes.
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "../scan/scan_fixture.h"
 #include "app_test_util.h"
+#include "support/embeddings_standin.h"
 
 namespace docrunch::testing {
 namespace {
@@ -25,8 +28,8 @@ class WorkflowsCommand : public ProjectTest {
     EXPECT_THAT(r.out, MatchesRegex("wf-[0-9a-f]{16}\n")) << "the id alone, for scripts";
     return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
   }
-  json Show(const std::string& id) {
-    ProcessResult r = Docrunch({"workflows", "show", id, "--json"});
+  json Show(const std::string& id, const std::map<std::string, std::string>& env = {}) {
+    ProcessResult r = Docrunch({"workflows", "show", id, "--json"}, env);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? json::parse(r.out) : json::object();
   }
@@ -198,6 +201,58 @@ TEST_F(WorkflowsCommand, ScanAsyncStartsARepoScanThatAWorkerRuns) {
   ProcessResult status = Docrunch({"scan", "--json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(json::parse(status.out)["files_parsed"], 0) << "the workflow stored it all";
+}
+
+TEST_F(WorkflowsCommand, EmbeddingsEmbedTheIndexInCheckpointedBatches) {
+  ASSERT_EQ(Docrunch({"scan", "--quiet"}).exit_code, 0) << "indexed without embeddings";
+  ProcessResult refused = Docrunch({"workflows", "start", "embeddings"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("search.embeddings.enabled is false"));
+
+  EmbeddingsStandIn standin("sk-embed-7777");
+  ASSERT_GT(standin.port(), 0) << "the stand-in did not start";
+  dir_.Write(".docrunch/config.yaml",
+             ConfigText() +
+                 "search:\n  embeddings:\n    enabled: true\n    base_url: " + standin.base_url() +
+                 "\n    model: stand-in-trigrams\n    api_key_env: EMBED_KEY\n"
+                 "    batch_size: 4\n");
+  const std::map<std::string, std::string> env{{"EMBED_KEY", "sk-embed-7777"}};
+  ProcessResult bad =
+      Docrunch({"workflows", "start", "embeddings", "--input", R"({"batch": 0})"}, env);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("input.batch"));
+  ProcessResult started =
+      Docrunch({"workflows", "start", "embeddings", "--input", R"({"batch": 8})"}, env);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string id = started.out.substr(0, started.out.size() - 1);
+
+  standin.SetFailing(true);  // the endpoint is down at first: the batch waits and retries
+  ASSERT_EQ(Docrunch({"workflows", "run", "--once"}, env).exit_code, 0);
+  json waiting = Show(id, env);
+  EXPECT_EQ(waiting["status"], "waiting") << waiting.dump();
+  const int documents = waiting["steps"][0]["result"]["documents"].size();
+  ASSERT_GT(documents, 8) << "several batches";
+  EXPECT_EQ(waiting["steps"][1]["attempts"], 1);
+  EXPECT_THAT(waiting["steps"][1]["error"].get<std::string>(), HasSubstr("503"));
+
+  standin.SetFailing(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // the backoff
+  ASSERT_EQ(Docrunch({"workflows", "run", "--once"}, env).exit_code, 0);
+  json done = Show(id, env);
+  ASSERT_EQ(done["status"], "completed") << done.dump();
+  EXPECT_EQ(done["result"]["documents"], documents);
+  EXPECT_EQ(done["result"]["embedded"], documents);
+  EXPECT_EQ(done["steps"].size(), 1u + (documents + 7) / 8);
+  EXPECT_EQ(done["steps"][1]["attempts"], 2);
+  for (std::size_t i = 2; i < done["steps"].size(); ++i) EXPECT_EQ(done["steps"][i]["attempts"], 1);
+
+  // Everything has a vector now: a second run has nothing to do.
+  ProcessResult rerun = Docrunch({"workflows", "start", "embeddings"}, env);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  ASSERT_EQ(Docrunch({"workflows", "run", "--once"}, env).exit_code, 0);
+  json second = Show(rerun.out.substr(0, rerun.out.size() - 1), env);
+  EXPECT_EQ(second["status"], "completed");
+  EXPECT_EQ(second["result"]["documents"], 0);
 }
 
 }  // namespace
