@@ -60,14 +60,7 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
     options.root = in->root;
     options.full = in->full;
     options.walk = WalkOptionsFor(config, in->root);
-    options.parse = [parser](scan::Language language, std::string_view content) {
-      auto parsed = parser->Parse(language, content);
-      if (parsed) return std::move(*parsed);
-      scan::ParsedFile failed;
-      failed.language = language;
-      failed.diagnostics.push_back({"PARSE_FAILED", parsed.error().message, 0});
-      return failed;
-    };
+    options.parse = ParseWith(*parser);  // the closure holds the parser
 
     // Every step may run again after a killed worker (its attempt is used
     // up); the scan's own errors are not transient, so few attempts.
