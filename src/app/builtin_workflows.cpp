@@ -4,10 +4,13 @@
 
 #include "app/scan_runner.h"
 #include "app/sync_runner.h"
+#include "docs/analysis_pages.h"
 #include "docs/doc_writer.h"
 #include "jobs/demo_workflow.h"
+#include "scan/graph.h"
 #include "scan/parser/parser.h"
 #include "scan/scan_steps.h"
+#include "scan/scan_store.h"
 #include "search/search.h"
 #include "tasks/task_json.h"
 
@@ -316,6 +319,143 @@ jobs::WorkflowFn EmbeddingsWorkflow(TaskEnv& env) {
   };
 }
 
+namespace {
+
+Result<json> CheckAnalysisInput(const json& input) {
+  if (!input.is_object()) return BadInput("", "expected an object");
+  for (const auto& [key, value] : input.items()) {
+    if (key == "full") {
+      if (!value.is_boolean()) return BadInput(key, "expected true or false");
+    } else if (key == "paths") {
+      if (!value.is_array() || value.size() > 50) {
+        return BadInput(key, "expected a list of at most 50 repository paths");
+      }
+      for (const auto& p : value) {
+        if (!p.is_string() || p.get<std::string>().empty()) {
+          return BadInput(key, "expected repository paths as strings");
+        }
+      }
+    } else {
+      return BadInput(key, "unknown key (expected paths, full)");
+    }
+  }
+  return input;
+}
+
+// The impact of changing each of `paths` (or, without any, of the five
+// files most others depend on): direct dependents and the transitive set.
+json ImpactReport(const scan::DependencyGraph& graph, const std::vector<std::string>& files,
+                  std::vector<std::string> paths) {
+  auto direct = [&](const std::string& path) {
+    std::set<std::string> users;
+    for (const auto& e : graph.Dependents(path)) {
+      const std::string file = scan::FileOfNode(e.node);
+      if (file != path) users.insert(file);
+    }
+    return users.size();
+  };
+  if (paths.empty()) {
+    std::vector<std::pair<std::size_t, std::string>> ranked;
+    for (const auto& f : files) ranked.emplace_back(direct(f), f);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    for (std::size_t i = 0; i < ranked.size() && i < 5 && ranked[i].first > 0; ++i) {
+      paths.push_back(ranked[i].second);
+    }
+  }
+  json impact = json::array();
+  for (const auto& path : paths) {
+    scan::ImpactSet set = graph.Impact(path);
+    impact.push_back({{"path", path},
+                      {"dependents", direct(path)},
+                      {"files", set.files},
+                      {"symbols", set.symbols.size()}});
+  }
+  return impact;
+}
+
+}  // namespace
+
+jobs::WorkflowFn AnalysisWorkflow(TaskEnv& env) {
+  return [&env](jobs::WorkflowContext& ctx) -> Result<json> {
+    const json& input = ctx.input();
+    DOCRUNCH_TRY(CheckAnalysisInput(input));
+    jobs::StepOptions again;
+    again.max_attempts = 3;
+    again.backoff = 1s;
+    // scan: the repository brought up to date (inline and incremental: a
+    // scan run again after a killed worker finds little to do).
+    auto scanned = ctx.Step(
+        "scan",
+        [&](jobs::StepCall&) -> Result<json> {
+          ScanRequest request{env.repository_root,        env.docs_root, env.project_name,
+                              input.value("full", false), nullptr,       nullptr};
+          auto outcome = RunScan(*env.store, *env.config, request);
+          if (!outcome) return outcome.error();
+          const auto& s = outcome->summary;
+          return json{{"files", s.files},
+                      {"files_parsed", s.files_parsed},
+                      {"relationships", s.relationships},
+                      {"repository_id", s.repository_id}};
+        },
+        again);
+    if (!scanned) return scanned.error();
+    const std::int64_t repository_id = scanned->at("repository_id").get<std::int64_t>();
+    // analyze: import cycles and the impact of a change, over the stored
+    // relationships; the report is this step's recorded result.
+    auto report = ctx.Step(
+        "analyze",
+        [&](jobs::StepCall&) -> Result<json> {
+          scan::ScanStore db(*env.store);
+          auto relationships = db.LoadRelationships(repository_id);
+          if (!relationships) return relationships.error();
+          auto stored = db.LoadFiles(repository_id);
+          if (!stored) return stored.error();
+          std::vector<std::string> files;
+          for (const auto& [path, f] : *stored) files.push_back(path);
+          std::vector<std::string> paths;
+          for (const auto& p : input.value("paths", json::array())) {
+            const std::string path = p.get<std::string>();
+            if (!stored->count(path)) {
+              return MakeError(ErrorCode::kInvalidParams,
+                               "input.paths: " + path + " is not a scanned file");
+            }
+            paths.push_back(path);
+          }
+          scan::DependencyGraph graph(*relationships);
+          return json{{"repository_id", repository_id},
+                      {"files", files.size()},
+                      {"relationships", relationships->size()},
+                      {"cycles", graph.ImportCycles()},
+                      {"impact", ImpactReport(graph, files, paths)}};
+        },
+        again);
+    if (!report) return report.error();
+    // publish: through the outbox to the Markdown target, which renders the
+    // page from the recorded report (docs/analysis_pages.h); drained here.
+    return ctx.Step(
+        "publish",
+        [&](jobs::StepCall&) -> Result<json> {
+          DOCRUNCH_TRY(env.store->Transact([&](store::Tx& tx) -> Result<void> {
+            auto emitted = tx.EmitSyncEvent(
+                {repository_id, "analysis", ctx.run_id(), "report", "upsert", std::nullopt, 1});
+            if (!emitted) return emitted.error();
+            return Ok();
+          }));
+          SyncSetup setup{repository_id, env.docs_root, env.project_name, false};
+          auto drained = DrainSync(*env.store, *env.config, setup);
+          if (!drained) return drained.error();
+          auto page = docs::AnalysisPagePath(ctx.run_id());
+          if (!page) return page.error();
+          return json{{"page", *page},
+                      {"cycles", report->at("cycles").size()},
+                      {"impact", report->at("impact").size()}};
+        },
+        again);
+  };
+}
+
 json RepoScanInputJson(const RepoScanInput& input) {
   return {{"root", input.root.string()},
           {"docs", input.docs.string()},
@@ -363,6 +503,7 @@ void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& stor
     if (!task) return BadInput("task_id", task.error().message);
     return input;
   });
+  engine.Register("analysis", AnalysisWorkflow(tasks), CheckAnalysisInput);
   engine.Register("embeddings", EmbeddingsWorkflow(tasks),
                   [&config](const json& input) -> Result<json> {
                     if (!input.is_object()) return BadInput("", "expected an object");

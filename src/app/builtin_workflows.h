@@ -16,6 +16,12 @@
 //              it: the task goes back to todo, or is blocked with the reason
 //              when it was still being worked on.
 //              input {task_id, agent?, summary?, timeout_s?}.
+//   analysis   MultiStepAnalysisWorkflow: scan (inline, incremental) ->
+//              analyze (import cycles, and the impact of changing `paths`
+//              or the five files most others depend on; the report is the
+//              step's recorded result) -> publish (an outbox event: the
+//              Markdown target renders reports/analysis-<run>.md).
+//              input {paths?: [..], full?}.
 //   embeddings BatchEmbeddingWorkflow: plan (the index's documents without
 //              a vector of search.embeddings' model) -> embed-1..N (batches
 //              of `batch`, each checkpointed; the endpoint is called outside
@@ -58,6 +64,9 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
 
 // The AITaskWorkflow's function (registered as "ai-task").
 jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks);
+
+// The MultiStepAnalysisWorkflow's function (registered as "analysis").
+jobs::WorkflowFn AnalysisWorkflow(TaskEnv& tasks);
 
 // The BatchEmbeddingWorkflow's function (registered as "embeddings").
 jobs::WorkflowFn EmbeddingsWorkflow(TaskEnv& tasks);

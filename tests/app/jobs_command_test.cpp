@@ -131,7 +131,8 @@ TEST_F(JobsCommand, BadInputIsRefusedAndQueuesNothing) {
   EXPECT_THAT(refused({"repo-scan", "--payload", R"({"full": 1})"}),
               HasSubstr("runs as a durable workflow (6 steps): input.full: expected true or "
                         "false"));
-  EXPECT_THAT(refused({"analysis"}), HasSubstr("'analysis' is not a registered workflow"));
+  EXPECT_THAT(refused({"analysis", "--payload", R"({"paths": "x"})"}),
+              HasSubstr("input.paths: expected a list"));
   EXPECT_THAT(refused({"repo-scan", "--lane", "fast"}), HasSubstr("cannot run on the fast queue"));
   EXPECT_EQ(Waiting(), 0);
   ProcessResult workflows = Docrunch({"workflows", "list", "--json"});

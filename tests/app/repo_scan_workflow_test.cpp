@@ -17,6 +17,7 @@
 #include "app/builtin_workflows.h"
 #include "app/scan_runner.h"
 #include "jobs/db_workflow.h"
+#include "scan_compare.h"
 #include "store/store_test_env.h"
 #include "support/temp_dir.h"
 
@@ -79,62 +80,6 @@ class StoppingContext final : public jobs::WorkflowContext {
   std::string& crash_at_;
   const std::string& fail_at_;
 };
-
-// What a scan stored, without surrogate ids and timestamps, in a fixed order.
-std::string Dump(store::Reader& db) {
-  const char* queries[] = {
-      "SELECT path, language, size, content_hash, mtime_ns, diagnostics, refs FROM files",
-      "SELECT f.path, s.kind, s.name, s.qualified_name, s.start_line, s.end_line, s.signature, "
-      "s.docstring, s.bases, s.detail, s.implements, s.fields FROM symbols s JOIN files f ON "
-      "f.id = s.file_id",
-      "SELECT f.path, i.module, i.names, i.alias, i.line, i.is_relative, i.name, i.end_line "
-      "FROM imports i JOIN files f ON f.id = i.file_id",
-      "SELECT f.path, e.name, e.kind, e.line, e.alias, e.is_default, e.source FROM exports e "
-      "JOIN files f ON f.id = e.file_id",
-      "SELECT source, target, type, metadata FROM relationships",
-      "SELECT doc_key, source_key, type, title, content, file_path, line_number, length, "
-      "graph_score FROM search_docs",
-  };
-  std::vector<std::string> lines;
-  for (const char* sql : queries) {
-    auto rows = db.Query(sql);
-    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.error().ToString();
-    if (!rows.ok()) continue;
-    for (const auto& row : rows->rows) {
-      std::string line = std::string(sql).substr(7, 12) + "|";
-      for (const auto& v : row) {
-        if (const auto* i = std::get_if<std::int64_t>(&v)) line += std::to_string(*i);
-        if (const auto* d = std::get_if<double>(&v)) {
-          std::ostringstream out;
-          out.precision(9);
-          out << *d;
-          line += out.str();
-        }
-        if (const auto* s = std::get_if<std::string>(&v)) line += *s;
-        line += "|";
-      }
-      lines.push_back(std::move(line));
-    }
-  }
-  std::sort(lines.begin(), lines.end());
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
-// Every file under `root`, relative path -> bytes.
-std::map<std::string, std::string> Tree(const fs::path& root) {
-  std::map<std::string, std::string> files;
-  if (!fs::exists(root)) return files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    files[fs::relative(entry.path(), root).string()] = bytes.str();
-  }
-  return files;
-}
 
 class RepoScanWorkflowTest : public store::StoreTest {
  protected:

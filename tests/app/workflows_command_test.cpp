@@ -203,6 +203,48 @@ TEST_F(WorkflowsCommand, ScanAsyncStartsARepoScanThatAWorkerRuns) {
   EXPECT_EQ(json::parse(status.out)["files_parsed"], 0) << "the workflow stored it all";
 }
 
+TEST_F(WorkflowsCommand, AnalysisScansAnalyzesAndPublishesAReportPage) {
+  dir_.Write("cyc/__init__.py", "");
+  dir_.Write("cyc/a.py", "from .b import g\n\ndef f():\n    return g()\n");
+  dir_.Write("cyc/b.py", "from .a import f\n\ndef g():\n    return 1\n");
+  ProcessResult refused =
+      Docrunch({"workflows", "start", "analysis", "--input", R"({"paths": [3]})"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("input.paths"));
+  ProcessResult started = Docrunch({"workflows", "start", "analysis"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string id = started.out.substr(0, started.out.size() - 1);
+  RunOnce();
+  json run = Show(id);
+  ASSERT_EQ(run["status"], "completed") << run.dump();
+  std::vector<std::string> names;
+  for (const auto& s : run["steps"]) names.push_back(s["name"]);
+  EXPECT_THAT(names, ::testing::ElementsAre("scan", "analyze", "publish"));
+  EXPECT_EQ(run["steps"][1]["result"]["cycles"],
+            json::array({json::array({"cyc/a.py", "cyc/b.py"})}));
+  const std::string page = "docrunch-docs/reports/analysis-" + id + ".md";
+  ASSERT_TRUE(std::filesystem::exists(dir_ / page)) << "published through the outbox";
+  const std::string text = dir_.Read(page);
+  EXPECT_THAT(text, HasSubstr("## Import cycles (1)\n\n- `cyc/a.py` `cyc/b.py`"));
+  EXPECT_THAT(text, HasSubstr("| `app/models.py` |")) << "the most depended-upon file";
+
+  // The page comes back from the record when the Markdown is rebuilt.
+  std::filesystem::remove(dir_ / page);
+  ProcessResult rebuilt = Docrunch({"sync", "rebuild", "--markdown"});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(dir_.Read(page), text);
+
+  ProcessResult unknown =
+      Docrunch({"workflows", "start", "analysis", "--input", R"({"paths": ["no/such/file.py"]})"});
+  ASSERT_EQ(unknown.exit_code, 0) << "known only once scanned";
+  RunOnce();
+  json failed = Show(unknown.out.substr(0, unknown.out.size() - 1));
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_THAT(failed["error"].get<std::string>(),
+              HasSubstr("input.paths: no/such/file.py is not a scanned file"));
+  EXPECT_EQ(failed["steps"][1]["attempts"], 1) << "bad input is not retried";
+}
+
 TEST_F(WorkflowsCommand, EmbeddingsEmbedTheIndexInCheckpointedBatches) {
   ASSERT_EQ(Docrunch({"scan", "--quiet"}).exit_code, 0) << "indexed without embeddings";
   ProcessResult refused = Docrunch({"workflows", "start", "embeddings"});
