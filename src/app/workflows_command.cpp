@@ -29,16 +29,8 @@ std::string Owner() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-// The engine with every built-in workflow registered.
 Result<std::unique_ptr<jobs::DbWorkflowEngine>> OpenEngine(AppContext& ctx, int concurrency = 1) {
-  auto store = ctx.Store();
-  if (!store) return store.error();
-  jobs::WorkflowWorkerOptions options;
-  options.owner = Owner();
-  options.concurrency = concurrency;
-  auto engine = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
-  jobs::RegisterDemoWorkflow(*engine);
-  return engine;
+  return OpenWorkflowEngine(ctx, concurrency);
 }
 
 std::string Line(const jobs::WorkflowRun& run) {
@@ -142,12 +134,31 @@ Result<void> SignalRun(AppContext& ctx, const Flags& f) {
 }
 
 Result<void> Run(AppContext& ctx, const Flags& f) {
-  return RunWorkflowWorker(ctx, f.concurrency, f.once);
+  std::signal(SIGTERM, OnStopWorkflowsSignal);
+  std::signal(SIGINT, OnStopWorkflowsSignal);
+  return RunWorkflowWorker(ctx, f.concurrency, f.once, g_stop_workflows);
 }
 
 }  // namespace
 
-Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
+Result<std::unique_ptr<jobs::DbWorkflowEngine>> OpenWorkflowEngine(AppContext& ctx,
+                                                                   int concurrency) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  jobs::WorkflowWorkerOptions options;
+  options.owner = Owner();
+  options.concurrency = concurrency;
+  options.lease = (*loaded)->config.workflows.lease.value;
+  options.heartbeat = options.lease / 3;
+  auto engine = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
+  jobs::RegisterDemoWorkflow(*engine);
+  return engine;
+}
+
+Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once,
+                               const std::atomic<bool>& stop) {
   auto engine = OpenEngine(ctx, concurrency);
   if (!engine) return engine.error();
   if (once) {
@@ -156,9 +167,7 @@ Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
     Print("ran " + std::to_string(*ran) + (*ran == 1 ? " execution" : " executions"));
     return Ok();
   }
-  std::signal(SIGTERM, OnStopWorkflowsSignal);
-  std::signal(SIGINT, OnStopWorkflowsSignal);
-  return (*engine)->RunWorker(g_stop_workflows);
+  return (*engine)->RunWorker(stop);
 }
 
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {
