@@ -78,6 +78,8 @@ Result<void> RunScheduler(AppContext& ctx, const std::atomic<bool>& stop) {
   static const jobs::JobRouter router = jobs::JobRouter::Builtin();
   jobs::SchedulerOptions options;
   options.owner = Owner();
+  options.lease = (*loaded)->config.jobs.scheduler.lease.value;
+  options.poll = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options.lease / 3);
   jobs::Scheduler scheduler(**store, ctx.clock(), router, engine->get(), std::move(*schedules),
                             options);
   return scheduler.Run(stop);

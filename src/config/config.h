@@ -71,6 +71,9 @@ struct StorageConfig {
 
 struct SchedulerConfig {
   bool enabled = false;
+  // The leading scheduler's lease: another takes over this long after the
+  // leader stopped renewing it.
+  Duration lease{std::chrono::seconds(15), "15s"};
   std::string scan_cron = "0 3 * * *";
   std::string sync_cron = "*/15 * * * *";
 };

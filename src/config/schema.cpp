@@ -110,6 +110,7 @@ void VisitJobs(SchemaVisitor& v, JobsConfig& c) {
   v.Time("visibility_timeout", c.visibility_timeout, {1s, std::chrono::hours(24)});
   Nested(v, "scheduler", c.scheduler, [](SchemaVisitor& s, SchedulerConfig& sc) {
     s.Bool("enabled", sc.enabled);
+    s.Time("lease", sc.lease, {2s, 10min});
     s.String("scan_cron", sc.scan_cron, kCron);
     s.String("sync_cron", sc.sync_cron, kCron);
   });

@@ -101,9 +101,12 @@ Result<void> Scheduler::Plan() {
     if (!last) return last.error();
     std::optional<TimePoint> previous;
     if (auto text = last->Text(0, "last")) previous = ParseIso8601(*text);
-    std::optional<TimePoint> next = schedule.cron.Next(previous.value_or(now));
+    // Never fired: the ticks a leader that died may have missed, during
+    // the handover (at most a lease and a poll), still count.
+    const TimePoint from = previous.value_or(now - options_.lease - options_.poll);
+    std::optional<TimePoint> next = schedule.cron.Next(from);
     // Missed ticks: the latest of them, once.
-    for (int guard = 0; next && previous && guard < 1'000'000; ++guard) {
+    for (int guard = 0; next && *next <= now && guard < 1'000'000; ++guard) {
       auto after = schedule.cron.Next(*next);
       if (!after || *after > now) break;
       next = after;

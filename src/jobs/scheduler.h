@@ -19,9 +19,11 @@
 // idempotency key "schedule:<name>@<tick>".
 //
 // Missed ticks (no scheduler ran at the time): a new leader fires the
-// latest missed tick of each schedule once, and only for schedules that
-// fired before (a schedule never fired starts with its next tick), so a
-// scheduler down for a day runs a nightly job once, not a backlog.
+// latest missed tick of each schedule once, so a scheduler down for a day
+// runs a nightly job once, not a backlog. A schedule that never fired
+// looks back one lease and poll only (what a dying leader may have missed
+// during the handover): a schedule added at noon with "0 3 * * *" waits
+// for 3:00.
 //
 // Thread-safety: one thread calls Tick/Run.
 #pragma once

@@ -312,6 +312,7 @@ jobs:
       cron: "*/15 9-17 * * mon-fri"
       job: demo
       input: '{"title": "weekly", "timeout_s": 60}'
+  scheduler: {lease: 3s}
 workflows: {lease: 4s}
 )");
   const auto& s = loaded.config.jobs.schedules;
@@ -322,6 +323,7 @@ workflows: {lease: 4s}
   EXPECT_EQ(s[1].input, R"({"title": "weekly", "timeout_s": 60})");
   EXPECT_EQ(loaded.config.jobs.visibility_timeout.value, std::chrono::seconds(5));
   EXPECT_EQ(loaded.config.workflows.lease.value, std::chrono::seconds(4));
+  EXPECT_EQ(loaded.config.jobs.scheduler.lease.value, std::chrono::seconds(3));
 }
 
 TEST(Schedules, BadCronIsLocated) {
