@@ -178,6 +178,7 @@ test('2 servers, 3 workers killed every few seconds: effects once, runs as expec
   const byStatus = Object.fromEntries(sql(
     'SELECT status, count(*) FROM workflow_runs GROUP BY status ORDER BY status')
     .split('\n').filter(Boolean).map((l) => l.split('|')).map(([s, n]) => [s, Number(n)]));
+  const markers = count('SELECT count(DISTINCT marked_by) FROM job_marks');
   const ticks = count("SELECT count(*) FROM schedule_ticks WHERE name = 'drill'");
   const tickMarks = sql("SELECT count(*), count(DISTINCT idempotency_key) FROM job_marks " +
     "WHERE idempotency_key LIKE 'schedule:drill@%'").split('|').map(Number);
@@ -186,7 +187,7 @@ test('2 servers, 3 workers killed every few seconds: effects once, runs as expec
   const summary = {
     jobs: JOBS, effects: marks[0], distinct_effects: marks[1], finished_keys: finished,
     queue: status.queues[0], workflows: byStatus, schedule_ticks: ticks, tick_effects: tickMarks[0], step_attempts: attempts.replace(/\n/g, ' '),
-    kills, seconds_to_drain: Math.round((drained - started) / 100) / 10,
+    kills, worker_processes_that_marked: markers, seconds_to_drain: Math.round((drained - started) / 100) / 10,
     seconds_total: Math.round((Date.now() - started) / 100) / 10,
   };
   console.log(`crash drill: ${JSON.stringify(summary)}`);
