@@ -124,6 +124,7 @@ int RunCli(int argc, char** argv) {
   RegisterWatch(app, ctx, action);
   RegisterTask(app, ctx, action);
   RegisterSync(app, ctx, action);
+  RegisterWorker(app, ctx, action);
   RegisterServe(app, ctx, action);
   RegisterToken(app, ctx, action);
   RegisterUser(app, ctx, action);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 
 #include "app/context.h"
@@ -20,17 +21,22 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterScan(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action);  // query, export-graph
 void RegisterWatch(CLI::App& app, AppContext& ctx, Action& action);
-void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);   // sync, worker
-void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);  // serve --stdio|--http
+void RegisterSync(CLI::App& app, AppContext& ctx, Action& action);    // sync
+void RegisterWorker(CLI::App& app, AppContext& ctx, Action& action);  // worker start
+void RegisterServe(CLI::App& app, AppContext& ctx, Action& action);   // serve --stdio|--http
 void RegisterToken(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
-void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);  // mcp install
+void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);   // mcp install
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
 
-// `worker start --queue fast`: takes fast jobs until SIGTERM (`once`: until
-// none is left) with `concurrency` threads.
-Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once);
+// The workers `worker start` runs (worker_command.cpp), each until `stop`
+// (`once`: until nothing is left to do).
+// Fast jobs with `concurrency` threads (jobs_command.cpp).
+Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once,
+                           const std::atomic<bool>& stop);
+// The outbox (sync_command.cpp).
+Result<void> RunSyncWorker(AppContext& ctx, bool once, const std::atomic<bool>& stop);
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

@@ -1,6 +1,5 @@
-// docrunch jobs status [--json] | list [--status S] [--json] | enqueue TYPE [--payload JSON] [--key
-// K]
-// [--queue Q] [--lane fast|workflow]; and the fast-queue worker behind
+// docrunch jobs status [--json] | list [--status S] [--json] | enqueue TYPE [--payload JSON]
+// [--key K] [--batch FILE] [--queue Q] [--lane fast|workflow]; and the fast-queue worker behind
 // `docrunch worker start --queue fast [--concurrency N] [--once]`.
 //
 // The fast queue is the database's (jobs/db_queue.h), with Redis Streams in
@@ -10,7 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
+#include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include <spdlog/spdlog.h>
@@ -23,6 +23,7 @@
 #include "jobs/db_queue.h"
 #include "jobs/fallback_queue.h"
 #include "jobs/job_types.h"
+#include "jobs/mark_job.h"
 #include "jobs/worker.h"
 #include "tasks/task.h"
 
@@ -30,11 +31,6 @@ namespace docrunch::app {
 namespace {
 
 constexpr const char* kQueues[] = {"fast"};
-
-std::atomic<bool> g_stop_jobs{false};
-extern "C" void OnStopJobsSignal(int) {
-  g_stop_jobs = true;
-}
 
 // The database's queue; with jobs.backend: redis, Redis Streams in front of
 // it (the database takes what Redis cannot while it is away). A Redis that
@@ -46,7 +42,9 @@ Result<std::unique_ptr<jobs::FastQueue>> OpenQueue(AppContext& ctx) {
   const config::Config& c = (*loaded)->config;
   auto store = ctx.Store();
   if (!store) return store.error();
-  auto database = std::make_unique<jobs::DbQueue>(**store, ctx.clock());
+  jobs::QueueOptions options;
+  options.visibility = c.jobs.visibility_timeout.value;
+  auto database = std::make_unique<jobs::DbQueue>(**store, ctx.clock(), options);
   if (c.jobs.backend != config::JobsBackend::kRedis) {
     return std::unique_ptr<jobs::FastQueue>(std::move(database));
   }
@@ -55,7 +53,7 @@ Result<std::unique_ptr<jobs::FastQueue>> OpenQueue(AppContext& ctx) {
     return MakeError(ErrorCode::kConfigInvalid,
                      "jobs.backend: redis needs jobs.redis_url or jobs.redis_url_env");
   }
-  auto redis = jobs::RedisQueue::Open(url, c.jobs.queue_name, {});
+  auto redis = jobs::RedisQueue::Open(url, c.jobs.queue_name, options);
   if (!redis) {
     spdlog::warn("jobs: {}; queueing in the database until Redis answers",
                  redis.error().ToString());
@@ -142,9 +140,49 @@ struct EnqueueFlags {
   std::string type;
   std::string payload = "{}";
   std::string key;
+  std::string batch;  // a file of JSON lines, "-" for stdin
   std::string queue = "fast";
   std::string lane;
 };
+
+// --batch: one job per line, {"payload": {...}, "key": "..."} (both
+// optional); every line is checked before any job is queued.
+Result<std::vector<jobs::NewJob>> ReadBatch(const EnqueueFlags& flags) {
+  std::ifstream file;
+  if (flags.batch != "-") {
+    file.open(flags.batch);
+    if (!file) return MakeError(ErrorCode::kInvalidParams, "--batch: cannot read " + flags.batch);
+  }
+  std::istream& in = flags.batch == "-" ? std::cin : file;
+  std::vector<jobs::NewJob> jobs;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = "--batch line " + std::to_string(number);
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_object())
+      return MakeError(ErrorCode::kInvalidParams, where + ": not a JSON object");
+    jobs::NewJob job{flags.type, "{}", ""};
+    if (entry.contains("payload")) job.payload = entry["payload"].dump();
+    if (entry.contains("key")) {
+      if (!entry["key"].is_string()) {
+        return MakeError(ErrorCode::kInvalidParams, where + ": key: a string is required");
+      }
+      job.idempotency_key = entry["key"].get<std::string>();
+    }
+    for (const auto& [field, value] : entry.items()) {
+      if (field != "payload" && field != "key") {
+        return MakeError(ErrorCode::kInvalidParams,
+                         where + ": unknown field '" + field + "' (payload, key)");
+      }
+    }
+    if (auto checked = jobs::CheckNewJob(flags.queue, job); !checked) {
+      return MakeError(checked.error().code, where + ": " + checked.error().message);
+    }
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
 
 Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
   std::optional<jobs::Lane> lane;
@@ -165,16 +203,31 @@ Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
     Print(*id);
     return Ok();
   }
+  std::vector<jobs::NewJob> batch;
+  if (flags.batch.empty()) {
+    batch.push_back({flags.type, flags.payload, flags.key});
+  } else {
+    auto read = ReadBatch(flags);
+    if (!read) return read.error();
+    batch = std::move(*read);
+  }
+  for (const auto& job : batch) DOCRUNCH_TRY(jobs::CheckNewJob(flags.queue, job));
   auto queue = OpenQueue(ctx);
   if (!queue) return queue.error();
-  auto id = (*queue)->Enqueue(flags.queue, {flags.type, flags.payload, flags.key});
-  if (!id) return id.error();
-  Print(*id);
+  std::string ids;
+  for (const auto& job : batch) {
+    auto id = (*queue)->Enqueue(flags.queue, job);
+    if (!id) return id.error();
+    ids += *id + "\n";
+  }
+  if (!ids.empty()) ids.pop_back();
+  Print(ids);
   return Ok();
 }
 
 // The fast jobs this worker knows, over the project's services.
-void AddHandlers(jobs::JobWorker& worker, TaskEnv& env) {
+void AddHandlers(jobs::JobWorker& worker, TaskEnv& env, const Clock& clock,
+                 const std::string& consumer) {
   // Applies the outbox to the derived stores (the sync queue's work, as a
   // job: after a burst of writes, one job instead of a poll).
   worker.Handle("sync-apply", [&env](jobs::JobRun& run) -> Result<void> {
@@ -184,6 +237,7 @@ void AddHandlers(jobs::JobWorker& worker, TaskEnv& env) {
     return Ok();
   });
   // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
+  worker.Handle("mark", jobs::MarkJobHandler(*env.store, clock, consumer));
   worker.Handle("publish-task", [&env](jobs::JobRun& run) -> Result<void> {
     auto payload = nlohmann::json::parse(run.job.payload, nullptr, false);
     if (!payload.is_object() || !payload.contains("task_id") || !payload["task_id"].is_string()) {
@@ -201,7 +255,8 @@ void AddHandlers(jobs::JobWorker& worker, TaskEnv& env) {
 
 }  // namespace
 
-Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
+Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once,
+                           const std::atomic<bool>& stop) {
   auto env = OpenTasks(ctx);
   if (!env) return env.error();
   auto queue = OpenQueue(ctx);
@@ -213,7 +268,7 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
   options.consumer = std::string(host) + ":" + std::to_string(getpid());
   options.concurrency = concurrency;
   jobs::JobWorker worker(**queue, *env->store, ctx.clock(), options);
-  AddHandlers(worker, *env);
+  AddHandlers(worker, *env, ctx.clock(), options.consumer);
   if (once) {
     auto stats = worker.Drain();
     if (!stats) return stats.error();
@@ -221,9 +276,7 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once) {
           ", failed " + std::to_string(stats->failed + stats->unknown));
     return Ok();
   }
-  std::signal(SIGTERM, OnStopJobsSignal);
-  std::signal(SIGINT, OnStopJobsSignal);
-  auto stats = worker.Run(g_stop_jobs);
+  auto stats = worker.Run(stop);
   if (!stats) return stats.error();
   return Ok();
 }
@@ -253,6 +306,9 @@ void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action) {
       ->required();
   enqueue->add_option("--payload", flags->payload, "The job's input as JSON (default {})");
   enqueue->add_option("--key", flags->key, "Idempotency key: the job's effect happens once");
+  enqueue->add_option("--batch", flags->batch,
+                      "Queue one job per line of FILE ('-': stdin): {\"payload\": ..., "
+                      "\"key\": ...}; prints the ids");
   enqueue->add_option("--queue", flags->queue, "The queue (fast)");
   enqueue->add_option("--lane", flags->lane, "fast or workflow, instead of the router's choice");
   enqueue->callback(

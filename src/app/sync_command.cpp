@@ -1,12 +1,11 @@
 // docrunch sync status [--json] | retry --failed|--all | rebuild --vectors|--markdown|--all |
-// diff [--json]; docrunch worker start --queue sync|fast [--once] [--concurrency N]
-#include <csignal>
+// diff [--json]; and the outbox worker behind `docrunch worker start --queue sync`
+// (worker_command.cpp)
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "app/commands.h"
 #include "app/sync_runner.h"
-#include "app/workflows_command.h"
 #include "docs/doc_writer.h"
 #include "store/repositories.h"
 #include "sync/markdown_projection.h"
@@ -139,16 +138,9 @@ Result<void> Diff(AppContext& ctx, bool json) {
   return Ok();
 }
 
-std::atomic<bool> g_stop{false};
-extern "C" void OnStopWorkerSignal(int) {
-  g_stop = true;
-}
+}  // namespace
 
-Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once, int concurrency) {
-  if (queue == "fast") return RunFastWorker(ctx, concurrency, once);
-  if (queue != "sync") {
-    return MakeError(ErrorCode::kUsage, "--queue " + queue + ": the queues are sync and fast");
-  }
+Result<void> RunSyncWorker(AppContext& ctx, bool once, const std::atomic<bool>& stop) {
   auto env = OpenSync(ctx);
   if (!env) return env.error();
   DOCRUNCH_TRY(PrepareWorker(*env->store, env->setup.repository_id, env->setup.docs_root, env->root,
@@ -163,21 +155,17 @@ Result<void> StartWorker(AppContext& ctx, const std::string& queue, bool once, i
           std::to_string(stats->events) + " events");
     return Ok();
   }
-  std::signal(SIGTERM, OnStopWorkerSignal);
-  std::signal(SIGINT, OnStopWorkerSignal);
-  auto wait = [](std::chrono::milliseconds total) {
-    for (auto slept = std::chrono::milliseconds(0); slept < total && !g_stop;
+  auto wait = [&stop](std::chrono::milliseconds total) {
+    for (auto slept = std::chrono::milliseconds(0); slept < total && !stop;
          slept += std::chrono::milliseconds(50)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   };
   auto poll = std::chrono::seconds(std::max(1, env->config->storage.sync.poll_interval_seconds));
-  auto stats = worker.Run(g_stop, poll, wait);
+  auto stats = worker.Run(stop, poll, wait);
   if (!stats) return stats.error();
   return Ok();
 }
-
-}  // namespace
 
 void RegisterSync(CLI::App& app, AppContext& ctx, Action& action) {
   CLI::App* cmd = app.add_subcommand("sync", "The derived stores: status, retry, rebuild, diff");
@@ -217,25 +205,6 @@ void RegisterSync(CLI::App& app, AppContext& ctx, Action& action) {
   diff->add_flag("--json", *diff_json, "Print JSON");
   diff->callback(
       [&ctx, &action, diff_json] { action = [&ctx, diff_json] { return Diff(ctx, *diff_json); }; });
-
-  CLI::App* worker = app.add_subcommand("worker", "Background workers (hosted mode)");
-  worker->require_subcommand(1);
-  auto queue = std::make_shared<std::string>("sync");
-  auto once = std::make_shared<bool>(false);
-  auto concurrency = std::make_shared<int>(2);
-  CLI::App* start = worker->add_subcommand("start", "Run a worker until SIGTERM");
-  start->add_option("--queue", *queue, "The queue to serve: sync (the outbox) or fast (jobs)");
-  start->add_option("--concurrency", *concurrency, "Threads taking fast jobs (default 2)")
-      ->check(CLI::Range(1, 64));
-  start->add_flag("--once", *once, "Drain what is pending, then exit");
-  auto workflows = std::make_shared<bool>(false);
-  start->add_flag("--workflows", *workflows, "Run durable workflows instead of a queue");
-  start->callback([&ctx, &action, queue, once, concurrency, workflows] {
-    action = [&ctx, queue, once, concurrency, workflows] {
-      if (*workflows) return RunWorkflowWorker(ctx, *concurrency, *once);
-      return StartWorker(ctx, *queue, *once, *concurrency);
-    };
-  });
 }
 
 }  // namespace docrunch::app

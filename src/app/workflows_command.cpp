@@ -29,29 +29,8 @@ std::string Owner() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-// The engine with every built-in workflow registered, and the task
-// service its workflows use.
-struct Engine {
-  TaskEnv tasks;
-  std::unique_ptr<jobs::DbWorkflowEngine> workflows;
-};
-
-Result<std::unique_ptr<Engine>> OpenEngine(AppContext& ctx, int concurrency = 1) {
-  auto store = ctx.Store();
-  if (!store) return store.error();
-  jobs::WorkflowWorkerOptions options;
-  options.owner = Owner();
-  options.concurrency = concurrency;
-  auto loaded = ctx.Config();
-  if (!loaded) return loaded.error();
-  auto tasks = OpenTasks(ctx);
-  if (!tasks) return tasks.error();
-  auto engine = std::make_unique<Engine>();
-  engine->tasks = std::move(*tasks);
-  engine->workflows = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
-  RegisterBuiltinWorkflows(*engine->workflows, **store, (*loaded)->config, (*loaded)->project_root,
-                           engine->tasks);
-  return engine;
+Result<std::unique_ptr<WorkflowEngineEnv>> OpenEngine(AppContext& ctx, int concurrency = 1) {
+  return OpenWorkflowEngine(ctx, concurrency);
 }
 
 std::string Line(const jobs::WorkflowRun& run) {
@@ -175,12 +154,35 @@ Result<void> SignalRun(AppContext& ctx, const Flags& f) {
 }
 
 Result<void> Run(AppContext& ctx, const Flags& f) {
-  return RunWorkflowWorker(ctx, f.concurrency, f.once);
+  std::signal(SIGTERM, OnStopWorkflowsSignal);
+  std::signal(SIGINT, OnStopWorkflowsSignal);
+  return RunWorkflowWorker(ctx, f.concurrency, f.once, g_stop_workflows);
 }
 
 }  // namespace
 
-Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
+Result<std::unique_ptr<WorkflowEngineEnv>> OpenWorkflowEngine(AppContext& ctx, int concurrency) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  auto tasks = OpenTasks(ctx);
+  if (!tasks) return tasks.error();
+  jobs::WorkflowWorkerOptions options;
+  options.owner = Owner();
+  options.concurrency = concurrency;
+  options.lease = (*loaded)->config.workflows.lease.value;
+  options.heartbeat = options.lease / 3;
+  auto env = std::make_unique<WorkflowEngineEnv>();
+  env->tasks = std::move(*tasks);
+  env->workflows = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
+  RegisterBuiltinWorkflows(*env->workflows, **store, (*loaded)->config, (*loaded)->project_root,
+                           env->tasks);
+  return env;
+}
+
+Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once,
+                               const std::atomic<bool>& stop) {
   auto engine = OpenEngine(ctx, concurrency);
   if (!engine) return engine.error();
   if (once) {
@@ -189,9 +191,7 @@ Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
     Print("ran " + std::to_string(*ran) + (*ran == 1 ? " execution" : " executions"));
     return Ok();
   }
-  std::signal(SIGTERM, OnStopWorkflowsSignal);
-  std::signal(SIGINT, OnStopWorkflowsSignal);
-  return (*engine)->workflows->RunWorker(g_stop_workflows);
+  return (*engine)->workflows->RunWorker(stop);
 }
 
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {

@@ -71,8 +71,20 @@ struct StorageConfig {
 
 struct SchedulerConfig {
   bool enabled = false;
+  // The leading scheduler's lease: another takes over this long after the
+  // leader stopped renewing it.
+  Duration lease{std::chrono::seconds(15), "15s"};
   std::string scan_cron = "0 3 * * *";
   std::string sync_cron = "*/15 * * * *";
+};
+
+// One entry of jobs.schedules: `job` (a job type) fires at each tick of
+// `cron`, with `input` (JSON object text) as its payload or workflow input.
+struct ScheduleConfig {
+  std::string name;  // unique among the schedules
+  std::string cron;
+  std::string job;
+  std::string input = "{}";
 };
 
 enum class JobsBackend { kInprocess, kRedis };
@@ -82,7 +94,10 @@ struct JobsConfig {
   std::string redis_url_env;
   std::string redis_url;  // never with a password
   std::string queue_name = "docrunch";
+  // A taken fast job not acknowledged within this goes to another worker.
+  Duration visibility_timeout{std::chrono::seconds(30), "30s"};
   SchedulerConfig scheduler;
+  std::vector<ScheduleConfig> schedules;
 };
 
 struct TemporalConfig {
@@ -95,6 +110,9 @@ enum class WorkflowEngine { kDatabase, kTemporal };
 
 struct WorkflowsConfig {
   WorkflowEngine engine = WorkflowEngine::kDatabase;
+  // A run whose worker has not renewed its lease within this is taken over
+  // by another worker (heartbeats every third of it).
+  Duration lease{std::chrono::seconds(30), "30s"};
   TemporalConfig temporal;
 };
 

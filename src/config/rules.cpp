@@ -88,6 +88,27 @@ class RuleChecker {
       CheckUrlSource("jobs", "redis_url", c_.jobs.redis_url, c_.jobs.redis_url_env, {"redis"},
                      "jobs.backend is redis");
     }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < c_.jobs.schedules.size(); ++i) {
+      const auto& entry = c_.jobs.schedules[i];
+      const std::string key = "jobs.schedules[" + std::to_string(i) + "]";
+      for (const auto& [field, value] :
+           {std::pair{"name", &entry.name}, {"cron", &entry.cron}, {"job", &entry.job}}) {
+        const std::string field_key = key + "." + field;
+        const auto& issues = sink_.issues();
+        bool refused = std::any_of(issues.begin(), issues.end(),
+                                   [&](const ConfigIssue& i) { return i.key == field_key; });
+        if (value->empty() && !refused) sink_.Add(field_key, "is required");
+      }
+      if (entry.name.empty()) continue;  // refused, or reported just above
+      if (entry.name.rfind("scheduler.", 0) == 0) {
+        sink_.Add(key + ".name",
+                  "names starting with 'scheduler.' are the built-in schedules' "
+                  "(jobs.scheduler)");
+      } else if (!names.insert(entry.name).second) {
+        sink_.Add(key + ".name", "duplicate schedule name '" + entry.name + "'");
+      }
+    }
   }
 
   void CheckSync() {

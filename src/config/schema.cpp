@@ -107,15 +107,26 @@ void VisitJobs(SchemaVisitor& v, JobsConfig& c) {
   v.String("redis_url_env", c.redis_url_env, kEnvName);
   v.String("redis_url", c.redis_url, Url({"redis"}));
   v.String("queue_name", c.queue_name, kName);
+  v.Time("visibility_timeout", c.visibility_timeout, {1s, std::chrono::hours(24)});
   Nested(v, "scheduler", c.scheduler, [](SchemaVisitor& s, SchedulerConfig& sc) {
     s.Bool("enabled", sc.enabled);
+    s.Time("lease", sc.lease, {2s, 10min});
     s.String("scan_cron", sc.scan_cron, kCron);
     s.String("sync_cron", sc.sync_cron, kCron);
   });
+  v.SectionList(
+      "schedules", c.schedules.size(), [&](std::size_t n) { c.schedules.resize(n); },
+      [&](std::size_t i, SchemaVisitor& s) {
+        s.String("name", c.schedules[i].name, kName);
+        s.String("cron", c.schedules[i].cron, kCron);
+        s.String("job", c.schedules[i].job, OneOf(JobTypeNames()));
+        s.String("input", c.schedules[i].input, Rule(Kind::kJsonObject));
+      });
 }
 
 void VisitWorkflows(SchemaVisitor& v, WorkflowsConfig& c) {
   Enum(v, "engine", c.engine, kWorkflowEngines);
+  v.Time("lease", c.lease, {1s, std::chrono::hours(1)});
   Nested(v, "temporal", c.temporal, [](SchemaVisitor& s, TemporalConfig& t) {
     s.String("server_url", t.server_url, Rule(Kind::kHostPort));
     s.String("namespace", t.namespace_name, kName);
@@ -257,6 +268,13 @@ void VisitConfig(SchemaVisitor& v, Config& c) {
       e.Time("timeout", ec.timeout, {1s, 10min});
     });
   });
+}
+
+const std::vector<std::string>& JobTypeNames() {
+  static const std::vector<std::string> kNames{"analysis",     "ai-task",    "demo",
+                                               "embeddings",   "index-file", "mark",
+                                               "publish-task", "repo-scan",  "sync-apply"};
+  return kNames;
 }
 
 std::string_view StorageBackendName(StorageBackend v) {

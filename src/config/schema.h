@@ -30,6 +30,7 @@ struct StringRule {
     kPath,        // a filesystem path, no NUL
     kIdentifier,  // [a-z0-9_.-]+, used in names that reach files or queues
     kLogLevel,
+    kJsonObject,  // JSON text of an object: '{"title": "nightly"}'
   };
   Kind kind = Kind::kAny;
   std::vector<std::string> schemes;  // for kUrl
@@ -83,6 +84,11 @@ std::string_view StorageBackendName(StorageBackend value);
 std::string_view McpTransportName(McpTransport value);
 std::string_view SecurityModeName(SecurityMode value);
 std::string_view RoleName(Role value);
+
+// The job types a schedule may name (jobs.schedules[].job): the table of
+// jobs/job_types.cpp, which the config cannot link; tests/jobs checks that
+// the two agree.
+const std::vector<std::string>& JobTypeNames();
 
 // Keys whose literal values would be secrets; they must be `<key>_env`.
 bool LooksLikeSecretKey(std::string_view key);

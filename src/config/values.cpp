@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
 #include "core/text.h"
 
@@ -61,27 +62,45 @@ bool CronValue(std::string_view text, const CronField& field, int& out) {
   return false;
 }
 
-// One comma-separated element: "*", "*/5", "1-5", "1-5/2", "7", "mon".
-std::string CheckCronElement(std::string_view element, const CronField& field) {
+// One comma-separated element: "*", "*/5", "1-5", "1-5/2", "7", "mon";
+// sets the bits of the values it matches in `mask`.
+std::string ParseCronElement(std::string_view element, const CronField& field,
+                             std::uint64_t& mask) {
   std::string_view range = element;
+  long long step = 1;
   auto slash = element.find('/');
   if (slash != std::string_view::npos) {
-    long long step = 0;
     if (!ParseInt(element.substr(slash + 1), step) || step < 1 || step > field.max) {
       return "bad step in " + std::string(field.name) + " field '" + std::string(element) + "'";
     }
     range = element.substr(0, slash);
   }
-  if (range == "*") return "";
-  auto dash = range.find('-');
-  int lo = 0, hi = 0;
-  bool ok = dash == std::string_view::npos
-                ? CronValue(range, field, lo)
-                : CronValue(range.substr(0, dash), field, lo) &&
-                      CronValue(range.substr(dash + 1), field, hi) && lo <= hi;
-  if (!ok) {
-    return std::string(field.name) + " field '" + std::string(element) + "' is not in " +
-           std::to_string(field.min) + "-" + std::to_string(field.max);
+  int lo = field.min, hi = field.max;
+  if (range != "*") {
+    auto dash = range.find('-');
+    bool ok = dash == std::string_view::npos
+                  ? CronValue(range, field, lo) && CronValue(range, field, hi)
+                  : CronValue(range.substr(0, dash), field, lo) &&
+                        CronValue(range.substr(dash + 1), field, hi) && lo <= hi;
+    if (!ok) {
+      return std::string(field.name) + " field '" + std::string(element) + "' is not in " +
+             std::to_string(field.min) + "-" + std::to_string(field.max);
+    }
+    // "5/15" means 5, 20, 35, 50 (as in cronie): from the value to the end.
+    if (dash == std::string_view::npos && slash != std::string_view::npos) hi = field.max;
+  }
+  for (int v = lo; v <= hi; v += static_cast<int>(step)) mask |= std::uint64_t{1} << v;
+  return "";
+}
+
+// The macros and the five fields they stand for.
+std::string_view CronMacro(std::string_view text) {
+  static const std::pair<std::string_view, std::string_view> kMacros[] = {
+      {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
+      {"@weekly", "0 0 * * 0"},  {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"},
+      {"@annually", "0 0 1 1 *"}};
+  for (const auto& [name, fields] : kMacros) {
+    if (name == text) return fields;
   }
   return "";
 }
@@ -120,11 +139,13 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return total;
 }
 
-std::string CheckCron(std::string_view text) {
-  static const std::vector<std::string> kMacros{"@hourly",  "@daily",  "@midnight", "@weekly",
-                                                "@monthly", "@yearly", "@annually"};
+std::string ParseCron(std::string_view text, CronSpec& out) {
+  out = CronSpec{};
   if (!text.empty() && text[0] == '@') {
-    if (std::find(kMacros.begin(), kMacros.end(), text) != kMacros.end()) return "";
+    std::string_view fields = CronMacro(text);
+    if (!fields.empty()) return ParseCron(fields, out);
+    static const std::vector<std::string> kMacros{"@hourly",  "@daily",  "@midnight", "@weekly",
+                                                  "@monthly", "@yearly", "@annually"};
     std::string hint = ClosestMatch(text, kMacros);
     return "unknown cron macro '" + std::string(text) + "'" +
            (hint.empty() ? "" : "; did you mean '" + hint + "'?");
@@ -139,11 +160,20 @@ std::string CheckCron(std::string_view text) {
   }
   for (std::size_t i = 0; i < 5; ++i) {
     for (const auto& element : Split(fields[i], ',')) {
-      std::string problem = CheckCronElement(element, CronFields()[i]);
+      std::string problem = ParseCronElement(element, CronFields()[i], out.masks[i]);
       if (!problem.empty()) return problem;
     }
   }
+  // Sunday is 0 and 7.
+  if (out.masks[4] & (std::uint64_t{1} << 7)) out.masks[4] = (out.masks[4] | 1) & 0x7f;
+  out.days_any = fields[2][0] == '*';
+  out.weekdays_any = fields[4][0] == '*';
   return "";
+}
+
+std::string CheckCron(std::string_view text) {
+  CronSpec spec;
+  return ParseCron(text, spec);
 }
 
 namespace {
@@ -328,8 +358,7 @@ bool IsLoopbackHost(std::string_view host) {
   // can resolve to anything (DNS rebinding), so it is not loopback.
   in_addr address{};
   std::string text(host);
-  return inet_pton(AF_INET, text.c_str(), &address) == 1 &&
-         (ntohl(address.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET, text.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 }  // namespace docrunch::config

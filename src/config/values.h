@@ -3,7 +3,9 @@
 // reason suitable after "key: " in an error message.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +19,22 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // Five-field cron ("*/15 * * * *", "0 3 * * mon-fri") or a macro
 // (@hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually).
 std::string CheckCron(std::string_view text);
+
+// A parsed five-field cron expression (jobs/cron.h evaluates it): bit v of
+// masks[i] is set when value v matches field i (minute, hour, day of month,
+// month, day of week with Sunday as 0; a 7 is folded into 0). Steps count
+// from the range's start ("5/15" is 5, 20, 35, 50). days_any / weekdays_any:
+// the field starts with '*' (unrestricted); when both day fields are
+// restricted a day matches if either matches, as in Vixie cron.
+struct CronSpec {
+  std::array<std::uint64_t, 5> masks{};
+  bool days_any = true;
+  bool weekdays_any = true;
+};
+
+// CheckCron's parse: fills `out` and returns "" when `text` is acceptable,
+// else the reason (and `out` is unspecified).
+std::string ParseCron(std::string_view text, CronSpec& out);
 
 struct ParsedUrl {
   std::string scheme;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "config/values.h"
 #include "core/text.h"
@@ -205,6 +206,11 @@ std::string YamlLoader::CheckString(const std::string& path, const std::string& 
       if (std::find(kLevels.begin(), kLevels.end(), value) != kLevels.end()) return "";
       return "must be one of " + Join(kLevels, ", ") + "; got " + Quoted(value) +
              DidYouMean(value, kLevels);
+    }
+    case Kind::kJsonObject: {
+      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      if (parsed.is_discarded()) return "is not valid JSON: " + Quoted(value.substr(0, 64));
+      return parsed.is_object() ? "" : "must be a JSON object ('{...}')";
     }
     case Kind::kAny:
     case Kind::kNonEmpty:

@@ -34,23 +34,33 @@ DbQueue::DbQueue(store::Store& store, const Clock& clock, QueueOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
 Result<std::string> DbQueue::Enqueue(const std::string& queue, const NewJob& job) {
-  DOCRUNCH_TRY(CheckNewJob(queue, job));
-  std::int64_t id = 0;
+  std::string id;
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-    const std::string now = FormatIso8601(clock_.Now());
-    store::Value key =
-        job.idempotency_key.empty() ? store::Value() : store::Value(job.idempotency_key);
-    // A key already waiting or taken keeps its first job.
-    auto inserted = tx.Query(
-        "INSERT INTO fast_jobs (queue, job_type, payload, idempotency_key, visible_at, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (queue, idempotency_key) "
-        "WHERE idempotency_key IS NOT NULL AND status <> 'dead' DO NOTHING RETURNING id",
-        {queue, job.type, job.payload, key, now});
-    if (!inserted) return inserted.error();
-    if (!inserted->empty()) {
-      id = inserted->Int(0, "id").value_or(0);
-      return Ok();
-    }
+    auto queued = EnqueueIn(tx, queue, job, clock_.Now());
+    if (!queued) return queued.error();
+    id = std::move(*queued);
+    return Ok();
+  }));
+  return id;
+}
+
+Result<std::string> DbQueue::EnqueueIn(store::Tx& tx, const std::string& queue, const NewJob& job,
+                                       TimePoint at) {
+  DOCRUNCH_TRY(CheckNewJob(queue, job));
+  const std::string now = FormatIso8601(at);
+  store::Value key =
+      job.idempotency_key.empty() ? store::Value() : store::Value(job.idempotency_key);
+  // A key already waiting or taken keeps its first job.
+  auto inserted = tx.Query(
+      "INSERT INTO fast_jobs (queue, job_type, payload, idempotency_key, visible_at, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (queue, idempotency_key) "
+      "WHERE idempotency_key IS NOT NULL AND status <> 'dead' DO NOTHING RETURNING id",
+      {queue, job.type, job.payload, key, now});
+  if (!inserted) return inserted.error();
+  std::int64_t id = 0;
+  if (!inserted->empty()) {
+    id = inserted->Int(0, "id").value_or(0);
+  } else {
     auto first = tx.Query(
         "SELECT id FROM fast_jobs WHERE queue = $1 AND idempotency_key = $2 AND status <> 'dead'",
         {queue, job.idempotency_key});
@@ -59,8 +69,7 @@ Result<std::string> DbQueue::Enqueue(const std::string& queue, const NewJob& job
       return MakeError(ErrorCode::kStorageQuery, "fast_jobs: a conflicting key has no row");
     }
     id = first->Int(0, "id").value_or(0);
-    return Ok();
-  }));
+  }
   return std::string(kIdPrefix) + std::to_string(id);
 }
 

@@ -20,6 +20,10 @@ class DbQueue final : public FastQueue {
 
   std::string_view Backend() const override { return "database"; }
   Result<std::string> Enqueue(const std::string& queue, const NewJob& job) override;
+  // Enqueue inside the caller's transaction (the scheduler queues a tick's
+  // job with the tick's record): the job exists exactly when `tx` commits.
+  static Result<std::string> EnqueueIn(store::Tx& tx, const std::string& queue, const NewJob& job,
+                                       TimePoint now);
   Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer, int max,
                                      std::chrono::milliseconds wait) override;
   Result<void> Ack(const TakenJob& job) override;

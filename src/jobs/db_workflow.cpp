@@ -109,6 +109,18 @@ WorkflowFn DbWorkflowEngine::Find(const std::string& name) {
 }
 
 Result<std::string> DbWorkflowEngine::Start(const std::string& workflow, const std::string& input) {
+  std::string id;
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
+    auto started = StartIn(tx, workflow, input);
+    if (!started) return started.error();
+    id = std::move(*started);
+    return Ok();
+  }));
+  return id;
+}
+
+Result<std::string> DbWorkflowEngine::StartIn(store::Tx& tx, const std::string& workflow,
+                                              const std::string& input) {
   if (!Find(workflow)) {
     std::string known;
     {
@@ -133,15 +145,13 @@ Result<std::string> DbWorkflowEngine::Start(const std::string& workflow, const s
     *parsed = std::move(*checked);
   }
   const std::string id = "wf-" + ids_.NewId().substr(0, 16);
-  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-    const std::string now = FormatIso8601(clock_.Now());
-    auto made = tx.Exec(
-        "INSERT INTO workflow_runs (id, workflow, input, status, created_at, updated_at) "
-        "VALUES ($1, $2, $3, 'pending', $4, $4)",
-        {id, workflow, parsed->dump(), now});
-    if (!made) return made.error();
-    return EmitWorkflowEvent(tx, id, "pending");
-  }));
+  const std::string now = FormatIso8601(clock_.Now());
+  auto made = tx.Exec(
+      "INSERT INTO workflow_runs (id, workflow, input, status, created_at, updated_at) "
+      "VALUES ($1, $2, $3, 'pending', $4, $4)",
+      {id, workflow, parsed->dump(), now});
+  if (!made) return made.error();
+  DOCRUNCH_TRY(EmitWorkflowEvent(tx, id, "pending"));
   return id;
 }
 

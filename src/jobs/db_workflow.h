@@ -74,6 +74,9 @@ class DbWorkflowEngine final : public WorkflowEngine {
   void Register(const std::string& name, WorkflowFn fn, InputCheck check = nullptr);
 
   Result<std::string> Start(const std::string& workflow, const std::string& input) override;
+  // Start inside the caller's transaction (the scheduler starts a tick's
+  // run with the tick's record): the run exists exactly when `tx` commits.
+  Result<std::string> StartIn(store::Tx& tx, const std::string& workflow, const std::string& input);
   Result<void> Cancel(const std::string& id) override;
   Result<void> Signal(const std::string& id, const std::string& name,
                       const std::string& data) override;

@@ -49,6 +49,9 @@ JobRouter JobRouter::Builtin() {
        false},
       {"embeddings", "embed the search index in checkpointed batches", minutes(10), 1, false},
       {"ai-task", "claim, specialist step, completion, approval, publish", minutes(30), 5, true},
+      {"demo", "the example workflow: a step, an approve signal, a publish", minutes(1), 3, true},
+      {"mark", "a canary: records one row in job_marks (crash drills count them)", milliseconds(10),
+       1, false},
   };
   for (const auto& type : builtin) (void)router.Register(type);
   return router;

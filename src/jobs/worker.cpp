@@ -23,13 +23,20 @@ void JobWorker::Handle(const std::string& type, JobHandler handler) {
 
 Result<void> JobWorker::RecordFinished(store::Tx& tx, const std::string& queue, const TakenJob& job,
                                        TimePoint now) {
-  if (job.idempotency_key.empty()) return Ok();
+  auto recorded = RecordFinishedOnce(tx, queue, job, now);
+  if (!recorded) return recorded.error();
+  return Ok();
+}
+
+Result<bool> JobWorker::RecordFinishedOnce(store::Tx& tx, const std::string& queue,
+                                           const TakenJob& job, TimePoint now) {
+  if (job.idempotency_key.empty()) return true;
   auto recorded = tx.Exec(
       "INSERT INTO finished_jobs (queue, idempotency_key, job_type, finished_at) "
       "VALUES ($1, $2, $3, $4) ON CONFLICT (queue, idempotency_key) DO NOTHING",
       {queue, job.idempotency_key, job.type, FormatIso8601(now)});
   if (!recorded) return recorded.error();
-  return Ok();
+  return *recorded == 1;
 }
 
 Result<bool> JobWorker::Finished(const TakenJob& job) {

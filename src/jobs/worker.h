@@ -68,6 +68,14 @@ class JobWorker {
   // own writes). A key recorded twice is not an error.
   static Result<void> RecordFinished(store::Tx& tx, const std::string& queue, const TakenJob& job,
                                      TimePoint now);
+  // RecordFinished that says whether this transaction recorded the key:
+  // false when it was recorded before (or by a transaction that committed
+  // while this one waited), so the effect must not happen again. A handler
+  // calls it first in its transaction and writes only when it answers true:
+  // two workers running the same job at once (one outlived its visibility
+  // timeout) then commit the effect once. A job without a key: true.
+  static Result<bool> RecordFinishedOnce(store::Tx& tx, const std::string& queue,
+                                         const TakenJob& job, TimePoint now);
 
  private:
   // Handles one taken job: skip, run, Ack or Fail.

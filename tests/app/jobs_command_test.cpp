@@ -152,5 +152,45 @@ TEST_F(JobsCommand, BadInputIsRefusedAndQueuesNothing) {
   EXPECT_EQ(lanes["repo-scan"], "workflow");
 }
 
+TEST_F(JobsCommand, ABatchQueuesEveryLineOrNone) {
+  const fs::path file = dir_ / "jobs.jsonl";
+  dir_.Write("jobs.jsonl",
+             "{\"key\": \"m-1\"}\n\n{\"key\": \"m-2\", \"payload\": {\"work_ms\": 1}}\n"
+             "{\"key\": \"m-1\"}\n{}\n");
+  std::string ids = EnqueueOk({"mark", "--batch", file.string()});
+  EXPECT_THAT(ids, MatchesRegex("(db:[0-9]+\n){4}")) << "an id per job, in order";
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = ids.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(ids.substr(at, end - at));
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], lines[2]) << "a key waiting already answers its job";
+  EXPECT_EQ(Waiting(), 3);
+  // Fast jobs, the outbox and workflows in one process.
+  ProcessResult worked =
+      Docrunch({"worker", "start", "--queue", "fast,sync", "--workflows", "--once"});
+  ASSERT_EQ(worked.exit_code, 0) << worked.err;
+  EXPECT_THAT(worked.out, HasSubstr("done 3, skipped 0, failed 0"));
+  EXPECT_THAT(worked.out, HasSubstr("ran 0 executions"));
+  EXPECT_EQ(Waiting(), 0);
+
+  auto refused = [&](const std::string& text) {
+    dir_.Write("jobs.jsonl", text);
+    ProcessResult r = Docrunch({"jobs", "enqueue", "mark", "--batch", file.string()});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    return r.err;
+  };
+  EXPECT_THAT(refused("{\"key\": \"x\"}\nnot json\n"),
+              HasSubstr("--batch line 2: not a JSON object"));
+  EXPECT_THAT(refused("{\"key\": 7}\n"), HasSubstr("--batch line 1: key: a string is required"));
+  EXPECT_THAT(refused("{\"kye\": \"x\"}\n"), HasSubstr("unknown field 'kye' (payload, key)"));
+  EXPECT_THAT(refused("{\"key\": \"" + std::string(201, 'k') + "\"}\n"),
+              HasSubstr("--batch line 1"));
+  EXPECT_EQ(Waiting(), 0) << "a bad line queues nothing";
+  ProcessResult missing = Docrunch({"jobs", "enqueue", "mark", "--batch", "/no/such/file"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--batch: cannot read /no/such/file"));
+}
+
 }  // namespace
 }  // namespace docrunch::testing

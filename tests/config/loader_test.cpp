@@ -296,3 +296,86 @@ TEST(SearchEmbeddings, ValidatedAndTheKeyComesOnlyFromTheEnvironment) {
 
 }  // namespace
 }  // namespace docrunch::config
+
+// jobs.schedules: a list of {name, cron, job, input}, each problem located
+// at its line and column.
+namespace docrunch::config {
+namespace {
+
+TEST(Schedules, ReadsTheList) {
+  LoadedConfig loaded = LoadOk(R"(
+jobs:
+  visibility_timeout: 5s
+  schedules:
+    - {name: nightly-sync, cron: "0 3 * * *", job: sync-apply}
+    - name: approvals
+      cron: "*/15 9-17 * * mon-fri"
+      job: demo
+      input: '{"title": "weekly", "timeout_s": 60}'
+  scheduler: {lease: 3s}
+workflows: {lease: 4s}
+)");
+  const auto& s = loaded.config.jobs.schedules;
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].name, "nightly-sync");
+  EXPECT_EQ(s[0].input, "{}");
+  EXPECT_EQ(s[1].job, "demo");
+  EXPECT_EQ(s[1].input, R"({"title": "weekly", "timeout_s": 60})");
+  EXPECT_EQ(loaded.config.jobs.visibility_timeout.value, std::chrono::seconds(5));
+  EXPECT_EQ(loaded.config.workflows.lease.value, std::chrono::seconds(4));
+  EXPECT_EQ(loaded.config.jobs.scheduler.lease.value, std::chrono::seconds(3));
+}
+
+TEST(Schedules, BadCronIsLocated) {
+  ConfigIssue issue = OnlyIssue(
+      "jobs:\n  schedules:\n    - name: a\n      cron: \"61 * * * *\"\n      job: sync-apply\n");
+  EXPECT_EQ(issue.key, "jobs.schedules[0].cron");
+  EXPECT_EQ(issue.line, 4);
+  EXPECT_EQ(issue.column, 13);
+  EXPECT_THAT(issue.message, HasSubstr("minute field '61'"));
+  EXPECT_THAT(issue.ToString(), HasSubstr("config.yaml:4:13: jobs.schedules[0].cron"));
+  EXPECT_THAT(OnlyIssue("jobs: {schedules: [{name: a, cron: '@dayly', job: mark}]}").message,
+              HasSubstr("did you mean '@daily'"));
+}
+
+TEST(Schedules, UnknownJobTypeIsLocatedWithASuggestion) {
+  ConfigIssue issue = OnlyIssue(
+      "jobs:\n  schedules:\n    - name: a\n      cron: '@hourly'\n      job: sync-aply\n");
+  EXPECT_EQ(issue.key, "jobs.schedules[0].job");
+  EXPECT_EQ(issue.line, 5);
+  EXPECT_THAT(issue.message, HasSubstr("sync-apply"));
+}
+
+TEST(Schedules, DuplicateAndMissingFieldsAreReported) {
+  ConfigIssue dup = OnlyIssue(
+      "jobs:\n  schedules:\n    - {name: a, cron: '@daily', job: mark}\n"
+      "    - {name: a, cron: '@hourly', job: mark}\n");
+  EXPECT_EQ(dup.key, "jobs.schedules[1].name");
+  EXPECT_EQ(dup.line, 4);
+  EXPECT_THAT(dup.message, HasSubstr("duplicate schedule name 'a'"));
+  auto issues = IssuesFor("jobs: {schedules: [{name: b}]}");
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].key, "jobs.schedules[0].cron");
+  EXPECT_EQ(issues[1].key, "jobs.schedules[0].job");
+  EXPECT_THAT(issues[0].message, HasSubstr("is required"));
+  EXPECT_THAT(
+      OnlyIssue("jobs: {schedules: [{name: scheduler.scan, cron: '@daily', job: mark}]}").message,
+      HasSubstr("built-in"));
+}
+
+TEST(Schedules, InputMustBeAJsonObjectAndKeysAreKnown) {
+  EXPECT_THAT(
+      OnlyIssue("jobs: {schedules: [{name: a, cron: '@daily', job: mark, input: '[1]'}]}").message,
+      HasSubstr("must be a JSON object"));
+  EXPECT_THAT(
+      OnlyIssue("jobs: {schedules: [{name: a, cron: '@daily', job: mark, input: '{x'}]}").message,
+      HasSubstr("not valid JSON"));
+  ConfigIssue unknown =
+      OnlyIssue("jobs: {schedules: [{name: a, cron: '@daily', job: mark, crn: x}]}");
+  EXPECT_EQ(unknown.key, "jobs.schedules[0].crn");
+  EXPECT_THAT(OnlyIssue("jobs: {schedules: {name: a}}").message, HasSubstr("expected a list"));
+  EXPECT_THAT(OnlyIssue("workflows: {lease: 10ms}").message, HasSubstr("between 1s"));
+}
+
+}  // namespace
+}  // namespace docrunch::config

@@ -711,6 +711,39 @@ CREATE TABLE workflow_signals (
 CREATE INDEX workflow_signals_waiting ON workflow_signals (run_id, name, consumed_at, id);
 )sql";
 
+// Version 13: the scheduler (jobs/scheduler.h) and the crash drill's canary
+// jobs. schedule_ticks holds one row per schedule and tick that fired,
+// inserted in the transaction that queues the tick's job, so a tick fires
+// once however many schedulers race for it; scheduler_leases names the
+// process leading the schedulers; job_marks is what the `mark` job type
+// writes (one row per execution, no unique key, so a job that ran twice
+// shows as two rows).
+constexpr std::string_view kSchedules = R"sql(
+CREATE TABLE schedule_ticks (
+  name TEXT NOT NULL,
+  tick_at TEXT NOT NULL,
+  job_type TEXT NOT NULL,
+  target TEXT NOT NULL,
+  fired_by TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  PRIMARY KEY (name, tick_at)
+);
+CREATE TABLE scheduler_leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  lease_until TEXT NOT NULL
+);
+CREATE TABLE job_marks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  idempotency_key TEXT,
+  job_id TEXT NOT NULL,
+  marked_by TEXT NOT NULL,
+  marked_at TEXT NOT NULL
+);
+CREATE INDEX job_marks_by_key ON job_marks (idempotency_key);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -724,6 +757,7 @@ constexpr std::array kScripts = {
     MigrationScript{10, "query traces", kQueryTraces},
     MigrationScript{11, "fast job queue", kFastJobs},
     MigrationScript{12, "durable workflows", kWorkflows},
+    MigrationScript{13, "schedules and job marks", kSchedules},
 };
 
 }  // namespace

@@ -1,0 +1,155 @@
+// docrunch worker start [--queue sync|fast[,sync|fast]] [--workflows] [--concurrency N] [--once]:
+// the background workers of one process, each on its own thread until
+// SIGTERM/SIGINT: the outbox (sync), the fast queue (fast), durable
+// workflows (--workflows), and the scheduler (jobs.schedules and
+// jobs.scheduler) beside fast jobs or workflows. Only one process's
+// scheduler fires at a time (jobs/scheduler.h).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/workflows_command.h"
+#include "core/text.h"
+#include "jobs/scheduler.h"
+
+namespace docrunch::app {
+namespace {
+
+std::atomic<bool> g_stop_worker{false};
+extern "C" void OnStopWorker(int) {
+  g_stop_worker = true;
+}
+
+struct WorkerFlags {
+  std::string queues;  // "" : sync, unless --workflows
+  bool workflows = false;
+  bool once = false;
+  int concurrency = 2;
+};
+
+struct Plan {
+  bool sync = false;
+  bool fast = false;
+  bool workflows = false;
+};
+
+Result<Plan> PlanWorkers(const WorkerFlags& flags) {
+  Plan plan;
+  plan.workflows = flags.workflows;
+  std::string queues = flags.queues.empty() && !flags.workflows ? "sync" : flags.queues;
+  for (const auto& queue : Split(queues, ',')) {
+    if (queue == "sync") {
+      plan.sync = true;
+    } else if (queue == "fast") {
+      plan.fast = true;
+    } else if (!queue.empty()) {
+      return MakeError(ErrorCode::kUsage, "--queue " + queue + ": the queues are sync and fast");
+    }
+  }
+  return plan;
+}
+
+std::string Owner() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+// The scheduler until `stop`, when the configuration has schedules.
+Result<void> RunScheduler(AppContext& ctx, const std::atomic<bool>& stop) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto schedules = jobs::SchedulesFromConfig((*loaded)->config.jobs);
+  if (!schedules) return schedules.error();
+  if (schedules->empty()) return Ok();
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  auto engine = OpenWorkflowEngine(ctx);
+  if (!engine) return engine.error();
+  static const jobs::JobRouter router = jobs::JobRouter::Builtin();
+  jobs::SchedulerOptions options;
+  options.owner = Owner();
+  options.lease = (*loaded)->config.jobs.scheduler.lease.value;
+  options.poll = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options.lease / 3);
+  jobs::Scheduler scheduler(**store, ctx.clock(), router, (*engine)->workflows.get(),
+                            std::move(*schedules), options);
+  return scheduler.Run(stop);
+}
+
+Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
+  auto plan = PlanWorkers(flags);
+  if (!plan) return plan.error();
+  // Loaded once here: the threads below share what the context caches.
+  if (auto loaded = ctx.Config(); !loaded) return loaded.error();
+  if (auto store = ctx.Store(); !store) return store.error();
+  if (flags.once) {
+    if (plan->sync) DOCRUNCH_TRY(RunSyncWorker(ctx, true, g_stop_worker));
+    if (plan->fast) DOCRUNCH_TRY(RunFastWorker(ctx, flags.concurrency, true, g_stop_worker));
+    if (plan->workflows) {
+      DOCRUNCH_TRY(RunWorkflowWorker(ctx, flags.concurrency, true, g_stop_worker));
+    }
+    return Ok();
+  }
+  std::signal(SIGTERM, OnStopWorker);
+  std::signal(SIGINT, OnStopWorker);
+  std::mutex mu;
+  std::optional<Error> failure;
+  std::vector<std::thread> threads;
+  // A worker that fails stops the others: the process exits with its error
+  // rather than running on half its duties.
+  auto launch = [&](const char* what, std::function<Result<void>()> body) {
+    threads.emplace_back([&, what, body = std::move(body)] {
+      auto done = body();
+      if (done) return;
+      spdlog::error("worker: {}: {}", what, done.error().ToString());
+      std::lock_guard lock(mu);
+      if (!failure) failure = done.error();
+      g_stop_worker = true;
+    });
+  };
+  if (plan->sync) launch("sync", [&] { return RunSyncWorker(ctx, false, g_stop_worker); });
+  if (plan->fast) {
+    launch("fast", [&] { return RunFastWorker(ctx, flags.concurrency, false, g_stop_worker); });
+  }
+  if (plan->workflows) {
+    launch("workflows",
+           [&] { return RunWorkflowWorker(ctx, flags.concurrency, false, g_stop_worker); });
+  }
+  if (plan->fast || plan->workflows) {
+    launch("scheduler", [&] { return RunScheduler(ctx, g_stop_worker); });
+  }
+  for (auto& t : threads) t.join();
+  if (failure) return *failure;
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterWorker(CLI::App& app, AppContext& ctx, Action& action) {
+  CLI::App* worker = app.add_subcommand("worker", "Background workers (hosted mode)");
+  worker->require_subcommand(1);
+  auto flags = std::make_shared<WorkerFlags>();
+  CLI::App* start = worker->add_subcommand("start", "Run workers until SIGTERM");
+  start->add_option("--queue", flags->queues,
+                    "Queues to serve, comma-separated: sync (the outbox), fast (jobs); "
+                    "default sync, or none with --workflows");
+  start->add_flag("--workflows", flags->workflows, "Also run durable workflows");
+  start
+      ->add_option("--concurrency", flags->concurrency,
+                   "Threads taking fast jobs, and running workflows (default 2)")
+      ->check(CLI::Range(1, 64));
+  start->add_flag("--once", flags->once, "Drain what is pending, then exit");
+  start->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return StartWorkers(ctx, *flags); }; });
+}
+
+}  // namespace docrunch::app
