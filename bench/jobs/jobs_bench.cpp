@@ -262,13 +262,20 @@ Args Parse(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--backend") a.backend = value;
-    else if (flag == "--redis") a.redis_url = value;
-    else if (flag == "--postgres") a.postgres_url = value;
-    else if (flag == "--sqlite") a.sqlite_dir = value;
-    else if (flag == "-n") a.n = std::atoi(value.c_str());
-    else if (flag == "-c") a.concurrency = std::atoi(value.c_str());
-    else if (flag == "--producers") a.producers = std::atoi(value.c_str());
+    if (flag == "--backend")
+      a.backend = value;
+    else if (flag == "--redis")
+      a.redis_url = value;
+    else if (flag == "--postgres")
+      a.postgres_url = value;
+    else if (flag == "--sqlite")
+      a.sqlite_dir = value;
+    else if (flag == "-n")
+      a.n = std::atoi(value.c_str());
+    else if (flag == "-c")
+      a.concurrency = std::atoi(value.c_str());
+    else if (flag == "--producers")
+      a.producers = std::atoi(value.c_str());
     else {
       std::cerr << "jobs_bench: unknown flag " << flag << "\n";
       std::exit(2);

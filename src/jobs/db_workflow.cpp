@@ -254,10 +254,11 @@ Result<std::optional<RunClaim>> DbWorkflowEngine::TakeRunnable() {
     claim.reset();
     const TimePoint now = clock_.Now();
     const std::string at = FormatIso8601(now);
-    auto due = tx.Query("SELECT id, workflow, input, cancel_requested FROM workflow_runs WHERE " +
-                            std::string(kRunnable) + " ORDER BY updated_at, id LIMIT 1" +
-                            std::string(tx.SkipLockedClause()),
-                        {at});
+    auto due =
+        tx.Query("SELECT id, workflow, input, status, cancel_requested FROM workflow_runs WHERE " +
+                     std::string(kRunnable) + " ORDER BY updated_at, id LIMIT 1" +
+                     std::string(tx.SkipLockedClause()),
+                 {at});
     if (!due) return due.error();
     if (due->empty()) return Ok();
     RunClaim c;
@@ -265,6 +266,7 @@ Result<std::optional<RunClaim>> DbWorkflowEngine::TakeRunnable() {
     c.workflow = due->Text(0, "workflow").value_or("");
     c.input = due->Text(0, "input").value_or("null");
     c.cancel_requested = due->Int(0, "cancel_requested").value_or(0) != 0;
+    c.fresh = due->Text(0, "status").value_or("") == "pending";
     c.token = options_.owner + "/" + ids_.NewId().substr(0, 8);
     // Conditional, so two takers that read the same row cannot both win.
     auto taken = tx.Exec(

@@ -7,6 +7,8 @@
 // runs. So a run resumes after its last completed step on any worker, and a
 // completed step never runs twice: its result is written in the same
 // transaction that marks it completed, by the holder of the run's lease.
+// That transaction is also the next one the run needs (the next step's
+// attempt count, a park, the end): one commit per step.
 //
 // Leases: a worker takes a runnable run (pending; running with an expired
 // lease, whose worker died; waiting whose wake_at passed, which also covers

@@ -95,6 +95,12 @@ class Execution final : public WorkflowContext {
   std::string waiting_for_;   // kParked on a signal: its name
   std::atomic<bool> cancel_;  // also set by the heartbeat's Hold
   std::vector<Compensation> compensations_;
+  // A completed step's record not yet written: it goes into the next
+  // transaction (the next step's attempt, a park, the end), one commit per
+  // step instead of two. The step counts as completed once that commits; a
+  // crash before then leaves it running, as a crash just before its own
+  // commit would.
+  std::function<Result<void>(store::Tx&)> unwritten_;
 
   // Shared with the heartbeat thread.
   std::atomic<bool> lost_{false};
@@ -124,6 +130,7 @@ Result<void> Execution::Hold(store::Tx& tx) {
 Result<void> Execution::Write(const std::function<Result<void>(store::Tx&)>& fn) {
   auto written = env_.store.Transact([&](store::Tx& tx) -> Result<void> {
     DOCRUNCH_TRY(Hold(tx));
+    if (unwritten_) DOCRUNCH_TRY(unwritten_(tx));
     return fn(tx);
   });
   if (!written) {
@@ -131,6 +138,7 @@ Result<void> Execution::Write(const std::function<Result<void>(store::Tx&)>& fn)
     state_ = State::kAbandoned;
     return Suspended();
   }
+  unwritten_ = nullptr;
   return Ok();
 }
 
@@ -213,19 +221,23 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
       return result;
     }
   }
-  DOCRUNCH_TRY(Boundary());
   // The attempt is counted before it runs: a worker that dies in it has
   // used it up.
   int attempt = 0;
   const int max_attempts = std::max(1, options.max_attempts);
   // Recorded attempts are exact: only the lease holder changes them.
   if (rec && rec->attempts >= max_attempts) {
+    DOCRUNCH_TRY(Boundary());
     const std::string why = (rec->error.empty() ? std::string() : rec->error + "; ") +
                             "out of attempts (" + std::to_string(max_attempts) + ")";
     DOCRUNCH_TRY(Write([&](store::Tx& tx) { return SetStep(tx, seq, "failed", nullptr, why); }));
     return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: " + why);
   }
+  // The step boundary (lease and cancellation, read by Hold) and the
+  // attempt's count share one transaction.
+  bool cancelled = false;
   DOCRUNCH_TRY(Write([&](store::Tx& tx) -> Result<void> {
+    if ((cancelled = cancel_.load())) return Ok();
     auto counted = tx.Query(
         "INSERT INTO workflow_steps (run_id, seq, name, kind, status, attempts, started_at) "
         "VALUES ($1, $2, $3, 'step', 'running', 1, $4) ON CONFLICT (run_id, seq) DO UPDATE "
@@ -235,10 +247,16 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
     attempt = static_cast<int>(counted->Int(0, "attempts").value_or(1));
     return Ok();
   }));
+  if (cancelled) {
+    state_ = State::kCancelled;
+    return Suspended();
+  }
   auto out = Attempt(name, fn, options, seq, attempt);
   if (state_ != State::kActive) return Suspended();
   if (out) {
-    DOCRUNCH_TRY(Write([&](store::Tx& tx) { return SetStep(tx, seq, "completed", &*out, ""); }));
+    unwritten_ = [this, seq, result = *out](store::Tx& tx) {
+      return SetStep(tx, seq, "completed", &result, "");
+    };
     if (compensate) compensations_.push_back({seq, name, "completed", *out, compensate});
     return out;
   }
@@ -480,7 +498,7 @@ Result<void> Execution::Run(const WorkflowFn& fn) {
     DOCRUNCH_TRY(Finish("failed", nullptr, why));
     return Ok();
   }
-  DOCRUNCH_TRY(LoadSteps());
+  if (!claim_.fresh) DOCRUNCH_TRY(LoadSteps());  // a pending run has no steps yet
   std::thread heartbeat([this] { Heartbeat(); });
   Result<json> out = MakeError(ErrorCode::kInternal, "the workflow did not run");
   try {
@@ -540,18 +558,15 @@ Result<void> Execution::Run(const WorkflowFn& fn) {
 }  // namespace
 
 Result<void> EmitWorkflowEvent(store::Tx& tx, const std::string& run_id, const std::string& what) {
-  store::SyncEvent event;
-  event.entity_type = "workflow";
-  event.entity_id = run_id;
-  event.content_hash = what;
-  event.action = "upsert";
-  auto emitted = tx.EmitSyncEvent(event);
-  if (!emitted) return emitted.error();
   // No sync target applies workflow events (they are for the live views,
   // which read the outbox by id): written as processed, they stay out of
-  // the pending index the sync workers scan.
-  auto done = tx.Exec("UPDATE sync_events SET processed_at = created_at WHERE id = $1", {*emitted});
-  if (!done) return done.error();
+  // the pending index the sync workers scan. One INSERT rather than
+  // Tx::EmitSyncEvent and an UPDATE: a run writes one at every step.
+  auto emitted = tx.Exec(
+      "INSERT INTO sync_events (entity_type, entity_id, content_hash, action, priority, "
+      "created_at, processed_at) VALUES ('workflow', $1, $2, 'upsert', 0, $3, $3)",
+      {run_id, what, FormatIso8601(tx.clock().Now())});
+  if (!emitted) return emitted.error();
   return Ok();
 }
 

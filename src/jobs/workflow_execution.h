@@ -20,6 +20,7 @@ struct RunClaim {
   std::string input;  // JSON text
   std::string token;  // the lease_owner written by the claim
   bool cancel_requested = false;
+  bool fresh = false;  // it was pending: nothing of it is recorded yet
 };
 
 struct ExecutionEnv {
