@@ -20,6 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/bench/jobs"
 RUNS=3
 JOBS_N=20000
+REFERENCE_N=5000  # the database queues: one commit per enqueue, per take batch, per ack
 WORKFLOWS_N=2000
 CONCURRENCY=8
 REFERENCE=1
@@ -45,6 +46,7 @@ JOBS="${JOBS:-2}" scripts/build.sh --target docrunch_jobs_bench >/dev/null
 BIN="$ROOT/build/bench/jobs/docrunch_jobs_bench"
 (cd "$HERE" && npm ci --no-audit --no-fund --ignore-scripts --silent)
 
+export PGOPTIONS="-c client_min_messages=warning"
 ADMIN="$DOCRUNCH_TEST_POSTGRES_URL"
 PG="${ADMIN%/*}/docrunch_jobs_bench"
 PG_DBOS="${ADMIN%/*}/docrunch_jobs_bench_dbos"
@@ -64,18 +66,19 @@ echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) cpu=$(grep -m1 'model name
 echo "# node $(node --version), bullmq $(node -p "require('$HERE/node_modules/bullmq/package.json').version"), dbos $(node -p "require('$HERE/node_modules/@dbos-inc/dbos-sdk/package.json').version"); jobs $JOBS_N, workflows $WORKFLOWS_N, concurrency $CONCURRENCY"
 for ((r = 1; r <= RUNS; r++)); do
   recreate docrunch_jobs_bench
-  run "$BIN" jobs --backend redis --redis "$REDIS" --postgres "$PG" -n "$JOBS_N" -c "$CONCURRENCY"
+  run "$BIN" jobs --backend redis --redis "$REDIS" --postgres "$PG" -n "$JOBS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
+  run node "$HERE/bullmq_bench.mjs" --redis "$REDIS" -n "$JOBS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
   run node "$HERE/bullmq_bench.mjs" --redis "$REDIS" -n "$JOBS_N" -c "$CONCURRENCY"
   recreate docrunch_jobs_bench
-  run "$BIN" workflows --postgres "$PG" -n "$WORKFLOWS_N" -c "$CONCURRENCY"
+  run "$BIN" workflows --postgres "$PG" -n "$WORKFLOWS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
   recreate docrunch_jobs_bench_dbos
   run node "$HERE/dbos_bench.mjs" --postgres "$PG_DBOS" -n "$WORKFLOWS_N" -c "$CONCURRENCY" 2>/dev/null
   recreate docrunch_jobs_bench
   run "$BIN" floor --postgres "$PG" -n "$WORKFLOWS_N" -c "$CONCURRENCY"
   if [ "$REFERENCE" = 1 ]; then
     recreate docrunch_jobs_bench
-    run "$BIN" jobs --backend postgres --postgres "$PG" -n "$JOBS_N" -c "$CONCURRENCY"
-    run "$BIN" jobs --backend sqlite --sqlite "$SCRATCH" -n "$JOBS_N" -c "$CONCURRENCY"
+    run "$BIN" jobs --backend postgres --postgres "$PG" -n "$REFERENCE_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
+    run "$BIN" jobs --backend sqlite --sqlite "$SCRATCH" -n "$REFERENCE_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
   fi
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

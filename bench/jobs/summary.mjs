@@ -24,8 +24,15 @@ for (const [key, rs] of groups) {
   const all = rs.map((r) => Math.round(r.per_second)).join(', ');
   console.log(`| ${mode} | ${system} | ${rs.length} | ${Math.round(m)} | ${step} | ${all} |`);
 }
-const ratio = (a, b) => (med.has(a) && med.has(b) ? (med.get(a) / med.get(b)).toFixed(2) : 'n/a');
+// The ratio of the medians, then each run's own (the pair ran back to back).
+const ratio = (a, b) => {
+  if (!med.has(a) || !med.has(b)) return 'n/a';
+  const [xs, ys] = [groups.get(a), groups.get(b)];
+  const pairs = xs.slice(0, ys.length).map((x, i) => (x.per_second / ys[i].per_second).toFixed(2));
+  return `${(med.get(a) / med.get(b)).toFixed(2)} (runs: ${pairs.join(', ')})`;
+};
 console.log('');
 console.log(`jobs: docrunch-redis / bullmq = ${ratio('jobs docrunch-redis', 'jobs bullmq')} (target >= 2)`);
+console.log(`jobs: docrunch-redis / bullmq-addbulk = ${ratio('jobs docrunch-redis', 'jobs bullmq-addbulk')}`);
 console.log(`workflows: docrunch / dbos = ${ratio('workflows docrunch', 'workflows dbos')} (target >= 2)`);
 console.log(`workflows: docrunch / floor = ${ratio('workflows docrunch', 'floor floor')}`);
