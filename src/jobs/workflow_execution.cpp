@@ -419,7 +419,8 @@ Result<void> Execution::Park() {
         "WHERE id = $1",
         {claim_.id, now, wake});
     if (!parked) return parked.error();
-    return EmitWorkflowEvent(tx, claim_.id, "waiting");
+    DOCRUNCH_TRY(EmitWorkflowEvent(tx, claim_.id, "waiting"));
+    return env_.at_end ? env_.at_end(tx) : Ok();
   });
 }
 
@@ -433,7 +434,8 @@ Result<void> Execution::Finish(const std::string& status, const json* result,
         {claim_.id, status, result ? store::Value(result->dump()) : store::Value(),
          error.empty() ? store::Value() : store::Value(error.substr(0, 4000)), now});
     if (!done) return done.error();
-    return EmitWorkflowEvent(tx, claim_.id, status);
+    DOCRUNCH_TRY(EmitWorkflowEvent(tx, claim_.id, status));
+    return env_.at_end ? env_.at_end(tx) : Ok();
   });
 }
 
