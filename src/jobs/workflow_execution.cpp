@@ -37,6 +37,7 @@ class Execution final : public WorkflowContext {
   Execution(const ExecutionEnv& env, const RunClaim& claim, const std::atomic<bool>& stop)
       : env_(env), claim_(claim), worker_stop_(stop), cancel_(claim.cancel_requested) {
     input_ = json::parse(claim.input, nullptr, false);
+    renewed_at_ = env_.clock.Now().time_since_epoch().count();
   }
 
   const std::string& run_id() const override { return claim_.id; }
@@ -59,9 +60,11 @@ class Execution final : public WorkflowContext {
     return MakeError(ErrorCode::kInterrupted,
                      std::string(kWorkflowSuspended) + " (run " + claim_.id + ")");
   }
-  // Renews the lease in `tx` and reads cancel_requested; fails with lost_
-  // set when another worker holds the run now.
-  Result<void> Hold(store::Tx& tx);
+  // Checks the lease in `tx` (locking the run's row), renews it when
+  // `renew` or when a heartbeat's time passed since it was last renewed, and
+  // reads cancel_requested; fails with lost_ set when another worker holds
+  // the run now.
+  Result<void> Hold(store::Tx& tx, bool renew = false);
   // A transaction under the lease; on failure the execution is abandoned
   // (lease lost, or the database away: the run is taken again later).
   Result<void> Write(const std::function<Result<void>(store::Tx&)>& fn);
@@ -104,6 +107,9 @@ class Execution final : public WorkflowContext {
 
   // Shared with the heartbeat thread.
   std::atomic<bool> lost_{false};
+  // When the lease was last renewed (env_.clock, in its ticks); the claim
+  // set it just before this execution began.
+  std::atomic<TimePoint::rep> renewed_at_{0};
   std::atomic<bool> step_stop_{false};
   std::mutex mu_;
   std::condition_variable wake_;
@@ -111,18 +117,30 @@ class Execution final : public WorkflowContext {
   std::optional<TimePoint> deadline_;  // GUARDED_BY(mu_): the running attempt's
 };
 
-Result<void> Execution::Hold(store::Tx& tx) {
+Result<void> Execution::Hold(store::Tx& tx, bool renew) {
   const TimePoint now = env_.clock.Now();
-  auto held = tx.Query(
-      "UPDATE workflow_runs SET lease_until = $3, updated_at = $4 "
-      "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING cancel_requested",
-      {claim_.id, claim_.token, FormatIso8601(now + env_.lease), FormatIso8601(now)});
+  if (now >= TimePoint(TimePoint::duration(renewed_at_.load())) + env_.heartbeat) renew = true;
+  // Between renewals a plain locking read: no new row version per write.
+  // (A backend that can skip locked rows can lock one; SQLite's write
+  // transactions run one at a time.)
+  auto held =
+      renew ? tx.Query(
+                  "UPDATE workflow_runs SET lease_until = $3, updated_at = $4 "
+                  "WHERE id = $1 AND lease_owner = $2 AND status = 'running' "
+                  "RETURNING cancel_requested",
+                  {claim_.id, claim_.token, FormatIso8601(now + env_.lease), FormatIso8601(now)})
+            : tx.Query(
+                  "SELECT cancel_requested FROM workflow_runs WHERE id = $1 AND "
+                  "lease_owner = $2 AND status = 'running'" +
+                      std::string(tx.SkipLockedClause().empty() ? "" : " FOR UPDATE"),
+                  {claim_.id, claim_.token});
   if (!held) return held.error();
   if (held->empty()) {
     lost_ = true;
     step_stop_ = true;
     return MakeError(ErrorCode::kInterrupted, "run " + claim_.id + ": the lease was lost");
   }
+  if (renew) renewed_at_ = now.time_since_epoch().count();
   if (held->Int(0, "cancel_requested").value_or(0) != 0) cancel_ = true;
   return Ok();
 }
@@ -485,7 +503,7 @@ void Execution::Heartbeat() {
     if (std::chrono::steady_clock::now() - last < env_.heartbeat) continue;
     last = std::chrono::steady_clock::now();
     lock.unlock();
-    auto renewed = env_.store.Transact([&](store::Tx& tx) { return Hold(tx); });
+    auto renewed = env_.store.Transact([&](store::Tx& tx) { return Hold(tx, true); });
     if (!renewed && !lost_) {
       spdlog::warn("workflows: run {}: heartbeat: {}", claim_.id, renewed.error().ToString());
     }
