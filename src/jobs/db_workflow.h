@@ -15,10 +15,11 @@
 // an arrived signal, a retry's backoff and a cancellation) in one
 // transaction (PostgreSQL: FOR UPDATE SKIP LOCKED), renews the lease every
 // `heartbeat` while the function runs, and gives it up when the run parks
-// or ends (RunWorker takes its next run in that same transaction). Every write of an execution first checks that it still holds
-// the lease, so a worker that lost its run (it hung past the lease) writes
-// nothing more. The step it was running may then run again elsewhere: a
-// step that has not completed runs at least once, a completed one once.
+// or ends (RunWorker takes its next run in that same transaction). Every
+// write of an execution first checks that it still holds the lease, so a
+// worker that lost its run (it hung past the lease) writes nothing more.
+// The step it was running may then run again elsewhere: a step that has
+// not completed runs at least once, a completed one once.
 //
 // Failure (the workflow returns an error, e.g. a step out of attempts): the
 // completed steps' compensations run in reverse order, each recorded

@@ -90,6 +90,13 @@ class FastQueue {
   // by another worker since (this worker's visibility timeout passed), is
   // not an error and changes nothing.
   virtual Result<void> Ack(const TakenJob& job) = 0;
+  // Ack of several jobs (of any queues) at once: one round trip where the
+  // backend can (a worker acknowledges the jobs of a batch together). As
+  // Ack for each; stops at the first error.
+  virtual Result<void> AckBatch(const std::vector<TakenJob>& jobs) {
+    for (const auto& job : jobs) DOCRUNCH_TRY(Ack(job));
+    return Ok();
+  }
   // The handler failed: offered again after a delay, or moved to the dead
   // letters (with `error`) once it was delivered max_deliveries times.
   virtual Result<void> Fail(const TakenJob& job, const std::string& error) = 0;

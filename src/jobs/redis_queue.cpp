@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "jobs/job_types.h"
 #include "jobs/redis_scripts.h"
@@ -237,6 +238,25 @@ Result<void> RedisQueue::Ack(const TakenJob& job) {
   // error, and nothing changes.
   auto reply = Run(kAckScript, job.queue, {*id, std::to_string(job.deliveries)});
   if (!reply) return reply.error();
+  return Ok();
+}
+
+// One script per queue for the batch (the Ack script takes id, deliveries
+// pairs).
+Result<void> RedisQueue::AckBatch(const std::vector<TakenJob>& jobs) {
+  std::map<std::string, std::vector<std::string>> by_queue;
+  for (const auto& job : jobs) {
+    auto id = RedisStreamId(job.id);
+    if (!id) return id.error();
+    DOCRUNCH_TRY(CheckQueue(job.queue));
+    auto& args = by_queue[job.queue];
+    args.push_back(*id);
+    args.push_back(std::to_string(job.deliveries));
+  }
+  for (auto& [queue, args] : by_queue) {
+    auto reply = Run(kAckScript, queue, std::move(args));
+    if (!reply) return reply.error();
+  }
   return Ok();
 }
 

@@ -22,9 +22,10 @@ extern const std::string kEnqueue;
 // {{id, type, payload, key, deliveries}...}}.
 extern const std::string kTakeDue;
 
-// ARGV: id, deliveries (the taker's). 1 when the job was taken, with that
-// delivery count, and is now gone; 0 otherwise (gone already, or taken
-// over by another worker since).
+// ARGV: id, deliveries (the taker's), repeated for each job acknowledged
+// together. How many of them were taken, with that delivery count, and are
+// now gone (the others were gone already, or taken over by another worker
+// since).
 extern const std::string kAck;
 
 // ARGV: id, error, max_deliveries, retry_delay (ms), deliveries (the

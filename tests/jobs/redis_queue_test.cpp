@@ -99,6 +99,25 @@ TEST_F(RedisQueueTest, JobsAreTakenInOrderOnceAndLeaveOnAck) {
   EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0) << "acknowledged messages are deleted";
 }
 
+TEST_F(RedisQueueTest, AckBatchAcknowledgesItsJobsInOneGoAndNoOthers) {
+  Enqueue("index-file", "k1");
+  Enqueue("index-file");
+  Enqueue("index-file");
+  auto taken = Take("w1");
+  ASSERT_EQ(taken.size(), 3u);
+  ASSERT_TRUE(queue_->Ack(taken[0]).ok());
+  // The first again (harmless), the second, and not the third.
+  ASSERT_TRUE(queue_->AckBatch({taken[0], taken[1]}).ok());
+  auto counts = queue_->Counts("fast");
+  EXPECT_EQ(counts->taken, 1);
+  EXPECT_EQ(counts->waiting, 0);
+  EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 1);
+  EXPECT_EQ(raw_->Integer({"HLEN", Key() + ":keys"}), 0) << "the key left with its job";
+  ASSERT_TRUE(queue_->AckBatch({taken[2]}).ok());
+  ASSERT_TRUE(queue_->AckBatch({}).ok());
+  EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0);
+}
+
 TEST_F(RedisQueueTest, AnIdempotencyKeyIsEnqueuedOnceWhileItsJobIsPending) {
   std::string a = Enqueue("index-file", "file:app.py");
   EXPECT_EQ(Enqueue("index-file", "file:app.py"), a);
