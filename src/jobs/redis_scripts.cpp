@@ -38,15 +38,19 @@ end
 }  // namespace
 
 const std::string kEnqueue = kHelpers + R"lua(
-local type_, payload, key = ARGV[1], ARGV[2], ARGV[3]
-if key ~= '' then
-  local first = redis.call('HGET', keys, key)
-  if first then return first end
+local function enqueue(type_, payload, key)
+  if key ~= '' then
+    local first = redis.call('HGET', keys, key)
+    if first then return first end
+  end
+  local id = redis.call('XADD', stream, '*', 'type', type_, 'payload', payload, 'key', key,
+                        'deliveries', 0)
+  if key ~= '' then redis.call('HSET', keys, key, id) end
+  return id
 end
-local id = redis.call('XADD', stream, '*', 'type', type_, 'payload', payload, 'key', key,
-                      'deliveries', 0)
-if key ~= '' then redis.call('HSET', keys, key, id) end
-return id
+local ids = {}
+for i = 1, #ARGV - 2, 3 do ids[#ids + 1] = enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+return ids
 )lua";
 
 const std::string kTakeDue = kHelpers + R"lua(

@@ -11,8 +11,9 @@
 
 namespace docrunch::jobs::redis_scripts {
 
-// ARGV: type, payload, key. The stream id of the new job, or of the job
-// already waiting or taken with that key.
+// ARGV: type, payload, key, repeated for each job enqueued together. For
+// each, in order: the stream id of the new job, or of the job already
+// waiting or taken with that key (also one earlier in the same batch).
 extern const std::string kEnqueue;
 
 // ARGV: consumer, visibility (ms), max, max_deliveries. Moves due retries

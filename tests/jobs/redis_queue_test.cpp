@@ -118,6 +118,28 @@ TEST_F(RedisQueueTest, AckBatchAcknowledgesItsJobsInOneGoAndNoOthers) {
   EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0);
 }
 
+TEST_F(RedisQueueTest, EnqueueBatchQueuesInOrderAndHonoursKeys) {
+  std::string first = Enqueue("index-file", "k1");
+  auto ids = queue_->EnqueueBatch("fast", {{"publish-task", R"({"n": 2})", ""},
+                                           {"index-file", R"({"n": 3})", "k1"},
+                                           {"index-file", R"({"n": 4})", "k2"},
+                                           {"index-file", R"({"n": 5})", "k2"}});
+  ASSERT_TRUE(ids.ok()) << ids.error().ToString();
+  ASSERT_EQ(ids->size(), 4u);
+  EXPECT_EQ((*ids)[1], first) << "a key already waiting keeps its job";
+  EXPECT_EQ((*ids)[3], (*ids)[2]) << "and so does one earlier in the batch";
+  auto taken = Take("w1");
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[1].id, (*ids)[0]);
+  EXPECT_EQ(taken[1].payload, R"({"n": 2})");
+  EXPECT_EQ(taken[2].id, (*ids)[2]);
+  auto refused = queue_->EnqueueBatch("fast", {{"index-file", "{}", ""}, {"", "{}", ""}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidParams);
+  EXPECT_EQ(queue_->Counts("fast")->waiting, 0) << "a bad job refuses the whole batch";
+  EXPECT_TRUE(queue_->EnqueueBatch("fast", {})->empty());
+}
+
 TEST_F(RedisQueueTest, AnIdempotencyKeyIsEnqueuedOnceWhileItsJobIsPending) {
   std::string a = Enqueue("index-file", "file:app.py");
   EXPECT_EQ(Enqueue("index-file", "file:app.py"), a);
