@@ -2,14 +2,15 @@
 // BullMQ and DBOS Transact, are bullmq_bench.mjs and dbos_bench.mjs).
 //
 //   docrunch_jobs_bench jobs --backend redis|postgres|sqlite [--redis URL] [--postgres URL]
-//                       [--sqlite DIR] [-n N] [-c C] [--producers P]
+//                       [--sqlite DIR] [-n N] [-c C] [--producers P] [--bulk B]
 //   docrunch_jobs_bench workflows --postgres URL [-n N] [-c C] [--producers P]
 //   docrunch_jobs_bench floor --postgres URL [-n N] [-c C]
 //
 // jobs: a JobWorker with C threads (batch 8, as `worker start --queue fast`)
 // and a no-op handler runs while P threads enqueue N jobs of one fixed small
-// payload, one Enqueue each; timed from the first Enqueue until the queue
-// holds nothing (every job handled and acknowledged).
+// payload, one Enqueue each (--bulk B: an EnqueueBatch of B jobs each);
+// timed from the first Enqueue until the queue holds nothing (every job
+// handled and acknowledged).
 //
 // workflows: DbWorkflowEngine::RunWorker with C threads (as `worker start
 // --workflows --concurrency C`) runs while P threads Start N runs of a
@@ -61,6 +62,7 @@ struct Args {
   int n = 10000;
   int concurrency = 8;
   int producers = 1;
+  int bulk = 1;  // jobs per Enqueue call (EnqueueBatch when above 1)
 };
 
 [[noreturn]] void Die(const std::string& what, const Error& e) {
@@ -167,8 +169,15 @@ json BenchJobs(const Args& a) {
   std::thread running([&] { stats = worker.Run(stop); });
 
   const auto start = Steady::now();
-  Produce(a.n, a.producers, [&](int) {
-    Must(queue->Enqueue("fast", {"bench", kPayload, ""}), "enqueue");
+  const int chunks = (a.n + a.bulk - 1) / a.bulk;
+  Produce(chunks, a.producers, [&](int chunk) {
+    if (a.bulk == 1) {
+      Must(queue->Enqueue("fast", {"bench", kPayload, ""}), "enqueue");
+      return;
+    }
+    const int size = std::min(a.bulk, a.n - chunk * a.bulk);
+    Must(queue->EnqueueBatch("fast", std::vector<jobs::NewJob>(size, {"bench", kPayload, ""})),
+         "enqueue");
   });
   AwaitAll(handled, a.n, [&] {
     auto counts = Must(queue->Counts("fast"), "counts");
@@ -178,7 +187,7 @@ json BenchJobs(const Args& a) {
   stop = true;
   running.join();
   Must(std::move(stats), "worker");
-  return Report(a, "docrunch-" + a.backend, seconds);
+  return Report(a, "docrunch-" + a.backend + (a.bulk > 1 ? "-bulk" : ""), seconds);
 }
 
 json BenchWorkflows(const Args& a) {
@@ -276,6 +285,8 @@ Args Parse(int argc, char** argv) {
       a.concurrency = std::atoi(value.c_str());
     else if (flag == "--producers")
       a.producers = std::atoi(value.c_str());
+    else if (flag == "--bulk")
+      a.bulk = std::max(1, std::atoi(value.c_str()));
     else {
       std::cerr << "jobs_bench: unknown flag " << flag << "\n";
       std::exit(2);

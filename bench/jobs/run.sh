@@ -68,6 +68,7 @@ for ((r = 1; r <= RUNS; r++)); do
   recreate docrunch_jobs_bench
   run "$BIN" jobs --backend redis --redis "$REDIS" --postgres "$PG" -n "$JOBS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
   run node "$HERE/bullmq_bench.mjs" --redis "$REDIS" -n "$JOBS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"
+  run "$BIN" jobs --backend redis --redis "$REDIS" --postgres "$PG" -n "$JOBS_N" -c "$CONCURRENCY" --bulk 1000
   run node "$HERE/bullmq_bench.mjs" --redis "$REDIS" -n "$JOBS_N" -c "$CONCURRENCY"
   recreate docrunch_jobs_bench
   run "$BIN" workflows --postgres "$PG" -n "$WORKFLOWS_N" -c "$CONCURRENCY" --producers "$CONCURRENCY"

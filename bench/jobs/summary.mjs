@@ -33,6 +33,6 @@ const ratio = (a, b) => {
 };
 console.log('');
 console.log(`jobs: docrunch-redis / bullmq = ${ratio('jobs docrunch-redis', 'jobs bullmq')} (target >= 2)`);
-console.log(`jobs: docrunch-redis / bullmq-addbulk = ${ratio('jobs docrunch-redis', 'jobs bullmq-addbulk')}`);
+console.log(`jobs: docrunch-redis-bulk / bullmq-addbulk = ${ratio('jobs docrunch-redis-bulk', 'jobs bullmq-addbulk')}`);
 console.log(`workflows: docrunch / dbos = ${ratio('workflows docrunch', 'workflows dbos')} (target >= 2)`);
 console.log(`workflows: docrunch / floor = ${ratio('workflows docrunch', 'floor floor')}`);
