@@ -5,7 +5,7 @@
 #
 #   bench/search/run.sh [--corpus DIR] [--n QUERIES] [--sweep] [--vectors] [--keep]
 #
-# --vectors embeds the index with tests/search/embeddings_standin.py (hashed
+# --vectors embeds the index with tests/support/embeddings_standin.py (hashed
 # character trigrams: a lexical stand-in, not a semantic model) and adds
 # rankings with those vectors fused in.
 #
@@ -61,7 +61,7 @@ log "scanning $CORPUS"
 log "building queries (docstrings of the targets withheld)"
 python3 "$EVAL" queries --corpus "$CORPUS" --db "$DB" --out "$WORK/queries.jsonl" --n "$N"
 if [ "$VECTORS" = 1 ]; then
-  python3 "$ROOT/tests/search/embeddings_standin.py" >"$WORK/standin.port" &
+  python3 "$ROOT/tests/support/embeddings_standin.py" >"$WORK/standin.port" &
   STANDIN_PID=$!
   for _ in $(seq 50); do [ -s "$WORK/standin.port" ] && break; sleep 0.1; done
   export DOCRUNCH_BENCH_EMBEDDINGS_URL="http://127.0.0.1:$(head -1 "$WORK/standin.port")/v1"

@@ -5,8 +5,8 @@
 //
 // The fast queue is the database's (jobs/db_queue.h), with Redis Streams in
 // front of it when jobs.backend is redis (jobs/fallback_queue.h); jobs
-// routed to the workflow lane are refused here: workflows start with
-// `docrunch workflows start` (workflows_command.cpp).
+// routed to the workflow lane start a durable workflow run instead (as
+// `docrunch workflows start` does, workflows_command.cpp).
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +18,7 @@
 #include "app/commands.h"
 #include "app/sync_runner.h"
 #include "app/task_env.h"
+#include "app/workflows_command.h"
 #include "docs/report_pages.h"
 #include "jobs/db_queue.h"
 #include "jobs/fallback_queue.h"
@@ -155,10 +156,14 @@ Result<void> Enqueue(AppContext& ctx, const EnqueueFlags& flags) {
   auto routed = jobs::JobRouter::Builtin().Route(flags.type, lane);
   if (!routed) return routed.error();
   if (routed->lane == jobs::Lane::kWorkflow) {
-    return MakeError(ErrorCode::kInvalidParams,
-                     "type: " + flags.type + " runs as a durable workflow (" + routed->reason +
-                         "): start workflows with `docrunch workflows start NAME`; the " +
-                         flags.type + " workflow is not built yet (docs/jobs.md)");
+    // The router's other lane: a durable workflow run, its id printed alone.
+    auto id = StartWorkflow(ctx, flags.type, flags.payload);
+    if (!id) {
+      return MakeError(id.error().code, "type: " + flags.type + " runs as a durable workflow (" +
+                                            routed->reason + "): " + id.error().message);
+    }
+    Print(*id);
+    return Ok();
   }
   auto queue = OpenQueue(ctx);
   if (!queue) return queue.error();

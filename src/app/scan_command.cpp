@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/builtin_workflows.h"
 #include "app/scan_runner.h"
+#include "app/workflows_command.h"
 #include "core/files.h"
 
 namespace docrunch::app {
@@ -26,6 +28,7 @@ struct ScanFlags {
   bool quiet = false;
   bool verbose = false;
   bool json = false;
+  bool async = false;
 };
 
 // SIGINT or SIGTERM during a scan: the scan stops between two batches and
@@ -144,11 +147,6 @@ std::string SafeFolderName(std::string name) {
   return name;
 }
 
-fs::path ResolveAgainst(const fs::path& base, const std::string& path) {
-  fs::path p(path);
-  return (p.is_relative() ? base / p : p).lexically_normal();
-}
-
 // Scans without the project database: into a throw-away SQLite file, then
 // writes .docrunch/offline_files.json and the Markdown.
 Result<void> RunOffline(const ScanFlags& flags, const config::Config& config, const fs::path& root,
@@ -197,6 +195,9 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
   if (flags.quiet && flags.verbose) {
     return MakeError(ErrorCode::kUsage, "--quiet and --verbose cannot be used together");
   }
+  if (flags.async && flags.offline) {
+    return MakeError(ErrorCode::kUsage, "--async and --offline cannot be used together");
+  }
   fs::path root;
   config::Config config;
   fs::path project_root;
@@ -231,6 +232,15 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
   std::string name =
       project_itself && !config.project.name.empty() ? config.project.name : folder_name;
   if (flags.offline) return RunOffline(flags, config, root, docs, name);
+  if (flags.async) {
+    // A RepoScanWorkflow instead: a worker (`worker start --workflows`,
+    // `workflows run`) scans; the run id alone goes to stdout.
+    RepoScanInput input{root_ec ? root : real_root, docs, name, flags.full};
+    auto id = StartWorkflow(ctx, "repo-scan", RepoScanInputJson(input).dump());
+    if (!id) return id.error();
+    std::printf("%s\n", id->c_str());
+    return Ok();
+  }
   auto store = ctx.Store();
   if (!store) return store.error();
   ScanSignals signals;
@@ -255,6 +265,8 @@ void RegisterScan(CLI::App& app, AppContext& ctx, Action& action) {
   cmd->add_flag("--quiet", flags->quiet, "Print nothing on success");
   cmd->add_flag("--verbose", flags->verbose, "List every file error");
   cmd->add_flag("--json", flags->json, "Print the summary as JSON");
+  cmd->add_flag("--async", flags->async,
+                "Start a repo-scan workflow for a worker instead; print its run id");
   cmd->callback(
       [&ctx, &action, flags] { action = [&ctx, flags] { return RunScanCommand(ctx, *flags); }; });
 }

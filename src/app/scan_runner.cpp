@@ -6,6 +6,22 @@
 
 namespace docrunch::app {
 
+std::filesystem::path ResolveAgainst(const std::filesystem::path& base, const std::string& path) {
+  std::filesystem::path p(path);
+  return (p.is_relative() ? base / p : p).lexically_normal();
+}
+
+scan::ParseFunction ParseWith(const scan::Parser& parser) {
+  return [&parser](scan::Language language, std::string_view content) {
+    auto parsed = parser.Parse(language, content);
+    if (parsed) return std::move(*parsed);
+    scan::ParsedFile failed;
+    failed.language = language;
+    failed.diagnostics.push_back({"PARSE_FAILED", parsed.error().message, 0});
+    return failed;
+  };
+}
+
 scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesystem::path& root) {
   scan::WalkOptions options;
   options.ignore.patterns = config.scanning.ignore;
@@ -28,14 +44,7 @@ Result<ScanOutcome> RunScan(store::Store& store, const config::Config& config,
   options.root = request.root;
   options.full = request.full;
   options.walk = WalkOptionsFor(config, request.root);
-  options.parse = [&parser](scan::Language language, std::string_view content) {
-    auto parsed = parser.Parse(language, content);
-    if (parsed) return std::move(*parsed);
-    scan::ParsedFile failed;
-    failed.language = language;
-    failed.diagnostics.push_back({"PARSE_FAILED", parsed.error().message, 0});
-    return failed;
-  };
+  options.parse = ParseWith(parser);
   options.progress = request.progress;
   options.stop = request.stop;
 

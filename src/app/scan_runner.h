@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/context.h"
+#include "scan/parser/parser.h"
 #include "scan/scan_service.h"
 
 namespace docrunch::app {
@@ -35,6 +36,13 @@ struct ScanOutcome {
   // index's transaction.
   std::chrono::milliseconds sync_time{0};
 };
+
+// `path` as given, or under `base` when relative.
+std::filesystem::path ResolveAgainst(const std::filesystem::path& base, const std::string& path);
+
+// The scan's parse function over `parser` (which must outlive it): a file
+// the parser gives up on becomes a PARSE_FAILED diagnostic.
+scan::ParseFunction ParseWith(const scan::Parser& parser);
 
 // Walker options from the configuration (ignore rules, languages, limits).
 scan::WalkOptions WalkOptionsFor(const config::Config& config, const std::filesystem::path& root);

@@ -29,7 +29,7 @@
 #include "http/server.h"
 #include "http/static_site.h"
 #include "jobs/db_workflow.h"
-#include "jobs/demo_workflow.h"
+#include "app/builtin_workflows.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -401,7 +401,9 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   }
   services.streams = &rest->hub;
   rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
-  jobs::RegisterDemoWorkflow(*rest->workflows);
+  const config::LoadedConfig& project = **ctx.Config();
+  RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config,
+                           project.project_root, e.tasks);
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.sync_targets = RunningTargets(c, e.tasks.docs_root);

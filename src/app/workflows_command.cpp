@@ -11,9 +11,9 @@
 
 #include "app/workflows_command.h"
 
+#include "app/builtin_workflows.h"
 #include "app/commands.h"
 #include "jobs/db_workflow.h"
-#include "jobs/demo_workflow.h"
 
 namespace docrunch::app {
 namespace {
@@ -29,15 +29,28 @@ std::string Owner() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-// The engine with every built-in workflow registered.
-Result<std::unique_ptr<jobs::DbWorkflowEngine>> OpenEngine(AppContext& ctx, int concurrency = 1) {
+// The engine with every built-in workflow registered, and the task
+// service its workflows use.
+struct Engine {
+  TaskEnv tasks;
+  std::unique_ptr<jobs::DbWorkflowEngine> workflows;
+};
+
+Result<std::unique_ptr<Engine>> OpenEngine(AppContext& ctx, int concurrency = 1) {
   auto store = ctx.Store();
   if (!store) return store.error();
   jobs::WorkflowWorkerOptions options;
   options.owner = Owner();
   options.concurrency = concurrency;
-  auto engine = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
-  jobs::RegisterDemoWorkflow(*engine);
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto tasks = OpenTasks(ctx);
+  if (!tasks) return tasks.error();
+  auto engine = std::make_unique<Engine>();
+  engine->tasks = std::move(*tasks);
+  engine->workflows = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
+  RegisterBuiltinWorkflows(*engine->workflows, **store, (*loaded)->config, (*loaded)->project_root,
+                           engine->tasks);
   return engine;
 }
 
@@ -84,16 +97,36 @@ struct Flags {
 Result<void> Start(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  auto id = (*engine)->Start(f.name, f.input);
+  std::string input = f.input;
+  if (f.name == "repo-scan") {
+    // A relative root is this directory's, as for `docrunch scan PATH`.
+    auto json = nlohmann::json::parse(input.empty() ? "{}" : input, nullptr, false);
+    if (json.is_object() && json.contains("root") && json["root"].is_string()) {
+      json["root"] = std::filesystem::absolute(json["root"].get<std::string>()).string();
+      input = json.dump();
+    }
+  }
+  auto id = (*engine)->workflows->Start(f.name, input);
   if (!id) return id.error();
   Print(*id);
   return Ok();
 }
 
+}  // namespace
+
+Result<std::string> StartWorkflow(AppContext& ctx, const std::string& name,
+                                  const std::string& input) {
+  auto engine = OpenEngine(ctx);
+  if (!engine) return engine.error();
+  return (*engine)->workflows->Start(name, input);
+}
+
+namespace {
+
 Result<void> List(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  auto runs = (*engine)->List(f.status, f.limit);
+  auto runs = (*engine)->workflows->List(f.status, f.limit);
   if (!runs) return runs.error();
   if (f.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -115,7 +148,7 @@ Result<void> List(AppContext& ctx, const Flags& f) {
 Result<void> Show(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  auto run = (*engine)->Get(f.id);
+  auto run = (*engine)->workflows->Get(f.id);
   if (!run) return run.error();
   Print(f.json ? run->ToJson().dump(2) : Describe(*run));
   return Ok();
@@ -124,8 +157,8 @@ Result<void> Show(AppContext& ctx, const Flags& f) {
 Result<void> Cancel(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  DOCRUNCH_TRY((*engine)->Cancel(f.id));
-  auto run = (*engine)->Get(f.id);
+  DOCRUNCH_TRY((*engine)->workflows->Cancel(f.id));
+  auto run = (*engine)->workflows->Get(f.id);
   if (!run) return run.error();
   Print(run->status == "cancelled" ? "cancelled " + f.id
                                    : "cancellation requested for " + f.id + " (" + run->status +
@@ -136,7 +169,7 @@ Result<void> Cancel(AppContext& ctx, const Flags& f) {
 Result<void> SignalRun(AppContext& ctx, const Flags& f) {
   auto engine = OpenEngine(ctx);
   if (!engine) return engine.error();
-  DOCRUNCH_TRY((*engine)->Signal(f.id, f.signal, f.data));
+  DOCRUNCH_TRY((*engine)->workflows->Signal(f.id, f.signal, f.data));
   Print("signalled " + f.id + ": " + f.signal);
   return Ok();
 }
@@ -151,14 +184,14 @@ Result<void> RunWorkflowWorker(AppContext& ctx, int concurrency, bool once) {
   auto engine = OpenEngine(ctx, concurrency);
   if (!engine) return engine.error();
   if (once) {
-    auto ran = (*engine)->RunDue();
+    auto ran = (*engine)->workflows->RunDue();
     if (!ran) return ran.error();
     Print("ran " + std::to_string(*ran) + (*ran == 1 ? " execution" : " executions"));
     return Ok();
   }
   std::signal(SIGTERM, OnStopWorkflowsSignal);
   std::signal(SIGINT, OnStopWorkflowsSignal);
-  return (*engine)->RunWorker(g_stop_workflows);
+  return (*engine)->workflows->RunWorker(g_stop_workflows);
 }
 
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {
@@ -171,7 +204,7 @@ void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action) {
     sub->callback([&ctx, &action, f, fn] { action = [&ctx, f, fn] { return fn(ctx, *f); }; });
   };
   CLI::App* start = cmd->add_subcommand("start", "Start a run; prints its id alone on stdout");
-  start->add_option("NAME", f->name, "The workflow (demo)")->required();
+  start->add_option("NAME", f->name, "The workflow (repo-scan, ai-task, demo)")->required();
   start->add_option("--input", f->input, "The run's input as JSON (default {})");
   bind(start, Start);
 

@@ -1,5 +1,7 @@
 #include "docs/report_pages.h"
 
+#include "docs/analysis_pages.h"
+
 #include <charconv>
 #include <filesystem>
 #include <set>
@@ -237,6 +239,9 @@ Result<void> ReportsProjection::Render(const store::SyncEvent& event, store::Rea
     if (!id) return id.error();
     return ApplyDecision(db, *id);
   }
+  if (event.entity_type == "analysis") {
+    return ApplyAnalysisPage(db, writer_, repository_id_, event.entity_id);
+  }
   return Ok();
 }
 
@@ -245,6 +250,11 @@ Result<void> ReportsProjection::Delete(const sync::EntityRef& entity, store::Tx&
 }
 
 Result<void> ReportsProjection::Remove(const sync::EntityRef& entity) {
+  if (entity.type == "analysis") {
+    auto path = AnalysisPagePath(entity.id);
+    if (!path) return path.error();
+    return writer_.Remove(*path);
+  }
   if (entity.type != "task") return Ok();  // decision pages go with Rebuild
   auto id = tasks::ParseTaskId(entity.id, "entity id");
   if (!id) return id.error();
@@ -276,7 +286,8 @@ Result<void> ReportsProjection::Rebuild(store::Tx& db) {
     if (!written) return written.error();
     wanted.insert(DecisionPagePath(d.number));
   }
-  for (const char* folder : {"tasks", "decisions"}) {
+  DOCRUNCH_TRY(RebuildAnalysisPages(db, writer_, repository_id_, wanted));
+  for (const char* folder : {"tasks", "decisions", "reports"}) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(writer_.root() / folder, ec)) {
       std::string relative = std::string(folder) + "/" + entry.path().filename().string();

@@ -3,8 +3,8 @@
 //
 // Rendering is deterministic: the same database rows give byte-identical
 // pages (no generation time, rows in id order). ReportsProjection keeps the
-// pages in step with the outbox events (entity types "task" and
-// "decision"; others are not its business) and writes only through a
+// pages in step with the outbox events (entity types "task", "decision" and
+// "analysis", docs/analysis_pages.h; others are not its business) and writes only through a
 // DocWriter, whose path check, together with the ids being parsed from the
 // event (task-<n>, decision-<n>), keeps every write inside the docs folder.
 #pragma once
@@ -48,7 +48,7 @@ class ReportsProjection final : public sync::Projection {
   Result<void> Remove(const sync::EntityRef& entity);
   sync::ProjectionHealth Health() override;
   // Writes every page of the repository and removes report pages (.md in
-  // tasks/ and decisions/) that no row produces any more.
+  // tasks/, decisions/ and reports/) that no row produces any more.
   Result<void> Rebuild(store::Tx& db) override;
 
   // Writes the page of one task (STORAGE_NOT_FOUND; INVALID_PARAMS when it

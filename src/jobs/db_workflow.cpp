@@ -127,9 +127,14 @@ DbWorkflowEngine::DbWorkflowEngine(store::Store& store, const Clock& clock,
 
 DbWorkflowEngine::~DbWorkflowEngine() = default;
 
-void DbWorkflowEngine::Register(const std::string& name, WorkflowFn fn) {
+void DbWorkflowEngine::Register(const std::string& name, WorkflowFn fn, InputCheck check) {
   std::lock_guard lock(mu_);
   workflows_[name] = std::move(fn);
+  if (check) {
+    checks_[name] = std::move(check);
+  } else {
+    checks_.erase(name);
+  }
 }
 
 WorkflowFn DbWorkflowEngine::Find(const std::string& name) {
@@ -151,6 +156,17 @@ Result<std::string> DbWorkflowEngine::Start(const std::string& workflow, const s
   }
   auto parsed = ParseField(input, "input");
   if (!parsed) return parsed.error();
+  InputCheck check;
+  {
+    std::lock_guard lock(mu_);
+    auto it = checks_.find(workflow);
+    if (it != checks_.end()) check = it->second;
+  }
+  if (check) {
+    auto checked = check(*parsed);
+    if (!checked) return checked.error();
+    *parsed = std::move(*checked);
+  }
   const std::string id = "wf-" + ids_.NewId().substr(0, 16);
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
     const std::string now = FormatIso8601(clock_.Now());

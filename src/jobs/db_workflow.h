@@ -67,9 +67,14 @@ class DbWorkflowEngine final : public WorkflowEngine {
                    IdGenerator* ids = nullptr);
   ~DbWorkflowEngine() override;
 
+  // Checks a run's input when it starts and returns it as the run records
+  // it (defaults filled in, paths made absolute); an error (INVALID_PARAMS
+  // naming the field) refuses the start, writing nothing.
+  using InputCheck = std::function<Result<nlohmann::json>(const nlohmann::json& input)>;
+
   // Registers a workflow under `name` ([a-z0-9_-], 1-64), replacing one of
-  // the same name.
-  void Register(const std::string& name, WorkflowFn fn);
+  // the same name, with the check of its input (nullptr: any JSON).
+  void Register(const std::string& name, WorkflowFn fn, InputCheck check = nullptr);
 
   Result<std::string> Start(const std::string& workflow, const std::string& input) override;
   Result<void> Cancel(const std::string& id) override;
@@ -97,6 +102,7 @@ class DbWorkflowEngine final : public WorkflowEngine {
   IdGenerator& ids_;
   std::mutex mu_;
   std::map<std::string, WorkflowFn> workflows_;  // GUARDED_BY(mu_)
+  std::map<std::string, InputCheck> checks_;     // GUARDED_BY(mu_)
 };
 
 }  // namespace docrunch::jobs

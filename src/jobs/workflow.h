@@ -37,6 +37,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/store.h"
 
 namespace docrunch::jobs {
 
@@ -124,7 +125,8 @@ class WorkflowEngine {
   virtual Result<std::vector<WorkflowRun>> List(const std::string& status, int limit) = 0;
 };
 
-// How a step is retried and bounded.
+// How a step is retried and bounded. A step that fails with
+// INVALID_PARAMS (bad input: it would fail again) is not retried.
 struct StepOptions {
   int max_attempts = 1;                     // 1: no retry
   std::chrono::milliseconds backoff{1000};  // before the 2nd attempt; doubles after
@@ -144,7 +146,11 @@ struct StepCall {
 };
 
 using StepFn = std::function<Result<nlohmann::json>(StepCall&)>;
-// Undoes a completed step; gets the step's recorded result.
+// A step whose effect is writes to the source of truth (see TxStep).
+using TxStepFn = std::function<Result<nlohmann::json>(store::Tx&, StepCall&)>;
+// Undoes a completed step; gets the step's recorded result. It runs after
+// the workflow function has returned: capture by value, never references
+// to the function's locals.
 using CompensateFn = std::function<Result<void>(const nlohmann::json& result)>;
 
 // What WaitForSignal returns: the signal's data, or timed_out.
@@ -173,6 +179,17 @@ class WorkflowContext {
                                       const StepOptions& options = {},
                                       const CompensateFn& compensate = nullptr) = 0;
 
+  // A step whose effect is its writes in `tx`: they commit in the same
+  // transaction that records the step completed (with its result), and an
+  // error rolls them back with it. So its effect happens exactly once even
+  // when a worker is killed mid-step, and a compensation sees exactly what
+  // the step did. Attempts, retries, timeouts and replay as for Step. The
+  // transaction holds the database's writer for its whole length on SQLite:
+  // keep the work inside it to the writes.
+  virtual Result<nlohmann::json> TxStep(const std::string& name, const TxStepFn& fn,
+                                        const StepOptions& options = {},
+                                        const CompensateFn& compensate = nullptr) = 0;
+
   // Timers, recorded as steps: the run waits (no thread does) and wakes at
   // the time, also after restarts.
   virtual Result<void> Sleep(std::chrono::milliseconds duration) = 0;
@@ -180,7 +197,8 @@ class WorkflowContext {
 
   // Consumes the oldest unconsumed signal `name`, or waits for one for at
   // most `timeout` (0: forever); recorded as a step, so a replay sees the
-  // same answer.
+  // same answer. `name` may list alternatives, "approve|reject": the
+  // oldest of any of them is taken, and SignalResult::name says which.
   virtual Result<SignalResult> WaitForSignal(const std::string& name,
                                              std::chrono::milliseconds timeout) = 0;
 };

@@ -21,6 +21,18 @@ json ParseJson(const std::optional<std::string>& text) {
   return json::parse(*text, nullptr, false);
 }
 
+// The names of a wait ("approve|reject": any of them) appended to `params`;
+// their placeholders for an IN list.
+std::string SignalNames(const std::string& names, store::Params& params) {
+  std::string in_list;
+  for (std::size_t start = 0, bar = 0; bar != std::string::npos; start = bar + 1) {
+    bar = names.find('|', start);
+    params.push_back(names.substr(start, bar == std::string::npos ? bar : bar - start));
+    in_list += (in_list.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  return in_list;
+}
+
 // What the execution decided besides the function's own answer.
 enum class State { kActive, kParked, kCancelled, kAbandoned, kBroken };
 
@@ -47,6 +59,8 @@ class Execution final : public WorkflowContext {
 
   Result<json> Step(const std::string& name, const StepFn& fn, const StepOptions& options,
                     const CompensateFn& compensate) override;
+  Result<json> TxStep(const std::string& name, const TxStepFn& fn, const StepOptions& options,
+                      const CompensateFn& compensate) override;
   Result<void> Sleep(std::chrono::milliseconds duration) override {
     return SleepUntilImpl(std::nullopt, duration);
   }
@@ -77,8 +91,17 @@ class Execution final : public WorkflowContext {
   Result<void> SetStep(store::Tx& tx, int seq, const std::string& status, const json* result,
                        const std::string& error);
   Result<void> SleepUntilImpl(std::optional<TimePoint> until, std::chrono::milliseconds duration);
-  Result<json> Attempt(const std::string& name, const StepFn& fn, const StepOptions& options,
-                       int seq, int attempt);
+  // One attempt of step `seq`: runs the call and records its completion
+  // (an error leaves the step running). `abandoned` is set when the
+  // recording failed (lease lost, database away).
+  using AttemptFn = std::function<Result<json>(StepCall& call, int seq, bool& abandoned)>;
+  Result<json> RunStep(const std::string& name, const StepOptions& options,
+                       const CompensateFn& compensate, const AttemptFn& attempt_fn);
+  Result<json> Attempt(const AttemptFn& fn, const StepOptions& options, int seq, int attempt,
+                       bool& abandoned);
+  // A timeout error when the attempt's deadline passed.
+  Result<void> InTime(const std::string& name, const StepCall& call, int seq,
+                      const StepOptions& options) const;
   Result<void> Park();
   Result<void> Finish(const std::string& status, const json* result, const std::string& error);
   // Runs the compensations in reverse order; returns the first failure's
@@ -225,6 +248,69 @@ Result<void> Execution::SetStep(store::Tx& tx, int seq, const std::string& statu
 
 Result<json> Execution::Step(const std::string& name, const StepFn& fn, const StepOptions& options,
                              const CompensateFn& compensate) {
+  return RunStep(name, options, compensate, [&](StepCall& call, int seq, bool&) -> Result<json> {
+    auto out = fn(call);
+    if (!out) return out;
+    // An attempt that returns after its deadline failed: its
+    // result is discarded.
+    DOCRUNCH_TRY(InTime(name, call, seq, options));
+    unwritten_ = [this, seq, result = *out](store::Tx& tx) {
+      return SetStep(tx, seq, "completed", &result, "");
+    };
+    return out;
+  });
+}
+
+Result<json> Execution::TxStep(const std::string& name, const TxStepFn& fn,
+                               const StepOptions& options, const CompensateFn& compensate) {
+  return RunStep(
+      name, options, compensate, [&](StepCall& call, int seq, bool& abandoned) -> Result<json> {
+        Result<json> out = MakeError(ErrorCode::kInternal, "the step did not run");
+        bool ran = false;
+        bool crashed = false;
+        auto written = env_.store.Transact([&](store::Tx& tx) -> Result<void> {
+          DOCRUNCH_TRY(Hold(tx));
+          // The previous step's record goes first, with or without this
+          // step's writes (it is flushed again should these roll back).
+          if (unwritten_) DOCRUNCH_TRY(unwritten_(tx));
+          ran = true;
+          // Whatever leaves the step rolls its writes back, a
+          // throw included (rethrown below, out of the
+          // transaction).
+          try {
+            out = fn(tx, call);
+          } catch (const WorkerCrash&) {
+            crashed = true;
+            return MakeError(ErrorCode::kInterrupted, "simulated worker crash");
+          } catch (const std::exception& e) {
+            out = MakeError(ErrorCode::kInternal, std::string("the step threw: ") + e.what());
+          } catch (...) {
+            out = MakeError(ErrorCode::kInternal, "the step threw");
+          }
+          if (out) {
+            if (auto in_time = InTime(name, call, seq, options); !in_time) {
+              out = in_time.error();
+            }
+          }
+          if (!out) return out.error();  // rolls the step's writes back
+          return SetStep(tx, seq, "completed", &*out, "");
+        });
+        if (crashed) throw WorkerCrash();
+        if (written) {
+          unwritten_ = nullptr;
+          return out;
+        }
+        if (ran && !out) return out;  // the step's own failure
+        if (!lost_) {
+          spdlog::warn("workflows: run {}: {}", claim_.id, written.error().ToString());
+        }
+        abandoned = true;
+        return written.error();
+      });
+}
+
+Result<json> Execution::RunStep(const std::string& name, const StepOptions& options,
+                                const CompensateFn& compensate, const AttemptFn& attempt_fn) {
   if (state_ != State::kActive) return Suspended();
   const int seq = next_seq_++;
   const WorkflowStepInfo* rec = Recorded(seq);
@@ -269,17 +355,17 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
     state_ = State::kCancelled;
     return Suspended();
   }
-  auto out = Attempt(name, fn, options, seq, attempt);
+  bool abandoned = false;
+  auto out = Attempt(attempt_fn, options, seq, attempt, abandoned);
+  if (abandoned) state_ = State::kAbandoned;
   if (state_ != State::kActive) return Suspended();
   if (out) {
-    unwritten_ = [this, seq, result = *out](store::Tx& tx) {
-      return SetStep(tx, seq, "completed", &result, "");
-    };
     if (compensate) compensations_.push_back({seq, name, "completed", *out, compensate});
     return out;
   }
   const std::string message = out.error().ToString();
-  if (attempt < max_attempts) {
+  // Bad input stays bad: no retry.
+  if (attempt < max_attempts && out.error().code != ErrorCode::kInvalidParams) {
     auto delay = options.backoff * (1LL << std::min(attempt - 1, 20));
     delay = std::min<std::chrono::milliseconds>(delay, options.max_backoff);
     DOCRUNCH_TRY(Write([&](store::Tx& tx) -> Result<void> {
@@ -296,8 +382,8 @@ Result<json> Execution::Step(const std::string& name, const StepFn& fn, const St
   return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: " + message);
 }
 
-Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
-                                const StepOptions& options, int seq, int attempt) {
+Result<json> Execution::Attempt(const AttemptFn& fn, const StepOptions& options, int seq,
+                                int attempt, bool& abandoned) {
   std::optional<TimePoint> deadline;
   if (options.timeout > 0ms) deadline = env_.clock.Now() + options.timeout;
   {
@@ -308,7 +394,7 @@ Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
   StepCall call{attempt, deadline, step_stop_};
   Result<json> out = MakeError(ErrorCode::kInternal, "the step did not run");
   try {
-    out = fn(call);
+    out = fn(call, seq, abandoned);
   } catch (const WorkerCrash&) {
     state_ = State::kAbandoned;
   } catch (const std::exception& e) {
@@ -320,13 +406,16 @@ Result<json> Execution::Attempt(const std::string& name, const StepFn& fn,
     std::lock_guard lock(mu_);
     deadline_.reset();
   }
-  if (deadline && env_.clock.Now() > *deadline) {
-    return MakeError(ErrorCode::kInternal, "step '" + name + "' (step " + std::to_string(seq) +
-                                               ", attempt " + std::to_string(attempt) +
-                                               ") timed out after " +
-                                               std::to_string(options.timeout.count()) + " ms");
-  }
   return out;
+}
+
+Result<void> Execution::InTime(const std::string& name, const StepCall& call, int seq,
+                               const StepOptions& options) const {
+  if (!call.deadline || env_.clock.Now() <= *call.deadline) return Ok();
+  return MakeError(ErrorCode::kInternal, "step '" + name + "' (step " + std::to_string(seq) +
+                                             ", attempt " + std::to_string(call.attempt) +
+                                             ") timed out after " +
+                                             std::to_string(options.timeout.count()) + " ms");
 }
 
 Result<void> Execution::SleepUntilImpl(std::optional<TimePoint> until,
@@ -367,8 +456,11 @@ Result<SignalResult> Execution::WaitForSignal(const std::string& name,
   const int seq = next_seq_++;
   const WorkflowStepInfo* rec = Recorded(seq);
   auto answer = [&](const json& r) {
-    return SignalResult{r.value("timed_out", false), name, r.value("data", json())};
+    return SignalResult{r.value("timed_out", false), r.value("name", name),
+                        r.value("data", json())};
   };
+  store::Params names{claim_.id};
+  const std::string in_list = SignalNames(name, names);
   if (rec) {
     DOCRUNCH_TRY(Mismatch(seq, *rec, "signal", name));
     if (rec->status != "running") return answer(rec->result.value_or(json::object()));
@@ -391,16 +483,18 @@ Result<SignalResult> Execution::WaitForSignal(const std::string& name,
           {claim_.id, std::int64_t{seq}, name, pending.dump(), Now()});
       if (!made) return made.error();
     }
-    auto oldest = tx.Query(
-        "SELECT id, data FROM workflow_signals WHERE run_id = $1 AND name = $2 AND "
-        "consumed_at IS NULL ORDER BY id LIMIT 1",
-        {claim_.id, name});
+    auto oldest =
+        tx.Query("SELECT id, name, data FROM workflow_signals WHERE run_id = $1 AND name IN (" +
+                     in_list + ") AND consumed_at IS NULL ORDER BY id LIMIT 1",
+                 names);
     if (!oldest) return oldest.error();
     if (!oldest->empty()) {
       auto used = tx.Exec("UPDATE workflow_signals SET consumed_at = $2 WHERE id = $1",
                           {*oldest->Int(0, "id"), Now()});
       if (!used) return used.error();
-      outcome = {{"timed_out", false}, {"data", ParseJson(oldest->Text(0, "data"))}};
+      outcome = {{"timed_out", false},
+                 {"name", oldest->Text(0, "name").value_or(name)},
+                 {"data", ParseJson(oldest->Text(0, "data"))}};
     } else if (deadline && env_.clock.Now() >= *deadline) {
       outcome = {{"timed_out", true}, {"data", nullptr}};
     } else {
@@ -424,10 +518,12 @@ Result<void> Execution::Park() {
     // committed before is seen here, and one that comes later finds the run
     // waiting and wakes it.
     if (!waiting_for_.empty()) {
-      auto arrived = tx.Query(
-          "SELECT 1 AS one FROM workflow_signals WHERE run_id = $1 AND name = $2 AND "
-          "consumed_at IS NULL LIMIT 1",
-          {claim_.id, waiting_for_});
+      store::Params names{claim_.id};
+      const std::string in_list = SignalNames(waiting_for_, names);
+      auto arrived =
+          tx.Query("SELECT 1 AS one FROM workflow_signals WHERE run_id = $1 AND name IN (" +
+                       in_list + ") AND consumed_at IS NULL LIMIT 1",
+                   names);
       if (!arrived) return arrived.error();
       if (!arrived->empty()) wake = now;
     }

@@ -10,18 +10,11 @@
 #include "core/files.h"
 #include "scan/analyzer.h"
 #include "scan/parse_pipeline.h"
+#include "scan/scan_plan.h"
 #include "scan/scan_store.h"
 #include "scan/source_file.h"
 
 namespace docrunch::scan {
-namespace {
-
-struct Plan {
-  std::vector<const WalkedFile*> to_parse;
-  std::vector<FileRecord> touched;  // same content, new size/mtime
-  std::vector<std::string> deleted;
-  std::size_t unchanged = 0;
-};
 
 Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& stored, bool full) {
   Plan plan;
@@ -64,6 +57,8 @@ Plan MakePlan(const WalkResult& walk, const std::map<std::string, StoredFile>& s
   }
   return plan;
 }
+
+namespace {
 
 // Files per write transaction while parsing goes on. Smaller batches start
 // the writer earlier but cost more CPU (each commit rewrites the index pages
@@ -139,7 +134,9 @@ Result<std::vector<FileFacts>> AllFacts(ScanStore& db, std::int64_t repo,
   return db.LoadFacts(repo);
 }
 
-Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s) {
+}  // namespace
+
+Result<void> CountStored(store::Reader& store, std::int64_t repo, ScanSummary& s) {
   auto languages = store.Query(
       "SELECT language, COUNT(*) AS n FROM files WHERE repository_id = $1 GROUP BY language",
       {repo});
@@ -183,7 +180,7 @@ Result<void> CountStored(store::Store& store, std::int64_t repo, ScanSummary& s)
 // The parse diagnostics stored for files this run leaves as they are: an
 // unchanged file that failed to parse still fails, and a rescan that
 // parsed nothing must say so rather than report no errors.
-Result<void> AddStoredDiagnostics(store::Store& store, std::int64_t repo, const Plan& plan,
+Result<void> AddStoredDiagnostics(store::Reader& store, std::int64_t repo, const Plan& plan,
                                   ScanSummary& summary) {
   auto rows = store.Query(
       "SELECT path, diagnostics FROM files WHERE repository_id = $1 AND diagnostics IS NOT NULL "
@@ -208,7 +205,6 @@ Result<void> AddStoredDiagnostics(store::Store& store, std::int64_t repo, const 
   return Ok();
 }
 
-}  // namespace
 
 Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   const auto started = std::chrono::steady_clock::now();

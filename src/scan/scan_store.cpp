@@ -296,67 +296,85 @@ Result<void> ScanStore::WriteFiles(std::int64_t repo, std::int64_t run_id,
   for (std::size_t start = 0; start < files.size(); start += batch) {
     std::size_t end = std::min(files.size(), start + batch);
     DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-      std::string now = Now(tx);
-      auto ids = UpsertFiles(tx, repo, now, files, start, end);
-      if (!ids) return ids.error();
-      DOCRUNCH_TRY(DeleteChildren(tx, *ids));
-      std::vector<Params> symbols, imports, exports;
-      std::vector<store::SyncEvent> events;
-      for (std::size_t i = start; i < end; ++i) {
-        CollectChildren(repo, (*ids)[i - start], files[i].parsed, symbols, imports, exports);
-        events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
-        if (hook) DOCRUNCH_TRY(hook(tx, files[i].path, &files[i].parsed));
-      }
-      DOCRUNCH_TRY(store::InsertRows(
-          tx, "symbols",
-          {"repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
-           "signature", "docstring", "bases", "detail", "implements", "fields"},
-          symbols));
-      DOCRUNCH_TRY(store::InsertRows(tx, "imports",
-                                     {"repository_id", "file_id", "module", "names", "alias",
-                                      "line", "is_relative", "name", "end_line"},
-                                     imports));
-      DOCRUNCH_TRY(store::InsertRows(
-          tx, "exports",
-          {"repository_id", "file_id", "name", "kind", "line", "alias", "is_default", "source"},
-          exports));
-      return store::EmitSyncEvents(tx, events);
+      return WriteFilesIn(tx, repo, run_id, files, start, end, hook);
     }));
   }
   return Ok();
 }
 
+Result<void> WriteFilesIn(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
+                          const std::vector<FileRecord>& files, std::size_t start, std::size_t end,
+                          const ScanStore::FileHook& hook) {
+  if (start >= end) return Ok();
+  std::string now = Now(tx);
+  auto ids = UpsertFiles(tx, repo, now, files, start, end);
+  if (!ids) return ids.error();
+  DOCRUNCH_TRY(DeleteChildren(tx, *ids));
+  std::vector<Params> symbols, imports, exports;
+  std::vector<store::SyncEvent> events;
+  for (std::size_t i = start; i < end; ++i) {
+    CollectChildren(repo, (*ids)[i - start], files[i].parsed, symbols, imports, exports);
+    events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
+    if (hook) DOCRUNCH_TRY(hook(tx, files[i].path, &files[i].parsed));
+  }
+  DOCRUNCH_TRY(store::InsertRows(
+      tx, "symbols",
+      {"repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
+       "signature", "docstring", "bases", "detail", "implements", "fields"},
+      symbols));
+  DOCRUNCH_TRY(store::InsertRows(tx, "imports",
+                                 {"repository_id", "file_id", "module", "names", "alias", "line",
+                                  "is_relative", "name", "end_line"},
+                                 imports));
+  DOCRUNCH_TRY(store::InsertRows(
+      tx, "exports",
+      {"repository_id", "file_id", "name", "kind", "line", "alias", "is_default", "source"},
+      exports));
+  return store::EmitSyncEvents(tx, events);
+}
+
 Result<void> ScanStore::TouchFiles(std::int64_t repo, const std::vector<FileRecord>& files) {
   if (files.empty()) return Ok();
-  return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    for (const auto& f : files) {
-      auto r = tx.Exec(
-          "UPDATE files SET size = $3, mtime_ns = $4, modified_at = $5 "
-          "WHERE repository_id = $1 AND path = $2",
-          {repo, f.path, f.size, f.mtime_ns, MtimeIso(f.mtime_ns)});
-      if (!r) return r.error();
-    }
-    return Ok();
-  });
+  return store_.Transact([&](store::Tx& tx) { return TouchFilesIn(tx, repo, files); });
+}
+
+Result<void> TouchFilesIn(store::Tx& tx, std::int64_t repo, const std::vector<FileRecord>& files) {
+  for (const auto& f : files) {
+    auto r = tx.Exec(
+        "UPDATE files SET size = $3, mtime_ns = $4, modified_at = $5 "
+        "WHERE repository_id = $1 AND path = $2",
+        {repo, f.path, f.size, f.mtime_ns, MtimeIso(f.mtime_ns)});
+    if (!r) return r.error();
+  }
+  return Ok();
 }
 
 Result<void> ScanStore::DeleteFiles(std::int64_t repo, std::int64_t run_id,
                                     const std::vector<std::string>& paths, const FileHook& hook) {
   if (paths.empty()) return Ok();
-  return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    std::vector<store::SyncEvent> events;
-    for (const auto& path : paths) {
-      auto r = tx.Exec("DELETE FROM files WHERE repository_id = $1 AND path = $2", {repo, path});
-      if (!r) return r.error();
-      events.push_back({repo, "file", path, "", "delete", run_id, 0});
-      if (hook) DOCRUNCH_TRY(hook(tx, path, nullptr));
-    }
-    return store::EmitSyncEvents(tx, events);
-  });
+  return store_.Transact(
+      [&](store::Tx& tx) { return DeleteFilesIn(tx, repo, run_id, paths, hook); });
+}
+
+Result<void> DeleteFilesIn(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
+                           const std::vector<std::string>& paths,
+                           const ScanStore::FileHook& hook) {
+  std::vector<store::SyncEvent> events;
+  for (const auto& path : paths) {
+    auto r = tx.Exec("DELETE FROM files WHERE repository_id = $1 AND path = $2", {repo, path});
+    if (!r) return r.error();
+    events.push_back({repo, "file", path, "", "delete", run_id, 0});
+    if (hook) DOCRUNCH_TRY(hook(tx, path, nullptr));
+  }
+  return store::EmitSyncEvents(tx, events);
 }
 
 Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
-  auto files = store_.Query(
+  return LoadFactsFrom(store_, repo);
+}
+
+Result<std::vector<FileFacts>> LoadFactsFrom(store::Reader& db, std::int64_t repo) {
+  auto files = db.Query(
       "SELECT id, path, language, refs FROM files WHERE repository_id = $1 ORDER BY path", {repo});
   if (!files) return files.error();
   std::vector<FileFacts> out(files->size());
@@ -377,7 +395,7 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
       }
     }
   }
-  auto symbols = store_.Query(
+  auto symbols = db.Query(
       "SELECT file_id, kind, name, qualified_name, bases, implements FROM symbols "
       "WHERE repository_id = $1 ORDER BY id",
       {repo});
@@ -392,7 +410,7 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
         json::parse(symbols->Text(i, "implements").value_or("[]")).get<std::vector<std::string>>();
     out[by_id.at(*symbols->Int(i, "file_id"))].parsed.symbols.push_back(std::move(s));
   }
-  auto imports = store_.Query(
+  auto imports = db.Query(
       "SELECT file_id, module, name, alias, line, end_line FROM imports WHERE repository_id = $1 "
       "ORDER BY id",
       {repo});
@@ -404,7 +422,7 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
          static_cast<int>(imports->Int(i, "line").value_or(0)),
          static_cast<int>(imports->Int(i, "end_line").value_or(0))});
   }
-  auto exports = store_.Query(
+  auto exports = db.Query(
       "SELECT file_id, name, alias, is_default, source, line FROM exports WHERE repository_id = $1 "
       "ORDER BY id",
       {repo});
@@ -442,7 +460,11 @@ FileFacts StoredFacts(const std::string& path, const ParsedFile& parsed) {
 }
 
 Result<std::vector<Relationship>> ScanStore::LoadRelationships(std::int64_t repo) {
-  auto rows = store_.Query(
+  return LoadRelationshipsFrom(store_, repo);
+}
+
+Result<std::vector<Relationship>> LoadRelationshipsFrom(store::Reader& db, std::int64_t repo) {
+  auto rows = db.Query(
       "SELECT source, target, type, metadata FROM relationships WHERE repository_id = $1", {repo});
   if (!rows) return rows.error();
   std::vector<Relationship> out;
@@ -460,33 +482,42 @@ Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run
                                              bool nodes_changed) {
   auto stored = LoadRelationships(repo);
   if (!stored) return stored.error();
-  std::vector<Relationship> removed, added;
-  std::set_difference(stored->begin(), stored->end(), wanted.begin(), wanted.end(),
-                      std::back_inserter(removed));
-  std::set_difference(wanted.begin(), wanted.end(), stored->begin(), stored->end(),
-                      std::back_inserter(added));
-  const bool changed = !removed.empty() || !added.empty();
-  if (!changed && !nodes_changed) return false;
-  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-    for (const auto& r : removed) {
-      auto d = tx.Exec(
-          "DELETE FROM relationships WHERE repository_id = $1 AND source = $2 AND target = $3 "
-          "AND type = $4",
-          {repo, r.source, r.target, r.type});
-      if (!d) return d.error();
-    }
-    std::vector<Params> rows;
-    for (const auto& r : added) rows.push_back({repo, r.source, r.target, r.type, r.metadata});
-    DOCRUNCH_TRY(store::InsertRows(
-        tx, "relationships", {"repository_id", "source", "target", "type", "metadata"}, rows));
-    // The scan run as the content: every scan that changed the graph gets
-    // its scores recomputed (a count of edges would repeat and be skipped).
-    auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
-                                   "run-" + std::to_string(run_id), "upsert", run_id, 0});
-    if (!event) return event.error();
-    return Ok();
-  }));
-  return changed;
+  RelationshipDiff diff = DiffRelationships(*stored, wanted);
+  if (!diff.changed() && !nodes_changed) return false;
+  DOCRUNCH_TRY(
+      store_.Transact([&](store::Tx& tx) { return ApplyRelationshipDiff(tx, repo, run_id, diff); }));
+  return diff.changed();
+}
+
+RelationshipDiff DiffRelationships(const std::vector<Relationship>& stored,
+                                   const std::vector<Relationship>& wanted) {
+  RelationshipDiff diff;
+  std::set_difference(stored.begin(), stored.end(), wanted.begin(), wanted.end(),
+                      std::back_inserter(diff.removed));
+  std::set_difference(wanted.begin(), wanted.end(), stored.begin(), stored.end(),
+                      std::back_inserter(diff.added));
+  return diff;
+}
+
+Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
+                                   const RelationshipDiff& diff) {
+  for (const auto& r : diff.removed) {
+    auto d = tx.Exec(
+        "DELETE FROM relationships WHERE repository_id = $1 AND source = $2 AND target = $3 "
+        "AND type = $4",
+        {repo, r.source, r.target, r.type});
+    if (!d) return d.error();
+  }
+  std::vector<Params> rows;
+  for (const auto& r : diff.added) rows.push_back({repo, r.source, r.target, r.type, r.metadata});
+  DOCRUNCH_TRY(store::InsertRows(
+      tx, "relationships", {"repository_id", "source", "target", "type", "metadata"}, rows));
+  // The scan run as the content: every scan that changed the graph gets
+  // its scores recomputed (a count of edges would repeat and be skipped).
+  auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
+                                 "run-" + std::to_string(run_id), "upsert", run_id, 0});
+  if (!event) return event.error();
+  return Ok();
 }
 
 }  // namespace docrunch::scan

@@ -107,4 +107,32 @@ class ScanStore {
   store::Store& store_;
 };
 
+// The writes of ScanStore inside a transaction the caller holds, for a scan
+// whose whole store step must commit at once (the RepoScanWorkflow's).
+Result<void> WriteFilesIn(store::Tx& tx, std::int64_t repository_id, std::int64_t run_id,
+                          const std::vector<FileRecord>& files, std::size_t start, std::size_t end,
+                          const ScanStore::FileHook& hook = nullptr);
+Result<void> TouchFilesIn(store::Tx& tx, std::int64_t repository_id,
+                          const std::vector<FileRecord>& files);
+Result<void> DeleteFilesIn(store::Tx& tx, std::int64_t repository_id, std::int64_t run_id,
+                           const std::vector<std::string>& paths,
+                           const ScanStore::FileHook& hook = nullptr);
+Result<std::vector<FileFacts>> LoadFactsFrom(store::Reader& db, std::int64_t repository_id);
+// Sorted, as ReplaceRelationships compares them.
+Result<std::vector<Relationship>> LoadRelationshipsFrom(store::Reader& db,
+                                                        std::int64_t repository_id);
+
+// What ReplaceRelationships changes: both sorted.
+struct RelationshipDiff {
+  std::vector<Relationship> removed;
+  std::vector<Relationship> added;
+  bool changed() const { return !removed.empty() || !added.empty(); }
+};
+// `stored` and `wanted` sorted.
+RelationshipDiff DiffRelationships(const std::vector<Relationship>& stored,
+                                   const std::vector<Relationship>& wanted);
+// Applies `diff` and emits the "relationships" event of `run_id`.
+Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repository_id, std::int64_t run_id,
+                                   const RelationshipDiff& diff);
+
 }  // namespace docrunch::scan

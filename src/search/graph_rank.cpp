@@ -113,6 +113,53 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo,
   return Ok();
 }
 
+namespace {
+
+constexpr std::size_t kEmbedChunk = 512;  // texts per Embed call (it batches further)
+
+// The vectors of docs[start, end) (columns id, title, content) as rows of
+// search_vectors.
+Result<std::vector<store::Params>> EmbedRows(const store::Rows& docs, std::size_t start,
+                                             std::size_t end, std::int64_t repo,
+                                             Embedder& embedder) {
+  std::vector<std::string> texts;
+  for (std::size_t i = start; i < end; ++i) {
+    texts.push_back(docs.Text(i, "title").value_or("") + "\n" +
+                    docs.Text(i, "content").value_or(""));
+  }
+  auto vectors = embedder.Embed(texts);
+  if (!vectors) return vectors.error();
+  std::vector<store::Params> rows;
+  for (std::size_t i = start; i < end; ++i) {
+    rows.push_back(
+        {*docs.Int(i, "id"), repo, embedder.model(), EncodeVector((*vectors)[i - start])});
+  }
+  return rows;
+}
+
+constexpr const char* kVectorColumns[] = {"doc_id", "repository_id", "model", "vector"};
+
+// "($first, ..., $first+count-1)".
+std::string Placeholders(std::size_t first, std::size_t count) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out + ")";
+}
+
+// Of `ids`, the documents of the repository that have no vector: id, title, content.
+Result<store::Rows> Unembedded(store::Reader& db, std::int64_t repo,
+                               const std::vector<std::int64_t>& ids) {
+  store::Params params{repo};
+  for (auto id : ids) params.push_back(id);
+  return db.Query(
+      "SELECT d.id, d.title, d.content FROM search_docs d WHERE d.repository_id = $1 AND d.id IN " +
+          Placeholders(2, ids.size()) +
+          " AND NOT EXISTS (SELECT 1 FROM search_vectors v WHERE v.doc_id = d.id) ORDER BY d.id",
+      params);
+}
+
+}  // namespace
+
 Result<void> EmbedMissing(store::Tx& tx, std::int64_t repo, Embedder& embedder) {
   auto stale = tx.Exec("DELETE FROM search_vectors WHERE repository_id = $1 AND model <> $2",
                        {repo, embedder.model()});
@@ -122,25 +169,61 @@ Result<void> EmbedMissing(store::Tx& tx, std::int64_t repo, Embedder& embedder) 
       "EXISTS (SELECT 1 FROM search_vectors v WHERE v.doc_id = d.id) ORDER BY d.id",
       {repo});
   if (!docs) return docs.error();
-  constexpr std::size_t kChunk = 512;  // texts per Embed call (it batches further)
-  for (std::size_t start = 0; start < docs->size(); start += kChunk) {
-    std::size_t end = std::min(docs->size(), start + kChunk);
-    std::vector<std::string> texts;
-    for (std::size_t i = start; i < end; ++i) {
-      texts.push_back(docs->Text(i, "title").value_or("") + "\n" +
-                      docs->Text(i, "content").value_or(""));
-    }
-    auto vectors = embedder.Embed(texts);
-    if (!vectors) return vectors.error();
-    std::vector<store::Params> rows;
-    for (std::size_t i = start; i < end; ++i) {
-      rows.push_back(
-          {*docs->Int(i, "id"), repo, embedder.model(), EncodeVector((*vectors)[i - start])});
-    }
+  for (std::size_t start = 0; start < docs->size(); start += kEmbedChunk) {
+    auto rows =
+        EmbedRows(*docs, start, std::min(docs->size(), start + kEmbedChunk), repo, embedder);
+    if (!rows) return rows.error();
     DOCRUNCH_TRY(store::InsertRows(tx, "search_vectors",
-                                   {"doc_id", "repository_id", "model", "vector"}, rows));
+                                   {std::begin(kVectorColumns), std::end(kVectorColumns)}, *rows));
   }
   return Ok();
+}
+
+Result<std::vector<std::int64_t>> DocumentsToEmbed(store::Tx& tx, std::int64_t repo,
+                                                   const std::string& model) {
+  auto stale =
+      tx.Exec("DELETE FROM search_vectors WHERE repository_id = $1 AND model <> $2", {repo, model});
+  if (!stale) return stale.error();
+  auto docs = tx.Query(
+      "SELECT d.id FROM search_docs d WHERE d.repository_id = $1 AND NOT EXISTS "
+      "(SELECT 1 FROM search_vectors v WHERE v.doc_id = d.id) ORDER BY d.id",
+      {repo});
+  if (!docs) return docs.error();
+  std::vector<std::int64_t> ids;
+  ids.reserve(docs->size());
+  for (std::size_t i = 0; i < docs->size(); ++i) ids.push_back(*docs->Int(i, "id"));
+  return ids;
+}
+
+Result<int> EmbedDocuments(store::Store& store, std::int64_t repo, Embedder& embedder,
+                           const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return 0;
+  auto docs = Unembedded(store, repo, ids);
+  if (!docs) return docs.error();
+  int stored = 0;
+  for (std::size_t start = 0; start < docs->size(); start += kEmbedChunk) {
+    const std::size_t end = std::min(docs->size(), start + kEmbedChunk);
+    auto rows = EmbedRows(*docs, start, end, repo, embedder);  // no transaction open
+    if (!rows) return rows.error();
+    DOCRUNCH_TRY(store.Transact([&](store::Tx& tx) -> Result<void> {
+      // Only what still needs it: a document removed meanwhile, or embedded
+      // by a sync batch or an earlier attempt, is skipped.
+      std::vector<std::int64_t> chunk;
+      for (std::size_t i = start; i < end; ++i) chunk.push_back(*docs->Int(i, "id"));
+      auto still = Unembedded(tx, repo, chunk);
+      if (!still) return still.error();
+      std::set<std::int64_t> wanted;
+      for (std::size_t i = 0; i < still->size(); ++i) wanted.insert(*still->Int(i, "id"));
+      std::vector<store::Params> keep;
+      for (auto& row : *rows) {
+        if (wanted.count(std::get<std::int64_t>(row[0]))) keep.push_back(std::move(row));
+      }
+      stored += static_cast<int>(keep.size());
+      return store::InsertRows(tx, "search_vectors",
+                               {std::begin(kVectorColumns), std::end(kVectorColumns)}, keep);
+    }));
+  }
+  return stored;
 }
 
 }  // namespace docrunch::search

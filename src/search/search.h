@@ -215,6 +215,17 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repository_id,
 // vectors of other models are dropped first. Errors: the endpoint's.
 Result<void> EmbedMissing(store::Tx& tx, std::int64_t repository_id, Embedder& embedder);
 
+// EmbedMissing in pieces a caller can checkpoint (the BatchEmbeddingWorkflow):
+// the ids of the documents without a vector of `model`, in id order, after
+// dropping the vectors of other models; then EmbedDocuments for some of
+// them, which calls the endpoint outside any transaction and stores the
+// vectors of the documents that still exist and still lack one (so running
+// it again is harmless). Returns how many it stored.
+Result<std::vector<std::int64_t>> DocumentsToEmbed(store::Tx& tx, std::int64_t repository_id,
+                                                   const std::string& model);
+Result<int> EmbedDocuments(store::Store& store, std::int64_t repository_id, Embedder& embedder,
+                           const std::vector<std::int64_t>& ids);
+
 // The PageRank itself: `edges` (source, target) over nodes named by
 // strings, plus `nodes` that may have no edge; damping 0.85, dangling
 // nodes' rank spread evenly, iterated to convergence (L1 change < 1e-10, at

@@ -128,9 +128,19 @@ TEST_F(JobsCommand, BadInputIsRefusedAndQueuesNothing) {
   EXPECT_THAT(refused({"sync-apply", "--payload", "{nope"}), HasSubstr("payload: not valid JSON"));
   EXPECT_THAT(refused({"sync-apply", "--queue", "Not A Queue"}), HasSubstr("queue: 'Not A Queue'"));
   EXPECT_THAT(refused({"sync-apply", "--lane", "sideways"}), HasSubstr("--lane: expected fast"));
-  EXPECT_THAT(refused({"repo-scan"}), HasSubstr("runs as a durable workflow (6 steps)"));
+  EXPECT_THAT(refused({"repo-scan", "--payload", R"({"full": 1})"}),
+              HasSubstr("runs as a durable workflow (6 steps): input.full: expected true or "
+                        "false"));
+  EXPECT_THAT(refused({"analysis", "--payload", R"({"paths": "x"})"}),
+              HasSubstr("input.paths: expected a list"));
   EXPECT_THAT(refused({"repo-scan", "--lane", "fast"}), HasSubstr("cannot run on the fast queue"));
   EXPECT_EQ(Waiting(), 0);
+  ProcessResult workflows = Docrunch({"workflows", "list", "--json"});
+  EXPECT_EQ(workflows.out, "[]\n") << "and starts no workflow";
+  // The router's other lane starts a workflow run.
+  ProcessResult routed = Docrunch({"jobs", "enqueue", "repo-scan"});
+  EXPECT_EQ(routed.exit_code, 0) << routed.err;
+  EXPECT_THAT(routed.out, ::testing::MatchesRegex("wf-[0-9a-f]{16}\n"));
   ProcessResult worker = Docrunch({"worker", "start", "--queue", "slow"});
   EXPECT_EQ(worker.exit_code, 2);
   EXPECT_THAT(worker.err, HasSubstr("the queues are sync and fast"));

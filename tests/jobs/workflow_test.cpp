@@ -190,6 +190,45 @@ void WorkflowTest::RegisterAll(DbWorkflowEngine& engine) {
     }));
     return json("unreachable");
   });
+  // A TxStep that writes a row (may crash or fail after writing it), then
+  // a step that may fail for good (input "fail_after"): its compensation
+  // deletes the row.
+  engine.Register("ledger", [this](WorkflowContext& ctx) -> Result<json> {
+    auto wrote = ctx.TxStep(
+        "write",
+        [this](store::Tx& tx, StepCall& call) -> Result<json> {
+          Count("write");
+          auto made = tx.Query(
+              "INSERT INTO repositories (name, root_path, created_at, updated_at) "
+              "VALUES ('ledger', $1, $2, $2) RETURNING id",
+              {"/ledger/" + std::to_string(call.attempt), FormatIso8601(tx.clock().Now())});
+          if (!made) return made.error();
+          if (crash_in_b_.exchange(false)) throw WorkerCrash();
+          if (flaky_failures_ > 0) {
+            --flaky_failures_;
+            return MakeError(ErrorCode::kIo, "failed after writing");
+          }
+          return json{{"id", *made->Int(0, "id")}};
+        },
+        {.max_attempts = 3, .backoff = 1s},
+        [this](const json& result) -> Result<void> {
+          Count("unwrite");
+          return store_->Transact([&](store::Tx& tx) -> Result<void> {
+            auto gone = tx.Exec("DELETE FROM repositories WHERE id = $1",
+                                {result["id"].get<std::int64_t>()});
+            if (!gone) return gone.error();
+            return Ok();
+          });
+        });
+    if (!wrote) return wrote.error();
+    DOCRUNCH_TRY(ctx.Step("after", [&ctx](StepCall&) -> Result<json> {
+      if (ctx.input().value("fail_after", false)) {
+        return MakeError(ErrorCode::kIo, "after is broken");
+      }
+      return json("after done");
+    }));
+    return *wrote;
+  });
   engine.Register("no-undo", [this](WorkflowContext& ctx) -> Result<json> {
     DOCRUNCH_TRY(ctx.Step("a", Counted("a")));
     return MakeError(ErrorCode::kInvalidParams, "the workflow gave up");
@@ -316,6 +355,39 @@ TEST_P(WorkflowTest, AWorkerDyingInAStepUsesUpAnAttempt) {
   EXPECT_EQ(run.steps.at(1).status, "failed");
   EXPECT_EQ(Runs("b"), 2);
   EXPECT_EQ(Runs("a"), 1);
+}
+
+TEST_P(WorkflowTest, ATxStepsWritesCommitWithItsCompletionExactlyOnce) {
+  std::string id = Start("ledger");
+  crash_in_b_ = true;  // the worker dies after the write, before the commit
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(CountRows("repositories"), 0) << "a crash mid-step leaves none of its writes";
+  EXPECT_EQ(Get(id).steps.at(0).status, "running");
+  clock_.Advance(31s);
+  flaky_failures_ = 1;  // the next attempt fails after writing: rolled back too
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(CountRows("repositories"), 0);
+  clock_.Advance(2s);  // the backoff
+  EXPECT_EQ(RunDue(), 1);
+  WorkflowRun run = Get(id);
+  EXPECT_EQ(run.status, "completed") << run.error;
+  EXPECT_EQ(Runs("write"), 3);
+  EXPECT_EQ(run.steps.at(0).attempts, 3);
+  EXPECT_EQ(CountRows("repositories"), 1) << "three attempts, one effect";
+  auto rows = store_->Query("SELECT root_path FROM repositories");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Text(0, "root_path"), "/ledger/3");
+  EXPECT_EQ(run.result, run.steps.at(0).result) << "the recorded result is the committed one";
+}
+
+TEST_P(WorkflowTest, ATxStepIsCompensatedWhenALaterStepFailsForGood) {
+  std::string id = Start("ledger", R"({"fail_after": true})");
+  EXPECT_EQ(RunDue(), 1);
+  WorkflowRun run = Get(id);
+  EXPECT_EQ(run.status, "compensated") << run.error;
+  EXPECT_EQ(run.steps.at(0).status, "compensated");
+  EXPECT_EQ(Runs("unwrite"), 1);
+  EXPECT_EQ(CountRows("repositories"), 0) << "as before the run";
 }
 
 TEST_P(WorkflowTest, AWorkerThatLostItsLeaseWritesNothingMore) {

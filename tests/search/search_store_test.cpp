@@ -21,6 +21,7 @@
 #include "search/embeddings.h"
 #include "search/search.h"
 #include "store_test_env.h"
+#include "support/embeddings_standin.h"
 #include "sync/index_projection.h"
 #include "sync/worker.h"
 
@@ -619,62 +620,7 @@ TEST_P(SearchStoreTest, TheGraphBreaksLexicalTies) {
   }
 }
 
-// The embeddings stand-in (tests/search/embeddings_standin.py, the OpenAI
-// wire format over Python's http.server) as a child process.
-class EmbeddingsStandIn {
- public:
-  explicit EmbeddingsStandIn(const std::string& key) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::string script = std::string(DOCRUNCH_SOURCE_DIR) + "/tests/search/embeddings_standin.py";
-      execlp("python3", "python3", script.c_str(), "--key", key.c_str(), nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* f = fdopen(out[0], "r");
-    char line[32] = {0};
-    if (f && std::fgets(line, sizeof line, f)) port_ = std::atoi(line);
-    if (f) std::fclose(f);
-  }
-  ~EmbeddingsStandIn() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  // GET /stats or POST /control through curl's command line.
-  std::string Call(const std::string& args) const {
-    std::string cmd = "curl -s " + args;
-    std::string out;
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-      char buf[256];
-      while (std::fgets(buf, sizeof buf, p)) out += buf;
-      pclose(p);
-    }
-    return out;
-  }
-  int Requests() const {
-    std::string stats = Call("http://127.0.0.1:" + std::to_string(port_) + "/stats");
-    auto at = stats.find("\"requests\": ");
-    return at == std::string::npos ? -1 : std::atoi(stats.c_str() + at + 12);
-  }
-  void SetFailing(bool failing) const {
-    Call("-X POST -d '{\"fail\": " + std::string(failing ? "true" : "false") +
-         "}' http://127.0.0.1:" + std::to_string(port_) + "/control");
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using testing::EmbeddingsStandIn;
 
 class EmbeddingsSearchTest : public SearchStoreTest {
  protected:

@@ -92,6 +92,12 @@ function Actions({ run, onDone }: { run: WorkflowDetail; onDone: () => void }) {
   const [notice, setNotice] = useState<string | null>(null);
   if (user?.role !== 'admin' || !isActive(run.status)) return null;
   const waiting = pendingSignal(run);
+  // A wait may take alternatives ("approve|reject"): Approve sends approve
+  // (or the only one), Reject sends reject when the run takes it and
+  // otherwise cancels the run.
+  const alternatives = waiting ? waiting.name.split('|') : [];
+  const approveName = alternatives.includes('approve') ? 'approve' : (alternatives[0] ?? '');
+  const rejectName = alternatives.includes('reject') ? 'reject' : null;
 
   const act = (what: string, path: string, body: unknown, done: string) => {
     setBusy(true);
@@ -117,7 +123,7 @@ function Actions({ run, onDone }: { run: WorkflowDetail; onDone: () => void }) {
             className="button"
             disabled={busy}
             onClick={() =>
-              act('Approve', 'signal', { name: waiting.name, data: { by: user.name } }, `Signal ${waiting.name} sent as ${user.name}.`)
+              act('Approve', 'signal', { name: approveName, data: { by: user.name } }, `Signal ${approveName} sent as ${user.name}.`)
             }
           >
             Approve
@@ -126,8 +132,12 @@ function Actions({ run, onDone }: { run: WorkflowDetail; onDone: () => void }) {
             type="button"
             className="button"
             disabled={busy}
-            title="Cancels the run: its completed steps are compensated"
-            onClick={() => cancel('Reject')}
+            title={rejectName ? 'Sends the signal reject' : 'Cancels the run: its completed steps are compensated'}
+            onClick={() =>
+              rejectName
+                ? act('Reject', 'signal', { name: rejectName, data: { by: user.name } }, `Signal ${rejectName} sent as ${user.name}.`)
+                : cancel('Reject')
+            }
           >
             Reject
           </button>
@@ -138,8 +148,14 @@ function Actions({ run, onDone }: { run: WorkflowDetail; onDone: () => void }) {
       </button>
       {waiting && (
         <p className="small">
-          Approve sends the signal <code>{waiting.name}</code> (with <code>{`{"by": "${user.name}"}`}</code>); Reject cancels the run,
-          which compensates its completed steps.
+          Approve sends the signal <code>{approveName}</code> (with <code>{`{"by": "${user.name}"}`}</code>);{' '}
+          {rejectName ? (
+            <>
+              Reject sends <code>{rejectName}</code>, and the workflow undoes its work.
+            </>
+          ) : (
+            <>Reject cancels the run, which compensates its completed steps.</>
+          )}
         </p>
       )}
       <div aria-live="polite">{notice && <p className="small">{notice}</p>}</div>
