@@ -154,6 +154,26 @@ Result<void> DbQueue::Ack(const TakenJob& job) {
   });
 }
 
+// One transaction for the batch.
+Result<void> DbQueue::AckBatch(const std::vector<TakenJob>& jobs) {
+  std::vector<std::int64_t> rows;
+  for (const auto& job : jobs) {
+    auto row = DbJobRow(job.id);
+    if (!row) return row.error();
+    rows.push_back(*row);
+  }
+  if (rows.empty()) return Ok();
+  return store_.Transact([&](store::Tx& tx) -> Result<void> {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      auto gone =
+          tx.Exec("DELETE FROM fast_jobs WHERE id = $1 AND status = 'taken' AND deliveries = $2",
+                  {rows[i], static_cast<std::int64_t>(jobs[i].deliveries)});
+      if (!gone) return gone.error();
+    }
+    return Ok();
+  });
+}
+
 Result<void> DbQueue::Fail(const TakenJob& job, const std::string& error) {
   auto row = DbJobRow(job.id);
   if (!row) return row.error();

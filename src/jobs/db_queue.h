@@ -27,6 +27,7 @@ class DbQueue final : public FastQueue {
   Result<std::vector<TakenJob>> Take(const std::string& queue, const std::string& consumer, int max,
                                      std::chrono::milliseconds wait) override;
   Result<void> Ack(const TakenJob& job) override;
+  Result<void> AckBatch(const std::vector<TakenJob>& jobs) override;
   Result<void> Fail(const TakenJob& job, const std::string& error) override;
   Result<QueueCounts> Counts(const std::string& queue) override;
   Result<std::vector<ListedJob>> List(const std::string& queue, const std::string& status,

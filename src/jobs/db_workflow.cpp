@@ -72,6 +72,41 @@ Error Refusal(store::Tx& tx, const std::string& id, const std::string& what) {
                    "run " + id + " is " + rows->Text(0, "status").value_or("") + ": " + what);
 }
 
+// Takes the oldest runnable run in `tx` under a new lease; `claim` stays
+// empty when there is none (or another worker took it first).
+Result<void> ClaimRunnable(store::Tx& tx, TimePoint now, const std::string& owner,
+                           std::chrono::milliseconds lease, IdGenerator& ids,
+                           std::optional<RunClaim>& claim) {
+  claim.reset();
+  const std::string at = FormatIso8601(now);
+  auto due = tx.Query(
+      "SELECT id, workflow, input, status, cancel_requested FROM workflow_runs "
+      "WHERE " +
+          std::string(kRunnable) + " ORDER BY updated_at, id LIMIT 1" +
+          std::string(tx.SkipLockedClause()),
+      {at});
+  if (!due) return due.error();
+  if (due->empty()) return Ok();
+  RunClaim c;
+  c.id = *due->Text(0, "id");
+  c.workflow = due->Text(0, "workflow").value_or("");
+  c.input = due->Text(0, "input").value_or("null");
+  c.cancel_requested = due->Int(0, "cancel_requested").value_or(0) != 0;
+  c.fresh = due->Text(0, "status").value_or("") == "pending";
+  c.token = owner + "/" + ids.NewId().substr(0, 8);
+  // Conditional, so two takers that read the same row cannot both win.
+  auto taken = tx.Exec(
+      "UPDATE workflow_runs SET status = 'running', lease_owner = $2, "
+      "lease_until = $3, wake_at = NULL, updated_at = $1 WHERE id = $4 AND " +
+          std::string(kRunnable),
+      {at, c.token, FormatIso8601(now + lease), c.id});
+  if (!taken) return taken.error();
+  if (*taken != 1) return Ok();
+  DOCRUNCH_TRY(EmitWorkflowEvent(tx, c.id, "running"));
+  claim = std::move(c);
+  return Ok();
+}
+
 }  // namespace
 
 DbWorkflowEngine::DbWorkflowEngine(store::Store& store, const Clock& clock,
@@ -276,33 +311,8 @@ Result<std::vector<WorkflowRun>> DbWorkflowEngine::List(const std::string& statu
 
 Result<std::optional<RunClaim>> DbWorkflowEngine::TakeRunnable() {
   std::optional<RunClaim> claim;
-  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {
-    claim.reset();
-    const TimePoint now = clock_.Now();
-    const std::string at = FormatIso8601(now);
-    auto due = tx.Query("SELECT id, workflow, input, cancel_requested FROM workflow_runs WHERE " +
-                            std::string(kRunnable) + " ORDER BY updated_at, id LIMIT 1" +
-                            std::string(tx.SkipLockedClause()),
-                        {at});
-    if (!due) return due.error();
-    if (due->empty()) return Ok();
-    RunClaim c;
-    c.id = *due->Text(0, "id");
-    c.workflow = due->Text(0, "workflow").value_or("");
-    c.input = due->Text(0, "input").value_or("null");
-    c.cancel_requested = due->Int(0, "cancel_requested").value_or(0) != 0;
-    c.token = options_.owner + "/" + ids_.NewId().substr(0, 8);
-    // Conditional, so two takers that read the same row cannot both win.
-    auto taken = tx.Exec(
-        "UPDATE workflow_runs SET status = 'running', lease_owner = $2, "
-        "lease_until = $3, wake_at = NULL, updated_at = $1 WHERE id = $4 AND " +
-            std::string(kRunnable),
-        {at, c.token, FormatIso8601(now + options_.lease), c.id});
-    if (!taken) return taken.error();
-    if (*taken != 1) return Ok();
-    DOCRUNCH_TRY(EmitWorkflowEvent(tx, c.id, "running"));
-    claim = std::move(c);
-    return Ok();
+  DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) {
+    return ClaimRunnable(tx, clock_.Now(), options_.owner, options_.lease, ids_, claim);
   }));
   return claim;
 }
@@ -333,8 +343,21 @@ Result<void> DbWorkflowEngine::RunWorker(const std::atomic<bool>& stop) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     };
-    while (!stop) {
-      auto claim = TakeRunnable();
+    // The next run is taken in the transaction that parks or ends the
+    // current one (a commit saved per run). Should that transaction not
+    // commit after all, the next run was not taken: its execution then
+    // finds the lease is not its own at its first write and does nothing.
+    std::optional<RunClaim> next;
+    ExecutionEnv env{store_, clock_, options_.lease, options_.heartbeat};
+    env.at_end = [&](store::Tx& tx) -> Result<void> {
+      next.reset();
+      if (stop) return Ok();
+      return ClaimRunnable(tx, clock_.Now(), options_.owner, options_.lease, ids_, next);
+    };
+    while (next || !stop) {
+      Result<std::optional<RunClaim>> claim = std::move(next);
+      next.reset();
+      if (!*claim) claim = TakeRunnable();
       if (!claim) {
         spdlog::warn("workflows: worker {}: {}", options_.owner, claim.error().ToString());
         nap(std::chrono::milliseconds(1000));
@@ -344,7 +367,7 @@ Result<void> DbWorkflowEngine::RunWorker(const std::atomic<bool>& stop) {
         nap(options_.poll);
         continue;
       }
-      if (auto ran = Execute(**claim, stop); !ran) {
+      if (auto ran = ExecuteRun(env, **claim, Find((*claim)->workflow), stop); !ran) {
         spdlog::warn("workflows: run {}: {}", (*claim)->id, ran.error().ToString());
       }
     }

@@ -7,16 +7,19 @@
 // runs. So a run resumes after its last completed step on any worker, and a
 // completed step never runs twice: its result is written in the same
 // transaction that marks it completed, by the holder of the run's lease.
+// That transaction is also the next one the run needs (the next step's
+// attempt count, a park, the end): one commit per step.
 //
 // Leases: a worker takes a runnable run (pending; running with an expired
 // lease, whose worker died; waiting whose wake_at passed, which also covers
 // an arrived signal, a retry's backoff and a cancellation) in one
 // transaction (PostgreSQL: FOR UPDATE SKIP LOCKED), renews the lease every
 // `heartbeat` while the function runs, and gives it up when the run parks
-// or ends. Every write of an execution first checks that it still holds
-// the lease, so a worker that lost its run (it hung past the lease) writes
-// nothing more. The step it was running may then run again elsewhere: a
-// step that has not completed runs at least once, a completed one once.
+// or ends (RunWorker takes its next run in that same transaction). Every
+// write of an execution first checks that it still holds the lease, so a
+// worker that lost its run (it hung past the lease) writes nothing more.
+// The step it was running may then run again elsewhere: a step that has
+// not completed runs at least once, a completed one once.
 //
 // Failure (the workflow returns an error, e.g. a step out of attempts): the
 // completed steps' compensations run in reverse order, each recorded

@@ -89,6 +89,17 @@ Result<void> FallbackQueue::Ack(const TakenJob& job) {
   return (*owner)->Ack(job);
 }
 
+Result<void> FallbackQueue::AckBatch(const std::vector<TakenJob>& jobs) {
+  std::map<FastQueue*, std::vector<TakenJob>> by_owner;
+  for (const auto& job : jobs) {
+    auto owner = Owner(job);
+    if (!owner) return owner.error();
+    by_owner[*owner].push_back(job);
+  }
+  for (const auto& [owner, owned] : by_owner) DOCRUNCH_TRY(owner->AckBatch(owned));
+  return Ok();
+}
+
 Result<void> FallbackQueue::Fail(const TakenJob& job, const std::string& error) {
   auto owner = Owner(job);
   if (!owner) return owner.error();

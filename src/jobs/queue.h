@@ -72,6 +72,11 @@ struct QueueCounts {
   std::int64_t dead = 0;     // dead letters
 };
 
+// INVALID_PARAMS naming the field unless `queue` is an identifier and
+// `job.type` is not empty (payload: at most 1 MB of JSON text; key: at
+// most 200 characters).
+Result<void> CheckNewJob(const std::string& queue, const NewJob& job);
+
 class FastQueue {
  public:
   virtual ~FastQueue() = default;
@@ -81,6 +86,20 @@ class FastQueue {
   // otherwise, as for an empty type. STORAGE_UNAVAILABLE when the backend
   // is away.
   virtual Result<std::string> Enqueue(const std::string& queue, const NewJob& job) = 0;
+  // Enqueue of several jobs, in order, as one round trip where the backend
+  // can; their ids in the same order. Every job is checked first: one bad
+  // job refuses the batch before anything is queued.
+  virtual Result<std::vector<std::string>> EnqueueBatch(const std::string& queue,
+                                                        const std::vector<NewJob>& jobs) {
+    for (const auto& job : jobs) DOCRUNCH_TRY(CheckNewJob(queue, job));
+    std::vector<std::string> ids;
+    for (const auto& job : jobs) {
+      auto id = Enqueue(queue, job);
+      if (!id) return id.error();
+      ids.push_back(std::move(*id));
+    }
+    return ids;
+  }
   // Up to `max` jobs for `consumer` (a worker's unique name): first those
   // whose visibility timeout passed, then new ones, waiting at most `wait`
   // for one to arrive.
@@ -90,6 +109,13 @@ class FastQueue {
   // by another worker since (this worker's visibility timeout passed), is
   // not an error and changes nothing.
   virtual Result<void> Ack(const TakenJob& job) = 0;
+  // Ack of several jobs (of any queues) at once: one round trip where the
+  // backend can (a worker acknowledges the jobs of a batch together). As
+  // Ack for each; stops at the first error.
+  virtual Result<void> AckBatch(const std::vector<TakenJob>& jobs) {
+    for (const auto& job : jobs) DOCRUNCH_TRY(Ack(job));
+    return Ok();
+  }
   // The handler failed: offered again after a delay, or moved to the dead
   // letters (with `error`) once it was delivered max_deliveries times.
   virtual Result<void> Fail(const TakenJob& job, const std::string& error) = 0;
@@ -102,10 +128,5 @@ class FastQueue {
 
 // INVALID_PARAMS naming `status` unless it is "", waiting, taken or dead.
 Result<void> CheckListedStatus(const std::string& status);
-
-// INVALID_PARAMS naming the field unless `queue` is an identifier and
-// `job.type` is not empty (payload: at most 1 MB of JSON text; key: at
-// most 200 characters).
-Result<void> CheckNewJob(const std::string& queue, const NewJob& job);
 
 }  // namespace docrunch::jobs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "jobs/job_types.h"
 #include "jobs/redis_scripts.h"
@@ -149,9 +150,32 @@ Result<RedisReply> RedisQueue::Run(Script script, const std::string& queue,
 
 Result<std::string> RedisQueue::Enqueue(const std::string& queue, const NewJob& job) {
   DOCRUNCH_TRY(CheckNewJob(queue, job));
-  auto reply = Run(kEnqueueScript, queue, {job.type, job.payload, job.idempotency_key});
+  auto ids = EnqueueBatch(queue, {job});
+  if (!ids) return ids.error();
+  return std::move(ids->front());
+}
+
+// One script for the batch (the Enqueue script takes type, payload, key
+// triples).
+Result<std::vector<std::string>> RedisQueue::EnqueueBatch(const std::string& queue,
+                                                          const std::vector<NewJob>& jobs) {
+  std::vector<std::string> args;
+  for (const auto& job : jobs) {
+    DOCRUNCH_TRY(CheckNewJob(queue, job));
+    args.insert(args.end(), {job.type, job.payload, job.idempotency_key});
+  }
+  std::vector<std::string> ids;
+  if (jobs.empty()) return ids;
+  auto reply = Run(kEnqueueScript, queue, std::move(args));
   if (!reply) return reply.error();
-  return std::string(kIdPrefix) + Text(reply->get());
+  const redisReply* r = reply->get();
+  if (!IsArray(r, jobs.size())) {
+    return MakeError(ErrorCode::kStorageQuery, "redis: enqueue: an unexpected reply");
+  }
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ids.push_back(std::string(kIdPrefix) + Text(r->element[i]));
+  }
+  return ids;
 }
 
 Result<std::vector<TakenJob>> RedisQueue::ReadNew(const std::string& queue,
@@ -237,6 +261,25 @@ Result<void> RedisQueue::Ack(const TakenJob& job) {
   // error, and nothing changes.
   auto reply = Run(kAckScript, job.queue, {*id, std::to_string(job.deliveries)});
   if (!reply) return reply.error();
+  return Ok();
+}
+
+// One script per queue for the batch (the Ack script takes id, deliveries
+// pairs).
+Result<void> RedisQueue::AckBatch(const std::vector<TakenJob>& jobs) {
+  std::map<std::string, std::vector<std::string>> by_queue;
+  for (const auto& job : jobs) {
+    auto id = RedisStreamId(job.id);
+    if (!id) return id.error();
+    DOCRUNCH_TRY(CheckQueue(job.queue));
+    auto& args = by_queue[job.queue];
+    args.push_back(*id);
+    args.push_back(std::to_string(job.deliveries));
+  }
+  for (auto& [queue, args] : by_queue) {
+    auto reply = Run(kAckScript, queue, std::move(args));
+    if (!reply) return reply.error();
+  }
   return Ok();
 }
 

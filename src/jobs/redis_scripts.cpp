@@ -38,15 +38,19 @@ end
 }  // namespace
 
 const std::string kEnqueue = kHelpers + R"lua(
-local type_, payload, key = ARGV[1], ARGV[2], ARGV[3]
-if key ~= '' then
-  local first = redis.call('HGET', keys, key)
-  if first then return first end
+local function enqueue(type_, payload, key)
+  if key ~= '' then
+    local first = redis.call('HGET', keys, key)
+    if first then return first end
+  end
+  local id = redis.call('XADD', stream, '*', 'type', type_, 'payload', payload, 'key', key,
+                        'deliveries', 0)
+  if key ~= '' then redis.call('HSET', keys, key, id) end
+  return id
 end
-local id = redis.call('XADD', stream, '*', 'type', type_, 'payload', payload, 'key', key,
-                      'deliveries', 0)
-if key ~= '' then redis.call('HSET', keys, key, id) end
-return id
+local ids = {}
+for i = 1, #ARGV - 2, 3 do ids[#ids + 1] = enqueue(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+return ids
 )lua";
 
 const std::string kTakeDue = kHelpers + R"lua(
@@ -113,19 +117,23 @@ return {next_due, taken}
 )lua";
 
 const std::string kAck = kHelpers + R"lua(
-local id = ARGV[1]
-local pending = redis.call('XPENDING', stream, group, id, id, 1)
-if #pending == 0 then return 0 end
-local entry = redis.call('XRANGE', stream, id, id)
-if #entry > 0 then
-  local f = fields_of(entry[1][2])
-  -- A late Ack (another worker took the job over since): not this one's.
-  if (tonumber(f.deliveries) or 0) + pending[1][4] ~= tonumber(ARGV[2]) then return 0 end
-  forget_key(f.key, id)
+local function ack(id, deliveries)
+  local pending = redis.call('XPENDING', stream, group, id, id, 1)
+  if #pending == 0 then return 0 end
+  local entry = redis.call('XRANGE', stream, id, id)
+  if #entry > 0 then
+    local f = fields_of(entry[1][2])
+    -- A late Ack (another worker took the job over since): not this one's.
+    if (tonumber(f.deliveries) or 0) + pending[1][4] ~= deliveries then return 0 end
+    forget_key(f.key, id)
+  end
+  redis.call('XACK', stream, group, id)
+  redis.call('XDEL', stream, id)
+  return 1
 end
-redis.call('XACK', stream, group, id)
-redis.call('XDEL', stream, id)
-return 1
+local acked = 0
+for i = 1, #ARGV - 1, 2 do acked = acked + ack(ARGV[i], tonumber(ARGV[i + 1])) end
+return acked
 )lua";
 
 const std::string kFail = kHelpers + R"lua(

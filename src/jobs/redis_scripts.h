@@ -11,8 +11,9 @@
 
 namespace docrunch::jobs::redis_scripts {
 
-// ARGV: type, payload, key. The stream id of the new job, or of the job
-// already waiting or taken with that key.
+// ARGV: type, payload, key, repeated for each job enqueued together. For
+// each, in order: the stream id of the new job, or of the job already
+// waiting or taken with that key (also one earlier in the same batch).
 extern const std::string kEnqueue;
 
 // ARGV: consumer, visibility (ms), max, max_deliveries. Moves due retries
@@ -22,9 +23,10 @@ extern const std::string kEnqueue;
 // {{id, type, payload, key, deliveries}...}}.
 extern const std::string kTakeDue;
 
-// ARGV: id, deliveries (the taker's). 1 when the job was taken, with that
-// delivery count, and is now gone; 0 otherwise (gone already, or taken
-// over by another worker since).
+// ARGV: id, deliveries (the taker's), repeated for each job acknowledged
+// together. How many of them were taken, with that delivery count, and are
+// now gone (the others were gone already, or taken over by another worker
+// since).
 extern const std::string kAck;
 
 // ARGV: id, error, max_deliveries, retry_delay (ms), deliveries (the

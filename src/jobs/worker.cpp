@@ -49,12 +49,13 @@ Result<bool> JobWorker::Finished(const TakenJob& job) {
 }
 
 Result<void> JobWorker::Process(const TakenJob& job, const std::atomic<bool>& stop,
-                                JobWorkerStats& stats) {
+                                JobWorkerStats& stats, std::vector<TakenJob>& done) {
   auto finished = Finished(job);
   if (!finished) return finished.error();
   if (*finished) {
     ++stats.skipped;
-    return queue_.Ack(job);
+    done.push_back(job);
+    return Ok();
   }
   auto handler = handlers_.find(job.type);
   if (handler == handlers_.end()) {
@@ -81,7 +82,33 @@ Result<void> JobWorker::Process(const TakenJob& job, const std::atomic<bool>& st
         [&](store::Tx& tx) { return RecordFinished(tx, job.queue, job, clock_.Now()); }));
   }
   ++stats.done;
-  return queue_.Ack(job);
+  done.push_back(job);
+  return Ok();
+}
+
+Result<void> JobWorker::ProcessBatch(const std::vector<TakenJob>& jobs,
+                                     const std::atomic<bool>& stop, JobWorkerStats& stats) {
+  // Done jobs wait at most this long for their Ack, far below any
+  // visibility timeout; fast handlers share one round trip.
+  constexpr auto kAckWithin = std::chrono::milliseconds(50);
+  std::vector<TakenJob> done;
+  auto first_done = std::chrono::steady_clock::now();
+  Result<void> handled = Ok();
+  for (const auto& job : jobs) {
+    if (!done.empty() && std::chrono::steady_clock::now() - first_done > kAckWithin) {
+      handled = queue_.AckBatch(done);
+      done.clear();
+      if (!handled) return handled;
+    }
+    const bool was_empty = done.empty();
+    handled = Process(job, stop, stats, done);
+    if (was_empty && !done.empty()) first_done = std::chrono::steady_clock::now();
+    if (!handled) break;
+  }
+  if (done.empty()) return handled;
+  // The jobs handled before an error are acknowledged all the same.
+  auto acked = queue_.AckBatch(done);
+  return handled ? acked : handled;
 }
 
 Result<JobWorkerStats> JobWorker::Drain() {
@@ -92,7 +119,7 @@ Result<JobWorkerStats> JobWorker::Drain() {
                              std::chrono::milliseconds(0));
     if (!taken) return taken.error();
     if (taken->empty()) return stats;
-    for (const auto& job : *taken) DOCRUNCH_TRY(Process(job, never, stats));
+    DOCRUNCH_TRY(ProcessBatch(*taken, never, stats));
   }
 }
 
@@ -107,12 +134,7 @@ Result<JobWorkerStats> JobWorker::Run(const std::atomic<bool>& stop) {
     while (!stop && !broken) {
       auto taken = queue_.Take(options_.queue, options_.consumer, options_.batch, options_.wait);
       Result<void> handled = taken ? Ok() : Result<void>(taken.error());
-      if (taken) {
-        for (const auto& job : *taken) {
-          handled = Process(job, stop, stats);
-          if (!handled) break;
-        }
-      }
+      if (taken) handled = ProcessBatch(*taken, stop, stats);
       if (handled) {
         backoff_ms = 0;
         continue;

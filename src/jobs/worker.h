@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "jobs/queue.h"
@@ -78,8 +79,14 @@ class JobWorker {
                                          const TakenJob& job, TimePoint now);
 
  private:
-  // Handles one taken job: skip, run, Ack or Fail.
-  Result<void> Process(const TakenJob& job, const std::atomic<bool>& stop, JobWorkerStats& stats);
+  // Handles one taken job: skip or run, then adds it to `done` (to be
+  // acknowledged with its batch), or Fail.
+  Result<void> Process(const TakenJob& job, const std::atomic<bool>& stop, JobWorkerStats& stats,
+                       std::vector<TakenJob>& done);
+  // Processes a taken batch, acknowledging its done jobs together (sooner
+  // when handlers are slow, so no job waits long for its Ack).
+  Result<void> ProcessBatch(const std::vector<TakenJob>& jobs, const std::atomic<bool>& stop,
+                            JobWorkerStats& stats);
   Result<bool> Finished(const TakenJob& job);
 
   FastQueue& queue_;

@@ -49,6 +49,7 @@ class Execution final : public WorkflowContext {
   Execution(const ExecutionEnv& env, const RunClaim& claim, const std::atomic<bool>& stop)
       : env_(env), claim_(claim), worker_stop_(stop), cancel_(claim.cancel_requested) {
     input_ = json::parse(claim.input, nullptr, false);
+    renewed_at_ = env_.clock.Now().time_since_epoch().count();
   }
 
   const std::string& run_id() const override { return claim_.id; }
@@ -73,9 +74,11 @@ class Execution final : public WorkflowContext {
     return MakeError(ErrorCode::kInterrupted,
                      std::string(kWorkflowSuspended) + " (run " + claim_.id + ")");
   }
-  // Renews the lease in `tx` and reads cancel_requested; fails with lost_
-  // set when another worker holds the run now.
-  Result<void> Hold(store::Tx& tx);
+  // Checks the lease in `tx` (locking the run's row), renews it when
+  // `renew` or when a heartbeat's time passed since it was last renewed, and
+  // reads cancel_requested; fails with lost_ set when another worker holds
+  // the run now.
+  Result<void> Hold(store::Tx& tx, bool renew = false);
   // A transaction under the lease; on failure the execution is abandoned
   // (lease lost, or the database away: the run is taken again later).
   Result<void> Write(const std::function<Result<void>(store::Tx&)>& fn);
@@ -118,9 +121,18 @@ class Execution final : public WorkflowContext {
   std::string waiting_for_;   // kParked on a signal: its name
   std::atomic<bool> cancel_;  // also set by the heartbeat's Hold
   std::vector<Compensation> compensations_;
+  // A completed step's record not yet written: it goes into the next
+  // transaction (the next step's attempt, a park, the end), one commit per
+  // step instead of two. The step counts as completed once that commits; a
+  // crash before then leaves it running, as a crash just before its own
+  // commit would.
+  std::function<Result<void>(store::Tx&)> unwritten_;
 
   // Shared with the heartbeat thread.
   std::atomic<bool> lost_{false};
+  // When the lease was last renewed (env_.clock, in its ticks); the claim
+  // set it just before this execution began.
+  std::atomic<TimePoint::rep> renewed_at_{0};
   std::atomic<bool> step_stop_{false};
   std::mutex mu_;
   std::condition_variable wake_;
@@ -128,18 +140,30 @@ class Execution final : public WorkflowContext {
   std::optional<TimePoint> deadline_;  // GUARDED_BY(mu_): the running attempt's
 };
 
-Result<void> Execution::Hold(store::Tx& tx) {
+Result<void> Execution::Hold(store::Tx& tx, bool renew) {
   const TimePoint now = env_.clock.Now();
-  auto held = tx.Query(
-      "UPDATE workflow_runs SET lease_until = $3, updated_at = $4 "
-      "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING cancel_requested",
-      {claim_.id, claim_.token, FormatIso8601(now + env_.lease), FormatIso8601(now)});
+  if (now >= TimePoint(TimePoint::duration(renewed_at_.load())) + env_.heartbeat) renew = true;
+  // Between renewals a plain locking read: no new row version per write.
+  // (A backend that can skip locked rows can lock one; SQLite's write
+  // transactions run one at a time.)
+  auto held =
+      renew ? tx.Query(
+                  "UPDATE workflow_runs SET lease_until = $3, updated_at = $4 "
+                  "WHERE id = $1 AND lease_owner = $2 AND status = 'running' "
+                  "RETURNING cancel_requested",
+                  {claim_.id, claim_.token, FormatIso8601(now + env_.lease), FormatIso8601(now)})
+            : tx.Query(
+                  "SELECT cancel_requested FROM workflow_runs WHERE id = $1 AND "
+                  "lease_owner = $2 AND status = 'running'" +
+                      std::string(tx.SkipLockedClause().empty() ? "" : " FOR UPDATE"),
+                  {claim_.id, claim_.token});
   if (!held) return held.error();
   if (held->empty()) {
     lost_ = true;
     step_stop_ = true;
     return MakeError(ErrorCode::kInterrupted, "run " + claim_.id + ": the lease was lost");
   }
+  if (renew) renewed_at_ = now.time_since_epoch().count();
   if (held->Int(0, "cancel_requested").value_or(0) != 0) cancel_ = true;
   return Ok();
 }
@@ -147,6 +171,7 @@ Result<void> Execution::Hold(store::Tx& tx) {
 Result<void> Execution::Write(const std::function<Result<void>(store::Tx&)>& fn) {
   auto written = env_.store.Transact([&](store::Tx& tx) -> Result<void> {
     DOCRUNCH_TRY(Hold(tx));
+    if (unwritten_) DOCRUNCH_TRY(unwritten_(tx));
     return fn(tx);
   });
   if (!written) {
@@ -154,6 +179,7 @@ Result<void> Execution::Write(const std::function<Result<void>(store::Tx&)>& fn)
     state_ = State::kAbandoned;
     return Suspended();
   }
+  unwritten_ = nullptr;
   return Ok();
 }
 
@@ -222,18 +248,17 @@ Result<void> Execution::SetStep(store::Tx& tx, int seq, const std::string& statu
 
 Result<json> Execution::Step(const std::string& name, const StepFn& fn, const StepOptions& options,
                              const CompensateFn& compensate) {
-  return RunStep(
-      name, options, compensate, [&](StepCall& call, int seq, bool& abandoned) -> Result<json> {
-        auto out = fn(call);
-        if (!out) return out;
-        // An attempt that returns after its deadline failed: its
-        // result is discarded.
-        DOCRUNCH_TRY(InTime(name, call, seq, options));
-        if (!Write([&](store::Tx& tx) { return SetStep(tx, seq, "completed", &*out, ""); })) {
-          abandoned = true;
-        }
-        return out;
-      });
+  return RunStep(name, options, compensate, [&](StepCall& call, int seq, bool&) -> Result<json> {
+    auto out = fn(call);
+    if (!out) return out;
+    // An attempt that returns after its deadline failed: its
+    // result is discarded.
+    DOCRUNCH_TRY(InTime(name, call, seq, options));
+    unwritten_ = [this, seq, result = *out](store::Tx& tx) {
+      return SetStep(tx, seq, "completed", &result, "");
+    };
+    return out;
+  });
 }
 
 Result<json> Execution::TxStep(const std::string& name, const TxStepFn& fn,
@@ -245,6 +270,9 @@ Result<json> Execution::TxStep(const std::string& name, const TxStepFn& fn,
         bool crashed = false;
         auto written = env_.store.Transact([&](store::Tx& tx) -> Result<void> {
           DOCRUNCH_TRY(Hold(tx));
+          // The previous step's record goes first, with or without this
+          // step's writes (it is flushed again should these roll back).
+          if (unwritten_) DOCRUNCH_TRY(unwritten_(tx));
           ran = true;
           // Whatever leaves the step rolls its writes back, a
           // throw included (rethrown below, out of the
@@ -268,7 +296,10 @@ Result<json> Execution::TxStep(const std::string& name, const TxStepFn& fn,
           return SetStep(tx, seq, "completed", &*out, "");
         });
         if (crashed) throw WorkerCrash();
-        if (written) return out;
+        if (written) {
+          unwritten_ = nullptr;
+          return out;
+        }
         if (ran && !out) return out;  // the step's own failure
         if (!lost_) {
           spdlog::warn("workflows: run {}: {}", claim_.id, written.error().ToString());
@@ -294,19 +325,23 @@ Result<json> Execution::RunStep(const std::string& name, const StepOptions& opti
       return result;
     }
   }
-  DOCRUNCH_TRY(Boundary());
   // The attempt is counted before it runs: a worker that dies in it has
   // used it up.
   int attempt = 0;
   const int max_attempts = std::max(1, options.max_attempts);
   // Recorded attempts are exact: only the lease holder changes them.
   if (rec && rec->attempts >= max_attempts) {
+    DOCRUNCH_TRY(Boundary());
     const std::string why = (rec->error.empty() ? std::string() : rec->error + "; ") +
                             "out of attempts (" + std::to_string(max_attempts) + ")";
     DOCRUNCH_TRY(Write([&](store::Tx& tx) { return SetStep(tx, seq, "failed", nullptr, why); }));
     return MakeError(ErrorCode::kInternal, "step '" + name + "' failed: " + why);
   }
+  // The step boundary (lease and cancellation, read by Hold) and the
+  // attempt's count share one transaction.
+  bool cancelled = false;
   DOCRUNCH_TRY(Write([&](store::Tx& tx) -> Result<void> {
+    if ((cancelled = cancel_.load())) return Ok();
     auto counted = tx.Query(
         "INSERT INTO workflow_steps (run_id, seq, name, kind, status, attempts, started_at) "
         "VALUES ($1, $2, $3, 'step', 'running', 1, $4) ON CONFLICT (run_id, seq) DO UPDATE "
@@ -316,6 +351,10 @@ Result<json> Execution::RunStep(const std::string& name, const StepOptions& opti
     attempt = static_cast<int>(counted->Int(0, "attempts").value_or(1));
     return Ok();
   }));
+  if (cancelled) {
+    state_ = State::kCancelled;
+    return Suspended();
+  }
   bool abandoned = false;
   auto out = Attempt(attempt_fn, options, seq, attempt, abandoned);
   if (abandoned) state_ = State::kAbandoned;
@@ -494,7 +533,8 @@ Result<void> Execution::Park() {
         "WHERE id = $1",
         {claim_.id, now, wake});
     if (!parked) return parked.error();
-    return EmitWorkflowEvent(tx, claim_.id, "waiting");
+    DOCRUNCH_TRY(EmitWorkflowEvent(tx, claim_.id, "waiting"));
+    return env_.at_end ? env_.at_end(tx) : Ok();
   });
 }
 
@@ -508,7 +548,8 @@ Result<void> Execution::Finish(const std::string& status, const json* result,
         {claim_.id, status, result ? store::Value(result->dump()) : store::Value(),
          error.empty() ? store::Value() : store::Value(error.substr(0, 4000)), now});
     if (!done) return done.error();
-    return EmitWorkflowEvent(tx, claim_.id, status);
+    DOCRUNCH_TRY(EmitWorkflowEvent(tx, claim_.id, status));
+    return env_.at_end ? env_.at_end(tx) : Ok();
   });
 }
 
@@ -558,7 +599,7 @@ void Execution::Heartbeat() {
     if (std::chrono::steady_clock::now() - last < env_.heartbeat) continue;
     last = std::chrono::steady_clock::now();
     lock.unlock();
-    auto renewed = env_.store.Transact([&](store::Tx& tx) { return Hold(tx); });
+    auto renewed = env_.store.Transact([&](store::Tx& tx) { return Hold(tx, true); });
     if (!renewed && !lost_) {
       spdlog::warn("workflows: run {}: heartbeat: {}", claim_.id, renewed.error().ToString());
     }
@@ -573,7 +614,7 @@ Result<void> Execution::Run(const WorkflowFn& fn) {
     DOCRUNCH_TRY(Finish("failed", nullptr, why));
     return Ok();
   }
-  DOCRUNCH_TRY(LoadSteps());
+  if (!claim_.fresh) DOCRUNCH_TRY(LoadSteps());  // a pending run has no steps yet
   std::thread heartbeat([this] { Heartbeat(); });
   Result<json> out = MakeError(ErrorCode::kInternal, "the workflow did not run");
   try {
@@ -633,18 +674,15 @@ Result<void> Execution::Run(const WorkflowFn& fn) {
 }  // namespace
 
 Result<void> EmitWorkflowEvent(store::Tx& tx, const std::string& run_id, const std::string& what) {
-  store::SyncEvent event;
-  event.entity_type = "workflow";
-  event.entity_id = run_id;
-  event.content_hash = what;
-  event.action = "upsert";
-  auto emitted = tx.EmitSyncEvent(event);
-  if (!emitted) return emitted.error();
   // No sync target applies workflow events (they are for the live views,
   // which read the outbox by id): written as processed, they stay out of
-  // the pending index the sync workers scan.
-  auto done = tx.Exec("UPDATE sync_events SET processed_at = created_at WHERE id = $1", {*emitted});
-  if (!done) return done.error();
+  // the pending index the sync workers scan. One INSERT rather than
+  // Tx::EmitSyncEvent and an UPDATE: a run writes one at every step.
+  auto emitted = tx.Exec(
+      "INSERT INTO sync_events (entity_type, entity_id, content_hash, action, priority, "
+      "created_at, processed_at) VALUES ('workflow', $1, $2, 'upsert', 0, $3, $3)",
+      {run_id, what, FormatIso8601(tx.clock().Now())});
+  if (!emitted) return emitted.error();
   return Ok();
 }
 

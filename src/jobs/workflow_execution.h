@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "core/clock.h"
@@ -20,6 +21,7 @@ struct RunClaim {
   std::string input;  // JSON text
   std::string token;  // the lease_owner written by the claim
   bool cancel_requested = false;
+  bool fresh = false;  // it was pending: nothing of it is recorded yet
 };
 
 struct ExecutionEnv {
@@ -27,6 +29,10 @@ struct ExecutionEnv {
   const Clock& clock;
   std::chrono::milliseconds lease;
   std::chrono::milliseconds heartbeat;
+  // If set, called last in the transaction that parks or ends the run, so
+  // a worker takes its next run in the same commit. An error fails that
+  // transaction, as any write of the execution would.
+  std::function<Result<void>(store::Tx&)> at_end = nullptr;
 };
 
 // Runs `claim` with `fn` (nullptr: not registered here, the run fails)

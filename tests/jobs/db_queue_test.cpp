@@ -79,6 +79,22 @@ TEST_P(DbQueueTest, JobsAreTakenInOrderOnceAndLeaveOnAck) {
   EXPECT_EQ(CountRows("fast_jobs"), 0);
 }
 
+TEST_P(DbQueueTest, AckBatchAcknowledgesItsJobsInOneGoAndNoOthers) {
+  Enqueue("index-file");
+  Enqueue("index-file");
+  Enqueue("index-file");
+  auto taken = Take("w1");
+  ASSERT_EQ(taken.size(), 3u);
+  ASSERT_TRUE(queue_->Ack(taken[0]).ok());
+  // The first again (harmless), the second, and not the third.
+  ASSERT_TRUE(queue_->AckBatch({taken[0], taken[1]}).ok());
+  EXPECT_EQ(queue_->Counts("fast")->taken, 1);
+  EXPECT_EQ(CountRows("fast_jobs"), 1);
+  ASSERT_TRUE(queue_->AckBatch({taken[2]}).ok());
+  ASSERT_TRUE(queue_->AckBatch({}).ok());
+  EXPECT_EQ(CountRows("fast_jobs"), 0);
+}
+
 TEST_P(DbQueueTest, AnIdempotencyKeyIsEnqueuedOnceWhileItsJobIsPending) {
   std::string a = Enqueue("index-file", "file:app.py");
   EXPECT_EQ(Enqueue("index-file", "file:app.py"), a);

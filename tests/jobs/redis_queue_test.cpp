@@ -99,6 +99,47 @@ TEST_F(RedisQueueTest, JobsAreTakenInOrderOnceAndLeaveOnAck) {
   EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0) << "acknowledged messages are deleted";
 }
 
+TEST_F(RedisQueueTest, AckBatchAcknowledgesItsJobsInOneGoAndNoOthers) {
+  Enqueue("index-file", "k1");
+  Enqueue("index-file");
+  Enqueue("index-file");
+  auto taken = Take("w1");
+  ASSERT_EQ(taken.size(), 3u);
+  ASSERT_TRUE(queue_->Ack(taken[0]).ok());
+  // The first again (harmless), the second, and not the third.
+  ASSERT_TRUE(queue_->AckBatch({taken[0], taken[1]}).ok());
+  auto counts = queue_->Counts("fast");
+  EXPECT_EQ(counts->taken, 1);
+  EXPECT_EQ(counts->waiting, 0);
+  EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 1);
+  EXPECT_EQ(raw_->Integer({"HLEN", Key() + ":keys"}), 0) << "the key left with its job";
+  ASSERT_TRUE(queue_->AckBatch({taken[2]}).ok());
+  ASSERT_TRUE(queue_->AckBatch({}).ok());
+  EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0);
+}
+
+TEST_F(RedisQueueTest, EnqueueBatchQueuesInOrderAndHonoursKeys) {
+  std::string first = Enqueue("index-file", "k1");
+  auto ids = queue_->EnqueueBatch("fast", {{"publish-task", R"({"n": 2})", ""},
+                                           {"index-file", R"({"n": 3})", "k1"},
+                                           {"index-file", R"({"n": 4})", "k2"},
+                                           {"index-file", R"({"n": 5})", "k2"}});
+  ASSERT_TRUE(ids.ok()) << ids.error().ToString();
+  ASSERT_EQ(ids->size(), 4u);
+  EXPECT_EQ((*ids)[1], first) << "a key already waiting keeps its job";
+  EXPECT_EQ((*ids)[3], (*ids)[2]) << "and so does one earlier in the batch";
+  auto taken = Take("w1");
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[1].id, (*ids)[0]);
+  EXPECT_EQ(taken[1].payload, R"({"n": 2})");
+  EXPECT_EQ(taken[2].id, (*ids)[2]);
+  auto refused = queue_->EnqueueBatch("fast", {{"index-file", "{}", ""}, {"", "{}", ""}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidParams);
+  EXPECT_EQ(queue_->Counts("fast")->waiting, 0) << "a bad job refuses the whole batch";
+  EXPECT_TRUE(queue_->EnqueueBatch("fast", {})->empty());
+}
+
 TEST_F(RedisQueueTest, AnIdempotencyKeyIsEnqueuedOnceWhileItsJobIsPending) {
   std::string a = Enqueue("index-file", "file:app.py");
   EXPECT_EQ(Enqueue("index-file", "file:app.py"), a);

@@ -664,6 +664,36 @@ TEST_P(WorkflowTest, AWorkerPoolRunsWorkflowsUntilStopped) {
   EXPECT_EQ(Get(id).status, "completed");
 }
 
+// A worker takes its next run in the transaction that ends the previous
+// one: every run still runs once, each step once, each claim recorded.
+TEST_P(WorkflowTest, AWorkerPoolTakesItsNextRunAsItEndsOne) {
+  constexpr int kRuns = 6;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kRuns; ++i) ids.push_back(Start("three"));
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { ASSERT_TRUE(engine_->RunWorker(stop).ok()); });
+  auto all_done = [&] {
+    auto done = engine_->List("completed", 100);
+    return done.ok() && done->size() == static_cast<std::size_t>(kRuns);
+  };
+  for (int i = 0; i < 500 && !all_done(); ++i) std::this_thread::sleep_for(10ms);
+  stop = true;
+  worker.join();
+  ASSERT_TRUE(all_done());
+  EXPECT_EQ(Runs("a"), kRuns);
+  EXPECT_EQ(Runs("b"), kRuns);
+  EXPECT_EQ(Runs("c"), kRuns);
+  for (const auto& id : ids) {
+    auto running = store_->Query(
+        "SELECT count(*) AS n FROM sync_events WHERE entity_type = 'workflow' AND entity_id = $1 "
+        "AND content_hash = 'running'",
+        {id});
+    ASSERT_TRUE(running.ok());
+    EXPECT_EQ(running->Int(0, "n").value_or(0), 1) << id;
+    EXPECT_TRUE(Get(id).lease_owner.empty()) << id;
+  }
+}
+
 TEST_P(WorkflowTest, ADifferentStepAtARecordedPositionIsADeterminismError) {
   std::string id = Start("shifty");
   EXPECT_EQ(RunDue(), 1);
