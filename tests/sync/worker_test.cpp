@@ -495,6 +495,36 @@ TEST_P(SyncWorkerTest, AnIdempotentRedeliveryLeavesTheSyncRowsUntouched) {
   EXPECT_EQ(after->rows, before->rows);
 }
 
+// A batch larger than one multi-row statement (250 rows), of two entity
+// types: every row is locked, read, recorded and marked, and a redelivery
+// skips them all.
+TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_(700));
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 600; ++i) {
+    events.push_back(
+        {0, i % 3 ? "file" : "task", "e" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  auto stats = worker.RunBatch();  // one batch: all 600 events
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 600);
+  EXPECT_EQ(stats->applied, 600);
+  EXPECT_EQ(CountRows("storage_sync"), 600);
+  auto ok = store_->Query("SELECT COUNT(*) AS n FROM storage_sync WHERE status = 'ok'");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok->Int(0, "n"), 600);
+  Emit(events);
+  stats = worker.RunBatch();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 600);
+  EXPECT_EQ(stats->skipped, 600);
+  EXPECT_EQ(stats->applied, 0);
+  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SyncWorkerTest, ::testing::Values("sqlite", "postgres"),
                          store::BackendParamName);
 
