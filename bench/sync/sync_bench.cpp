@@ -4,6 +4,7 @@
 // INSERTs in one transaction on the same backend.
 //
 //   docrunch_sync_bench --events N [--sqlite DIR | --postgres URL] [--batch B] [--runs R]
+//                       [--docs DIR] [--keep-pages 1]
 //
 // Each run starts from an empty schema: N decisions with one outbox event
 // each (report events, priority 10), then:
@@ -11,6 +12,15 @@
 //   rerun     the same N events emitted again (same hashes), drained: all skipped
 //   floor     N single-row INSERTs of (id, text) into a scratch table, one transaction
 // Prints one JSON line per run and a final line with the medians.
+//
+// Pages go under --docs (default: the --sqlite folder, else the temporary
+// folder), one folder per run, removed after the last run (not between
+// runs), or left to the caller with --keep-pages 1 (run.sh removes its
+// scratch folder at the very end). Deleting 100,000 pages just before the
+// next run is timed would tax that run: on an ext4 without a journal (this
+// machine's) a new file's inode is looked for past every inode deleted in
+// the last minute or more of its block group (recently_deleted() in the
+// kernel's ialloc.c), which made page creation 5-8x slower.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,6 +67,8 @@ struct Args {
   std::string postgres_url;
   int batch = 200;
   int runs = 3;
+  std::string docs_dir;
+  bool keep_pages = false;
 };
 
 std::unique_ptr<store::Store> FreshStore(const Args& a, int run) {
@@ -174,6 +186,10 @@ int main(int argc, char** argv) {
       a.batch = std::stoi(v);
     else if (k == "--runs")
       a.runs = std::stoi(v);
+    else if (k == "--docs")
+      a.docs_dir = v;
+    else if (k == "--keep-pages")
+      a.keep_pages = v != "0";
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -184,14 +200,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string backend = a.postgres_url.empty() ? "sqlite" : "postgres";
-  const fs::path scratch =
-      a.sqlite_dir.empty() ? fs::temp_directory_path() : fs::path(a.sqlite_dir);
+  const fs::path scratch = !a.docs_dir.empty()    ? fs::path(a.docs_dir)
+                           : a.sqlite_dir.empty() ? fs::temp_directory_path()
+                                                  : fs::path(a.sqlite_dir);
+  std::vector<fs::path> pages;
   std::vector<double> apply, rerun, floor;
   for (int run = 0; run < a.runs; ++run) {
     auto s = FreshStore(a, run);
     std::int64_t repo = Seed(*s, a.events);
-    fs::path docs = scratch / ("bench-docs-" + backend + "-" + std::to_string(run));
+    fs::path docs = scratch / ("bench-docs-" + backend + "-" + std::to_string(a.events) + "-" +
+                               std::to_string(run));
     fs::remove_all(docs);
+    pages.push_back(docs);
     sync::IndexProjection index(repo);
     sync::MarkdownProjection markdown(docs, repo, "bench");
     sync::WorkerOptions options;
@@ -217,11 +237,18 @@ int main(int argc, char** argv) {
     apply.push_back(t_apply);
     rerun.push_back(t_rerun);
     floor.push_back(t_floor);
+    // Where the apply went: each target's own time (the Markdown renders
+    // on a thread beside the index, so they overlap).
+    nlohmann::json targets;
+    for (const auto& [name, time] : stats.target_time) targets[name + "_s"] = time.count() / 1000.0;
     std::cout << nlohmann::json{{"backend", backend}, {"events", a.events}, {"run", run + 1},
-                                {"apply_s", t_apply}, {"rerun_s", t_rerun}, {"floor_s", t_floor}}
+                                {"apply_s", t_apply}, {"rerun_s", t_rerun}, {"floor_s", t_floor},
+                                {"targets", targets}}
                      .dump()
               << std::endl;
-    fs::remove_all(docs);
+  }
+  if (!a.keep_pages) {
+    for (const auto& docs : pages) fs::remove_all(docs);
   }
   double ma = Median(apply), mr = Median(rerun), mf = Median(floor);
   std::cout << nlohmann::json{{"backend", backend},

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -80,6 +81,23 @@ Result<void> SyncFilesystem(const std::filesystem::path& path) {
   close(fd);
   if (rc != 0) return IoError(path, "sync", err);
   return Ok();
+}
+
+bool FileHolds(const std::filesystem::path& path, std::string_view content) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              static_cast<std::uint64_t>(st.st_size) == content.size();
+  std::string buffer(same ? content.size() : 0, '\0');
+  for (std::size_t got = 0; same && got < buffer.size();) {
+    ssize_t n = read(fd, buffer.data() + got, buffer.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) same = false;  // an error, or the file shrank meanwhile
+    got += n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  close(fd);
+  return same && buffer == content;
 }
 
 Result<std::string> ReadFileText(const std::filesystem::path& path) {

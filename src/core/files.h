@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -34,6 +35,11 @@ bool IsAbandonedTemporary(const std::filesystem::path& file);
 // fsyncs are issued together at the end (each forces its own commit).
 // Errors: IO_ERROR naming the path.
 Result<void> SyncFilesystem(const std::filesystem::path& path);
+
+// Whether `path` is a regular file holding exactly `content`. Its size is
+// compared first, so a file of another length is not read. False when it
+// cannot be read (absent, a folder, no permission).
+bool FileHolds(const std::filesystem::path& path, std::string_view content);
 
 // Reads a whole file. Errors: IO_ERROR naming the path.
 Result<std::string> ReadFileText(const std::filesystem::path& path);

@@ -89,17 +89,27 @@ Result<void> DocWriter::CheckRelativePath(const std::string& relative) {
 Result<bool> DocWriter::Write(const std::string& relative, const std::string& content) {
   DOCRUNCH_TRY(CheckRelativePath(relative));
   fs::path full = root_ / relative;
-  std::error_code ec;
-  if (fs::is_regular_file(full, ec)) {
-    auto existing = ReadFileText(full);
-    if (existing && *existing == content) return false;
+  if (FileHolds(full, content)) return false;
+  const fs::path folder = full.parent_path();
+  auto make_folder = [&]() -> Result<void> {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kIo, "cannot create " + folder.string() + ": " + ec.message());
+    }
+    folders_.insert(folder);
+    return Ok();
+  };
+  const bool known = folders_.count(folder) > 0;
+  if (!known) DOCRUNCH_TRY(make_folder());
+  const WriteOptions options{.durable = !deferred_sync_};
+  auto written = WriteFileAtomic(full, content, options);
+  if (!written && known) {
+    folders_.erase(folder);
+    DOCRUNCH_TRY(make_folder());
+    written = WriteFileAtomic(full, content, options);
   }
-  fs::create_directories(full.parent_path(), ec);
-  if (ec) {
-    return MakeError(ErrorCode::kIo,
-                     "cannot create " + full.parent_path().string() + ": " + ec.message());
-  }
-  DOCRUNCH_TRY(WriteFileAtomic(full, content, {.durable = !deferred_sync_}));
+  DOCRUNCH_TRY(written);
   unsynced_ = unsynced_ || deferred_sync_;
   return true;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "core/result.h"
@@ -42,7 +43,9 @@ class DocWriter {
   static Result<void> CheckRelativePath(const std::string& relative);
 
   // Writes root/relative (creating folders) unless it already holds
-  // exactly `content`. Returns whether the file changed.
+  // exactly `content`. Returns whether the file changed. A folder made or
+  // found once is not looked at again for each page; should it go away
+  // meanwhile, the write is tried once more after making it.
   Result<bool> Write(const std::string& relative, const std::string& content);
 
   // Removes root/relative if present.
@@ -60,7 +63,8 @@ class DocWriter {
  private:
   std::filesystem::path root_;
   bool deferred_sync_ = false;
-  bool unsynced_ = false;  // pages written since the last Sync
+  bool unsynced_ = false;                    // pages written since the last Sync
+  std::set<std::filesystem::path> folders_;  // made or found by Write
 };
 
 }  // namespace docrunch::docs

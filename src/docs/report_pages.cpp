@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <set>
+#include <unordered_map>
 
 #include "core/text.h"
 #include "docs/markdown.h"
@@ -218,9 +219,47 @@ Result<void> ReportsProjection::ApplyDecision(store::Reader& db, std::int64_t de
   auto decision = tasks::LoadDecision(db, decision_row_id);
   if (!decision && decision.error().code == ErrorCode::kStorageNotFound) return Ok();
   if (!decision) return decision.error();
-  auto written = writer_.Write(DecisionPagePath(decision->number), RenderDecisionPage(*decision));
+  return WriteDecision(*decision);
+}
+
+Result<void> ReportsProjection::WriteDecision(const tasks::DecisionRecord& decision) {
+  auto written = writer_.Write(DecisionPagePath(decision.number), RenderDecisionPage(decision));
   if (!written) return written.error();
   return Ok();
+}
+
+std::vector<Result<void>> ReportsProjection::RenderBatch(
+    const std::vector<store::SyncEvent>& events, store::Reader& db) {
+  std::vector<Result<void>> results(events.size(), Ok());
+  std::vector<std::size_t> decisions;  // events whose rows are read below
+  std::vector<std::int64_t> ids;       // their row ids
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].entity_type != "decision") {
+      results[i] = Render(events[i], db);
+      continue;
+    }
+    auto id = ParseNumberedId(events[i].entity_id, "decision-");
+    if (!id) {
+      results[i] = id.error();
+      continue;
+    }
+    decisions.push_back(i);
+    ids.push_back(*id);
+  }
+  if (decisions.empty()) return results;
+  auto loaded = tasks::LoadDecisionsById(db, ids);
+  if (!loaded) {
+    for (std::size_t i : decisions) results[i] = loaded.error();
+    return results;
+  }
+  std::unordered_map<std::int64_t, const tasks::DecisionRecord*> by_id;
+  for (const auto& d : *loaded) by_id[d.id] = &d;
+  for (std::size_t k = 0; k < decisions.size(); ++k) {
+    auto found = by_id.find(ids[k]);
+    // A decision gone since its event: nothing to write (as ApplyDecision).
+    if (found != by_id.end()) results[decisions[k]] = WriteDecision(*found->second);
+  }
+  return results;
 }
 
 Result<void> ReportsProjection::Apply(const store::SyncEvent& event, store::Tx& db) {

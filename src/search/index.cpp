@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -393,13 +394,6 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
   }
   if (chosen.size() < 2 && !force) return Ok();
 
-  auto live_rows = tx.Query("SELECT id FROM search_docs WHERE repository_id = $1", {repo});
-  if (!live_rows) return live_rows.error();
-  std::vector<std::int64_t> live;
-  live.reserve(live_rows->size());
-  for (std::size_t i = 0; i < live_rows->size(); ++i) live.push_back(*live_rows->Int(i, "id"));
-  std::sort(live.begin(), live.end());
-
   store::Params params{repo};
   const std::string in = store::AppendInList(params, chosen.begin(), chosen.end());
   auto rows = tx.Query(
@@ -407,16 +401,38 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
           ")",
       params);
   if (!rows) return rows.error();
-  SegmentPostings merged;
-  std::vector<Posting> decoded;
+  // Decoded first, so that only the documents within the ids these
+  // segments hold are read: a merge of the small recent segments read every
+  // document of the repository to keep a few hundred.
+  std::vector<std::pair<std::string, std::vector<Posting>>> decoded(rows->size());
+  std::int64_t low = std::numeric_limits<std::int64_t>::max(), high = 0;
   for (std::size_t i = 0; i < rows->size(); ++i) {
-    const std::string term = *rows->Text(i, "term");
-    decoded.clear();
-    if (!DecodePostings(*rows->Text(i, "postings"), decoded)) {
-      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+    decoded[i].first = *rows->Text(i, "term");
+    if (!DecodePostings(*rows->Text(i, "postings"), decoded[i].second)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" +
+                                                 decoded[i].first +
                                                  "' are malformed; run docrunch sync rebuild");
     }
-    for (const Posting& p : decoded) {
+    if (!decoded[i].second.empty()) {
+      low = std::min(low, decoded[i].second.front().doc_id);
+      high = std::max(high, decoded[i].second.back().doc_id);
+    }
+  }
+  rows->rows.clear();
+  // By id alone, the repository checked here: with the repository in the
+  // query SQLite's planner walks all of its documents through an index.
+  auto live_rows =
+      tx.Query("SELECT id, repository_id FROM search_docs WHERE id BETWEEN $1 AND $2", {low, high});
+  if (!live_rows) return live_rows.error();
+  std::vector<std::int64_t> live;
+  live.reserve(live_rows->size());
+  for (std::size_t i = 0; i < live_rows->size(); ++i) {
+    if (live_rows->Int(i, "repository_id") == repo) live.push_back(*live_rows->Int(i, "id"));
+  }
+  std::sort(live.begin(), live.end());
+  SegmentPostings merged;
+  for (const auto& [term, postings] : decoded) {
+    for (const Posting& p : postings) {
       if (std::binary_search(live.begin(), live.end(), p.doc_id)) {
         merged.Add(term, p.doc_id, p.weight);
       }

@@ -81,18 +81,177 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFilesAt(store::Reader& db, s
   return out;
 }
 
+// What a decision's document is made of.
+struct DecisionRow {
+  std::int64_t number = 0;
+  std::string title;
+  std::string body;
+};
+
+// What a task's documents are made of: the task, its completion reports
+// and findings (each in id order).
+struct TaskRow {
+  std::string title;
+  std::string description;
+  std::vector<std::pair<std::int64_t, std::string>> reports;  // id, summary
+  std::vector<std::pair<std::int64_t, std::pair<std::string, std::string>>> findings;
+};
+
+// Rows per IN list when a batch's entities are read together.
+constexpr std::size_t kIdsPerQuery = 500;
+
+// The decisions of `repo` among `ids`, by id: one query per 500 ids
+// (before: one per event, most of the index's share of a batch of
+// decisions on PostgreSQL). Ids without a row are left out. The query
+// names the ids alone (the repository is checked here): with the
+// repository in it, SQLite's planner read every decision of the
+// repository through its index instead of looking up the ids.
+Result<std::unordered_map<std::int64_t, DecisionRow>> LoadDecisionRows(
+    store::Reader& db, std::int64_t repo, const std::vector<std::int64_t>& ids) {
+  std::unordered_map<std::int64_t, DecisionRow> out;
+  for (std::size_t at = 0; at < ids.size(); at += kIdsPerQuery) {
+    const std::size_t end = std::min(ids.size(), at + kIdsPerQuery);
+    store::Params params;
+    const std::string in = store::AppendInList(params, ids.begin() + at, ids.begin() + end);
+    auto rows = db.Query(
+        "SELECT id, repository_id, number, title, context, decision, rationale, consequences "
+        "FROM decisions WHERE id IN (" +
+            in + ")",
+        params);
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      if (rows->Int(i, "repository_id") != repo) continue;
+      DecisionRow& d = out[*rows->Int(i, "id")];
+      d.number = rows->Int(i, "number").value_or(0);
+      d.title = rows->Text(i, "title").value_or("");
+      d.body =
+          Join(Join(rows->Text(i, "decision").value_or(""), rows->Text(i, "context").value_or("")),
+               Join(rows->Text(i, "rationale").value_or(""),
+                    rows->Text(i, "consequences").value_or("")));
+    }
+  }
+  return out;
+}
+
+// The tasks of `repo` among `ids`, by id, with their reports and findings:
+// three queries per 500 ids. Ids without a row are left out (the
+// repository checked here, as for decisions).
+Result<std::unordered_map<std::int64_t, TaskRow>> LoadTaskRows(
+    store::Reader& db, std::int64_t repo, const std::vector<std::int64_t>& ids) {
+  std::unordered_map<std::int64_t, TaskRow> out;
+  for (std::size_t at = 0; at < ids.size(); at += kIdsPerQuery) {
+    const std::size_t end = std::min(ids.size(), at + kIdsPerQuery);
+    store::Params params;
+    std::string in = store::AppendInList(params, ids.begin() + at, ids.begin() + end);
+    auto tasks = db.Query(
+        "SELECT id, repository_id, title, description FROM tasks WHERE id IN (" + in + ")", params);
+    if (!tasks) return tasks.error();
+    store::Params found;
+    for (std::size_t i = 0; i < tasks->size(); ++i) {
+      if (tasks->Int(i, "repository_id") != repo) continue;
+      const std::int64_t id = *tasks->Int(i, "id");
+      out[id] = {
+          tasks->Text(i, "title").value_or(""), tasks->Text(i, "description").value_or(""), {}, {}};
+      found.push_back(id);
+    }
+    if (found.empty()) continue;
+    in = store::AppendInList(params = {}, found.begin(), found.end());
+    auto reports =
+        db.Query("SELECT id, task_id, summary FROM completion_reports WHERE task_id IN (" + in +
+                     ") ORDER BY id",
+                 params);
+    if (!reports) return reports.error();
+    for (std::size_t i = 0; i < reports->size(); ++i) {
+      out[*reports->Int(i, "task_id")].reports.emplace_back(
+          *reports->Int(i, "id"), reports->Text(i, "summary").value_or(""));
+    }
+    auto findings =
+        db.Query("SELECT id, task_id, title, description FROM findings WHERE task_id IN (" + in +
+                     ") ORDER BY id",
+                 params);
+    if (!findings) return findings.error();
+    for (std::size_t i = 0; i < findings->size(); ++i) {
+      out[*findings->Int(i, "task_id")].findings.push_back(
+          {*findings->Int(i, "id"),
+           {findings->Text(i, "title").value_or(""),
+            findings->Text(i, "description").value_or("")}});
+    }
+  }
+  return out;
+}
+
+// The documents of task `entity_id` ("task-12").
+std::vector<search::Document> TaskDocuments(const std::string& entity_id, const TaskRow& task) {
+  std::vector<search::Document> docs{
+      {"task:" + entity_id, "task", entity_id + ": " + task.title, task.description}};
+  for (const auto& [id, summary] : task.reports) {
+    docs.push_back(
+        {"report:" + std::to_string(id), "report", "Completion of " + entity_id, summary});
+  }
+  for (const auto& [id, finding] : task.findings) {
+    docs.push_back({"finding:" + std::to_string(id), "finding", finding.first, finding.second});
+  }
+  return docs;
+}
+
+// The document of decision `entity_id` ("decision-7").
+std::vector<search::Document> DecisionDocuments(const std::string& entity_id,
+                                                const DecisionRow& decision) {
+  char number[16];
+  std::snprintf(number, sizeof number, "ADR-%03lld", static_cast<long long>(decision.number));
+  return {{"decision:" + entity_id, "decision", std::string(number) + ": " + decision.title,
+           decision.body}};
+}
+
+// Indexes the entities `entity_ids` (all "<prefix><number>") with their
+// rows read together by `load`: one found gets its documents, one gone
+// loses them, an id that does not parse fails alone (INVALID_PARAMS), and
+// a failed read fails them all. One result per entity id.
+template <typename Row>
+std::vector<Result<void>> IndexEntities(
+    store::Reader& db, search::IndexWriter& writer, std::int64_t repo,
+    const std::vector<std::string>& entity_ids, const std::string& prefix,
+    Result<std::unordered_map<std::int64_t, Row>> (*load)(store::Reader&, std::int64_t,
+                                                          const std::vector<std::int64_t>&),
+    std::vector<search::Document> (*documents)(const std::string&, const Row&)) {
+  std::vector<Result<void>> results(entity_ids.size(), Ok());
+  std::vector<std::int64_t> ids(entity_ids.size(), 0);
+  std::vector<std::int64_t> wanted;
+  for (std::size_t i = 0; i < entity_ids.size(); ++i) {
+    auto id = NumberedId(entity_ids[i], prefix);
+    if (!id) {
+      results[i] = id.error();
+    } else {
+      ids[i] = *id;
+      wanted.push_back(*id);
+    }
+  }
+  auto rows = load(db, repo, wanted);
+  const std::string type = prefix.substr(0, prefix.size() - 1);  // "task-" -> "task"
+  for (std::size_t i = 0; i < entity_ids.size(); ++i) {
+    if (!results[i]) continue;
+    if (!rows) {
+      results[i] = rows.error();
+      continue;
+    }
+    const std::string source = type + ":" + entity_ids[i];
+    auto row = rows->find(ids[i]);
+    results[i] = row == rows->end()
+                     ? writer.RemoveSource(source)
+                     : writer.IndexDocuments(source, documents(entity_ids[i], row->second));
+  }
+  return results;
+}
+
 }  // namespace
 
 Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
   return std::move(ApplyBatch({event}, db).front());
 }
 
-Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, store::Tx& db,
-                                       search::IndexWriter& writer) {
+Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, search::IndexWriter& writer) {
   if (event.action == "delete") return DeleteWith({event.entity_type, event.entity_id}, writer);
-  if (event.entity_type == "task") return IndexTask(db, writer, event.entity_id);
-  if (event.entity_type == "decision") return IndexDecision(db, writer, event.entity_id);
-  return Ok();  // file upserts and relationships: see ApplyBatch
+  return Ok();  // file, task and decision upserts, and relationships: see ApplyBatch
 }
 
 std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
@@ -114,17 +273,27 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
     results[i] = search::UpdateGraphScores(db, repository_id_, &scores);
     if (results[i]) writer.UseGraphScores(std::move(scores));
   }
-  // Then the rest; file upserts last, kFilesPerLoad at a time, each lot
-  // tokenized on several threads.
+  // Then the rest: deletes, task and decision upserts (each kind's rows
+  // read together), and file upserts last, kFilesPerLoad at a time, each
+  // lot tokenized on several threads.
   std::vector<std::size_t> upserts;
+  std::map<std::string, std::vector<std::size_t>> reports;  // "task", "decision"
   for (std::size_t i = 0; i < events.size(); ++i) {
     const store::SyncEvent& e = events[i];
     if (e.entity_type == "relationships") continue;
     if (e.entity_type == "file" && e.action != "delete") {
       upserts.push_back(i);
+    } else if ((e.entity_type == "task" || e.entity_type == "decision") && e.action != "delete") {
+      reports[e.entity_type].push_back(i);
     } else {
-      results[i] = ApplyOne(e, db, writer);
+      results[i] = ApplyOne(e, writer);
     }
+  }
+  for (const auto& [type, at] : reports) {
+    std::vector<std::string> ids;
+    for (std::size_t i : at) ids.push_back(events[i].entity_id);
+    auto done = type == "task" ? IndexTasks(db, writer, ids) : IndexDecisions(db, writer, ids);
+    for (std::size_t k = 0; k < at.size(); ++k) results[at[k]] = std::move(done[k]);
   }
   for (std::size_t at = 0; at < upserts.size(); at += kFilesPerLoad) {
     const std::size_t end = std::min(upserts.size(), at + kFilesPerLoad);
@@ -177,58 +346,17 @@ Result<void> IndexProjection::DeleteWith(const EntityRef& entity, search::IndexW
   return Ok();
 }
 
-Result<void> IndexProjection::IndexTask(store::Tx& db, search::IndexWriter& writer,
-                                        const std::string& entity_id) {
-  const std::string source = "task:" + entity_id;
-  auto task_id = NumberedId(entity_id, "task-");
-  if (!task_id) return task_id.error();
-  auto task = db.Query(
-      "SELECT id, title, description, status FROM tasks WHERE repository_id = $1 AND id = $2",
-      {repository_id_, *task_id});
-  if (!task) return task.error();
-  if (task->empty()) return writer.RemoveSource(source);
-  std::int64_t id = *task->Int(0, "id");
-  std::vector<search::Document> docs{{"task:" + entity_id, "task",
-                                      entity_id + ": " + task->Text(0, "title").value_or(""),
-                                      task->Text(0, "description").value_or("")}};
-  auto reports =
-      db.Query("SELECT id, summary FROM completion_reports WHERE task_id = $1 ORDER BY id", {id});
-  if (!reports) return reports.error();
-  for (std::size_t i = 0; i < reports->size(); ++i) {
-    docs.push_back({"report:" + std::to_string(*reports->Int(i, "id")), "report",
-                    "Completion of " + entity_id, reports->Text(i, "summary").value_or("")});
-  }
-  auto findings =
-      db.Query("SELECT id, title, description FROM findings WHERE task_id = $1 ORDER BY id", {id});
-  if (!findings) return findings.error();
-  for (std::size_t i = 0; i < findings->size(); ++i) {
-    docs.push_back({"finding:" + std::to_string(*findings->Int(i, "id")), "finding",
-                    findings->Text(i, "title").value_or(""),
-                    findings->Text(i, "description").value_or("")});
-  }
-  return writer.IndexDocuments(source, docs);
+std::vector<Result<void>> IndexProjection::IndexTasks(store::Reader& db,
+                                                      search::IndexWriter& writer,
+                                                      const std::vector<std::string>& entity_ids) {
+  return IndexEntities<TaskRow>(db, writer, repository_id_, entity_ids, "task-", LoadTaskRows,
+                                TaskDocuments);
 }
 
-Result<void> IndexProjection::IndexDecision(store::Tx& db, search::IndexWriter& writer,
-                                            const std::string& entity_id) {
-  const std::string source = "decision:" + entity_id;
-  auto decision_id = NumberedId(entity_id, "decision-");
-  if (!decision_id) return decision_id.error();
-  auto rows = db.Query(
-      "SELECT number, title, context, decision, rationale, consequences FROM decisions "
-      "WHERE repository_id = $1 AND id = $2",
-      {repository_id_, *decision_id});
-  if (!rows) return rows.error();
-  if (rows->empty()) return writer.RemoveSource(source);
-  char number[16];
-  std::snprintf(number, sizeof number, "ADR-%03lld",
-                static_cast<long long>(rows->Int(0, "number").value_or(0)));
-  std::string body = Join(
-      Join(rows->Text(0, "decision").value_or(""), rows->Text(0, "context").value_or("")),
-      Join(rows->Text(0, "rationale").value_or(""), rows->Text(0, "consequences").value_or("")));
-  return writer.IndexDocuments(
-      source, {{"decision:" + entity_id, "decision",
-                std::string(number) + ": " + rows->Text(0, "title").value_or(""), body}});
+std::vector<Result<void>> IndexProjection::IndexDecisions(
+    store::Reader& db, search::IndexWriter& writer, const std::vector<std::string>& entity_ids) {
+  return IndexEntities<DecisionRow>(db, writer, repository_id_, entity_ids, "decision-",
+                                    LoadDecisionRows, DecisionDocuments);
 }
 
 Result<void> IndexProjection::Rebuild(store::Tx& db) {
@@ -241,17 +369,20 @@ Result<void> IndexProjection::Rebuild(store::Tx& db) {
   search::IndexWriter writer(db, repository_id_, threads_);
   writer.UseGraphScores(std::move(scores));
   for (const auto& [path, parsed] : *files) DOCRUNCH_TRY(writer.IndexFile(path, parsed));
-  auto tasks =
-      db.Query("SELECT id FROM tasks WHERE repository_id = $1 ORDER BY id", {repository_id_});
-  if (!tasks) return tasks.error();
-  for (std::size_t i = 0; i < tasks->size(); ++i) {
-    DOCRUNCH_TRY(IndexTask(db, writer, "task-" + std::to_string(*tasks->Int(i, "id"))));
-  }
-  auto decisions =
-      db.Query("SELECT id FROM decisions WHERE repository_id = $1 ORDER BY id", {repository_id_});
-  if (!decisions) return decisions.error();
-  for (std::size_t i = 0; i < decisions->size(); ++i) {
-    DOCRUNCH_TRY(IndexDecision(db, writer, "decision-" + std::to_string(*decisions->Int(i, "id"))));
+  for (const char* table : {"tasks", "decisions"}) {
+    auto rows =
+        db.Query(std::string("SELECT id FROM ") + table + " WHERE repository_id = $1 ORDER BY id",
+                 {repository_id_});
+    if (!rows) return rows.error();
+    const std::string prefix = table == std::string("tasks") ? "task-" : "decision-";
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      ids.push_back(prefix + std::to_string(*rows->Int(i, "id")));
+    }
+    for (auto& done :
+         prefix == "task-" ? IndexTasks(db, writer, ids) : IndexDecisions(db, writer, ids)) {
+      DOCRUNCH_TRY(std::move(done));
+    }
   }
   DOCRUNCH_TRY(writer.Commit());
   if (embedder_) return search::EmbedMissing(db, repository_id_, *embedder_);

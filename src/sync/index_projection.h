@@ -42,11 +42,14 @@ class IndexProjection final : public Projection {
   Result<void> Rebuild(store::Tx& db) override;
 
  private:
-  Result<void> ApplyOne(const store::SyncEvent& event, store::Tx& db, search::IndexWriter& writer);
+  Result<void> ApplyOne(const store::SyncEvent& event, search::IndexWriter& writer);
   Result<void> DeleteWith(const EntityRef& entity, search::IndexWriter& writer);
-  Result<void> IndexTask(store::Tx& db, search::IndexWriter& writer, const std::string& entity_id);
-  Result<void> IndexDecision(store::Tx& db, search::IndexWriter& writer,
-                             const std::string& entity_id);
+  // Index the tasks or decisions `entity_ids` ("task-12", "decision-7"),
+  // their rows read together; one result per id, in order.
+  std::vector<Result<void>> IndexTasks(store::Reader& db, search::IndexWriter& writer,
+                                       const std::vector<std::string>& entity_ids);
+  std::vector<Result<void>> IndexDecisions(store::Reader& db, search::IndexWriter& writer,
+                                           const std::vector<std::string>& entity_ids);
 
   std::int64_t repository_id_;
   std::shared_ptr<search::Embedder> embedder_;

@@ -59,6 +59,8 @@ std::vector<Result<void>> MarkdownProjection::RenderBatch(
     const std::vector<store::SyncEvent>& events, store::Reader& db) {
   std::vector<Result<void>> results(events.size(), Ok());
   bool code = false;
+  std::vector<store::SyncEvent> reports;  // report upserts, rendered together
+  std::vector<std::size_t> report_at;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
     if (IsCodeEntity(e.entity_type)) {
@@ -66,9 +68,12 @@ std::vector<Result<void>> MarkdownProjection::RenderBatch(
     } else if (e.action == "delete") {
       results[i] = reports_.Remove({e.entity_type, e.entity_id});
     } else {
-      results[i] = reports_.Render(e, db);
+      reports.push_back(e);
+      report_at.push_back(i);
     }
   }
+  auto rendered = reports_.RenderBatch(reports, db);
+  for (std::size_t k = 0; k < report_at.size(); ++k) results[report_at[k]] = std::move(rendered[k]);
   if (code) {
     Result<void> built = code_.Render(db);
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -1,8 +1,11 @@
 #include "tasks/records.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "store/batch.h"
 
 namespace docrunch::tasks {
 namespace {
@@ -307,6 +310,23 @@ Result<DecisionRecord> LoadDecision(store::Reader& db, std::int64_t decision_row
                      "decision " + std::to_string(decision_row_id) + " not found");
   }
   return DecisionFromRow(*rows, 0);
+}
+
+Result<std::vector<DecisionRecord>> LoadDecisionsById(store::Reader& db,
+                                                      const std::vector<std::int64_t>& row_ids) {
+  constexpr std::size_t kIdsPerQuery = 500;
+  std::vector<DecisionRecord> out;
+  for (std::size_t at = 0; at < row_ids.size(); at += kIdsPerQuery) {
+    const std::size_t end = std::min(row_ids.size(), at + kIdsPerQuery);
+    store::Params params;
+    const std::string in = store::AppendInList(params, row_ids.begin() + at, row_ids.begin() + end);
+    auto rows = db.Query(
+        std::string("SELECT ") + kDecisionColumns + " FROM decisions WHERE id IN (" + in + ")",
+        params);
+    if (!rows) return rows.error();
+    for (std::size_t i = 0; i < rows->size(); ++i) out.push_back(DecisionFromRow(*rows, i));
+  }
+  return out;
 }
 
 Result<std::vector<BlockerRecord>> LoadBlockers(store::Reader& db, std::int64_t task_id) {

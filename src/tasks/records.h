@@ -110,6 +110,10 @@ Result<std::vector<DecisionRecord>> LoadDecisions(store::Reader& db, std::int64_
                                                   std::optional<std::int64_t> task_id);
 // By row id; STORAGE_NOT_FOUND when absent.
 Result<DecisionRecord> LoadDecision(store::Reader& db, std::int64_t decision_row_id);
+// By row ids, 500 to a query; ids without a row are left out, the rest
+// come in no particular order.
+Result<std::vector<DecisionRecord>> LoadDecisionsById(store::Reader& db,
+                                                      const std::vector<std::int64_t>& row_ids);
 Result<std::vector<BlockerRecord>> LoadBlockers(store::Reader& db, std::int64_t task_id);
 
 }  // namespace docrunch::tasks

@@ -37,5 +37,20 @@ TEST(ReadFileText, MissingFileIsAnIoError) {
   EXPECT_EQ(r.error().code, ErrorCode::kIo);
 }
 
+TEST(FileHolds, OnlyARegularFileWithExactlyTheContent) {
+  testing::TempDir dir;
+  fs::path file = dir / "a.md";
+  EXPECT_FALSE(FileHolds(file, ""));  // absent
+  ASSERT_TRUE(WriteFileAtomic(file, "one\n").ok());
+  EXPECT_TRUE(FileHolds(file, "one\n"));
+  EXPECT_FALSE(FileHolds(file, "one"));      // shorter
+  EXPECT_FALSE(FileHolds(file, "one\n\n"));  // longer
+  EXPECT_FALSE(FileHolds(file, "two\n"));    // same length
+  ASSERT_TRUE(WriteFileAtomic(file, "").ok());
+  EXPECT_TRUE(FileHolds(file, ""));
+  fs::create_directories(dir / "folder");
+  EXPECT_FALSE(FileHolds(dir / "folder", ""));
+}
+
 }  // namespace
 }  // namespace docrunch

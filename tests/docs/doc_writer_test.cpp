@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "docs/markdown.h"
 #include "support/temp_dir.h"
@@ -36,6 +37,24 @@ TEST(DocWriter, WritesOnlyWhenContentChanges) {
   EXPECT_FALSE(std::filesystem::exists(dir / "docs/modules/a.md"));
   EXPECT_FALSE(writer.Write("../escape.md", "x").ok());
   EXPECT_FALSE(std::filesystem::exists(dir / "escape.md"));
+}
+
+// The writer makes a page's folder once, not per page; a folder removed
+// behind its back (someone tidying the docs) is made again.
+TEST(DocWriter, MakesAFolderRemovedSinceItsLastPageAgain) {
+  testing::TempDir dir;
+  DocWriter writer(dir / "docs");
+  ASSERT_TRUE(writer.Write("decisions/adr-001.md", "one\n").ok());
+  std::filesystem::remove_all(dir / "docs/decisions");
+  auto written = writer.Write("decisions/adr-002.md", "two\n");
+  ASSERT_TRUE(written.ok()) << written.error().ToString();
+  EXPECT_TRUE(*written);
+  EXPECT_EQ(dir.Read("docs/decisions/adr-002.md"), "two\n");
+  // A folder that cannot be made is still an error naming it.
+  { std::ofstream(dir / "docs/tasks") << "a file"; }
+  auto blocked = writer.Write("tasks/task-1.md", "x");
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, ErrorCode::kIo);
 }
 
 TEST(InlineCode, NothingInTheTextBreaksTheSpan) {

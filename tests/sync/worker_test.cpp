@@ -374,6 +374,157 @@ TEST_P(SyncWorkerTest, IndexEntriesAreWrittenOnceHoweverOftenTheEventIsDelivered
   EXPECT_EQ(CountRows("search_docs"), 0);
 }
 
+// One batch of report events: the index reads its decisions and tasks (with
+// reports and findings) and the Markdown its decisions, each kind in one
+// query. An id that cannot be parsed fails alone (a dead letter in both
+// targets) and an id without a row is nothing to index or write; the
+// others in the same batch are applied in full.
+TEST_P(SyncWorkerTest, ABatchReadsItsReportsTogetherAndABadIdFailsAlone) {
+  std::vector<std::string> decisions;
+  std::string task;
+  ASSERT_TRUE(
+      store_
+          ->Transact([&](store::Tx& tx) -> Result<void> {
+            const std::string now = FormatIso8601(clock_.Now());
+            const char* titles[] = {"Cache the pager", "Shard the outbox", "Pin the grammars"};
+            for (int n = 1; n <= 3; ++n) {
+              auto r = tx.Query(
+                  "INSERT INTO decisions (repository_id, number, title, decision, "
+                  "created_at, updated_at) VALUES ($1, $2, $3, 'Because', $4, $4) "
+                  "RETURNING id",
+                  {repo_, std::int64_t{n}, std::string(titles[n - 1]), now});
+              if (!r) return r.error();
+              decisions.push_back("decision-" + std::to_string(*r->Int(0, "id")));
+            }
+            auto t = tx.Query(
+                "INSERT INTO tasks (repository_id, type, title, status, created_at, "
+                "updated_at) VALUES ($1, 'feature', 'Stream the pager', 'review', $2, "
+                "$2) RETURNING id",
+                {repo_, now});
+            if (!t) return t.error();
+            const std::int64_t id = *t->Int(0, "id");
+            task = "task-" + std::to_string(id);
+            auto r = tx.Exec(
+                "INSERT INTO completion_reports (repository_id, task_id, summary, "
+                "created_at) VALUES ($1, $2, 'Streamed through a ring buffer', $3)",
+                {repo_, id, now});
+            if (!r) return r.error();
+            r = tx.Exec(
+                "INSERT INTO findings (repository_id, task_id, kind, title, "
+                "description, created_at) VALUES ($1, $2, 'risk', 'Unbounded queue', "
+                "'The backlog grows without a cap', $3)",
+                {repo_, id, now});
+            if (!r) return r.error();
+            return Ok();
+          })
+          .ok());
+  Emit({{0, "decision", decisions[0], "h1", "upsert", std::nullopt, 10},
+        {0, "decision", "decision-x1", "h1", "upsert", std::nullopt, 10},
+        {0, "decision", decisions[1], "h1", "upsert", std::nullopt, 10},
+        {0, "decision", "decision-999999", "h1", "upsert", std::nullopt, 10},
+        {0, "task", task, "h1", "upsert", std::nullopt, 10},
+        {0, "task", "task-", "h1", "upsert", std::nullopt, 10},
+        {0, "decision", decisions[2], "h1", "upsert", std::nullopt, 10}});
+  docrunch::testing::TempDir docs;
+  IndexProjection index(repo_);
+  MarkdownProjection markdown(docs.path(), repo_, "repo");
+  SyncWorker worker(*store_, {&index, &markdown}, Options_());
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 7);
+  EXPECT_EQ(stats->applied, 10);  // five entities, two targets
+  EXPECT_EQ(stats->failed, 4);    // decision-x1 and task- in both
+  for (const char* target : {"index", "markdown"}) {
+    SCOPED_TRACE(target);
+    for (const auto& d : decisions) EXPECT_EQ(StatusOf(target, d), "ok") << d;
+    EXPECT_EQ(StatusOf(target, task), "ok");
+    EXPECT_EQ(StatusOf(target, "decision-999999"), "ok");
+    EXPECT_EQ(StatusOf(target, "decision-x1"), "dead_letter");
+    EXPECT_EQ(StatusOf(target, "task-"), "dead_letter");
+  }
+  // The index: three decisions, the task with its report and finding.
+  EXPECT_EQ(CountRows("search_docs"), 6);
+  for (const auto& [query, id] : std::vector<std::pair<std::string, std::string>>{
+           {"shard outbox", "decision:" + decisions[1]},
+           {"grammars", "decision:" + decisions[2]},
+           {"ring buffer", ""},
+           {"unbounded queue", ""}}) {
+    auto found = search::Search(*store_, repo_, query, 5, search::Scope::kAll);
+    ASSERT_TRUE(found.ok()) << query;
+    ASSERT_FALSE(found->empty()) << query;
+    if (!id.empty()) EXPECT_EQ(found->front().id, id) << query;
+  }
+  // The pages: one per decision with a row, with its own title.
+  EXPECT_THAT(docs.Read("decisions/adr-001.md"), ::testing::HasSubstr("Cache the pager"));
+  EXPECT_THAT(docs.Read("decisions/adr-002.md"), ::testing::HasSubstr("Shard the outbox"));
+  EXPECT_THAT(docs.Read("decisions/adr-003.md"), ::testing::HasSubstr("Pin the grammars"));
+  int pages = 0;
+  for (const auto& e : std::filesystem::directory_iterator(docs.path() / "decisions")) {
+    pages += e.is_regular_file();
+  }
+  EXPECT_EQ(pages, 3);
+}
+
+// Delivering the same hashes again (an at-least-once redelivery) skips
+// every entity without writing its storage_sync row: the rows keep their
+// updated_at.
+TEST_P(SyncWorkerTest, AnIdempotentRedeliveryLeavesTheSyncRowsUntouched) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_());
+  Emit({{0, "file", "a.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h1", "upsert", std::nullopt, 0},
+        {0, "task", "task-1", "h1", "upsert", std::nullopt, 10}});
+  ASSERT_TRUE(worker.Drain().ok());
+  auto before = store_->Query(
+      "SELECT entity_id, updated_at FROM storage_sync ORDER BY entity_type, entity_id");
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->size(), 3u);
+  clock_.Advance(seconds(60));
+  Emit({{0, "file", "a.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h1", "upsert", std::nullopt, 0},
+        {0, "task", "task-1", "h1", "upsert", std::nullopt, 10}});
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 3);
+  EXPECT_EQ(stats->skipped, 3);
+  EXPECT_EQ(stats->applied, 0);
+  EXPECT_EQ(target.applied.size(), 3u);
+  auto after = store_->Query(
+      "SELECT entity_id, updated_at FROM storage_sync ORDER BY entity_type, entity_id");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->rows, before->rows);
+}
+
+// A batch larger than one multi-row statement (250 rows), of two entity
+// types: every row is locked, read, recorded and marked, and a redelivery
+// skips them all.
+TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_(700));
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 600; ++i) {
+    events.push_back(
+        {0, i % 3 ? "file" : "task", "e" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  auto stats = worker.RunBatch();  // one batch: all 600 events
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 600);
+  EXPECT_EQ(stats->applied, 600);
+  EXPECT_EQ(CountRows("storage_sync"), 600);
+  auto ok = store_->Query("SELECT COUNT(*) AS n FROM storage_sync WHERE status = 'ok'");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok->Int(0, "n"), 600);
+  Emit(events);
+  stats = worker.RunBatch();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 600);
+  EXPECT_EQ(stats->skipped, 600);
+  EXPECT_EQ(stats->applied, 0);
+  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SyncWorkerTest, ::testing::Values("sqlite", "postgres"),
                          store::BackendParamName);
 
