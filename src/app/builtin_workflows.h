@@ -53,8 +53,7 @@ nlohmann::json RepoScanInputJson(const RepoScanInput& input);
 // A run's input, with what it leaves out taken from the project (`config`
 // and its root): the project root, storage.docs_output, project.name.
 // INVALID_PARAMS naming the field for a wrong type or an unknown key.
-Result<RepoScanInput> ParseRepoScanInput(const nlohmann::json& input,
-                                         const config::Config& config,
+Result<RepoScanInput> ParseRepoScanInput(const nlohmann::json& input, const config::Config& config,
                                          const std::filesystem::path& project_root);
 
 // The RepoScanWorkflow's function (registered as "repo-scan"); tests wrap

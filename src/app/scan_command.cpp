@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "app/commands.h"
 #include "app/builtin_workflows.h"
+#include "app/commands.h"
 #include "app/scan_runner.h"
 #include "app/workflows_command.h"
 #include "core/files.h"

@@ -18,6 +18,7 @@
 #include "api/stream_signal.h"
 #include "api/streams.h"
 #include "api/tickets.h"
+#include "app/builtin_workflows.h"
 #include "app/sync_runner.h"
 #include "app/task_env.h"
 #include "auth/audit.h"
@@ -29,7 +30,6 @@
 #include "http/server.h"
 #include "http/static_site.h"
 #include "jobs/db_workflow.h"
-#include "app/builtin_workflows.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -326,8 +326,7 @@ Result<std::shared_ptr<const http::StaticSite>> LoadDashboard(const config::Load
                                                        : loaded.project_root / configured;
     auto site = http::StaticSite::Load(root);
     if (!site) {
-      return MakeError(ErrorCode::kConfigInvalid,
-                       "server.http.web_root: " + site.error().message);
+      return MakeError(ErrorCode::kConfigInvalid, "server.http.web_root: " + site.error().message);
     }
     return site;
   }
@@ -402,8 +401,8 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.streams = &rest->hub;
   rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
   const config::LoadedConfig& project = **ctx.Config();
-  RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config,
-                           project.project_root, e.tasks);
+  RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config, project.project_root,
+                           e.tasks);
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.sync_targets = RunningTargets(c, e.tasks.docs_root);
@@ -533,8 +532,9 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
       std::cerr << "docrunch: MCP over Streamable HTTP at " << url << "/mcp\n";
     } else if (local_token && !local_token->empty()) {
       std::cerr << "docrunch: REST API at " << url << base << "\n"
-                << "docrunch: sign in to the dashboard at " << url << base << "/auth/local?token=" << *local_token
-                << " (or send Authorization: Bearer " << *local_token << ")\n";
+                << "docrunch: sign in to the dashboard at " << url << base
+                << "/auth/local?token=" << *local_token << " (or send Authorization: Bearer "
+                << *local_token << ")\n";
     } else {
       std::cerr << "docrunch: REST API at " << url << base << " (sign in: POST " << base
                 << "/auth/login)\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,21 @@
 #include "store/store.h"
 
 namespace docrunch::scan {
+
+// What a scan starts from: the repository's row and stored files, and the
+// walk of its tree.
+struct ScanStart {
+  std::filesystem::path root;  // canonical
+  std::int64_t repository_id = 0;
+  std::map<std::string, StoredFile> stored;
+  WalkResult walk;
+  bool previous_completed = true;  // the last scan run completed (or there is none)
+};
+
+// Checks options.root (INVALID_PARAMS naming it when it is not a folder),
+// finds or makes the repository row, walks the tree (reusing stored hashes
+// unless options.full) and closes the runs of killed scans.
+Result<ScanStart> StartScan(store::Store& store, const ScanOptions& options);
 
 // What a scan does to each walked and stored file.
 struct Plan {

@@ -198,50 +198,63 @@ Result<void> AddStoredDiagnostics(store::Reader& store, std::int64_t repo, const
     if (!list.is_array()) continue;
     for (const auto& d : list) {
       if (!d.is_object()) continue;
-      summary.problems.push_back({path, d.value("code", "PARSE_ERROR"), d.value("message", ""),
-                                  d.value("line", 0)});
+      summary.problems.push_back(
+          {path, d.value("code", "PARSE_ERROR"), d.value("message", ""), d.value("line", 0)});
     }
   }
   return Ok();
 }
 
-
-Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
+Result<ScanStart> StartScan(store::Store& store, const ScanOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(options.root, ec)) {
     return MakeError(ErrorCode::kInvalidParams, "repository path " + options.root.string() +
                                                     " does not exist or is not a folder");
   }
-  const std::filesystem::path root = std::filesystem::canonical(options.root, ec);
-  ScanStore db(store_);
-  auto repo = db.EnsureRepository(root.string(), root.filename().string());
+  ScanStart start;
+  start.root = std::filesystem::canonical(options.root, ec);
+  ScanStore db(store);
+  auto repo = db.EnsureRepository(start.root.string(), start.root.filename().string());
   if (!repo) return repo.error();
+  start.repository_id = *repo;
   auto stored = db.LoadFiles(*repo);
   if (!stored) return stored.error();
-
+  start.stored = std::move(*stored);
   WalkOptions walk_options = options.walk;
   if (!options.full) {
-    for (const auto& [path, f] : *stored) {
+    for (const auto& [path, f] : start.stored) {
       walk_options.previous[path] = {static_cast<std::uint64_t>(f.size), f.mtime_ns,
                                      f.content_hash};
     }
   }
-  auto walk = WalkRepository(root, walk_options);
+  auto walk = WalkRepository(start.root, walk_options);
   if (!walk) return walk.error();
-
+  start.walk = std::move(*walk);
   if (auto closed = db.CloseAbandonedRuns(*repo); !closed) return closed.error();
   auto previous_completed = db.LastRunCompleted(*repo);
   if (!previous_completed) return previous_completed.error();
+  start.previous_completed = *previous_completed;
+  return start;
+}
+
+Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto start = StartScan(store_, options);
+  if (!start) return start.error();
+  const std::filesystem::path& root = start->root;
+  const std::int64_t repo = start->repository_id;
+  const WalkResult& walk = start->walk;
+  const bool previous_completed = start->previous_completed;
+  ScanStore db(store_);
   ScanSummary summary;
-  summary.repository_id = *repo;
+  summary.repository_id = repo;
   summary.full = options.full;
-  auto run = db.BeginScanRun(*repo, options.full);
+  auto run = db.BeginScanRun(repo, options.full);
   if (!run) return run.error();
   summary.scan_run_id = *run;
-  for (const auto& e : walk->errors) summary.problems.push_back({e.path, e.code, e.message, 0});
-  summary.unsupported_files = walk->counts.unsupported_language;
-  summary.binary_files = walk->counts.binary_skipped;
+  for (const auto& e : walk.errors) summary.problems.push_back({e.path, e.code, e.message, 0});
+  summary.unsupported_files = walk.counts.unsupported_language;
+  summary.binary_files = walk.counts.binary_skipped;
 
   auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -258,8 +271,8 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     return spent;
   };
   const auto walk_time = lap();
-  spdlog::debug("scan: walked {} files at {} ms", walk->files.size(), elapsed());
-  Plan plan = MakePlan(*walk, *stored, options.full);
+  spdlog::debug("scan: walked {} files at {} ms", walk.files.size(), elapsed());
+  Plan plan = MakePlan(walk, start->stored, options.full);
   ScanOptions parse_options = options;
   parse_options.root = root;
   summary.files_deleted = plan.deleted.size();
@@ -268,24 +281,24 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   ScanStore::FileHook hook;
   if (options.index) {
     hook = [&](store::Tx& tx, const std::string& path, const ParsedFile* p) {
-      return options.index(tx, *repo, path, p);
+      return options.index(tx, repo, path, p);
     };
   }
   Result<void> written = [&]() -> Result<void> {
-    DOCRUNCH_TRY(AddStoredDiagnostics(store_, *repo, plan, summary));
+    DOCRUNCH_TRY(AddStoredDiagnostics(store_, repo, plan, summary));
     std::vector<FileFacts> parsed;
-    DOCRUNCH_TRY(ParseAndStore(db, *repo, *run, parse_options, plan.to_parse, hook, summary,
-                               parsed, store_time));
+    DOCRUNCH_TRY(ParseAndStore(db, repo, *run, parse_options, plan.to_parse, hook, summary, parsed,
+                               store_time));
     parse_time = lap() - store_time;
     spdlog::debug("scan: parsed and stored {} files at {} ms", summary.files_parsed, elapsed());
-    DOCRUNCH_TRY(db.TouchFiles(*repo, plan.touched));
-    DOCRUNCH_TRY(db.DeleteFiles(*repo, *run, plan.deleted, hook));
-    summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !*previous_completed;
+    DOCRUNCH_TRY(db.TouchFiles(repo, plan.touched));
+    DOCRUNCH_TRY(db.DeleteFiles(repo, *run, plan.deleted, hook));
+    summary.changed = summary.files_parsed > 0 || !plan.deleted.empty() || !previous_completed;
     store_time += lap();
     spdlog::debug("scan: stored at {} ms", elapsed());
     if (!summary.changed) return Ok();
     if (Stopped(options)) return Interrupted("before the relationships were analyzed");
-    auto facts = AllFacts(db, *repo, std::move(parsed));
+    auto facts = AllFacts(db, repo, std::move(parsed));
     if (!facts) return facts.error();
     spdlog::debug("scan: loaded facts at {} ms", elapsed());
     ProjectFiles project;
@@ -293,16 +306,16 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
     auto relationships = Analyze(*facts, project);
     analyze_time = lap();
     spdlog::debug("scan: analyzed at {} ms", elapsed());
-    auto changed = db.ReplaceRelationships(*repo, *run, relationships,
+    auto changed = db.ReplaceRelationships(repo, *run, relationships,
                                            summary.files_parsed > 0 || !plan.deleted.empty());
     if (!changed) return changed.error();
     spdlog::debug("scan: relationships stored at {} ms", elapsed());
-    auto counted = CountStored(store_, *repo, summary);
+    auto counted = CountStored(store_, repo, summary);
     store_time += lap();
     return counted;
   }();
   if (written && !summary.changed) {
-    written = CountStored(store_, *repo, summary);
+    written = CountStored(store_, repo, summary);
     store_time += lap();
   }
   summary.steps = {{"walk", walk_time},

@@ -127,35 +127,17 @@ std::size_t ParsedCount(const std::vector<json>& batches) {
 
 Result<json> PlanStep(store::Store& store, const ScanOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(options.root, ec)) {
-    return MakeError(ErrorCode::kInvalidParams, "repository path " + options.root.string() +
-                                                    " does not exist or is not a folder");
-  }
-  const std::filesystem::path root = std::filesystem::canonical(options.root, ec);
-  ScanStore db(store);
-  auto repo = db.EnsureRepository(root.string(), root.filename().string());
-  if (!repo) return repo.error();
-  auto stored = db.LoadFiles(*repo);
-  if (!stored) return stored.error();
-  WalkOptions walk_options = options.walk;
-  if (!options.full) {
-    for (const auto& [path, f] : *stored) {
-      walk_options.previous[path] = {static_cast<std::uint64_t>(f.size), f.mtime_ns,
-                                     f.content_hash};
-    }
-  }
-  auto walk = WalkRepository(root, walk_options);
-  if (!walk) return walk.error();
-  if (auto closed = db.CloseAbandonedRuns(*repo); !closed) return closed.error();
-  auto previous_completed = db.LastRunCompleted(*repo);
-  if (!previous_completed) return previous_completed.error();
-  Plan plan = MakePlan(*walk, *stored, options.full);
+  auto start = StartScan(store, options);
+  if (!start) return start.error();
+  const std::filesystem::path& root = start->root;
+  const std::int64_t repo = start->repository_id;
+  const WalkResult& walk = start->walk;
+  Plan plan = MakePlan(walk, start->stored, options.full);
 
   ScanSummary problems;
-  for (const auto& e : walk->errors) problems.problems.push_back({e.path, e.code, e.message, 0});
-  DOCRUNCH_TRY(AddStoredDiagnostics(store, *repo, plan, problems));
-  json out{{"repository_id", *repo},
+  for (const auto& e : walk.errors) problems.problems.push_back({e.path, e.code, e.message, 0});
+  DOCRUNCH_TRY(AddStoredDiagnostics(store, repo, plan, problems));
+  json out{{"repository_id", repo},
            {"root", root.string()},
            {"full", options.full},
            {"parse", json::array()},
@@ -163,9 +145,9 @@ Result<json> PlanStep(store::Store& store, const ScanOptions& options) {
            {"deleted", plan.deleted},
            {"unchanged", plan.unchanged},
            {"problems", json::array()},
-           {"unsupported", walk->counts.unsupported_language},
-           {"binary", walk->counts.binary_skipped},
-           {"previous_completed", *previous_completed}};
+           {"unsupported", walk.counts.unsupported_language},
+           {"binary", walk.counts.binary_skipped},
+           {"previous_completed", start->previous_completed}};
   for (const WalkedFile* f : plan.to_parse) {
     out["parse"].push_back(
         {f->path, f->size, f->mtime_ns, f->content_hash, std::string(LanguageName(f->language))});

@@ -357,8 +357,7 @@ Result<void> ScanStore::DeleteFiles(std::int64_t repo, std::int64_t run_id,
 }
 
 Result<void> DeleteFilesIn(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
-                           const std::vector<std::string>& paths,
-                           const ScanStore::FileHook& hook) {
+                           const std::vector<std::string>& paths, const ScanStore::FileHook& hook) {
   std::vector<store::SyncEvent> events;
   for (const auto& path : paths) {
     auto r = tx.Exec("DELETE FROM files WHERE repository_id = $1 AND path = $2", {repo, path});
@@ -484,8 +483,8 @@ Result<bool> ScanStore::ReplaceRelationships(std::int64_t repo, std::int64_t run
   if (!stored) return stored.error();
   RelationshipDiff diff = DiffRelationships(*stored, wanted);
   if (!diff.changed() && !nodes_changed) return false;
-  DOCRUNCH_TRY(
-      store_.Transact([&](store::Tx& tx) { return ApplyRelationshipDiff(tx, repo, run_id, diff); }));
+  DOCRUNCH_TRY(store_.Transact(
+      [&](store::Tx& tx) { return ApplyRelationshipDiff(tx, repo, run_id, diff); }));
   return diff.changed();
 }
 
@@ -510,8 +509,8 @@ Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repo, std::int64_
   }
   std::vector<Params> rows;
   for (const auto& r : diff.added) rows.push_back({repo, r.source, r.target, r.type, r.metadata});
-  DOCRUNCH_TRY(store::InsertRows(
-      tx, "relationships", {"repository_id", "source", "target", "type", "metadata"}, rows));
+  DOCRUNCH_TRY(store::InsertRows(tx, "relationships",
+                                 {"repository_id", "source", "target", "type", "metadata"}, rows));
   // The scan run as the content: every scan that changed the graph gets
   // its scores recomputed (a count of edges would repeat and be skipped).
   auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
