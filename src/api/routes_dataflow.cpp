@@ -112,6 +112,8 @@ obs::HealthOptions HealthOf(const ApiServices& s) {
   o.lightrag = s.lightrag;
   o.docs_root = s.docs_root;
   o.targets = s.sync_targets;
+  o.cli_proxy_url = s.cli_proxy_url;
+  o.cli_proxy_api_key = s.cli_proxy_api_key;
   o.clock = s.clock;
   return o;
 }

@@ -56,6 +56,9 @@ struct ApiServices {
   std::string redis_url;
   bool lightrag_enabled = false;
   sync::LightRagClientOptions lightrag;
+  // The CLI proxy /system/health probes ("": none); its key, never shown.
+  std::string cli_proxy_url;
+  std::string cli_proxy_api_key;
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;

@@ -131,6 +131,7 @@ int RunCli(int argc, char** argv) {
   RegisterJobs(app, ctx, action);
   RegisterWorkflows(app, ctx, action);
   RegisterMcp(app, ctx, action);
+  RegisterCliProxy(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

@@ -29,6 +29,7 @@ void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);   // mcp install
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterCliProxy(CLI::App& app, AppContext& ctx, Action& action);  // cli-proxy
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).

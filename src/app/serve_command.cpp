@@ -417,6 +417,13 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
     auto key = ctx.env().find(c.storage.lightrag.api_key_env);
     if (key != ctx.env().end()) services.lightrag.api_key = key->second;
   }
+  services.cli_proxy_url = c.cli_proxy.url;
+  if (auto url = ctx.env().find("CLI_PROXY_URL"); url != ctx.env().end() && !url->second.empty()) {
+    services.cli_proxy_url = url->second;
+  }
+  if (auto key = ctx.env().find(c.cli_proxy.api_key_env); key != ctx.env().end()) {
+    services.cli_proxy_api_key = key->second;
+  }
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {

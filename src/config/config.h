@@ -279,6 +279,26 @@ struct LoggingConfig {
   LogFormat format = LogFormat::kText;
 };
 
+// The host-side CLI proxy, `docrunch cli-proxy` (PRODUCT §14), and the
+// proxy the system health view probes. The API key only ever comes from
+// the variable named by api_key_env (unset or empty: no key, and then the
+// proxy listens on loopback only).
+struct CliProxyConfig {
+  std::string host = "localhost";
+  int port = 9999;
+  std::string api_key_env = "CLI_PROXY_API_KEY";
+  // A running proxy for the health view ("": none); CLI_PROXY_URL wins.
+  std::string url;
+  int max_concurrent = 4;     // CLI runs at once; more are answered 429
+  int max_request_kb = 4160;  // request body limit (413 beyond): 4 MB of prompt + JSON
+  int max_output_kb = 1024;   // a CLI's stdout kept; the rest is discarded
+  Duration default_timeout{std::chrono::minutes(2), "2m"};
+  Duration max_timeout{std::chrono::minutes(30), "30m"};
+  // The model registry, relative to the project root (else the current
+  // folder when cli-proxy runs outside a project).
+  std::string models_file = ".docrunch/cli_models.json";
+};
+
 struct Config {
   ProjectConfig project;
   ScanningConfig scanning;
@@ -296,6 +316,7 @@ struct Config {
   DashboardConfig dashboard;
   LoggingConfig logging;
   SearchConfig search;
+  CliProxyConfig cli_proxy;
 };
 
 }  // namespace docrunch::config

@@ -28,6 +28,9 @@ class RuleChecker {
       sink_.Add("rollback.retention.keep_minimum",
                 "must not exceed rollback.retention.max_snapshots");
     }
+    if (c_.cli_proxy.default_timeout.value > c_.cli_proxy.max_timeout.value) {
+      sink_.Add("cli_proxy.default_timeout", "must not exceed cli_proxy.max_timeout");
+    }
   }
 
  private:

@@ -268,6 +268,18 @@ void VisitConfig(SchemaVisitor& v, Config& c) {
       e.Time("timeout", ec.timeout, {1s, 10min});
     });
   });
+  Nested(v, "cli_proxy", c.cli_proxy, [](SchemaVisitor& s, CliProxyConfig& p) {
+    s.String("host", p.host, kHost);
+    s.Int("port", p.port, kPort);
+    s.String("api_key_env", p.api_key_env, kEnvName);
+    s.String("url", p.url, Url({"http", "https"}));
+    s.Int("max_concurrent", p.max_concurrent, {1, 256});
+    s.Int("max_request_kb", p.max_request_kb, {1, 65'536});
+    s.Int("max_output_kb", p.max_output_kb, {1, 65'536});
+    s.Time("default_timeout", p.default_timeout, {1s, std::chrono::hours(24)});
+    s.Time("max_timeout", p.max_timeout, {1s, std::chrono::hours(24)});
+    s.String("models_file", p.models_file, kPath);
+  });
 }
 
 const std::vector<std::string>& JobTypeNames() {

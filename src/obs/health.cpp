@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "auth/redis.h"
+#include "cli_bridge/proxy_probe.h"
 #include "sync/dataflow.h"
 
 namespace docrunch::obs {
@@ -110,8 +111,8 @@ void Markdown(const HealthOptions& o, BackendHealth& h) {
   std::error_code ec;
   bool exists = fs::is_directory(o.docs_root, ec);
   fs::path parent = fs::absolute(o.docs_root, ec).parent_path();
-  bool writable = exists ? ::access(o.docs_root.c_str(), W_OK) == 0
-                         : ::access(parent.c_str(), W_OK) == 0;
+  bool writable =
+      exists ? ::access(o.docs_root.c_str(), W_OK) == 0 : ::access(parent.c_str(), W_OK) == 0;
   h.records = sync::CountMarkdownPages(o.docs_root);
   h.latency_ms = MsSince(start);
   if (!writable) {
@@ -137,6 +138,39 @@ void Markdown(const HealthOptions& o, BackendHealth& h) {
                    stuck->Text(i, "status").value_or("") + " page update(s); last error: " +
                    stuck->Text(i, "last_error").value_or("none recorded");
   }
+}
+
+// GET /health of the proxy: healthy when it answers and finds at least one
+// CLI, degraded when it finds none, down when it does not answer.
+void CliProxy(const HealthOptions& o, BackendHealth& h) {
+  if (o.cli_proxy_url.empty()) {
+    h.status = "not_configured";
+    h.detail =
+        "no CLI proxy: set cli_proxy.url or CLI_PROXY_URL to the one `docrunch cli-proxy` runs";
+    return;
+  }
+  h.detail = o.cli_proxy_url;
+  auto start = Steady::now();
+  auto answer = cli_bridge::ProbeProxyHealth({o.cli_proxy_url, o.cli_proxy_api_key});
+  h.latency_ms = MsSince(start);
+  if (!answer) {
+    h.status = "down";
+    h.last_error = answer.error().message;
+    return;
+  }
+  std::int64_t available = 0;
+  std::string found;
+  for (const auto& [cli, status] : (*answer)["clis"].items()) {
+    if (!status.is_object() || !status.value("available", false)) continue;
+    ++available;
+    const auto& version = status.contains("version") ? status["version"] : json();
+    found += (found.empty() ? "" : ", ") + cli +
+             (version.is_string() ? " " + version.get<std::string>() : std::string());
+  }
+  h.records = available;
+  if (!found.empty()) h.detail += " (" + found + ")";
+  h.status = available > 0 ? "healthy" : "degraded";
+  if (available == 0) h.last_error = "the proxy finds none of gemini, claude, codex on its host";
 }
 
 }  // namespace
@@ -183,8 +217,7 @@ Result<BackendHealth> CheckBackend(const HealthOptions& o, const std::string& na
         "no Temporal server in this deployment: workflows run on the database engine "
         "(workflows.engine: database)";
   } else {
-    h.status = "not_configured";
-    h.detail = "the CLI proxy (CLI bridge) is not built yet";
+    CliProxy(o, h);
   }
   return h;
 }

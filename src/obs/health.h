@@ -42,6 +42,10 @@ struct HealthOptions {
   sync::LightRagClientOptions lightrag;
   std::filesystem::path docs_root;   // the Markdown target's folder
   std::vector<std::string> targets;  // the configured sync targets
+  // The CLI proxy to probe (GET /health): cli_proxy.url, or CLI_PROXY_URL;
+  // "" when this deployment has none. The key is never shown.
+  std::string cli_proxy_url;
+  std::string cli_proxy_api_key;
   const Clock* clock = nullptr;      // nullptr: the system clock
 };
 
