@@ -45,7 +45,7 @@ function startProxy() {
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
-      const m = err.match(/CLI proxy at http:\/\/[^:]+:(\d+)/);
+      const m = err.match(/CLI proxy at http:\/\/[^:]+:(\d+) .*\)\n/);
       if (m) resolve({ child, port: Number(m[1]) });
     });
     child.on('exit', (code) => reject(new Error(`cli-proxy exited ${code}: ${err}`)));

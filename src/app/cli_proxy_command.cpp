@@ -93,10 +93,13 @@ Result<void> RunProxy(AppContext& ctx, const ProxyFlags& flags) {
   std::signal(SIGPIPE, SIG_IGN);
   bool keyed = !api_key.empty();
   return http::Serve({*listener}, g_stop, [&](const http::Listener& l, int port) {
-    std::cerr << "docrunch: CLI proxy at http://" << l.host << ":" << port << " (models from "
-              << models.string() << "; "
-              << (keyed ? "X-API-Key required, from " + key_variable : "no API key: loopback only")
-              << ")\n";
+    // One write, so a reader of stderr never sees half of the line.
+    std::string line = "docrunch: CLI proxy at http://" + l.host + ":" + std::to_string(port) +
+                       " (models from " + models.string() + "; " +
+                       (keyed ? "X-API-Key required, from " + key_variable
+                              : std::string("no API key: loopback only")) +
+                       ")\n";
+    std::cerr << line << std::flush;
   });
 }
 

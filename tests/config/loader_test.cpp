@@ -294,6 +294,28 @@ TEST(SearchEmbeddings, ValidatedAndTheKeyComesOnlyFromTheEnvironment) {
   EXPECT_EQ(with_key.config.search.embeddings.api_key, "sk-from-env");
 }
 
+TEST(CliProxySection, DefaultsRangesAndTheKeyOnlyByVariable) {
+  LoadedConfig defaults = LoadOk("");
+  const auto& p = defaults.config.cli_proxy;
+  EXPECT_EQ(p.host, "localhost");
+  EXPECT_EQ(p.port, 9999);
+  EXPECT_EQ(p.api_key_env, "CLI_PROXY_API_KEY");
+  EXPECT_EQ(p.max_concurrent, 4);
+  EXPECT_EQ(p.models_file, ".docrunch/cli_models.json");
+  EXPECT_EQ(OnlyIssue("cli_proxy: {port: 70000}").key, "cli_proxy.port");
+  EXPECT_EQ(OnlyIssue("cli_proxy: {max_concurrent: 0}").key, "cli_proxy.max_concurrent");
+  EXPECT_EQ(OnlyIssue("cli_proxy: {url: 'ftp://x'}").key, "cli_proxy.url");
+  EXPECT_EQ(OnlyIssue("cli_proxy: {api_key_env: 'not a name'}").key, "cli_proxy.api_key_env");
+  EXPECT_EQ(OnlyIssue("cli_proxy: {default_timeout: 1h, max_timeout: 10m}").key,
+            "cli_proxy.default_timeout");
+  ConfigIssue literal = OnlyIssue("cli_proxy: {api_key: k-123}");
+  EXPECT_EQ(literal.key, "cli_proxy.api_key");
+  EXPECT_THAT(literal.message, ::testing::Not(HasSubstr("k-123")));
+  LoadedConfig set = LoadOk("cli_proxy: {port: 9000, url: 'http://127.0.0.1:9000'}");
+  EXPECT_EQ(set.config.cli_proxy.port, 9000);
+  EXPECT_EQ(set.config.cli_proxy.url, "http://127.0.0.1:9000");
+}
+
 }  // namespace
 }  // namespace docrunch::config
 

@@ -49,7 +49,7 @@ function startProxy(args = [], extraEnv = {}, cwd = dir) {
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
-      const m = err.match(/CLI proxy at (http:\/\/\S+)/);
+      const m = err.match(/CLI proxy at (http:\/\/[^\s:]+:\d+) .*\)\n/);
       if (m) {
         const p = { child, url: m[1].replace('localhost', '127.0.0.1'), stderr: () => err };
         proxies.push(p);
@@ -60,8 +60,16 @@ function startProxy(args = [], extraEnv = {}, cwd = dir) {
   });
 }
 
+async function fetchOrCause(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    throw new Error(`${e.message}: ${e.cause?.code} ${e.cause?.message}`);
+  }
+}
+
 async function execute(proxy, body, headers = {}) {
-  const res = await fetch(`${proxy.url}/execute`, {
+  const res = await fetchOrCause(`${proxy.url}/execute`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -170,6 +178,23 @@ test('a failing CLI, a timeout and an unavailable CLI', async () => {
   assert.match(slow.json.error, /timed out after 0.5 s/);
   assert.ok(Date.now() - started < 10000);
 
+  // A timed-out CLI's children end with it (its whole process group).
+  const pidFile = path.join(dir, 'grandchild.pid');
+  const spawner = await execute(plain, { cli_type: 'codex', prompt: `grandchild ${pidFile}`,
+    model: 'gpt-5-codex', timeout: 1 });
+  assert.equal(spawner.json.success, false);
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  assert.ok(pid > 0);
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!alive(), `the CLI's child ${pid} outlived the request`);
+
   fs.renameSync(path.join(binDir, 'codex'), path.join(dir, 'codex.away'));
   try {
     const gone = await execute(plain, { cli_type: 'codex', prompt: 'hi', model: 'gpt-5-codex' });
@@ -201,14 +226,26 @@ test('more runs than --max-concurrent get 429 at once; slots come back', async (
 test('a 10 MB prompt: 413 under the default limit, handled with a larger one', async () => {
   const prompt = 'p'.repeat(10 * 1024 * 1024);
   const body = JSON.stringify({ cli_type: 'codex', prompt, model: 'gpt-5-codex' });
-  const refused = await fetch(`${plain.url}/execute`, { method: 'POST', body,
-    headers: { 'content-type': 'application/json' } }).catch((e) => e);
-  // The server answers 413 and closes; a client still sending may see a reset instead.
-  if (!(refused instanceof Error)) {
-    assert.equal(refused.status, 413);
-    const json = await refused.json();
-    assert.equal(json.success, false);
-  }
+  // The HTTP layer answers 413 and drains what the client still sends, so
+  // the client sees the answer rather than a reset.
+  // (node:http, which reads an answer that comes while it is still sending;
+  // fetch may report the early close instead.)
+  const refused = await new Promise((resolve, reject) => {
+    const u = new URL(plain.url);
+    const req = http.request({ host: u.hostname, port: u.port, path: '/execute', method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+    (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', (e) => { if (!req.res) reject(e); });
+    req.end(body);
+  });
+  assert.equal(refused.status, 413);
+  const json = JSON.parse(refused.text);
+  assert.equal(json.success, false);
+  assert.match(json.error, /limit is 4259840 bytes/);
   // A project raising cli_proxy.max_request_kb takes it.
   const project = path.join(dir, 'project');
   fs.mkdirSync(project);
