@@ -75,11 +75,11 @@ class Proxy {
       return Refusal(401, "X-API-Key: missing or wrong");
     }
     if (req.path == "/health") {
-      if (req.method != "GET") return Refusal(405, "GET /health");
+      if (req.method != "GET") return Refusal(405, "GET /health").Set("Allow", "GET");
       return Health();
     }
     if (req.path == "/execute") {
-      if (req.method != "POST") return Refusal(405, "POST /execute");
+      if (req.method != "POST") return Refusal(405, "POST /execute").Set("Allow", "POST");
       return Execute(req);
     }
     return Refusal(404, "no route " + req.path.substr(0, 100) + "; GET /health, POST /execute");
