@@ -1,17 +1,21 @@
 // The CLI proxy's overhead over running the CLI directly (bench/cli_proxy).
 //
-// A fake `codex` that reads its stdin and exits at once is run three ways,
+// A fake `codex` that reads its stdin and exits at once is run four ways,
 // each N times per run, at concurrency 1 and 8:
-//   direct  - spawned from this Node.js process (prompt on stdin, wait for exit):
-//             the floor, what any caller pays to run the program itself;
-//   proxy   - POST /execute to a real `docrunch cli-proxy` (keep-alive HTTP);
+//   floor   - RunProcess in a C++ process (docrunch_cli_spawn_floor): the
+//             program run directly the way the proxy runs it, no HTTP;
+//   node    - spawned from this Node.js process (child_process.spawn), what
+//             a Node.js caller pays to run the CLI itself;
+//   proxy   - POST /execute to a real `docrunch cli-proxy` (keep-alive HTTP
+//             from this process);
 //   http    - POST /execute with an unregistered model (400 before anything
-//             runs): the proxy's HTTP + JSON cost alone.
+//             runs): the proxy's HTTP + JSON cost and this client's alone.
 // Reports the median over runs of p50 and p99 latency (ms) and throughput,
-// and the proxy's overhead (proxy - direct) at p50.
+// and the proxy's overhead over the floor at p50 and p99.
 //
+//   ninja -C build docrunch docrunch_cli_spawn_floor
 //   node bench/cli_proxy/run.mjs [--runs 5] [--requests 300] [--bin build/docrunch]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +30,7 @@ const opt = (name, dflt) => {
 const RUNS = Number(opt('runs', 5));
 const REQUESTS = Number(opt('requests', 300));
 const BIN = path.resolve(opt('bin', path.join(root, 'build/docrunch')));
+const FLOOR = path.join(path.dirname(BIN), 'bench/cli_proxy/docrunch_cli_spawn_floor');
 const PROMPT = 'Summarize the architecture of this repository in three sentences.';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docrunch-bench-cli-proxy-'));
@@ -102,19 +107,25 @@ async function measure(fn, concurrency, total) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// The floor's run of `total` at `concurrency`, in its own process.
+function floor(concurrency, total) {
+  return JSON.parse(execFileSync(FLOOR, [fake, String(total), String(concurrency)], { encoding: 'utf8' }));
+}
+
 const { child, port } = await startProxy();
 try {
   const kinds = {
-    direct: () => direct(),
+    floor: null,
+    node: () => direct(),
     proxy: () => post(port, 'gpt-5-codex', 200),
     http: () => post(port, 'not-registered', 400),
   };
-  for (const fn of Object.values(kinds)) await measure(fn, 4, 40);  // warm-up
+  for (const fn of Object.values(kinds)) if (fn) await measure(fn, 4, 40);  // warm-up
   const results = {};
   for (const concurrency of [1, 8]) {
     for (let run = 0; run < RUNS; run++) {
       for (const [name, fn] of Object.entries(kinds)) {
-        const r = await measure(fn, concurrency, REQUESTS);
+        const r = fn ? await measure(fn, concurrency, REQUESTS) : floor(concurrency, REQUESTS);
         ((results[concurrency] ??= {})[name] ??= []).push(r);
       }
     }
@@ -128,10 +139,12 @@ try {
       console.log(`| ${concurrency} | ${name} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ` +
         `${median(runs.map((r) => r.p99)).toFixed(2)} | ${median(runs.map((r) => r.rps)).toFixed(0)} |`);
     }
-    const d = median(byKind.direct.map((r) => r.p50));
-    const p = median(byKind.proxy.map((r) => r.p50));
-    console.log(`concurrency ${concurrency}: proxy - direct at p50 = ${(p - d).toFixed(2)} ms ` +
-      `(${(p / d).toFixed(2)}x direct)`);
+    for (const q of ['p50', 'p99']) {
+      const f = median(byKind.floor.map((r) => r[q]));
+      const p = median(byKind.proxy.map((r) => r[q]));
+      console.log(`concurrency ${concurrency}: proxy - floor at ${q} = ${(p - f).toFixed(2)} ms ` +
+        `(${(p / f).toFixed(2)}x floor)`);
+    }
   }
 } finally {
   child.kill('SIGTERM');
