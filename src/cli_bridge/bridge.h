@@ -80,7 +80,8 @@ class CliBridge {
 
   // Errors are about the request, before anything runs: INVALID_PARAMS for
   // an unknown CLI type, a model not registered for it, an empty or too
-  // large prompt, a timeout out of range; STORAGE_UNAVAILABLE when the CLI is
+  // large prompt, a timeout of 0 or less (one over max_timeout is cut to
+  // it); STORAGE_UNAVAILABLE when the CLI is
   // not installed; IO when it cannot be started. A CLI that ran is a
   // result: success when it exited 0 within the timeout.
   Result<ExecuteResult> Execute(const ExecuteRequest& request) const;

@@ -457,6 +457,13 @@ TEST_P(DataFlowTest, HealthSaysDownForBackendsThatDoNotAnswer) {
   ASSERT_TRUE(lightrag.ok());
   EXPECT_EQ(lightrag->status, "down");
   EXPECT_FALSE(lightrag->last_error.empty());
+  o.cli_proxy_url = "http://127.0.0.1:1";
+  o.cli_proxy_api_key = "proxy-key-never-shown";
+  auto proxy = obs::CheckBackend(o, "cli_proxy");
+  ASSERT_TRUE(proxy.ok());
+  EXPECT_EQ(proxy->status, "down");
+  EXPECT_THAT(proxy->last_error, ::testing::HasSubstr("127.0.0.1:1/health"));
+  EXPECT_EQ(obs::ToJson(*proxy).dump().find("proxy-key-never-shown"), std::string::npos);
   EXPECT_EQ(obs::CheckAll(o).status, "degraded");
   // A password in the URL never reaches the answer.
   o.redis_url = "redis://:hunter2-secret@127.0.0.1:1/0";
