@@ -82,7 +82,10 @@ class OllamaClient final : public WireClient {
       if (!j.is_object() || !j.contains("message")) return Malformed(e, "no message");
       ReadChat(j, result, done);
     }
-    if (!done) return Malformed(e, "the answer ended before \"done\": true");
+    if (!done) {
+      return Malformed(
+          e, std::string(stream ? "the stream" : "the answer") + " ended before \"done\": true");
+    }
     result.latency = clock.Elapsed();
     return result;
   }

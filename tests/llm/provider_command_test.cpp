@@ -161,7 +161,7 @@ TEST_P(ProviderCommand, ALiteralKeyIsRefusedWithoutBeingEchoed) {
   EXPECT_THAT(typo.err, HasSubstr("type: unknown provider type 'antropic'; did you mean "
                                   "'anthropic'?"));
   ProcessResult url = Cli({"provider", "add", "p", "--type", "openai-compatible", "--model", "m",
-                           "--base-url", "file:///etc/passwd"});
+                           "--base-url", "ftp://example.com/v1"});
   EXPECT_EQ(url.exit_code, 2);
   EXPECT_THAT(url.err, HasSubstr("base_url: URL scheme must be one of https, http"));
   EXPECT_EQ(json::parse(Cli({"provider", "list", "--json"}).out).size(), 0u);
