@@ -23,4 +23,10 @@ std::string KmsKeyVariable(AppContext& ctx);
 // before any provider call.
 Result<std::unique_ptr<llm::SecretBox>> OpenSecrets(AppContext& ctx);
 
+// For a long-running process (serve) at start-up: when provider secrets are
+// stored, the key must open them. In hosted mode a missing, malformed or
+// wrong key is an error (the process does not start); in local mode it is a
+// warning on stderr, as nothing that process does yet calls a provider.
+Result<void> CheckSecretsAtStart(AppContext& ctx);
+
 }  // namespace docrunch::app

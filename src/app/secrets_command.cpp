@@ -124,6 +124,22 @@ Result<std::unique_ptr<llm::SecretBox>> OpenSecrets(AppContext& ctx) {
   return llm::OpenSecretBox(**store, ctx.env(), KmsKeyVariable(ctx));
 }
 
+Result<void> CheckSecretsAtStart(AppContext& ctx) {
+  auto loaded = ctx.Config();
+  if (!loaded) return loaded.error();
+  auto store = ctx.Store();
+  if (!store) return store.error();
+  auto stored = llm::SecretsStored(**store);
+  if (!stored) return stored.error();
+  if (!*stored) return Ok();
+  auto box = OpenSecrets(ctx);
+  if (box) return Ok();
+  if ((*loaded)->config.security.mode == config::SecurityMode::kHosted) return box.error();
+  std::cerr << "docrunch: warning: provider secrets cannot be opened: " << box.error().message
+            << "\n";
+  return Ok();
+}
+
 void RegisterSecrets(CLI::App& app, AppContext& ctx, Action& action) {
   CLI::App* secrets = app.add_subcommand("secrets", "The KMS key that seals provider secrets");
   secrets->require_subcommand(1);

@@ -196,6 +196,22 @@ TEST_P(ProviderCommand, AMissingMalformedOrWrongKeyIsReportedBeforeAnyCall) {
   ExpectNoPlaintextAnywhere();
 }
 
+TEST_P(ProviderCommand, ServeReportsAWrongKeyAtStartUp) {
+  ProcessResult quiet = Cli({"serve", "--stdio"}, {{"DOCRUNCH_KMS_KEY", kNewKms}});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_THAT(quiet.err, Not(HasSubstr("secrets cannot be opened"))) << "nothing is stored yet";
+  AddOpenAi();
+  ProcessResult wrong = Cli({"serve", "--stdio"}, {{"DOCRUNCH_KMS_KEY", kNewKms}});
+  EXPECT_EQ(wrong.exit_code, 0) << "local mode: a warning, serving goes on";
+  EXPECT_THAT(wrong.err, HasSubstr("warning: provider secrets cannot be opened: environment "
+                                   "variable DOCRUNCH_KMS_KEY holds key id"));
+  ProcessResult missing = Cli({"serve", "--stdio"}, {{"DOCRUNCH_KMS_KEY", ""}});
+  EXPECT_THAT(missing.err, HasSubstr("DOCRUNCH_KMS_KEY (security.kms_key_env) is not set"));
+  ProcessResult right = Cli({"serve", "--stdio"});
+  EXPECT_THAT(right.err, Not(HasSubstr("secrets cannot be opened")));
+  ExpectNoPlaintextAnywhere();
+}
+
 TEST_P(ProviderCommand, TestMakesOneRealCallAndReportsTheAnswerOrTheError) {
   AddOpenAi();
   ProcessResult ok = Cli({"provider", "test", "openai", "--json"});
