@@ -3,6 +3,8 @@
 
 #include <sodium.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -60,6 +62,10 @@ Secret::Secret(std::string_view bytes) : size_(bytes.size()) {
   if (size_ == 0) return;
   data_ = new unsigned char[size_];
   std::memcpy(data_, bytes.data(), size_);
+}
+
+Secret::Secret(std::size_t size) : size_(size) {
+  if (size_ > 0) data_ = new unsigned char[size_]();
 }
 
 Secret::~Secret() {
@@ -169,6 +175,37 @@ std::string SecretKey::ToHex() const {
 
 namespace {
 
+// base64url without padding, by table. A sealed value is ciphertext, not a
+// secret, so it needs no constant-time decoder (libsodium's is several
+// times slower; see bench/secrets). Non-zero trailing bits are refused so
+// each value has one spelling.
+bool DecodeBase64Url(std::string_view in, std::vector<unsigned char>& out) {
+  static const auto table = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int i = 0; i < 64; ++i)
+      t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+    return t;
+  }();
+  if (in.size() % 4 == 1) return false;
+  out.clear();
+  out.reserve(in.size() * 3 / 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    const int v = table[static_cast<unsigned char>(c)];
+    if (v < 0) return false;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<unsigned char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return (buffer & ((1u << bits) - 1)) == 0;
+}
+
 Result<std::vector<unsigned char>> DecodeSealed(std::string_view sealed) {
   InitSodium();
   auto corrupt = [](const std::string& why) {
@@ -177,16 +214,8 @@ Result<std::vector<unsigned char>> DecodeSealed(std::string_view sealed) {
   if (sealed.substr(0, kPrefix.size()) != kPrefix) {
     return corrupt("it does not start with " + std::string(kPrefix));
   }
-  std::string_view body = sealed.substr(kPrefix.size());
-  std::vector<unsigned char> bin(body.size());  // base64 is longer than its bytes
-  std::size_t len = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(bin.data(), bin.size(), body.data(), body.size(), nullptr, &len, &end,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-      end != body.data() + body.size()) {
-    return corrupt("not base64url");
-  }
-  bin.resize(len);
+  std::vector<unsigned char> bin;
+  if (!DecodeBase64Url(sealed.substr(kPrefix.size()), bin)) return corrupt("not base64url");
   if (bin.size() < kHeaderBytes + kTagBytes) return corrupt("too short");
   if (bin[0] != kVersion) {
     return corrupt("format version " + std::to_string(bin[0]) + " is not known to this build");
@@ -238,14 +267,11 @@ Result<Secret> SecretBox::Open(std::string_view sealed, std::string_view context
   std::vector<unsigned char> ad(bin.begin(), bin.begin() + 1 + kIdBytes);
   ad.insert(ad.end(), context.begin(), context.end());
   const std::size_t sealed_len = bin.size() - kHeaderBytes;
-  Secret out(std::string(sealed_len - kTagBytes, '\0'));
+  Secret out(sealed_len - kTagBytes);  // the plaintext goes straight into its buffer
   unsigned long long len = 0;
-  // The plaintext is written straight into the Secret's own buffer.
-  auto* target =
-      const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(out.view().data()));
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(target, &len, nullptr, bin.data() + kHeaderBytes,
-                                                 sealed_len, ad.data(), ad.size(),
-                                                 bin.data() + 1 + kIdBytes, key_.bytes()) != 0) {
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out.data_, &len, nullptr, bin.data() + kHeaderBytes, sealed_len, ad.data(), ad.size(),
+          bin.data() + 1 + kIdBytes, key_.bytes()) != 0) {
     return MakeError(ErrorCode::kStorageCorrupt,
                      "sealed secret failed authentication (edited, or stored under another name)");
   }

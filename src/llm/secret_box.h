@@ -45,6 +45,8 @@ class Secret {
   bool empty() const { return size_ == 0; }
 
  private:
+  friend class SecretBox;  // decrypts straight into a Secret's own buffer
+  explicit Secret(std::size_t size);
   void Wipe();
   unsigned char* data_ = nullptr;
   std::size_t size_ = 0;

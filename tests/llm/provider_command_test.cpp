@@ -316,7 +316,12 @@ TEST_P(ProviderCommand, ARotationKilledMidTransactionLeavesEverySecretUnderTheOl
   ASSERT_GT(pid, 0);
   std::string err;
   char buf[512];
-  while (err.find("rotation paused") == std::string::npos) {
+  // Until the whole line is in: stderr may arrive in pieces.
+  auto paused_line = [&err] {
+    auto at = err.find("rotation paused");
+    return at != std::string::npos && err.find('\n', at) != std::string::npos;
+  };
+  while (!paused_line()) {
     ssize_t n = read(err_fd, buf, sizeof buf);
     if (n <= 0) break;
     err.append(buf, static_cast<std::size_t>(n));
