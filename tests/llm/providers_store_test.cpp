@@ -8,6 +8,7 @@
 
 #include "llm/gateway.h"
 #include "llm/key_check.h"
+#include "llm_standin.h"
 #include "store_test_env.h"
 
 namespace docrunch::store {
@@ -310,6 +311,82 @@ TEST_P(ProvidersTest, ARotationThatFailsHalfWayLeavesEverySecretUnderTheOldKey) 
       EXPECT_EQ(opened->view(), "sk-key-00000000000" + std::to_string(i));
     }
   }
+}
+
+// Counts what the gateway reports, and refuses calls while `refuse` is set
+// (a budget's hard stop).
+struct RecordingObserver : llm::CallObserver {
+  Result<void> BeforeCall(const llm::CallInfo& call) override {
+    if (refuse) return MakeError(ErrorCode::kRateLimited, "budget: hard stop for " + call.provider);
+    return Ok();
+  }
+  void AfterCall(const llm::CallInfo& call, const llm::CallOutcome& outcome) override {
+    calls.push_back(call);
+    outcomes.push_back(outcome);
+  }
+  bool refuse = false;
+  std::vector<llm::CallInfo> calls;
+  std::vector<llm::CallOutcome> outcomes;
+};
+
+TEST_P(ProvidersTest, TheGatewayCallsForARoleAndReportsEveryCallToItsObserver) {
+  testing::LlmStandIn standin(kKey);
+  ASSERT_GT(standin.port(), 0);
+  ProviderChanges c = OpenAi();
+  c.base_url = standin.url() + "/v1";
+  AddOk("openai", std::move(c));
+  llm::ProfileChanges qa;
+  qa.provider = "openai";
+  qa.model = "gpt-4.1";
+  qa.system_prompt = "You are QA.";
+  qa.max_tokens = 77;
+  ASSERT_TRUE(llm::SetProfile(*store_, "qa", qa).ok());
+
+  RecordingObserver observer;
+  llm::Gateway gateway(*store_, &box_, &observer);
+  llm::GenerateRequest request;
+  request.messages = {{"user", "check this"}};
+  auto answer = gateway.GenerateForRole("qa", request, llm::CallOptions{});
+  ASSERT_TRUE(answer.ok()) << answer.error().ToString();
+  EXPECT_EQ(answer->text, "pong: check this");
+  nlohmann::json sent = standin.Last();
+  EXPECT_EQ(sent["body"]["model"], "gpt-4.1") << "the profile's model";
+  EXPECT_EQ(sent["body"]["max_tokens"], 77);
+  EXPECT_EQ(sent["body"]["messages"][0]["content"], "You are QA.");
+  EXPECT_EQ(sent["headers"]["authorization"], "Bearer " + kKey) << "the opened key was sent";
+  ASSERT_EQ(observer.calls.size(), 1u);
+  EXPECT_EQ(observer.calls[0].role, "qa");
+  EXPECT_EQ(observer.calls[0].provider, "openai");
+  EXPECT_EQ(observer.calls[0].model, "gpt-4.1-0001") << "as the provider named it";
+  EXPECT_TRUE(observer.outcomes[0].ok);
+  EXPECT_EQ(observer.outcomes[0].usage.output_tokens, 3);
+  EXPECT_GT(observer.outcomes[0].usage.input_tokens, 0);
+
+  auto vectors = gateway.Embed("openai", {"a b", "c"}, llm::CallOptions{});
+  ASSERT_TRUE(vectors.ok()) << vectors.error().ToString();
+  EXPECT_EQ(vectors->vectors.size(), 2u);
+  ASSERT_EQ(observer.calls.size(), 2u);
+  EXPECT_EQ(observer.calls[1].kind, "embed");
+
+  standin.Script(nlohmann::json::array({{{"mode", "echo_key"}}}));
+  auto failed = gateway.Generate("openai", request, llm::CallOptions{});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.error().message, HasSubstr("[redacted]"));
+  EXPECT_THAT(failed.error().message, Not(HasSubstr(kKey)));
+  ASSERT_EQ(observer.outcomes.size(), 3u) << "failures are reported too";
+  EXPECT_FALSE(observer.outcomes[2].ok);
+
+  observer.refuse = true;
+  const int before = standin.Requests();
+  auto refused = gateway.Generate("openai", request, llm::CallOptions{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("budget: hard stop"));
+  EXPECT_EQ(standin.Requests(), before) << "a refused call sends nothing";
+
+  llm::Gateway keyless(*store_, nullptr);
+  auto no_box = keyless.Generate("openai", request, llm::CallOptions{});
+  ASSERT_FALSE(no_box.ok());
+  EXPECT_EQ(no_box.error().code, ErrorCode::kConfigInvalid);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvidersTest, ::testing::Values("sqlite", "postgres"),
