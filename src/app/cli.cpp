@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/llm_commands.h"
 #include "core/text.h"
 #include "obs/logging.h"
 
@@ -132,6 +133,8 @@ int RunCli(int argc, char** argv) {
   RegisterWorkflows(app, ctx, action);
   RegisterMcp(app, ctx, action);
   RegisterCliProxy(app, ctx, action);
+  RegisterProvider(app, ctx, action);
+  RegisterSecrets(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

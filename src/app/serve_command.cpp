@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/llm_commands.h"
 
 #include "api/rest_server.h"
 #include "api/stream_signal.h"
@@ -126,6 +127,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   const config::Config& c = (*loaded)->config;
   auto tasks = OpenTasks(ctx);
   if (!tasks) return tasks.error();
+  DOCRUNCH_TRY(CheckSecretsAtStart(ctx));  // a wrong KMS key is found now, not at a first call
   auto env = std::make_unique<ServeEnv>();
   env->tasks = std::move(*tasks);
   env->services = {

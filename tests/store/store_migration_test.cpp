@@ -73,6 +73,13 @@ const std::map<std::string, std::set<std::string>> kSchema = {
     {"auth_sessions",
      {"id", "user_id", "name", "role", "created_at", "revoked_at", "revoked_reason"}},
     {"refresh_tokens", {"id", "family_id", "token_hash", "created_at", "expires_at", "used_at"}},
+    {"llm_providers",
+     {"id", "name", "type", "base_url", "model", "options", "api_key", "api_key_hint",
+      "proxy_api_key", "proxy_api_key_hint", "enabled", "created_at", "updated_at"}},
+    {"llm_profiles",
+     {"role", "provider_id", "model", "temperature", "system_prompt", "max_tokens", "created_at",
+      "updated_at"}},
+    {"kms_key_check", {"id", "key_id", "sealed", "created_at", "rotated_at"}},
     {"schema_migrations", {"version", "name", "applied_at"}},
 };
 

@@ -744,6 +744,49 @@ CREATE TABLE job_marks (
 CREATE INDEX job_marks_by_key ON job_marks (idempotency_key);
 )sql";
 
+// Version 14: LLM providers and profiles (PRODUCT §13, §14; src/llm/).
+// Secrets (api_key, proxy_api_key) are stored only as secret-box
+// ciphertext (llm/secret_box.h: format version, key id, nonce, sealed
+// bytes); the *_hint columns hold the masked form lists show ("sk-…abcd").
+// kms_key_check holds one sealed check value, so a missing, malformed or
+// wrong DOCRUNCH_KMS_KEY is found before any provider call; rotation
+// re-seals it with the secrets in one transaction.
+constexpr std::string_view kLlmProviders = R"sql(
+CREATE TABLE llm_providers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  base_url TEXT NOT NULL,
+  model TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}',
+  api_key TEXT,
+  api_key_hint TEXT,
+  proxy_api_key TEXT,
+  proxy_api_key_hint TEXT,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE llm_profiles (
+  role TEXT PRIMARY KEY,
+  provider_id INTEGER NOT NULL REFERENCES llm_providers (id),
+  model TEXT,
+  temperature REAL,
+  system_prompt TEXT NOT NULL DEFAULT '',
+  max_tokens INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX llm_profiles_by_provider ON llm_profiles (provider_id);
+CREATE TABLE kms_key_check (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key_id TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  rotated_at TEXT
+);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -758,6 +801,7 @@ constexpr std::array kScripts = {
     MigrationScript{11, "fast job queue", kFastJobs},
     MigrationScript{12, "durable workflows", kWorkflows},
     MigrationScript{13, "schedules and job marks", kSchedules},
+    MigrationScript{14, "llm providers and profiles", kLlmProviders},
 };
 
 }  // namespace
