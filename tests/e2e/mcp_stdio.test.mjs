@@ -141,7 +141,20 @@ test('a whole agent session over stdio', async () => {
   assert.match(decision.structuredContent.decision.id, /^adr-\d+$/);
 
   const search = await client.callTool({ name: 'search_docs', arguments: { query: 'InvoiceParser' } });
-  assert.ok(search.structuredContent.results.some((r) => r.title.includes('InvoiceParser')));
+  // Hits grouped by file; the class explains the match, so its method is
+  // folded into it (also) and its module is dropped: one hit, not three.
+  const invoice = search.structuredContent.groups.find((g) => g.path === 'shop/billing/invoice.py');
+  assert.ok(invoice, JSON.stringify(search.structuredContent));
+  assert.equal(invoice.hits.length, 1, JSON.stringify(invoice));
+  const [cls] = invoice.hits;
+  assert.deepEqual([cls.kind, cls.name, cls.line, cls.signature, cls.summary],
+    ['class', 'InvoiceParser', 1, 'class InvoiceParser:', 'Parses invoices.']);
+  assert.deepEqual(cls.matched.name, ['invoice', 'parser', 'invoiceparser']);
+  assert.deepEqual(cls.also, ['InvoiceParser.parse:3']);
+  assert.ok(search.structuredContent.merged >= 2);
+  assert.match(search.content[0].text, /shop\/billing\/invoice\.py \[path: invoice\]\n\d+\. class InvoiceParser :1 \[name: invoice parser invoiceparser\]\n {3}class InvoiceParser:\n {3}Parses invoices\.\n {3}also: InvoiceParser\.parse:3\n/);
+  const none = await client.callTool({ name: 'search_docs', arguments: { query: 'zzzqqq' } });
+  assert.deepEqual([none.structuredContent.hits, none.structuredContent.groups], [0, []]);
   const component = await client.callTool({ name: 'get_component', arguments: { name: 'InvoiceParser' } });
   assert.equal(component.structuredContent.symbols[0].file_path, 'shop/billing/invoice.py');
   const relations = await client.callTool({ name: 'get_relations', arguments: { path: 'shop/billing/totals.py' } });
