@@ -8,6 +8,7 @@
 #include "search/hits.h"
 #include "search/search.h"
 #include "search/traces.h"
+#include "tasks/context_pack.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::mcp {
@@ -51,6 +52,26 @@ json EdgeListSchema() {
                {{"type", "object"},
                 {"properties", {{"node", {{"type", "string"}}}, {"type", {{"type", "string"}}}}},
                 {"required", {"node", "type"}}}}};
+}
+
+// get_task's packed context (tasks::ToJson(PackedTask)).
+json PackedContextSchema() {
+  return json{
+      {"type", "object"},
+      {"properties",
+       {{"items",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties", {{"kind", {{"type", "string"}}}, {"relevance", {{"type", "number"}}}}},
+            {"required", {"kind", "relevance"}}}}}},
+        {"max_tokens", {{"type", "integer"}}},
+        {"used_tokens", {{"type", "integer"}}},
+        {"candidates", {{"type", "integer"}}},
+        {"omitted", {{"type", "integer"}}},
+        {"task_truncated", {{"type", "boolean"}}},
+        {"estimate", {{"type", "string"}}}}},
+      {"required", {"items", "max_tokens", "used_tokens", "task_truncated"}}};
 }
 
 // search_docs' answer (search::ToJson(HitView), see search/hits.h).
@@ -290,17 +311,29 @@ void AddQueryTools(Catalog& catalog, ToolServices& s) {
        kReadOnly, Access::kQuery, [&s](ToolCall& c) { return GetImpact(s, c); }});
   catalog.tools.push_back(
       {"get_task", "Get a task",
-       "A task with everything needed to work on it: description, guardrails, acceptance "
-       "criteria, dependencies, history, reports so far and related code. Read it before "
-       "claiming a task and whenever you resume one.",
-       Object({{"task_id", Str("The task id, e.g. task-12", 32)}}, {"task_id"}),
-       json{{"type", "object"}, {"properties", {{"task", TaskSchema()}}}, {"required", {"task"}}},
+       "A task with what is needed to work on it, packed into max_tokens (default 2000, "
+       "estimated as bytes/4): first the task (description, guardrails, acceptance criteria, "
+       "dependencies, its own reports so far), then the most relevant files, symbols (with "
+       "signatures), schemas, decisions and findings, each adding something the others do not. "
+       "Read it before claiming a task and whenever you resume one; docs://tasks/{id} has the "
+       "full record with its history.",
+       Object({{"task_id", Str("The task id, e.g. task-12", 32)},
+               {"max_tokens", Int("Token budget of the answer's text (default 2000)",
+                                  tasks::kMinContextTokens, tasks::kMaxContextTokens)}},
+              {"task_id"}),
+       json{{"type", "object"},
+            {"properties", {{"task", TaskSchema()}, {"context", PackedContextSchema()}}},
+            {"required", {"task", "context"}}},
        kReadOnly, Access::kQuery, [&s](ToolCall& c) -> ToolResult {
+         auto budget = tasks::ParseMaxTokens(c.arguments.value("max_tokens", json()));
+         if (!budget) return Failure(budget.error());
          auto details = s.tasks->Show(c.arguments["task_id"].get<std::string>());
          if (!details) return Failure(details.error());
+         tasks::PackedTask packed = tasks::PackTask(*details, *budget);
          ToolResult out;
-         out.structured = {{"task", tasks::ToJson(*details)}};
-         out.text = out.structured["task"].dump(2);
+         out.structured = {{"task", tasks::ToJson(details->task)},
+                           {"context", tasks::ToJson(packed)}};
+         out.text = std::move(packed.text);
          return out;
        }});
   catalog.tools.push_back(
