@@ -103,7 +103,8 @@ bool IsWordChar(unsigned char c) {
 // lower-cased piece of one identifier, so only the identifiers holding the
 // term as a substring (ignoring case) are tokenized, not the whole text.
 bool HasToken(std::string_view text, const std::string& term) {
-  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  // ASCII folding, as std::tolower does in the "C" locale the tokenizer runs in.
+  auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a) == b; };
   auto at = text.begin();
   while (true) {
     at = std::search(at, text.end(), term.begin(), term.end(), same);
