@@ -10,6 +10,7 @@
 #include "api/schemas.h"
 #include "docs/code_pages.h"
 #include "scan/graph_view.h"
+#include "search/hits.h"
 #include "search/search.h"
 #include "search/traces.h"
 #include "tasks/records.h"
@@ -28,8 +29,14 @@ json SearchItem() {
                  {"score", Num()},
                  {"file_path", Nullable(Str())},
                  {"line_number", Nullable(Int("", 0, 1LL << 31))},
-                 {"engine", Enum({"index", "fulltext"})}},
-                {"id", "type", "title", "content", "score", "file_path", "line_number", "engine"});
+                 {"engine", Enum({"index", "fulltext"})},
+                 {"signature", Str("a code hit's one-line signature; \"\" for others")},
+                 {"summary", Str("the first sentence of its documentation or body; may be \"\"")},
+                 {"matched", AnyObject("why it matched: {field: [query terms]}, fields among "
+                                       "name, qualified_name, signature, docstring, path, "
+                                       "names, title, body")}},
+                {"id", "type", "title", "content", "score", "file_path", "line_number", "engine",
+                 "signature", "summary", "matched"});
 }
 
 json FunctionItem() {
@@ -114,7 +121,8 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                                   s.traces, "rest:" + call.caller.name, &trace);
          if (!results) return results.error();
          json list = json::array();
-         for (const auto& r : *results) list.push_back(search::ToJson(r));
+         const std::vector<std::string> terms = search::QueryTerms(query);
+         for (const auto& r : *results) list.push_back(search::ToJsonWithMatch(r, terms));
          return json{{"query", query},
                      {"results", std::move(list)},
                      {"trace_id", trace.empty() ? json(nullptr) : json(trace)}};

@@ -38,6 +38,21 @@ std::string AnyWordMatches(const std::string& column, std::size_t words, std::si
   return sql + ")";
 }
 
+// The share of `words` that `text` holds (lower-cased): the keyword
+// fallback's relevance, below 1 so that it never outranks a search.
+double WordShare(std::string text, const std::vector<std::string>& words) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double found = 0;
+  for (const auto& w : words) found += text.find(w) != std::string::npos ? 1 : 0;
+  return 0.9 * found / static_cast<double>(std::max<std::size_t>(words.size(), 1));
+}
+
+// A docstring's first line, at most 160 bytes.
+std::string FirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  return line.size() <= 160 ? line : line.substr(0, 160);
+}
+
 }  // namespace
 
 std::vector<std::string> ContextWords(const std::string& text, std::size_t max_words) {
@@ -79,23 +94,29 @@ Result<TaskContext> KeywordContextSource::FindContext(store::Reader& db, const T
                         params);
   if (!files) return files.error();
   for (std::size_t i = 0; i < files->size(); ++i) {
-    context.files.push_back(
-        {files->Text(i, "path").value_or(""), files->Text(i, "language").value_or("")});
+    std::string path = files->Text(i, "path").value_or("");
+    double relevance = WordShare(path, words);
+    context.files.push_back({std::move(path), files->Text(i, "language").value_or(""), relevance});
   }
 
   for (bool schemas : {false, true}) {
     auto symbols = db.Query(
-        "SELECT s.kind, s.name, s.qualified_name, f.path, s.start_line FROM symbols s "
+        "SELECT s.kind, s.name, s.qualified_name, f.path, s.start_line, s.signature, s.docstring "
+        "FROM symbols s "
         "JOIN files f ON f.id = s.file_id WHERE s.repository_id = $1 AND s.kind " +
             std::string(schemas ? "=" : "<>") + " 'schema' AND " +
             AnyWordMatches("s.name", words.size(), 2) + " ORDER BY s.name, f.path" + limit,
         params);
     if (!symbols) return symbols.error();
     for (std::size_t i = 0; i < symbols->size(); ++i) {
-      ContextSymbol s{symbols->Text(i, "kind").value_or(""), symbols->Text(i, "name").value_or(""),
+      ContextSymbol s{symbols->Text(i, "kind").value_or(""),
+                      symbols->Text(i, "name").value_or(""),
                       symbols->Text(i, "qualified_name").value_or(""),
                       symbols->Text(i, "path").value_or(""),
-                      static_cast<int>(symbols->Int(i, "start_line").value_or(0))};
+                      static_cast<int>(symbols->Int(i, "start_line").value_or(0)),
+                      symbols->Text(i, "signature").value_or(""),
+                      FirstLine(symbols->Text(i, "docstring").value_or(""))};
+      s.relevance = WordShare(s.qualified_name, words);
       (schemas ? context.schemas : context.symbols).push_back(std::move(s));
     }
   }
@@ -106,9 +127,11 @@ Result<TaskContext> KeywordContextSource::FindContext(store::Reader& db, const T
                params);
   if (!decisions) return decisions.error();
   for (std::size_t i = 0; i < decisions->size(); ++i) {
+    std::string title = decisions->Text(i, "title").value_or("");
+    double relevance = WordShare(title, words);
     context.decisions.push_back(
         {DecisionIdText(static_cast<int>(decisions->Int(i, "number").value_or(0))),
-         decisions->Text(i, "title").value_or("")});
+         std::move(title), relevance});
   }
   return context;
 }

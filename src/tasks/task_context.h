@@ -17,9 +17,13 @@
 
 namespace docrunch::tasks {
 
+// `relevance` (0..1) is how well an item matches the task's title and
+// description, comparable across kinds within one context: the search
+// score over the best score, or lower for the keyword fallback's matches.
 struct ContextFile {
   std::string path;
   std::string language;
+  double relevance = 0;
 };
 
 struct ContextSymbol {
@@ -28,11 +32,22 @@ struct ContextSymbol {
   std::string qualified_name;
   std::string file_path;
   int line = 0;
+  std::string signature;  // one line, may be ""
+  std::string summary;    // the docstring's first sentence, may be ""
+  double relevance = 0;
 };
 
 struct ContextDecision {
   std::string id;  // adr-007
   std::string title;
+  double relevance = 0;
+};
+
+struct ContextFinding {
+  std::string id;  // finding-3
+  std::string title;
+  std::string description;  // its opening
+  double relevance = 0;
 };
 
 struct TaskContext {
@@ -40,6 +55,7 @@ struct TaskContext {
   std::vector<ContextSymbol> symbols;  // functions, classes, components
   std::vector<ContextSymbol> schemas;  // kind "schema"
   std::vector<ContextDecision> decisions;
+  std::vector<ContextFinding> findings;  // of any task, the task's own included
 };
 
 class TaskContextSource {

@@ -112,6 +112,25 @@ test('a whole agent session over stdio', async () => {
 
   const task = await client.callTool({ name: 'get_task', arguments: { task_id: 'task-1' } });
   assert.equal(task.structuredContent.task.title, 'Cache parsed invoices');
+  // The task, then its context packed into the default budget (bytes/4).
+  const ctx = task.structuredContent.context;
+  assert.equal(ctx.max_tokens, 2000);
+  assert.ok(ctx.used_tokens <= 2000 && ctx.used_tokens === Math.ceil(Buffer.byteLength(task.content[0].text) / 4));
+  assert.match(task.content[0].text, /^task-1: Cache parsed invoices\n/);
+  assert.equal(ctx.items[0].path, 'shop/billing/invoice.py', JSON.stringify(ctx.items));
+  assert.ok(ctx.items.some((i) => i.kind === 'class' && i.name === 'InvoiceParser' &&
+    i.signature === 'class InvoiceParser:' && i.summary === 'Parses invoices.'), JSON.stringify(ctx.items));
+  for (const max_tokens of [20, 60, 150]) {
+    const small = await client.callTool({ name: 'get_task', arguments: { task_id: 'task-1', max_tokens } });
+    assert.equal(small.isError, false, small.content[0].text);
+    assert.ok(Buffer.byteLength(small.content[0].text) <= 4 * max_tokens, `${max_tokens}: ${small.content[0].text}`);
+    assert.match(small.content[0].text, /^task-1: /);
+  }
+  for (const max_tokens of [0, -1, 1e9, 2.5, '100']) {
+    const bad = await client.callTool({ name: 'get_task', arguments: { task_id: 'task-1', max_tokens } });
+    assert.equal(errorOf(bad).code, 'MCP_INVALID_PARAMS', JSON.stringify(bad));
+    assert.match(errorOf(bad).message, /max_tokens/);
+  }
 
   await client.subscribeResource({ uri: 'docs://tasks/task-1' });
   await assert.rejects(client.subscribeResource({ uri: 'docs://tasks/../../x' }), /-32602/);
@@ -141,7 +160,20 @@ test('a whole agent session over stdio', async () => {
   assert.match(decision.structuredContent.decision.id, /^adr-\d+$/);
 
   const search = await client.callTool({ name: 'search_docs', arguments: { query: 'InvoiceParser' } });
-  assert.ok(search.structuredContent.results.some((r) => r.title.includes('InvoiceParser')));
+  // Hits grouped by file; the class explains the match, so its method is
+  // folded into it (also) and its module is dropped: one hit, not three.
+  const invoice = search.structuredContent.groups.find((g) => g.path === 'shop/billing/invoice.py');
+  assert.ok(invoice, JSON.stringify(search.structuredContent));
+  assert.equal(invoice.hits.length, 1, JSON.stringify(invoice));
+  const [cls] = invoice.hits;
+  assert.deepEqual([cls.kind, cls.name, cls.line, cls.signature, cls.summary],
+    ['class', 'InvoiceParser', 1, 'class InvoiceParser:', 'Parses invoices.']);
+  assert.deepEqual(cls.matched.name, ['invoice', 'parser', 'invoiceparser']);
+  assert.deepEqual(cls.also, ['InvoiceParser.parse:3']);
+  assert.ok(search.structuredContent.merged >= 2);
+  assert.match(search.content[0].text, /shop\/billing\/invoice\.py \[path: invoice\]\n\d+\. class InvoiceParser :1 \[name: invoice parser invoiceparser\]\n {3}class InvoiceParser:\n {3}Parses invoices\.\n {3}also: InvoiceParser\.parse:3\n/);
+  const none = await client.callTool({ name: 'search_docs', arguments: { query: 'zzzqqq' } });
+  assert.deepEqual([none.structuredContent.hits, none.structuredContent.groups], [0, []]);
   const component = await client.callTool({ name: 'get_component', arguments: { name: 'InvoiceParser' } });
   assert.equal(component.structuredContent.symbols[0].file_path, 'shop/billing/invoice.py');
   const relations = await client.callTool({ name: 'get_relations', arguments: { path: 'shop/billing/totals.py' } });
@@ -178,6 +210,12 @@ test('a whole agent session over stdio', async () => {
   assert.deepEqual(prompts.sort(), ['explain_component', 'review_completion', 'start_task']);
   const start = await client.getPrompt({ name: 'start_task', arguments: { task_id: 'task-2' } });
   assert.match(start.messages[0].content.text, /Second task/);
+  assert.match(start.messages[0].content.text, /claim_task first/);
+  const tiny = await client.getPrompt({ name: 'start_task', arguments: { task_id: 'task-1', max_tokens: '30' } });
+  assert.ok(Buffer.byteLength(tiny.messages[0].content.text) <= 120, tiny.messages[0].content.text);
+  assert.match(tiny.messages[0].content.text, /^task-1: Cache parsed invoices/);
+  await assert.rejects(client.getPrompt({ name: 'start_task', arguments: { task_id: 'task-1', max_tokens: '0' } }),
+    /-32602.*max_tokens/);
   const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'start_task' },
     argument: { name: 'task_id', value: 'task-' } });
   assert.deepEqual(completion.completion.values.sort(), ['task-1', 'task-2']);

@@ -348,6 +348,10 @@ test('decisions, search, modules, functions with file:line, graph', async () => 
   const hit = found.json.data.results.find((r) => r.title.includes('InvoiceParser'));
   assert.ok(hit, JSON.stringify(found.json.data.results));
   assert.equal(hit.file_path, 'shop/billing/invoice.py');
+  // Why it matched, per field, with the one-line signature and summary.
+  const cls = found.json.data.results.find((r) => r.title === 'InvoiceParser');
+  assert.deepEqual(cls.matched.name, ['invoice', 'parser', 'invoiceparser']);
+  assert.equal(cls.signature, 'class InvoiceParser:');
 
   const modules = await req('GET', '/modules', { token: tokens.reader });
   assert.ok(modules.json.data.items.some((m) => m.name === 'shop/billing'));

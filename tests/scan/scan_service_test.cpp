@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "scan/parser/parser.h"
 #include "scan/scan_store.h"
@@ -14,6 +15,7 @@
 #include "search/search.h"
 #include "search/task_context_source.h"
 #include "store_test_env.h"
+#include "tasks/context_pack.h"
 
 namespace docrunch::scan {
 namespace {
@@ -216,6 +218,62 @@ TEST_P(ScanServiceTest, TaskContextComesFromSearch) {
   EXPECT_EQ(context->symbols.front().qualified_name, "normalize_email");
   EXPECT_TRUE(std::any_of(context->schemas.begin(), context->schemas.end(),
                           [](const tasks::ContextSymbol& s) { return s.name == "User"; }));
+}
+
+// get_task's packed context on a repository whose relevant files are known:
+// the e-mail task is about app/models.py (normalize_email, User) and
+// app/service.py, not the web app or the SQL schema.
+TEST_P(ScanServiceTest, PackedTaskContextPutsTheRelevantFilesFirstWithinBudget) {
+  auto summary = Scan();
+  ASSERT_TRUE(summary.ok());
+  tasks::TaskDetails details;
+  details.task.id = 7;
+  details.task.repository_id = summary->repository_id;
+  details.task.type = "feature";
+  details.task.title = "Normalize user email addresses";
+  details.task.description = "Registration must store the normalized email of a User.";
+  search::SearchContextSource source(10);
+  auto context = source.FindContext(*store_, details.task);
+  ASSERT_TRUE(context.ok()) << context.error().ToString();
+  details.context = *context;
+  for (const auto& s : context->symbols) {
+    EXPECT_GT(s.relevance, 0) << s.qualified_name;
+    EXPECT_LE(s.relevance, 1) << s.qualified_name;
+  }
+  tasks::PackedTask all = tasks::PackTask(details, 2000);
+  ASSERT_GE(all.items.size(), 3u) << all.text;
+  EXPECT_EQ(all.items[0].data["name"], "normalize_email") << all.text;
+  EXPECT_EQ(all.items[0].data["signature"], "def normalize_email(address):");
+  EXPECT_EQ(all.items[0].data["summary"], "Lower-case an e-mail address.");
+  // Redundancy at work: app/service.py's first item comes before the second
+  // symbol of app/models.py, and nothing from web/ or schema.sql comes
+  // before the app/ items.
+  int models_symbols = 0;
+  bool service_seen = false;
+  for (const auto& item : all.items) {
+    const std::string path = item.data.value("path", "");
+    if (path == "app/service.py") service_seen = true;
+    if (path == "app/models.py" && item.kind != "file" && ++models_symbols == 2) {
+      EXPECT_TRUE(service_seen) << all.text;
+    }
+  }
+  EXPECT_TRUE(service_seen) << all.text;
+  bool outside = false;
+  for (const auto& item : all.items) {
+    const std::string path = item.data.value("path", "");
+    if (path.rfind("app/", 0) == 0) {
+      EXPECT_FALSE(outside) << "an app/ item after an unrelated one:\n" << all.text;
+    } else if (!path.empty()) {
+      outside = true;
+    }
+  }
+  for (int budget : {20, 40, 60, 100, 200, 400}) {
+    tasks::PackedTask p = tasks::PackTask(details, budget);
+    EXPECT_LE(p.used_tokens, budget);
+    EXPECT_EQ(p.text.rfind("task-7: Normalize user email addresses", 0), 0u) << p.text;
+    // Whatever fits first (a short line when the budget is small) is of app/models.py.
+    if (!p.items.empty()) EXPECT_EQ(p.items[0].data["path"], "app/models.py") << budget;
+  }
 }
 
 TEST_P(ScanServiceTest, MissingRootIsAnError) {

@@ -7,6 +7,7 @@
 
 #include "docs/report_pages.h"
 #include "mcp/tools/tool_services.h"
+#include "tasks/context_pack.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::mcp {
@@ -22,35 +23,23 @@ PromptOutcome TaskError(const Error& error) {
   return RpcError{rpc::kInvalidParams, (named ? "" : "task_id: ") + error.message, nullptr};
 }
 
-std::string Bullets(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += "- " + i + "\n";
-  return out.empty() ? "- (none)\n" : out;
-}
+constexpr const char* kStartWorkflow =
+    "Workflow: claim_task first (reported_by your agent id, reported_at now in ISO-8601). Use "
+    "get_impact before changing shared files. Send update_progress at milestones, log_finding "
+    "for anything outside the task, record_decision for design choices, report_blocker if you "
+    "cannot go on. Finish with submit_completion listing every changed file and whether the "
+    "tests passed.";
 
 PromptOutcome StartTask(ToolServices& s, const std::map<std::string, std::string>& args) {
+  auto it = args.find("max_tokens");
+  auto budget = tasks::ParseMaxTokens(it == args.end() ? std::string() : it->second);
+  if (!budget) return RpcError{rpc::kInvalidParams, budget.error().message, nullptr};
   auto details = s.tasks->Show(args.at("task_id"));
   if (!details) return TaskError(details.error());
-  const tasks::Task& t = details->task;
-  std::ostringstream text;
-  text << "You are starting " << t.IdText() << ": " << t.title << " (" << t.type << ", priority "
-       << t.priority << ", status " << tasks::TaskStatusName(t.status) << ").\n\n"
-       << t.description << "\n\nGuardrails (do not break these):\n"
-       << Bullets(t.guardrails) << "\nAcceptance criteria:\n"
-       << Bullets(t.acceptance_criteria) << "\nRelated code:\n";
-  for (const auto& f : details->context.files) text << "- " << f.path << "\n";
-  for (const auto& sym : details->context.symbols) {
-    text << "- " << sym.kind << " " << sym.qualified_name << " (" << sym.file_path << ":"
-         << sym.line << ")\n";
-  }
-  text << "\nWorkflow: claim_task first (task_id " << t.IdText()
-       << ", reported_by your agent id, reported_at now in ISO-8601). Use get_impact before "
-          "changing shared files. Send update_progress at milestones, log_finding for anything "
-          "outside the task, record_decision for design choices, report_blocker if you cannot "
-          "go on. Finish with submit_completion listing every changed file and whether the "
-          "tests passed.";
-  return json{{"description", "Start " + t.IdText() + " with its context and guardrails"},
-              {"messages", json::array({UserMessage(text.str())})}};
+  // The task first, then the workflow when it fits, then the context that fits.
+  tasks::PackedTask packed = tasks::PackTask(*details, *budget, kStartWorkflow);
+  return json{{"description", "Start " + details->task.IdText() + " with its context"},
+              {"messages", json::array({UserMessage(packed.text)})}};
 }
 
 PromptOutcome ExplainComponent(ToolServices& s, const std::map<std::string, std::string>& args) {
@@ -126,7 +115,9 @@ void AddPrompts(Catalog& catalog, ToolServices& s) {
        "Start a task",
        "Begin work on a task: its description, guardrails, acceptance criteria, related code "
        "and the reporting workflow",
-       {{"task_id", "The task to start (e.g. task-12)", true, task_ids}},
+       {{"task_id", "The task to start (e.g. task-12)", true, task_ids},
+        {"max_tokens", "Token budget of the message (default 2000, estimated as bytes/4)", false,
+         nullptr}},
        [&s](const auto& args) { return StartTask(s, args); }},
       {"explain_component",
        "Explain a component",

@@ -1,11 +1,14 @@
 // The read-only tools: search, components, relations, impact, tasks.
+#include <algorithm>
 #include <sstream>
 
 #include "mcp/tools/tool_services.h"
-#include "search/traces.h"
 #include "scan/graph.h"
 #include "scan/scan_store.h"
+#include "search/hits.h"
 #include "search/search.h"
+#include "search/traces.h"
+#include "tasks/context_pack.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::mcp {
@@ -51,6 +54,61 @@ json EdgeListSchema() {
                 {"required", {"node", "type"}}}}};
 }
 
+// get_task's packed context (tasks::ToJson(PackedTask)).
+json PackedContextSchema() {
+  return json{
+      {"type", "object"},
+      {"properties",
+       {{"items",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties", {{"kind", {{"type", "string"}}}, {"relevance", {{"type", "number"}}}}},
+            {"required", {"kind", "relevance"}}}}}},
+        {"max_tokens", {{"type", "integer"}}},
+        {"used_tokens", {{"type", "integer"}}},
+        {"candidates", {{"type", "integer"}}},
+        {"omitted", {{"type", "integer"}}},
+        {"task_truncated", {{"type", "boolean"}}},
+        {"estimate", {{"type", "string"}}}}},
+      {"required", {"items", "max_tokens", "used_tokens", "task_truncated"}}};
+}
+
+// search_docs' answer (search::ToJson(HitView), see search/hits.h).
+json SearchDocsSchema() {
+  json terms_by_field = {
+      {"type", "object"},
+      {"additionalProperties", {{"type", "array"}, {"items", {{"type", "string"}}}}}};
+  json hit = {{"type", "object"},
+              {"properties",
+               {{"rank", {{"type", "integer"}, {"minimum", 1}}},
+                {"kind", {{"type", "string"}}},
+                {"name", {{"type", "string"}}},
+                {"line", {{"type", "integer"}}},
+                {"signature", {{"type", "string"}}},
+                {"summary", {{"type", "string"}}},
+                {"matched", terms_by_field},
+                {"also", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                {"also_more", {{"type", "integer"}}},
+                {"score", {{"type", "number"}}},
+                {"id", {{"type", "string"}}}}},
+              {"required", {"rank", "kind", "matched", "score"}}};
+  json group = {{"type", "object"},
+                {"properties",
+                 {{"path", {{"type", {"string", "null"}}}},
+                  {"path_matched", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                  {"hits", {{"type", "array"}, {"items", hit}}}}},
+                {"required", {"path", "hits"}}};
+  return json{{"type", "object"},
+              {"properties",
+               {{"query", {{"type", "string"}}},
+                {"engine", {{"type", "string"}, {"enum", {"index", "fulltext"}}}},
+                {"hits", {{"type", "integer"}}},
+                {"merged", {{"type", "integer"}}},
+                {"groups", {{"type", "array"}, {"items", group}}}}},
+              {"required", {"query", "engine", "hits", "merged", "groups"}}};
+}
+
 Result<scan::DependencyGraph> LoadGraph(ToolServices& s) {
   scan::ScanStore scans(*s.store);
   auto relationships = scans.LoadRelationships(s.repository_id);
@@ -76,24 +134,20 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                         : scope_name == "reports" ? search::Scope::kReports
                                                   : search::Scope::kAll;
   call.rpc.Progress(0, 1, "searching");
-  auto results = search::TracedSearch(*s.store, s.repository_id, query, limit, scope, s.search,
+  // Half as many again, so hits merged into a relative leave room for others.
+  const int fetch = std::min(100, limit + (limit + 1) / 2);
+  auto results = search::TracedSearch(*s.store, s.repository_id, query, fetch, scope, s.search,
                                       s.traces, "mcp:" + call.identity.agent_id);
   if (!results) return Failure(results.error());
-  json list = json::array();
-  std::ostringstream text;
-  int n = 0;
-  for (const auto& r : *results) {
-    list.push_back(search::ToJson(r));
-    text << ++n << ". [" << r.type << "] " << r.title;
-    if (r.file_path)
-      text << "  " << *r.file_path << (r.line_number ? ":" + std::to_string(*r.line_number) : "");
-    text << "\n";
-  }
-  if (results->empty()) text << "No results for \"" << query << "\".";
+  search::HitView view = search::ViewHits(*results, query, static_cast<std::size_t>(limit));
   call.rpc.Progress(1, 1, "done");
   ToolResult out;
-  out.structured = {{"query", query}, {"results", list}};
-  out.text = text.str();
+  out.structured = {{"query", query},
+                    {"engine", results->empty() ? "index" : results->front().engine},
+                    {"hits", view.hits},
+                    {"merged", view.dropped},
+                    {"groups", search::ToJson(view)}};
+  out.text = view.hits == 0 ? "No results for \"" + query + "\"." : search::ToText(view);
   return out;
 }
 
@@ -203,31 +257,17 @@ void AddQueryTools(Catalog& catalog, ToolServices& s) {
       {"search_docs", "Search the knowledge base",
        "Search the project's code knowledge (modules, functions, classes, schemas) and agent "
        "reports with code-aware matching. Use it first when you need to find where something "
-       "lives or what is known about a topic.",
+       "lives or what is known about a topic. Hits come grouped by file, best first (rank): "
+       "kind, qualified name, line, one-line signature, the docstring's first sentence and "
+       "which query terms matched in which field; a method and its class are one hit when one "
+       "explains the match (the other is dropped or listed under also).",
        Object({{"query", Str("What to look for: words, identifiers, paths", 1000)},
-               {"limit", Int("Maximum results (default 10)", 1, 100)},
+               {"limit", Int("Maximum hits (default 10)", 1, 100)},
                {"scope", Enum("docs: code only, reports: agent reports only, all (default)",
                               {"docs", "reports", "all"})}},
               {"query"}),
-       json{{"type", "object"},
-            {"properties",
-             {{"query", {{"type", "string"}}},
-              {"results",
-               {{"type", "array"},
-                {"items",
-                 {{"type", "object"},
-                  {"properties",
-                   {{"id", {{"type", "string"}}},
-                    {"type", {{"type", "string"}}},
-                    {"title", {{"type", "string"}}},
-                    {"content", {{"type", "string"}}},
-                    {"score", {{"type", "number"}}},
-                    {"file_path", {{"type", {"string", "null"}}}},
-                    {"line_number", {{"type", {"integer", "null"}}}},
-                    {"engine", {{"type", "string"}, {"enum", {"index", "fulltext"}}}}}},
-                  {"required", {"id", "type", "title", "score"}}}}}}}},
-            {"required", {"query", "results"}}},
-       kReadOnly, Access::kQuery, [&s](ToolCall& c) { return SearchDocs(s, c); }});
+       SearchDocsSchema(), kReadOnly, Access::kQuery,
+       [&s](ToolCall& c) { return SearchDocs(s, c); }});
   catalog.tools.push_back(
       {"get_component", "Describe a component",
        "Look up a class, function, component or module by name (or qualified name, or a "
@@ -271,17 +311,29 @@ void AddQueryTools(Catalog& catalog, ToolServices& s) {
        kReadOnly, Access::kQuery, [&s](ToolCall& c) { return GetImpact(s, c); }});
   catalog.tools.push_back(
       {"get_task", "Get a task",
-       "A task with everything needed to work on it: description, guardrails, acceptance "
-       "criteria, dependencies, history, reports so far and related code. Read it before "
-       "claiming a task and whenever you resume one.",
-       Object({{"task_id", Str("The task id, e.g. task-12", 32)}}, {"task_id"}),
-       json{{"type", "object"}, {"properties", {{"task", TaskSchema()}}}, {"required", {"task"}}},
+       "A task with what is needed to work on it, packed into max_tokens (default 2000, "
+       "estimated as bytes/4): first the task (description, guardrails, acceptance criteria, "
+       "dependencies, its own reports so far), then the most relevant files, symbols (with "
+       "signatures), schemas, decisions and findings, each adding something the others do not. "
+       "Read it before claiming a task and whenever you resume one; docs://tasks/{id} has the "
+       "full record with its history.",
+       Object({{"task_id", Str("The task id, e.g. task-12", 32)},
+               {"max_tokens", Int("Token budget of the answer's text (default 2000)",
+                                  tasks::kMinContextTokens, tasks::kMaxContextTokens)}},
+              {"task_id"}),
+       json{{"type", "object"},
+            {"properties", {{"task", TaskSchema()}, {"context", PackedContextSchema()}}},
+            {"required", {"task", "context"}}},
        kReadOnly, Access::kQuery, [&s](ToolCall& c) -> ToolResult {
+         auto budget = tasks::ParseMaxTokens(c.arguments.value("max_tokens", json()));
+         if (!budget) return Failure(budget.error());
          auto details = s.tasks->Show(c.arguments["task_id"].get<std::string>());
          if (!details) return Failure(details.error());
+         tasks::PackedTask packed = tasks::PackTask(*details, *budget);
          ToolResult out;
-         out.structured = {{"task", tasks::ToJson(*details)}};
-         out.text = out.structured["task"].dump(2);
+         out.structured = {{"task", tasks::ToJson(details->task)},
+                           {"context", tasks::ToJson(packed)}};
+         out.text = std::move(packed.text);
          return out;
        }});
   catalog.tools.push_back(
