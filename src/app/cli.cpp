@@ -131,6 +131,8 @@ int RunCli(int argc, char** argv) {
   RegisterJobs(app, ctx, action);
   RegisterWorkflows(app, ctx, action);
   RegisterMcp(app, ctx, action);
+  RegisterSnapshot(app, ctx, action);
+  RegisterDoctor(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

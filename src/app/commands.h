@@ -29,6 +29,8 @@ void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);   // mcp install
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterSnapshot(CLI::App& app, AppContext& ctx, Action& action);  // snapshot (ops/)
+void RegisterDoctor(CLI::App& app, AppContext& ctx, Action& action);    // doctor (ops/)
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "ops/server_lock.h"
 
 #include "api/rest_server.h"
 #include "api/stream_signal.h"
@@ -67,6 +68,7 @@ struct ServeFlags {
 
 // Everything a serving process shares between its sessions.
 struct ServeEnv {
+  ops::ServerLock server_lock;  // ops/server_lock.h
   TaskEnv tasks;
   mcp::ToolServices services;
   mcp::Catalog catalog;
@@ -127,6 +129,10 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   auto tasks = OpenTasks(ctx);
   if (!tasks) return tasks.error();
   auto env = std::make_unique<ServeEnv>();
+  // Held while serving: a snapshot restore refuses to run meanwhile.
+  auto lock = ops::HoldServerLock((*loaded)->project_root);
+  if (!lock) return lock.error();
+  env->server_lock = std::move(*lock);
   env->tasks = std::move(*tasks);
   env->services = {
       env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,
