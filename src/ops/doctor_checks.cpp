@@ -198,7 +198,9 @@ Check CheckTlsProxy(const std::string& public_url, const std::string& ca_file, b
   if (!curl) return Fail(name, "libcurl could not start", "");
   char error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(curl.get(), CURLOPT_URL, public_url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
+  // A GET (some TLS endpoints answer nothing to HEAD); the body is dropped.
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION,
+                   +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));

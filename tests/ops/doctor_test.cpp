@@ -169,6 +169,8 @@ class DoctorCommand : public ProjectTest {};
 
 TEST_F(DoctorCommand, JsonListsEveryCheckAndTheExitCodeFollowsTheWorst) {
   Init({"--template", "minimal"});
+  dir_.Write("app/main.py", "def main():\n    return 1\n");
+  ASSERT_EQ(Docrunch({"scan"}).exit_code, 0);
   ProcessResult r = Docrunch({"doctor", "--json"});
   json out = json::parse(r.out);
   ASSERT_TRUE(out["checks"].is_array());
@@ -251,7 +253,7 @@ TEST_F(DoctorCommand, HostedChecksTheTlsProxyByConnecting) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   json ok;
-  for (int i = 0; i < 50; ++i) {  // until s_server listens
+  for (int i = 0; i < 20; ++i) {  // until s_server listens
     ok = tls({"--public-url", url, "--cacert", (dir_ / "cert.pem").string()});
     if (ok["status"] == "pass") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
