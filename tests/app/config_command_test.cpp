@@ -131,7 +131,7 @@ TEST_F(ConfigCommand, SetValidatesBeforeWriting) {
 TEST_F(ConfigCommand, SetTakesSeveralPairsValidatedTogether) {
   Init();
   const std::map<std::string, std::string> env{{"DOCRUNCH_KMS_KEY", std::string(64, 'a')},
-                                               {"DOCRUNCH_JWT_SECRET", "a-long-jwt-secret"}};
+                                               {"DOCRUNCH_JWT_SECRET", "a-jwt-secret-of-at-least-thirty-two-characters"}};
   const std::string before = ConfigText();
   ProcessResult alone = Docrunch({"config", "set", "security.mode", "hosted"}, env);
   EXPECT_EQ(alone.exit_code, 2);

@@ -76,7 +76,7 @@ TEST_F(InitCommand, HostedTemplateWritesAHostedConfiguration) {
   const std::map<std::string, std::string> env{
       {"DOCRUNCH_POSTGRES_URL", "postgresql://docrunch:pw@127.0.0.1:5432/docrunch"},
       {"DOCRUNCH_REDIS_URL", "redis://127.0.0.1:6379/0"},
-      {"DOCRUNCH_JWT_SECRET", "a-long-jwt-secret-for-the-test"},
+      {"DOCRUNCH_JWT_SECRET", "a-jwt-secret-of-at-least-thirty-two-characters"},
       {"DOCRUNCH_KMS_KEY", std::string(64, 'b')}};
   ProcessResult valid = Docrunch({"config", "validate"}, env);
   EXPECT_EQ(valid.exit_code, 0) << valid.err;
