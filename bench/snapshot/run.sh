@@ -63,7 +63,7 @@ for backend in sqlite postgres; do
       continue
     fi
     url="${DOCRUNCH_TEST_POSTGRES_URL%/*}/$DB"
-    psql -q "$DOCRUNCH_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+    psql -q "$DOCRUNCH_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null 2>&1
     printf 'storage:\n  backend: postgres\n  postgres_url_env: BENCH_PG_URL\n' >"$project/.docrunch/config.yaml"
     env_args=(env BENCH_PG_URL="$url")
     (cd "$project" && "${env_args[@]}" "$BIN" db migrate >/dev/null)
@@ -103,7 +103,7 @@ for backend in sqlite postgres; do
     if [ "$backend" = sqlite ]; then
       sqlite3 "$project/.docrunch/docrunch.db" ".restore $floor/x/db"
     else
-      psql -q -1 -v ON_ERROR_STOP=1 "$url" -c "DROP SCHEMA public CASCADE" -f "$floor/x/db" >/dev/null
+      PGOPTIONS="-c client_min_messages=warning" psql -q -1 -v ON_ERROR_STOP=1 "$url" -c "DROP SCHEMA public CASCADE" -f "$floor/x/db" >/dev/null
     fi
     frestores+=($(($(now_ms) - t0)))
   done

@@ -388,6 +388,52 @@ TEST_P(SnapshotCommand, MigrateTakesASnapshotFirst) {
   EXPECT_THAT(Ok({"sync", "diff"}), HasSubstr("in sync"));
 }
 
+// A disk that fills up mid-write (a file size limit stands in for it):
+// killed by SIGXFSZ, or with the signal ignored failing on EFBIG, the
+// create leaves nothing that looks like a snapshot, and the next one works.
+TEST_P(SnapshotCommand, AWriteThatRunsOutOfSpaceLeavesNoSnapshot) {
+  Ok({"scan"});
+  ProcessOptions options;
+  options.cwd = dir_.path();
+  options.env = env_;
+  options.unset_env = {"DOCRUNCH_CONFIG"};
+  // 2 MB that do not compress in the docs folder: the database copy (well
+  // under 1 MB here) is written, the archive is not. ulimit -f counts
+  // 512-byte blocks in sh: 1 MB.
+  ASSERT_EQ(
+      testing::Run({"sh", "-c", "head -c 2000000 /dev/urandom > docrunch-docs/noise.bin"}, options)
+          .exit_code,
+      0);
+  auto Temporaries = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir_ / ".docrunch/snapshots")) {
+      n += e.path().filename().string().rfind(".snapshot.tmp-", 0) == 0 ||
+           e.path().filename().string().rfind(".create-", 0) == 0;
+    }
+    return n;
+  };
+  int killed_leftovers = 0;
+  for (const std::string trap : {"", "trap '' XFSZ; "}) {
+    ProcessResult r = testing::Run(
+        {"sh", "-c", trap + "ulimit -f 2048; exec \"$0\" snapshot create", DocrunchBinary()},
+        options);
+    EXPECT_NE(r.exit_code, 0) << trap << r.out;
+    if (!trap.empty()) {
+      EXPECT_THAT(r.err, HasSubstr("IO_ERROR: archive entry docs/noise.bin")) << r.err;
+      // The failing create removed its own temporaries: only the killed
+      // one's are left (under temporary names, until `snapshot clean`).
+      EXPECT_EQ(Temporaries(), killed_leftovers);
+    }
+    killed_leftovers = Temporaries();
+    ProcessResult list = Dr({"snapshot", "list", "--json"});
+    EXPECT_EQ(list.exit_code, 0);
+    EXPECT_EQ(json::parse(list.out).size(), 0u) << list.out;
+    EXPECT_EQ(list.err, "");  // no half-written archive under a snapshot's name
+  }
+  ASSERT_EQ(Ok({"snapshot", "create"}), "1\n");
+  EXPECT_EQ(Dr({"snapshot", "restore", "1"}).exit_code, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SnapshotCommand, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
