@@ -130,9 +130,16 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   if (!tasks) return tasks.error();
   auto env = std::make_unique<ServeEnv>();
   // Held while serving: a snapshot restore refuses to run meanwhile.
+  // A project folder that cannot be written (a read-only checkout) serves
+  // without it: no restore could write there either.
   auto lock = ops::HoldServerLock((*loaded)->project_root);
-  if (!lock) return lock.error();
-  env->server_lock = std::move(*lock);
+  if (lock) {
+    env->server_lock = std::move(*lock);
+  } else if (lock.error().code == ErrorCode::kIo) {
+    spdlog::warn("{} (a snapshot restore cannot tell this server runs)", lock.error().message);
+  } else {
+    return lock.error();
+  }
   env->tasks = std::move(*tasks);
   env->services = {
       env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,

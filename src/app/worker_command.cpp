@@ -93,8 +93,9 @@ Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
   if (auto loaded = ctx.Config(); !loaded) return loaded.error();
   if (auto store = ctx.Store(); !store) return store.error();
   // Held while working: a snapshot restore refuses to run meanwhile.
+  // Best effort in a folder that cannot be written (see serve_command.cpp).
   auto lock = ops::HoldServerLock((*ctx.Config())->project_root);
-  if (!lock) return lock.error();
+  if (!lock && lock.error().code != ErrorCode::kIo) return lock.error();
   if (flags.once) {
     if (plan->sync) DOCRUNCH_TRY(RunSyncWorker(ctx, true, g_stop_worker));
     if (plan->fast) DOCRUNCH_TRY(RunFastWorker(ctx, flags.concurrency, true, g_stop_worker));
