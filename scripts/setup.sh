@@ -24,6 +24,7 @@ APT_PACKAGES=(
   libssl-dev libcurl4-openssl-dev libxxhash-dev libboost-dev
   zlib1g-dev # gzip of REST answers kept in memory (src/http/encoding.h)
   libmimalloc-dev # the docrunch binary's malloc (src/app/CMakeLists.txt)
+  libarchive-dev libzstd-dev # snapshot archives, tar + zstd (src/ops/)
   # tests; the dashboard's browser tests drive Debian's chromium (never a
   # downloaded browser)
   libgtest-dev libgmock-dev chromium

@@ -135,6 +135,8 @@ int RunCli(int argc, char** argv) {
   RegisterCliProxy(app, ctx, action);
   RegisterProvider(app, ctx, action);
   RegisterSecrets(app, ctx, action);
+  RegisterSnapshot(app, ctx, action);
+  RegisterDoctor(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   try {

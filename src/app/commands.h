@@ -30,6 +30,8 @@ void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);   // mcp insta
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterCliProxy(CLI::App& app, AppContext& ctx, Action& action);  // cli-proxy
+void RegisterSnapshot(CLI::App& app, AppContext& ctx, Action& action);  // snapshot (ops/)
+void RegisterDoctor(CLI::App& app, AppContext& ctx, Action& action);    // doctor (ops/)
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).

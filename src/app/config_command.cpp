@@ -36,9 +36,17 @@ Result<void> Validate(AppContext& ctx) {
   return Ok();
 }
 
-// Edits the file's text, validates the whole result as the loader would,
-// and only then replaces the file (atomically).
-Result<void> Set(AppContext& ctx, const std::string& key, const std::string& value) {
+// Edits the file's text with every KEY VALUE pair, validates the whole
+// result as the loader would, and only then replaces the file (atomically):
+// several settings that are only valid together (hosted mode and its MCP
+// auth, say) change in one step, or none does.
+Result<void> Set(AppContext& ctx, const std::vector<std::string>& pairs) {
+  if (pairs.empty() || pairs.size() % 2 != 0) {
+    return MakeError(ErrorCode::kUsage,
+                     "config set takes KEY VALUE pairs; got " + std::to_string(pairs.size()) +
+                         " argument(s)" +
+                         (pairs.empty() ? std::string() : ": '" + pairs.back() + "' has no value"));
+  }
   std::string explicit_path = ctx.options().config_path;
   if (explicit_path.empty() && ctx.env().count("DOCRUNCH_CONFIG")) {
     explicit_path = ctx.env().at("DOCRUNCH_CONFIG");
@@ -47,17 +55,24 @@ Result<void> Set(AppContext& ctx, const std::string& key, const std::string& val
   if (!file) return file.error();
   auto text = ReadFileText(*file);
   if (!text) return text.error();
-  auto edited = config::SetKeyInText(*text, key, value);
-  if (!edited) return edited.error();
+  std::string edited = *text;
+  std::string keys;
+  for (std::size_t i = 0; i < pairs.size(); i += 2) {
+    auto next = config::SetKeyInText(edited, pairs[i], pairs[i + 1]);
+    if (!next) return next.error();
+    edited = std::move(*next);
+    keys += (keys.empty() ? "" : ", ") + pairs[i];
+  }
 
-  config::LoadRequest request{*file, *edited, ctx.env(), {}};
+  config::LoadRequest request{*file, edited, ctx.env(), {}};
   auto loaded = config::LoadConfig(request);
   if (!loaded) {
     // The value is not repeated: a refused value may be a secret (a URL with
     // a password, a key); the loader's own message masks what it shows.
-    return MakeError(ErrorCode::kConfigInvalid, "not changed: the new value of " + key +
-                                                    " would make the configuration invalid.\n" +
-                                                    loaded.error().message);
+    return MakeError(ErrorCode::kConfigInvalid,
+                     "not changed: the new value" + std::string(pairs.size() > 2 ? "s" : "") +
+                         " of " + keys + " would make the configuration invalid.\n" +
+                         loaded.error().message);
   }
   // The file itself, through a symbolic link, keeping its permissions; a
   // read-only file stays as it is.
@@ -70,8 +85,12 @@ Result<void> Set(AppContext& ctx, const std::string& key, const std::string& val
     return MakeError(ErrorCode::kIo, "cannot write " + target.string() + ": " +
                                          std::strerror(errno) + " (not changed)");
   }
-  DOCRUNCH_TRY(WriteFileAtomic(target, *edited, {.mode = st.st_mode & 07777u}));
-  Print("set " + key + " = " + value + " in " + file->string());
+  DOCRUNCH_TRY(WriteFileAtomic(target, edited, {.mode = st.st_mode & 07777u}));
+  std::string out;
+  for (std::size_t i = 0; i < pairs.size(); i += 2) {
+    out += "set " + pairs[i] + " = " + pairs[i + 1] + " in " + file->string() + "\n";
+  }
+  Print(out);
   return Ok();
 }
 
@@ -90,13 +109,16 @@ void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action) {
       "validate", "Check the configuration; exit 0 when valid, 2 with every problem otherwise");
   validate->callback([&ctx, &action] { action = [&ctx] { return Validate(ctx); }; });
 
-  auto kv = std::make_shared<std::pair<std::string, std::string>>();
+  auto pairs = std::make_shared<std::vector<std::string>>();
   CLI::App* set = cmd->add_subcommand(
-      "set", "Change one setting in config.yaml (validated first; comments are kept)");
-  set->add_option("key", kv->first, "Key path, e.g. server.mcp.port")->required();
-  set->add_option("value", kv->second, "YAML value, e.g. 4000, true, \"[python, go]\"")->required();
-  set->callback(
-      [&ctx, &action, kv] { action = [&ctx, kv] { return Set(ctx, kv->first, kv->second); }; });
+      "set",
+      "Change settings in config.yaml: KEY VALUE [KEY VALUE ...], validated together "
+      "(comments are kept)");
+  set->add_option("pairs", *pairs,
+                  "Key path and YAML value, e.g. server.mcp.port 4000 security.mode hosted")
+      ->required()
+      ->type_name("KEY VALUE");
+  set->callback([&ctx, &action, pairs] { action = [&ctx, pairs] { return Set(ctx, *pairs); }; });
 }
 
 }  // namespace docrunch::app

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/snapshot_support.h"
 
 namespace docrunch::app {
 namespace {
@@ -58,6 +59,13 @@ Result<void> Migrate(AppContext& ctx, bool json) {
   if (!store) return store.error();
   auto before = (*store)->Status();
   if (!before) return before.error();
+  // A database with data about to change shape: keep it first
+  // (rollback.auto_snapshot.before_migrate).
+  if (before->behind() && before->current_version > 0) {
+    DOCRUNCH_TRY(
+        AutoSnapshot(ctx, **store, "migrate",
+                     "before migrating from schema " + std::to_string(before->current_version)));
+  }
   auto after = (*store)->Migrate();
   if (!after) return after.error();
   if (json) {

@@ -55,8 +55,9 @@ Result<void> CreateDatabase(const fs::path& dir) {
 Result<void> RunInit(const InitOptions& options) {
   auto kind = config::ParseInitTemplate(options.template_name);
   if (!kind) {
-    return MakeError(ErrorCode::kUsage, "--template must be minimal, standard or full, got '" +
-                                            options.template_name + "'");
+    return MakeError(ErrorCode::kUsage,
+                     "--template must be minimal, standard, full or hosted, got '" +
+                         options.template_name + "'");
   }
   fs::path root = fs::absolute(options.path).lexically_normal();
   if (root.filename().empty()) root = root.parent_path();
@@ -71,13 +72,22 @@ Result<void> RunInit(const InitOptions& options) {
   }
   // The database first: one that cannot be opened (corrupt, say) stops init
   // before any file is written, and a second init is not told they exist.
-  DOCRUNCH_TRY(CreateDatabase(dir));
+  // A hosted project's database is PostgreSQL, reached once its variables
+  // are set (`docrunch db migrate`).
+  const bool hosted = *kind == config::InitTemplate::kHosted;
+  if (!hosted) DOCRUNCH_TRY(CreateDatabase(dir));
   // Each file is written atomically; a failure stops before the next one,
   // so every file present is whole.
   for (const auto& file : files) DOCRUNCH_TRY(WriteFileAtomic(dir / file.name, file.content));
   Print("Initialized Docrunch in " + dir.string() + " (template " + options.template_name + ")");
   for (const auto& file : files) Print("  wrote " + (fs::path(".docrunch") / file.name).string());
-  Print("  database .docrunch/docrunch.db (schema current)");
+  if (!hosted) {
+    Print("  database .docrunch/docrunch.db (schema current)");
+    return Ok();
+  }
+  Print(
+      "Next: set DOCRUNCH_POSTGRES_URL, DOCRUNCH_REDIS_URL, DOCRUNCH_JWT_SECRET and "
+      "DOCRUNCH_KMS_KEY, then run `docrunch db migrate` and `docrunch doctor --hosted`");
   return Ok();
 }
 
@@ -89,8 +99,10 @@ void RegisterInit(CLI::App& app, AppContext&, Action& action) {
                                      "Create .docrunch/ with a commented config, task "
                                      "templates, review rules, ignore rules and CLI models");
   cmd->add_option("path", options->path, "Project folder (default: current folder)");
-  cmd->add_option("--template", options->template_name, "minimal, standard (default) or full")
-      ->check(CLI::IsMember({"minimal", "standard", "full"}));
+  cmd->add_option("--template", options->template_name,
+                  "minimal, standard (default), full, or hosted (PostgreSQL, Redis, MCP over "
+                  "HTTP and REST with auth, security.mode hosted)")
+      ->check(CLI::IsMember({"minimal", "standard", "full", "hosted"}));
   cmd->add_flag("--force", options->force, "Overwrite existing files");
   cmd->callback([options, &action] { action = [options] { return RunInit(*options); }; });
 }

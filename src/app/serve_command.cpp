@@ -14,6 +14,7 @@
 
 #include "app/commands.h"
 #include "app/llm_commands.h"
+#include "ops/server_lock.h"
 
 #include "api/rest_server.h"
 #include "api/stream_signal.h"
@@ -68,6 +69,7 @@ struct ServeFlags {
 
 // Everything a serving process shares between its sessions.
 struct ServeEnv {
+  ops::ServerLock server_lock;  // ops/server_lock.h
   TaskEnv tasks;
   mcp::ToolServices services;
   mcp::Catalog catalog;
@@ -129,6 +131,17 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   if (!tasks) return tasks.error();
   DOCRUNCH_TRY(CheckSecretsAtStart(ctx));  // a wrong KMS key is found now, not at a first call
   auto env = std::make_unique<ServeEnv>();
+  // Held while serving: a snapshot restore refuses to run meanwhile.
+  // A project folder that cannot be written (a read-only checkout) serves
+  // without it: no restore could write there either.
+  auto lock = ops::HoldServerLock((*loaded)->project_root);
+  if (lock) {
+    env->server_lock = std::move(*lock);
+  } else if (lock.error().code == ErrorCode::kIo) {
+    spdlog::warn("{} (a snapshot restore cannot tell this server runs)", lock.error().message);
+  } else {
+    return lock.error();
+  }
   env->tasks = std::move(*tasks);
   env->services = {
       env->tasks.store, env->tasks.repository_id, env->tasks.service.get(), env->tasks.docs_root,

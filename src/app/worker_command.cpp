@@ -20,6 +20,7 @@
 #include "app/workflows_command.h"
 #include "core/text.h"
 #include "jobs/scheduler.h"
+#include "ops/server_lock.h"
 
 namespace docrunch::app {
 namespace {
@@ -91,6 +92,10 @@ Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
   // Loaded once here: the threads below share what the context caches.
   if (auto loaded = ctx.Config(); !loaded) return loaded.error();
   if (auto store = ctx.Store(); !store) return store.error();
+  // Held while working: a snapshot restore refuses to run meanwhile.
+  // Best effort in a folder that cannot be written (see serve_command.cpp).
+  auto lock = ops::HoldServerLock((*ctx.Config())->project_root);
+  if (!lock && lock.error().code != ErrorCode::kIo) return lock.error();
   if (flags.once) {
     if (plan->sync) DOCRUNCH_TRY(RunSyncWorker(ctx, true, g_stop_worker));
     if (plan->fast) DOCRUNCH_TRY(RunFastWorker(ctx, flags.concurrency, true, g_stop_worker));

@@ -145,6 +145,81 @@ constexpr const char* kFullStorageExtras = R"txt(  lightrag:
     prioritize_reports: true
 )txt";
 
+// A hosted instance (PRODUCT §2): PostgreSQL, Redis, MCP over HTTP and
+// REST both with auth, every secret an environment variable's name. The
+// listeners stay on loopback: a TLS proxy (nginx) in front faces the network.
+constexpr const char* kHostedSections = R"txt(
+storage:
+  backend: postgres
+  # The variable holding the URL (it may carry the password).
+  postgres_url_env: DOCRUNCH_POSTGRES_URL
+  postgres_pool_size: 8
+  connect_timeout: 5s
+  docs_output: ./docrunch-docs/
+
+jobs:
+  backend: redis
+  # The variable holding redis://[:password@]host:port/db.
+  redis_url_env: DOCRUNCH_REDIS_URL
+  queue_name: docrunch
+
+workflows:
+  engine: database
+
+server:
+  http:
+    enabled: true
+    # Loopback: the TLS proxy in front faces the network.
+    host: 127.0.0.1
+    port: 3333
+    auth:
+      enabled: true
+      jwt_secret_env: DOCRUNCH_JWT_SECRET
+      access_ttl: 24h
+      refresh_ttl: 7d
+  mcp:
+    enabled: true
+    transport: http
+    host: 127.0.0.1
+    port: 3334
+    rate_limit:
+      queries_per_minute: 60
+      writes_per_minute: 30
+    auth:
+      # Agents use tokens from `docrunch token create --name NAME --role agent`.
+      enabled: true
+
+security:
+  mode: hosted
+  # 32 bytes, base64 or 64 hex digits: head -c 32 /dev/urandom | base64
+  kms_key_env: DOCRUNCH_KMS_KEY
+
+audit:
+  enabled: true
+
+cost:
+  alerts:
+    daily_limit: 0
+    monthly_limit: 0
+    thresholds: [80, 100]
+  hard_stop: false
+
+rollback:
+  enabled: true
+  auto_snapshot:
+    before_migrate: true
+    before_restore: true
+  retention:
+    max_snapshots: 50
+    max_age_days: 30
+    keep_minimum: 5
+  path: .docrunch/snapshots/
+
+logging:
+  level: info
+  format: json
+)txt";
+
 constexpr const char* kTaskTemplates =
     R"txt(# Task types: what an agent must respect (guardrails), what "done" means
 # (acceptance criteria), and how a completion is reviewed by default.
@@ -275,6 +350,7 @@ constexpr const char* kCliModels = R"txt({
 std::string ConfigYaml(InitTemplate kind, const std::string& project_name) {
   std::string out = kHeader;
   out += "\nproject:\n  name: " + YamlQuoted(project_name) + "\n  description: \"\"\n";
+  if (kind == InitTemplate::kHosted) return out + kHostedSections;
   out += kStorageSection;
   if (kind == InitTemplate::kFull) out += kFullStorageExtras;
   if (kind != InitTemplate::kMinimal) out += kStandardSections;
@@ -288,6 +364,7 @@ std::optional<InitTemplate> ParseInitTemplate(const std::string& name) {
   if (name == "minimal") return InitTemplate::kMinimal;
   if (name == "standard") return InitTemplate::kStandard;
   if (name == "full") return InitTemplate::kFull;
+  if (name == "hosted") return InitTemplate::kHosted;
   return std::nullopt;
 }
 

@@ -7,7 +7,9 @@
 
 namespace docrunch::config {
 
-enum class InitTemplate { kMinimal, kStandard, kFull };
+// hosted: PostgreSQL, Redis, MCP over HTTP and REST with auth,
+// security.mode hosted, every secret an environment variable's name.
+enum class InitTemplate { kMinimal, kStandard, kFull, kHosted };
 
 std::optional<InitTemplate> ParseInitTemplate(const std::string& name);
 

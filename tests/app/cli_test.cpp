@@ -20,7 +20,14 @@ TEST(Cli, EveryCommandHasHelp) {
                                            {"config", "set"},
                                            {"db"},
                                            {"db", "status"},
-                                           {"db", "migrate"}}) {
+                                           {"db", "migrate"},
+                                           {"snapshot"},
+                                           {"snapshot", "create"},
+                                           {"snapshot", "list"},
+                                           {"snapshot", "diff"},
+                                           {"snapshot", "restore"},
+                                           {"snapshot", "clean"},
+                                           {"doctor"}}) {
     command.push_back("--help");
     ProcessResult r = RunDocrunch(command);
     EXPECT_EQ(r.exit_code, 0) << ::testing::PrintToString(command);

@@ -126,6 +126,41 @@ TEST_F(ConfigCommand, SetValidatesBeforeWriting) {
   EXPECT_EQ(Docrunch({"config", "validate"}).exit_code, 0);
 }
 
+// Settings only valid together change in one step: hosted mode needs MCP
+// over HTTP with auth and REST auth at once, each alone is refused.
+TEST_F(ConfigCommand, SetTakesSeveralPairsValidatedTogether) {
+  Init();
+  const std::map<std::string, std::string> env{{"DOCRUNCH_KMS_KEY", std::string(64, 'a')},
+                                               {"DOCRUNCH_JWT_SECRET", "a-jwt-secret-of-at-least-thirty-two-characters"}};
+  const std::string before = ConfigText();
+  ProcessResult alone = Docrunch({"config", "set", "security.mode", "hosted"}, env);
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_THAT(alone.err, HasSubstr("not changed"));
+  EXPECT_EQ(ConfigText(), before);
+
+  ProcessResult r =
+      Docrunch({"config", "set", "security.mode", "hosted", "server.mcp.transport", "http",
+                "server.mcp.auth.enabled", "true", "server.http.auth.enabled", "true"},
+               env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("set security.mode = hosted"));
+  EXPECT_THAT(r.out, HasSubstr("set server.http.auth.enabled = true"));
+  EXPECT_THAT(ConfigText(), HasSubstr("mode: hosted"));
+  EXPECT_THAT(ConfigText(), HasSubstr("transport: http"));
+  EXPECT_EQ(Docrunch({"config", "validate"}, env).exit_code, 0);
+
+  // One bad pair refuses them all; an odd count is a usage error.
+  const std::string hosted = ConfigText();
+  r = Docrunch({"config", "set", "server.mcp.port", "4000", "server.http.port", "0"}, env);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("server.mcp.port, server.http.port"));
+  EXPECT_EQ(ConfigText(), hosted);
+  r = Docrunch({"config", "set", "server.mcp.port", "4000", "server.http.port"}, env);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("KEY VALUE pairs"));
+  EXPECT_EQ(ConfigText(), hosted);
+}
+
 TEST_F(ConfigCommand, SetInAReadOnlyFolderChangesNothing) {
   Init();
   const std::string before = ConfigText();

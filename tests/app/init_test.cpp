@@ -51,6 +51,41 @@ TEST_F(InitCommand, EveryTemplateValidates) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+// Switching to hosted is one step: the template writes PostgreSQL, Redis,
+// MCP over HTTP and REST with auth, security.mode hosted, and names every
+// secret's variable; no literal secret and no SQLite file.
+TEST_F(InitCommand, HostedTemplateWritesAHostedConfiguration) {
+  ProcessResult r = Docrunch({"init", "--template", "hosted"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("docrunch doctor --hosted"));
+  EXPECT_FALSE(fs::exists(dir_ / ".docrunch/docrunch.db"));
+  const std::string text = ConfigText();
+  for (const char* line : {"backend: postgres", "postgres_url_env: DOCRUNCH_POSTGRES_URL",
+                           "backend: redis", "redis_url_env: DOCRUNCH_REDIS_URL", "transport: http",
+                           "jwt_secret_env: DOCRUNCH_JWT_SECRET", "mode: hosted",
+                           "kms_key_env: DOCRUNCH_KMS_KEY", "host: 127.0.0.1"}) {
+    EXPECT_THAT(text, HasSubstr(line));
+  }
+  // Invalid until the variables are set, each named.
+  ProcessResult missing = Docrunch({"config", "validate"});
+  EXPECT_EQ(missing.exit_code, 2);
+  for (const char* var :
+       {"DOCRUNCH_POSTGRES_URL", "DOCRUNCH_REDIS_URL", "DOCRUNCH_JWT_SECRET", "DOCRUNCH_KMS_KEY"}) {
+    EXPECT_THAT(missing.err, HasSubstr(var));
+  }
+  const std::map<std::string, std::string> env{
+      {"DOCRUNCH_POSTGRES_URL", "postgresql://docrunch:pw@127.0.0.1:5432/docrunch"},
+      {"DOCRUNCH_REDIS_URL", "redis://127.0.0.1:6379/0"},
+      {"DOCRUNCH_JWT_SECRET", "a-jwt-secret-of-at-least-thirty-two-characters"},
+      {"DOCRUNCH_KMS_KEY", std::string(64, 'b')}};
+  ProcessResult valid = Docrunch({"config", "validate"}, env);
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  nlohmann::json shown = nlohmann::json::parse(Docrunch({"config", "show", "--json"}, env).out);
+  EXPECT_EQ(shown["security"]["mode"], "hosted");
+  EXPECT_EQ(shown["server"]["mcp"]["auth"]["enabled"], true);
+  EXPECT_EQ(shown["server"]["http"]["auth"]["enabled"], true);
+}
+
 TEST_F(InitCommand, RefusesToOverwriteWithoutForce) {
   Init();
   dir_.Write(".docrunch/config.yaml", "project: {name: mine}\n");
