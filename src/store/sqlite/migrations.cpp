@@ -744,6 +744,12 @@ CREATE TABLE job_marks (
 CREATE INDEX job_marks_by_key ON job_marks (idempotency_key);
 )sql";
 
+// Version 18: the request id of the HTTP request a search was made in
+// (obs/request_id.h), so a trace, its audit rows and log lines meet.
+constexpr std::string_view kTraceRequestIds = R"sql(
+ALTER TABLE query_traces ADD COLUMN request_id TEXT;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -758,6 +764,7 @@ constexpr std::array kScripts = {
     MigrationScript{11, "fast job queue", kFastJobs},
     MigrationScript{12, "durable workflows", kWorkflows},
     MigrationScript{13, "schedules and job marks", kSchedules},
+    MigrationScript{18, "query trace request ids", kTraceRequestIds},
 };
 
 }  // namespace
