@@ -34,9 +34,10 @@ const Families& F() {
     f.http_requests = r.Add("docrunch_http_requests_total",
                             "HTTP requests answered, by listener, method, route and status class",
                             T::kCounter, {"listener", "method", "route", "code"});
-    f.http_latency = r.Add("docrunch_http_request_duration_seconds",
-                           "Time to answer an HTTP request (streams: until the upgrade)",
-                           T::kHistogram, {"listener", "method", "route"}, &LatencyBuckets());
+    f.http_latency =
+        r.Add("docrunch_http_request_duration_seconds",
+              "Time to answer an HTTP request (a WebSocket or SSE stream: its whole life)",
+              T::kHistogram, {"listener", "method", "route"}, &LatencyBuckets());
     f.tool_calls = r.Add("docrunch_mcp_tool_calls_total",
                          "MCP tool calls, by tool and outcome (ok or the error code)", T::kCounter,
                          {"tool", "outcome"});
