@@ -8,9 +8,9 @@
 // trace of that request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { makeProject, serve, call, root } from './rest_server.mjs';
+import { makeProject, serve, call, root, bin } from './rest_server.mjs';
 
 const sdk = path.join(root, 'third_party/node_modules/@modelcontextprotocol/sdk/dist/esm');
 const { Client } = await import(path.join(sdk, 'client/index.js'));
@@ -178,4 +178,45 @@ test('a request id ties the answer, the JSON log, the audit row and the query tr
   }
   const mcp = await fetch(srv.mcp, { method: 'DELETE', headers: { 'x-request-id': 'mcp-side' } });
   assert.equal(mcp.headers.get('x-request-id'), 'mcp-side');
+});
+
+test('a worker process serves its own /metrics on loopback', async () => {
+  const own = makeProject('docrunch-worker-metrics-');
+  const worker = spawn(bin, ['worker', 'start', '--queue', 'sync', '--metrics-port', '0'],
+    { cwd: own.dir, env: own.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let err = '';
+      worker.stderr.on('data', (d) => {
+        err += d;
+        const m = err.match(/worker metrics at (http:\/\/\S+\/metrics)/);
+        if (m) resolve(m[1]);
+      });
+      worker.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+    });
+    // Written with the CLI's own drain off, so the worker applies the event.
+    own.run(['--set', 'storage.sync.enabled=false', 'task', 'create', '--type', 'feature',
+      '--title', 'Counted by the worker']);
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await (await fetch(url)).text();
+      if (sample(text, 'docrunch_sync_events_processed_total') >= 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(sample(text, 'docrunch_sync_events_processed_total') >= 1, text);
+    assert.ok(sample(text, 'docrunch_sync_applications_total{outcome="applied"}') >= 1);
+    assert.ok(sample(text, 'docrunch_sync_batch_duration_seconds_count') >= 1);
+    const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+    assert.equal((await fetch(url.replace(/\/metrics$/, '/other'))).status, 404);
+    assert.equal((await fetch(url, { method: 'POST' })).status, 405);
+  } finally {
+    worker.kill('SIGTERM');
+    own.cleanup();
+  }
+  // No sign-in: never beyond loopback.
+  const refused = spawnSync(bin, ['worker', 'start', '--metrics-port', '0', '--metrics-host', '0.0.0.0'],
+    { cwd: project.dir, env: project.env, encoding: 'utf8' });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /--metrics-host/);
 });
