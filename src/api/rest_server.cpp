@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 #include <map>
@@ -197,14 +198,21 @@ struct CompiledRoute {
   std::unique_ptr<obs::HttpRouteMetrics> metrics;
 };
 
-// A method as a metrics label: the usual ones, else "other" (a client must
+// Methods as metrics labels: the usual ones, else "other" (a client must
 // not be able to make series without end).
-std::string_view MethodLabel(std::string_view method) {
-  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
-    if (method == known) return known;
+constexpr std::array<std::string_view, 8> kMethodLabels = {"GET",   "HEAD",   "POST",    "PUT",
+                                                           "PATCH", "DELETE", "OPTIONS", "other"};
+std::size_t MethodIndex(std::string_view method) {
+  for (std::size_t i = 0; i + 1 < kMethodLabels.size(); ++i) {
+    if (method == kMethodLabels[i]) return i;
   }
-  return "other";
+  return kMethodLabels.size() - 1;
 }
+
+// Requests outside the route table, counted by what they were.
+enum class OtherRequest { kUnmatched, kWebSocket, kMetrics, kDashboard };
+constexpr std::array<std::string_view, 4> kOtherRoutes = {"unmatched", "/ws", "/metrics",
+                                                          "dashboard"};
 
 }  // namespace
 
@@ -237,12 +245,17 @@ struct RestServer::Impl {
                         obs::HttpRouteMetrics*& metrics);
   // GET /metrics: loopback callers, or an admin's token.
   http::Response Metrics(const http::Request& req);
-  // The series of requests outside the route table ("dashboard", "ws",
-  // "metrics", "unmatched"), by method.
-  obs::HttpRouteMetrics* OtherRoute(std::string_view what, std::string_view method);
-  std::mutex other_mutex;
+  // The series of requests outside the route table, by method: made once
+  // in the constructor, so looking one up takes no lock.
+  obs::HttpRouteMetrics* OtherRoute(OtherRequest what, std::string_view method);
+  std::array<std::array<std::unique_ptr<obs::HttpRouteMetrics>, kMethodLabels.size()>,
+             kOtherRoutes.size()>
+      other_routes;
+  // A route's OPTIONS (preflights), made on first use.
+  obs::HttpRouteMetrics* OptionsRoute(const std::string& route);
+  std::mutex options_mutex;
   std::map<std::string, std::unique_ptr<obs::HttpRouteMetrics>>
-      other_routes;  // GUARDED_BY(other_mutex)
+      options_routes;  // GUARDED_BY(options_mutex)
   http::Response WebSocket(http::Request& req, http::Exchange& exchange, bool cross_origin);
   std::optional<http::Response> CheckHost(const http::Request& req) const;
   // "" when the request may go on; "cross" when it is an allowed
@@ -508,13 +521,14 @@ void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Cal
                           {{"via", caller.via}, {"address", call.request.remote}}});
 }
 
-obs::HttpRouteMetrics* RestServer::Impl::OtherRoute(std::string_view what,
-                                                    std::string_view method) {
-  std::string_view m = MethodLabel(method);
-  std::string key = std::string(what) + ' ' + std::string(m);
-  std::lock_guard lock(other_mutex);
-  auto& slot = other_routes[key];
-  if (!slot) slot = std::make_unique<obs::HttpRouteMetrics>("rest", m, what);
+obs::HttpRouteMetrics* RestServer::Impl::OtherRoute(OtherRequest what, std::string_view method) {
+  return other_routes[static_cast<std::size_t>(what)][MethodIndex(method)].get();
+}
+
+obs::HttpRouteMetrics* RestServer::Impl::OptionsRoute(const std::string& route) {
+  std::lock_guard lock(options_mutex);
+  auto& slot = options_routes[route];
+  if (!slot) slot = std::make_unique<obs::HttpRouteMetrics>("rest", "OPTIONS", route);
   return slot.get();
 }
 
@@ -559,7 +573,7 @@ http::Response RestServer::Impl::Metrics(const http::Request& req) {
 http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange,
                                         obs::HttpRouteMetrics*& metrics) {
   req.remote = ClientAddress(req);
-  metrics = OtherRoute("unmatched", req.method);
+  metrics = OtherRoute(OtherRequest::kUnmatched, req.method);
   if (auto refused = CheckHost(req)) return *refused;
   auto origin = CheckOrigin(req);
   if (!origin) {
@@ -569,11 +583,11 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   }
   bool cross = *origin == "cross";
   if (req.path.rfind("/ws/", 0) == 0) {
-    metrics = OtherRoute("/ws", req.method);
+    metrics = OtherRoute(OtherRequest::kWebSocket, req.method);
     return WebSocket(req, exchange, cross);
   }
   if (req.path == "/metrics") {
-    metrics = OtherRoute("/metrics", req.method);
+    metrics = OtherRoute(OtherRequest::kMetrics, req.method);
     return Metrics(req);
   }
   const std::string& base = options.base_path;
@@ -581,7 +595,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     // Everything outside the API is the dashboard's: its files, and its
     // index.html for the app's own routes.
     if (options.site && req.path != base && (req.method == "GET" || req.method == "HEAD")) {
-      metrics = OtherRoute("dashboard", req.method);
+      metrics = OtherRoute(OtherRequest::kDashboard, req.method);
       return options.site->Answer(req);
     }
     return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
@@ -603,7 +617,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     if (!chosen && method == req.method) chosen = &m;
   }
   if (req.method == "OPTIONS") {
-    metrics = OtherRoute(base + matches.front().first->route->path, "OPTIONS");
+    metrics = OptionsRoute(base + matches.front().first->route->path);
     http::Response res;
     res.status = 204;
     res.Set("Allow", allow + ", OPTIONS");
@@ -1019,6 +1033,12 @@ RestServer::RestServer(ApiServices services, RestOptions options)
   if (!impl_->tickets) {
     impl_->own_tickets = MakeLocalTicketBook();
     impl_->tickets = impl_->own_tickets.get();
+  }
+  for (std::size_t what = 0; what < kOtherRoutes.size(); ++what) {
+    for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
+      impl_->other_routes[what][m] =
+          std::make_unique<obs::HttpRouteMetrics>("rest", kMethodLabels[m], kOtherRoutes[what]);
+    }
   }
   impl_->AddAuthRoutes();
   AddSystemRoutes(impl_->routes, impl_->services);

@@ -104,8 +104,7 @@ void RegisterCatalog(std::string_view version) {
 
 HttpRouteMetrics::HttpRouteMetrics(std::string_view listener, std::string_view method,
                                    std::string_view route)
-    : labels_{S(listener), S(method), S(route), ""},
-      latency_(F().http_latency->HistogramWith({S(listener), S(method), S(route)})) {}
+    : labels_{S(listener), S(method), S(route), ""} {}
 
 void HttpRouteMetrics::Count(int status, double seconds) {
   static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -120,7 +119,12 @@ void HttpRouteMetrics::Count(int status, double seconds) {
     }
     counter->Inc();
   }
-  if (latency_) latency_->Observe(seconds);
+  Histogram* latency = latency_.load(std::memory_order_acquire);
+  if (!latency) {
+    latency = F().http_latency->HistogramWith({labels_[0], labels_[1], labels_[2]});
+    latency_.store(latency, std::memory_order_release);
+  }
+  latency->Observe(seconds);
 }
 
 DbPoolGaugeSet DbPoolGauges(std::string_view kind) {

@@ -25,7 +25,8 @@ void RegisterCatalog(std::string_view version);
 // One HTTP route's series, kept by the router: requests by status class
 // (docrunch_http_requests_total{listener,method,route,code="2xx"}) and the
 // latency histogram (docrunch_http_request_duration_seconds).
-// A status class's series is made on its first request (then kept).
+// Series are made on a route's first request (then kept), so routes never
+// called add nothing to a scrape and making one of these costs nothing.
 class HttpRouteMetrics {
  public:
   HttpRouteMetrics(std::string_view listener, std::string_view method, std::string_view route);
@@ -34,7 +35,7 @@ class HttpRouteMetrics {
  private:
   std::vector<std::string> labels_;                  // listener, method, route, then the class
   std::array<std::atomic<Counter*>, 5> by_class_{};  // 1xx .. 5xx
-  Histogram* latency_ = nullptr;
+  std::atomic<Histogram*> latency_{nullptr};
 };
 
 // An MCP tool call: docrunch_mcp_tool_calls_total{tool,outcome} (outcome
