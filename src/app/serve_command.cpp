@@ -30,6 +30,7 @@
 #include "http/server.h"
 #include "http/static_site.h"
 #include "jobs/db_workflow.h"
+#include "jobs/queue.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -305,9 +306,13 @@ struct RestEnv {
   // hub lives.
   search::TraceLog* traces = nullptr;
   int trace_listener = 0;
-  // GET /metrics's figures read from the database at scrape time.
+  // GET /metrics's figures read from the database at scrape time, and the
+  // fast queue's depth read from the queue (Redis or the database).
   std::unique_ptr<obs::StoreMetrics> store_metrics;
+  std::unique_ptr<jobs::FastQueue> fast_queue;
+  int queue_collector = 0;
   ~RestEnv() {
+    if (queue_collector) obs::DefaultRegistry().RemoveCollector(queue_collector);
     if (traces) traces->RemoveListener(trace_listener);
   }
 };
@@ -458,6 +463,30 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   metrics.scan_sla_seconds = services.scan_sla_seconds;
   rest->store_metrics =
       std::make_unique<obs::StoreMetrics>(obs::DefaultRegistry(), *e.tasks.store, metrics);
+  if (auto queue = OpenFastQueue(ctx); queue) {
+    rest->fast_queue = std::move(*queue);
+    jobs::FastQueue* q = rest->fast_queue.get();
+    rest->queue_collector = obs::DefaultRegistry().AddCollector(
+        "docrunch_jobs", "Fast jobs by queue and status (waiting, taken, dead)",
+        obs::MetricType::kGauge, {"backend", "queue", "status"}, obs::CachedCollector([q] {
+          std::vector<obs::Sample> samples;
+          std::string backend(q->Backend());
+          for (const auto& name : FastQueueNames()) {
+            auto counts = q->Counts(name);
+            if (!counts) {
+              spdlog::warn("metrics: counting the {} queue failed: {}", name,
+                           counts.error().ToString());
+              continue;
+            }
+            samples.push_back({{backend, name, "waiting"}, double(counts->waiting)});
+            samples.push_back({{backend, name, "taken"}, double(counts->taken)});
+            samples.push_back({{backend, name, "dead"}, double(counts->dead)});
+          }
+          return samples;
+        }));
+  } else {
+    spdlog::warn("metrics: no fast-queue figures: {}", queue.error().ToString());
+  }
   rest->server = std::make_unique<api::RestServer>(std::move(services), std::move(options));
   return rest;
 }

@@ -12,7 +12,7 @@ namespace {
 
 struct Snapshot {
   bool ok = false;
-  std::vector<Sample> pending, oldest, behind, lag, entities, jobs, workflows;
+  std::vector<Sample> pending, oldest, behind, lag, entities, workflows;
 };
 
 Result<void> ReadCounts(store::Store& store, const std::string& sql, std::vector<Sample>& out) {
@@ -44,9 +44,6 @@ Result<Snapshot> Read(store::Store& store, const StoreMetricsOptions& o) {
     s.entities.push_back({{t.target, "failed"}, double(t.failed)});
     s.entities.push_back({{t.target, "dead_letter"}, double(t.dead_letter)});
   }
-  DOCRUNCH_TRY(ReadCounts(
-      store, "SELECT queue AS a, status AS b, COUNT(*) AS n FROM fast_jobs GROUP BY queue, status",
-      s.jobs));
   DOCRUNCH_TRY(ReadCounts(store,
                           "SELECT workflow AS a, status AS b, COUNT(*) AS n FROM workflow_runs "
                           "GROUP BY workflow, status",
@@ -106,8 +103,6 @@ StoreMetrics::StoreMetrics(Registry& registry, store::Store& store, StoreMetrics
       {"target", "class"}, &Snapshot::lag);
   add("docrunch_outbox_target_entities", "Entities per sync target by state", {"target", "state"},
       &Snapshot::entities);
-  add("docrunch_jobs", "Fast jobs in the database queue by queue and status", {"queue", "status"},
-      &Snapshot::jobs);
   add("docrunch_workflow_runs", "Durable workflow runs by workflow and status",
       {"workflow", "status"}, &Snapshot::workflows);
   ids_.push_back(registry_.AddCollector(

@@ -1,7 +1,9 @@
 // Metrics read from the database at scrape time (PRODUCT §17): outbox depth
-// and lag per target, fast-job queue depth, workflow runs by state, and
-// whether the database could be read (docrunch_db_up). One snapshot of the database serves every
-// family and is kept for a second, so a burst of scrapes reads the database once.
+// and lag per target, workflow runs by state, and whether the database
+// could be read (docrunch_db_up). One snapshot of the database serves every
+// family and is kept for a second, so a burst of scrapes reads the database
+// once. (The fast queue may live in Redis: app/serve_command.cpp adds its
+// depth, docrunch_jobs, from the queue itself.)
 #pragma once
 
 #include <chrono>

@@ -107,6 +107,8 @@ test('a scrape is valid Prometheus text that counts what happened', async () => 
   assert.notEqual(sample(t, 'docrunch_outbox_pending_events{class="reports"}'), undefined);
   assert.notEqual(sample(t, 'docrunch_outbox_target_lag_seconds{target="index",class="scans"}'), undefined);
   assert.ok(sample(t, 'docrunch_outbox_target_entities{target="index",state="ok"}') > 0);
+  // The fast queue's depth, from the queue itself (here the database's).
+  assert.equal(sample(t, 'docrunch_jobs{backend="database",queue="fast",status="waiting"}'), 0);
   assert.ok(sample(t, `docrunch_db_pool_connections{pool="${process.env.DOCRUNCH_E2E_BACKEND === 'postgres' ? 'postgres' : 'sqlite_readers'}",state="max"}`) > 0);
   // Families with nothing to count yet are still declared (the LLM layer's).
   for (const family of ['docrunch_llm_tokens_total', 'docrunch_llm_cost_usd_total',
@@ -219,4 +221,22 @@ test('a worker process serves its own /metrics on loopback', async () => {
     { cwd: project.dir, env: project.env, encoding: 'utf8' });
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /--metrics-host/);
+});
+
+test('with Redis as the fast queue, the depth comes from Redis', { skip: !process.env.DOCRUNCH_TEST_REDIS_URL }, async () => {
+  const own = makeProject('docrunch-redis-metrics-');
+  const sets = ['jobs.backend=redis', 'jobs.redis_url_env=DOCRUNCH_TEST_REDIS_URL',
+    `jobs.queue_name=metrics_${process.pid}_${Date.now()}`];
+  const setArgs = sets.flatMap((x) => ['--set', x]);
+  const other = await serve(own, sets);
+  try {
+    own.run([...setArgs, 'jobs', 'enqueue', 'mark', '--payload', '{}']);
+    own.run([...setArgs, 'jobs', 'enqueue', 'mark', '--payload', '{"work_ms": 0}']);
+    const text = await (await fetch(`${other.api.replace(/\/api$/, '')}/metrics`)).text();
+    assert.equal(sample(text, 'docrunch_jobs{backend="redis",queue="fast",status="waiting"}'), 2, text);
+    assert.equal(sample(text, 'docrunch_jobs{backend="redis",queue="fast",status="dead"}'), 0);
+  } finally {
+    other.server.kill('SIGTERM');
+    own.cleanup();
+  }
 });
