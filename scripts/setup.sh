@@ -33,6 +33,12 @@ APT_PACKAGES=(
   universal-ctags time wrk
   # services for integration tests (started by scripts/services.sh)
   postgresql-15 redis-server
+  # ingress and metrics: tests/deploy runs deploy/nginx/docrunch.conf with
+  # nginx and an openssl certificate; promtool (prometheus) checks /metrics;
+  # pg_dump/pg_restore (postgresql-client-15) run docs/hosting.md's backups
+  nginx openssl prometheus postgresql-client-15
+  # the .deb (tests/deploy/package.test.mjs): dpkg-shlibdeps, systemd-analyze
+  dpkg-dev systemd file
   # search: nearest neighbours over embeddings (header-only)
   libhnswlib-dev
   # the dashboard's assets are precompressed at build time (.br beside .gz)

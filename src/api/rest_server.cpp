@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 #include <map>
@@ -22,6 +23,8 @@
 #include "core/json_writer.h"
 #include "core/utf8.h"
 #include "http/encoding.h"
+#include "obs/catalog.h"
+#include "obs/request_id.h"
 
 namespace docrunch::api {
 namespace {
@@ -192,7 +195,24 @@ std::string ClientAddress(const http::Request& req) {
 struct CompiledRoute {
   const Route* route = nullptr;
   std::vector<std::string> segments;  // "{id}" for a parameter
+  std::unique_ptr<obs::HttpRouteMetrics> metrics;
 };
+
+// Methods as metrics labels: the usual ones, else "other" (a client must
+// not be able to make series without end).
+constexpr std::array<std::string_view, 8> kMethodLabels = {"GET",   "HEAD",   "POST",    "PUT",
+                                                           "PATCH", "DELETE", "OPTIONS", "other"};
+std::size_t MethodIndex(std::string_view method) {
+  for (std::size_t i = 0; i + 1 < kMethodLabels.size(); ++i) {
+    if (method == kMethodLabels[i]) return i;
+  }
+  return kMethodLabels.size() - 1;
+}
+
+// Requests outside the route table, counted by what they were.
+enum class OtherRequest { kUnmatched, kWebSocket, kMetrics, kDashboard };
+constexpr std::array<std::string_view, 4> kOtherRoutes = {"unmatched", "/ws", "/metrics",
+                                                          "dashboard"};
 
 }  // namespace
 
@@ -220,7 +240,22 @@ struct RestServer::Impl {
     }
   }
 
-  http::Response Handle(http::Request& req, http::Exchange& exchange);
+  // `metrics` receives the series the request is counted in.
+  http::Response Handle(http::Request& req, http::Exchange& exchange,
+                        obs::HttpRouteMetrics*& metrics);
+  // GET /metrics: loopback callers, or an admin's token.
+  http::Response Metrics(const http::Request& req);
+  // The series of requests outside the route table, by method: made once
+  // in the constructor, so looking one up takes no lock.
+  obs::HttpRouteMetrics* OtherRoute(OtherRequest what, std::string_view method);
+  std::array<std::array<std::unique_ptr<obs::HttpRouteMetrics>, kMethodLabels.size()>,
+             kOtherRoutes.size()>
+      other_routes;
+  // A route's OPTIONS (preflights), made on first use.
+  obs::HttpRouteMetrics* OptionsRoute(const std::string& route);
+  std::mutex options_mutex;
+  std::map<std::string, std::unique_ptr<obs::HttpRouteMetrics>>
+      options_routes;  // GUARDED_BY(options_mutex)
   http::Response WebSocket(http::Request& req, http::Exchange& exchange, bool cross_origin);
   std::optional<http::Response> CheckHost(const http::Request& req) const;
   // "" when the request may go on; "cross" when it is an allowed
@@ -271,6 +306,15 @@ std::optional<std::string> RestServer::Impl::CheckOrigin(const http::Request& re
   if (origin.empty()) return "";  // not a browser, or a same-origin GET
   std::string host = req.Header("Host");
   if (origin == "http://" + host || origin == "https://" + host) return "";
+  // Behind a TLS proxy on this host (deploy/nginx/docrunch.conf), Host is
+  // the loopback name the proxy uses and the public name comes in
+  // X-Forwarded-Host. Trusted only on a loopback listener: whoever reaches
+  // it is on this host, and a browser's own cross-site request cannot make
+  // the header without a preflight, which this check refuses.
+  if (config::IsLoopbackHost(options.host)) {
+    std::string forwarded = req.Header("X-Forwarded-Host");
+    if (!forwarded.empty() && origin == "https://" + forwarded) return "";
+  }
   for (const auto& allowed : options.cors_origins) {
     if (origin == allowed) return "cross";
   }
@@ -477,8 +521,59 @@ void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Cal
                           {{"via", caller.via}, {"address", call.request.remote}}});
 }
 
-http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange) {
+obs::HttpRouteMetrics* RestServer::Impl::OtherRoute(OtherRequest what, std::string_view method) {
+  return other_routes[static_cast<std::size_t>(what)][MethodIndex(method)].get();
+}
+
+obs::HttpRouteMetrics* RestServer::Impl::OptionsRoute(const std::string& route) {
+  std::lock_guard lock(options_mutex);
+  auto& slot = options_routes[route];
+  if (!slot) slot = std::make_unique<obs::HttpRouteMetrics>("rest", "OPTIONS", route);
+  return slot.get();
+}
+
+http::Response RestServer::Impl::Metrics(const http::Request& req) {
+  if (req.method != "GET" && req.method != "HEAD") {
+    http::Response res = Failure(405, "METHOD_NOT_ALLOWED", "/metrics is read with GET");
+    res.Set("Allow", "GET, HEAD");
+    return res;
+  }
+  // A loopback peer is Prometheus on this host. Whatever came through a
+  // proxy (X-Forwarded-For) needs a token, even from a loopback client of
+  // that proxy: the open door is the direct one only.
+  if (!config::IsLoopbackHost(req.remote) || !req.Header("X-Forwarded-For").empty()) {
+    std::string mark;
+    auto caller = Identify(req, mark);
+    if (!caller || !caller->authenticated) {
+      obs::CountAuthFailure("rest");
+      if (services.audit) {
+        services.audit->Record({"anonymous",
+                                "rest.auth_failure",
+                                "GET /metrics",
+                                "UNAUTHORIZED",
+                                {{"address", req.remote}}});
+      }
+      http::Response res = Failure(
+          401, "UNAUTHORIZED", "/metrics: loopback only, or Authorization: Bearer <admin token>");
+      res.Set("WWW-Authenticate", "Bearer realm=\"docrunch\"");
+      return res;
+    }
+    if (caller->role != config::Role::kAdmin) {
+      return Failure(403, "FORBIDDEN", "/metrics needs role admin");
+    }
+  }
+  http::Response res;
+  res.status = 200;
+  res.Set("Content-Type", std::string(obs::kExpositionContentType));
+  obs::Registry& registry = services.metrics ? *services.metrics : obs::DefaultRegistry();
+  res.body = registry.Expose();
+  return res;
+}
+
+http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange,
+                                        obs::HttpRouteMetrics*& metrics) {
   req.remote = ClientAddress(req);
+  metrics = OtherRoute(OtherRequest::kUnmatched, req.method);
   if (auto refused = CheckHost(req)) return *refused;
   auto origin = CheckOrigin(req);
   if (!origin) {
@@ -487,12 +582,20 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
                        " is not allowed (server.http.cors_origins)");
   }
   bool cross = *origin == "cross";
-  if (req.path.rfind("/ws/", 0) == 0) return WebSocket(req, exchange, cross);
+  if (req.path.rfind("/ws/", 0) == 0) {
+    metrics = OtherRoute(OtherRequest::kWebSocket, req.method);
+    return WebSocket(req, exchange, cross);
+  }
+  if (req.path == "/metrics") {
+    metrics = OtherRoute(OtherRequest::kMetrics, req.method);
+    return Metrics(req);
+  }
   const std::string& base = options.base_path;
   if (req.path.rfind(base + "/", 0) != 0) {
     // Everything outside the API is the dashboard's: its files, and its
     // index.html for the app's own routes.
     if (options.site && req.path != base && (req.method == "GET" || req.method == "HEAD")) {
+      metrics = OtherRoute(OtherRequest::kDashboard, req.method);
       return options.site->Answer(req);
     }
     return Failure(404, "NOT_FOUND", "no such route: " + req.path.substr(0, 200));
@@ -514,6 +617,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     if (!chosen && method == req.method) chosen = &m;
   }
   if (req.method == "OPTIONS") {
+    metrics = OptionsRoute(base + matches.front().first->route->path);
     http::Response res;
     res.status = 204;
     res.Set("Allow", allow + ", OPTIONS");
@@ -537,6 +641,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     return res;
   }
   const Route& route = *chosen->first->route;
+  metrics = chosen->first->metrics.get();
   Call call{req, std::move(chosen->second)};
   auto answer = [&](http::Response res) {
     for (auto& [name, value] : call.headers) res.Set(name, value);
@@ -561,6 +666,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
     caller = Caller{};
   }
   if (!caller) {
+    obs::CountAuthFailure("rest");
     if (services.audit) {
       services.audit->Record({"anonymous",
                               "rest.auth_failure",
@@ -687,6 +793,7 @@ http::Response RestServer::Impl::WebSocket(http::Request& req, http::Exchange& e
   }
   auto caller = tickets->Redeem(ticket);
   if (!caller) {
+    obs::CountAuthFailure("ws");
     if (services.audit) {
       services.audit->Record({"anonymous",
                               "rest.auth_failure",
@@ -802,6 +909,7 @@ void RestServer::Impl::AddAuthRoutes() {
            return MakeError(ErrorCode::kUnauthorized, "invalid username or password");
          }
          if (long long wait = throttle().RetryAfter(user, address); wait > 0) {
+           obs::CountRateLimited("rest", "login");
            call.headers.emplace_back("Retry-After", std::to_string(wait));
            if (services.audit) {
              services.audit->Record(
@@ -816,6 +924,7 @@ void RestServer::Impl::AddAuthRoutes() {
                {user, "rest.login", "", pair ? "ok" : "UNAUTHORIZED", {{"address", address}}});
          }
          if (!pair) {
+           if (pair.error().code == ErrorCode::kUnauthorized) obs::CountAuthFailure("login");
            throttle().Failed(user, address);
            return pair.error();
          }
@@ -925,6 +1034,12 @@ RestServer::RestServer(ApiServices services, RestOptions options)
     impl_->own_tickets = MakeLocalTicketBook();
     impl_->tickets = impl_->own_tickets.get();
   }
+  for (std::size_t what = 0; what < kOtherRoutes.size(); ++what) {
+    for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
+      impl_->other_routes[what][m] =
+          std::make_unique<obs::HttpRouteMetrics>("rest", kMethodLabels[m], kOtherRoutes[what]);
+    }
+  }
   impl_->AddAuthRoutes();
   AddSystemRoutes(impl_->routes, impl_->services);
   AddKnowledgeRoutes(impl_->routes, impl_->services);
@@ -940,7 +1055,10 @@ RestServer::RestServer(ApiServices services, RestOptions options)
          return OpenApiDocument(impl->routes, impl->options.base_path, impl->services.version);
        }});
   for (const auto& route : impl_->routes) {
-    CompiledRoute c{&route, {}};
+    CompiledRoute c{&route,
+                    {},
+                    std::make_unique<obs::HttpRouteMetrics>("rest", route.method,
+                                                            impl_->options.base_path + route.path)};
     for (auto s : Segments(route.path)) c.segments.emplace_back(s);
     impl_->compiled.push_back(std::move(c));
   }
@@ -957,12 +1075,41 @@ json RestServer::OpenApi() const {
 }
 
 http::Response RestServer::Handle(http::Request& request, http::Exchange& exchange) {
-  http::Response res = impl_->Handle(request, exchange);
+  const auto started = std::chrono::steady_clock::now();
+  // The request's id: logs, audit rows and query traces written while it
+  // is handled carry it (obs/request_id.h).
+  std::string request_id = obs::RequestIdFrom(request.Header("X-Request-Id"));
+  obs::RequestIdScope scope(request_id);
+  obs::HttpRouteMetrics* metrics = nullptr;
+  http::Response res = impl_->Handle(request, exchange, metrics);
+  res.Set("X-Request-Id", std::move(request_id));
   // Every answer carries the security headers, refusals of Host, Origin
   // and unknown paths included (CORS headers only where the Origin is
   // one of server.http.cors_origins).
   auto origin = impl_->CheckOrigin(request);
   impl_->Finish(res, request, origin && *origin == "cross");
+  if (metrics) {
+    // A WebSocket's answer is empty (status 200 by default) after the
+    // session: count it as the 101 it was.
+    int status = res.status;
+    if (request.path.rfind("/ws/", 0) == 0 && exchange.IsWebSocketUpgrade() && res.body.empty() &&
+        res.status == 200) {
+      status = 101;
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics->Count(status, seconds);
+    // The access line: debug for every request; a server error or a slow
+    // answer (not a stream) also at warn. With logging.format: json it
+    // carries the request id.
+    bool stream = status == 101;
+    auto level = res.status >= 500 || (!stream && seconds >= 1.0) ? spdlog::level::warn
+                                                                  : spdlog::level::debug;
+    if (spdlog::should_log(level)) {
+      spdlog::log(level, "REST {} {} {} {:.1f} ms", request.method.substr(0, 16),
+                  request.path.substr(0, 200), status, seconds * 1000);
+    }
+  }
   return res;
 }
 

@@ -98,7 +98,9 @@ json TraceSchema() {
                  {"timings", AnyObject("milliseconds per stage, and total")},
                  {"created_at", Str()},
                  {"caller", Str("rest:NAME, mcp:NAME or cli")},
-                 {"error", Nullable(Str("the search's error code"))}},
+                 {"error", Nullable(Str("the search's error code"))},
+                 {"request_id", Nullable(Str("the X-Request-Id of the HTTP request it was made "
+                                             "in; null outside one (the CLI)"))}},
                 {"id", "query", "scope", "engine", "limit", "result_ids", "timings", "created_at",
                  "caller", "error"});
 }

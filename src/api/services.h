@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "jobs/workflow.h"
 #include "obs/health.h"
+#include "obs/metrics.h"
 #include "search/search.h"
 #include "search/traces.h"
 #include "store/store.h"
@@ -64,6 +65,8 @@ struct ApiServices {
   std::function<void()> wrote;
   // Durable workflows (null: the /workflows routes answer 503).
   jobs::WorkflowEngine* workflows = nullptr;
+  // What GET /metrics exposes (null: obs::DefaultRegistry()).
+  obs::Registry* metrics = nullptr;
 };
 
 }  // namespace docrunch::api

@@ -6,9 +6,16 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "app/context.h"
 #include "core/result.h"
+
+namespace docrunch::jobs {
+class FastQueue;
+}
 
 namespace docrunch::app {
 
@@ -40,6 +47,11 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once,
                            const std::atomic<bool>& stop);
 // The outbox (sync_command.cpp).
 Result<void> RunSyncWorker(AppContext& ctx, bool once, const std::atomic<bool>& stop);
+
+// The configuration's fast queue (jobs_command.cpp): the database's, or
+// Redis with the database behind it; and the names of its queues.
+Result<std::unique_ptr<jobs::FastQueue>> OpenFastQueue(AppContext& ctx);
+std::vector<std::string> FastQueueNames();
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

@@ -255,6 +255,14 @@ void AddHandlers(jobs::JobWorker& worker, TaskEnv& env, const Clock& clock,
 
 }  // namespace
 
+Result<std::unique_ptr<jobs::FastQueue>> OpenFastQueue(AppContext& ctx) {
+  return OpenQueue(ctx);
+}
+
+std::vector<std::string> FastQueueNames() {
+  return {std::begin(kQueues), std::end(kQueues)};
+}
+
 Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once,
                            const std::atomic<bool>& stop) {
   auto env = OpenTasks(ctx);

@@ -23,6 +23,8 @@ struct InstallFlags {
   std::string client;
   std::string name = "docrunch";
   bool dry_run = false;
+  std::string url;  // a hosted server's /mcp; "" for this repository over stdio
+  std::string token_env = "DOCRUNCH_AGENT_TOKEN";
 };
 
 Result<void> RunInstall(AppContext& ctx, const InstallFlags& flags) {
@@ -36,6 +38,11 @@ Result<void> RunInstall(AppContext& ctx, const InstallFlags& flags) {
   auto file = install::ConfigPath(*client, (*loaded)->project_root, ctx.env());
   if (!file) return file.error();
   install::ServerEntry entry = install::DocrunchEntry(flags.name, *self, (*loaded)->file);
+  if (!flags.url.empty()) {
+    auto remote = install::RemoteEntry(flags.name, flags.url, flags.token_env);
+    if (!remote) return remote.error();
+    entry = std::move(*remote);
+  }
   auto outcome = install::InstallServer(*client, *file, entry, flags.dry_run);
   if (!outcome) return outcome.error();
   using Change = install::InstallOutcome::Change;
@@ -66,6 +73,12 @@ void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action) {
       ->check(CLI::IsMember({"claude", "gemini", "codex"}));
   add->add_option("--name", flags->name, "Server name in the client's config (default docrunch)");
   add->add_flag("--dry-run", flags->dry_run, "Show what would change; write nothing");
+  add->add_option("--url", flags->url,
+                  "A hosted Docrunch's MCP endpoint (https://HOST/mcp) instead of this "
+                  "repository over stdio");
+  add->add_option("--token-env", flags->token_env,
+                  "With --url: the environment variable the client reads the agent token from "
+                  "(default DOCRUNCH_AGENT_TOKEN; the token is never written)");
   add->callback([&ctx, &action, flags] {
     action = [&ctx, flags]() -> Result<void> { return RunInstall(ctx, *flags); };
   });

@@ -32,12 +32,16 @@
 #include "http/server.h"
 #include "http/static_site.h"
 #include "jobs/db_workflow.h"
+#include "jobs/queue.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
 #include "mcp/tools/tool_services.h"
 #include "mcp/transport/http_transport.h"
 #include "mcp/transport/stdio_transport.h"
+#include "obs/catalog.h"
+#include "obs/request_id.h"
+#include "obs/store_metrics.h"
 #include "search/traces.h"
 #include "store/outbox_tail.h"
 #include "sync/background_worker.h"
@@ -185,7 +189,8 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
       *env->tail, [services] { return mcp::ListedResourceUris(*services); });
   env->options.version = DOCRUNCH_VERSION;
   ServeEnv* self = env.get();
-  env->options.middleware = {mcp::AuditMiddleware(*env->audit),
+  obs::RegisterCatalog(DOCRUNCH_VERSION);
+  env->options.middleware = {mcp::MetricsMiddleware(), mcp::AuditMiddleware(*env->audit),
                              mcp::RateLimitMiddleware(*env->limiter),
                              [self](mcp::ToolCall& call, const mcp::ToolNext& next) {
                                mcp::ToolResult result = next(call);
@@ -213,6 +218,7 @@ Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
   auto token = ctx.env().find("DOCRUNCH_AGENT_TOKEN");
   if (token == ctx.env().end() || token->second.empty()) {
     if (c.server.mcp.auth.enabled) {
+      obs::CountAuthFailure("mcp_stdio");
       env.audit->Record({"anonymous",
                          "mcp.auth_failure",
                          "",
@@ -227,6 +233,7 @@ Result<mcp::Identity> StdioIdentity(AppContext& ctx, ServeEnv& env) {
   auto info =
       auth::Authenticate(*env.tasks.store, token->second, c.server.mcp.auth.tokens, ctx.env());
   if (!info) {
+    obs::CountAuthFailure("mcp_stdio");
     env.audit->Record({"anonymous",
                        "mcp.auth_failure",
                        "",
@@ -314,7 +321,13 @@ struct RestEnv {
   // hub lives.
   search::TraceLog* traces = nullptr;
   int trace_listener = 0;
+  // GET /metrics's figures read from the database at scrape time, and the
+  // fast queue's depth read from the queue (Redis or the database).
+  std::unique_ptr<obs::StoreMetrics> store_metrics;
+  std::unique_ptr<jobs::FastQueue> fast_queue;
+  int queue_collector = 0;
   ~RestEnv() {
+    if (queue_collector) obs::DefaultRegistry().RemoveCollector(queue_collector);
     if (traces) traces->RemoveListener(trace_listener);
   }
 };
@@ -465,8 +478,64 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
                      "server.http.host: listening on " + options.host +
                          " (beyond loopback) needs server.http.auth.enabled: true");
   }
+  obs::StoreMetricsOptions metrics;
+  metrics.repository_id = services.repository_id;
+  metrics.targets = services.sync_targets;
+  metrics.report_sla_seconds = services.report_sla_seconds;
+  metrics.scan_sla_seconds = services.scan_sla_seconds;
+  rest->store_metrics =
+      std::make_unique<obs::StoreMetrics>(obs::DefaultRegistry(), *e.tasks.store, metrics);
+  if (auto queue = OpenFastQueue(ctx); queue) {
+    rest->fast_queue = std::move(*queue);
+    jobs::FastQueue* q = rest->fast_queue.get();
+    rest->queue_collector = obs::DefaultRegistry().AddCollector(
+        "docrunch_jobs", "Fast jobs by queue and status (waiting, taken, dead)",
+        obs::MetricType::kGauge, {"backend", "queue", "status"}, obs::CachedCollector([q] {
+          std::vector<obs::Sample> samples;
+          std::string backend(q->Backend());
+          for (const auto& name : FastQueueNames()) {
+            auto counts = q->Counts(name);
+            if (!counts) {
+              spdlog::warn("metrics: counting the {} queue failed: {}", name,
+                           counts.error().ToString());
+              continue;
+            }
+            samples.push_back({{backend, name, "waiting"}, double(counts->waiting)});
+            samples.push_back({{backend, name, "taken"}, double(counts->taken)});
+            samples.push_back({{backend, name, "dead"}, double(counts->dead)});
+          }
+          return samples;
+        }));
+  } else {
+    spdlog::warn("metrics: no fast-queue figures: {}", queue.error().ToString());
+  }
   rest->server = std::make_unique<api::RestServer>(std::move(services), std::move(options));
   return rest;
+}
+
+// MCP's listener with the request id (taken from X-Request-Id or made, and
+// returned) and its requests counted per method in the process's metrics.
+// An SSE stream counts when it ends.
+http::Listener InstrumentMcp(http::Listener listener) {
+  auto metrics = std::make_shared<std::map<std::string, std::unique_ptr<obs::HttpRouteMetrics>>>();
+  for (const char* method : {"GET", "POST", "DELETE", "OPTIONS", "other"}) {
+    (*metrics)[method] = std::make_unique<obs::HttpRouteMetrics>("mcp", method, "/mcp");
+  }
+  listener.handler = [inner = std::move(listener.handler), metrics](
+                         http::Request& req, http::Exchange& exchange) -> http::Response {
+    const auto started = std::chrono::steady_clock::now();
+    std::string id = obs::RequestIdFrom(req.Header("X-Request-Id"));
+    obs::RequestIdScope scope(id);
+    http::Response res = inner(req, exchange);
+    res.Set("X-Request-Id", id);
+    auto it = metrics->find(req.method);
+    if (it == metrics->end()) it = metrics->find("other");
+    it->second->Count(
+        res.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return res;
+  };
+  return listener;
 }
 
 Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
@@ -487,6 +556,7 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
                           configured](const std::string& token) -> Result<mcp::Identity> {
     auto info = auth::Authenticate(*e->tasks.store, token, *configured, *environment);
     if (!info) {
+      obs::CountAuthFailure("mcp_http");
       e->audit->Record({"anonymous",
                         "mcp.auth_failure",
                         "",
@@ -530,7 +600,7 @@ Result<void> RunHttp(AppContext& ctx, const ServeFlags& flags) {
   if (c.server.mcp.enabled) {
     auto mcp_listener = mcp::McpHttpListener(std::move(options), g_stop);
     if (!mcp_listener) return mcp_listener.error();
-    served.push_back(std::move(*mcp_listener));
+    served.push_back(InstrumentMcp(std::move(*mcp_listener)));
   }
   std::unique_ptr<RestEnv> rest;
   if (c.server.http.enabled) {

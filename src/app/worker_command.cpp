@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -18,9 +19,16 @@
 
 #include "app/commands.h"
 #include "app/workflows_command.h"
+#include "config/values.h"
 #include "core/text.h"
+#include "http/server.h"
 #include "jobs/scheduler.h"
 #include "ops/server_lock.h"
+#include "obs/catalog.h"
+
+#ifndef DOCRUNCH_VERSION
+#define DOCRUNCH_VERSION "0.0.0"
+#endif
 
 namespace docrunch::app {
 namespace {
@@ -35,7 +43,48 @@ struct WorkerFlags {
   bool workflows = false;
   bool once = false;
   int concurrency = 2;
+  int metrics_port = -1;  // -1: no /metrics listener; 0: any free port
+  std::string metrics_host = "127.0.0.1";
 };
+
+// GET /metrics of a worker process (its sync batches, DB pool, build), on
+// loopback only: a worker has no sign-in, so the listener must not be
+// reachable from elsewhere.
+Result<void> ServeWorkerMetrics(const WorkerFlags& flags, const std::atomic<bool>& stop) {
+  http::Listener listener;
+  listener.name = "metrics";
+  listener.host = flags.metrics_host;
+  listener.port = flags.metrics_port;
+  listener.max_body_bytes = 1024;
+  listener.max_connections = 16;
+  listener.handler = [](http::Request& req, http::Exchange&) {
+    http::Response res;
+    res.Set("X-Content-Type-Options", "nosniff");
+    if (req.path != "/metrics") {
+      res.status = 404;
+      res.Set("Content-Type", "text/plain; charset=utf-8");
+      res.body = "only /metrics here\n";
+    } else if (req.method != "GET" && req.method != "HEAD") {
+      res.status = 405;
+      res.Set("Allow", "GET, HEAD");
+    } else {
+      res.Set("Content-Type", std::string(obs::kExpositionContentType));
+      res.body = obs::DefaultRegistry().Expose();
+    }
+    return res;
+  };
+  listener.failure = [](int status, const std::string& message) {
+    http::Response res;
+    res.status = status;
+    res.Set("Content-Type", "text/plain; charset=utf-8");
+    res.body = message + "\n";
+    return res;
+  };
+  return http::Serve({listener}, stop, [](const http::Listener& l, int port) {
+    std::fprintf(stderr, "docrunch: worker metrics at http://%s:%d/metrics\n", l.host.c_str(),
+                 port);
+  });
+}
 
 struct Plan {
   bool sync = false;
@@ -89,6 +138,12 @@ Result<void> RunScheduler(AppContext& ctx, const std::atomic<bool>& stop) {
 Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
   auto plan = PlanWorkers(flags);
   if (!plan) return plan.error();
+  if (flags.metrics_port >= 0 && !config::IsLoopbackHost(flags.metrics_host)) {
+    return MakeError(ErrorCode::kUsage, "--metrics-host " + flags.metrics_host.substr(0, 64) +
+                                            ": the worker's /metrics has no sign-in, so it "
+                                            "listens on loopback only");
+  }
+  obs::RegisterCatalog(DOCRUNCH_VERSION);
   // Loaded once here: the threads below share what the context caches.
   if (auto loaded = ctx.Config(); !loaded) return loaded.error();
   if (auto store = ctx.Store(); !store) return store.error();
@@ -132,6 +187,9 @@ Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
   if (plan->fast || plan->workflows) {
     launch("scheduler", [&] { return RunScheduler(ctx, g_stop_worker); });
   }
+  if (flags.metrics_port >= 0) {
+    launch("metrics", [&] { return ServeWorkerMetrics(flags, g_stop_worker); });
+  }
   for (auto& t : threads) t.join();
   if (failure) return *failure;
   return Ok();
@@ -153,6 +211,13 @@ void RegisterWorker(CLI::App& app, AppContext& ctx, Action& action) {
                    "Threads taking fast jobs, and running workflows (default 2)")
       ->check(CLI::Range(1, 64));
   start->add_flag("--once", flags->once, "Drain what is pending, then exit");
+  start
+      ->add_option("--metrics-port", flags->metrics_port,
+                   "Serve GET /metrics (Prometheus text) on this port (0: any free port); off "
+                   "by default")
+      ->check(CLI::Range(0, 65535));
+  start->add_option("--metrics-host", flags->metrics_host,
+                    "Address of --metrics-port (loopback only; default 127.0.0.1)");
   start->callback(
       [&ctx, &action, flags] { action = [&ctx, flags] { return StartWorkers(ctx, *flags); }; });
 }

@@ -1,5 +1,7 @@
 #include "auth/audit.h"
 
+#include "obs/request_id.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -32,6 +34,12 @@ void AuditLog::Record(const AuditEntry& entry) {
   if (!enabled_) return;
   AuditEntry stamped = entry;
   stamped.at = FormatIso8601(clock_.Now());
+  // The request being handled on this thread, so an audit row leads to its
+  // log lines and query traces.
+  if (const std::string& id = obs::CurrentRequestId();
+      !id.empty() && stamped.details.is_object() && !stamped.details.contains("request_id")) {
+    stamped.details["request_id"] = id;
+  }
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(stamped));

@@ -1,5 +1,7 @@
 #include "scan/scan_service.h"
 
+#include "obs/catalog.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -239,6 +241,17 @@ Result<ScanStart> StartScan(store::Store& store, const ScanOptions& options) {
 
 Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  // Every scan, finished or not, lands in docrunch_scan_duration_seconds.
+  struct Timed {
+    std::chrono::steady_clock::time_point started;
+    std::string outcome = "failed";
+    std::int64_t files = 0;
+    ~Timed() {
+      obs::ObserveScan(
+          outcome,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), files);
+    }
+  } timed{started};
   auto start = StartScan(store_, options);
   if (!start) return start.error();
   const std::filesystem::path& root = start->root;
@@ -331,7 +344,12 @@ Result<ScanSummary> ScanService::Scan(const ScanOptions& options) {
   const std::string summary_json =
       SummaryToJson(summary).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   DOCRUNCH_TRY(db.FinishScanRun(*run, counts, summary_json, error));
-  if (!written) return written.error();
+  if (!written) {
+    if (written.error().code == ErrorCode::kInterrupted) timed.outcome = "interrupted";
+    return written.error();
+  }
+  timed.outcome = "ok";
+  timed.files = static_cast<std::int64_t>(summary.files);
   return summary;
 }
 

@@ -1,5 +1,7 @@
 #include "search/traces.h"
 
+#include "obs/request_id.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -67,7 +69,8 @@ nlohmann::json ToJson(const QueryTrace& t) {
           {"timings", std::move(timings)},
           {"created_at", t.created_at},
           {"caller", t.caller},
-          {"error", t.error.empty() ? nlohmann::json() : nlohmann::json(t.error)}};
+          {"error", t.error.empty() ? nlohmann::json() : nlohmann::json(t.error)},
+          {"request_id", t.request_id.empty() ? nlohmann::json() : nlohmann::json(t.request_id)}};
 }
 
 bool IsTraceId(const std::string& id) {
@@ -105,6 +108,7 @@ TraceLog::~TraceLog() {
 std::string TraceLog::Record(QueryTrace trace) {
   if (trace.id.empty()) trace.id = NewTraceId();
   if (trace.created_at.empty()) trace.created_at = FormatIso8601(clock_.Now());
+  if (trace.request_id.empty()) trace.request_id = obs::CurrentRequestId();
   std::string id = trace.id;
   {
     std::lock_guard lock(mutex_);
@@ -174,18 +178,18 @@ bool TraceLog::WriteBatch(const std::vector<QueryTrace>& batch) {
   for (const auto& t : batch) {
     nlohmann::json timings = nlohmann::json::object();
     for (const auto& [stage, ms] : t.stages_ms) timings[stage] = Round3(ms);
-    rows.push_back({t.id, t.repository_id, t.query, t.scope, t.engine,
-                    std::int64_t{t.limit}, Dump(nlohmann::json(t.result_ids)), Dump(timings),
-                    Round3(t.total_ms), t.caller, t.created_at,
-                    t.error.empty() ? store::Value{} : store::Value{t.error}});
+    rows.push_back({t.id, t.repository_id, t.query, t.scope, t.engine, std::int64_t{t.limit},
+                    Dump(nlohmann::json(t.result_ids)), Dump(timings), Round3(t.total_ms), t.caller,
+                    t.created_at, t.error.empty() ? store::Value{} : store::Value{t.error},
+                    t.request_id.empty() ? store::Value{} : store::Value{t.request_id}});
     repositories.insert(t.repository_id);
   }
   auto done = store_.Transact([&](store::Tx& tx) -> Result<void> {
-    DOCRUNCH_TRY(store::InsertRows(tx, "query_traces",
-                                   {"trace_id", "repository_id", "query", "scope", "engine",
-                                    "result_limit", "result_ids", "timings", "total_ms", "caller",
-                                    "created_at", "error"},
-                                   rows));
+    DOCRUNCH_TRY(store::InsertRows(
+        tx, "query_traces",
+        {"trace_id", "repository_id", "query", "scope", "engine", "result_limit", "result_ids",
+         "timings", "total_ms", "caller", "created_at", "error", "request_id"},
+        rows));
     // Trim each repository to its newest traces: everything at or below
     // the id of the first one past the limit goes (by the index on
     // (repository_id, id), so this costs a short range scan).
@@ -238,7 +242,8 @@ Result<std::optional<QueryTrace>> LoadTrace(store::Reader& db, std::int64_t repo
                                             const std::string& id) {
   auto rows = db.Query(
       "SELECT trace_id, query, scope, engine, result_limit, result_ids, timings, total_ms, "
-      "caller, created_at, error FROM query_traces WHERE repository_id = $1 AND trace_id = $2",
+      "caller, created_at, error, request_id FROM query_traces WHERE repository_id = $1 AND "
+      "trace_id = $2",
       {repository_id, id});
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<QueryTrace>();
@@ -265,6 +270,7 @@ Result<std::optional<QueryTrace>> LoadTrace(store::Reader& db, std::int64_t repo
   t.caller = rows->Text(0, "caller").value_or("");
   t.created_at = rows->Text(0, "created_at").value_or("");
   t.error = rows->Text(0, "error").value_or("");
+  t.request_id = rows->Text(0, "request_id").value_or("");
   return std::optional<QueryTrace>(std::move(t));
 }
 
@@ -307,7 +313,8 @@ nlohmann::json ToJson(const QueryStats& s) {
   return {{"since", s.since},
           {"count", s.count},
           {"per_engine", std::move(engines)},
-          {"latency_ms", {{"p50", Round3(s.p50_ms)}, {"p95", Round3(s.p95_ms)}, {"max", Round3(s.max_ms)}}},
+          {"latency_ms",
+           {{"p50", Round3(s.p50_ms)}, {"p95", Round3(s.p95_ms)}, {"max", Round3(s.max_ms)}}},
           {"top_queries", std::move(top)}};
 }
 

@@ -43,10 +43,14 @@ struct QueryTrace {
   std::string created_at;  // ISO-8601, set by Record when empty
   std::string caller;      // "rest:alice", "mcp:agent-1", "cli"
   std::string error;       // the search's error code, "" when it answered
+  // The HTTP request it was made in (obs/request_id.h); Record takes the
+  // thread's current one when empty; "" outside a request (the CLI).
+  std::string request_id;
 };
 
 // {id, query, scope, engine, limit, result_ids, timings: {stage: ms,
-// total: ms}, created_at, caller, error (null when none)}.
+// total: ms}, created_at, caller, error (null when none), request_id (null
+// when none)}.
 nlohmann::json ToJson(const QueryTrace& trace);
 
 // Whether `id` has the shape of a trace id (checked before any lookup).
@@ -94,7 +98,7 @@ class TraceLog {
   bool stopping_ = false;            // GUARDED_BY(mutex_)
   std::mutex listeners_mutex_;       // held while listeners run
   std::map<int, std::function<void(const QueryTrace&)>> listeners_;  // GUARDED_BY(listeners_mutex_)
-  int next_listener_ = 1;                                             // GUARDED_BY(listeners_mutex_)
+  int next_listener_ = 1;                                            // GUARDED_BY(listeners_mutex_)
   std::thread writer_;  // last: starts once the rest exists
 };
 
@@ -118,7 +122,7 @@ struct QueryStats {
   std::string since;  // ISO-8601: the window's start
   std::int64_t count = 0;
   std::map<std::string, std::int64_t> per_engine;
-  double p50_ms = 0, p95_ms = 0, max_ms = 0;  // of total_ms
+  double p50_ms = 0, p95_ms = 0, max_ms = 0;                      // of total_ms
   std::vector<std::pair<std::string, std::int64_t>> top_queries;  // most asked first, at most `top`
 };
 

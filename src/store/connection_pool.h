@@ -13,10 +13,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/result.h"
+#include "obs/catalog.h"
 
 namespace docrunch::store {
 
@@ -51,19 +53,33 @@ class ConnectionPool {
     bool reused_;
   };
 
+  // `kind` names the pool in the metrics ("postgres", "sqlite_readers"):
+  // docrunch_db_pool_connections{pool=kind,state=open|in_use|max}, summed
+  // over every pool of that kind in the process.
   ConnectionPool(int max_size, Opener open, HealthCheck healthy, std::string what,
+                 std::string_view kind,
                  std::chrono::milliseconds max_wait = std::chrono::seconds(30))
       : max_size_(max_size < 1 ? 1 : max_size),
         open_(std::move(open)),
         healthy_(std::move(healthy)),
         what_(std::move(what)),
-        max_wait_(max_wait) {}
+        max_wait_(max_wait),
+        gauges_(obs::DbPoolGauges(kind)) {
+    gauges_.max->Add(max_size_);
+  }
+  ~ConnectionPool() {
+    std::lock_guard lock(mu_);
+    gauges_.max->Add(-max_size_);
+    gauges_.open->Add(-open_count_);
+    gauges_.in_use->Add(-(open_count_ - static_cast<double>(idle_.size())));
+  }
 
   // Puts an already-open connection (e.g. the one that proved the database
   // reachable) into the pool.
   void Adopt(std::unique_ptr<Conn> conn) {
     std::lock_guard lock(mu_);
     ++open_count_;
+    gauges_.open->Add(1);
     idle_.push_back(std::move(conn));
   }
 
@@ -80,12 +96,16 @@ class ConnectionPool {
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
+      gauges_.in_use->Add(1);
       return Lease(this, std::move(conn), true);
     }
     ++open_count_;
+    gauges_.open->Add(1);
+    gauges_.in_use->Add(1);
     lock.unlock();  // connecting can take seconds; don't block other threads
     auto opened = open_();
     if (!opened) {
+      gauges_.in_use->Add(-1);
       Forget();
       return opened.error();
     }
@@ -94,6 +114,7 @@ class ConnectionPool {
 
  private:
   void Release(std::unique_ptr<Conn> conn) {
+    gauges_.in_use->Add(-1);
     if (!conn || !healthy_(*conn)) {
       conn.reset();
       Forget();
@@ -110,6 +131,7 @@ class ConnectionPool {
     {
       std::lock_guard lock(mu_);
       --open_count_;
+      gauges_.open->Add(-1);
     }
     cv_.notify_one();
   }
@@ -123,6 +145,7 @@ class ConnectionPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Conn>> idle_;  // GUARDED_BY(mu_)
   int open_count_ = 0;                       // GUARDED_BY(mu_): idle + leased
+  const obs::DbPoolGaugeSet gauges_;
 };
 
 }  // namespace docrunch::store

@@ -1,5 +1,7 @@
 #include "sync/worker.h"
 
+#include "obs/catalog.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -130,6 +132,11 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   if (isolate_ > 0) --isolate_;
   stats += events;
   stats.batches = 1;
+  if (!stats.idle()) {
+    obs::CountSyncBatch(
+        stats.events, stats.applied, stats.skipped, stats.failed,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   return stats;
 }
 

@@ -102,6 +102,71 @@ TEST(McpInstall, JsonUpdateKeepsKeysTheUserAddedToOurEntry) {
   EXPECT_EQ(dir.Read(".gemini/settings.json"), after);
 }
 
+ServerEntry Remote() {
+  auto e = RemoteEntry("docrunch", "https://docrunch.example.com/mcp", "DOCRUNCH_AGENT_TOKEN");
+  EXPECT_TRUE(e) << e.error().ToString();
+  return *e;
+}
+
+TEST(McpInstall, RemoteEntriesPointAtTheUrlWithTheTokenFromTheEnvironment) {
+  TempDir dir;
+  // A stdio entry of ours becomes a remote one: command and args go, the
+  // user's own keys stay.
+  dir.Write(".mcp.json",
+            "{\"mcpServers\": {\"docrunch\": {\"type\": \"stdio\", \"command\": \"/old\", "
+            "\"args\": [], \"timeout\": 30}}}\n");
+  auto r = InstallServer(Client::kClaude, dir / ".mcp.json", Remote(), false);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->change, Change::kUpdated);
+  auto doc = nlohmann::json::parse(dir.Read(".mcp.json"));
+  EXPECT_EQ(doc["mcpServers"]["docrunch"],
+            nlohmann::json::parse(R"({"type": "http", "url": "https://docrunch.example.com/mcp",
+              "headers": {"Authorization": "Bearer ${DOCRUNCH_AGENT_TOKEN}"}, "timeout": 30})"));
+  std::string after = dir.Read(".mcp.json");
+  EXPECT_EQ(InstallServer(Client::kClaude, dir / ".mcp.json", Remote(), false)->change,
+            Change::kUnchanged);
+  EXPECT_EQ(dir.Read(".mcp.json"), after);
+  // And back to stdio.
+  ASSERT_TRUE(InstallServer(Client::kClaude, dir / ".mcp.json", Entry(), false));
+  doc = nlohmann::json::parse(dir.Read(".mcp.json"));
+  EXPECT_FALSE(doc["mcpServers"]["docrunch"].contains("url"));
+  EXPECT_FALSE(doc["mcpServers"]["docrunch"].contains("headers"));
+  EXPECT_EQ(doc["mcpServers"]["docrunch"]["type"], "stdio");
+
+  ASSERT_TRUE(InstallServer(Client::kGemini, dir / ".gemini/settings.json", Remote(), false));
+  doc = nlohmann::json::parse(dir.Read(".gemini/settings.json"));
+  EXPECT_EQ(doc["mcpServers"]["docrunch"],
+            nlohmann::json::parse(R"({"httpUrl": "https://docrunch.example.com/mcp",
+              "headers": {"Authorization": "Bearer ${DOCRUNCH_AGENT_TOKEN}"}})"));
+
+  dir.Write("codex/config.toml",
+            "[mcp_servers.docrunch]\ncommand = \"/old\"\nargs = []\nstartup_timeout_sec = 20\n");
+  ASSERT_TRUE(InstallServer(Client::kCodex, dir / "codex/config.toml", Remote(), false));
+  EXPECT_EQ(dir.Read("codex/config.toml"),
+            "[mcp_servers.docrunch]\nurl = \"https://docrunch.example.com/mcp\"\n"
+            "bearer_token_env_var = \"DOCRUNCH_AGENT_TOKEN\"\nstartup_timeout_sec = 20\n");
+}
+
+TEST(McpInstall, RemoteUrlAndTokenVariableAreChecked) {
+  EXPECT_TRUE(RemoteEntry("docrunch", "http://127.0.0.1:3334/mcp", "TOK"));
+  EXPECT_TRUE(RemoteEntry("docrunch", "http://localhost/mcp", "_T1"));
+  for (const std::string& bad :
+       {std::string("docrunch.example.com/mcp"), std::string("http://docrunch.example.com/mcp"),
+        std::string("ftp://x/mcp"), std::string("https://"), std::string("https://a b/mcp"),
+        std::string("https://x/\"mcp"), std::string("")}) {
+    auto r = RemoteEntry("docrunch", bad, "DOCRUNCH_AGENT_TOKEN");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidParams);
+    EXPECT_THAT(r.error().message, HasSubstr("--url"));
+  }
+  for (const std::string& bad : {std::string(""), std::string("lower"), std::string("1ABC"),
+                                 std::string("A-B"), std::string("A}B")}) {
+    auto r = RemoteEntry("docrunch", "https://x/mcp", bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_THAT(r.error().message, HasSubstr("--token-env"));
+  }
+}
+
 TEST(McpInstall, MissingFileAndFolderAreCreated) {
   TempDir dir;
   auto r = InstallServer(Client::kGemini, dir / ".gemini/settings.json", Entry(), false);

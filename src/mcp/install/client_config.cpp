@@ -97,14 +97,26 @@ Result<Upserted> UpsertJson(Client client, const std::string& text, const Server
   if (existed && !ours.is_object())
     return Invalid(label, "mcpServers." + entry.name + ": expected an object");
   Json wanted = Json::object();
-  if (client == Client::kClaude) wanted["type"] = "stdio";
-  wanted["command"] = entry.command;
-  wanted["args"] = entry.args;
+  // The keys of the other kind of entry (stdio vs remote), removed.
+  std::vector<std::string> stale;
+  if (entry.url.empty()) {
+    if (client == Client::kClaude) wanted["type"] = "stdio";
+    wanted["command"] = entry.command;
+    wanted["args"] = entry.args;
+    stale = {"url", "httpUrl", "headers"};
+  } else {
+    if (client == Client::kClaude) wanted["type"] = "http";
+    wanted[client == Client::kClaude ? "url" : "httpUrl"] = entry.url;
+    wanted["headers"] = Json{{"Authorization", "Bearer ${" + entry.token_env + "}"}};
+    stale = {"command", "args", client == Client::kClaude ? "httpUrl" : "url"};
+  }
   bool same = existed;
   for (const auto& [key, value] : wanted.items())
     same = same && ours.contains(key) && ours[key] == value;
+  for (const auto& key : stale) same = same && !ours.contains(key);
   if (same) return Upserted{text, true};
   if (!existed) ours = Json::object();
+  for (const auto& key : stale) ours.erase(key);
   for (const auto& [key, value] : wanted.items()) ours[key] = value;
   auto [indent_char, indent] = DetectIndent(text);
   std::string out = doc->dump(indent, indent_char, false, Json::error_handler_t::strict);
@@ -116,7 +128,8 @@ Result<Upserted> UpsertJson(Client client, const std::string& text, const Server
 Result<Upserted> UpsertToml(const std::string& text, const ServerEntry& entry,
                             const std::string& label) {
   bool existed = false;
-  auto out = UpsertTomlServer(text, {entry.name, entry.command, entry.args}, label, &existed);
+  auto out = UpsertTomlServer(
+      text, {entry.name, entry.command, entry.args, entry.url, entry.token_env}, label, &existed);
   if (!out) return out.error();
   return Upserted{*out, existed};
 }
@@ -155,6 +168,36 @@ ServerEntry DocrunchEntry(const std::string& name, const fs::path& binary,
       name,
       fs::absolute(binary).lexically_normal().string(),
       {"--config", fs::absolute(config_file).lexically_normal().string(), "serve", "--stdio"}};
+}
+
+Result<ServerEntry> RemoteEntry(const std::string& name, const std::string& url,
+                                const std::string& token_env) {
+  auto invalid = [](const std::string& why) { return MakeError(ErrorCode::kInvalidParams, why); };
+  bool https = url.rfind("https://", 0) == 0;
+  bool http = url.rfind("http://", 0) == 0;
+  std::string rest = url.substr(https ? 8 : http ? 7 : 0);
+  std::string host = rest.substr(0, rest.find_first_of(":/"));
+  if (host.size() > 1 && host.front() == '[') host = rest.substr(0, rest.find(']') + 1);
+  bool printable = !url.empty() && url.size() <= 2048;
+  for (unsigned char c : url) printable = printable && c > 0x20 && c < 0x7f && c != '"';
+  if (!printable || (!https && !http) || host.empty()) {
+    return invalid("--url: expected https://HOST/mcp, got '" + url.substr(0, 200) + "'");
+  }
+  if (http && host != "localhost" && host != "127.0.0.1" && host != "[::1]") {
+    return invalid(
+        "--url: an agent token must not travel in clear: use https:// (http:// is "
+        "only for localhost)");
+  }
+  bool env_ok = !token_env.empty() && token_env.size() <= 128 &&
+                !std::isdigit(static_cast<unsigned char>(token_env[0]));
+  for (char c : token_env)
+    env_ok = env_ok && (std::isupper(static_cast<unsigned char>(c)) ||
+                        std::isdigit(static_cast<unsigned char>(c)) || c == '_');
+  if (!env_ok) {
+    return invalid("--token-env: expected an environment variable name ([A-Z_][A-Z0-9_]*), got '" +
+                   token_env.substr(0, 200) + "'");
+  }
+  return ServerEntry{name, "", {}, url, token_env};
 }
 
 Result<fs::path> ConfigPath(Client client, const fs::path& project_root,

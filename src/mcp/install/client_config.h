@@ -8,9 +8,17 @@
 //
 // The entry runs `<docrunch> --config <project>/.docrunch/config.yaml serve
 // --stdio` with absolute paths, so it works whatever directory the client
-// starts it in. In JSON files, keys of our entry that we do not set (env,
-// timeout, trust, ...) are kept; so are the other entries and top-level keys
-// and their order. Files are replaced atomically, keeping their permissions.
+// starts it in; or, with `--url`, points the client at a hosted server's
+// Streamable HTTP endpoint with the agent token read from an environment
+// variable (the token itself is never written):
+//
+//   claude  {"type": "http", "url": URL, "headers": {"Authorization": "Bearer ${VAR}"}}
+//   gemini  {"httpUrl": URL, "headers": {"Authorization": "Bearer ${VAR}"}}
+//   codex   url = URL, bearer_token_env_var = "VAR"
+//
+// Switching an entry between the two kinds removes the other kind's keys. In JSON files, keys of
+// our entry that we do not set (env, timeout, trust, ...) are kept; so are the other entries and
+// top-level keys and their order. Files are replaced atomically, keeping their permissions.
 #pragma once
 
 #include <filesystem>
@@ -35,11 +43,22 @@ struct ServerEntry {
   std::string name = "docrunch";
   std::string command;  // absolute path of the docrunch binary
   std::vector<std::string> args;
+  // A remote server instead (command and args empty): its /mcp URL and the
+  // environment variable holding the agent token.
+  std::string url;
+  std::string token_env;
 };
 
 // The entry for the project whose config file is `config_file`.
 ServerEntry DocrunchEntry(const std::string& name, const std::filesystem::path& binary,
                           const std::filesystem::path& config_file);
+
+// The entry for a hosted server at `url` (https://, or http:// to a
+// loopback host), with the agent token in the environment variable
+// `token_env` ([A-Z_][A-Z0-9_]*). INVALID_PARAMS naming --url or
+// --token-env otherwise.
+Result<ServerEntry> RemoteEntry(const std::string& name, const std::string& url,
+                                const std::string& token_env);
 
 // Where `client` keeps its MCP servers for the project at `project_root`.
 // `env` supplies CODEX_HOME and HOME; INVALID_PARAMS when codex needs a home

@@ -255,10 +255,15 @@ bool StartsWith(const KeyPath& path, const KeyPath& prefix) {
 
 bool OwnedKey(const Item& item) {
   return item.kind == Item::Kind::kStatement && item.key.size() == 1 &&
-         (item.key[0] == "command" || item.key[0] == "args");
+         (item.key[0] == "command" || item.key[0] == "args" || item.key[0] == "url" ||
+          item.key[0] == "bearer_token_env_var");
 }
 
 std::string OwnedLines(const TomlServer& server, const std::string& eol) {
+  if (!server.url.empty()) {
+    return "url = " + TomlString(server.url) + eol +
+           "bearer_token_env_var = " + TomlString(server.bearer_token_env) + eol;
+  }
   std::string args = "[";
   for (std::size_t i = 0; i < server.args.size(); ++i) {
     if (i) args += ", ";

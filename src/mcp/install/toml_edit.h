@@ -16,15 +16,19 @@
 
 namespace docrunch::mcp::install {
 
-// What the table should say: command = "...", args = [...].
+// What the table should say: command = "...", args = [...]; or, for a
+// remote server (url set), url = "..." and bearer_token_env_var = "...".
 struct TomlServer {
   std::string name;  // a bare TOML key: letters, digits, '_' and '-'
   std::string command;
   std::vector<std::string> args;
+  std::string url;
+  std::string bearer_token_env;
 };
 
 // `text` with `[mcp_servers.<name>]` added (at the end) or updated (its
-// `command` and `args` statements replaced in place; other keys and
+// `command`, `args`, `url` and `bearer_token_env_var` statements replaced
+// in place; other keys and
 // sub-tables such as `[mcp_servers.<name>.env]` kept). Returns `text`
 // unchanged when the table already says exactly this.
 //

@@ -1,6 +1,7 @@
 #include "mcp/tools/middleware.h"
 
 #include "config/schema.h"
+#include "obs/catalog.h"
 
 #include <chrono>
 
@@ -52,6 +53,23 @@ ToolMiddleware RateLimitMiddleware(auth::RateLimiter& limiter) {
       return refused;
     }
     return next(call);
+  };
+}
+
+ToolMiddleware MetricsMiddleware() {
+  return [](ToolCall& call, const ToolNext& next) {
+    auto start = std::chrono::steady_clock::now();
+    ToolResult result = next(call);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string outcome = result.error ? result.error->code : "ok";
+    obs::ObserveToolCall(call.tool.name, outcome, seconds);
+    if (outcome == "MCP_RATE_LIMITED") {
+      obs::CountRateLimited("mcp", call.tool.access == Access::kQuery ? "query" : "write");
+    } else if (outcome == "MCP_UNAUTHORIZED") {
+      obs::CountAuthFailure("mcp_tool");
+    }
+    return result;
   };
 }
 

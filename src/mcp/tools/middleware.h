@@ -18,4 +18,10 @@ ToolMiddleware AuditMiddleware(auth::AuditLog& audit);
 // MCP_RATE_LIMITED and retry_after_seconds.
 ToolMiddleware RateLimitMiddleware(auth::RateLimiter& limiter);
 
+// Counts each call and its time in the process's metrics
+// (docrunch_mcp_tool_calls_total, docrunch_mcp_tool_duration_seconds), and
+// the refusals by rate limit and by a token revoked meanwhile. Goes first,
+// so the refusals of the middleware after it are counted.
+ToolMiddleware MetricsMiddleware();
+
 }  // namespace docrunch::mcp

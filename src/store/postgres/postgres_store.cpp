@@ -105,7 +105,7 @@ class PostgresStore final : public Store {
             [url = options.postgres_url, ep = endpoint_, t = options.connect_timeout_seconds] {
               return PgConnection::Connect(url, ep, t);
             },
-            [](PgConnection& c) { return c.Healthy(); }, endpoint_.Location()) {}
+            [](PgConnection& c) { return c.Healthy(); }, endpoint_.Location(), "postgres") {}
 
   void Adopt(std::unique_ptr<PgConnection> conn) { pool_.Adopt(std::move(conn)); }
 

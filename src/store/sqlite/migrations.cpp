@@ -787,6 +787,12 @@ CREATE TABLE kms_key_check (
 );
 )sql";
 
+// Version 16: the request id of the HTTP request a search was made in
+// (obs/request_id.h), so a trace, its audit rows and log lines meet.
+constexpr std::string_view kTraceRequestIds = R"sql(
+ALTER TABLE query_traces ADD COLUMN request_id TEXT;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -802,6 +808,7 @@ constexpr std::array kScripts = {
     MigrationScript{12, "durable workflows", kWorkflows},
     MigrationScript{13, "schedules and job marks", kSchedules},
     MigrationScript{14, "llm providers and profiles", kLlmProviders},
+    MigrationScript{16, "query trace request ids", kTraceRequestIds},
 };
 
 }  // namespace

@@ -156,7 +156,7 @@ class SqliteStore final : public Store {
             [path = path_, ms = options.sqlite_busy_timeout_ms] {
               return SqliteConnection::Open(path, ms);
             },
-            [](SqliteConnection& c) { return !c.InTransaction(); }, path_) {}
+            [](SqliteConnection& c) { return !c.InTransaction(); }, path_, "sqlite_readers") {}
 
   std::string_view BackendName() const override { return "sqlite"; }
   bool ReadsBesideTransactions() const override { return true; }
