@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "app/context.h"
 #include "core/result.h"
@@ -29,6 +32,7 @@ void RegisterUser(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterMcp(CLI::App& app, AppContext& ctx, Action& action);   // mcp install
 void RegisterJobs(CLI::App& app, AppContext& ctx, Action& action);  // jobs status|enqueue
 void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
+void RegisterCost(CLI::App& app, AppContext& ctx, Action& action);  // cost
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).
@@ -37,6 +41,25 @@ Result<void> RunFastWorker(AppContext& ctx, int concurrency, bool once,
                            const std::atomic<bool>& stop);
 // The outbox (sync_command.cpp).
 Result<void> RunSyncWorker(AppContext& ctx, bool once, const std::atomic<bool>& stop);
+
+// Embedded mode's in-process jobs (jobs.backend inprocess, outside hosted
+// mode): `serve` takes fast jobs, runs durable workflows and fires the
+// schedules on threads of its own, as `worker start --queue fast
+// --workflows` would, so `scan --async` and the scheduler need no other
+// process. Stopped and joined when destroyed. A worker that fails is logged
+// and started again after a pause rather than taking the server down.
+class InProcessJobs {
+ public:
+  static std::unique_ptr<InProcessJobs> Start(AppContext& ctx, int concurrency);
+  ~InProcessJobs();
+  InProcessJobs(const InProcessJobs&) = delete;
+  InProcessJobs& operator=(const InProcessJobs&) = delete;
+
+ private:
+  InProcessJobs() = default;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.
