@@ -130,6 +130,7 @@ int RunCli(int argc, char** argv) {
   RegisterUser(app, ctx, action);
   RegisterJobs(app, ctx, action);
   RegisterWorkflows(app, ctx, action);
+  RegisterCost(app, ctx, action);
   RegisterMcp(app, ctx, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
