@@ -76,6 +76,8 @@ std::pair<int, std::string> StatusOf(const Error& e) {
       return {409, std::string(ErrorCodeName(e.code))};
     case ErrorCode::kRateLimited:
       return {429, "RATE_LIMITED"};
+    case ErrorCode::kLlmBudgetExceeded:
+      return {402, "LLM_BUDGET_EXCEEDED"};
     case ErrorCode::kStorageUnavailable:
     case ErrorCode::kStorageReadOnly:
       return {503, std::string(ErrorCodeName(e.code))};

@@ -131,6 +131,7 @@ int RunCli(int argc, char** argv) {
   RegisterUser(app, ctx, action);
   RegisterJobs(app, ctx, action);
   RegisterWorkflows(app, ctx, action);
+  RegisterCost(app, ctx, action);
   RegisterMcp(app, ctx, action);
   RegisterCliProxy(app, ctx, action);
   RegisterProvider(app, ctx, action);

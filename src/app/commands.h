@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/context.h"
@@ -39,6 +40,7 @@ void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterCliProxy(CLI::App& app, AppContext& ctx, Action& action);  // cli-proxy
 void RegisterSnapshot(CLI::App& app, AppContext& ctx, Action& action);  // snapshot (ops/)
 void RegisterDoctor(CLI::App& app, AppContext& ctx, Action& action);    // doctor (ops/)
+void RegisterCost(CLI::App& app, AppContext& ctx, Action& action);  // cost
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).
@@ -52,6 +54,24 @@ Result<void> RunSyncWorker(AppContext& ctx, bool once, const std::atomic<bool>& 
 // Redis with the database behind it; and the names of its queues.
 Result<std::unique_ptr<jobs::FastQueue>> OpenFastQueue(AppContext& ctx);
 std::vector<std::string> FastQueueNames();
+// Embedded mode's in-process jobs (jobs.backend inprocess, outside hosted
+// mode): `serve` takes fast jobs, runs durable workflows and fires the
+// schedules on threads of its own, as `worker start --queue fast
+// --workflows` would, so `scan --async` and the scheduler need no other
+// process. Stopped and joined when destroyed. A worker that fails is logged
+// and started again after a pause rather than taking the server down.
+class InProcessJobs {
+ public:
+  static std::unique_ptr<InProcessJobs> Start(AppContext& ctx, int concurrency);
+  ~InProcessJobs();
+  InProcessJobs(const InProcessJobs&) = delete;
+  InProcessJobs& operator=(const InProcessJobs&) = delete;
+
+ private:
+  InProcessJobs() = default;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
 
 // The repository row of the current project; STORAGE_NOT_FOUND before the
 // first scan.

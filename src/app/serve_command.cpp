@@ -93,6 +93,9 @@ struct ServeEnv {
   std::unique_ptr<sync::BackgroundWorker> sync_worker;
   std::unique_ptr<mcp::ChangeFeed> feed;
   mcp::ServerOptions options;
+  // Last, so stopped first: embedded mode's fast jobs, workflows and
+  // schedules (commands.h).
+  std::unique_ptr<InProcessJobs> jobs;
 
   // After a write of this process (MCP or REST): read the outbox now, and
   // tell the other processes to.
@@ -208,6 +211,10 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
                    {{"client", client}, {"role", config::RoleName(who.role)}}});
   };
   DOCRUNCH_TRY(StartSyncWorker(c, *env));
+  if (c.jobs.backend == config::JobsBackend::kInprocess && c.jobs.run_in_serve &&
+      c.security.mode != config::SecurityMode::kHosted) {
+    env->jobs = InProcessJobs::Start(ctx, 2);
+  }
   return env;
 }
 

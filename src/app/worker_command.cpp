@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <functional>
@@ -196,6 +197,35 @@ Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
 }
 
 }  // namespace
+
+std::unique_ptr<InProcessJobs> InProcessJobs::Start(AppContext& ctx, int concurrency) {
+  std::unique_ptr<InProcessJobs> jobs(new InProcessJobs());
+  std::atomic<bool>& stop = jobs->stop_;
+  auto launch = [&](const char* what, std::function<Result<void>()> body) {
+    jobs->threads_.emplace_back([what, body = std::move(body), &stop] {
+      while (!stop) {
+        auto done = body();
+        if (done || stop) return;
+        spdlog::error("serve: in-process {} worker: {}; starting it again in 5 s", what,
+                      done.error().ToString());
+        for (int i = 0; i < 50 && !stop; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    });
+  };
+  AppContext* c = &ctx;
+  launch("fast", [c, concurrency, &stop] { return RunFastWorker(*c, concurrency, false, stop); });
+  launch("workflows",
+         [c, concurrency, &stop] { return RunWorkflowWorker(*c, concurrency, false, stop); });
+  launch("scheduler", [c, &stop] { return RunScheduler(*c, stop); });
+  return jobs;
+}
+
+InProcessJobs::~InProcessJobs() {
+  stop_ = true;
+  for (auto& t : threads_) t.join();
+}
 
 void RegisterWorker(CLI::App& app, AppContext& ctx, Action& action) {
   CLI::App* worker = app.add_subcommand("worker", "Background workers (hosted mode)");

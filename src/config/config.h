@@ -96,6 +96,10 @@ struct JobsConfig {
   std::string queue_name = "docrunch";
   // A taken fast job not acknowledged within this goes to another worker.
   Duration visibility_timeout{std::chrono::seconds(30), "30s"};
+  // With backend inprocess outside hosted mode, `serve` takes fast jobs,
+  // runs durable workflows and fires the schedules itself; false leaves
+  // them to `docrunch worker start --queue fast --workflows`.
+  bool run_in_serve = true;
   SchedulerConfig scheduler;
   std::vector<ScheduleConfig> schedules;
 };
@@ -217,9 +221,25 @@ struct CostAlertsConfig {
   std::vector<int> thresholds{80, 100};  // percent of a limit
 };
 
+enum class BudgetScope { kOverall, kAgent, kProvider };
+enum class BudgetPeriod { kDay, kWeek, kMonth };
+
+// One entry of cost.budgets: a spending limit per period (UTC days, weeks
+// from Monday, calendar months) over all calls, one agent's or one
+// provider's (`name`).
+struct BudgetConfig {
+  BudgetScope scope = BudgetScope::kOverall;
+  std::string name;  // the agent id or provider name; empty for overall
+  BudgetPeriod period = BudgetPeriod::kDay;
+  double limit_usd = 0;
+};
+
 struct CostConfig {
   CostAlertsConfig alerts;
+  // Refuse a call (LLM_BUDGET_EXCEEDED) that would take a budget past its
+  // limit, before anything leaves the machine.
   bool hard_stop = false;
+  std::vector<BudgetConfig> budgets;
 };
 
 struct AuditConfig {

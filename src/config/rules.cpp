@@ -19,6 +19,7 @@ class RuleChecker {
   void Run() {
     CheckStorage();
     CheckJobs();
+    CheckBudgets();
     CheckSync();
     CheckEmbeddings();
     CheckListeners();
@@ -111,6 +112,26 @@ class RuleChecker {
       } else if (!names.insert(entry.name).second) {
         sink_.Add(key + ".name", "duplicate schedule name '" + entry.name + "'");
       }
+    }
+  }
+
+  // cost.budgets: a name for agent and provider budgets (none for overall),
+  // a limit, and each (scope, name, period) once.
+  void CheckBudgets() {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < c_.cost.budgets.size(); ++i) {
+      const auto& b = c_.cost.budgets[i];
+      const std::string key = "cost.budgets[" + std::to_string(i) + "]";
+      const bool overall = b.scope == BudgetScope::kOverall;
+      if (overall && !b.name.empty()) {
+        sink_.Add(key + ".name", "an overall budget has no name (scope agent or provider do)");
+      } else if (!overall && b.name.empty()) {
+        sink_.Add(key + ".name", "is required for an agent or provider budget");
+      }
+      if (b.limit_usd <= 0) sink_.Add(key + ".limit_usd", "is required (more than 0)");
+      const std::string id = std::to_string(static_cast<int>(b.scope)) + "/" + b.name + "/" +
+                             std::to_string(static_cast<int>(b.period));
+      if (!seen.insert(id).second) sink_.Add(key, "the same scope, name and period twice");
     }
   }
 

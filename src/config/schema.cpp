@@ -10,6 +10,8 @@ using Kind = StringRule::Kind;
 
 constexpr std::array<std::string_view, 2> kStorageBackends{"sqlite", "postgres"};
 constexpr std::array<std::string_view, 2> kJobsBackends{"inprocess", "redis"};
+constexpr std::array<std::string_view, 3> kBudgetScopes{"overall", "agent", "provider"};
+constexpr std::array<std::string_view, 3> kBudgetPeriods{"day", "week", "month"};
 constexpr std::array<std::string_view, 2> kWorkflowEngines{"database", "temporal"};
 constexpr std::array<std::string_view, 2> kTransports{"stdio", "http"};
 constexpr std::array<std::string_view, 2> kModes{"local", "hosted"};
@@ -108,6 +110,7 @@ void VisitJobs(SchemaVisitor& v, JobsConfig& c) {
   v.String("redis_url", c.redis_url, Url({"redis"}));
   v.String("queue_name", c.queue_name, kName);
   v.Time("visibility_timeout", c.visibility_timeout, {1s, std::chrono::hours(24)});
+  v.Bool("run_in_serve", c.run_in_serve);
   Nested(v, "scheduler", c.scheduler, [](SchemaVisitor& s, SchedulerConfig& sc) {
     s.Bool("enabled", sc.enabled);
     s.Time("lease", sc.lease, {2s, 10min});
@@ -210,6 +213,14 @@ void VisitCost(SchemaVisitor& v, CostConfig& c) {
     s.IntList("thresholds", a.thresholds, {1, 1000});
   });
   v.Bool("hard_stop", c.hard_stop);
+  v.SectionList(
+      "budgets", c.budgets.size(), [&](std::size_t n) { c.budgets.resize(n); },
+      [&](std::size_t i, SchemaVisitor& s) {
+        Enum(s, "scope", c.budgets[i].scope, kBudgetScopes);
+        s.String("name", c.budgets[i].name, kName);
+        Enum(s, "period", c.budgets[i].period, kBudgetPeriods);
+        s.Real("limit_usd", c.budgets[i].limit_usd, kMoney);
+      });
 }
 
 void VisitRollback(SchemaVisitor& v, RollbackConfig& c) {

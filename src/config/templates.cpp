@@ -78,6 +78,8 @@ jobs:
   # inprocess, or redis (set redis_url_env).
   backend: inprocess
   queue_name: docrunch
+  # inprocess: `serve` also runs fast jobs, workflows and schedules.
+  run_in_serve: true
   scheduler:
     enabled: false
     scan_cron: "0 3 * * *"

@@ -50,6 +50,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "FORBIDDEN";
     case ErrorCode::kRateLimited:
       return "RATE_LIMITED";
+    case ErrorCode::kLlmBudgetExceeded:
+      return "LLM_BUDGET_EXCEEDED";
     case ErrorCode::kInterrupted:
       return "INTERRUPTED";
   }

@@ -39,6 +39,9 @@ enum class ErrorCode {
   kForbidden,     // a known caller whose role may not do this (REST: 403)
   kRateLimited,   // too many requests or sign-in failures; try again later (REST: 429)
 
+  // LLM calls (src/cost).
+  kLlmBudgetExceeded,  // a hard-stop budget would be exceeded; the call was not made
+
   // Long work stopped by a signal (SIGINT, SIGTERM) before it finished.
   kInterrupted,
 };

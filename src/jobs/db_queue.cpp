@@ -126,8 +126,21 @@ Result<std::vector<TakenJob>> DbQueue::Take(const std::string& queue, const std:
   }
   max = std::clamp(max, 1, 1000);
   const auto until = std::chrono::steady_clock::now() + wait;
-  for (;;) {
-    auto taken = TakeNow(queue, consumer, max);
+  for (bool first = true;; first = false) {
+    // After an empty take, a read looks before the next write transaction:
+    // an idle worker (every embedded `serve` runs one) then does not take
+    // SQLite's one write lock fifty times a second.
+    bool due = first;
+    if (!first) {
+      auto rows = store_.Query(
+          "SELECT 1 AS due FROM fast_jobs WHERE queue = $1 AND status IN ('waiting', 'taken') "
+          "AND visible_at <= $2 LIMIT 1",
+          {queue, FormatIso8601(clock_.Now())});
+      if (!rows) return rows.error();
+      due = !rows->empty();
+    }
+    auto taken = due ? TakeNow(queue, consumer, max)
+                     : Result<std::vector<TakenJob>>(std::vector<TakenJob>{});
     if (!taken || !taken->empty()) return taken;
     auto left = until - std::chrono::steady_clock::now();
     if (left <= std::chrono::milliseconds(0)) return taken;

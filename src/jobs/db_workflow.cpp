@@ -311,6 +311,13 @@ Result<std::vector<WorkflowRun>> DbWorkflowEngine::List(const std::string& statu
 
 Result<std::optional<RunClaim>> DbWorkflowEngine::TakeRunnable() {
   std::optional<RunClaim> claim;
+  // A read first: an idle worker polls, and on SQLite a write transaction
+  // takes the one write lock every other writer of the file waits for.
+  auto any = store_.Query(
+      "SELECT 1 AS due FROM workflow_runs WHERE " + std::string(kRunnable) + " LIMIT 1",
+      {FormatIso8601(clock_.Now())});
+  if (!any) return any.error();
+  if (any->empty()) return claim;
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) {
     return ClaimRunnable(tx, clock_.Now(), options_.owner, options_.lease, ids_, claim);
   }));

@@ -57,6 +57,12 @@ Result<void> MarkdownProjection::LockBatch(const std::vector<store::SyncEvent>& 
 
 std::vector<Result<void>> MarkdownProjection::RenderBatch(
     const std::vector<store::SyncEvent>& events, store::Reader& db) {
+  // A writer killed mid-page left its temporary file; the incremental path
+  // never rebuilds, so the first batch of each worker sweeps them.
+  if (!swept_) {
+    RemoveLeftoverTemporaries();
+    swept_ = true;
+  }
   std::vector<Result<void>> results(events.size(), Ok());
   bool code = false;
   std::vector<store::SyncEvent> reports;  // report upserts, rendered together
@@ -98,6 +104,7 @@ std::vector<Result<void>> MarkdownProjection::ApplyBatch(
 
 Result<void> MarkdownProjection::Rebuild(store::Tx& db) {
   RemoveLeftoverTemporaries();
+  swept_ = true;
   DOCRUNCH_TRY(LockCodePages(db));
   DOCRUNCH_TRY(code_.Render(db));
   DOCRUNCH_TRY(reports_.Rebuild(db));

@@ -55,6 +55,7 @@ class MarkdownProjection final : public Projection {
   docs::DocWriter writer_;
   docs::CodeDocsProjection code_;
   docs::ReportsProjection reports_;
+  bool swept_ = false;  // leftover temporaries removed by this instance
 };
 
 // Whether the code pages depend on entities of this type.

@@ -38,6 +38,30 @@ TEST(Rules, PostgresNeedsAUrlFromTheEnvironment) {
   EXPECT_THAT(issue.message, ::testing::Not(HasSubstr("hunter2"))) << issue.message;
 }
 
+TEST(Rules, CostBudgetsNameTheirAgentOrProviderAndHaveALimit) {
+  EXPECT_TRUE(IssuesFor("cost:\n  budgets:\n    - {scope: agent, name: claude-1, period: week, "
+                        "limit_usd: 5}\n    - {scope: overall, period: month, limit_usd: 50}\n")
+                  .empty());
+  ConfigIssue issue =
+      OnlyIssue("cost:\n  budgets:\n    - {scope: provider, period: day, limit_usd: 1}\n");
+  EXPECT_EQ(issue.key, "cost.budgets[0].name");
+  EXPECT_THAT(issue.message, HasSubstr("required"));
+  issue =
+      OnlyIssue("cost:\n  budgets:\n    - {scope: overall, name: x, period: day, limit_usd: 1}\n");
+  EXPECT_EQ(issue.key, "cost.budgets[0].name");
+  issue = OnlyIssue("cost:\n  budgets:\n    - {scope: agent, name: a, period: day}\n");
+  EXPECT_EQ(issue.key, "cost.budgets[0].limit_usd");
+  issue = OnlyIssue(
+      "cost:\n  budgets:\n    - {scope: agent, name: a, period: fortnight, limit_usd: 1}\n");
+  EXPECT_EQ(issue.key, "cost.budgets[0].period");
+  EXPECT_EQ(issue.line, 3);
+  issue = OnlyIssue(
+      "cost:\n  budgets:\n    - {scope: agent, name: a, period: day, limit_usd: 1}\n"
+      "    - {scope: agent, name: a, period: day, limit_usd: 2}\n");
+  EXPECT_EQ(issue.key, "cost.budgets[1]");
+  EXPECT_THAT(issue.message, HasSubstr("twice"));
+}
+
 TEST(Rules, RedisJobsNeedARedisUrl) {
   EXPECT_EQ(OnlyIssue("jobs: {backend: redis}").key, "jobs.redis_url_env");
   EXPECT_TRUE(IssuesFor("jobs: {backend: redis, redis_url: 'redis://127.0.0.1:6370/0'}").empty());

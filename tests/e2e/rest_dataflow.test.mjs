@@ -6,6 +6,8 @@
 // DOCRUNCH_E2E_BACKEND=postgres runs it all on PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { makeProject, serve, call, postgres, validateAnswers } from './rest_server.mjs';
 
 const PASSWORD = 'correct horse battery';
@@ -39,7 +41,8 @@ before(async () => {
       `${PASSWORD}\n`);
   }
   project.run(['task', 'create', '--type', 'feature', '--title', 'Cache parsed invoices']);
-  srv = await serve(project, ['server.http.auth.enabled=true']);
+  // The workflow test drives the runs with `worker start --once`.
+  srv = await serve(project, ['server.http.auth.enabled=true', 'jobs.run_in_serve=false']);
   api = srv.api;
   for (const role of ['reader', 'admin']) {
     const r = await call(api, 'POST', '/auth/login',
@@ -285,6 +288,37 @@ test('a workflow run through REST: start, watch on its stream, approve, complete
     assert.equal((await get(`/workflows/${other}`)).json.data.status, 'cancelled');
   } finally {
     ws?.close();
+  }
+});
+
+test('an embedded server runs workflows itself: scan --async and a run waiting for approval', async () => {
+  // jobs.backend inprocess (the default) and jobs.run_in_serve true: no worker process.
+  const own = makeProject('docrunch-inprocess-');
+  const server = await serve(own);
+  try {
+    const show = async (id) => (await call(server.api, 'GET', `/workflows/${id}`, { token: server.token })).json?.data;
+    const until = (id, status) => eventually(async () => {
+      const run = await show(id);
+      return run?.status === status ? run : null;
+    }, `${id} ${status}`, 30000);
+    fs.writeFileSync(path.join(own.dir, 'shop/billing/tax.py'), 'def add_vat(amount):\n    return amount * 1.2\n');
+    const scan = own.run(['scan', '--async']).trim();
+    assert.match(scan, /^wf-[0-9a-f]{16}$/);
+    const scanned = await until(scan, 'completed');
+    assert.ok(scanned.steps.some((s) => s.name === 'store' && s.status === 'completed'), JSON.stringify(scanned.steps));
+    const found = own.run(['query', 'add_vat', '--format', 'json']);
+    assert.match(found, /tax\.py/);
+
+    const demo = own.run(['workflows', 'start', 'demo', '--input', JSON.stringify({ title: 'notes' })]).trim();
+    await until(demo, 'waiting');
+    const approved = await call(server.api, 'POST', `/workflows/${demo}/signal`,
+      { token: server.token, body: { name: 'approve', data: { by: 'ann' } } });
+    assert.equal(approved.status, 200, approved.text);
+    const done = await until(demo, 'completed');
+    assert.equal(done.result.approved_by, 'ann');
+  } finally {
+    server.server.kill('SIGTERM');
+    own.cleanup();
   }
 });
 

@@ -347,6 +347,40 @@ TEST(MarkdownTemporaries, OnlyThoseOfWritersThatNoLongerRunAreRemoved) {
   EXPECT_TRUE(std::filesystem::exists(docs.path() / "decisions/adr-004.md"));
 }
 
+// A worker that takes over from one killed mid-page never rebuilds: its
+// first batch sweeps the dead writer's temporary, which otherwise stayed in
+// the docs folder (the repo-scan kill drill's one file too many).
+TEST_P(SyncWorkerTest, TheFirstIncrementalBatchSweepsTemporariesOfKilledWriters) {
+  docrunch::testing::TempDir docs;
+  pid_t dead = fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) _exit(0);
+  int status = 0;
+  waitpid(dead, &status, 0);
+  const std::string leftover = "decisions/adr-001.md.tmp-" + std::to_string(dead) + "-q1w2e3";
+  docs.Write(leftover, "killed mid-page");
+  auto decision = store_->Transact([&](store::Tx& tx) -> Result<void> {
+    auto r = tx.Query(
+        "INSERT INTO decisions (repository_id, number, title, decision, created_at, updated_at) "
+        "VALUES ($1, 1, 'Sweep', 'Temporaries of dead writers go', $2, $2) RETURNING id",
+        {repo_, FormatIso8601(clock_.Now())});
+    if (!r) return r.error();
+    const std::int64_t id = *r->Int(0, "id");
+    DOCRUNCH_TRY(store::EmitSyncEvents(
+        tx, {{repo_, "decision", "decision-" + std::to_string(id), "h1", "upsert", std::nullopt,
+              10}}));
+    return Ok();
+  });
+  ASSERT_TRUE(decision.ok()) << decision.error().ToString();
+  MarkdownProjection markdown(docs.path(), repo_, "repo");
+  SyncWorker worker(*store_, {&markdown}, Options_());
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->applied, 1);
+  EXPECT_TRUE(std::filesystem::exists(docs.path() / "decisions/adr-001.md"));
+  EXPECT_FALSE(std::filesystem::exists(docs.path() / leftover));
+}
+
 TEST_P(SyncWorkerTest, IndexEntriesAreWrittenOnceHoweverOftenTheEventIsDelivered) {
   IndexProjection index(repo_);
   SyncWorker worker(*store_, {&index}, Options_(2));

@@ -793,6 +793,45 @@ constexpr std::string_view kTraceRequestIds = R"sql(
 ALTER TABLE query_traces ADD COLUMN request_id TEXT;
 )sql";
 
+// Version 15: every LLM call with its tokens and cost (in millionths of a
+// USD, summed exactly), the alerts fired per budget, period and threshold
+// (once each), and the row every reservation locks so that concurrent calls
+// check a budget one at a time (cost/ledger.h).
+constexpr std::string_view kLlmCost = R"sql(
+CREATE TABLE llm_calls (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  agent TEXT NOT NULL DEFAULT '',
+  task_id TEXT NOT NULL DEFAULT '',
+  profile TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status TEXT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT '',
+  estimate_micros BIGINT NOT NULL DEFAULT 0,
+  input_tokens BIGINT NOT NULL DEFAULT 0,
+  output_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_micros BIGINT,
+  latency_ms BIGINT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX llm_calls_by_time ON llm_calls (started_at);
+CREATE TABLE cost_alerts (
+  budget TEXT NOT NULL,
+  period_start TEXT NOT NULL,
+  threshold INTEGER NOT NULL,
+  spent_micros BIGINT NOT NULL,
+  limit_micros BIGINT NOT NULL,
+  fired_at TEXT NOT NULL,
+  PRIMARY KEY (budget, period_start, threshold)
+);
+CREATE TABLE cost_lock (
+  id INTEGER PRIMARY KEY,
+  reservations BIGINT NOT NULL
+);
+INSERT INTO cost_lock (id, reservations) VALUES (1, 0);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -808,6 +847,7 @@ constexpr std::array kScripts = {
     MigrationScript{12, "durable workflows", kWorkflows},
     MigrationScript{13, "schedules and job marks", kSchedules},
     MigrationScript{14, "llm providers and profiles", kLlmProviders},
+    MigrationScript{15, "llm calls and cost", kLlmCost},
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
 };
 

@@ -19,7 +19,10 @@ function startDemo(title) {
 }
 
 before(async () => {
-  dash = await startDashboard('docrunch-dash-workflows-');
+  // The steps below are driven by `worker start --once` at chosen moments
+  // (a signal shown "not consumed yet", a cancellation "requested"): the
+  // server runs no workflows itself.
+  dash = await startDashboard('docrunch-dash-workflows-', { sets: ['jobs.run_in_serve=false'] });
   runId = startDemo('Release notes');
   otherId = startDemo('Doomed draft');
   dash.cli(['worker', 'start', '--workflows', '--once']);
