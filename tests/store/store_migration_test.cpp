@@ -80,6 +80,13 @@ const std::map<std::string, std::set<std::string>> kSchema = {
      {"role", "provider_id", "model", "temperature", "system_prompt", "max_tokens", "created_at",
       "updated_at"}},
     {"kms_key_check", {"id", "key_id", "sealed", "created_at", "rotated_at"}},
+    {"llm_calls",
+     {"id", "agent", "task_id", "profile", "provider", "model", "status", "outcome",
+      "estimate_micros", "input_tokens", "output_tokens", "cost_micros", "latency_ms",
+      "started_at", "finished_at"}},
+    {"cost_alerts",
+     {"budget", "period_start", "threshold", "spent_micros", "limit_micros", "fired_at"}},
+    {"cost_lock", {"id", "reservations"}},
     {"schema_migrations", {"version", "name", "applied_at"}},
 };
 
