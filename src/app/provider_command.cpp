@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "app/llm_commands.h"
+#include "cost/ledger.h"
+#include "llm/cost_observer.h"
 #include "core/text.h"
 #include "llm/gateway.h"
 #include "llm/providers.h"
@@ -261,7 +263,13 @@ void RegisterProviderTest(CLI::App* provider, AppContext& ctx, Action& action) {
         if (!secrets) return secrets.error();
         box = std::move(*secrets);
       }
-      llm::Gateway gateway(**store, box.get());
+      // Recorded in llm_calls and held to the budgets like every call.
+      auto loaded = ctx.Config();
+      if (!loaded) return loaded.error();
+      cost::Ledger ledger(**store, ctx.clock(),
+                          cost::LedgerOptionsFromConfig((*loaded)->config));
+      llm::CostObserver costs(ledger);
+      llm::Gateway gateway(**store, box.get(), &costs);
       llm::GenerateRequest request;
       request.messages.push_back({"user", args->prompt});
       request.max_tokens = 32;

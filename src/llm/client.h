@@ -87,6 +87,10 @@ struct CallOptions {
   // arrives (GenerateResult::text still holds all of it).
   std::function<void(std::string_view)> on_text;
   std::size_t max_response_bytes = 8u << 20;
+  // Whom the call is for, as the cost ledger records it ("" when no one:
+  // a person's command).
+  std::string agent;
+  std::string task;
 };
 
 // A provider with its opened secrets (borrowed: they live in the caller's

@@ -19,15 +19,16 @@ Gateway::Gateway(store::Store& store, const SecretBox* box, CallObserver* observ
     : store_(store), box_(box), observer_(observer) {}
 
 template <class T, class Fn>
-Result<T> Gateway::Call(const std::string& kind, const std::string& name, const std::string& model,
-                        const std::string& role, Fn&& fn) {
+Result<T> Gateway::Call(CallInfo call, const std::string& model, Fn&& fn) {
+  const std::string name = call.provider;
   auto provider = GetProvider(store_, name);
   if (!provider) return provider.error();
   const ProviderInfo& info = provider->info;
   if (!info.enabled) {
     return MakeError(ErrorCode::kInvalidParams, "provider: '" + name + "' is disabled");
   }
-  CallInfo call{kind, name, info.type, model.empty() ? info.model : model, role};
+  call.type = info.type;
+  call.model = model.empty() ? info.model : model;
   if (observer_ != nullptr) DOCRUNCH_TRY(observer_->BeforeCall(call));
   // The secrets are opened here and wiped when this function returns.
   Secret api_key, proxy_api_key;
@@ -83,7 +84,13 @@ Result<GenerateResult> Gateway::Generate(const std::string& provider, GenerateRe
                        "messages: role must be user or assistant, got '" + m.role + "'");
     }
   }
-  return Call<GenerateResult>("generate", provider, request.model, role,
+  CallInfo call{"generate", provider, ProviderType::kOpenAi, "", role, options.agent,
+                options.task};
+  std::size_t bytes = request.system.size();
+  for (const auto& m : request.messages) bytes += m.content.size();
+  call.estimate_input_tokens = static_cast<std::int64_t>(bytes / 4 + 1);
+  call.estimate_output_tokens = request.max_tokens > 0 ? request.max_tokens : 1024;
+  return Call<GenerateResult>(std::move(call), request.model,
                               [&](WireClient& client, const Endpoint& endpoint) {
                                 return client.Generate(endpoint, request, options);
                               });
@@ -104,7 +111,11 @@ Result<EmbedResult> Gateway::Embed(const std::string& provider,
                                    const std::vector<std::string>& texts,
                                    const CallOptions& options, const std::string& model) {
   if (texts.empty()) return MakeError(ErrorCode::kInvalidParams, "input: at least one text");
-  return Call<EmbedResult>("embed", provider, model, "",
+  CallInfo call{"embed", provider, ProviderType::kOpenAi, "", "", options.agent, options.task};
+  std::size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  call.estimate_input_tokens = static_cast<std::int64_t>(bytes / 4 + 1);
+  return Call<EmbedResult>(std::move(call), model,
                            [&](WireClient& client, const Endpoint& endpoint) {
                              return client.Embed(endpoint, texts, model, options);
                            });

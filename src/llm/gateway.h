@@ -25,6 +25,12 @@ struct CallInfo {
   ProviderType type = ProviderType::kOpenAi;
   std::string model;
   std::string role;  // the profile's role; "" for a direct call
+  std::string agent;  // CallOptions::agent, for the cost ledger
+  std::string task;   // CallOptions::task
+  // What the call may cost before it is made: the prompt's tokens
+  // (bytes / 4) and the most it may answer (max_tokens, or 1,024).
+  std::int64_t estimate_input_tokens = 0;
+  std::int64_t estimate_output_tokens = 0;
 };
 
 struct CallOutcome {
@@ -68,8 +74,7 @@ class Gateway {
 
  private:
   template <class T, class Fn>
-  Result<T> Call(const std::string& kind, const std::string& provider, const std::string& model,
-                 const std::string& role, Fn&& fn);
+  Result<T> Call(CallInfo call, const std::string& model, Fn&& fn);
 
   store::Store& store_;
   const SecretBox* box_;

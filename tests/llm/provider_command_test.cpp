@@ -240,6 +240,44 @@ TEST_P(ProviderCommand, TestMakesOneRealCallAndReportsTheAnswerOrTheError) {
   ExpectNoPlaintextAnywhere();
 }
 
+// Every call goes through the cost ledger: recorded in llm_calls at the
+// configured price, and refused before it is sent once a hard-stop budget
+// would be exceeded.
+TEST_P(ProviderCommand, CallsAreRecordedAndAHardStopBudgetRefusesTheNextOneBeforeItIsSent) {
+  std::string config = GetParam() == "postgres"
+                           ? "storage:\n  backend: postgres\n  postgres_url_env: PG_URL\n"
+                           : "";
+  // $1 a token; a `provider test` is estimated at 8 prompt + 32 answer
+  // tokens ($40) and the stand-in reports 6 + 7 ($13).
+  config +=
+      "llm:\n  pricing:\n    gpt-4o-mini: {input_per_1k: 1000, output_per_1k: 1000}\n"
+      "cost:\n  hard_stop: true\n  budgets:\n"
+      "    - {scope: provider, name: openai, period: day, limit_usd: 50}\n";
+  dir_.Write(".docrunch/config.yaml", config);
+  AddOpenAi();
+  ProcessResult first = Cli({"provider", "test", "openai"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  json spent = json::parse(Cli({"cost", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(spent.is_object());
+  EXPECT_EQ(spent["calls"], 1);
+  EXPECT_DOUBLE_EQ(spent["total_usd"].get<double>(), 13.0);
+  EXPECT_EQ(spent["rows"][0]["provider"], "openai");
+  EXPECT_EQ(spent["rows"][0]["input_tokens"], 6);
+  EXPECT_EQ(spent["rows"][0]["output_tokens"], 7);
+  // $13 spent + $40 estimated > $50: refused. Were it sent, the stand-in
+  // would answer 401.
+  standin_.Script(json::array({{{"mode", "echo_key"}}}));
+  ProcessResult second = Cli({"provider", "test", "openai"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("LLM_BUDGET_EXCEEDED"));
+  EXPECT_THAT(second.err, HasSubstr("provider:openai:day"));
+  EXPECT_THAT(second.err, Not(HasSubstr("HTTP 401")));
+  json after = json::parse(Cli({"cost", "--json"}).out, nullptr, false);
+  EXPECT_EQ(after["calls"], 1) << "a refused call is recorded apart, not as spend";
+  EXPECT_DOUBLE_EQ(after["budgets"][0]["spent_usd"].get<double>(), 13.0);
+  ExpectNoPlaintextAnywhere();
+}
+
 TEST_P(ProviderCommand, ProfilesSetListAndRemove) {
   AddOpenAi();
   ProcessResult set = Cli({"profile", "set", "qa", "--provider", "openai", "--temperature", "0.2",
