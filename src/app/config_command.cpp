@@ -109,16 +109,26 @@ void RegisterConfig(CLI::App& app, AppContext& ctx, Action& action) {
       "validate", "Check the configuration; exit 0 when valid, 2 with every problem otherwise");
   validate->callback([&ctx, &action] { action = [&ctx] { return Validate(ctx); }; });
 
-  auto pairs = std::make_shared<std::vector<std::string>>();
   CLI::App* set = cmd->add_subcommand(
       "set",
-      "Change settings in config.yaml: KEY VALUE [KEY VALUE ...], validated together "
-      "(comments are kept)");
-  set->add_option("pairs", *pairs,
-                  "Key path and YAML value, e.g. server.mcp.port 4000 security.mode hosted")
-      ->required()
-      ->type_name("KEY VALUE");
-  set->callback([&ctx, &action, pairs] { action = [&ctx, pairs] { return Set(ctx, *pairs); }; });
+      "Change settings in config.yaml: KEY VALUE [KEY VALUE ...] (up to 16 pairs), validated "
+      "together (comments are kept), e.g. server.mcp.port 4000 security.mode hosted");
+  // One single-valued positional per argument, hidden from --help: a list
+  // option would have CLI11 split a YAML list value such as
+  // "[index, markdown]" into several arguments.
+  constexpr int kMaxArgs = 32;
+  auto args = std::make_shared<std::vector<std::string>>(kMaxArgs);
+  auto options = std::make_shared<std::vector<CLI::Option*>>();
+  for (int i = 0; i < kMaxArgs; ++i) {
+    options->push_back(set->add_option("arg" + std::to_string(i + 1), (*args)[i])->group(""));
+  }
+  set->callback([&ctx, &action, args, options] {
+    std::vector<std::string> pairs;
+    for (int i = 0; i < kMaxArgs; ++i) {
+      if ((*options)[i]->count() > 0) pairs.push_back((*args)[i]);
+    }
+    action = [&ctx, pairs] { return Set(ctx, pairs); };
+  });
 }
 
 }  // namespace docrunch::app
