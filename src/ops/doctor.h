@@ -73,7 +73,10 @@ Check CheckTlsProxy(const std::string& public_url, const std::string& ca_file, b
 // (base64 or 64 hex digits). ValidateKmsKey is the one place a stronger
 // check (opening a sealed value) plugs in.
 Result<void> ValidateKmsKey(const std::string& value);
-Check CheckKmsKey(const config::Config& c, const config::Environment& env, bool hosted);
+// With `db` (a database whose schema is current), a key that does not open
+// the stored secrets' sealed check value fails too.
+Check CheckKmsKey(const config::Config& c, const config::Environment& env, bool hosted,
+                  store::Reader* db = nullptr);
 
 // Hosted mode: MCP over HTTP with auth and rate limits.
 Check CheckMcpTransport(const config::Config& c, bool hosted);

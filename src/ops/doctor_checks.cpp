@@ -9,6 +9,8 @@
 
 #include "ops/doctor.h"
 
+#include "llm/key_check.h"
+
 namespace docrunch::ops {
 using nlohmann::json;
 
@@ -199,8 +201,9 @@ Check CheckTlsProxy(const std::string& public_url, const std::string& ca_file, b
   char error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(curl.get(), CURLOPT_URL, public_url.c_str());
   // A GET (some TLS endpoints answer nothing to HEAD); the body is dropped.
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION,
-                   +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
+  curl_easy_setopt(
+      curl.get(), CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
@@ -266,7 +269,8 @@ Result<void> ValidateKmsKey(const std::string& value) {
                                 : std::string()));
 }
 
-Check CheckKmsKey(const config::Config& c, const config::Environment& env, bool hosted) {
+Check CheckKmsKey(const config::Config& c, const config::Environment& env, bool hosted,
+                  store::Reader* db) {
   const char* name = "kms_key";
   const std::string& var = c.security.kms_key_env;
   const std::string fix = "export " + var + "=\"$(head -c 32 /dev/urandom | base64)\"";
@@ -277,6 +281,19 @@ Check CheckKmsKey(const config::Config& c, const config::Environment& env, bool 
   }
   auto valid = ValidateKmsKey(it->second);
   if (!valid) return Fail(name, var + " " + valid.error().message, fix);
+  auto stored = db ? llm::SecretsStored(*db) : Result<bool>(false);
+  if (stored && *stored) {
+    // The sealed check value: the message names the variable and the key
+    // ids, never a key.
+    auto box = llm::OpenSecretBox(*db, env, var);
+    if (!box) {
+      return Fail(name, box.error().message,
+                  "set " + var +
+                      " to the key that sealed the secrets, or rotate them to a new "
+                      "key with `docrunch secrets rotate --new-key-env VAR`");
+    }
+    return Pass(name, var + " opens the stored provider secrets (sealed check verified)");
+  }
   return Pass(name, var + " holds a 32-byte key");
 }
 

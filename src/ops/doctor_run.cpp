@@ -94,7 +94,8 @@ std::vector<Check> RunDoctor(const DoctorInputs& in) {
 
   for (auto& l : Listeners(in)) checks.push_back(std::move(l));
   checks.push_back(CheckTlsProxy(in.public_url, in.ca_file, in.hosted, in.timeout));
-  checks.push_back(CheckKmsKey(c, *in.env, in.hosted));
+  checks.push_back(CheckKmsKey(c, *in.env, in.hosted,
+                               store && status && status->pending.empty() ? store : nullptr));
   checks.push_back(CheckMcpTransport(c, in.hosted));
   checks.push_back(CheckReaderRole(in.tools));
 

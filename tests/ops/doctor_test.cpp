@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "../app/app_test_util.h"
+#include "llm/key_check.h"
+#include "llm/secret_box.h"
 #include "ops/doctor.h"
+#include "store_test_env.h"
 
 namespace docrunch::testing {
 namespace {
@@ -264,6 +267,40 @@ TEST_F(DoctorCommand, HostedChecksTheTlsProxyByConnecting) {
   testing::Run({"sh", "-c", "kill $(cat server.pid)"}, options);
   server.join();
 }
+
+// Once secrets are sealed, the key must open their check value: a key of
+// the right form that sealed nothing here fails, and no key is shown.
+class DoctorKmsKey : public store::StoreTest {};
+
+TEST_P(DoctorKmsKey, AKeyThatDoesNotOpenTheStoredSecretsFails) {
+  MigrateStore();
+  config::Config c;
+  const std::string sealing(64, 'a'), other(64, 'b');
+  config::Environment env{{"DOCRUNCH_KMS_KEY", sealing}};
+  auto nothing = ops::CheckKmsKey(c, env, true, store_.get());
+  EXPECT_EQ(nothing.status, "pass") << nothing.reason;  // nothing sealed yet: its form is enough
+  auto key = llm::LoadKey(env, "DOCRUNCH_KMS_KEY");
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  llm::SecretBox box(std::move(*key));
+  auto sealed = store_->Transact(
+      [&](store::Tx& tx) { return llm::EnsureKeyCheck(tx, box, "DOCRUNCH_KMS_KEY"); });
+  ASSERT_TRUE(sealed.ok()) << sealed.error().ToString();
+  auto right = ops::CheckKmsKey(c, env, true, store_.get());
+  EXPECT_EQ(right.status, "pass") << right.reason;
+  EXPECT_THAT(right.reason, HasSubstr("sealed check"));
+  env["DOCRUNCH_KMS_KEY"] = other;
+  auto wrong = ops::CheckKmsKey(c, env, true, store_.get());
+  EXPECT_EQ(wrong.status, "fail") << wrong.reason;
+  EXPECT_THAT(wrong.reason, HasSubstr("DOCRUNCH_KMS_KEY"));
+  for (const std::string& k : {sealing, other}) {
+    EXPECT_THAT(wrong.reason + wrong.fix, Not(HasSubstr(k)));
+  }
+  // Without the database, only the form is checked.
+  EXPECT_EQ(ops::CheckKmsKey(c, env, true).status, "pass");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DoctorKmsKey, ::testing::Values("sqlite", "postgres"),
+                         store::BackendParamName);
 
 }  // namespace
 }  // namespace docrunch::testing
