@@ -84,11 +84,9 @@ class AnthropicClient final : public WireClient {
             return Ok();
           });
     };
-    auto answer = PostJson(std::move(request), options, stream ? &sink : nullptr, Label(e));
+    auto answer =
+        PostJsonOk(std::move(request), options, stream ? &sink : nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(Parse(answer->body)), Label(e));
-    }
     result.attempts = answer->attempts;
     if (stream) {
       if (!stopped) return Malformed(e, "the stream ended before message_stop");

@@ -11,6 +11,12 @@
 namespace docrunch::llm::wire {
 namespace {
 
+// The proxy's refusals say why in `error` (or a framework's `detail`).
+std::string ErrorMessage(const json& body) {
+  std::string message = StrOr(body, "error");
+  return message.empty() ? StrOr(body, "detail") : message;
+}
+
 // The conversation as one prompt for a CLI that takes text on stdin.
 std::string PromptOf(const GenerateRequest& r) {
   std::string prompt;
@@ -36,15 +42,10 @@ class CliBridgeClient final : public WireClient {
               {"timeout", seconds}};
     std::vector<std::string> headers;
     if (!e.proxy_api_key.empty()) headers.push_back("X-API-Key: " + std::string(e.proxy_api_key));
-    auto answer = PostJson({e.base_url + "/execute", std::move(headers), Dump(body)}, options,
-                           nullptr, Label(e));
+    auto answer = PostJsonOk({e.base_url + "/execute", std::move(headers), Dump(body)}, options,
+                             nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
     json j = Parse(answer->body);
-    if (answer->status < 200 || answer->status >= 300) {
-      std::string message = StrOr(j, "error");
-      if (message.empty()) message = StrOr(j, "detail");
-      return HttpFailure(*answer, message, Label(e));
-    }
     if (!j.is_object() || !j.contains("success") || !j["success"].is_boolean()) {
       return Malformed(e, "no success flag");
     }

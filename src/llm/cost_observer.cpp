@@ -16,9 +16,8 @@ thread_local std::vector<cost::Reservation> open_calls;
 }  // namespace
 
 Result<void> CostObserver::BeforeCall(const CallInfo& call) {
-  auto reserved =
-      ledger_.Reserve({call.agent, call.task, call.role, call.provider, call.model},
-                      {call.estimate_input_tokens, call.estimate_output_tokens});
+  auto reserved = ledger_.Reserve({call.agent, call.task, call.role, call.provider, call.model},
+                                  {call.estimate_input_tokens, call.estimate_output_tokens});
   if (!reserved) return reserved.error();
   open_calls.push_back(*reserved);
   return Ok();

@@ -84,8 +84,7 @@ Result<GenerateResult> Gateway::Generate(const std::string& provider, GenerateRe
                        "messages: role must be user or assistant, got '" + m.role + "'");
     }
   }
-  CallInfo call{"generate", provider, ProviderType::kOpenAi, "", role, options.agent,
-                options.task};
+  CallInfo call{"generate", provider, ProviderType::kOpenAi, "", role, options.agent, options.task};
   std::size_t bytes = request.system.size();
   for (const auto& m : request.messages) bytes += m.content.size();
   call.estimate_input_tokens = static_cast<std::int64_t>(bytes / 4 + 1);

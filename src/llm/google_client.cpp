@@ -90,11 +90,9 @@ class GoogleClient final : public WireClient {
         return Ok();
       });
     };
-    auto answer = PostJson(std::move(request), options, stream ? &sink : nullptr, Label(e));
+    auto answer =
+        PostJsonOk(std::move(request), options, stream ? &sink : nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(Parse(answer->body)), Label(e));
-    }
     result.attempts = answer->attempts;
     if (stream) {
       if (result.finish_reason.empty()) {
@@ -119,15 +117,12 @@ class GoogleClient final : public WireClient {
     for (const auto& t : texts) {
       requests.push_back({{"model", use}, {"content", {{"parts", json::array({{{"text", t}}})}}}});
     }
-    auto answer = PostJson({e.base_url + "/v1beta/" + use + ":batchEmbedContents",
-                            {"x-goog-api-key: " + std::string(e.api_key)},
-                            Dump(json{{"requests", requests}})},
-                           options, nullptr, Label(e));
+    auto answer = PostJsonOk({e.base_url + "/v1beta/" + use + ":batchEmbedContents",
+                              {"x-goog-api-key: " + std::string(e.api_key)},
+                              Dump(json{{"requests", requests}})},
+                             options, nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
     json j = Parse(answer->body);
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(j), Label(e));
-    }
     if (!j.is_object() || !j.contains("embeddings") || !j["embeddings"].is_array() ||
         j["embeddings"].size() != texts.size()) {
       return Malformed(e, "no embeddings array of " + std::to_string(texts.size()));

@@ -70,12 +70,9 @@ class OllamaClient final : public WireClient {
         return Ok();
       });
     };
-    auto answer = PostJson({e.base_url + "/api/chat", AuthHeaders(e), Dump(body)}, options,
-                           stream ? &sink : nullptr, Label(e));
+    auto answer = PostJsonOk({e.base_url + "/api/chat", AuthHeaders(e), Dump(body)}, options,
+                             stream ? &sink : nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(Parse(answer->body)), Label(e));
-    }
     result.attempts = answer->attempts;
     if (!stream) {
       json j = Parse(answer->body);
@@ -94,14 +91,11 @@ class OllamaClient final : public WireClient {
                             const std::string& model, const CallOptions& options) override {
     Stopwatch clock;
     const std::string use = model.empty() ? e.model : model;
-    auto answer = PostJson(
+    auto answer = PostJsonOk(
         {e.base_url + "/api/embed", AuthHeaders(e), Dump(json{{"model", use}, {"input", texts}})},
-        options, nullptr, Label(e));
+        options, nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
     json j = Parse(answer->body);
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(j), Label(e));
-    }
     if (!j.is_object() || !j.contains("embeddings") || !j["embeddings"].is_array() ||
         j["embeddings"].size() != texts.size()) {
       return Malformed(e, "no embeddings array of " + std::to_string(texts.size()));

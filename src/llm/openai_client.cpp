@@ -83,11 +83,9 @@ class OpenAiClient final : public WireClient {
         return Ok();
       });
     };
-    auto answer = PostJson(std::move(request), options, stream ? &sink : nullptr, Label(e));
+    auto answer =
+        PostJsonOk(std::move(request), options, stream ? &sink : nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(Parse(answer->body)), Label(e));
-    }
     result.attempts = answer->attempts;
     if (stream) {
       if (!done) return Malformed(e, "the stream ended before data: [DONE]");
@@ -114,13 +112,10 @@ class OpenAiClient final : public WireClient {
     Stopwatch clock;
     const std::string use = model.empty() ? e.model : model;
     json body{{"model", use}, {"input", texts}, {"encoding_format", "float"}};
-    auto answer = PostJson({e.base_url + "/embeddings", AuthHeaders(e), Dump(body)}, options,
-                           nullptr, Label(e));
+    auto answer = PostJsonOk({e.base_url + "/embeddings", AuthHeaders(e), Dump(body)}, options,
+                             nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
     json j = Parse(answer->body);
-    if (answer->status < 200 || answer->status >= 300) {
-      return HttpFailure(*answer, ErrorMessage(j), Label(e));
-    }
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) {
       return Malformed(e, "no data array");
     }

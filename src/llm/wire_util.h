@@ -38,6 +38,20 @@ inline Error Malformed(const Endpoint& e, const std::string& what) {
                                        what);
 }
 
+// PostJson, with an answer outside 2xx turned into its error:
+// `error_message` reads what the wire format's error body says ("" when it
+// says nothing usable).
+inline Result<HttpAnswer> PostJsonOk(HttpRequest request, const CallOptions& options,
+                                     const ChunkSink* sink, const Endpoint& e,
+                                     std::string (*error_message)(const json&)) {
+  auto answer = PostJson(std::move(request), options, sink, Label(e));
+  if (!answer) return answer.error();
+  if (answer->status < 200 || answer->status >= 300) {
+    return HttpFailure(*answer, error_message(Parse(answer->body)), Label(e));
+  }
+  return answer;
+}
+
 inline std::int64_t IntOr(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>()
                                                                         : 0;
