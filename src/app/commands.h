@@ -40,7 +40,7 @@ void RegisterWorkflows(CLI::App& app, AppContext& ctx, Action& action);
 void RegisterCliProxy(CLI::App& app, AppContext& ctx, Action& action);  // cli-proxy
 void RegisterSnapshot(CLI::App& app, AppContext& ctx, Action& action);  // snapshot (ops/)
 void RegisterDoctor(CLI::App& app, AppContext& ctx, Action& action);    // doctor (ops/)
-void RegisterCost(CLI::App& app, AppContext& ctx, Action& action);  // cost
+void RegisterCost(CLI::App& app, AppContext& ctx, Action& action);      // cost
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).

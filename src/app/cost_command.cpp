@@ -16,12 +16,6 @@ struct CostFlags {
   bool json = false;
 };
 
-std::string Usd(std::int64_t micros) {
-  char text[48];
-  std::snprintf(text, sizeof text, "$%.4f", cost::ToUsd(micros));
-  return text;
-}
-
 Result<void> ShowCost(AppContext& ctx, const CostFlags& flags) {
   auto period = cost::ParsePeriod(flags.period, "--period");
   if (!period) return MakeError(ErrorCode::kUsage, period.error().message);
@@ -76,13 +70,13 @@ Result<void> ShowCost(AppContext& ctx, const CostFlags& flags) {
     return Ok();
   }
   std::string text = "LLM spend this " + flags.period + " (" + FormatIso8601(from) + " to " +
-                     FormatIso8601(to) + "): " + Usd(total) + " in " + std::to_string(calls) +
-                     (calls == 1 ? " call\n" : " calls\n");
+                     FormatIso8601(to) + "): " + cost::FormatUsd(total) + " in " +
+                     std::to_string(calls) + (calls == 1 ? " call\n" : " calls\n");
   for (const auto& r : *rows) {
-    text += "  " + (r.key.empty() ? std::string("(none)") : r.key) + ": " + Usd(r.cost_micros) +
-            ", " + std::to_string(r.calls) + (r.calls == 1 ? " call, " : " calls, ") +
-            std::to_string(r.tokens.input_tokens) + " in / " +
-            std::to_string(r.tokens.output_tokens) + " out tokens\n";
+    text += "  " + (r.key.empty() ? std::string("(none)") : r.key) + ": " +
+            cost::FormatUsd(r.cost_micros) + ", " + std::to_string(r.calls) +
+            (r.calls == 1 ? " call, " : " calls, ") + std::to_string(r.tokens.input_tokens) +
+            " in / " + std::to_string(r.tokens.output_tokens) + " out tokens\n";
   }
   if (states->empty()) {
     text += "no budgets (cost.budgets, llm.budgets, cost.alerts)\n";
@@ -91,8 +85,8 @@ Result<void> ShowCost(AppContext& ctx, const CostFlags& flags) {
     for (const auto& s : *states) {
       char percent[32];
       std::snprintf(percent, sizeof percent, "%.1f%%", s.percent);
-      text += "  " + s.budget.Key() + ": " + Usd(s.spent_micros) + " of " +
-              Usd(s.budget.limit_micros) + " (" + percent + ")\n";
+      text += "  " + s.budget.Key() + ": " + cost::FormatUsd(s.spent_micros) + " of " +
+              cost::FormatUsd(s.budget.limit_micros) + " (" + percent + ")\n";
     }
   }
   text.pop_back();

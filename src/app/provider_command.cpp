@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "app/llm_commands.h"
+#include "core/text.h"
 #include "cost/ledger.h"
 #include "llm/cost_observer.h"
-#include "core/text.h"
 #include "llm/gateway.h"
 #include "llm/providers.h"
 
@@ -266,8 +266,7 @@ void RegisterProviderTest(CLI::App* provider, AppContext& ctx, Action& action) {
       // Recorded in llm_calls and held to the budgets like every call.
       auto loaded = ctx.Config();
       if (!loaded) return loaded.error();
-      cost::Ledger ledger(**store, ctx.clock(),
-                          cost::LedgerOptionsFromConfig((*loaded)->config));
+      cost::Ledger ledger(**store, ctx.clock(), cost::LedgerOptionsFromConfig((*loaded)->config));
       llm::CostObserver costs(ledger);
       llm::Gateway gateway(**store, box.get(), &costs);
       llm::GenerateRequest request;

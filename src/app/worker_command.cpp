@@ -24,8 +24,8 @@
 #include "core/text.h"
 #include "http/server.h"
 #include "jobs/scheduler.h"
-#include "ops/server_lock.h"
 #include "obs/catalog.h"
+#include "ops/server_lock.h"
 
 #ifndef DOCRUNCH_VERSION
 #define DOCRUNCH_VERSION "0.0.0"

@@ -15,12 +15,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxName = 200;
 
-std::string Money(std::int64_t micros) {
-  char text[64];
-  std::snprintf(text, sizeof text, "$%.4f", ToUsd(micros));
-  return text;
-}
-
 bool Applies(const Budget& b, const std::string& agent, const std::string& provider) {
   switch (b.scope) {
     case BudgetScope::kOverall:
@@ -144,6 +138,12 @@ double ToUsd(std::int64_t micros) {
   return static_cast<double>(micros) / 1e6;
 }
 
+std::string FormatUsd(std::int64_t micros) {
+  char text[64];
+  std::snprintf(text, sizeof text, "$%.4f", ToUsd(micros));
+  return text;
+}
+
 std::string Budget::Key() const {
   std::string key(ScopeName(scope));
   if (!name.empty()) key += ":" + name;
@@ -227,9 +227,9 @@ Result<Reservation> Ledger::Reserve(const CallScope& scope, const Usage& estimat
         if (*spent + reservation.estimate_micros <= b.limit_micros) continue;
         refused = MakeError(
             ErrorCode::kLlmBudgetExceeded,
-            "budget " + b.Key() + ": " + Money(*spent) + " of " + Money(b.limit_micros) +
+            "budget " + b.Key() + ": " + FormatUsd(*spent) + " of " + FormatUsd(b.limit_micros) +
                 " spent this " + std::string(PeriodName(b.period)) + "; this call's estimate of " +
-                Money(reservation.estimate_micros) + " would exceed it (cost.hard_stop)");
+                FormatUsd(reservation.estimate_micros) + " would exceed it (cost.hard_stop)");
         details = {{"budget", b.Key()},
                    {"spent_usd", ToUsd(*spent)},
                    {"limit_usd", ToUsd(b.limit_micros)},
@@ -334,8 +334,8 @@ Result<void> Ledger::Settle(const Reservation& reservation, const Usage& actual,
     return Ok();
   }));
   for (const auto& f : fired) {
-    spdlog::warn("cost: budget {} reached {}%: {} of {}", f.budget, f.threshold, Money(f.spent),
-                 Money(f.limit));
+    spdlog::warn("cost: budget {} reached {}%: {} of {}", f.budget, f.threshold, FormatUsd(f.spent),
+                 FormatUsd(f.limit));
   }
   return Ok();
 }

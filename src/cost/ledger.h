@@ -47,6 +47,8 @@ std::pair<TimePoint, TimePoint> PeriodBounds(BudgetPeriod period, TimePoint now)
 // USD <-> millionths.
 std::int64_t ToMicros(double usd);
 double ToUsd(std::int64_t micros);
+// "$1.2345": four decimals, for messages and `docrunch cost`.
+std::string FormatUsd(std::int64_t micros);
 
 struct Budget {
   BudgetScope scope = BudgetScope::kOverall;
