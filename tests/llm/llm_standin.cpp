@@ -1,10 +1,6 @@
 #include "llm_standin.h"
 
 #include <curl/curl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,35 +16,9 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 
 }  // namespace
 
-LlmStandIn::LlmStandIn(const std::string& key) {
-  int out[2];
-  if (pipe(out) != 0) return;
-  pid_ = fork();
-  if (pid_ == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    if (key.empty()) {
-      execlp("python3", "python3", LLM_STANDIN_SCRIPT, nullptr);
-    } else {
-      execlp("python3", "python3", LLM_STANDIN_SCRIPT, "--key", key.c_str(), nullptr);
-    }
-    _exit(127);
-  }
-  close(out[1]);
-  FILE* f = fdopen(out[0], "r");
-  char line[32] = {0};
-  if (f && std::fgets(line, sizeof line, f)) port_ = std::atoi(line);
-  if (f) std::fclose(f);
-}
-
-LlmStandIn::~LlmStandIn() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-}
+LlmStandIn::LlmStandIn(const std::string& key)
+    : server_(LLM_STANDIN_SCRIPT,
+              key.empty() ? std::vector<std::string>{} : std::vector<std::string>{"--key", key}) {}
 
 std::string LlmStandIn::Http(const std::string& method, const std::string& path,
                              const std::string& body) const {

@@ -3,10 +3,10 @@
 // http.server) as a child process, with its control endpoints.
 #pragma once
 
-#include <sys/types.h>
-
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "support/script_server.h"
 
 namespace docrunch::testing {
 
@@ -15,12 +15,11 @@ class LlmStandIn {
   // Starts the server; with a `key`, requests must present it (Ollama's
   // routes take none).
   explicit LlmStandIn(const std::string& key = "");
-  ~LlmStandIn();
   LlmStandIn(const LlmStandIn&) = delete;
   LlmStandIn& operator=(const LlmStandIn&) = delete;
 
-  int port() const { return port_; }  // 0: it did not start
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_.port(); }  // 0: it did not start
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
   // Queues scripted answers (see the script's doc string).
   void Script(const nlohmann::json& items) const;
   // The last request: {path, headers (lower-case names), body}.
@@ -30,8 +29,7 @@ class LlmStandIn {
  private:
   std::string Http(const std::string& method, const std::string& path,
                    const std::string& body) const;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ScriptServer server_;
 };
 
 }  // namespace docrunch::testing

@@ -2,9 +2,9 @@
 // embeddings wire format over Python's http.server) as a child process.
 #pragma once
 
-#include <sys/types.h>
-
 #include <string>
+
+#include "support/script_server.h"
 
 namespace docrunch::testing {
 
@@ -12,12 +12,11 @@ class EmbeddingsStandIn {
  public:
   // Starts the server; it refuses requests without `key` as their bearer.
   explicit EmbeddingsStandIn(const std::string& key);
-  ~EmbeddingsStandIn();
   EmbeddingsStandIn(const EmbeddingsStandIn&) = delete;
   EmbeddingsStandIn& operator=(const EmbeddingsStandIn&) = delete;
 
-  int port() const { return port_; }  // 0: it did not start
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  int port() const { return server_.port(); }  // 0: it did not start
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v1"; }
   // Embeddings requests answered so far (GET /stats); -1 on error.
   int Requests() const;
   // While set, embeddings requests answer 503 (POST /control).
@@ -25,8 +24,7 @@ class EmbeddingsStandIn {
 
  private:
   std::string Call(const std::string& args) const;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ScriptServer server_;
 };
 
 }  // namespace docrunch::testing
