@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app/scan_runner.h"
+#include "app/snapshot_support.h"
 #include "app/sync_runner.h"
 #include "docs/analysis_pages.h"
 #include "docs/doc_writer.h"
@@ -54,9 +55,10 @@ Result<json> SyncRepository(store::Store& store, const config::Config& config,
 }  // namespace
 
 jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& config,
-                                  const fs::path& project_root) {
+                                  const fs::path& project_root, AutoSnapshotFn auto_snapshot) {
   auto parser = std::make_shared<scan::Parser>();
-  return [&store, &config, &project_root, parser](jobs::WorkflowContext& ctx) -> Result<json> {
+  return [&store, &config, &project_root, parser,
+          auto_snapshot](jobs::WorkflowContext& ctx) -> Result<json> {
     auto in = ParseRepoScanInput(ctx.input(), config, project_root);
     if (!in) return in.error();
     scan::ScanOptions options;
@@ -120,7 +122,19 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
         "index-markdown",
         [&](jobs::StepCall&) { return SyncRepository(store, config, *in, repository_id); }, again);
     if (!synced) return synced.error();
-    return json{{"summary", stored->at("summary")}, {"sync", *synced}};
+    json result{{"summary", stored->at("summary")}, {"sync", *synced}};
+    const json& summary = stored->at("summary");
+    const bool changed = summary.value("files_parsed", 0) + summary.value("files_deleted", 0) > 0;
+    if (auto_snapshot && changed && AutoSnapshotWanted(config.rollback, "scan")) {
+      auto snapshot = ctx.Step("snapshot", [&](jobs::StepCall&) -> Result<json> {
+        auto made = auto_snapshot("scan", "after a scan of " + in->name);
+        if (!made) return json{{"warning", made.error().message}};
+        return *made ? json{{"version", **made}} : json::object();
+      });
+      if (!snapshot) return snapshot.error();
+      result["snapshot"] = *snapshot;
+    }
+    return result;
   };
 }
 
@@ -521,7 +535,7 @@ void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& stor
                     }
                     return input;
                   });
-  engine.Register("repo-scan", RepoScanWorkflow(store, config, project_root),
+  engine.Register("repo-scan", RepoScanWorkflow(store, config, project_root, tasks.auto_snapshot),
                   [&config, &project_root](const json& input) -> Result<json> {
                     json in = input;
                     // A relative root is the project's (the CLI makes it

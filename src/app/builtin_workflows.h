@@ -7,8 +7,11 @@
 //              of scan::kParseBatch files) -> analyze -> store (one
 //              transaction, recorded with the step; undone by its
 //              compensation) -> index-markdown (the sync worker drained for
-//              the repository: the search index, then the Markdown).
-//              input {root, docs, name, full}; result {summary, sync}.
+//              the repository: the search index, then the Markdown) ->
+//              snapshot (only with rollback.auto_snapshot.on_scan, after a
+//              scan that changed something).
+//              input {root, docs, name, full}; result {summary, sync,
+//              snapshot?}.
 //   ai-task    AITaskWorkflow: claim -> specialist (a documented no-op
 //              until the LLM layer exists) -> complete -> wait for an
 //              `approve` or `reject` signal (timeout_s) -> publish (approve,
@@ -58,8 +61,12 @@ Result<RepoScanInput> ParseRepoScanInput(const nlohmann::json& input, const conf
 
 // The RepoScanWorkflow's function (registered as "repo-scan"); tests wrap
 // it to stop a run anywhere.
+// With `auto_snapshot` (TaskEnv's) and rollback.auto_snapshot.on_scan, a
+// scan that changed something ends with a `snapshot` step; a failed
+// snapshot is that step's warning, never the scan's failure.
 jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& config,
-                                  const std::filesystem::path& project_root);
+                                  const std::filesystem::path& project_root,
+                                  AutoSnapshotFn auto_snapshot = {});
 
 // The AITaskWorkflow's function (registered as "ai-task").
 jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks);

@@ -236,8 +236,35 @@ void AddHandlers(jobs::JobWorker& worker, TaskEnv& env, const Clock& clock,
     if (!drained) return drained.error();
     return Ok();
   });
-  // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
   worker.Handle("mark", jobs::MarkJobHandler(*env.store, clock, consumer));
+  // An automatic snapshot (payload: {"trigger": "task_completion" | "auto",
+  // "note": "..."}; a schedule's {} is "auto"). rollback.auto_snapshot is
+  // read when the job runs: a flag turned off since then skips it.
+  worker.Handle("snapshot", [&env](jobs::JobRun& run) -> Result<void> {
+    auto payload = nlohmann::json::parse(run.job.payload, nullptr, false);
+    if (!payload.is_object())
+      return MakeError(ErrorCode::kInvalidParams, "payload: expected an object");
+    std::string trigger = "auto", note = "scheduled";
+    for (const auto& [key, value] : payload.items()) {
+      if (key != "trigger" && key != "note") {
+        return MakeError(ErrorCode::kInvalidParams,
+                         "payload." + key + ": unknown key (expected trigger, note)");
+      }
+      if (!value.is_string()) {
+        return MakeError(ErrorCode::kInvalidParams, "payload." + key + ": expected a string");
+      }
+    }
+    if (payload.contains("trigger")) trigger = payload["trigger"].get<std::string>();
+    if (payload.contains("note")) note = payload["note"].get<std::string>();
+    if (trigger != "auto" && trigger != "task_completion") {
+      return MakeError(ErrorCode::kInvalidParams,
+                       "payload.trigger: expected auto or task_completion, not '" + trigger + "'");
+    }
+    auto made = env.auto_snapshot(trigger, note);
+    if (!made) return made.error();
+    return Ok();
+  });
+  // Writes one task's Markdown page (payload: {"task_id": "task-3"}).
   worker.Handle("publish-task", [&env](jobs::JobRun& run) -> Result<void> {
     auto payload = nlohmann::json::parse(run.job.payload, nullptr, false);
     if (!payload.is_object() || !payload.contains("task_id") || !payload["task_id"].is_string()) {

@@ -12,6 +12,7 @@
 #include "app/builtin_workflows.h"
 #include "app/commands.h"
 #include "app/scan_runner.h"
+#include "app/snapshot_support.h"
 #include "app/workflows_command.h"
 #include "core/files.h"
 
@@ -248,6 +249,12 @@ Result<void> RunScanCommand(AppContext& ctx, const ScanFlags& flags) {
       RunScan(**store, config, {root, docs, name, flags.full, ProgressBar(flags), &g_stop_scan});
   if (!outcome) return outcome.error();
   Report(flags, *outcome, docs);
+  // rollback.auto_snapshot.on_scan: the state a scan that changed something
+  // left, kept. The scan itself is done: a failed snapshot is a warning.
+  if (outcome->summary.changed) {
+    auto snapshot = AutoSnapshot(ctx, **store, "scan", "after a scan of " + name);
+    if (!snapshot) std::cerr << "docrunch: warning: " << snapshot.error().message << "\n";
+  }
   return Ok();
 }
 

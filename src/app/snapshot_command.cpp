@@ -39,26 +39,63 @@ Result<ops::SnapshotEnv> SnapshotEnvFor(AppContext& ctx) {
   return env;
 }
 
-Result<void> AutoSnapshot(AppContext& ctx, store::Store& store, const std::string& trigger,
-                          const std::string& note) {
+namespace {
+
+// The rollback.auto_snapshot flag that asks for a snapshot at `trigger`.
+struct AutoTrigger {
+  const char* trigger;
+  const char* flag;
+  bool config::AutoSnapshotConfig::*wanted;
+};
+constexpr AutoTrigger kAutoTriggers[] = {
+    {"migrate", "before_migrate", &config::AutoSnapshotConfig::before_migrate},
+    {"restore", "before_restore", &config::AutoSnapshotConfig::before_restore},
+    {"scan", "on_scan", &config::AutoSnapshotConfig::on_scan},
+    {"task_completion", "on_task_complete", &config::AutoSnapshotConfig::on_task_complete},
+};
+
+}  // namespace
+
+bool AutoSnapshotWanted(const config::RollbackConfig& rollback, const std::string& trigger) {
+  if (!rollback.enabled) return false;
+  if (trigger == "auto") return true;  // a schedule (jobs.schedules) asked for it
+  for (const auto& t : kAutoTriggers) {
+    if (trigger == t.trigger) return rollback.auto_snapshot.*t.wanted;
+  }
+  return false;
+}
+
+Result<std::optional<std::int64_t>> AutoSnapshot(AppContext& ctx, store::Store& store,
+                                                 const std::string& trigger,
+                                                 const std::string& note) {
   auto loaded = ctx.Config();
   if (!loaded) return loaded.error();
-  const auto& r = (*loaded)->config.rollback;
-  const bool wanted = trigger == "migrate"   ? r.auto_snapshot.before_migrate
-                      : trigger == "restore" ? r.auto_snapshot.before_restore
-                                             : false;
-  if (!r.enabled || !wanted) return Ok();
+  const config::RollbackConfig& r = (*loaded)->config.rollback;
+  if (!AutoSnapshotWanted(r, trigger)) return std::optional<std::int64_t>();
   auto env = SnapshotEnvFor(ctx);
   if (!env) return env.error();
   auto made = ops::CreateSnapshot(*env, store, trigger, note);
   if (!made) {
-    const std::string flag = trigger == "migrate" ? "before_migrate" : "before_restore";
+    std::string flag = trigger;
+    for (const auto& t : kAutoTriggers) {
+      if (trigger == t.trigger) flag = t.flag;
+    }
     return MakeError(made.error().code,
                      "the automatic snapshot failed (" + made.error().message +
                          "); to go on without it: --set rollback.auto_snapshot." + flag + "=false");
   }
   std::cerr << "docrunch: saved the current state as snapshot " << made->manifest.version << "\n";
-  return Ok();
+  // The frequent ones keep rollback.retention as they go (`snapshot clean`).
+  if (trigger == "scan" || trigger == "task_completion" || trigger == "auto") {
+    const auto& kept = r.retention;
+    auto removed =
+        ops::CleanSnapshots(*env, {kept.max_snapshots, kept.max_age_days, kept.keep_minimum});
+    if (!removed) {
+      std::cerr << "docrunch: warning: rollback.retention not applied: " << removed.error().message
+                << "\n";
+    }
+  }
+  return std::optional<std::int64_t>(made->manifest.version);
 }
 
 namespace {

@@ -2,17 +2,20 @@
 //
 // Hidden, for scripts and tests: `task claim ID --as AGENT` (a claim_task
 // report stamped with the current time).
+#include <spdlog/spdlog.h>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/snapshot_support.h"
 #include "app/sync_runner.h"
 #include "app/task_env.h"
 #include "config/task_rules.h"
 #include "core/text.h"
 #include "docs/report_pages.h"
+#include "jobs/queue.h"
 #include "search/task_context_source.h"
 #include "tasks/task_json.h"
 #include "tasks/task_service.h"
@@ -405,6 +408,30 @@ void RegisterTask(CLI::App& app, AppContext& ctx, Action& action) {
   }
 }
 
+namespace {
+
+// rollback.auto_snapshot.on_task_complete: a `snapshot` job on the fast
+// queue, so the agent's completion does not wait for an archive; the worker
+// (or `serve`'s in-process one) takes it. Once per completion report, even
+// when queued again.
+void QueueCompletionSnapshot(AppContext& ctx, const tasks::CompletionOutcome& outcome) {
+  const std::string task = outcome.task.IdText();
+  nlohmann::json payload{{"trigger", "task_completion"},
+                         {"note", "after the completion of " + task}};
+  auto queue = OpenFastQueue(ctx);
+  Result<std::string> queued =
+      queue ? (*queue)->Enqueue(
+                  "fast", {"snapshot", payload.dump(),
+                           "snapshot:" + task + ":completion-" + std::to_string(outcome.report.id)})
+            : Result<std::string>(queue.error());
+  if (!queued) {
+    spdlog::warn("snapshot after the completion of {}: not queued: {}", task,
+                 queued.error().ToString());
+  }
+}
+
+}  // namespace
+
 Result<TaskEnv> OpenTasks(AppContext& ctx) {
   auto loaded = ctx.Config();
   if (!loaded) return loaded.error();
@@ -430,6 +457,15 @@ Result<TaskEnv> OpenTasks(AppContext& ctx) {
   tasks::TaskServiceOptions options;
   options.claim_ttl = c.tasks.claim_ttl.value;
   options.limits.max_text_bytes = static_cast<std::size_t>(c.tasks.max_text_kb) * 1024;
+  store::Store* live = *store;
+  env.auto_snapshot = [&ctx, live](const std::string& trigger, const std::string& note) {
+    return AutoSnapshot(ctx, *live, trigger, note);
+  };
+  if (AutoSnapshotWanted(c.rollback, "task_completion")) {
+    options.after_completion = [&ctx](const tasks::CompletionOutcome& outcome) {
+      QueueCompletionSnapshot(ctx, outcome);
+    };
+  }
   env.context = std::make_unique<search::SearchContextSource>();
   env.service = std::make_unique<TaskService>(**store, *repo, ctx.clock(), std::move(*rules),
                                               options, env.context.get());

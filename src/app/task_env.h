@@ -3,14 +3,24 @@
 // configured rules and limits.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "app/context.h"
 #include "tasks/task_context.h"
 #include "tasks/task_service.h"
 
 namespace docrunch::app {
+
+// The automatic snapshot of the project at `trigger` ("scan",
+// "task_completion", "auto": app/snapshot_support.h's AutoSnapshot): its
+// version, or nullopt when rollback.auto_snapshot does not ask for one.
+using AutoSnapshotFn = std::function<Result<std::optional<std::int64_t>>(const std::string& trigger,
+                                                                         const std::string& note)>;
 
 struct TaskEnv {
   store::Store* store = nullptr;
@@ -21,6 +31,7 @@ struct TaskEnv {
   std::string project_name;
   std::unique_ptr<tasks::TaskContextSource> context;
   std::unique_ptr<tasks::TaskService> service;
+  AutoSnapshotFn auto_snapshot;  // on the store above
 };
 
 Result<TaskEnv> OpenTasks(AppContext& ctx);

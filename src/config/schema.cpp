@@ -294,9 +294,9 @@ void VisitConfig(SchemaVisitor& v, Config& c) {
 }
 
 const std::vector<std::string>& JobTypeNames() {
-  static const std::vector<std::string> kNames{"analysis",     "ai-task",    "demo",
-                                               "embeddings",   "index-file", "mark",
-                                               "publish-task", "repo-scan",  "sync-apply"};
+  static const std::vector<std::string> kNames{
+      "analysis", "ai-task",      "demo",      "embeddings", "index-file",
+      "mark",     "publish-task", "repo-scan", "snapshot",   "sync-apply"};
   return kNames;
 }
 

@@ -50,6 +50,8 @@ JobRouter JobRouter::Builtin() {
       {"embeddings", "embed the search index in checkpointed batches", minutes(10), 1, false},
       {"ai-task", "claim, specialist step, completion, approval, publish", minutes(30), 5, true},
       {"demo", "the example workflow: a step, an approve signal, a publish", minutes(1), 3, true},
+      {"snapshot", "an automatic snapshot (after a task completion, or on a schedule)", seconds(10),
+       1, false},
       {"mark", "a canary: records one row in job_marks (crash drills count them)", milliseconds(10),
        1, false},
   };

@@ -241,6 +241,7 @@ Result<CompletionOutcome> TaskService::SubmitCompletion(const CompletionReport& 
   if (!reports) return reports.error();
   outcome.task = *task;
   outcome.report = reports->back();
+  if (options_.after_completion) options_.after_completion(outcome);
   return outcome;
 }
 

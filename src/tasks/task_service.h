@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -37,10 +38,16 @@
 
 namespace docrunch::tasks {
 
+struct CompletionOutcome;
+
 struct TaskServiceOptions {
   // A claim whose agent sends no report for this long returns to todo.
   std::chrono::milliseconds claim_ttl{std::chrono::minutes(30)};
   ReportLimits limits;
+  // Called after a completion is committed (an automatic snapshot is queued
+  // there when rollback.auto_snapshot.on_task_complete asks); its failures
+  // are its own, the completion stands.
+  std::function<void(const CompletionOutcome&)> after_completion;
 };
 
 struct CreateTaskRequest {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "../app/app_test_util.h"
+#include "core/clock.h"
 #include "../scan/scan_fixture.h"
 
 namespace docrunch::testing {
@@ -351,6 +352,80 @@ TEST_P(SnapshotCommand, CleanKeepsTheRetention) {
   EXPECT_THAT(Ok({"snapshot", "clean"}), HasSubstr("nothing to remove"));
   // Versions keep counting up after a clean.
   EXPECT_EQ(Ok({"snapshot", "create"}), "5\n");
+}
+
+// rollback.auto_snapshot.on_scan / on_task_complete: a scan that changed
+// something leaves a snapshot (inline or as a workflow); a completion
+// queues a `snapshot` job the fast worker takes; retention is kept as they
+// go; a no-op rescan takes none.
+TEST_P(SnapshotCommand, ScansAndCompletionsTakeSnapshotsWhenAsked) {
+  std::string config = ReadFile(dir_ / ".docrunch/config.yaml");
+  dir_.Write(".docrunch/config.yaml",
+             config +
+                 "rollback:\n  auto_snapshot:\n    on_scan: true\n    on_task_complete: true\n"
+                 "  retention:\n    max_snapshots: 3\n    keep_minimum: 1\n");
+  auto list = [&] { return json::parse(Ok({"snapshot", "list", "--json"})); };
+  ProcessResult scanned = Dr({"scan"});
+  ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
+  EXPECT_THAT(scanned.err, HasSubstr("saved the current state as snapshot 1"));
+  ASSERT_EQ(list().size(), 1u);
+  EXPECT_EQ(list()[0]["trigger"], "scan");
+  Ok({"scan"});
+  EXPECT_EQ(list().size(), 1u) << "a scan that changed nothing keeps nothing new";
+
+  // A task's completion: a job, taken by the fast worker.
+  Ok({"task", "create", "--type", "feature", "--title", "Normalize every email"});
+  const std::string now = FormatIso8601(std::chrono::system_clock::now());
+  json claim{{"task_id", "task-1"}, {"reported_by", "claude-1"}, {"reported_at", now}};
+  Ok({"task", "report", "claim", "--json", claim.dump()});
+  json done{{"task_id", "task-1"}, {"summary", "Normalized"},   {"changes", {"app/users.py"}},
+            {"tests_passed", true}, {"reported_by", "claude-1"}, {"reported_at", now}};
+  Ok({"task", "report", "complete", "--json", done.dump()});
+  EXPECT_EQ(list().size(), 1u) << "the completion does not wait for the archive";
+  json jobs = json::parse(Ok({"jobs", "list", "--json"}));
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["type"], "snapshot");
+  EXPECT_THAT(Ok({"worker", "start", "--queue", "fast", "--once"}), HasSubstr("done 1"));
+  ASSERT_EQ(list().size(), 2u);
+  EXPECT_EQ(list()[1]["trigger"], "task_completion");
+  EXPECT_EQ(list()[1]["note"], "after the completion of task-1");
+
+  // A scan as a workflow ends with its snapshot step.
+  dir_.Write("app/extra.py", "def extra():\n    return 1\n");
+  ProcessResult started = Dr({"scan", "--async"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string run = started.out.substr(0, started.out.find('\n'));
+  Ok({"worker", "start", "--workflows", "--once"});
+  json shown = json::parse(Ok({"workflows", "show", run, "--json"}));
+  EXPECT_EQ(shown["status"], "completed") << shown.dump(2);
+  EXPECT_EQ(shown["steps"].back()["name"], "snapshot") << shown.dump(2);
+  ASSERT_EQ(list().size(), 3u);
+  EXPECT_EQ(list()[2]["trigger"], "scan");
+
+  // The fourth keeps rollback.retention (3): the oldest goes.
+  dir_.Write("app/extra.py", "def extra():\n    return 2\n");
+  Ok({"scan"});
+  json kept = list();
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0]["version"], 2);
+  EXPECT_EQ(kept[2]["version"], 4);
+}
+
+// A `snapshot` job with a payload it does not know fails with the field
+// named, and takes nothing.
+TEST_P(SnapshotCommand, ASnapshotJobWithABadPayloadFailsNamingTheField) {
+  Ok({"scan"});
+  Ok({"jobs", "enqueue", "snapshot", "--payload", R"({"trigger": "manual"})"});
+  ProcessResult worked = Dr({"worker", "start", "--queue", "fast", "--once"});
+  EXPECT_THAT(worked.out, HasSubstr("failed 1"));
+  EXPECT_THAT(worked.err, HasSubstr("payload.trigger: expected auto or task_completion"));
+  EXPECT_EQ(json::parse(Ok({"snapshot", "list", "--json"})).size(), 0u);
+  // A schedule's empty payload is an "auto" snapshot.
+  Ok({"jobs", "enqueue", "snapshot", "--payload", "{}"});
+  Dr({"worker", "start", "--queue", "fast", "--once"});
+  json list = json::parse(Ok({"snapshot", "list", "--json"}));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["trigger"], "auto");
 }
 
 // `db migrate` on a database with data keeps it first: the last migration
