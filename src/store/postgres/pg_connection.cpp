@@ -95,6 +95,31 @@ std::string ConnectReason(std::string message) {
   return message.empty() ? "unknown reason" : message;
 }
 
+constexpr std::size_t kMaxPrepared = 512;
+constexpr std::size_t kMaxSeen = 8192;
+
+// Statements worth preparing: one DML statement (the text Run gets is
+// exactly one), not DDL or session commands, and not huge.
+bool Preparable(std::string_view text) {
+  if (text.size() > 32 * 1024) return false;
+  std::size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::string word;
+  for (; i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])) && word.size() < 7;
+       ++i) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+  }
+  if (word != "SELECT" && word != "INSERT" && word != "UPDATE" && word != "DELETE" &&
+      word != "WITH") {
+    return false;
+  }
+  // A star's columns are the table's of the moment: a plan kept across a
+  // migration would fail with "cached plan must not change result type".
+  return text.find("SELECT *") == std::string_view::npos &&
+         text.find("RETURNING *") == std::string_view::npos &&
+         text.find(".*") == std::string_view::npos;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& url,
@@ -158,8 +183,67 @@ Result<PgConnection::PgResult> PgConnection::Run(std::string_view sql, const Par
   }
   ParamBuffers p(params);
   std::string text(sql);
-  return Check(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), p.types.data(),
-                            p.values.data(), nullptr, nullptr, /*resultFormat=text*/ 0));
+  const int n = static_cast<int>(params.size());
+  std::string key;
+  if (Preparable(text)) {
+    key.reserve(text.size() + 1 + 3 * params.size());
+    key = text;
+    key += '\0';
+    for (Oid type : p.types) key += std::to_string(type) + ',';
+  }
+  auto name =
+      key.empty() ? Result<std::string>(std::string()) : PreparedName(text, key, n, p.types.data());
+  if (!name) return name.error();
+  if (name->empty()) {
+    return Check(PQexecParams(conn_, text.c_str(), n, p.types.data(), p.values.data(), nullptr,
+                              nullptr, /*resultFormat=text*/ 0));
+  }
+  PgResult raw(PQexecPrepared(conn_, name->c_str(), n, p.values.data(), nullptr, nullptr, 0),
+               PQclear);
+  const char* state = raw ? PQresultErrorField(raw.get(), PG_DIAG_SQLSTATE) : nullptr;
+  // A plan whose result columns changed under it (a migration altered a
+  // table since), or a statement the server no longer has: prepared again
+  // from scratch, and run again unless a transaction already failed with it.
+  if (state != nullptr &&
+      (std::string_view(state) == "0A000" || std::string_view(state) == "26000")) {
+    ForgetPrepared();
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+      return Check(PQexecParams(conn_, text.c_str(), n, p.types.data(), p.values.data(), nullptr,
+                                nullptr, 0));
+    }
+  }
+  return Check(raw.release());
+}
+
+Result<std::string> PgConnection::PreparedName(const std::string& text, const std::string& key,
+                                               int nparams, const Oid* types) {
+  if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
+  // Once is not a pattern: a statement built for one call (an IN list of
+  // its own length) would cost a round trip more to prepare than it saves.
+  const std::size_t hash = std::hash<std::string>{}(key);
+  if (seen_once_.insert(hash).second) {
+    if (seen_once_.size() > kMaxSeen) seen_once_.clear();
+    return std::string();
+  }
+  if (PQtransactionStatus(conn_) == PQTRANS_INERROR) return std::string();
+  if (prepared_.size() >= kMaxPrepared) {
+    auto cleared = Check(PQexec(conn_, "DEALLOCATE ALL"));
+    if (!cleared) return cleared.error();
+    prepared_.clear();
+  }
+  std::string name = "dr_" + std::to_string(++next_name_);
+  auto made = Check(PQprepare(conn_, name.c_str(), text.c_str(), nparams, types));
+  if (!made) return made.error();
+  prepared_.emplace(key, name);
+  return name;
+}
+
+void PgConnection::ForgetPrepared() {
+  if (PQtransactionStatus(conn_) == PQTRANS_IDLE) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+  // Inside a transaction the names stay taken on the server: new ones are
+  // made from next_name_, which only counts up.
+  prepared_.clear();
+  seen_once_.clear();
 }
 
 namespace {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "store/postgres/pg_url.h"
@@ -50,11 +52,23 @@ class PgConnection {
 
   using PgResult = std::unique_ptr<PGresult, void (*)(PGresult*)>;
   Result<PgResult> Run(std::string_view sql, const Params& params);
+  // The name of the server-side prepared statement for `key` (the text
+  // and the parameter types), preparing it on its second use; "" while it
+  // runs unprepared (the first use, or a statement that is not DML).
+  Result<std::string> PreparedName(const std::string& text, const std::string& key, int nparams,
+                                   const Oid* types);
+  void ForgetPrepared();
   Result<PgResult> Check(PGresult* raw);
   Error ErrorFor(const PGresult* result) const;
 
   PGconn* conn_;
   const PgEndpoint endpoint_;
+  // Statements run more than once are parsed once: prepared under a name
+  // of their own (PostgreSQL keeps them per connection until it closes).
+  // Bounded: past kMaxPrepared, DEALLOCATE ALL and start over.
+  std::unordered_map<std::string, std::string> prepared_;
+  std::unordered_set<std::size_t> seen_once_;  // hashes of keys used once
+  std::uint64_t next_name_ = 0;
 };
 
 }  // namespace docrunch::store

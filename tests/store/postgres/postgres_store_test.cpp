@@ -144,5 +144,71 @@ TEST(PostgresStoreTest, TextWithANulIsRefusedNotCutShort) {
   EXPECT_EQ(rows->Int(0, "n"), 0);
 }
 
+// A statement run twice on a connection is prepared (parsed once); the
+// prepared ones follow a table dropped and made again (a restore) and
+// columns added (a migration), and a star is never kept prepared.
+TEST(PostgresStoreTest, RepeatedStatementsArePreparedAndFollowSchemaChanges) {
+  if (PostgresAdminUrl().empty()) GTEST_SKIP() << "DOCRUNCH_TEST_POSTGRES_URL not set";
+  ScratchPostgresDatabase db(PostgresAdminUrl());
+  StoreOptions options = PostgresAt(db.url());
+  options.postgres_pool_size = 1;  // one connection: its prepared statements are visible
+  auto store = OpenStore(options);
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto script = [&](const std::string& sql) {
+    auto done = (*store)->Transact([&](Tx& tx) -> Result<void> {
+      std::size_t from = 0;
+      while (from < sql.size()) {
+        std::size_t end = std::min(sql.find(';', from), sql.size());
+        auto n = tx.Exec(sql.substr(from, end - from), {});
+        if (!n) return n.error();
+        from = end + 1;
+      }
+      return Ok();
+    });
+    ASSERT_TRUE(done.ok()) << done.error().ToString();
+  };
+  script("CREATE TABLE pt (a BIGINT); INSERT INTO pt VALUES (1), (2)");
+  auto count = [&](std::int64_t above) {
+    auto rows = (*store)->Query("SELECT count(a) AS n FROM pt WHERE a > $1", {above});
+    EXPECT_TRUE(rows.ok()) << rows.error().ToString();
+    return rows.ok() ? rows->Int(0, "n").value_or(-1) : -1;
+  };
+  auto prepared = [&] {
+    auto rows = (*store)->Query(
+        "SELECT statement FROM pg_prepared_statements WHERE strpos(statement, 'count(a)') > 0 "
+        "AND strpos(statement, 'pg_prepared') = 0");
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? rows->size() : 0;
+  };
+  EXPECT_EQ(count(0), 2);
+  EXPECT_EQ(prepared(), 0u) << "once is not prepared";
+  EXPECT_EQ(count(1), 1);
+  EXPECT_EQ(prepared(), 1u) << "the second use prepares it";
+  EXPECT_EQ(count(0), 2);
+  EXPECT_EQ(prepared(), 1u) << "and the third reuses it";
+
+  script("DROP TABLE pt; CREATE TABLE pt (a BIGINT); INSERT INTO pt VALUES (5)");
+  EXPECT_EQ(count(0), 1) << "a table made again is planned again";
+  script("ALTER TABLE pt ADD COLUMN b TEXT DEFAULT 'x'");
+  EXPECT_EQ(count(4), 1);
+  for (int i = 0; i < 3; ++i) {
+    auto star = (*store)->Transact([](Tx& tx) -> Result<void> {
+      auto rows = tx.Query("SELECT * FROM pt WHERE a = $1", {std::int64_t{5}});
+      if (!rows) return rows.error();
+      EXPECT_EQ(rows->columns.size(), 2u);
+      return Ok();
+    });
+    ASSERT_TRUE(star.ok()) << star.error().ToString();
+  }
+  script("ALTER TABLE pt ADD COLUMN c TEXT");
+  auto star = (*store)->Transact([](Tx& tx) -> Result<void> {
+    auto rows = tx.Query("SELECT * FROM pt WHERE a = $1", {std::int64_t{5}});
+    if (!rows) return rows.error();
+    EXPECT_EQ(rows->columns.size(), 3u);
+    return Ok();
+  });
+  EXPECT_TRUE(star.ok()) << star.error().ToString();
+}
+
 }  // namespace
 }  // namespace docrunch::store
