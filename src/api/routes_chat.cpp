@@ -14,9 +14,11 @@ Result<chat::ChatService*> Chat(const ApiServices& s) {
   return s.chat;
 }
 
-// The path's session id: "chat-N" or N (INVALID_PARAMS naming `id`).
+// The path's session id: "chat-N" or N (INVALID_REQUEST naming `id`).
 Result<std::int64_t> SessionId(const Call& call) {
-  return chat::ParseSessionId(call.params.at("id"), "id");
+  auto id = chat::ParseSessionId(call.params.at("id"), "id");
+  if (!id) return MakeError(ErrorCode::kUsage, id.error().message);
+  return id;
 }
 
 json SessionItem() {

@@ -243,7 +243,7 @@ TEST_P(ChatTest, AProviderAnswersFromThePassagesAndCitesThem) {
   EXPECT_EQ(call->Text(0, "task_id"), "task-1");
 
   // A follow-up in the same session carries the earlier exchange.
-  standin_.Script(json::array({{{"mode", "cite"}, {"expect", {kQuestion, "Why lower case?"}}}}));
+  standin_.Script(json::array({{{"mode", "cite"}, {"expect", {"Question: Why lower case?"}}}}));
   auto follow = chat->Ask({"Why lower case?", SessionIdText(answer->session.id), "", "", ""});
   ASSERT_TRUE(follow.ok()) << follow.error().ToString();
   EXPECT_FALSE(follow->new_session);
@@ -308,7 +308,8 @@ TEST_P(ChatTest, AFailedAnswerLeavesNothingBehind) {
   auto first = chat->Ask({kQuestion, "", "", "", ""});
   ASSERT_TRUE(first.ok()) << first.error().ToString();
   standin_.Script(json::array({{{"mode", "garbage"}}}));
-  ASSERT_FALSE(chat->Ask({"and then?", SessionIdText(first->session.id), "", "", ""}).ok());
+  ASSERT_FALSE(
+      chat->Ask({"and the e-mail address?", SessionIdText(first->session.id), "", "", ""}).ok());
   EXPECT_EQ(CountRows("chat_messages"), 2);
 }
 

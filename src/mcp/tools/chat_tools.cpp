@@ -77,7 +77,12 @@ void AddChatTools(Catalog& catalog, ToolServices& s) {
        Object({{"question", Str("The question (at most 8 KB)")},
                {"session_id", Str("An earlier answer's session (chat-N) to continue", 40)}},
               {"question"}),
-       AskSchema(), ToolAnnotations{.read_only = false, .destructive = false, .idempotent = false},
+       AskSchema(),
+       // Read-only towards the project (code, tasks, decisions): what it
+       // writes is the conversation's own record, as search_docs writes
+       // its query traces, so the reader role may call it (doctor's
+       // reader_role check).
+       ToolAnnotations{.read_only = true, .destructive = false, .idempotent = false},
        Access::kQuery, [&s](ToolCall& c) { return Ask(s, c); }});
 }
 
