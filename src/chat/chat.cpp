@@ -193,7 +193,9 @@ std::string Extractive(const std::vector<Passage>& passages) {
   int n = 0;
   for (const auto& p : passages) {
     if (n == kExtractivePassages) break;
+    // "title — snippet" on one line.
     std::string text = p.text;
+    if (std::size_t nl = text.find('\n'); nl != std::string::npos) text.replace(nl, 1, " — ");
     std::replace(text.begin(), text.end(), '\n', ' ');
     out += "\n" + std::to_string(++n) + ". " + Cut(text, 400) + " [" + p.label + "]";
   }
