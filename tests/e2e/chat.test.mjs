@@ -230,6 +230,14 @@ test('with a chat profile the answer comes from the provider, given the passages
   const failed = dr(['chat', QUESTION]);
   assert.notEqual(failed.code, 0);
   assert.doesNotMatch(failed.out, /session/);
+  // A budget's hard stop: refused before the call, named, nothing stored.
+  const requests = (await standinHttp('GET', '/stats')).requests;
+  const refused = dr(['--set', 'cost.hard_stop=true', '--set', 'llm.budgets.daily_usd=0.0001',
+    '--set', 'llm.pricing={"standin-chat": {"input_per_1k": 1, "output_per_1k": 1}}',
+    'chat', QUESTION]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.err, /LLM_BUDGET_EXCEEDED/);
+  assert.equal((await standinHttp('GET', '/stats')).requests, requests);
   const after = JSON.parse(ok(['chat', 'invoice', '--json'])).question.id;
-  assert.equal(after, before + 2);  // the failed exchange took no rows
+  assert.equal(after, before + 2);  // the failed exchanges took no rows
 });
