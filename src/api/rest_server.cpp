@@ -1049,6 +1049,7 @@ RestServer::RestServer(ApiServices services, RestOptions options)
   AddAdminRoutes(impl_->routes, impl_->services);
   AddDataFlowRoutes(impl_->routes, impl_->services);
   AddWorkflowRoutes(impl_->routes, impl_->services);
+  AddChatRoutes(impl_->routes, impl_->services);
   Impl* impl = impl_.get();
   impl_->routes.push_back(
       {"GET", "/openapi.json", Access::kReader, "system", "This API's OpenAPI 3.1 document",

@@ -23,6 +23,10 @@
 #include "store/store.h"
 #include "tasks/task_service.h"
 
+namespace docrunch::chat {
+class ChatService;
+}
+
 namespace docrunch::api {
 
 struct ApiServices {
@@ -65,6 +69,8 @@ struct ApiServices {
   std::function<void()> wrote;
   // Durable workflows (null: the /workflows routes answer 503).
   jobs::WorkflowEngine* workflows = nullptr;
+  // Chat sessions and answers (null: the /chat routes answer 503).
+  chat::ChatService* chat = nullptr;
   // What GET /metrics exposes (null: obs::DefaultRegistry()).
   obs::Registry* metrics = nullptr;
 };

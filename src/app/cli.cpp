@@ -132,6 +132,7 @@ int RunCli(int argc, char** argv) {
   RegisterJobs(app, ctx, action);
   RegisterWorkflows(app, ctx, action);
   RegisterCost(app, ctx, action);
+  RegisterChat(app, ctx, action);
   RegisterMcp(app, ctx, action);
   RegisterCliProxy(app, ctx, action);
   RegisterProvider(app, ctx, action);

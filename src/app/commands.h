@@ -41,6 +41,7 @@ void RegisterCliProxy(CLI::App& app, AppContext& ctx, Action& action);  // cli-p
 void RegisterSnapshot(CLI::App& app, AppContext& ctx, Action& action);  // snapshot (ops/)
 void RegisterDoctor(CLI::App& app, AppContext& ctx, Action& action);    // doctor (ops/)
 void RegisterCost(CLI::App& app, AppContext& ctx, Action& action);      // cost
+void RegisterChat(CLI::App& app, AppContext& ctx, Action& action);      // chat
 
 // The workers `worker start` runs (worker_command.cpp), each until `stop`
 // (`once`: until nothing is left to do).

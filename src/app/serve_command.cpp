@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/chat_env.h"
 #include "app/commands.h"
 #include "app/llm_commands.h"
 #include "ops/server_lock.h"
@@ -76,6 +77,7 @@ struct ServeEnv {
   ops::ServerLock server_lock;  // ops/server_lock.h
   TaskEnv tasks;
   mcp::ToolServices services;
+  std::unique_ptr<ChatEnv> chat;  // MCP's ask and REST's /chat routes
   mcp::Catalog catalog;
   std::unique_ptr<auth::AuditLog> audit;
   // Where MCP's and REST's searches leave their traces.
@@ -156,6 +158,11 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   env->services.search.embedder = ConfiguredEmbedder(c);
   env->traces = std::make_unique<search::TraceLog>(*env->tasks.store);
   env->services.traces = env->traces.get();
+  auto chat =
+      OpenChat(ctx, *env->tasks.store, env->tasks.repository_id, env->services.search, false);
+  if (!chat) return chat.error();
+  env->chat = std::move(*chat);
+  env->services.chat = env->chat->service.get();
   env->catalog = mcp::BuildCatalog(env->services);
   env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store, nullptr, c.audit.enabled);
   env->redis_url = RedisUrl(c, ctx.env());
@@ -440,6 +447,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
                            e.tasks);
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
+  services.chat = e.chat ? e.chat->service.get() : nullptr;
   services.sync_targets = RunningTargets(c, e.tasks.docs_root);
   services.report_sla_seconds = c.storage.sync.report_sla_seconds;
   services.scan_sla_seconds = c.storage.sync.scan_sla_seconds;

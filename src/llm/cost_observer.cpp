@@ -12,6 +12,7 @@ namespace {
 // The calls of this thread between BeforeCall and AfterCall (a stack: a
 // call made while another waits, say a retry's fallback, nests).
 thread_local std::vector<cost::Reservation> open_calls;
+thread_local std::int64_t last_call_id = 0;
 
 }  // namespace
 
@@ -20,7 +21,12 @@ Result<void> CostObserver::BeforeCall(const CallInfo& call) {
                                   {call.estimate_input_tokens, call.estimate_output_tokens});
   if (!reserved) return reserved.error();
   open_calls.push_back(*reserved);
+  last_call_id = reserved->call_id;
   return Ok();
+}
+
+std::int64_t CostObserver::LastCallId() {
+  return last_call_id;
 }
 
 void CostObserver::AfterCall(const CallInfo& call, const CallOutcome& outcome) {

@@ -16,6 +16,9 @@ class CostObserver final : public CallObserver {
   explicit CostObserver(cost::Ledger& ledger) : ledger_(ledger) {}
   Result<void> BeforeCall(const CallInfo& call) override;
   void AfterCall(const CallInfo& call, const CallOutcome& outcome) override;
+  // The llm_calls id of the last call reserved on this thread (0: none),
+  // so a caller can link what it stores to the call (chat messages).
+  static std::int64_t LastCallId();
 
  private:
   cost::Ledger& ledger_;

@@ -87,6 +87,10 @@ const std::map<std::string, std::set<std::string>> kSchema = {
     {"cost_alerts",
      {"budget", "period_start", "threshold", "spent_micros", "limit_micros", "fired_at"}},
     {"cost_lock", {"id", "reservations"}},
+    {"chat_sessions", {"id", "title", "created_by", "created_at", "updated_at"}},
+    {"chat_messages",
+     {"id", "session_id", "role", "content", "citations", "mode", "prompt", "provider", "model",
+      "llm_call_id", "created_at"}},
     {"schema_migrations", {"version", "name", "applied_at"}},
 };
 

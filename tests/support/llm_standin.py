@@ -25,6 +25,11 @@ requests (any route but /control, /last, /stats), each ITEM one of
   {"mode": "slow", "seconds": S}            waits S seconds, then answers normally
   {"mode": "truncate"}                      a stream cut after two events (clean EOF)
   {"mode": "echo_key"}                      401 whose message repeats the key presented
+  {"mode": "reply", "text": T}              (OpenAI route) answers T instead of "pong: ..."
+  {"mode": "cite", "expect": [S, ...],      (OpenAI route) a chat answer: 400 unless every S
+   "extra": T}                              occurs in the request's last user message; else
+                                            one sentence per passage of that message (lines
+                                            "[label] title") citing its label, then T if given
 GET /last -> the last request {path, headers, body}; GET /stats -> {"requests": n}.
 """
 import json
@@ -180,6 +185,22 @@ class Handler(BaseHTTPRequestHandler):
             if mode == "echo_key":
                 return self.error(401, "Incorrect API key provided: " + presented)
         self.truncate = bool(item and item.get("mode") == "truncate")
+        self.reply = None
+        if item and item.get("mode") == "reply":
+            self.reply = item.get("text", "")
+        if item and item.get("mode") == "cite":
+            prompt = self.prompt_of(body.get("messages") or [])
+            missing = [s for s in item.get("expect", []) if s not in prompt]
+            if missing:
+                return self.error(400, "passage missing from the prompt: " + missing[0])
+            sentences = []
+            for line in prompt.split("\n"):
+                if line.startswith("[") and "] " in line:
+                    label, _, title = line[1:].partition("] ")
+                    sentences.append("The knowledge base has " + title + " [" + label + "].")
+            if item.get("extra"):
+                sentences.append(item["extra"])
+            self.reply = " ".join(sentences) or "The passages do not say."
         k = self.kind()
         if KEY is not None and k != "ollama" and presented != KEY:
             return self.error(401, "invalid key")
@@ -213,7 +234,7 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(body.get("messages"), list) or not body.get("model"):
             return self.error(400, "model and messages are required")
         prompt = self.prompt_of(body["messages"])
-        reply = "pong: " + prompt
+        reply = "pong: " + prompt if self.reply is None else self.reply
         usage = {"prompt_tokens": sum(words(m.get("content", "")) for m in body["messages"]),
                  "completion_tokens": words(reply)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]

@@ -141,6 +141,7 @@ Catalog BuildCatalog(ToolServices& services) {
       "report_blocker and finish with submit_completion. Search the code with search_docs; "
       "check get_impact before changing shared files. reported_at is ISO-8601 with a zone.";
   AddQueryTools(catalog, services);
+  AddChatTools(catalog, services);
   AddReportTools(catalog, services);
   AddAdminTools(catalog, services);
   AddResources(catalog, services);

@@ -13,6 +13,10 @@
 #include "store/store.h"
 #include "tasks/task_service.h"
 
+namespace docrunch::chat {
+class ChatService;
+}
+
 namespace docrunch::mcp {
 
 // What the tools call. Everything must outlive the catalog.
@@ -22,8 +26,9 @@ struct ToolServices {
   tasks::TaskService* tasks = nullptr;
   std::filesystem::path docs_root;  // the generated Markdown (docrunch-docs/)
   std::string project_name;
-  search::SearchOptions search;  // ranking options (the embeddings endpoint, if any)
+  search::SearchOptions search;        // ranking options (the embeddings endpoint, if any)
   search::TraceLog* traces = nullptr;  // where search_docs leaves its traces; null: none
+  chat::ChatService* chat = nullptr;   // the ask tool's (null: ask fails with INTERNAL)
 };
 
 Catalog BuildCatalog(ToolServices& services);
@@ -35,6 +40,7 @@ std::vector<std::string> ListedResourceUris(ToolServices& services);
 void AddQueryTools(Catalog& catalog, ToolServices& services);
 void AddReportTools(Catalog& catalog, ToolServices& services);
 void AddAdminTools(Catalog& catalog, ToolServices& services);
+void AddChatTools(Catalog& catalog, ToolServices& services);  // ask
 void AddResources(Catalog& catalog, ToolServices& services);
 void AddPrompts(Catalog& catalog, ToolServices& services);
 

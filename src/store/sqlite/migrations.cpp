@@ -832,6 +832,37 @@ CREATE TABLE cost_lock (
 INSERT INTO cost_lock (id, reservations) VALUES (1, 0);
 )sql";
 
+// Version 17: chat with citations (src/chat/). A session holds the
+// messages of one conversation; an assistant message keeps the citations
+// of its answer (a JSON array: label, source, verified), how it was made
+// (mode "generated" by the chat profile's provider, or "extractive"), and
+// for a generated answer the prompt sent, the provider, the model and its
+// llm_calls row.
+constexpr std::string_view kChat = R"sql(
+CREATE TABLE chat_sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  title TEXT NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX chat_sessions_by_update ON chat_sessions (updated_at);
+CREATE TABLE chat_messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id BIGINT NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+  content TEXT NOT NULL,
+  citations TEXT NOT NULL DEFAULT '[]',
+  mode TEXT NOT NULL DEFAULT '',
+  prompt TEXT,
+  provider TEXT,
+  model TEXT,
+  llm_call_id BIGINT REFERENCES llm_calls (id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -849,6 +880,7 @@ constexpr std::array kScripts = {
     MigrationScript{14, "llm providers and profiles", kLlmProviders},
     MigrationScript{15, "llm calls and cost", kLlmCost},
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
+    MigrationScript{17, "chat sessions and messages", kChat},
 };
 
 }  // namespace
