@@ -35,11 +35,23 @@ struct SearchResult {
   // Which engine answered: "index" (the derived search index) or
   // "fulltext" (the database's own full-text search, the fallback).
   std::string engine = "index";
+  // Why it ranks here (index answers only): the query's terms it matched
+  // (as indexed: lower-case, stemmed), the fields they matched in among
+  // "name", "signature", "docstring", "path" and "body" (a term found in
+  // none of the shown fields matched the body or the module's symbols), and
+  // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
+  // "coverage" (the factor for the share of query terms matched), "graph"
+  // (the graph prior's factor), "rrf_graph" / "vector" (reciprocal rank
+  // fusion terms, when those run). Empty for full-text answers.
+  std::vector<std::string> matched_terms;
+  std::vector<std::string> matched_fields;
+  std::map<std::string, double> signals;
 };
 
 // The JSON form the CLI, MCP and REST share: the fields above, file_path
-// and line_number null when absent.
-nlohmann::json ToJson(const SearchResult& result);
+// and line_number null when absent; matched_terms, matched_fields and
+// signals only with `explain`.
+nlohmann::json ToJson(const SearchResult& result, bool explain = false);
 
 enum class Scope { kDocs, kReports, kAll };
 

@@ -744,6 +744,13 @@ CREATE TABLE job_marks (
 CREATE INDEX job_marks_by_key ON job_marks (idempotency_key);
 )sql";
 
+// Version 15: symbols.body_terms, what a symbol's body says for search (the
+// identifiers and comment words of its lines, outside strings and doc
+// comments; scan::Symbol::body_terms), indexed as its body field.
+constexpr std::string_view kSymbolBodyTerms = R"sql(
+ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -758,6 +765,7 @@ constexpr std::array kScripts = {
     MigrationScript{11, "fast job queue", kFastJobs},
     MigrationScript{12, "durable workflows", kWorkflows},
     MigrationScript{13, "schedules and job marks", kSchedules},
+    MigrationScript{15, "symbol body terms", kSymbolBodyTerms},
 };
 
 }  // namespace
