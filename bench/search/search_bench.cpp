@@ -114,10 +114,9 @@ int main(int argc, char** argv) {
       // The realistic harness's queries name their answers in "expected";
       // the docstring harness's in "path" and "qualname".
       const bool realistic = q.contains("expected");
-      const std::string target =
-          realistic ? ""
-                    : "symbol:" + q["path"].get<std::string>() + "#" +
-                          q["qualname"].get<std::string>();
+      const std::string target = realistic ? ""
+                                           : "symbol:" + q["path"].get<std::string>() + "#" +
+                                                 q["qualname"].get<std::string>();
       // Enough results for ten distinct files.
       const std::clock_t started = std::clock();
       auto results = search::Search(**store, repo_id, q["query"].get<std::string>(), 100,

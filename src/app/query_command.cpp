@@ -47,7 +47,6 @@ std::string Explanation(const search::SearchResult& r) {
   return out.str();
 }
 
-
 std::string Location(const search::SearchResult& r) {
   if (!r.file_path) return "";
   return *r.file_path + (r.line_number ? ":" + std::to_string(*r.line_number) : "");
@@ -74,8 +73,8 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   // The trace is written by the log's own thread; the log's destructor
   // (after the answer is printed) waits for it.
   search::TraceLog traces(**store);
-  auto results = search::TracedSearch(**store, *repo, flags.text, flags.limit, scope, options,
-                                      &traces, "cli");
+  auto results =
+      search::TracedSearch(**store, *repo, flags.text, flags.limit, scope, options, &traces, "cli");
   if (!results) return results.error();
   std::ostringstream out;
   if (flags.format == "json") {

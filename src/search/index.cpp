@@ -26,37 +26,19 @@ struct Field {
   bool counted = false;
 };
 
-// Development knobs (DOCRUNCH_SEARCH_TUNE="name=3,body=0.3"); removed before merge.
-double Tune(const char* name, double fallback) {
-  const char* env = std::getenv("DOCRUNCH_SEARCH_TUNE");
-  if (!env) return fallback;
-  std::string all = env;
-  std::string key = std::string(name) + "=";
-  std::size_t at = 0;
-  while ((at = all.find(key, at)) != std::string::npos) {
-    if (at == 0 || all[at - 1] == ',') return std::atof(all.c_str() + at + key.size());
-    at += key.size();
-  }
-  return fallback;
-}
-
-// Field weights: a match in a name is worth more than one in a body.
-const double kNameWeight = Tune("name", 3.0);
-const double kQualifiedWeight = Tune("qual", 1.5);
-const double kSignatureWeight = Tune("sig", 1.0);
-const double kDocWeight = Tune("doc", 1.0);
-const double kPathWeight = Tune("path", 0.5);
-const double kBodyWeight = Tune("body", 0.3);
-// What a body word adds to a document's length, against 1 for other words.
-const double kBodyLength = Tune("blen", 0.25);
-// The module document: the file's path, its symbols' names, docstrings and bodies.
-const double kModulePathWeight = Tune("mpath", 3.0);
-const double kModuleTopWeight = Tune("mtop", 0.5);
-const double kModuleNamesWeight = Tune("mnames", 0.0);
-const double kModuleDocWeight = Tune("mdoc", 0.0);
-const double kModuleBodyWeight = Tune("mbody", 0.0);
-// A method's class: its name and docstring, as context.
-const double kClassDocWeight = Tune("cdoc", 0.0);
+// Field weights: a match in a name is worth more than one in a body. Chosen
+// on the tuning halves of bench/search's two harnesses (docs/benchmarks.md).
+constexpr double kNameWeight = 3.0;
+constexpr double kQualifiedWeight = 1.5;
+constexpr double kSignatureWeight = 1.0;
+constexpr double kDocWeight = 1.0;
+constexpr double kPathWeight = 0.5;
+// A body word (Symbol::body_terms), per occurrence: 0.3 against 0, 0.1, 0.5
+// and 1 was best on both harnesses.
+constexpr double kBodyWeight = 0.3;
+// What a body word adds to a document's length, against 1 for other words:
+// counted in full, bodies swamp the names; not at all, long bodies win.
+constexpr double kBodyLength = 0.25;
 // Only a docstring's opening (its summary) is indexed, so long docstrings do
 // not drown the names they describe.
 constexpr std::size_t kDocChars = 400;
@@ -205,35 +187,19 @@ namespace {
 SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::ParsedFile& parsed) {
   const std::string source = "file:" + path;
   SourceDocs docs(repo, source, /*graph_scores=*/true);
-  std::string names, all_names, all_docs, all_bodies;
-  std::unordered_map<std::string, const scan::Symbol*> classes;
+  std::string names;
   for (const auto& s : parsed.symbols) {
     if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
-    all_names += s.qualified_name + " ";
-    if (!s.docstring.empty()) all_docs += s.docstring.substr(0, kDocChars) + "\n";
-    // Top-level symbols' bodies hold their members'.
-    if (s.qualified_name.find('.') == std::string::npos && !s.body_terms.empty()) {
-      all_bodies += s.body_terms + " ";
-    }
-    if (s.kind == scan::SymbolKind::kClass) classes.emplace(s.qualified_name, &s);
   }
+  // The module's symbols' docstrings or bodies added to it (weights 0.3,
+  // 0.1) only pushed symbols down: a file ranks by its best symbol.
   docs.Add(source, "module", path,
            std::string(scan::LanguageName(parsed.language)) + " module " + path +
                (names.empty() ? "" : "; defines " + names),
-           path, 0,
-           {{path, kModulePathWeight},
-            {names, kModuleTopWeight},
-            {all_names, kModuleNamesWeight},
-            {all_docs, kModuleDocWeight},
-            {all_bodies, kModuleBodyWeight, true}});
+           path, 0, {{path, kNameWeight}, {names, kPathWeight}});
   for (const auto& s : parsed.symbols) {
     std::string content = s.signature;
     if (!s.docstring.empty()) content += (content.empty() ? "" : "\n") + s.docstring;
-    std::string_view class_doc;
-    if (auto dot = s.qualified_name.rfind('.'); dot != std::string::npos) {
-      auto owner = classes.find(s.qualified_name.substr(0, dot));
-      if (owner != classes.end()) class_doc = owner->second->docstring;
-    }
     docs.Add("symbol:" + path + "#" + s.qualified_name, DocType(s.kind), s.qualified_name, content,
              path, s.start_line,
              {{s.name, kNameWeight},
@@ -241,8 +207,7 @@ SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::Pars
               {s.signature, kSignatureWeight},
               {s.docstring, kDocWeight},
               {path, kPathWeight},
-              {s.body_terms, kBodyWeight, true},
-              {class_doc.substr(0, std::min(class_doc.size(), kDocChars)), kClassDocWeight}});
+              {s.body_terms, kBodyWeight, true}});
   }
   return docs;
 }

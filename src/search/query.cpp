@@ -111,7 +111,8 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
 // name or the path), the signature (the content's first line) and the
 // docstring (the rest); a term in none of them matched what the index holds
 // beyond the shown fields (a body, a module's symbols): "body".
-std::vector<std::string> MatchedFields(const SearchResult& r, const std::vector<std::string>& terms) {
+std::vector<std::string> MatchedFields(const SearchResult& r,
+                                       const std::vector<std::string>& terms) {
   std::vector<std::string> out;
   if (terms.empty()) return out;
   auto has_any = [&](std::string_view text) {
@@ -131,9 +132,9 @@ std::vector<std::string> MatchedFields(const SearchResult& r, const std::vector<
   }
   std::string_view content = r.content;
   std::string_view signature = module ? std::string_view() : content.substr(0, content.find('\n'));
-  std::string_view docstring =
-      module || content.find('\n') == std::string_view::npos ? std::string_view()
-                                                              : content.substr(content.find('\n') + 1);
+  std::string_view docstring = module || content.find('\n') == std::string_view::npos
+                                   ? std::string_view()
+                                   : content.substr(content.find('\n') + 1);
   std::vector<bool> seen(terms.size(), false);
   auto add = [&](const char* field, std::string_view text) {
     std::vector<bool> found = has_any(text);
@@ -151,7 +152,8 @@ std::vector<std::string> MatchedFields(const SearchResult& r, const std::vector<
   add("signature", signature);
   add("docstring", docstring);
   if (!module && r.file_path) add("path", *r.file_path);
-  if (std::find(seen.begin(), seen.end(), false) != seen.end()) out.push_back(module ? "symbols" : "body");
+  if (std::find(seen.begin(), seen.end(), false) != seen.end())
+    out.push_back(module ? "symbols" : "body");
   return out;
 }
 
@@ -236,18 +238,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     std::string key;
   };
   std::vector<std::string> term_names;  // bit order of terms_mask
-  double k1 = options.bm25_k1, b = options.bm25_b;
-  double cov_w = 0.5;
-  if (const char* env = std::getenv("DOCRUNCH_SEARCH_TUNE")) {  // development knobs
-    std::string all = env;
-    auto get = [&](const std::string& k, double& v) {
-      auto at = all.find(k + "=");
-      if (at != std::string::npos && (at == 0 || all[at - 1] == ',')) v = std::atof(all.c_str() + at + k.size() + 1);
-    };
-    get("k1", k1);
-    get("b", b);
-    get("cov", cov_w);
-  }
+  const double k1 = options.bm25_k1, b = options.bm25_b;
   std::unordered_map<std::int64_t, Score> scores;
   scores.reserve(docs_by_id.size());
   for (const auto& [term, list] : postings) {
@@ -284,7 +275,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   // Each signal's part, for the results' explanations.
   auto coverage_factor = [&](const Score& s) {
     double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
-    return 1 - cov_w + cov_w * coverage;
+    return 1 - options.coverage_weight + options.coverage_weight * coverage;
   };
   auto graph_factor = [&](const Score& s) {
     return options.graph == GraphFusion::kPrior
@@ -466,13 +457,13 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
 nlohmann::json ToJson(const SearchResult& r, bool explain) {
   using nlohmann::json;
   json out = {{"id", r.id},
-          {"type", r.type},
-          {"title", r.title},
-          {"content", r.content},
-          {"score", r.score},
-          {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
-          {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
-          {"engine", r.engine}};
+              {"type", r.type},
+              {"title", r.title},
+              {"content", r.content},
+              {"score", r.score},
+              {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
+              {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
+              {"engine", r.engine}};
   if (explain) {
     out["matched_terms"] = r.matched_terms;
     out["matched_fields"] = r.matched_fields;

@@ -97,7 +97,8 @@ bool HasVowel(const std::string& w, std::size_t end) {
 }
 
 bool EndsWith(const std::string& w, std::string_view suffix) {
-  return w.size() >= suffix.size() && w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return w.size() >= suffix.size() &&
+         w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -129,7 +130,8 @@ std::string Stem(std::string_view token) {
   }
   if (cut && w.size() >= 3) {
     const char last = w.back();
-    if (last == w[w.size() - 2] && last != 'l' && last != 's' && last != 'z' && !IsVowel(w, w.size() - 1)) {
+    if (last == w[w.size() - 2] && last != 'l' && last != 's' && last != 'z' &&
+        !IsVowel(w, w.size() - 1)) {
       w.pop_back();  // stopped -> stop
     }
   }

@@ -28,7 +28,8 @@ TEST(CodeTokens, KeepsNonAsciiWordsWhole) {
 
 }  // namespace
 TEST(Stem, FoldsInflectionsOfOneWord) {
-  for (const char* w : {"encode", "encodes", "encoded", "encoding"}) EXPECT_EQ(Stem(w), "encod") << w;
+  for (const char* w : {"encode", "encodes", "encoded", "encoding"})
+    EXPECT_EQ(Stem(w), "encod") << w;
   for (const char* w : {"query", "queries"}) EXPECT_EQ(Stem(w), "queri") << w;
   for (const char* w : {"stop", "stopped", "stopping", "stops"}) EXPECT_EQ(Stem(w), "stop") << w;
   EXPECT_EQ(Stem("classes"), "class");

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <unordered_map>
-#include <vector>
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "scan/parser/languages.h"
 #include "scan/parser/utf8.h"
@@ -135,8 +135,10 @@ void CollectBodyTokens(TSNode root, std::string_view source, std::vector<BodyTok
       const uint32_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
       const int line = static_cast<int>(ts_node_start_point(node).row) + 1;
       if (type.find("comment") != std::string_view::npos) {
-        std::string_view text = source.substr(start, std::min<std::size_t>(end, source.size()) - start);
-        if (!(text.rfind("/**", 0) == 0 || text.rfind("///", 0) == 0 || text.rfind("//!", 0) == 0)) {
+        std::string_view text =
+            source.substr(start, std::min<std::size_t>(end, source.size()) - start);
+        if (!(text.rfind("/**", 0) == 0 || text.rfind("///", 0) == 0 ||
+              text.rfind("//!", 0) == 0)) {
           out.push_back({line, true, Words(text)});
         }
       } else if (string_like) {
