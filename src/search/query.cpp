@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -105,12 +106,63 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
   return out;
 }
 
+// Where a result's matched terms are, among what the result shows: its
+// name (the last part of the title), the rest of the title (the qualified
+// name or the path), the signature (the content's first line) and the
+// docstring (the rest); a term in none of them matched what the index holds
+// beyond the shown fields (a body, a module's symbols): "body".
+std::vector<std::string> MatchedFields(const SearchResult& r,
+                                       const std::vector<std::string>& terms) {
+  std::vector<std::string> out;
+  if (terms.empty()) return out;
+  auto has_any = [&](std::string_view text) {
+    if (text.empty()) return std::vector<bool>(terms.size(), false);
+    std::vector<std::string> tokens = SearchTerms(text);
+    std::vector<bool> found(terms.size(), false);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      found[i] = std::find(tokens.begin(), tokens.end(), terms[i]) != tokens.end();
+    }
+    return found;
+  };
+  const bool module = r.type == "module";
+  std::string_view title = r.title;
+  std::string_view name = title;
+  if (auto dot = title.find_last_of(module ? "/" : "."); dot != std::string_view::npos) {
+    name = title.substr(dot + 1);
+  }
+  std::string_view content = r.content;
+  std::string_view signature = module ? std::string_view() : content.substr(0, content.find('\n'));
+  std::string_view docstring = module || content.find('\n') == std::string_view::npos
+                                   ? std::string_view()
+                                   : content.substr(content.find('\n') + 1);
+  std::vector<bool> seen(terms.size(), false);
+  auto add = [&](const char* field, std::string_view text) {
+    std::vector<bool> found = has_any(text);
+    bool any = false;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      if (found[i]) {
+        any = true;
+        seen[i] = true;
+      }
+    }
+    if (any) out.push_back(field);
+  };
+  add("name", name);
+  add(module ? "path" : "qualified_name", title);
+  add("signature", signature);
+  add("docstring", docstring);
+  if (!module && r.file_path) add("path", *r.file_path);
+  if (std::find(seen.begin(), seen.end(), false) != seen.end())
+    out.push_back(module ? "symbols" : "body");
+  return out;
+}
+
 Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
                                               const std::string& query, int limit, Scope scope,
                                               const SearchOptions& options,
                                               SearchTimings* timings) {
   Lap lap(timings);
-  std::vector<std::string> tokens = CodeTokens(query);
+  std::vector<std::string> tokens = SearchTerms(query);
   std::set<std::string> unique(tokens.begin(), tokens.end());
   if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
 
@@ -181,14 +233,19 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   struct Score {
     double bm25 = 0;
     int matched_terms = 0;
+    std::uint64_t terms_mask = 0;  // bit i: the i-th query term (of `postings`) matched
     double graph = 0;
     std::string key;
   };
+  std::vector<std::string> term_names;  // bit order of terms_mask
   const double k1 = options.bm25_k1, b = options.bm25_b;
-  std::map<std::int64_t, Score> scores;
+  std::unordered_map<std::int64_t, Score> scores;
+  scores.reserve(docs_by_id.size());
   for (const auto& [term, list] : postings) {
     const double df = document_frequency[term];
     const double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
+    const std::uint64_t bit = term_names.size() < 64 ? std::uint64_t{1} << term_names.size() : 0;
+    term_names.push_back(term);
     for (const Posting& p : list) {
       auto doc = docs_by_id.find(p.doc_id);
       if (doc == docs_by_id.end()) continue;
@@ -197,6 +254,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       Score& s = scores[p.doc_id];
       s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
       s.matched_terms += 1;
+      s.terms_mask |= bit;
       if (s.key.empty()) {
         s.key = doc->second.key;
         s.graph = doc->second.graph;
@@ -214,18 +272,26 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   auto better = [](const Ranked& a, const Ranked& b) {
     return a.score != b.score ? a.score > b.score : *a.key < *b.key;
   };
-  std::vector<Ranked> by_score;
-  for (const auto& [id, s] : scores) {
+  // Each signal's part, for the results' explanations.
+  auto coverage_factor = [&](const Score& s) {
     double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
-    double lexical = s.bm25 * (0.5 + 0.5 * coverage);
-    if (options.graph == GraphFusion::kPrior) {
-      lexical *= 1.0 + options.graph_weight * std::log1p(std::max(0.0, s.graph));
-    }
+    return 1 - options.coverage_weight + options.coverage_weight * coverage;
+  };
+  auto graph_factor = [&](const Score& s) {
+    return options.graph == GraphFusion::kPrior
+               ? 1.0 + options.graph_weight * std::log1p(std::max(0.0, s.graph))
+               : 1.0;
+  };
+  std::vector<Ranked> by_score;
+  by_score.reserve(scores.size());
+  for (const auto& [id, s] : scores) {
+    double lexical = s.bm25 * coverage_factor(s) * graph_factor(s);
     // Rounded so the order in which postings were summed cannot matter.
     double score = std::round(lexical * 1e9) / 1e9;
     by_score.push_back({score, &s.key, id});
   }
   std::sort(by_score.begin(), by_score.end(), better);
+  std::unordered_map<std::int64_t, std::map<std::string, double>> fusion_parts;
   if (options.graph == GraphFusion::kRrf && !by_score.empty()) {
     // Reciprocal rank fusion: the lexical rank, and the graph rank among
     // the same candidates (documents outside the graph get no graph term).
@@ -239,8 +305,11 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     const double k = std::max(1, options.rrf_k);
     for (std::size_t i = 0; i < by_score.size(); ++i)
       fused[by_score[i].id] += 1.0 / (k + static_cast<double>(i + 1));
-    for (std::size_t i = 0; i < by_graph.size(); ++i)
-      fused[by_graph[i].id] += options.graph_weight / (k + static_cast<double>(i + 1));
+    for (std::size_t i = 0; i < by_graph.size(); ++i) {
+      const double part = options.graph_weight / (k + static_cast<double>(i + 1));
+      fused[by_graph[i].id] += part;
+      fusion_parts[by_graph[i].id]["rrf_graph"] = part;
+    }
     for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
     std::sort(by_score.begin(), by_score.end(), better);
   }
@@ -259,7 +328,9 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       for (const auto& r : by_score) lexical.insert(r.id);
       for (std::size_t i = 0; i < nearest->size(); ++i) {
         const auto& [id, key] = (*nearest)[i];
-        fused[id] += options.vector_weight / (k + static_cast<double>(i + 1));
+        const double part = options.vector_weight / (k + static_cast<double>(i + 1));
+        fused[id] += part;
+        fusion_parts[id]["vector"] = part;
         if (!lexical.count(id)) {
           vector_keys[id] = key;
           by_score.push_back({0, &vector_keys[id], id});
@@ -297,6 +368,19 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     r.score = std::round(score * 1000) / 1000;
     r.file_path = docs->Text(i, "file_path");
     if (auto line = docs->Int(i, "line_number")) r.line_number = static_cast<int>(*line);
+    if (auto found = scores.find(id); found != scores.end()) {
+      const Score& s = found->second;
+      r.signals["bm25"] = s.bm25;
+      r.signals["coverage"] = coverage_factor(s);
+      if (options.graph == GraphFusion::kPrior) r.signals["graph"] = graph_factor(s);
+      for (std::size_t t = 0; t < term_names.size() && t < 64; ++t) {
+        if (s.terms_mask & (std::uint64_t{1} << t)) r.matched_terms.push_back(term_names[t]);
+      }
+      r.matched_fields = MatchedFields(r, r.matched_terms);
+    }
+    if (auto parts = fusion_parts.find(id); parts != fusion_parts.end()) {
+      for (const auto& [name, part] : parts->second) r.signals[name] = part;
+    }
     results.push_back(std::move(r));
   }
   lap("fetch");
@@ -370,16 +454,22 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   return found;
 }
 
-nlohmann::json ToJson(const SearchResult& r) {
+nlohmann::json ToJson(const SearchResult& r, bool explain) {
   using nlohmann::json;
-  return {{"id", r.id},
-          {"type", r.type},
-          {"title", r.title},
-          {"content", r.content},
-          {"score", r.score},
-          {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
-          {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
-          {"engine", r.engine}};
+  json out = {{"id", r.id},
+              {"type", r.type},
+              {"title", r.title},
+              {"content", r.content},
+              {"score", r.score},
+              {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
+              {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
+              {"engine", r.engine}};
+  if (explain) {
+    out["matched_terms"] = r.matched_terms;
+    out["matched_fields"] = r.matched_fields;
+    out["signals"] = r.signals;
+  }
+  return out;
 }
 
 }  // namespace docrunch::search

@@ -26,7 +26,7 @@ const std::map<std::string, std::set<std::string>> kSchema = {
       "last_scanned", "mtime_ns", "diagnostics", "refs"}},
     {"symbols",
      {"id", "repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
-      "signature", "docstring", "bases", "detail", "implements", "fields"}},
+      "signature", "docstring", "bases", "detail", "implements", "fields", "body_terms"}},
     {"imports",
      {"id", "repository_id", "file_id", "module", "names", "alias", "line", "is_relative", "name",
       "end_line"}},

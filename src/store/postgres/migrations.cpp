@@ -755,6 +755,13 @@ CREATE TABLE cost_lock (
 INSERT INTO cost_lock (id, reservations) VALUES (1, 0);
 )sql";
 
+// Version 17: symbols.body_terms, what a symbol's body says for search (the
+// identifiers and comment words of its lines, outside strings and doc
+// comments; scan::Symbol::body_terms), indexed as its body field.
+constexpr std::string_view kSymbolBodyTerms = R"sql(
+ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -772,6 +779,7 @@ constexpr std::array kScripts = {
     MigrationScript{14, "llm providers and profiles", kLlmProviders},
     MigrationScript{15, "llm calls and cost", kLlmCost},
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
+    MigrationScript{17, "symbol body terms", kSymbolBodyTerms},
 };
 
 }  // namespace
