@@ -7,10 +7,12 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
 
+#include "search/generation.h"
 #include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
@@ -89,6 +91,19 @@ Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& pos
 }
 
 }  // namespace
+
+Result<void> MarkIndexChanged(store::Tx& tx, std::int64_t repo) {
+  // Random, so that no two states of an index share a token: not after a
+  // rebuild, not after a snapshot of an older state is restored.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto token = static_cast<std::int64_t>(random() >> 1);
+  auto done = tx.Exec(
+      "INSERT INTO search_generations (repository_id, generation) VALUES ($1, $2) "
+      "ON CONFLICT (repository_id) DO UPDATE SET generation = excluded.generation",
+      {repo, token});
+  if (!done) return done.error();
+  return Ok();
+}
 
 // One source's documents (a file's module and symbols, a task with its
 // reports), waiting in the writer for its next flush.
@@ -227,6 +242,8 @@ struct IndexWriter::Pending {
   std::size_t doc_count = 0;
   // Scores computed in this transaction (UseGraphScores), if any.
   std::optional<std::unordered_map<std::string, double>> graph;
+  // Whether this writer gave the index a new generation yet.
+  bool marked = false;
 };
 
 void IndexWriter::UseGraphScores(std::unordered_map<std::string, double> scores) {
@@ -316,6 +333,11 @@ Result<void> IndexWriter::Queue(const std::string& source_key, SourceDocs docs) 
 // round trips on PostgreSQL), their postings into the coming segment.
 Result<void> IndexWriter::Flush() {
   Pending& p = *pending_;
+  if (p.removed.empty() && p.docs.empty()) return Ok();
+  if (!p.marked) {
+    DOCRUNCH_TRY(MarkIndexChanged(tx_, repository_id_));
+    p.marked = true;
+  }
   for (std::size_t at = 0; at < p.removed.size(); at += kPerStatement) {
     const std::size_t end = std::min(p.removed.size(), at + kPerStatement);
     store::Params params{repository_id_};
@@ -486,6 +508,7 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
 }
 
 Result<void> ClearIndex(store::Tx& tx, std::int64_t repo) {
+  DOCRUNCH_TRY(MarkIndexChanged(tx, repo));
   for (const char* table : {"search_terms", "search_segments", "search_docs"}) {
     auto r = tx.Exec(std::string("DELETE FROM ") + table + " WHERE repository_id = $1", {repo});
     if (!r) return r.error();

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -12,11 +15,20 @@
 #include <spdlog/spdlog.h>
 
 #include "search/embeddings.h"
+#include "search/generation.h"
 #include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
+
+Result<std::optional<std::int64_t>> IndexGeneration(store::Reader& db, std::int64_t repo) {
+  auto rows =
+      db.Query("SELECT generation FROM search_generations WHERE repository_id = $1", {repo});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<std::int64_t>();
+  return rows->Int(0, "generation");
+}
 
 void SearchTimings::Add(const std::string& stage, double ms) {
   for (auto& [name, total] : stages) {
@@ -157,6 +169,183 @@ std::vector<std::string> MatchedFields(const SearchResult& r,
   return out;
 }
 
+// Document types as small numbers, for the scope filter over the corpus.
+enum DocType : std::uint8_t { kCodeType, kRecordType, kOtherType };
+
+DocType TypeOf(std::string_view type) {
+  if (type == "module" || type == "function" || type == "class" || type == "component" ||
+      type == "schema")
+    return kCodeType;
+  if (type == "report" || type == "decision" || type == "finding" || type == "task")
+    return kRecordType;
+  return kOtherType;
+}
+
+bool InScope(DocType type, Scope scope) {
+  switch (scope) {
+    case Scope::kDocs:
+      return type == kCodeType;
+    case Scope::kReports:
+      return type == kRecordType;
+    case Scope::kAll:
+      return true;
+  }
+  return true;
+}
+
+// What ranking needs of a repository's index, as of one generation
+// (generation.h): the corpus statistics BM25 needs, every document's length,
+// graph score, key and type, and the postings of the terms queries asked
+// for (decoded, from every segment, the removed documents' left out).
+// Read once per generation instead of on every query.
+struct Corpus {
+  struct Doc {
+    double length = 1;
+    double graph = 0;
+    std::uint32_t key = 0;  // into keys
+    DocType type = kOtherType;
+  };
+  using Postings = std::vector<Posting>;
+
+  std::optional<std::int64_t> generation;
+  double total_docs = 0;
+  double avg_length = 1;
+  std::unordered_map<std::int64_t, Doc> docs;
+  std::vector<std::string> keys;
+
+  // The postings of `terms` (each once), reading those not yet kept.
+  Result<std::vector<std::shared_ptr<const Postings>>> PostingsOf(
+      store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms) const;
+
+ private:
+  // Terms kept at most; past it the kept postings start over.
+  static constexpr std::size_t kMaxTerms = 20000;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Postings>> postings_;
+};
+
+Result<std::vector<std::shared_ptr<const Corpus::Postings>>> Corpus::PostingsOf(
+    store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms) const {
+  std::vector<std::shared_ptr<const Postings>> out(terms.size());
+  std::vector<std::size_t> missing;
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      auto it = postings_.find(terms[i]);
+      if (it != postings_.end()) {
+        out[i] = it->second;
+      } else {
+        missing.push_back(i);
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  store::Params params{repo};
+  for (std::size_t i : missing) params.emplace_back(std::in_place_type<std::string>, terms[i]);
+  auto rows =
+      db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
+                   Placeholders(2, missing.size()) + ")",
+               params);
+  if (!rows) return rows.error();
+  std::unordered_map<std::string, Postings> read;
+  Postings decoded;
+  for (std::size_t r = 0; r < rows->size(); ++r) {
+    const std::string term = *rows->Text(r, "term");
+    decoded.clear();
+    if (!DecodePostings(*rows->Text(r, "postings"), decoded)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+                                                 "' are malformed; run docrunch sync rebuild");
+    }
+    Postings& list = read[term];
+    for (const Posting& p : decoded) {
+      if (docs.count(p.doc_id)) list.push_back(p);  // removed documents wait for a merge
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (postings_.size() + missing.size() > kMaxTerms) postings_.clear();
+  for (std::size_t i : missing) {
+    auto list = std::make_shared<Postings>(std::move(read[terms[i]]));
+    // Segments come in any order: ids ascending, as in one segment.
+    std::sort(list->begin(), list->end(),
+              [](const Posting& a, const Posting& b) { return a.doc_id < b.doc_id; });
+    out[i] = list;
+    postings_.emplace(terms[i], std::move(list));
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Corpus>> LoadCorpus(store::Reader& db, std::int64_t repo) {
+  auto corpus = std::make_shared<Corpus>();
+  auto rows = db.Query(
+      "SELECT id, length, doc_key, type, graph_score FROM search_docs WHERE repository_id = $1",
+      {repo});
+  if (!rows) return rows.error();
+  corpus->docs.reserve(rows->size());
+  corpus->keys.reserve(rows->size());
+  double total_length = 0;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    Corpus::Doc doc;
+    doc.length = static_cast<double>(rows->Int(i, "length").value_or(1));
+    doc.graph = rows->Real(i, "graph_score").value_or(0);
+    doc.key = static_cast<std::uint32_t>(corpus->keys.size());
+    doc.type = TypeOf(rows->Text(i, "type").value_or(""));
+    corpus->keys.push_back(*rows->Text(i, "doc_key"));
+    corpus->docs.emplace(*rows->Int(i, "id"), doc);
+    total_length += doc.length;
+  }
+  corpus->total_docs = static_cast<double>(rows->size());
+  corpus->avg_length = rows->empty() ? 1.0 : total_length / corpus->total_docs;
+  return corpus;
+}
+
+// The corpora of the repositories searched in this process, by store and
+// repository, each kept while its generation stays current.
+class CorpusCache {
+ public:
+  Result<std::shared_ptr<const Corpus>> Get(store::Reader& db, std::int64_t repo) {
+    auto generation = IndexGeneration(db, repo);
+    if (!generation) return generation.error();
+    const Key key{&db, repo};
+    if (*generation) {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second->generation == *generation) return it->second;
+    }
+    // One load at a time: queries that arrive together after an index
+    // write wait for the first one's load instead of each loading.
+    std::lock_guard loading(load_mu_);
+    if (*generation) {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second->generation == *generation) return it->second;
+    }
+    auto loaded = LoadCorpus(db, repo);
+    if (!loaded) return loaded.error();
+    // Kept only when no index write committed during the load: the token
+    // read after it is still the one read before.
+    auto after = IndexGeneration(db, repo);
+    if (!after) return after.error();
+    if (!*generation || *after != *generation) return std::shared_ptr<const Corpus>(*loaded);
+    (*loaded)->generation = *generation;
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries && !entries_.count(key)) entries_.erase(entries_.begin());
+    entries_[key] = *loaded;
+    return std::shared_ptr<const Corpus>(*loaded);
+  }
+
+ private:
+  using Key = std::pair<const store::Reader*, std::int64_t>;
+  static constexpr std::size_t kMaxEntries = 8;
+  std::mutex mu_;
+  std::mutex load_mu_;
+  std::map<Key, std::shared_ptr<const Corpus>> entries_;
+};
+
+CorpusCache& Corpora() {
+  static CorpusCache* cache = new CorpusCache();  // never destroyed: used until exit
+  return *cache;
+}
+
 Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
                                               const std::string& query, int limit, Scope scope,
                                               const SearchOptions& options,
@@ -166,98 +355,53 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   std::set<std::string> unique(tokens.begin(), tokens.end());
   if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
 
-  auto stats = db.Query(
-      "SELECT COUNT(*) AS n, AVG(length) AS avg_length FROM search_docs "
-      "WHERE repository_id = $1",
-      {repo});
-  if (!stats) return stats.error();
-  double total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
-  double avg_length = stats->Real(0, "avg_length").value_or(1.0);
+  auto corpus_found = Corpora().Get(db, repo);
+  if (!corpus_found) return corpus_found.error();
+  const Corpus& corpus = **corpus_found;
+  const double total_docs = corpus.total_docs;
+  const double avg_length = corpus.avg_length;
   if (total_docs == 0) return std::vector<SearchResult>{};
 
   // Each query term's postings, from every segment.
-  store::Params params{repo};
-  for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
-  auto term_rows =
-      db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
-                   Placeholders(2, unique.size()) + ")",
-               params);
-  if (!term_rows) return term_rows.error();
-  std::map<std::string, std::vector<Posting>> postings;
-  std::vector<std::int64_t> candidates;
-  for (std::size_t i = 0; i < term_rows->size(); ++i) {
-    const std::string term = *term_rows->Text(i, "term");
-    std::vector<Posting>& list = postings[term];
-    if (!DecodePostings(*term_rows->Text(i, "postings"), list)) {
-      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
-                                                 "' are malformed; run docrunch sync rebuild");
-    }
-  }
-  for (const auto& [term, list] : postings) {
-    for (const Posting& p : list) candidates.push_back(p.doc_id);
-  }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-
-  // The candidates that exist (a removed document's postings wait in their
-  // segment for a merge) and are in scope.
-  struct Doc {
-    double length = 1;
-    double graph = 0;
-    std::string key;
-  };
-  std::unordered_map<std::int64_t, Doc> docs_by_id;
-  docs_by_id.reserve(candidates.size());
-  constexpr std::size_t kIdsPerQuery = 500;
-  for (std::size_t at = 0; at < candidates.size(); at += kIdsPerQuery) {
-    const std::size_t end = std::min(candidates.size(), at + kIdsPerQuery);
-    store::Params ids;
-    for (std::size_t i = at; i < end; ++i) ids.emplace_back(candidates[i]);
-    auto rows = db.Query(
-        "SELECT d.id, d.length, d.doc_key, d.graph_score FROM search_docs d WHERE d.id IN (" +
-            Placeholders(1, ids.size()) + ")" + TypeFilter(scope),
-        ids);
-    if (!rows) return rows.error();
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-      docs_by_id[*rows->Int(i, "id")] = {static_cast<double>(rows->Int(i, "length").value_or(1)),
-                                         rows->Real(i, "graph_score").value_or(0),
-                                         *rows->Text(i, "doc_key")};
-    }
-  }
-
+  const std::vector<std::string> term_list(unique.begin(), unique.end());
+  auto lists = corpus.PostingsOf(db, repo, term_list);
+  if (!lists) return lists.error();
   lap("index_lookup");
-  std::map<std::string, double> document_frequency;
-  for (const auto& [term, list] : postings) {
-    for (const Posting& p : list) document_frequency[term] += docs_by_id.count(p.doc_id) ? 1 : 0;
+
+  // Document frequency among the documents in scope.
+  std::vector<double> document_frequency(term_list.size(), 0);
+  for (std::size_t t = 0; t < term_list.size(); ++t) {
+    for (const Posting& p : *(*lists)[t]) {
+      if (InScope(corpus.docs.at(p.doc_id).type, scope)) document_frequency[t] += 1;
+    }
   }
   struct Score {
     double bm25 = 0;
     int matched_terms = 0;
-    std::uint64_t terms_mask = 0;  // bit i: the i-th query term (of `postings`) matched
+    std::uint64_t terms_mask = 0;  // bit i: the i-th query term (of term_names) matched
     double graph = 0;
-    std::string key;
+    const std::string* key = nullptr;
   };
   std::vector<std::string> term_names;  // bit order of terms_mask
   const double k1 = options.bm25_k1, b = options.bm25_b;
   std::unordered_map<std::int64_t, Score> scores;
-  scores.reserve(docs_by_id.size());
-  for (const auto& [term, list] : postings) {
-    const double df = document_frequency[term];
+  for (std::size_t t = 0; t < term_list.size(); ++t) {
+    const double df = document_frequency[t];
+    if (df == 0) continue;
     const double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
     const std::uint64_t bit = term_names.size() < 64 ? std::uint64_t{1} << term_names.size() : 0;
-    term_names.push_back(term);
-    for (const Posting& p : list) {
-      auto doc = docs_by_id.find(p.doc_id);
-      if (doc == docs_by_id.end()) continue;
+    term_names.push_back(term_list[t]);
+    for (const Posting& p : *(*lists)[t]) {
+      const Corpus::Doc& doc = corpus.docs.at(p.doc_id);
+      if (!InScope(doc.type, scope)) continue;
       const double tf = p.weight;
-      const double length = doc->second.length;
       Score& s = scores[p.doc_id];
-      s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
+      s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc.length / avg_length));
       s.matched_terms += 1;
       s.terms_mask |= bit;
-      if (s.key.empty()) {
-        s.key = doc->second.key;
-        s.graph = doc->second.graph;
+      if (!s.key) {
+        s.key = &corpus.keys[doc.key];
+        s.graph = doc.graph;
       }
     }
   }
@@ -288,7 +432,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     double lexical = s.bm25 * coverage_factor(s) * graph_factor(s);
     // Rounded so the order in which postings were summed cannot matter.
     double score = std::round(lexical * 1e9) / 1e9;
-    by_score.push_back({score, &s.key, id});
+    by_score.push_back({score, s.key, id});
   }
   std::sort(by_score.begin(), by_score.end(), better);
   std::unordered_map<std::int64_t, std::map<std::string, double>> fusion_parts;
@@ -359,7 +503,9 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   for (std::size_t i = 0; i < docs->size(); ++i) row_of[*docs->Int(i, "id")] = i;
   std::vector<SearchResult> results;
   for (const auto& [score, id] : ranked) {
-    std::size_t i = row_of.at(id);
+    auto row = row_of.find(id);
+    if (row == row_of.end()) continue;  // removed since the corpus was read
+    const std::size_t i = row->second;
     SearchResult r;
     r.id = *docs->Text(i, "doc_key");
     r.type = *docs->Text(i, "type");

@@ -364,7 +364,7 @@ TEST_P(SnapshotCommand, MigrateTakesASnapshotFirst) {
   ASSERT_EQ(json::parse(Ok({"db", "status", "--json"}))["latest_version"], 17)
       << "update the undo below to take back the latest migration";
   const std::string undo =
-      "ALTER TABLE symbols DROP COLUMN body_terms; "
+      "DROP TABLE search_generations; ALTER TABLE symbols DROP COLUMN body_terms; "
       "DELETE FROM schema_migrations WHERE version = 17";
   if (GetParam() == "postgres") {
     ASSERT_EQ(testing::Run({"psql", PgUrl(), "-qc", undo}).exit_code, 0);

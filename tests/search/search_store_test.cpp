@@ -19,6 +19,7 @@
 #include "scan/scan_store.h"
 #include "scan_fixture.h"
 #include "search/embeddings.h"
+#include "search/generation.h"
 #include "search/search.h"
 #include "store_test_env.h"
 #include "support/embeddings_standin.h"
@@ -187,6 +188,69 @@ TEST_P(SearchStoreTest, AnEditedBodyIsReindexedExactly) {
   auto rebuilt = store_->Transact([&](store::Tx& tx) { return index.Rebuild(tx); });
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().ToString();
   EXPECT_EQ(Ranked(queries), incremental);
+}
+
+// A process keeps the corpus statistics, documents and postings it read per
+// index generation. An incremental change through the sync worker replaces
+// the generation, and the same process then ranks exactly as one that never
+// searched before (another store on the same database), with statistics
+// that moved: a new document, and BM25's document count, average length and
+// document frequencies. Removing the file again gives back the first scores.
+TEST_P(SearchStoreTest, KeptCorpusStatisticsFollowAnIncrementalIndexChange) {
+  SearchOptions lexical{Engine::kIndex, GraphFusion::kNone};
+  auto scored = [&](store::Reader& db) {
+    std::vector<std::pair<std::string, double>> out;
+    auto results = Search(db, repo_, "email address", 10, Scope::kDocs, lexical);
+    EXPECT_TRUE(results.ok()) << results.error().ToString();
+    if (results) {
+      for (const auto& r : *results) out.emplace_back(r.id, r.score);
+    }
+    return out;
+  };
+  auto generation = [&] {
+    auto g = IndexGeneration(*store_, repo_);
+    EXPECT_TRUE(g.ok() && g->has_value());
+    return g.ok() && g->has_value() ? **g : 0;
+  };
+  const std::int64_t first = generation();
+  auto before = scored(*store_);  // read and kept
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(scored(*store_), before);
+  EXPECT_EQ(generation(), first);  // searching writes nothing
+
+  repo_dir_.Write("app/mail.py",
+                  "def send_email(address, body):\n"
+                  "    \"\"\"Send an email to one address.\"\"\"\n"
+                  "    return address\n\n"
+                  "def parse_address(text):\n"
+                  "    \"\"\"Parse an email address.\"\"\"\n"
+                  "    return text\n");
+  ScanAndIndex();
+  const std::int64_t second = generation();
+  EXPECT_NE(second, first);
+  auto after = scored(*store_);
+  auto another = OpenAnother();
+  ASSERT_NE(another, nullptr);
+  EXPECT_EQ(after, scored(*another));
+  EXPECT_THAT(after, Contains(Field(&std::pair<std::string, double>::first,
+                                    "symbol:app/mail.py#parse_address")));
+  auto score_of = [](const auto& ranked, const std::string& id) {
+    for (const auto& [key, score] : ranked) {
+      if (key == id) return score;
+    }
+    return -1.0;
+  };
+  const std::string kept = "symbol:app/models.py#normalize_email";
+  ASSERT_GT(score_of(before, kept), 0);
+  EXPECT_NE(score_of(after, kept), score_of(before, kept));
+
+  // A change that only removes documents is a new generation too.
+  std::filesystem::remove(repo_dir_.path() / "app/mail.py");
+  ScanAndIndex();
+  EXPECT_NE(generation(), second);
+  auto removed = scored(*store_);
+  EXPECT_EQ(removed, scored(*another));
+  EXPECT_EQ(removed, before);
 }
 
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {

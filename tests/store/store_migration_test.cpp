@@ -37,6 +37,7 @@ const std::map<std::string, std::set<std::string>> kSchema = {
       "line_number", "length", "graph_score"}},
     {"search_segments", {"id", "repository_id", "postings", "created_at"}},
     {"search_terms", {"repository_id", "term", "segment_id", "postings"}},
+    {"search_generations", {"repository_id", "generation"}},
     {"relationships", {"id", "repository_id", "source", "target", "type", "metadata"}},
     // clang-format off
     {"tasks", {"id",          "repository_id", "type",       "title",
@@ -82,8 +83,8 @@ const std::map<std::string, std::set<std::string>> kSchema = {
     {"kms_key_check", {"id", "key_id", "sealed", "created_at", "rotated_at"}},
     {"llm_calls",
      {"id", "agent", "task_id", "profile", "provider", "model", "status", "outcome",
-      "estimate_micros", "input_tokens", "output_tokens", "cost_micros", "latency_ms",
-      "started_at", "finished_at"}},
+      "estimate_micros", "input_tokens", "output_tokens", "cost_micros", "latency_ms", "started_at",
+      "finished_at"}},
     {"cost_alerts",
      {"budget", "period_start", "threshold", "spent_micros", "limit_micros", "fired_at"}},
     {"cost_lock", {"id", "reservations"}},

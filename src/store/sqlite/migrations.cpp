@@ -834,9 +834,18 @@ INSERT INTO cost_lock (id, reservations) VALUES (1, 0);
 
 // Version 17: symbols.body_terms, what a symbol's body says for search (the
 // identifiers and comment words of its lines, outside strings and doc
-// comments; scan::Symbol::body_terms), indexed as its body field.
+// comments; scan::Symbol::body_terms), indexed as its body field; and
+// search_generations, a random token per repository that every write to
+// its index replaces in the same transaction, so a process may keep what
+// it read from the index (corpus statistics, documents) while the token
+// stays (search/search.h, IndexGeneration). Existing indexes get a token.
 constexpr std::string_view kSymbolBodyTerms = R"sql(
 ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
+CREATE TABLE search_generations (
+  repository_id BIGINT PRIMARY KEY REFERENCES repositories (id) ON DELETE CASCADE,
+  generation BIGINT NOT NULL
+);
+INSERT INTO search_generations (repository_id, generation) SELECT id, random() FROM repositories;
 )sql";
 
 constexpr std::array kScripts = {
@@ -856,7 +865,7 @@ constexpr std::array kScripts = {
     MigrationScript{14, "llm providers and profiles", kLlmProviders},
     MigrationScript{15, "llm calls and cost", kLlmCost},
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
-    MigrationScript{17, "symbol body terms", kSymbolBodyTerms},
+    MigrationScript{17, "symbol body terms and index generations", kSymbolBodyTerms},
 };
 
 }  // namespace
