@@ -13,6 +13,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -43,6 +44,13 @@ std::vector<Variant> Variants(bool sweep) {
   out.push_back({"Docrunch index: lexical only", make(Engine::kIndex, GraphFusion::kNone, 0)});
   search::SearchOptions defaults;
   out.push_back({"Docrunch index: default (lexical + graph)", defaults});
+  // Each query-analysis signal's contribution: the default without it.
+  search::SearchOptions no_joined = defaults;
+  no_joined.joined_weight = 0;
+  out.push_back({"default without joined words", no_joined});
+  search::SearchOptions no_associations = defaults;
+  no_associations.association_weight = 0;
+  out.push_back({"default without term associations", no_associations});
   if (sweep) {
     for (double w : {0.05, 0.1, 0.2, 0.3, 0.5}) {
       out.push_back({"lexical + graph prior w=" + nlohmann::json(w).dump(),
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   std::ofstream out(argv[3]);
   for (const auto& variant : Variants(sweep)) {
     std::vector<double> cpu_ms;
+    std::map<std::string, std::vector<double>> stage_ms;  // wall time per stage
     for (const auto& q : queries) {
       // The realistic harness's queries name their answers in "expected";
       // the docstring harness's in "path" and "qualname".
@@ -119,9 +128,11 @@ int main(int argc, char** argv) {
                                                  q["qualname"].get<std::string>();
       // Enough results for ten distinct files.
       const std::clock_t started = std::clock();
+      search::SearchTimings timings;
       auto results = search::Search(**store, repo_id, q["query"].get<std::string>(), 100,
-                                    search::Scope::kDocs, variant.options);
+                                    search::Scope::kDocs, variant.options, &timings);
       cpu_ms.push_back(1000.0 * static_cast<double>(std::clock() - started) / CLOCKS_PER_SEC);
+      for (const auto& [stage, ms] : timings.stages) stage_ms[stage].push_back(ms);
       if (!results) {
         std::cerr << q["query"] << ": " << results.error().ToString() << "\n";
         return 1;
@@ -159,7 +170,12 @@ int main(int argc, char** argv) {
     if (!cpu_ms.empty()) {
       std::cerr << "bench: " << variant.name << ": median CPU per query "
                 << cpu_ms[cpu_ms.size() / 2] << " ms, p90 " << cpu_ms[cpu_ms.size() * 9 / 10]
-                << " ms\n";
+                << " ms; median wall ms per stage:";
+      for (auto& [stage, ms] : stage_ms) {
+        std::sort(ms.begin(), ms.end());
+        std::cerr << " " << stage << " " << ms[ms.size() / 2];
+      }
+      std::cerr << "\n";
     }
   }
   return 0;

@@ -70,6 +70,7 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   if (!loaded) return loaded.error();
   search::SearchOptions options;
   options.embedder = ConfiguredEmbedder((*loaded)->config);
+  options.explain = flags.explain;
   // The trace is written by the log's own thread; the log's destructor
   // (after the answer is printed) waits for it.
   search::TraceLog traces(**store);

@@ -66,6 +66,11 @@ enum class Engine { kAuto, kIndex, kFullText };
 // candidates, the graph's rank weighted by graph_weight.
 enum class GraphFusion { kNone, kPrior, kRrf };
 
+// The defaults of the query analysis below, defined in query.cpp (so that
+// tuning them rebuilds one file).
+extern const double kDefaultJoinedWeight;
+extern const double kDefaultAssociationWeight;
+
 struct SearchOptions {
   Engine engine = Engine::kAuto;
   GraphFusion graph = GraphFusion::kPrior;
@@ -88,6 +93,21 @@ struct SearchOptions {
   std::shared_ptr<Embedder> embedder;
   double vector_weight = 1.0;
   int vector_candidates = 100;
+  // Query analysis: terms a query implies besides its own words, each
+  // scored like a query term with its BM25 part times a weight, neither
+  // counted in the coverage factor nor shown as matched. Joined words: two
+  // adjacent plain words spelled as one ("read line" -> readline), at
+  // joined_weight. Associations: for each query term, up to
+  // association_terms name parts that the repository's symbols documented
+  // with that word carry (learned per index generation from the stored
+  // names and docstrings; "percent" -> quote), at association_weight times
+  // the share of those symbols. 0 turns either off.
+  double joined_weight = kDefaultJoinedWeight;
+  double association_weight = kDefaultAssociationWeight;
+  int association_terms = 2;
+  // Fill SearchResult::matched_fields (the shown fields each result's
+  // matched terms are in; re-tokenizes every result): docrunch query --explain.
+  bool explain = false;
 };
 
 // A searchable record that is not code: a task, a completion report, a

@@ -134,7 +134,9 @@ TEST_P(SearchStoreTest, TheCurrentIndexAnswers) {
 // A word only a function's body holds (an identifier it uses) finds the
 // function, and the result says why: the matched term, in the body.
 TEST_P(SearchStoreTest, BodyWordsFindTheFunctionAndTheResultExplainsIt) {
-  auto results = Find("strip", Scope::kDocs);
+  SearchOptions explain;
+  explain.explain = true;
+  auto results = Find("strip", Scope::kDocs, explain);
   ASSERT_FALSE(results.empty());
   const SearchResult& top = results.front();
   EXPECT_EQ(top.id, "symbol:app/models.py#normalize_email");
@@ -145,11 +147,13 @@ TEST_P(SearchStoreTest, BodyWordsFindTheFunctionAndTheResultExplainsIt) {
   EXPECT_EQ(top.signals.at("coverage"), 1.0);
   EXPECT_GE(top.signals.at("graph"), 1.0);
   // Stemmed on both sides: "normalizing emails" matches the name.
-  auto stemmed = Find("normalizing emails", Scope::kDocs);
+  auto stemmed = Find("normalizing emails", Scope::kDocs, explain);
   ASSERT_FALSE(stemmed.empty());
   EXPECT_EQ(stemmed.front().id, "symbol:app/models.py#normalize_email");
   EXPECT_THAT(stemmed.front().matched_fields, Contains("name"));
   EXPECT_EQ(stemmed.front().matched_terms, (std::vector<std::string>{"email", "normaliz"}));
+  // Without explain, no fields are computed.
+  EXPECT_TRUE(Find("strip", Scope::kDocs).front().matched_fields.empty());
   // The fallback has no signals to show.
   auto fallback = Find("strip", Scope::kDocs, {Engine::kFullText});
   for (const auto& r : fallback) EXPECT_TRUE(r.signals.empty()) << r.id;
@@ -251,6 +255,48 @@ TEST_P(SearchStoreTest, KeptCorpusStatisticsFollowAnIncrementalIndexChange) {
   auto removed = scored(*store_);
   EXPECT_EQ(removed, scored(*another));
   EXPECT_EQ(removed, before);
+}
+
+// Query analysis: "read line" finds readline (two words spelled as one),
+// and a prose word finds an undocumented function through the name part
+// that the functions documented with that word share ("percent" -> quote),
+// learned from this repository; off, neither is found.
+TEST_P(SearchStoreTest, JoinedWordsAndLearnedAssociationsFindWhatTheWordsMiss) {
+  repo_dir_.Write("app/codec.py",
+                  "def quote_plus(text):\n"
+                  "    \"\"\"Percent-encode text for a form, spaces as plus signs.\"\"\"\n"
+                  "    return text\n\n"
+                  "def quote_from_bytes(data):\n"
+                  "    \"\"\"Percent-encode bytes.\"\"\"\n"
+                  "    return data\n\n"
+                  "def quote_path(path):\n"
+                  "    \"\"\"Percent-encode a path.\"\"\"\n"
+                  "    return path\n\n"
+                  "def unquote(text):\n"
+                  "    \"\"\"Decode percent escapes.\"\"\"\n"
+                  "    return text\n\n"
+                  "def quote(text):\n"
+                  "    return text\n\n"
+                  "def readline(stream):\n"
+                  "    return stream\n");
+  ScanAndIndex();
+  auto ids = [&](const std::string& query, SearchOptions options) {
+    std::vector<std::string> out;
+    for (const auto& r : Find(query, Scope::kDocs, options)) out.push_back(r.id);
+    return out;
+  };
+  SearchOptions defaults{Engine::kIndex};
+  SearchOptions off = defaults;
+  off.joined_weight = 0;
+  off.association_weight = 0;
+  EXPECT_THAT(ids("read line", defaults), Contains("symbol:app/codec.py#readline"));
+  EXPECT_THAT(ids("read line", off), Not(Contains("symbol:app/codec.py#readline")));
+  EXPECT_THAT(ids("percent", defaults), Contains("symbol:app/codec.py#quote"));
+  EXPECT_THAT(ids("percent", off), Not(Contains("symbol:app/codec.py#quote")));
+  // What a query implies is not what it matched.
+  for (const auto& r : Find("percent", Scope::kDocs, defaults)) {
+    if (r.id == "symbol:app/codec.py#quote") EXPECT_TRUE(r.matched_terms.empty());
+  }
 }
 
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
