@@ -48,9 +48,9 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
-  search::SearchOptions no_associations = defaults;
-  no_associations.association_weight = 0;
-  out.push_back({"default without term associations", no_associations});
+  search::SearchOptions associations = defaults;
+  associations.association_weight = 0.3;
+  out.push_back({"default + term associations 0.3", associations});
   if (sweep) {
     for (double w : {0.05, 0.1, 0.2, 0.3, 0.5}) {
       out.push_back({"lexical + graph prior w=" + nlohmann::json(w).dump(),

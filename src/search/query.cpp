@@ -23,10 +23,13 @@
 namespace docrunch::search {
 
 // Chosen on the tuning halves of bench/search's two harnesses
-// (docs/benchmarks.md): joined words 0.5 against 1.0 and 0; associations
-// 0.3 against 0.15, 0.6, 1.0 and 2.0 (2 terms; 1 and 4 did no better).
+// (docs/benchmarks.md): joined words 0.5 against 1.0 and 0. Associations
+// were best at 0.3 (against 0.15, 0.6, 1.0 and 2.0; 2 terms, 1 and 4 did
+// no better) but gained little there and nothing on the held-out halves,
+// while learning them costs a process's first query hundreds of
+// milliseconds on python3.11: off unless asked for.
 extern const double kDefaultJoinedWeight = 0.5;
-extern const double kDefaultAssociationWeight = 0.3;
+extern const double kDefaultAssociationWeight = 0.0;
 
 Result<std::optional<std::int64_t>> IndexGeneration(store::Reader& db, std::int64_t repo) {
   auto rows =
@@ -336,6 +339,9 @@ struct Corpus {
       store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms) const;
   // The associations, learned on first use.
   Result<const Associations*> AssociationsOf(store::Reader& db, std::int64_t repo) const;
+  // Fills an empty corpus with what one query needs, not the whole index:
+  // the statistics, the postings of `terms` and the documents they name.
+  Result<void> FillFor(store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms);
 
  private:
   // Terms kept at most; past it the kept postings start over.
@@ -411,6 +417,72 @@ Result<const Associations*> Corpus::AssociationsOf(store::Reader& db, std::int64
   return associations_.get();
 }
 
+Result<void> Corpus::FillFor(store::Reader& db, std::int64_t repo,
+                             const std::vector<std::string>& terms) {
+  auto stats = db.Query(
+      "SELECT COUNT(*) AS n, SUM(length) AS total FROM search_docs WHERE repository_id = $1",
+      {repo});
+  if (!stats) return stats.error();
+  total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
+  avg_length = total_docs > 0 ? stats->Real(0, "total").value_or(total_docs) / total_docs : 1.0;
+  if (terms.empty() || total_docs == 0) return Ok();
+  store::Params params{repo};
+  for (const auto& t : terms) params.emplace_back(std::in_place_type<std::string>, t);
+  auto rows =
+      db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
+                   Placeholders(2, terms.size()) + ")",
+               params);
+  if (!rows) return rows.error();
+  std::unordered_map<std::string, std::vector<Posting>> decoded;
+  std::vector<std::int64_t> candidates;
+  for (std::size_t r = 0; r < rows->size(); ++r) {
+    const std::string term = *rows->Text(r, "term");
+    std::vector<Posting>& list = decoded[term];
+    if (!DecodePostings(*rows->Text(r, "postings"), list)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+                                                 "' are malformed; run docrunch sync rebuild");
+    }
+  }
+  for (const auto& [term, list] : decoded) {
+    for (const Posting& p : list) candidates.push_back(p.doc_id);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  // The candidates that exist (a removed document's postings wait in their
+  // segment for a merge), in id order as LoadCorpus reads them.
+  constexpr std::size_t kIdsPerQuery = 500;
+  for (std::size_t at = 0; at < candidates.size(); at += kIdsPerQuery) {
+    const std::size_t end = std::min(candidates.size(), at + kIdsPerQuery);
+    store::Params ids;
+    for (std::size_t i = at; i < end; ++i) ids.emplace_back(candidates[i]);
+    auto found =
+        db.Query("SELECT id, length, doc_key, type, graph_score FROM search_docs WHERE id IN (" +
+                     Placeholders(1, ids.size()) + ") ORDER BY id",
+                 ids);
+    if (!found) return found.error();
+    for (std::size_t i = 0; i < found->size(); ++i) {
+      Doc doc;
+      doc.id = *found->Int(i, "id");
+      doc.length = static_cast<double>(found->Int(i, "length").value_or(1));
+      doc.graph = found->Real(i, "graph_score").value_or(0);
+      doc.key = *found->Text(i, "doc_key");
+      doc.type = TypeOf(found->Text(i, "type").value_or(""));
+      index_of.emplace(doc.id, static_cast<std::uint32_t>(docs.size()));
+      docs.push_back(std::move(doc));
+    }
+  }
+  for (const auto& t : terms) {
+    auto list = std::make_shared<Postings>();
+    for (const Posting& p : decoded[t]) {
+      if (auto at = index_of.find(p.doc_id); at != index_of.end())
+        list->push_back({at->second, p.weight});
+    }
+    std::sort(list->begin(), list->end(), [](const Hit& a, const Hit& b) { return a.doc < b.doc; });
+    postings_.emplace(t, std::move(list));
+  }
+  return Ok();
+}
+
 Result<std::shared_ptr<Corpus>> LoadCorpus(store::Reader& db, std::int64_t repo) {
   auto corpus = std::make_shared<Corpus>();
   // In id order, so that documents' indexes follow their ids.
@@ -446,15 +518,23 @@ class CorpusCache {
     auto generation = IndexGeneration(db, repo);
     if (!generation) return generation.error();
     const Key key{&db, repo};
-    if (*generation) {
+    if (!*generation) return std::shared_ptr<const Corpus>();
+    {
       std::lock_guard lock(mu_);
       auto it = entries_.find(key);
       if (it != entries_.end() && it->second->generation == *generation) return it->second;
+      // The first query of a generation reads only what it needs: a
+      // one-shot process (docrunch query) never pays for the whole corpus.
+      auto [seen, first] = seen_.emplace(key, **generation);
+      if (first || seen->second != **generation) {
+        seen->second = **generation;
+        return std::shared_ptr<const Corpus>();
+      }
     }
     // One load at a time: queries that arrive together after an index
     // write wait for the first one's load instead of each loading.
     std::lock_guard loading(load_mu_);
-    if (*generation) {
+    {
       std::lock_guard lock(mu_);
       auto it = entries_.find(key);
       if (it != entries_.end() && it->second->generation == *generation) return it->second;
@@ -465,10 +545,11 @@ class CorpusCache {
     // read after it is still the one read before.
     auto after = IndexGeneration(db, repo);
     if (!after) return after.error();
-    if (!*generation || *after != *generation) return std::shared_ptr<const Corpus>(*loaded);
+    if (*after != *generation) return std::shared_ptr<const Corpus>(*loaded);
     (*loaded)->generation = *generation;
     std::lock_guard lock(mu_);
     if (entries_.size() >= kMaxEntries && !entries_.count(key)) entries_.erase(entries_.begin());
+    if (seen_.size() >= 4 * kMaxEntries && !seen_.count(key)) seen_.erase(seen_.begin());
     entries_[key] = *loaded;
     return std::shared_ptr<const Corpus>(*loaded);
   }
@@ -479,6 +560,7 @@ class CorpusCache {
   std::mutex mu_;
   std::mutex load_mu_;
   std::map<Key, std::shared_ptr<const Corpus>> entries_;
+  std::map<Key, std::int64_t> seen_;  // the generation each key was last asked for
 };
 
 CorpusCache& Corpora() {
@@ -553,12 +635,11 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   std::set<std::string> unique(tokens.begin(), tokens.end());
   if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
 
-  auto corpus_found = Corpora().Get(db, repo);
-  if (!corpus_found) return corpus_found.error();
-  const Corpus& corpus = **corpus_found;
-  const double total_docs = corpus.total_docs;
-  const double avg_length = corpus.avg_length;
-  if (total_docs == 0) return std::vector<SearchResult>{};
+  auto kept = Corpora().Get(db, repo);
+  if (!kept) return kept.error();
+  // Without a kept corpus, one with just what this query needs.
+  std::shared_ptr<Corpus> partial = *kept ? nullptr : std::make_shared<Corpus>();
+  const Corpus& corpus = *kept ? **kept : *partial;
 
   auto analyzed = AnalyzeQuery(db, repo, corpus, query, unique, options);
   if (!analyzed) return analyzed.error();
@@ -566,6 +647,10 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   // Each term's postings, from every segment.
   std::vector<std::string> term_list;
   for (const auto& t : terms) term_list.push_back(t.term);
+  if (partial) DOCRUNCH_TRY(partial->FillFor(db, repo, term_list));
+  const double total_docs = corpus.total_docs;
+  const double avg_length = corpus.avg_length;
+  if (total_docs == 0) return std::vector<SearchResult>{};
   auto lists = corpus.PostingsOf(db, repo, term_list);
   if (!lists) return lists.error();
   lap("index_lookup");
