@@ -662,6 +662,11 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     ~Reset() {
       for (std::uint32_t d : touched) scores[d] = Score{};
       touched.clear();
+      // Every connection's thread keeps its array: not a large index's
+      // (24 bytes a document) beyond its query.
+      constexpr std::size_t kKeptScores = std::size_t{1} << 18;
+      if (scores.capacity() > kKeptScores) std::vector<Score>().swap(scores);
+      if (touched.capacity() > kKeptScores) std::vector<std::uint32_t>().swap(touched);
     }
   } reset;
   std::vector<std::string> term_names;  // bit order of terms_mask
