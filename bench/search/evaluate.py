@@ -13,7 +13,17 @@
   evaluate.py report   --queries queries.jsonl RANKS.jsonl...
       MRR@10 and recall@10 per variant on the tuning half (even query
       numbers) and the held-out half (odd), as a Markdown table.
+
+The realistic harness (realistic.sh; queries written as a user would ask,
+queries/*.jsonl: {"query", "expected": ["path#Qualified.name", ...], "note"}):
+
+  evaluate.py realistic-baseline --corpus DIR --ext .py --queries Q.jsonl --out ranks.jsonl
+      The same FTS5 whole-file baseline, nothing withheld.
+  evaluate.py realistic-report --queries Q.jsonl --half tune|test RANKS.jsonl...
+      MRR@10, recall@10 (a right answer in the first 10) and nDCG@10 (every
+      expected answer relevant) at function and file level.
 """
+import math
 import argparse
 import ast
 import json
@@ -172,6 +182,91 @@ def cmd_report(args):
         print(f"| {variant} | " + " | ".join(cells) + " |")
 
 
+def corpus_files(corpus, ext):
+    for dirpath, dirnames, filenames in os.walk(corpus):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", "node_modules"))
+        for name in sorted(filenames):
+            if name.endswith(ext) and not name.endswith(".d.ts"):
+                path = os.path.join(dirpath, name)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    yield os.path.relpath(path, corpus)
+
+
+def load_realistic(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                q = json.loads(line)
+                q["qid"] = len(out)
+                out.append(q)
+    return out
+
+
+def cmd_realistic_baseline(args):
+    queries = load_realistic(args.queries)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE files USING fts5(path UNINDEXED, body)")
+    for path in corpus_files(args.corpus, args.ext):
+        with open(os.path.join(args.corpus, path), encoding="utf-8", errors="replace") as f:
+            db.execute("INSERT INTO files (path, body) VALUES (?, ?)", (path, f.read()))
+    with open(args.out, "w") as out:
+        for q in queries:
+            words = sorted(set(w.lower() for w in WORD.findall(q["query"])))
+            match = " OR ".join('"' + w + '"' for w in words)
+            rows = db.execute(
+                "SELECT path FROM files WHERE files MATCH ? ORDER BY bm25(files), path LIMIT 10",
+                (match,)).fetchall()
+            out.write(json.dumps({"qid": q["qid"], "variant": "baseline: FTS5 bm25, whole files",
+                                  "files": [r[0] for r in rows]}) + "\n")
+
+
+def ranking_metrics(got, relevant):
+    """MRR@10, success@10 and nDCG@10 of the ranked list `got` against the set `relevant`."""
+    got = got[:10]
+    first = next((i + 1 for i, g in enumerate(got) if g in relevant), 0)
+    dcg = sum(1.0 / math.log2(i + 2) for i, g in enumerate(got) if g in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+    return (1.0 / first if first else 0.0), (1.0 if first else 0.0), (dcg / ideal if ideal else 0.0)
+
+
+def cmd_realistic_report(args):
+    queries = load_realistic(args.queries)
+    if args.half == "tune":
+        queries = [q for q in queries if q["qid"] % 2 == 0]
+    elif args.half == "test":
+        queries = [q for q in queries if q["qid"] % 2 == 1]
+    runs, order = {}, []
+    for path in args.ranks:
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                if r["variant"] not in runs:
+                    runs[r["variant"]] = {}
+                    order.append(r["variant"])
+                runs[r["variant"]][r["qid"]] = r
+    print(f"Queries: {len(queries)} ({args.half})\n")
+    print("| Ranking | function MRR@10 | function recall@10 | function nDCG@10 "
+          "| file MRR@10 | file recall@10 | file nDCG@10 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for variant in order:
+        cells = []
+        for level in ("ids", "files"):
+            if not any(level in r for r in runs[variant].values()):
+                cells += ["—"] * 3
+                continue
+            total = [0.0, 0.0, 0.0]
+            for q in queries:
+                expected = set(q["expected"])
+                if level == "files":
+                    expected = {e.split("#")[0] for e in expected}
+                got = runs[variant].get(q["qid"], {}).get(level, [])
+                for k, v in enumerate(ranking_metrics(got, expected)):
+                    total[k] += v
+            cells += [f"{t / len(queries):.3f}" for t in total]
+        print(f"| {variant} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -189,8 +284,19 @@ def main():
     r.add_argument("--queries", required=True)
     r.add_argument("--half", choices=["tune", "test", "all"], default="test")
     r.add_argument("ranks", nargs="+")
+    rb = sub.add_parser("realistic-baseline")
+    rb.add_argument("--corpus", required=True)
+    rb.add_argument("--ext", required=True)
+    rb.add_argument("--queries", required=True)
+    rb.add_argument("--out", required=True)
+    rr = sub.add_parser("realistic-report")
+    rr.add_argument("--queries", required=True)
+    rr.add_argument("--half", choices=["tune", "test", "all"], default="test")
+    rr.add_argument("ranks", nargs="+")
     args = parser.parse_args()
-    {"queries": cmd_queries, "baseline": cmd_baseline, "report": cmd_report}[args.cmd](args)
+    {"queries": cmd_queries, "baseline": cmd_baseline, "report": cmd_report,
+     "realistic-baseline": cmd_realistic_baseline,
+     "realistic-report": cmd_realistic_report}[args.cmd](args)
 
 
 if __name__ == "__main__":

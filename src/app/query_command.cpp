@@ -1,4 +1,5 @@
 // docrunch query TEXT [--limit N] [--scope docs|reports|all] [--format text|json|markdown]
+//                     [--explain]
 // docrunch export-graph [--view structure|dependencies|components|database] [--output F]
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -20,8 +21,31 @@ struct QueryFlags {
   int limit = 10;
   std::string scope = "all";
   std::string format = "text";
+  bool explain = false;
 };
 
+// "bm25 4.21 · coverage 1.00 · graph 1.02 · matched url, quot in name, body".
+std::string Explanation(const search::SearchResult& r) {
+  std::ostringstream out;
+  out.precision(3);
+  if (r.engine != "index") return "answered by the database's full-text search (no signals)";
+  bool first = true;
+  for (const auto& [signal, value] : r.signals) {
+    out << (first ? "" : " · ") << signal << " " << value;
+    first = false;
+  }
+  if (!r.matched_terms.empty()) {
+    out << (first ? "" : " · ") << "matched";
+    for (std::size_t i = 0; i < r.matched_terms.size(); ++i)
+      out << (i ? ", " : " ") << r.matched_terms[i];
+    if (!r.matched_fields.empty()) {
+      out << " in";
+      for (std::size_t i = 0; i < r.matched_fields.size(); ++i)
+        out << (i ? ", " : " ") << r.matched_fields[i];
+    }
+  }
+  return out.str();
+}
 
 std::string Location(const search::SearchResult& r) {
   if (!r.file_path) return "";
@@ -46,16 +70,17 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   if (!loaded) return loaded.error();
   search::SearchOptions options;
   options.embedder = ConfiguredEmbedder((*loaded)->config);
+  options.explain = flags.explain;
   // The trace is written by the log's own thread; the log's destructor
   // (after the answer is printed) waits for it.
   search::TraceLog traces(**store);
-  auto results = search::TracedSearch(**store, *repo, flags.text, flags.limit, scope, options,
-                                      &traces, "cli");
+  auto results =
+      search::TracedSearch(**store, *repo, flags.text, flags.limit, scope, options, &traces, "cli");
   if (!results) return results.error();
   std::ostringstream out;
   if (flags.format == "json") {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : *results) list.push_back(search::ToJson(r));
+    for (const auto& r : *results) list.push_back(search::ToJson(r, flags.explain));
     out << list.dump(2);
   } else if (flags.format == "markdown") {
     out << "# Results for \"" << flags.text << "\"\n";
@@ -64,6 +89,7 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
       out << "\n## " << ++n << ". `" << r.title << "` (" << r.type << ")\n\n";
       if (r.file_path) out << "`" << Location(r) << "` · score " << r.score << "\n\n";
       out << "```\n" << r.content << "\n```\n";
+      if (flags.explain) out << "\n" << Explanation(r) << "\n";
     }
     if (results->empty()) out << "\nNo results.\n";
   } else {
@@ -73,6 +99,7 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
           << r.score << ")\n";
       std::string first = r.content.substr(0, r.content.find('\n'));
       if (!first.empty()) out << "   " << first << "\n";
+      if (flags.explain) out << "   why: " << Explanation(r) << "\n";
     }
     if (results->empty()) out << "No results for \"" << flags.text << "\".\n";
   }
@@ -169,6 +196,8 @@ void RegisterQuery(CLI::App& app, AppContext& ctx, Action& action) {
       ->check(CLI::IsMember({"docs", "reports", "all"}));
   cmd->add_option("--format", flags->format, "text (default), json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_flag("--explain", flags->explain,
+                "Show why each result ranks: each signal's score and the matched terms and fields");
   cmd->callback(
       [&ctx, &action, flags] { action = [&ctx, flags] { return RunQuery(ctx, *flags); }; });
 

@@ -125,6 +125,7 @@ void to_json(nlohmann::json& j, const ParsedFile& f) {
                             {"implements", s.implements},
                             {"detail", s.detail},
                             {"fields", s.fields}});
+    if (!s.body_terms.empty()) j["symbols"].back()["body_terms"] = s.body_terms;
   }
   j["calls"] = json::array();
   for (const auto& c : f.calls) {
@@ -164,6 +165,7 @@ void from_json(const nlohmann::json& j, ParsedFile& f) {
     sym.implements = s.value("implements", std::vector<std::string>{});
     sym.detail = s.value("detail", "");
     sym.fields = s.value("fields", std::vector<std::string>{});
+    sym.body_terms = s.value("body_terms", "");
     f.symbols.push_back(std::move(sym));
   }
   for (const auto& c : j.value("calls", nlohmann::json::array())) {

@@ -112,6 +112,10 @@ struct Symbol {
   std::string
       detail;  // kind refinement: "interface", "struct", "table", "view", "sqlalchemy", "django"...
   std::vector<std::string> fields;  // schemas: column / field names in order
+  // For search: the identifiers and comment words of the symbol's lines,
+  // string literals and doc comments left out, each once in first-seen
+  // order with "*n" after one seen n > 1 times: "parse url*3 netloc".
+  std::string body_terms;
 };
 
 // A call as written: callee "foo", "obj.method", "module.func"; argument

@@ -165,7 +165,7 @@ void CollectChildren(std::int64_t repo, std::int64_t file_id, const ParsedFile& 
     symbols.push_back({repo, file_id, std::string(SymbolKindName(s.kind)), s.name, s.qualified_name,
                        std::int64_t{s.start_line}, std::int64_t{s.end_line}, s.signature,
                        s.docstring, JsonStrings(s.bases), s.detail, JsonStrings(s.implements),
-                       JsonStrings(s.fields)});
+                       JsonStrings(s.fields), s.body_terms});
   }
   for (const auto& i : parsed.imports) {
     bool relative = !i.module.empty() && i.module[0] == '.';
@@ -320,7 +320,7 @@ Result<void> WriteFilesIn(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
   DOCRUNCH_TRY(store::InsertRows(
       tx, "symbols",
       {"repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
-       "signature", "docstring", "bases", "detail", "implements", "fields"},
+       "signature", "docstring", "bases", "detail", "implements", "fields", "body_terms"},
       symbols));
   DOCRUNCH_TRY(store::InsertRows(tx, "imports",
                                  {"repository_id", "file_id", "module", "names", "alias", "line",

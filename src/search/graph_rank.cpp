@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "search/generation.h"
 #include "search/search.h"
 #include "store/batch.h"
 
@@ -83,6 +84,8 @@ Result<void> UpdateGraphScores(store::Tx& tx, std::int64_t repo,
   for (std::size_t i = 0; i < symbols->size(); ++i) {
     nodes.push_back(*symbols->Text(i, "path") + "#" + *symbols->Text(i, "qualified_name"));
   }
+  // The documents' graph scores change below: cached corpora must go.
+  DOCRUNCH_TRY(MarkIndexChanged(tx, repo));
   auto cleared = tx.Exec("DELETE FROM search_graph WHERE repository_id = $1", {repo});
   if (!cleared) return cleared.error();
   std::vector<store::Params> scores;

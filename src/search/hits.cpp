@@ -99,22 +99,27 @@ bool IsWordChar(unsigned char c) {
   return std::isalnum(c) || c == '_' || c >= 0x80;
 }
 
-// Whether lower-case `term` is one of CodeTokens(text). Every token is a
+// Whether lower-case `term` is, stemmed, one of SearchTerms(text): matched
+// the way the index matches ("encoding" finds "encoded"). Every token is a
 // lower-cased piece of one identifier, so only the identifiers holding the
-// term as a substring (ignoring case) are tokenized, not the whole text.
+// stem's opening as a substring (ignoring case) are tokenized, not the whole
+// text: Stem changes only a word's last letter ("query" -> "queri") or cuts
+// its end, so all of a stem but its last letter opens every word with that stem.
 bool HasToken(std::string_view text, const std::string& term) {
+  const std::string stem = Stem(term);
+  const std::string probe = stem.size() > 1 ? stem.substr(0, stem.size() - 1) : stem;
   // ASCII folding, as std::tolower does in the "C" locale the tokenizer runs in.
   auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a) == b; };
   auto at = text.begin();
   while (true) {
-    at = std::search(at, text.end(), term.begin(), term.end(), same);
+    at = std::search(at, text.end(), probe.begin(), probe.end(), same);
     if (at == text.end()) return false;
     auto begin = static_cast<std::size_t>(at - text.begin());
-    std::size_t end = begin + term.size();
+    std::size_t end = begin + probe.size();
     while (begin > 0 && IsWordChar(static_cast<unsigned char>(text[begin - 1]))) --begin;
     while (end < text.size() && IsWordChar(static_cast<unsigned char>(text[end]))) ++end;
-    for (const auto& token : CodeTokens(text.substr(begin, end - begin))) {
-      if (token == term) return true;
+    for (const auto& token : SearchTerms(text.substr(begin, end - begin))) {
+      if (token == stem) return true;
     }
     at = text.begin() + static_cast<std::ptrdiff_t>(end);
   }

@@ -47,9 +47,10 @@ std::vector<std::string> QueryTerms(std::string_view query);
 
 // Why `result` matched: which of `terms` occur in which of its stored
 // fields (title, content split into signature and docstring, path), matched
-// as whole tokens the way the index matches them. Empty when the full-text
-// fallback matched another form of a word (its stemming: "invoices" for
-// "invoice"), which these fields cannot show. This is
+// as whole stemmed tokens the way the index matches them ("normalizing"
+// matches normalize_email). Empty when the full-text fallback matched a form
+// of a word the index's stemmer does not join (Porter's full stemmer
+// does more), which these fields cannot show. This is
 // recomputed from what the result carries; when the ranker reports its own
 // per-field matches, they can replace it here without changing the shape.
 MatchReason ExplainMatch(const SearchResult& result, const std::vector<std::string>& terms);

@@ -2,13 +2,17 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
 
+#include "search/generation.h"
 #include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
@@ -20,14 +24,23 @@ namespace {
 struct Field {
   std::string_view text;
   double weight;
+  // Body terms ("word word*3"): each word's count is written after it.
+  bool counted = false;
 };
 
-// Field weights: a match in a name is worth more than one in a body.
+// Field weights: a match in a name is worth more than one in a body. Chosen
+// on the tuning halves of bench/search's two harnesses (docs/benchmarks.md).
 constexpr double kNameWeight = 3.0;
 constexpr double kQualifiedWeight = 1.5;
 constexpr double kSignatureWeight = 1.0;
 constexpr double kDocWeight = 1.0;
 constexpr double kPathWeight = 0.5;
+// A body word (Symbol::body_terms), per occurrence: 0.3 against 0, 0.1, 0.5
+// and 1 was best on both harnesses.
+constexpr double kBodyWeight = 0.3;
+// What a body word adds to a document's length, against 1 for other words:
+// counted in full, bodies swamp the names; not at all, long bodies win.
+constexpr double kBodyLength = 0.25;
 // Only a docstring's opening (its summary) is indexed, so long docstrings do
 // not drown the names they describe.
 constexpr std::size_t kDocChars = 400;
@@ -79,6 +92,19 @@ Result<void> WriteSegment(store::Tx& tx, std::int64_t repo, SegmentPostings& pos
 
 }  // namespace
 
+Result<void> MarkIndexChanged(store::Tx& tx, std::int64_t repo) {
+  // Random, so that no two states of an index share a token: not after a
+  // rebuild, not after a snapshot of an older state is restored.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto token = static_cast<std::int64_t>(random() >> 1);
+  auto done = tx.Exec(
+      "INSERT INTO search_generations (repository_id, generation) VALUES ($1, $2) "
+      "ON CONFLICT (repository_id) DO UPDATE SET generation = excluded.generation",
+      {repo, token});
+  if (!done) return done.error();
+  return Ok();
+}
+
 // One source's documents (a file's module and symbols, a task with its
 // reports), waiting in the writer for its next flush.
 class SourceDocs {
@@ -100,11 +126,34 @@ class SourceDocs {
       for (int n = 2; index_.count(key); ++n) key = at_line + "." + std::to_string(n);
     }
     Terms weights;
+    double length_units = 0;
     for (const auto& field : fields) {
-      for (auto& token : CodeTokens(field.text))
-        weights.emplace_back(std::move(token), field.weight);
+      if (field.weight <= 0) continue;
+      if (!field.counted) {
+        for (auto& token : SearchTerms(field.text)) {
+          weights.emplace_back(std::move(token), field.weight);
+          length_units += 1;
+        }
+        continue;
+      }
+      std::size_t i = 0;
+      while (i < field.text.size()) {
+        std::size_t space = field.text.find(' ', i);
+        if (space == std::string_view::npos) space = field.text.size();
+        std::string_view word = field.text.substr(i, space - i);
+        i = space + 1;
+        double count = 1;
+        if (auto star = word.find('*'); star != std::string_view::npos) {
+          count = std::max(1, std::atoi(std::string(word.substr(star + 1)).c_str()));
+          word = word.substr(0, star);
+        }
+        for (auto& token : SearchTerms(word)) {
+          weights.emplace_back(std::move(token), field.weight * count);
+          length_units += kBodyLength * count;
+        }
+      }
     }
-    const auto length = static_cast<std::int64_t>(weights.size());
+    const auto length = static_cast<std::int64_t>(std::llround(length_units));
     // Each term once, its field weights summed (halves and wholes: exact in
     // any order).
     std::sort(weights.begin(), weights.end(),
@@ -157,6 +206,8 @@ SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::Pars
   for (const auto& s : parsed.symbols) {
     if (s.qualified_name.find('.') == std::string::npos) names += s.name + " ";
   }
+  // The module's symbols' docstrings or bodies added to it (weights 0.3,
+  // 0.1) only pushed symbols down: a file ranks by its best symbol.
   docs.Add(source, "module", path,
            std::string(scan::LanguageName(parsed.language)) + " module " + path +
                (names.empty() ? "" : "; defines " + names),
@@ -170,7 +221,8 @@ SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::Pars
               {s.qualified_name, kQualifiedWeight},
               {s.signature, kSignatureWeight},
               {s.docstring, kDocWeight},
-              {path, kPathWeight}});
+              {path, kPathWeight},
+              {s.body_terms, kBodyWeight, true}});
   }
   return docs;
 }
@@ -190,6 +242,8 @@ struct IndexWriter::Pending {
   std::size_t doc_count = 0;
   // Scores computed in this transaction (UseGraphScores), if any.
   std::optional<std::unordered_map<std::string, double>> graph;
+  // Whether this writer gave the index a new generation yet.
+  bool marked = false;
 };
 
 void IndexWriter::UseGraphScores(std::unordered_map<std::string, double> scores) {
@@ -279,6 +333,11 @@ Result<void> IndexWriter::Queue(const std::string& source_key, SourceDocs docs) 
 // round trips on PostgreSQL), their postings into the coming segment.
 Result<void> IndexWriter::Flush() {
   Pending& p = *pending_;
+  if (p.removed.empty() && p.docs.empty()) return Ok();
+  if (!p.marked) {
+    DOCRUNCH_TRY(MarkIndexChanged(tx_, repository_id_));
+    p.marked = true;
+  }
   for (std::size_t at = 0; at < p.removed.size(); at += kPerStatement) {
     const std::size_t end = std::min(p.removed.size(), at + kPerStatement);
     store::Params params{repository_id_};
@@ -449,6 +508,7 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
 }
 
 Result<void> ClearIndex(store::Tx& tx, std::int64_t repo) {
+  DOCRUNCH_TRY(MarkIndexChanged(tx, repo));
   for (const char* table : {"search_terms", "search_segments", "search_docs"}) {
     auto r = tx.Exec(std::string("DELETE FROM ") + table + " WHERE repository_id = $1", {repo});
     if (!r) return r.error();

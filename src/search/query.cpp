@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -11,11 +15,29 @@
 #include <spdlog/spdlog.h>
 
 #include "search/embeddings.h"
+#include "search/generation.h"
 #include "search/postings.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
+
+// Chosen on the tuning halves of bench/search's two harnesses
+// (docs/benchmarks.md): joined words 0.5 against 1.0 and 0. Associations
+// were best at 0.3 (against 0.15, 0.6, 1.0 and 2.0; 2 terms, 1 and 4 did
+// no better) but gained little there and nothing on the held-out halves,
+// while learning them costs a process's first query hundreds of
+// milliseconds on python3.11: off unless asked for.
+extern const double kDefaultJoinedWeight = 0.5;
+extern const double kDefaultAssociationWeight = 0.0;
+
+Result<std::optional<std::int64_t>> IndexGeneration(store::Reader& db, std::int64_t repo) {
+  auto rows =
+      db.Query("SELECT generation FROM search_generations WHERE repository_id = $1", {repo});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<std::int64_t>();
+  return rows->Int(0, "generation");
+}
 
 void SearchTimings::Add(const std::string& stage, double ms) {
   for (auto& [name, total] : stages) {
@@ -105,101 +127,573 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
   return out;
 }
 
-Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
-                                              const std::string& query, int limit, Scope scope,
-                                              const SearchOptions& options,
-                                              SearchTimings* timings) {
-  Lap lap(timings);
-  std::vector<std::string> tokens = CodeTokens(query);
-  std::set<std::string> unique(tokens.begin(), tokens.end());
-  if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
+// Where a result's matched terms are, among what the result shows: its
+// name (the last part of the title), the rest of the title (the qualified
+// name or the path), the signature (the content's first line) and the
+// docstring (the rest); a term in none of them matched what the index holds
+// beyond the shown fields (a body, a module's symbols): "body".
+std::vector<std::string> MatchedFields(const SearchResult& r,
+                                       const std::vector<std::string>& terms) {
+  std::vector<std::string> out;
+  if (terms.empty()) return out;
+  auto has_any = [&](std::string_view text) {
+    if (text.empty()) return std::vector<bool>(terms.size(), false);
+    std::vector<std::string> tokens = SearchTerms(text);
+    std::vector<bool> found(terms.size(), false);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      found[i] = std::find(tokens.begin(), tokens.end(), terms[i]) != tokens.end();
+    }
+    return found;
+  };
+  const bool module = r.type == "module";
+  std::string_view title = r.title;
+  std::string_view name = title;
+  if (auto dot = title.find_last_of(module ? "/" : "."); dot != std::string_view::npos) {
+    name = title.substr(dot + 1);
+  }
+  std::string_view content = r.content;
+  std::string_view signature = module ? std::string_view() : content.substr(0, content.find('\n'));
+  std::string_view docstring = module || content.find('\n') == std::string_view::npos
+                                   ? std::string_view()
+                                   : content.substr(content.find('\n') + 1);
+  std::vector<bool> seen(terms.size(), false);
+  auto add = [&](const char* field, std::string_view text) {
+    std::vector<bool> found = has_any(text);
+    bool any = false;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      if (found[i]) {
+        any = true;
+        seen[i] = true;
+      }
+    }
+    if (any) out.push_back(field);
+  };
+  add("name", name);
+  add(module ? "path" : "qualified_name", title);
+  add("signature", signature);
+  add("docstring", docstring);
+  if (!module && r.file_path) add("path", *r.file_path);
+  if (std::find(seen.begin(), seen.end(), false) != seen.end())
+    out.push_back(module ? "symbols" : "body");
+  return out;
+}
 
+// Document types as small numbers, for the scope filter over the corpus.
+enum DocType : std::uint8_t { kCodeType, kRecordType, kOtherType };
+
+DocType TypeOf(std::string_view type) {
+  if (type == "module" || type == "function" || type == "class" || type == "component" ||
+      type == "schema")
+    return kCodeType;
+  if (type == "report" || type == "decision" || type == "finding" || type == "task")
+    return kRecordType;
+  return kOtherType;
+}
+
+bool InScope(DocType type, Scope scope) {
+  switch (scope) {
+    case Scope::kDocs:
+      return type == kCodeType;
+    case Scope::kReports:
+      return type == kRecordType;
+    case Scope::kAll:
+      return true;
+  }
+  return true;
+}
+
+// What the repository's names and docstrings say about each other: for a
+// prose word, the name parts that symbols documented with it carry ("percent"
+// in docstrings of quote, quote_plus, unquote -> "quot"). Learned from the
+// index's own documents (code symbols' names and stored docstring openings),
+// so nothing outside the repository is needed.
+class Associations {
+ public:
+  struct Expansion {
+    std::string term;
+    double strength;  // P(name part | prose word), 0..1
+  };
+
+  void Learn(const store::Rows& rows);
+  // Up to `max` name parts associated with `term`, strongest first: seen
+  // with it in at least kMinPairs symbols, in a share of them at least
+  // kMinShare, and more often than name parts are on average (lift > 1).
+  std::vector<Expansion> Of(const std::string& term, int max) const;
+
+ private:
+  static constexpr std::uint32_t kMinPairs = 3;
+  static constexpr double kMinShare = 0.1;
+  std::uint32_t Id(const std::string& term);
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::vector<std::string> terms_;
+  std::vector<std::uint32_t> prose_df_, name_df_;
+  // By prose word id: (name part id, symbols with both), most first.
+  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>> pairs_;
+  double symbols_ = 0;
+};
+
+std::uint32_t Associations::Id(const std::string& term) {
+  auto [it, added] = ids_.emplace(term, static_cast<std::uint32_t>(terms_.size()));
+  if (added) {
+    terms_.push_back(term);
+    prose_df_.push_back(0);
+    name_df_.push_back(0);
+  }
+  return it->second;
+}
+
+void Associations::Learn(const store::Rows& rows) {
+  std::vector<std::uint64_t> pairs;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string title = rows.Text(i, "title").value_or("");
+    const std::string content = rows.Text(i, "content").value_or("");
+    const auto dot = title.rfind('.');
+    const std::string name = dot == std::string::npos ? title : title.substr(dot + 1);
+    const auto newline = content.find('\n');
+    if (newline == std::string::npos) continue;  // no docstring stored
+    std::vector<std::string> name_terms = SearchTerms(name);
+    std::vector<std::string> prose = SearchTerms(std::string_view(content).substr(newline + 1));
+    std::sort(name_terms.begin(), name_terms.end());
+    name_terms.erase(std::unique(name_terms.begin(), name_terms.end()), name_terms.end());
+    std::sort(prose.begin(), prose.end());
+    prose.erase(std::unique(prose.begin(), prose.end()), prose.end());
+    if (name_terms.empty() || prose.empty()) continue;
+    symbols_ += 1;
+    std::vector<std::uint32_t> names;
+    for (const auto& n : name_terms) {
+      names.push_back(Id(n));
+      ++name_df_[names.back()];
+    }
+    for (const auto& w : prose) {
+      if (std::binary_search(name_terms.begin(), name_terms.end(), w)) continue;
+      const std::uint32_t word = Id(w);
+      ++prose_df_[word];
+      for (std::uint32_t n : names) pairs.push_back(std::uint64_t{word} << 32 | n);
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  for (std::size_t i = 0; i < pairs.size();) {
+    std::size_t j = i;
+    while (j < pairs.size() && pairs[j] == pairs[i]) ++j;
+    const auto count = static_cast<std::uint32_t>(j - i);
+    if (count >= kMinPairs) {
+      pairs_[static_cast<std::uint32_t>(pairs[i] >> 32)].emplace_back(
+          static_cast<std::uint32_t>(pairs[i] & 0xffffffffu), count);
+    }
+    i = j;
+  }
+}
+
+std::vector<Associations::Expansion> Associations::Of(const std::string& term, int max) const {
+  std::vector<Expansion> out;
+  auto id = ids_.find(term);
+  if (id == ids_.end() || max <= 0) return out;
+  auto found = pairs_.find(id->second);
+  if (found == pairs_.end()) return out;
+  const double df = prose_df_[id->second];
+  std::vector<std::pair<double, Expansion>> scored;
+  for (const auto& [name, count] : found->second) {
+    const double share = count / df;
+    const double lift = share / (name_df_[name] / symbols_);
+    if (share < kMinShare || lift <= 1) continue;
+    scored.push_back({share * std::log(lift), {terms_[name], share}});
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second.term < b.second.term;
+  });
+  for (const auto& [score, e] : scored) {
+    if (static_cast<int>(out.size()) >= max) break;
+    out.push_back(e);
+  }
+  return out;
+}
+
+// What ranking needs of a repository's index, as of one generation
+// (generation.h): the corpus statistics BM25 needs, every document's length,
+// graph score, key and type, the postings of the terms queries asked for
+// (decoded, from every segment, the removed documents' left out) and, when
+// first asked, the term associations. Read once per generation instead of
+// on every query.
+struct Corpus {
+  struct Doc {
+    std::int64_t id = 0;
+    double length = 1;
+    double graph = 0;
+    std::string key;
+    DocType type = kOtherType;
+  };
+  struct Hit {  // a posting, by document index
+    std::uint32_t doc;
+    double weight;
+  };
+  using Postings = std::vector<Hit>;
+
+  std::optional<std::int64_t> generation;
+  double total_docs = 0;
+  double avg_length = 1;
+  std::vector<Doc> docs;  // dense: postings name them by index
+  std::unordered_map<std::int64_t, std::uint32_t> index_of;
+
+  // The postings of `terms` (each once), reading those not yet kept.
+  Result<std::vector<std::shared_ptr<const Postings>>> PostingsOf(
+      store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms) const;
+  // The associations, learned on first use.
+  Result<const Associations*> AssociationsOf(store::Reader& db, std::int64_t repo) const;
+  // Fills an empty corpus with what one query needs, not the whole index:
+  // the statistics, the postings of `terms` and the documents they name.
+  Result<void> FillFor(store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms);
+
+ private:
+  // Terms kept at most; past it the kept postings start over.
+  static constexpr std::size_t kMaxTerms = 20000;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Postings>> postings_;
+  mutable std::mutex associations_mu_;
+  mutable std::unique_ptr<Associations> associations_;
+};
+
+Result<std::vector<std::shared_ptr<const Corpus::Postings>>> Corpus::PostingsOf(
+    store::Reader& db, std::int64_t repo, const std::vector<std::string>& terms) const {
+  std::vector<std::shared_ptr<const Postings>> out(terms.size());
+  std::vector<std::size_t> missing;
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      auto it = postings_.find(terms[i]);
+      if (it != postings_.end()) {
+        out[i] = it->second;
+      } else {
+        missing.push_back(i);
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  store::Params params{repo};
+  for (std::size_t i : missing) params.emplace_back(std::in_place_type<std::string>, terms[i]);
+  auto rows =
+      db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
+                   Placeholders(2, missing.size()) + ")",
+               params);
+  if (!rows) return rows.error();
+  std::unordered_map<std::string, Postings> read;
+  std::vector<Posting> decoded;
+  for (std::size_t r = 0; r < rows->size(); ++r) {
+    const std::string term = *rows->Text(r, "term");
+    decoded.clear();
+    if (!DecodePostings(*rows->Text(r, "postings"), decoded)) {
+      return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
+                                                 "' are malformed; run docrunch sync rebuild");
+    }
+    Postings& list = read[term];
+    for (const Posting& p : decoded) {
+      // Removed documents' postings wait in their segments for a merge.
+      if (auto at = index_of.find(p.doc_id); at != index_of.end())
+        list.push_back({at->second, p.weight});
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (postings_.size() + missing.size() > kMaxTerms) postings_.clear();
+  for (std::size_t i : missing) {
+    auto list = std::make_shared<Postings>(std::move(read[terms[i]]));
+    // Segments come in any order: in document order, as in one segment.
+    std::sort(list->begin(), list->end(), [](const Hit& a, const Hit& b) { return a.doc < b.doc; });
+    out[i] = list;
+    postings_.emplace(terms[i], std::move(list));
+  }
+  return out;
+}
+
+Result<const Associations*> Corpus::AssociationsOf(store::Reader& db, std::int64_t repo) const {
+  std::lock_guard lock(associations_mu_);
+  if (associations_) return associations_.get();
+  auto rows = db.Query(
+      "SELECT title, content FROM search_docs WHERE repository_id = $1 AND type IN "
+      "('function', 'class', 'component', 'schema')",
+      {repo});
+  if (!rows) return rows.error();
+  auto learned = std::make_unique<Associations>();
+  learned->Learn(*rows);
+  associations_ = std::move(learned);
+  return associations_.get();
+}
+
+Result<void> Corpus::FillFor(store::Reader& db, std::int64_t repo,
+                             const std::vector<std::string>& terms) {
   auto stats = db.Query(
-      "SELECT COUNT(*) AS n, AVG(length) AS avg_length FROM search_docs "
-      "WHERE repository_id = $1",
+      "SELECT COUNT(*) AS n, SUM(length) AS total FROM search_docs WHERE repository_id = $1",
       {repo});
   if (!stats) return stats.error();
-  double total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
-  double avg_length = stats->Real(0, "avg_length").value_or(1.0);
-  if (total_docs == 0) return std::vector<SearchResult>{};
-
-  // Each query term's postings, from every segment.
+  total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
+  avg_length = total_docs > 0 ? stats->Real(0, "total").value_or(total_docs) / total_docs : 1.0;
+  if (terms.empty() || total_docs == 0) return Ok();
   store::Params params{repo};
-  for (const auto& token : unique) params.emplace_back(std::in_place_type<std::string>, token);
-  auto term_rows =
+  for (const auto& t : terms) params.emplace_back(std::in_place_type<std::string>, t);
+  auto rows =
       db.Query("SELECT term, postings FROM search_terms WHERE repository_id = $1 AND term IN (" +
-                   Placeholders(2, unique.size()) + ")",
+                   Placeholders(2, terms.size()) + ")",
                params);
-  if (!term_rows) return term_rows.error();
-  std::map<std::string, std::vector<Posting>> postings;
+  if (!rows) return rows.error();
+  std::unordered_map<std::string, std::vector<Posting>> decoded;
   std::vector<std::int64_t> candidates;
-  for (std::size_t i = 0; i < term_rows->size(); ++i) {
-    const std::string term = *term_rows->Text(i, "term");
-    std::vector<Posting>& list = postings[term];
-    if (!DecodePostings(*term_rows->Text(i, "postings"), list)) {
+  for (std::size_t r = 0; r < rows->size(); ++r) {
+    const std::string term = *rows->Text(r, "term");
+    std::vector<Posting>& list = decoded[term];
+    if (!DecodePostings(*rows->Text(r, "postings"), list)) {
       return MakeError(ErrorCode::kInternal, "search_terms: the postings of term '" + term +
                                                  "' are malformed; run docrunch sync rebuild");
     }
   }
-  for (const auto& [term, list] : postings) {
+  for (const auto& [term, list] : decoded) {
     for (const Posting& p : list) candidates.push_back(p.doc_id);
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-
   // The candidates that exist (a removed document's postings wait in their
-  // segment for a merge) and are in scope.
-  struct Doc {
-    double length = 1;
-    double graph = 0;
-    std::string key;
-  };
-  std::unordered_map<std::int64_t, Doc> docs_by_id;
-  docs_by_id.reserve(candidates.size());
+  // segment for a merge), in id order as LoadCorpus reads them.
   constexpr std::size_t kIdsPerQuery = 500;
   for (std::size_t at = 0; at < candidates.size(); at += kIdsPerQuery) {
     const std::size_t end = std::min(candidates.size(), at + kIdsPerQuery);
     store::Params ids;
     for (std::size_t i = at; i < end; ++i) ids.emplace_back(candidates[i]);
-    auto rows = db.Query(
-        "SELECT d.id, d.length, d.doc_key, d.graph_score FROM search_docs d WHERE d.id IN (" +
-            Placeholders(1, ids.size()) + ")" + TypeFilter(scope),
-        ids);
-    if (!rows) return rows.error();
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-      docs_by_id[*rows->Int(i, "id")] = {static_cast<double>(rows->Int(i, "length").value_or(1)),
-                                         rows->Real(i, "graph_score").value_or(0),
-                                         *rows->Text(i, "doc_key")};
+    auto found =
+        db.Query("SELECT id, length, doc_key, type, graph_score FROM search_docs WHERE id IN (" +
+                     Placeholders(1, ids.size()) + ") ORDER BY id",
+                 ids);
+    if (!found) return found.error();
+    for (std::size_t i = 0; i < found->size(); ++i) {
+      Doc doc;
+      doc.id = *found->Int(i, "id");
+      doc.length = static_cast<double>(found->Int(i, "length").value_or(1));
+      doc.graph = found->Real(i, "graph_score").value_or(0);
+      doc.key = *found->Text(i, "doc_key");
+      doc.type = TypeOf(found->Text(i, "type").value_or(""));
+      index_of.emplace(doc.id, static_cast<std::uint32_t>(docs.size()));
+      docs.push_back(std::move(doc));
     }
   }
-
-  lap("index_lookup");
-  std::map<std::string, double> document_frequency;
-  for (const auto& [term, list] : postings) {
-    for (const Posting& p : list) document_frequency[term] += docs_by_id.count(p.doc_id) ? 1 : 0;
+  for (const auto& t : terms) {
+    auto list = std::make_shared<Postings>();
+    for (const Posting& p : decoded[t]) {
+      if (auto at = index_of.find(p.doc_id); at != index_of.end())
+        list->push_back({at->second, p.weight});
+    }
+    std::sort(list->begin(), list->end(), [](const Hit& a, const Hit& b) { return a.doc < b.doc; });
+    postings_.emplace(t, std::move(list));
   }
-  struct Score {
-    double bm25 = 0;
-    int matched_terms = 0;
-    double graph = 0;
-    std::string key;
-  };
+  return Ok();
+}
+
+Result<std::shared_ptr<Corpus>> LoadCorpus(store::Reader& db, std::int64_t repo) {
+  auto corpus = std::make_shared<Corpus>();
+  // In id order, so that documents' indexes follow their ids.
+  auto rows = db.Query(
+      "SELECT id, length, doc_key, type, graph_score FROM search_docs WHERE repository_id = $1 "
+      "ORDER BY id",
+      {repo});
+  if (!rows) return rows.error();
+  corpus->docs.reserve(rows->size());
+  corpus->index_of.reserve(rows->size());
+  double total_length = 0;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    Corpus::Doc doc;
+    doc.id = *rows->Int(i, "id");
+    doc.length = static_cast<double>(rows->Int(i, "length").value_or(1));
+    doc.graph = rows->Real(i, "graph_score").value_or(0);
+    doc.key = *rows->Text(i, "doc_key");
+    doc.type = TypeOf(rows->Text(i, "type").value_or(""));
+    total_length += doc.length;
+    corpus->index_of.emplace(doc.id, static_cast<std::uint32_t>(corpus->docs.size()));
+    corpus->docs.push_back(std::move(doc));
+  }
+  corpus->total_docs = static_cast<double>(rows->size());
+  corpus->avg_length = rows->empty() ? 1.0 : total_length / corpus->total_docs;
+  return corpus;
+}
+
+// The corpora of the repositories searched in this process, by store and
+// repository, each kept while its generation stays current.
+class CorpusCache {
+ public:
+  Result<std::shared_ptr<const Corpus>> Get(store::Reader& db, std::int64_t repo) {
+    auto generation = IndexGeneration(db, repo);
+    if (!generation) return generation.error();
+    const Key key{&db, repo};
+    if (!*generation) return std::shared_ptr<const Corpus>();
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second->generation == *generation) return it->second;
+      // The first query of a generation reads only what it needs: a
+      // one-shot process (docrunch query) never pays for the whole corpus.
+      auto [seen, first] = seen_.emplace(key, **generation);
+      if (first || seen->second != **generation) {
+        seen->second = **generation;
+        return std::shared_ptr<const Corpus>();
+      }
+    }
+    // One load at a time: queries that arrive together after an index
+    // write wait for the first one's load instead of each loading.
+    std::lock_guard loading(load_mu_);
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second->generation == *generation) return it->second;
+    }
+    auto loaded = LoadCorpus(db, repo);
+    if (!loaded) return loaded.error();
+    // Kept only when no index write committed during the load: the token
+    // read after it is still the one read before.
+    auto after = IndexGeneration(db, repo);
+    if (!after) return after.error();
+    if (*after != *generation) return std::shared_ptr<const Corpus>(*loaded);
+    (*loaded)->generation = *generation;
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries && !entries_.count(key)) entries_.erase(entries_.begin());
+    if (seen_.size() >= 4 * kMaxEntries && !seen_.count(key)) seen_.erase(seen_.begin());
+    entries_[key] = *loaded;
+    return std::shared_ptr<const Corpus>(*loaded);
+  }
+
+ private:
+  using Key = std::pair<const store::Reader*, std::int64_t>;
+  static constexpr std::size_t kMaxEntries = 8;
+  std::mutex mu_;
+  std::mutex load_mu_;
+  std::map<Key, std::shared_ptr<const Corpus>> entries_;
+  std::map<Key, std::int64_t> seen_;  // the generation each key was last asked for
+};
+
+CorpusCache& Corpora() {
+  static CorpusCache* cache = new CorpusCache();  // never destroyed: used until exit
+  return *cache;
+}
+
+// A query's term as scored: one of its own (counted towards coverage and
+// shown as matched) or one it implies (a joined pair of its words, an
+// associated name part), whose BM25 part is multiplied by `weight`.
+struct QueryTerm {
+  std::string term;
+  double weight = 1;
+  bool own = true;
+};
+
+// The query's own terms, then the terms they imply: each pair of adjacent
+// words joined ("read line" -> "readline", as many stdlib names are
+// spelled), and each own term's strongest associated name parts.
+Result<std::vector<QueryTerm>> AnalyzeQuery(store::Reader& db, std::int64_t repo,
+                                            const Corpus& corpus, const std::string& query,
+                                            const std::set<std::string>& own,
+                                            const SearchOptions& options) {
+  std::vector<QueryTerm> out;
+  for (const auto& t : own) out.push_back({t, 1.0, true});
+  std::set<std::string> seen(own);
+  if (options.joined_weight > 0) {
+    // Adjacent words of the query as typed: CodeTokens splits identifiers
+    // into parts and adds the whole, so only two plain words make a pair.
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (i < query.size()) {
+      std::size_t end = query.find_first_of(" \t\n-,.;:/()", i);
+      if (end == std::string::npos) end = query.size();
+      if (end > i) words.push_back(query.substr(i, end - i));
+      i = end + 1;
+    }
+    for (std::size_t w = 0; w + 1 < words.size(); ++w) {
+      auto left = CodeTokens(words[w]), right = CodeTokens(words[w + 1]);
+      if (left.size() != 1 || right.size() != 1) continue;
+      const std::string joined = Stem(left[0] + right[0]);
+      if (seen.insert(joined).second) out.push_back({joined, options.joined_weight, false});
+    }
+  }
+  if (options.association_weight > 0 && options.association_terms > 0) {
+    auto associations = corpus.AssociationsOf(db, repo);
+    if (!associations) return associations.error();
+    for (const auto& t : own) {
+      for (const auto& e : (*associations)->Of(t, options.association_terms)) {
+        if (seen.insert(e.term).second)
+          out.push_back({e.term, options.association_weight * e.strength, false});
+      }
+    }
+  }
+  return out;
+}
+
+// Per-thread scores by document index, reset after each query (only the
+// entries it touched).
+struct Score {
+  double bm25 = 0;
+  int matched_terms = 0;
+  std::uint64_t terms_mask = 0;  // bit i: the i-th own query term matched
+};
+
+Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t repo,
+                                              const std::string& query, int limit, Scope scope,
+                                              const SearchOptions& options,
+                                              SearchTimings* timings) {
+  Lap lap(timings);
+  std::vector<std::string> tokens = SearchTerms(query);
+  std::set<std::string> unique(tokens.begin(), tokens.end());
+  if (unique.empty() || limit <= 0) return std::vector<SearchResult>{};
+
+  auto kept = Corpora().Get(db, repo);
+  if (!kept) return kept.error();
+  // Without a kept corpus, one with just what this query needs.
+  std::shared_ptr<Corpus> partial = *kept ? nullptr : std::make_shared<Corpus>();
+  const Corpus& corpus = *kept ? **kept : *partial;
+
+  auto analyzed = AnalyzeQuery(db, repo, corpus, query, unique, options);
+  if (!analyzed) return analyzed.error();
+  const std::vector<QueryTerm>& terms = *analyzed;
+  // Each term's postings, from every segment.
+  std::vector<std::string> term_list;
+  for (const auto& t : terms) term_list.push_back(t.term);
+  if (partial) DOCRUNCH_TRY(partial->FillFor(db, repo, term_list));
+  const double total_docs = corpus.total_docs;
+  const double avg_length = corpus.avg_length;
+  if (total_docs == 0) return std::vector<SearchResult>{};
+  auto lists = corpus.PostingsOf(db, repo, term_list);
+  if (!lists) return lists.error();
+  lap("index_lookup");
+
+  thread_local std::vector<Score> scores;
+  thread_local std::vector<std::uint32_t> touched;
+  scores.resize(corpus.docs.size());
+  struct Reset {
+    ~Reset() {
+      for (std::uint32_t d : touched) scores[d] = Score{};
+      touched.clear();
+      // Every connection's thread keeps its array: not a large index's
+      // (24 bytes a document) beyond its query.
+      constexpr std::size_t kKeptScores = std::size_t{1} << 18;
+      if (scores.capacity() > kKeptScores) std::vector<Score>().swap(scores);
+      if (touched.capacity() > kKeptScores) std::vector<std::uint32_t>().swap(touched);
+    }
+  } reset;
+  std::vector<std::string> term_names;  // bit order of terms_mask
   const double k1 = options.bm25_k1, b = options.bm25_b;
-  std::map<std::int64_t, Score> scores;
-  for (const auto& [term, list] : postings) {
-    const double df = document_frequency[term];
+  for (std::size_t t = 0; t < terms.size(); ++t) {
+    const Corpus::Postings& list = *(*lists)[t];
+    // Document frequency among the documents in scope.
+    double df = 0;
+    for (const auto& p : list) df += InScope(corpus.docs[p.doc].type, scope) ? 1 : 0;
+    if (df == 0) continue;
     const double idf = std::log(1.0 + (total_docs - df + 0.5) / (df + 0.5));
-    for (const Posting& p : list) {
-      auto doc = docs_by_id.find(p.doc_id);
-      if (doc == docs_by_id.end()) continue;
+    std::uint64_t bit = 0;
+    if (terms[t].own) {
+      bit = term_names.size() < 64 ? std::uint64_t{1} << term_names.size() : 0;
+      term_names.push_back(terms[t].term);
+    }
+    const double weight = terms[t].weight;
+    for (const auto& p : list) {
+      const Corpus::Doc& doc = corpus.docs[p.doc];
+      if (!InScope(doc.type, scope)) continue;
       const double tf = p.weight;
-      const double length = doc->second.length;
-      Score& s = scores[p.doc_id];
-      s.bm25 += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg_length));
-      s.matched_terms += 1;
-      if (s.key.empty()) {
-        s.key = doc->second.key;
-        s.graph = doc->second.graph;
+      Score& s = scores[p.doc];
+      if (s.bm25 == 0 && s.matched_terms == 0) touched.push_back(p.doc);
+      s.bm25 += weight * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc.length / avg_length));
+      if (terms[t].own) {
+        s.matched_terms += 1;
+        s.terms_mask |= bit;
       }
     }
   }
@@ -210,37 +704,58 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     double score;
     const std::string* key;
     std::int64_t id;
+    std::int64_t doc;  // index into corpus.docs; -1 for a document only vectors found
   };
   auto better = [](const Ranked& a, const Ranked& b) {
     return a.score != b.score ? a.score > b.score : *a.key < *b.key;
   };
-  std::vector<Ranked> by_score;
-  for (const auto& [id, s] : scores) {
+  // Each signal's part, for the results' explanations.
+  auto coverage_factor = [&](const Score& s) {
     double coverage = static_cast<double>(s.matched_terms) / static_cast<double>(unique.size());
-    double lexical = s.bm25 * (0.5 + 0.5 * coverage);
-    if (options.graph == GraphFusion::kPrior) {
-      lexical *= 1.0 + options.graph_weight * std::log1p(std::max(0.0, s.graph));
-    }
+    return 1 - options.coverage_weight + options.coverage_weight * coverage;
+  };
+  auto graph_factor = [&](const Corpus::Doc& d) {
+    return options.graph == GraphFusion::kPrior
+               ? 1.0 + options.graph_weight * std::log1p(std::max(0.0, d.graph))
+               : 1.0;
+  };
+  std::vector<Ranked> by_score;
+  by_score.reserve(touched.size());
+  for (std::uint32_t d : touched) {
+    const Score& s = scores[d];
+    const Corpus::Doc& doc = corpus.docs[d];
+    double lexical = s.bm25 * coverage_factor(s) * graph_factor(doc);
     // Rounded so the order in which postings were summed cannot matter.
     double score = std::round(lexical * 1e9) / 1e9;
-    by_score.push_back({score, &s.key, id});
+    by_score.push_back({score, &doc.key, doc.id, d});
   }
-  std::sort(by_score.begin(), by_score.end(), better);
+  // Fusion ranks every candidate; otherwise only the first `limit` matter.
+  const bool fuse = options.graph == GraphFusion::kRrf || options.embedder;
+  if (!fuse && by_score.size() > static_cast<std::size_t>(limit)) {
+    std::partial_sort(by_score.begin(), by_score.begin() + limit, by_score.end(), better);
+    by_score.resize(static_cast<std::size_t>(limit));
+  } else {
+    std::sort(by_score.begin(), by_score.end(), better);
+  }
+  std::unordered_map<std::int64_t, std::map<std::string, double>> fusion_parts;
   if (options.graph == GraphFusion::kRrf && !by_score.empty()) {
     // Reciprocal rank fusion: the lexical rank, and the graph rank among
     // the same candidates (documents outside the graph get no graph term).
     std::vector<Ranked> by_graph;
     for (const auto& r : by_score) {
-      double g = scores.at(r.id).graph;
-      if (g > 0) by_graph.push_back({g, r.key, r.id});
+      double g = corpus.docs[static_cast<std::size_t>(r.doc)].graph;
+      if (g > 0) by_graph.push_back({g, r.key, r.id, r.doc});
     }
     std::sort(by_graph.begin(), by_graph.end(), better);
     std::map<std::int64_t, double> fused;
     const double k = std::max(1, options.rrf_k);
     for (std::size_t i = 0; i < by_score.size(); ++i)
       fused[by_score[i].id] += 1.0 / (k + static_cast<double>(i + 1));
-    for (std::size_t i = 0; i < by_graph.size(); ++i)
-      fused[by_graph[i].id] += options.graph_weight / (k + static_cast<double>(i + 1));
+    for (std::size_t i = 0; i < by_graph.size(); ++i) {
+      const double part = options.graph_weight / (k + static_cast<double>(i + 1));
+      fused[by_graph[i].id] += part;
+      fusion_parts[by_graph[i].id]["rrf_graph"] = part;
+    }
     for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
     std::sort(by_score.begin(), by_score.end(), better);
   }
@@ -259,10 +774,12 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       for (const auto& r : by_score) lexical.insert(r.id);
       for (std::size_t i = 0; i < nearest->size(); ++i) {
         const auto& [id, key] = (*nearest)[i];
-        fused[id] += options.vector_weight / (k + static_cast<double>(i + 1));
+        const double part = options.vector_weight / (k + static_cast<double>(i + 1));
+        fused[id] += part;
+        fusion_parts[id]["vector"] = part;
         if (!lexical.count(id)) {
           vector_keys[id] = key;
-          by_score.push_back({0, &vector_keys[id], id});
+          by_score.push_back({0, &vector_keys[id], id, -1});
         }
       }
       for (auto& r : by_score) r.score = std::round(fused[r.id] * 1e12) / 1e12;
@@ -270,33 +787,48 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     }
     lap("vectors");
   }
-  std::vector<std::pair<double, std::int64_t>> ranked;
-  for (const auto& r : by_score) ranked.push_back({r.score, r.id});
-  if (ranked.size() > static_cast<std::size_t>(limit))
-    ranked.resize(static_cast<std::size_t>(limit));
-  if (ranked.empty()) return std::vector<SearchResult>{};
+  if (by_score.size() > static_cast<std::size_t>(limit))
+    by_score.resize(static_cast<std::size_t>(limit));
+  if (by_score.empty()) return std::vector<SearchResult>{};
 
   store::Params ids;
-  for (const auto& [score, id] : ranked) ids.push_back(id);
+  for (const auto& r : by_score) ids.push_back(r.id);
   auto docs = db.Query(
       "SELECT id, doc_key, type, title, content, file_path, line_number "
       "FROM search_docs WHERE id IN (" +
           Placeholders(1, ids.size()) + ")",
       ids);
   if (!docs) return docs.error();
-  std::map<std::int64_t, std::size_t> row_of;
+  std::unordered_map<std::int64_t, std::size_t> row_of;
   for (std::size_t i = 0; i < docs->size(); ++i) row_of[*docs->Int(i, "id")] = i;
   std::vector<SearchResult> results;
-  for (const auto& [score, id] : ranked) {
-    std::size_t i = row_of.at(id);
+  results.reserve(by_score.size());
+  for (const auto& ranked : by_score) {
+    auto row = row_of.find(ranked.id);
+    if (row == row_of.end()) continue;  // removed since the corpus was read
+    const std::size_t i = row->second;
     SearchResult r;
     r.id = *docs->Text(i, "doc_key");
     r.type = *docs->Text(i, "type");
     r.title = *docs->Text(i, "title");
     r.content = docs->Text(i, "content").value_or("");
-    r.score = std::round(score * 1000) / 1000;
+    r.score = std::round(ranked.score * 1000) / 1000;
     r.file_path = docs->Text(i, "file_path");
     if (auto line = docs->Int(i, "line_number")) r.line_number = static_cast<int>(*line);
+    if (ranked.doc >= 0) {
+      const Score& s = scores[static_cast<std::size_t>(ranked.doc)];
+      r.signals["bm25"] = s.bm25;
+      r.signals["coverage"] = coverage_factor(s);
+      if (options.graph == GraphFusion::kPrior)
+        r.signals["graph"] = graph_factor(corpus.docs[static_cast<std::size_t>(ranked.doc)]);
+      for (std::size_t t = 0; t < term_names.size() && t < 64; ++t) {
+        if (s.terms_mask & (std::uint64_t{1} << t)) r.matched_terms.push_back(term_names[t]);
+      }
+      if (options.explain) r.matched_fields = MatchedFields(r, r.matched_terms);
+    }
+    if (auto parts = fusion_parts.find(ranked.id); parts != fusion_parts.end()) {
+      for (const auto& [name, part] : parts->second) r.signals[name] = part;
+    }
     results.push_back(std::move(r));
   }
   lap("fetch");
@@ -370,16 +902,22 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t repo,
   return found;
 }
 
-nlohmann::json ToJson(const SearchResult& r) {
+nlohmann::json ToJson(const SearchResult& r, bool explain) {
   using nlohmann::json;
-  return {{"id", r.id},
-          {"type", r.type},
-          {"title", r.title},
-          {"content", r.content},
-          {"score", r.score},
-          {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
-          {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
-          {"engine", r.engine}};
+  json out = {{"id", r.id},
+              {"type", r.type},
+              {"title", r.title},
+              {"content", r.content},
+              {"score", r.score},
+              {"file_path", r.file_path ? json(*r.file_path) : json(nullptr)},
+              {"line_number", r.line_number ? json(*r.line_number) : json(nullptr)},
+              {"engine", r.engine}};
+  if (explain) {
+    out["matched_terms"] = r.matched_terms;
+    out["matched_fields"] = r.matched_fields;
+    out["signals"] = r.signals;
+  }
+  return out;
 }
 
 }  // namespace docrunch::search

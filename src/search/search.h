@@ -35,11 +35,23 @@ struct SearchResult {
   // Which engine answered: "index" (the derived search index) or
   // "fulltext" (the database's own full-text search, the fallback).
   std::string engine = "index";
+  // Why it ranks here (index answers only): the query's terms it matched
+  // (as indexed: lower-case, stemmed), the fields they matched in among
+  // "name", "signature", "docstring", "path" and "body" (a term found in
+  // none of the shown fields matched the body or the module's symbols), and
+  // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
+  // "coverage" (the factor for the share of query terms matched), "graph"
+  // (the graph prior's factor), "rrf_graph" / "vector" (reciprocal rank
+  // fusion terms, when those run). Empty for full-text answers.
+  std::vector<std::string> matched_terms;
+  std::vector<std::string> matched_fields;
+  std::map<std::string, double> signals;
 };
 
 // The JSON form the CLI, MCP and REST share: the fields above, file_path
-// and line_number null when absent.
-nlohmann::json ToJson(const SearchResult& result);
+// and line_number null when absent; matched_terms, matched_fields and
+// signals only with `explain`.
+nlohmann::json ToJson(const SearchResult& result, bool explain = false);
 
 enum class Scope { kDocs, kReports, kAll };
 
@@ -54,6 +66,11 @@ enum class Engine { kAuto, kIndex, kFullText };
 // candidates, the graph's rank weighted by graph_weight.
 enum class GraphFusion { kNone, kPrior, kRrf };
 
+// The defaults of the query analysis below, defined in query.cpp (so that
+// tuning them rebuilds one file).
+extern const double kDefaultJoinedWeight;
+extern const double kDefaultAssociationWeight;
+
 struct SearchOptions {
   Engine engine = Engine::kAuto;
   GraphFusion graph = GraphFusion::kPrior;
@@ -61,9 +78,13 @@ struct SearchOptions {
   int rrf_k = 60;  // the k of 1 / (k + rank)
   // BM25's term-frequency saturation and length normalization. b is below
   // the usual 0.75: a documented function should not lose to its
-  // undocumented neighbours just for having a docstring.
+  // undocumented neighbours just for having a docstring (0.6 against 0.5
+  // and 0.75 on bench/search's tuning halves, with body words indexed).
   double bm25_k1 = 1.2;
-  double bm25_b = 0.5;
+  double bm25_b = 0.6;
+  // The lexical score times (1 - w + w * share of the query's terms the
+  // document matched): 0.3 against 0.5 (before), 0.8 and 1.
+  double coverage_weight = 0.3;
   // With an embedder, the query's embedding ranks the documents' stored
   // ones (search_vectors, nearest `vector_candidates`), and that rank is
   // fused with the lexical (and graph) ranking by reciprocal rank fusion,
@@ -72,6 +93,21 @@ struct SearchOptions {
   std::shared_ptr<Embedder> embedder;
   double vector_weight = 1.0;
   int vector_candidates = 100;
+  // Query analysis: terms a query implies besides its own words, each
+  // scored like a query term with its BM25 part times a weight, neither
+  // counted in the coverage factor nor shown as matched. Joined words: two
+  // adjacent plain words spelled as one ("read line" -> readline), at
+  // joined_weight. Associations: for each query term, up to
+  // association_terms name parts that the repository's symbols documented
+  // with that word carry (learned per index generation from the stored
+  // names and docstrings; "percent" -> quote), at association_weight times
+  // the share of those symbols. 0 turns either off.
+  double joined_weight = kDefaultJoinedWeight;
+  double association_weight = kDefaultAssociationWeight;
+  int association_terms = 2;
+  // Fill SearchResult::matched_fields (the shown fields each result's
+  // matched terms are in; re-tokenizes every result): docrunch query --explain.
+  bool explain = false;
 };
 
 // A searchable record that is not code: a task, a completion report, a

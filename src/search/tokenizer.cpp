@@ -72,4 +72,78 @@ std::vector<std::string> CodeTokens(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool IsVowel(const std::string& w, std::size_t i) {
+  switch (w[i]) {
+    case 'a':
+    case 'e':
+    case 'i':
+    case 'o':
+    case 'u':
+      return true;
+    case 'y':
+      return i > 0 && !IsVowel(w, i - 1);
+    default:
+      return false;
+  }
+}
+
+bool HasVowel(const std::string& w, std::size_t end) {
+  for (std::size_t i = 0; i < end; ++i) {
+    if (IsVowel(w, i)) return true;
+  }
+  return false;
+}
+
+bool EndsWith(const std::string& w, std::string_view suffix) {
+  return w.size() >= suffix.size() &&
+         w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string Stem(std::string_view token) {
+  std::string w(token);
+  if (w.size() < 4) return w;
+  for (char c : w) {
+    if (!std::islower(static_cast<unsigned char>(c))) return w;  // digits, '_', non-ASCII
+  }
+  // Plurals.
+  if (EndsWith(w, "sses")) {
+    w.resize(w.size() - 2);
+  } else if (EndsWith(w, "ies")) {
+    w.resize(w.size() - 2);  // queries -> queri
+  } else if (EndsWith(w, "s") && !EndsWith(w, "ss") && !EndsWith(w, "us") && !EndsWith(w, "is")) {
+    w.pop_back();
+  }
+  // Past tense and gerund, when a vowel stays in front.
+  bool cut = false;
+  if (EndsWith(w, "eed")) {
+    // agreed -> agree: leave it.
+  } else if (EndsWith(w, "ed") && w.size() >= 5 && HasVowel(w, w.size() - 2)) {
+    w.resize(w.size() - 2);
+    cut = true;
+  } else if (EndsWith(w, "ing") && w.size() >= 6 && HasVowel(w, w.size() - 3)) {
+    w.resize(w.size() - 3);
+    cut = true;
+  }
+  if (cut && w.size() >= 3) {
+    const char last = w.back();
+    if (last == w[w.size() - 2] && last != 'l' && last != 's' && last != 'z' &&
+        !IsVowel(w, w.size() - 1)) {
+      w.pop_back();  // stopped -> stop
+    }
+  }
+  if (w.size() >= 3 && w.back() == 'y' && HasVowel(w, w.size() - 1)) w.back() = 'i';
+  if (w.size() >= 5 && w.back() == 'e') w.pop_back();  // encode -> encod
+  return w;
+}
+
+std::vector<std::string> SearchTerms(std::string_view text) {
+  std::vector<std::string> out = CodeTokens(text);
+  for (auto& t : out) t = Stem(t);
+  return out;
+}
+
 }  // namespace docrunch::search

@@ -26,7 +26,7 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
   }
   auto symbols = db.Query(
       "SELECT f.path, s.kind, s.name, s.qualified_name, s.start_line, s.end_line, s.signature, "
-      "s.docstring FROM symbols s JOIN files f ON f.id = s.file_id WHERE " +
+      "s.docstring, s.body_terms FROM symbols s JOIN files f ON f.id = s.file_id WHERE " +
           where + " ORDER BY s.id",
       params);
   if (!symbols) return symbols.error();
@@ -39,6 +39,7 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
     s.end_line = static_cast<int>(symbols->Int(i, "end_line").value_or(0));
     s.signature = symbols->Text(i, "signature").value_or("");
     s.docstring = symbols->Text(i, "docstring").value_or("");
+    s.body_terms = symbols->Text(i, "body_terms").value_or("");
     out[*symbols->Text(i, "path")].symbols.push_back(std::move(s));
   }
   return out;

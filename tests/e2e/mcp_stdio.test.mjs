@@ -171,7 +171,8 @@ test('a whole agent session over stdio', async () => {
   assert.deepEqual(cls.matched.name, ['invoice', 'parser', 'invoiceparser']);
   assert.deepEqual(cls.also, ['InvoiceParser.parse:3']);
   assert.ok(search.structuredContent.merged >= 2);
-  assert.match(search.content[0].text, /shop\/billing\/invoice\.py \[path: invoice\]\n\d+\. class InvoiceParser :1 \[name: invoice parser invoiceparser\]\n {3}class InvoiceParser:\n {3}Parses invoices\.\n {3}also: InvoiceParser\.parse:3\n/);
+  // Matched as the index matches, stemmed: "Parses invoices." says "invoice".
+  assert.match(search.content[0].text, /shop\/billing\/invoice\.py \[path: invoice\]\n\d+\. class InvoiceParser :1 \[name: invoice parser invoiceparser; docstring: invoice\]\n {3}class InvoiceParser:\n {3}Parses invoices\.\n {3}also: InvoiceParser\.parse:3\n/);
   const none = await client.callTool({ name: 'search_docs', arguments: { query: 'zzzqqq' } });
   assert.deepEqual([none.structuredContent.hits, none.structuredContent.groups], [0, []]);
   const component = await client.callTool({ name: 'get_component', arguments: { name: 'InvoiceParser' } });

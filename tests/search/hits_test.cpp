@@ -73,6 +73,18 @@ TEST(ExplainMatch, MatchesWholeTokensOnlyLikeTheIndex) {
   EXPECT_EQ(FieldOf(m, "signature"), nullptr);
 }
 
+// Stemmed on both sides, as the index matches: the query's words are shown
+// as typed.
+TEST(ExplainMatch, MatchesOtherFormsOfAWordLikeTheIndex) {
+  auto r = Symbol("a.py", "normalize_email", "function", 1,
+                  "def normalize_email(address):\nLower-cases queries.", 1);
+  MatchReason m = ExplainMatch(r, QueryTerms("normalizing emails query"));
+  EXPECT_EQ(*FieldOf(m, "name"), (Terms{"normalizing", "emails"}));
+  // "query" and "queries" share the stem "queri", whose last letter neither spells.
+  EXPECT_EQ(*FieldOf(m, "docstring"), (Terms{"query"}));
+  EXPECT_TRUE(ExplainMatch(r, QueryTerms("normal")).fields.empty());
+}
+
 TEST(ExplainMatch, QualifiedNameGivesOnlyWhatTheNameDoesNot) {
   auto r = Symbol("a.py", "InvoiceParser.parse", "function", 3, "def parse(self, text):", 1);
   MatchReason m = ExplainMatch(r, QueryTerms("invoice parse"));
@@ -216,7 +228,8 @@ TEST(ViewHits, RestShapeKeepsTheContractFields) {
   }
   EXPECT_EQ(j["signature"], "def run():");
   EXPECT_EQ(j["summary"], "Runs.");
-  EXPECT_EQ(j["matched"], nlohmann::json({{"name", {"run"}}}));
+  // "Runs." says "run" too, stemmed as the index reads it.
+  EXPECT_EQ(j["matched"], nlohmann::json({{"name", {"run"}}, {"docstring", {"run"}}}));
 }
 
 TEST(ViewHits, EmptyResultsGiveNoGroups) {

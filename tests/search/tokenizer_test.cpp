@@ -27,4 +27,27 @@ TEST(CodeTokens, KeepsNonAsciiWordsWhole) {
 }
 
 }  // namespace
+TEST(Stem, FoldsInflectionsOfOneWord) {
+  for (const char* w : {"encode", "encodes", "encoded", "encoding"})
+    EXPECT_EQ(Stem(w), "encod") << w;
+  for (const char* w : {"query", "queries"}) EXPECT_EQ(Stem(w), "queri") << w;
+  for (const char* w : {"stop", "stopped", "stopping", "stops"}) EXPECT_EQ(Stem(w), "stop") << w;
+  EXPECT_EQ(Stem("classes"), "class");
+  EXPECT_EQ(Stem("status"), "status");
+  EXPECT_EQ(Stem("analysis"), "analysis");
+  EXPECT_EQ(Stem("agreed"), "agreed");
+}
+
+TEST(Stem, LeavesShortDigitAndCompoundTokensAlone) {
+  EXPECT_EQ(Stem("ids"), "ids");
+  EXPECT_EQ(Stem("utf8"), "utf8");
+  EXPECT_EQ(Stem("snake_case_name"), "snake_case_name");
+  EXPECT_EQ(Stem(""), "");
+}
+
+TEST(SearchTerms, AreTheStemmedCodeTokens) {
+  EXPECT_EQ(SearchTerms("parseHTTPRequests"),
+            (std::vector<std::string>{"pars", "http", "request", "parsehttprequest"}));
+}
+
 }  // namespace docrunch::search

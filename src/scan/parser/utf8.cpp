@@ -78,6 +78,7 @@ void MakeValidUtf8(ParsedFile& file) {
   }
   for (auto& s : file.symbols) {
     Fix(s.name), Fix(s.qualified_name), Fix(s.signature), Fix(s.docstring), Fix(s.detail);
+    Fix(s.body_terms);
     Fix(s.bases), Fix(s.implements), Fix(s.fields);
   }
   for (auto& c : file.calls) {

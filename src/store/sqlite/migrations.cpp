@@ -863,6 +863,22 @@ CREATE TABLE chat_messages (
 CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id);
 )sql";
 
+// Version 18: symbols.body_terms, what a symbol's body says for search (the
+// identifiers and comment words of its lines, outside strings and doc
+// comments; scan::Symbol::body_terms), indexed as its body field; and
+// search_generations, a random token per repository that every write to
+// its index replaces in the same transaction, so a process may keep what
+// it read from the index (corpus statistics, documents) while the token
+// stays (search/search.h, IndexGeneration). Existing indexes get a token.
+constexpr std::string_view kSymbolBodyTerms = R"sql(
+ALTER TABLE symbols ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
+CREATE TABLE search_generations (
+  repository_id BIGINT PRIMARY KEY REFERENCES repositories (id) ON DELETE CASCADE,
+  generation BIGINT NOT NULL
+);
+INSERT INTO search_generations (repository_id, generation) SELECT id, random() FROM repositories;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -881,6 +897,7 @@ constexpr std::array kScripts = {
     MigrationScript{15, "llm calls and cost", kLlmCost},
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
     MigrationScript{17, "chat sessions and messages", kChat},
+    MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
 };
 
 }  // namespace

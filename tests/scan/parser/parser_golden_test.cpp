@@ -60,7 +60,11 @@ TEST_P(ParserGolden, MatchesExpectedJson) {
   ASSERT_TRUE(source.ok()) << source.error().ToString();
   auto parsed = Parser().Parse(language, *source);
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
-  std::string actual = nlohmann::json(*parsed).dump(2) + "\n";
+  // Body terms (what search indexes of a body) have their own tests in
+  // parser_test.cpp; left out here so the goldens stay about structure.
+  nlohmann::json tree = *parsed;
+  for (auto& symbol : tree["symbols"]) symbol.erase("body_terms");
+  std::string actual = tree.dump(2) + "\n";
 
   fs::path expected_path = path;
   expected_path += ".json";

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -197,4 +198,61 @@ TEST(Parser, ConcurrentParsesFromOneParserAgree) {
 }
 
 }  // namespace
+// Body terms: identifiers and comment words of a symbol's lines, without
+// string literals (the Python docstring) or doc comments.
+TEST(ParserBodyTerms, PythonKeepsIdentifiersAndCommentsNotStrings) {
+  ParsedFile f = MustParse(Language::kPython,
+                           "def quote(string, safe='/'):\n"
+                           "    \"\"\"Percent-encode the secret docstring.\"\"\"\n"
+                           "    # escape reserved characters\n"
+                           "    if not string:\n"
+                           "        return string\n"
+                           "    return _quoter(string, safe, 'literal words')\n");
+  ASSERT_EQ(f.symbols.size(), 1u);
+  EXPECT_EQ(f.symbols[0].body_terms, "quote string*4 safe*2 escape reserved characters _quoter");
+}
+
+TEST(ParserBodyTerms, TypeScriptSkipsDocCommentsAndCountsRepeats) {
+  ParsedFile f = MustParse(Language::kTypeScript,
+                           "/** Parses the header. */\n"
+                           "export function parseHeader(raw: string): Header {\n"
+                           "  // split on colons\n"
+                           "  const parts = raw.split(':');\n"
+                           "  /** not a body word */\n"
+                           "  return { name: parts[0], value: parts[1] } as Header;\n"
+                           "}\n");
+  ASSERT_EQ(f.symbols.size(), 1u);
+  const std::string& terms = f.symbols[0].body_terms;
+  EXPECT_NE(terms.find("parseHeader"), std::string::npos) << terms;
+  EXPECT_NE(terms.find("parts*3"), std::string::npos) << terms;
+  // The comment's "split" and the call's are one word, seen twice.
+  EXPECT_NE(terms.find("split*2 on colons"), std::string::npos) << terms;
+  EXPECT_NE(terms.find("Header*2"), std::string::npos) << terms;
+  EXPECT_EQ(terms.find("Parses"), std::string::npos) << terms;
+  EXPECT_EQ(terms.find("body"), std::string::npos) << terms;
+}
+
+TEST(ParserBodyTerms, MethodWordsCountForTheClassAndJsonRoundTrips) {
+  // A comment inside a method is a body word of the method and of its class.
+  ParsedFile f = MustParse(Language::kPython,
+                           "class Pool:\n"
+                           "    def close(self):\n"
+                           "        self._closed = True  # marks closed\n");
+  ASSERT_EQ(f.symbols.size(), 2u);
+  EXPECT_EQ(f.symbols[1].body_terms, "close self*2 _closed marks closed");
+  // The class holds its methods' words too.
+  EXPECT_EQ(f.symbols[0].body_terms, "Pool close self*2 _closed marks closed");
+  ParsedFile back = nlohmann::json(f).get<ParsedFile>();
+  EXPECT_EQ(back.symbols[1].body_terms, f.symbols[1].body_terms);
+}
+
+TEST(ParserBodyTerms, WordsAreCappedPerSymbol) {
+  std::string source = "def big():\n";
+  for (int i = 0; i < 400; ++i) source += "    v" + std::to_string(i) + " = 1\n";
+  ParsedFile f = MustParse(Language::kPython, source);
+  ASSERT_EQ(f.symbols.size(), 1u);
+  const std::string& terms = f.symbols[0].body_terms;
+  EXPECT_EQ(std::count(terms.begin(), terms.end(), ' ') + 1, 256) << terms.substr(0, 80);
+}
+
 }  // namespace docrunch::scan
