@@ -88,6 +88,9 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
     }
     responses["429"] = ErrorResponse("rate limited (see Retry-After)");
     responses["500"] = ErrorResponse("internal error");
+    for (const auto& [status, meaning] : route.errors) {
+      responses[std::to_string(status)] = ErrorResponse(meaning);
+    }
     op["responses"] = std::move(responses);
     if (route.access == Access::kPublic) {
       op["security"] = json::array();

@@ -20,5 +20,7 @@ void AddAdminRoutes(Routes& routes, ApiServices& services);
 // an entity's locations, the schema, query traces and their statistics.
 void AddDataFlowRoutes(Routes& routes, ApiServices& services);
 void AddWorkflowRoutes(Routes& routes, ApiServices& services);
+// LLM admin: providers (+ test), models, profiles, the CLI model registry.
+void AddLlmRoutes(Routes& routes, ApiServices& services);
 
 }  // namespace docrunch::api

@@ -29,10 +29,12 @@
 #include "auth/tokens.h"
 #include "config/schema.h"
 #include "config/values.h"
+#include "cost/ledger.h"
 #include "http/server.h"
 #include "http/static_site.h"
 #include "jobs/db_workflow.h"
 #include "jobs/queue.h"
+#include "llm/cost_observer.h"
 #include "mcp/server/mcp_server.h"
 #include "mcp/tools/change_feed.h"
 #include "mcp/tools/middleware.h"
@@ -323,6 +325,9 @@ struct RestEnv {
   // Durable workflows for /api/workflows (started, listed, signalled and
   // cancelled here; run by `worker start --workflows`).
   std::unique_ptr<jobs::DbWorkflowEngine> workflows;
+  // Records and budgets the provider tests made through /api/llm.
+  std::unique_ptr<cost::Ledger> ledger;
+  std::unique_ptr<llm::CostObserver> llm_costs;
   std::unique_ptr<api::RestServer> server;
   // Publishes each query trace on the hub's `queries` channel while the
   // hub lives.
@@ -459,6 +464,13 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   if (auto key = ctx.env().find(c.cli_proxy.api_key_env); key != ctx.env().end()) {
     services.cli_proxy_api_key = key->second;
   }
+  services.env = &ctx.env();
+  services.kms_key_env = c.security.kms_key_env;
+  services.cli_models_path = project.project_root / c.cli_proxy.models_file;
+  rest->ledger =
+      std::make_unique<cost::Ledger>(*e.tasks.store, rest->clock, cost::LedgerOptionsFromConfig(c));
+  rest->llm_costs = std::make_unique<llm::CostObserver>(*rest->ledger);
+  services.llm_observer = rest->llm_costs.get();
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {
