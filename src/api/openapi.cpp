@@ -86,12 +86,11 @@ json OpenApiDocument(const Routes& routes, const std::string& base_path,
       responses["415"] = ErrorResponse("body is not application/json");
       responses["422"] = ErrorResponse("a value the service refused");
     }
-    if (route.tag == "chat" && route.method == "POST") {
-      responses["402"] = ErrorResponse("an LLM budget's hard stop refused the call");
-    }
     responses["429"] = ErrorResponse("rate limited (see Retry-After)");
     responses["500"] = ErrorResponse("internal error");
-    if (route.tag == "chat") responses["503"] = ErrorResponse("this server runs no chat");
+    for (const auto& [status, meaning] : route.errors) {
+      responses[std::to_string(status)] = ErrorResponse(meaning);
+    }
     op["responses"] = std::move(responses);
     if (route.access == Access::kPublic) {
       op["security"] = json::array();

@@ -78,6 +78,16 @@ std::pair<int, std::string> StatusOf(const Error& e) {
       return {429, "RATE_LIMITED"};
     case ErrorCode::kLlmBudgetExceeded:
       return {402, "LLM_BUDGET_EXCEEDED"};
+    // The provider's own error text (secrets already scrubbed by the
+    // gateway) is what the caller needs to fix a provider.
+    case ErrorCode::kLlmProviderError:
+      return {502, "LLM_PROVIDER_ERROR"};
+    case ErrorCode::kLlmTimeout:
+      return {504, "LLM_TIMEOUT"};
+    // The server's own key is wrong: a 500 whose details (the variable,
+    // the key ids) stay in the server log.
+    case ErrorCode::kKmsKeyInvalid:
+      return {500, "KMS_KEY_INVALID"};
     case ErrorCode::kStorageUnavailable:
     case ErrorCode::kStorageReadOnly:
       return {503, std::string(ErrorCodeName(e.code))};
@@ -516,11 +526,12 @@ void RestServer::Impl::Audit(const Caller& caller, const Route& route, const Cal
   if (!services.audit) return;
   json target = json::object();
   for (const auto& [k, v] : call.params) target[k] = v;
+  json details = call.audit_details;
+  details["via"] = caller.via;
+  details["address"] = call.request.remote;
   services.audit->Record({caller.authenticated ? caller.name : "anonymous",
                           "rest." + route.method + " " + route.path,
-                          call.params.empty() ? "" : target.dump(),
-                          outcome,
-                          {{"via", caller.via}, {"address", call.request.remote}}});
+                          call.params.empty() ? "" : target.dump(), outcome, std::move(details)});
 }
 
 obs::HttpRouteMetrics* RestServer::Impl::OtherRoute(OtherRequest what, std::string_view method) {
@@ -574,6 +585,7 @@ http::Response RestServer::Impl::Metrics(const http::Request& req) {
 
 http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exchange,
                                         obs::HttpRouteMetrics*& metrics) {
+  const std::string peer = req.remote;
   req.remote = ClientAddress(req);
   metrics = OtherRoute(OtherRequest::kUnmatched, req.method);
   if (auto refused = CheckHost(req)) return *refused;
@@ -645,6 +657,7 @@ http::Response RestServer::Impl::Handle(http::Request& req, http::Exchange& exch
   const Route& route = *chosen->first->route;
   metrics = chosen->first->metrics.get();
   Call call{req, std::move(chosen->second)};
+  call.peer = peer;
   auto answer = [&](http::Response res) {
     for (auto& [name, value] : call.headers) res.Set(name, value);
     return res;
@@ -1050,6 +1063,7 @@ RestServer::RestServer(ApiServices services, RestOptions options)
   AddDataFlowRoutes(impl_->routes, impl_->services);
   AddWorkflowRoutes(impl_->routes, impl_->services);
   AddChatRoutes(impl_->routes, impl_->services);
+  AddLlmRoutes(impl_->routes, impl_->services);
   Impl* impl = impl_.get();
   impl_->routes.push_back(
       {"GET", "/openapi.json", Access::kReader, "system", "This API's OpenAPI 3.1 document",

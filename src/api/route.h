@@ -42,8 +42,14 @@ struct Call {
   json query = json::object();                // query parameters, typed by the route's schema
   json body;                                  // the parsed body (null for routes without one)
   Caller caller;
+  // The TCP peer's own address (request.remote is the client's: behind a
+  // proxy on this host, the X-Forwarded-For it sends).
+  std::string peer;
   // Set by a handler: extra headers of the answer (Set-Cookie, Location).
   http::Headers headers;
+  // Set by a handler: what its audit row adds to the details (which fields
+  // changed, never a value that may be secret).
+  json audit_details = json::object();
   // Set by the handler of a `cached` route whose answer also goes stale
   // with time: the answer may be served again until then.
   std::optional<TimePoint> fresh_until;
@@ -66,6 +72,9 @@ struct Route {
   // text (never on the caller): answers are kept and served again until the
   // database changes (answer_cache.h).
   bool cached = false;
+  // Error statuses beyond the ones every route may answer, with what they
+  // mean, for the OpenAPI document (502 for a provider's error, say).
+  std::map<int, std::string> errors;
 };
 
 using Routes = std::vector<Route>;

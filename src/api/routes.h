@@ -22,5 +22,7 @@ void AddDataFlowRoutes(Routes& routes, ApiServices& services);
 void AddWorkflowRoutes(Routes& routes, ApiServices& services);
 // chat sessions and messages (chat/chat.h).
 void AddChatRoutes(Routes& routes, ApiServices& services);
+// LLM admin: providers (+ test), models, profiles, the CLI model registry.
+void AddLlmRoutes(Routes& routes, ApiServices& services);
 
 }  // namespace docrunch::api

@@ -137,6 +137,11 @@ void AddChatRoutes(Routes& routes, ApiServices& s) {
          if (!answer) return answer.error();
          return chat::ToJson(*answer);
        }});
+  for (auto& route : routes) {
+    if (route.tag != "chat") continue;
+    route.errors[503] = "this server runs no chat";
+    if (route.method == "POST") route.errors[402] = "an LLM budget's hard stop refused the call";
+  }
 }
 
 }  // namespace docrunch::api

@@ -116,6 +116,8 @@ obs::HealthOptions HealthOf(const ApiServices& s) {
   o.targets = s.sync_targets;
   o.cli_proxy_url = s.cli_proxy_url;
   o.cli_proxy_api_key = s.cli_proxy_api_key;
+  o.env = s.env;
+  o.kms_key_env = s.kms_key_env;
   o.clock = s.clock;
   return o;
 }
@@ -127,7 +129,7 @@ TimePoint Now(const ApiServices& s) {
 void AddHealthRoutes(Routes& routes, ApiServices& s) {
   routes.push_back({"GET", "/system/health", Access::kReader, "dataflow",
                     "Health of every backend: the database, Redis, LightRAG, Temporal, the "
-                    "Markdown folder, the CLI proxy",
+                    "Markdown folder, the CLI proxy, the KMS key",
                     json::object(), nullptr,
                     Object({{"status", Enum({"healthy", "degraded", "down"})},
                             {"backends", Array(HealthItem())}},
@@ -140,7 +142,7 @@ void AddHealthRoutes(Routes& routes, ApiServices& s) {
                     }});
   routes.push_back({"GET", "/system/health/{backend}", Access::kReader, "dataflow",
                     "Health of one backend: database (or sqlite/postgres), redis, lightrag, "
-                    "temporal, markdown, cli_proxy",
+                    "temporal, markdown, cli_proxy, kms",
                     json::object(), nullptr, HealthItem(), 200, [&s](Call& call) -> Result<json> {
                       auto health = obs::CheckBackend(HealthOf(s), call.params.at("backend"));
                       if (!health) return health.error();

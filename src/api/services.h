@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@
 
 namespace docrunch::chat {
 class ChatService;
+}
+
+namespace docrunch::llm {
+class CallObserver;
 }
 
 namespace docrunch::api {
@@ -64,6 +69,14 @@ struct ApiServices {
   // The CLI proxy /system/health probes ("": none); its key, never shown.
   std::string cli_proxy_url;
   std::string cli_proxy_api_key;
+  // The /llm admin routes: the process's environment, which holds the KMS
+  // key in the variable security.kms_key_env names (null: secrets can be
+  // neither set nor used); what records provider tests (the cost ledger;
+  // may be null); the CLI model registry (cli_proxy.models_file).
+  const std::map<std::string, std::string>* env = nullptr;
+  std::string kms_key_env = "DOCRUNCH_KMS_KEY";
+  llm::CallObserver* llm_observer = nullptr;
+  std::filesystem::path cli_models_path;
   // Called after a write through the API succeeded (nudges the embedded
   // sync worker); may be empty.
   std::function<void()> wrote;

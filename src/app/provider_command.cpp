@@ -15,29 +15,13 @@
 #include "cost/ledger.h"
 #include "llm/cost_observer.h"
 #include "llm/gateway.h"
+#include "llm/provider_test.h"
 #include "llm/providers.h"
 
 namespace docrunch::app {
 namespace {
 
 using nlohmann::json;
-
-json NullIfEmpty(const std::string& text) {
-  return text.empty() ? json() : json(text);
-}
-
-json ProviderJson(const llm::ProviderInfo& p) {
-  return {{"name", p.name},
-          {"type", llm::ProviderTypeName(p.type)},
-          {"base_url", p.base_url},
-          {"model", p.model},
-          {"cli_type", NullIfEmpty(p.cli_type)},
-          {"api_key", NullIfEmpty(p.api_key_hint)},
-          {"proxy_api_key", NullIfEmpty(p.proxy_api_key_hint)},
-          {"enabled", p.enabled},
-          {"created_at", p.created_at},
-          {"updated_at", p.updated_at}};
-}
 
 std::string ProviderLine(const llm::ProviderInfo& p) {
   std::string line = p.name + "  " + std::string(llm::ProviderTypeName(p.type)) + "  " + p.model +
@@ -213,7 +197,7 @@ void RegisterProviderReads(CLI::App* provider, AppContext& ctx, Action& action) 
       json out = json::array();
       std::string text = providers->empty() ? "no providers" : "";
       for (const auto& p : *providers) {
-        out.push_back(ProviderJson(p));
+        out.push_back(llm::ToJson(p));
         text += ProviderLine(p) + "\n";
       }
       Print(*json_out ? out.dump(2) : text);
@@ -237,7 +221,7 @@ void RegisterProviderReads(CLI::App* provider, AppContext& ctx, Action& action) 
 
 struct TestArgs {
   std::string name;
-  std::string prompt = "Reply with the single word: pong";
+  std::string prompt = llm::ProviderTestOptions().prompt;
   int timeout_seconds = 60;
   bool json_out = false;
 };
@@ -258,7 +242,7 @@ void RegisterProviderTest(CLI::App* provider, AppContext& ctx, Action& action) {
       auto provider = llm::GetProvider(**store, args->name);
       if (!provider) return provider.error();
       std::unique_ptr<llm::SecretBox> box;
-      if (!provider->api_key_sealed.empty() || !provider->proxy_api_key_sealed.empty()) {
+      if (llm::NeedsSecrets(*provider)) {
         auto secrets = OpenSecrets(ctx);
         if (!secrets) return secrets.error();
         box = std::move(*secrets);
@@ -269,13 +253,8 @@ void RegisterProviderTest(CLI::App* provider, AppContext& ctx, Action& action) {
       cost::Ledger ledger(**store, ctx.clock(), cost::LedgerOptionsFromConfig((*loaded)->config));
       llm::CostObserver costs(ledger);
       llm::Gateway gateway(**store, box.get(), &costs);
-      llm::GenerateRequest request;
-      request.messages.push_back({"user", args->prompt});
-      request.max_tokens = 32;
-      llm::CallOptions options;
-      options.timeout = std::chrono::seconds(args->timeout_seconds);
-      options.retry.max_attempts = 1;  // a test reports what the provider says, now
-      auto answer = gateway.Generate(args->name, request, options);
+      auto answer = llm::TestProvider(gateway, args->name,
+                                      {args->prompt, std::chrono::seconds(args->timeout_seconds)});
       if (!answer) {
         if (args->json_out) {
           Print(json{
@@ -309,17 +288,6 @@ void RegisterProviderTest(CLI::App* provider, AppContext& ctx, Action& action) {
 }
 
 // ---- profiles ----
-
-json ProfileJson(const llm::ProfileInfo& p) {
-  return {{"role", p.role},
-          {"provider", p.provider},
-          {"model", NullIfEmpty(p.model)},
-          {"temperature", p.temperature ? json(*p.temperature) : json()},
-          {"system_prompt", p.system_prompt},
-          {"max_tokens", p.max_tokens ? json(*p.max_tokens) : json()},
-          {"created_at", p.created_at},
-          {"updated_at", p.updated_at}};
-}
 
 struct ProfileArgs {
   std::string role, provider, model, system_prompt, system_prompt_file;
@@ -395,7 +363,7 @@ void RegisterProfile(CLI::App& app, AppContext& ctx, Action& action) {
       json out = json::array();
       std::string text = profiles->empty() ? "no profiles" : "";
       for (const auto& p : *profiles) {
-        out.push_back(ProfileJson(p));
+        out.push_back(llm::ToJson(p));
         text += p.role + "  " + p.provider + "  " + (p.model.empty() ? "-" : p.model) +
                 "  temperature " + (p.temperature ? std::to_string(*p.temperature) : "-") +
                 "  max tokens " + (p.max_tokens ? std::to_string(*p.max_tokens) : "-") + "\n";

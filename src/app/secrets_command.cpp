@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "app/llm_commands.h"
-#include "llm/errors.h"
 #include "llm/key_check.h"
 
 namespace docrunch::app {
@@ -106,7 +105,7 @@ Result<void> Status(AppContext& ctx, bool json_out) {
           (message.empty() ? "" : "\n" + message));
   }
   if (state == "missing" || state == "malformed" || state == "wrong") {
-    return secrets > 0 || check->present ? MakeError(llm::kKeyError, message) : Ok();
+    return secrets > 0 || check->present ? MakeError(ErrorCode::kKmsKeyInvalid, message) : Ok();
   }
   return Ok();
 }

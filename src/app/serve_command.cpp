@@ -330,6 +330,7 @@ struct RestEnv {
   // Durable workflows for /api/workflows (started, listed, signalled and
   // cancelled here; run by `worker start --workflows`).
   std::unique_ptr<jobs::DbWorkflowEngine> workflows;
+  // Records and budgets the provider tests made through /api/llm.
   std::unique_ptr<api::RestServer> server;
   // Publishes each query trace on the hub's `queries` channel while the
   // hub lives.
@@ -467,6 +468,12 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   if (auto key = ctx.env().find(c.cli_proxy.api_key_env); key != ctx.env().end()) {
     services.cli_proxy_api_key = key->second;
   }
+  services.env = &ctx.env();
+  services.kms_key_env = c.security.kms_key_env;
+  services.cli_models_path = project.project_root / c.cli_proxy.models_file;
+  // One cost ledger per server: the chat's (which every LLM call of this
+  // process records through), for the provider tests of /api/llm too.
+  services.llm_observer = e.chat->costs.get();
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {

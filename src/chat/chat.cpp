@@ -8,7 +8,6 @@
 #include "core/clock.h"
 #include "core/utf8.h"
 #include "llm/cost_observer.h"
-#include "llm/errors.h"
 #include "llm/providers.h"
 
 namespace docrunch::chat {
@@ -379,8 +378,9 @@ Result<AskResult> ChatService::Ask(const AskRequest& request) {
     if (!generated) return generated.error();
     std::string text = Trim(generated->text);
     if (text.empty()) {
-      return MakeError(llm::kProviderError, "chat: the provider '" + profile->provider +
-                                                "' answered with no text; nothing was stored");
+      return MakeError(ErrorCode::kLlmProviderError,
+                       "chat: the provider '" + profile->provider +
+                           "' answered with no text; nothing was stored");
     }
     answer.content = text;
     answer.mode = "generated";

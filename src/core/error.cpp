@@ -50,6 +50,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "FORBIDDEN";
     case ErrorCode::kRateLimited:
       return "RATE_LIMITED";
+    case ErrorCode::kKmsKeyInvalid:
+      return "KMS_KEY_INVALID";
+    case ErrorCode::kLlmProviderError:
+      return "LLM_PROVIDER_ERROR";
+    case ErrorCode::kLlmTimeout:
+      return "LLM_TIMEOUT";
     case ErrorCode::kLlmBudgetExceeded:
       return "LLM_BUDGET_EXCEEDED";
     case ErrorCode::kInterrupted:
@@ -63,6 +69,7 @@ ExitCode ExitCodeFor(ErrorCode code) {
     case ErrorCode::kUsage:
     case ErrorCode::kConfigInvalid:
     case ErrorCode::kConfigNotFound:
+    case ErrorCode::kKmsKeyInvalid:
     case ErrorCode::kStorageSchemaBehind:
     case ErrorCode::kStorageSchemaAhead:
     case ErrorCode::kInvalidParams:

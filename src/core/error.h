@@ -39,7 +39,10 @@ enum class ErrorCode {
   kForbidden,     // a known caller whose role may not do this (REST: 403)
   kRateLimited,   // too many requests or sign-in failures; try again later (REST: 429)
 
-  // LLM calls (src/cost).
+  // Credentials and LLM calls (src/llm, src/cost).
+  kKmsKeyInvalid,      // the KMS key is missing, malformed, or does not open the stored secrets
+  kLlmProviderError,   // a provider answered with an error, not in its format, or not at all
+  kLlmTimeout,         // a provider gave no complete answer in time
   kLlmBudgetExceeded,  // a hard-stop budget would be exceeded; the call was not made
 
   // Long work stopped by a signal (SIGINT, SIGTERM) before it finished.

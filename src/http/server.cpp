@@ -21,6 +21,8 @@
 
 #include "http/server.h"
 
+#include <string.h>
+
 namespace docrunch::http {
 namespace {
 
@@ -377,6 +379,17 @@ void Server::RefuseOversized(TimedSocket& socket) {
   }
 }
 
+// The connection's read buffer keeps the bytes of the requests it read
+// (a provider key in a JSON body among them) until later ones overwrite
+// them: once a request is parsed and nothing more is waiting in it, its
+// whole storage is zeroed.
+void WipeReadBuffer(beast::flat_buffer& buffer) {
+  if (buffer.size() != 0) return;  // a pipelined request is waiting
+  buffer.clear();
+  auto storage = buffer.prepare(buffer.capacity());
+  explicit_bzero(storage.data(), storage.size());
+}
+
 void Server::Connection(tcp::socket raw) {
   std::string remote;
   {
@@ -407,6 +420,7 @@ void Server::Connection(tcp::socket raw) {
     }
     if (ec) break;
     BeastRequest beast_req = parser.release();
+    WipeReadBuffer(buffer);
     unsigned version = beast_req.version();
     ConnectionExchange exchange(socket, beast_req, stop_);
     Request req = ToRequest(beast_req, remote);

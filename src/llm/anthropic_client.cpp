@@ -35,7 +35,7 @@ class AnthropicClient final : public WireClient {
     const bool stream = static_cast<bool>(options.on_text);
     if (stream) body["stream"] = true;
     HttpRequest request{e.base_url + "/v1/messages",
-                        {"x-api-key: " + std::string(e.api_key), "anthropic-version: 2023-06-01"},
+                        SecretHeaders("x-api-key: ", e.api_key, {"anthropic-version: 2023-06-01"}),
                         Dump(body)};
     GenerateResult result;
     result.model = ModelOf(e, r);
@@ -48,7 +48,7 @@ class AnthropicClient final : public WireClient {
             if (!j.is_object()) return Malformed(e, "a stream event is not JSON");
             const std::string type = StrOr(j, "type").empty() ? event : StrOr(j, "type");
             if (type == "error") {
-              return MakeError(kProviderError,
+              return MakeError(ErrorCode::kLlmProviderError,
                                Label(e) + ": error in the stream: " + ErrorMessage(j));
             }
             if (type == "message_start" && j.contains("message") && j["message"].is_object()) {

@@ -41,7 +41,7 @@ class CliBridgeClient final : public WireClient {
               {"model", ModelOf(e, r)},
               {"timeout", seconds}};
     std::vector<std::string> headers;
-    if (!e.proxy_api_key.empty()) headers.push_back("X-API-Key: " + std::string(e.proxy_api_key));
+    if (!e.proxy_api_key.empty()) headers.push_back(SecretHeader("X-API-Key: ", e.proxy_api_key));
     auto answer = PostJsonOk({e.base_url + "/execute", std::move(headers), Dump(body)}, options,
                              nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
@@ -51,7 +51,7 @@ class CliBridgeClient final : public WireClient {
     }
     if (!j["success"].get<bool>()) {
       std::string error = StrOr(j, "error");
-      return MakeError(kProviderError,
+      return MakeError(ErrorCode::kLlmProviderError,
                        Label(e) + ": the " + e.cli_type + " CLI failed: " +
                            (error.empty() ? "no reason given" : error.substr(0, 500)));
     }

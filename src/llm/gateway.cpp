@@ -1,5 +1,4 @@
 #include "llm/gateway.h"
-#include "llm/errors.h"
 
 #include "llm/key_check.h"
 #include "llm/providers.h"
@@ -34,7 +33,7 @@ Result<T> Gateway::Call(CallInfo call, const std::string& model, Fn&& fn) {
   Secret api_key, proxy_api_key;
   if (!provider->api_key_sealed.empty() || !provider->proxy_api_key_sealed.empty()) {
     if (box_ == nullptr) {
-      return MakeError(kKeyError,
+      return MakeError(ErrorCode::kKmsKeyInvalid,
                        "provider '" + name + "' has sealed secrets and no KMS key was given");
     }
   }

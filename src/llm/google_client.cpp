@@ -74,7 +74,7 @@ class GoogleClient final : public WireClient {
     const bool stream = static_cast<bool>(options.on_text);
     const std::string url = e.base_url + "/v1beta/" + ModelPath(ModelOf(e, r)) +
                             (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
-    HttpRequest request{url, {"x-goog-api-key: " + std::string(e.api_key)}, Dump(body)};
+    HttpRequest request{url, SecretHeaders("x-goog-api-key: ", e.api_key), Dump(body)};
     GenerateResult result;
     result.model = ModelOf(e, r);
     SseParser sse;
@@ -83,7 +83,8 @@ class GoogleClient final : public WireClient {
         json j = Parse(data);
         if (!j.is_object()) return Malformed(e, "a stream event is not JSON");
         if (j.contains("error")) {
-          return MakeError(kProviderError, Label(e) + ": error in the stream: " + ErrorMessage(j));
+          return MakeError(ErrorCode::kLlmProviderError,
+                           Label(e) + ": error in the stream: " + ErrorMessage(j));
         }
         std::string piece = ReadResponse(j, result);
         if (!piece.empty()) options.on_text(piece);
@@ -117,10 +118,10 @@ class GoogleClient final : public WireClient {
     for (const auto& t : texts) {
       requests.push_back({{"model", use}, {"content", {{"parts", json::array({{{"text", t}}})}}}});
     }
-    auto answer = PostJsonOk({e.base_url + "/v1beta/" + use + ":batchEmbedContents",
-                              {"x-goog-api-key: " + std::string(e.api_key)},
-                              Dump(json{{"requests", requests}})},
-                             options, nullptr, e, ErrorMessage);
+    auto answer = PostJsonOk(
+        {e.base_url + "/v1beta/" + use + ":batchEmbedContents",
+         SecretHeaders("x-goog-api-key: ", e.api_key), Dump(json{{"requests", requests}})},
+        options, nullptr, e, ErrorMessage);
     if (!answer) return answer.error();
     json j = Parse(answer->body);
     if (!j.is_object() || !j.contains("embeddings") || !j["embeddings"].is_array() ||

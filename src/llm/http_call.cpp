@@ -1,10 +1,11 @@
 #include "llm/http_call.h"
-#include "llm/errors.h"
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -141,9 +142,51 @@ void WipeHeaders(curl_slist* list) {
   }
 }
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl copies the request, its headers (a key among them) included, into
+// buffers of its own, and frees them without wiping. Its allocations go
+// through these instead: each block carries its size in front and is zeroed
+// before it is freed, so no copy of a key outlives the call in freed memory.
+constexpr std::size_t kBlockHeader = alignof(std::max_align_t);
+
+void* CurlMalloc(std::size_t size) {
+  auto* block = static_cast<unsigned char*>(std::malloc(size + kBlockHeader));
+  if (block == nullptr) return nullptr;
+  std::memcpy(block, &size, sizeof size);
+  return block + kBlockHeader;
+}
+
+void CurlFree(void* p) {
+  if (p == nullptr) return;
+  unsigned char* block = static_cast<unsigned char*>(p) - kBlockHeader;
+  std::size_t size = 0;
+  std::memcpy(&size, block, sizeof size);
+  sodium_memzero(block, size + kBlockHeader);
+  std::free(block);
+}
+
+void* CurlRealloc(void* p, std::size_t size) {
+  if (p == nullptr) return CurlMalloc(size);
+  std::size_t old = 0;
+  std::memcpy(&old, static_cast<unsigned char*>(p) - kBlockHeader, sizeof old);
+  void* moved = CurlMalloc(size);
+  if (moved == nullptr) return nullptr;
+  std::memcpy(moved, p, std::min(old, size));
+  CurlFree(p);
+  return moved;
+}
+
+char* CurlStrdup(const char* text) {
+  const std::size_t size = std::strlen(text) + 1;
+  auto* copy = static_cast<char*>(CurlMalloc(size));
+  if (copy != nullptr) std::memcpy(copy, text, size);
+  return copy;
+}
+
+void* CurlCalloc(std::size_t count, std::size_t size) {
+  if (size != 0 && count > static_cast<std::size_t>(-1) / size - kBlockHeader) return nullptr;
+  void* p = CurlMalloc(count * size);
+  if (p != nullptr) std::memset(p, 0, count * size);
+  return p;
 }
 
 // One attempt. Fills t.answer; returns the curl code.
@@ -185,9 +228,17 @@ std::string Describe(CURLcode rc, const char* errbuf) {
 
 }  // namespace
 
+void InitHttpClient() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    curl_global_init_mem(CURL_GLOBAL_DEFAULT, CurlMalloc, CurlFree, CurlRealloc, CurlStrdup,
+                         CurlCalloc);
+  });
+}
+
 Result<HttpAnswer> PostJson(HttpRequest request, const CallOptions& options, const ChunkSink* sink,
                             const std::string& label) {
-  GlobalInit();
+  InitHttpClient();
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   for (std::string& h : request.headers) {
@@ -210,23 +261,25 @@ Result<HttpAnswer> PostJson(HttpRequest request, const CallOptions& options, con
     if (t.sink_error) return *t.sink_error;
     if (rc == CURLE_ABORTED_BY_CALLBACK || Cancelled(options)) return Interrupted(label);
     if (t.too_big) {
-      return MakeError(kProviderError, label + ": the answer is larger than " +
-                                           std::to_string(options.max_response_bytes) +
-                                           " bytes; refused");
+      return MakeError(ErrorCode::kLlmProviderError,
+                       label + ": the answer is larger than " +
+                           std::to_string(options.max_response_bytes) + " bytes; refused");
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return MakeError(kTimeoutError, label + ": timed out: no complete answer within " +
-                                          std::to_string(options.timeout.count()) + " ms" +
-                                          (t.delivered ? " (the stream stalled)" : ""));
+      return MakeError(ErrorCode::kLlmTimeout, label + ": timed out: no complete answer within " +
+                                                   std::to_string(options.timeout.count()) + " ms" +
+                                                   (t.delivered ? " (the stream stalled)" : ""));
     }
     std::optional<std::chrono::milliseconds> wait;
     if (rc != CURLE_OK) {
       if (t.delivered) {
-        return MakeError(kProviderError, label + ": the stream broke off: " + Describe(rc, errbuf));
+        return MakeError(ErrorCode::kLlmProviderError,
+                         label + ": the stream broke off: " + Describe(rc, errbuf));
       }
       if (attempt >= max_attempts) {
-        return MakeError(kProviderError, label + ": " + Describe(rc, errbuf) + " after " +
-                                             std::to_string(attempt) + " attempt(s)");
+        return MakeError(ErrorCode::kLlmProviderError, label + ": " + Describe(rc, errbuf) +
+                                                           " after " + std::to_string(attempt) +
+                                                           " attempt(s)");
       }
       wait = Backoff(options.retry, attempt);
     } else if (Retryable(t.answer.status) && attempt < max_attempts) {
@@ -264,9 +317,9 @@ Error HttpFailure(const HttpAnswer& answer, const std::string& message, const st
     }
   }
   if (what.size() > 500) what = what.substr(0, 497) + "...";
-  ErrorCode code = kProviderError;
+  ErrorCode code = ErrorCode::kLlmProviderError;
   if (answer.status == 429) code = ErrorCode::kRateLimited;
-  if (answer.status == 408 || answer.status == 504) code = kTimeoutError;
+  if (answer.status == 408 || answer.status == 504) code = ErrorCode::kLlmTimeout;
   std::string attempts =
       answer.attempts > 1 ? " (after " + std::to_string(answer.attempts) + " attempts)" : "";
   return MakeError(code,
@@ -306,7 +359,7 @@ Result<void> SseParser::Feed(
   }
   buffer_.erase(0, start);
   if (buffer_.size() > (1u << 20)) {
-    return MakeError(kProviderError, "a stream line is longer than 1 MiB");
+    return MakeError(ErrorCode::kLlmProviderError, "a stream line is longer than 1 MiB");
   }
   return Ok();
 }
@@ -325,7 +378,7 @@ Result<void> LineSplitter::Feed(std::string_view bytes,
   }
   buffer_.erase(0, start);
   if (buffer_.size() > (1u << 20)) {
-    return MakeError(kProviderError, "a stream line is longer than 1 MiB");
+    return MakeError(ErrorCode::kLlmProviderError, "a stream line is longer than 1 MiB");
   }
   return Ok();
 }

@@ -31,10 +31,17 @@ struct HttpAnswer {
 // aborts the transfer with that error.
 using ChunkSink = std::function<Result<void>(std::string_view)>;
 
+// Initializes libcurl for the whole process, once, with allocation
+// functions that zero every block libcurl frees (its copies of request
+// headers hold keys). Must run before anything else initializes libcurl
+// (which would make it a no-op): the binary's main() calls it first;
+// PostJson calls it too.
+void InitHttpClient();
+
 // POSTs `request` (JSON), retrying 429/5xx and connection failures per
 // options.retry. Returns the final answer whatever its status (the wire
-// client reads the provider's error body); errors (llm/errors.h): a timeout,
-// INTERRUPTED, kProviderError (connection, size cap, truncated
+// client reads the provider's error body); errors: LLM_TIMEOUT,
+// INTERRUPTED, LLM_PROVIDER_ERROR (connection, size cap, truncated
 // transfer), RATE_LIMITED (a Retry-After beyond max_retry_after).
 // `label` names the provider in messages ("openai at https://...").
 Result<HttpAnswer> PostJson(HttpRequest request, const CallOptions& options, const ChunkSink* sink,

@@ -1,5 +1,4 @@
 #include "llm/key_check.h"
-#include "llm/errors.h"
 
 #include <array>
 
@@ -20,7 +19,7 @@ constexpr std::array kSealedColumns = {
 };
 
 Error WrongKey(const std::string& variable, const std::string& stored, const std::string& given) {
-  return MakeError(kKeyError,
+  return MakeError(ErrorCode::kKmsKeyInvalid,
                    "environment variable " + variable + " holds key id " + given +
                        ", but the stored secrets were sealed with key id " + stored +
                        ": set it to the key they were sealed with (then `docrunch secrets "
@@ -32,14 +31,15 @@ Result<void> CheckSealed(const std::string& sealed, const std::string& stored_id
   if (stored_id != box.key_id()) return WrongKey(variable, stored_id, box.key_id());
   auto opened = box.Open(sealed, kCheckContext);
   if (!opened) {
-    if (opened.error().code == kKeyError) {
+    if (opened.error().code == ErrorCode::kKmsKeyInvalid) {
       return WrongKey(variable, stored_id, box.key_id());
     }
-    return MakeError(kKeyError, "the stored key check value does not open with the key in " +
-                                    variable + " (" + opened.error().message + ")");
+    return MakeError(ErrorCode::kKmsKeyInvalid,
+                     "the stored key check value does not open with the key in " + variable + " (" +
+                         opened.error().message + ")");
   }
   if (opened->view() != kCheckPlaintext) {
-    return MakeError(kKeyError,
+    return MakeError(ErrorCode::kKmsKeyInvalid,
                      "the stored key check value opened with the key in " + variable +
                          " holds something else: the kms_key_check row was tampered with");
   }
@@ -56,11 +56,11 @@ std::string SealContext(const std::string& table, const std::string& row_name,
 Result<SecretKey> LoadKey(const config::Environment& env, const std::string& variable) {
   auto it = env.find(variable);
   if (variable.empty()) {
-    return MakeError(kKeyError,
+    return MakeError(ErrorCode::kKmsKeyInvalid,
                      "security.kms_key_env is empty: provider secrets need a key variable");
   }
   if (it == env.end()) {
-    return MakeError(kKeyError,
+    return MakeError(ErrorCode::kKmsKeyInvalid,
                      "environment variable " + variable +
                          " (security.kms_key_env) is not set; provider secrets are sealed with "
                          "the 32-byte key it holds (64 hex digits, e.g. `openssl rand -hex 32`)");
@@ -124,6 +124,50 @@ Result<bool> SecretsStored(store::Reader& db) {
       "LIMIT 1");
   if (!rows) return rows.error();
   return !rows->empty();
+}
+
+KeyStatus CheckKey(store::Reader& db, const config::Environment& env, const std::string& variable) {
+  using State = KeyStatus::State;
+  KeyStatus status;
+  auto it = env.find(variable);
+  status.key_set = it != env.end() && !it->second.empty();
+  auto stored = SecretsStored(db);
+  if (!stored) {
+    status.state = State::kUnknown;
+    status.message = "cannot read the stored secrets: " + stored.error().message;
+    return status;
+  }
+  if (!status.key_set) {
+    status.state = *stored ? State::kNotSet : State::kNothingSealed;
+    status.message = *stored ? "environment variable " + variable +
+                                   " is not set: the stored provider secrets cannot be opened"
+                             : "no provider secret is stored and " + variable + " is not set";
+    return status;
+  }
+  auto key = LoadKey(env, variable);
+  if (!key) {
+    status.state = State::kMalformed;
+    status.message = key.error().message;
+    return status;
+  }
+  SecretBox box(std::move(*key));
+  if (!*stored) {
+    status.state = State::kNothingSealed;
+    status.message = "no provider secret is stored yet; " + variable + " holds key id " +
+                     box.key_id() + ", which will seal them";
+    return status;
+  }
+  auto verified = VerifyKeyCheck(db, box, variable);
+  if (!verified) {
+    status.state =
+        verified.error().code == ErrorCode::kKmsKeyInvalid ? State::kWrong : State::kUnknown;
+    status.message = verified.error().message;
+    return status;
+  }
+  status.state = State::kVerified;
+  status.message = variable + " (key id " + box.key_id() +
+                   ") opens the stored provider secrets' sealed check value";
+  return status;
 }
 
 Result<RotationResult> RotateSecrets(store::Store& store, const SecretBox& old_box,

@@ -5,7 +5,7 @@
 // 14), written with the first secret. A process that will need secrets
 // calls OpenSecretBox first: it reads the key from the environment variable
 // `security.kms_key_env` names and opens the check value with it, so a
-// missing, malformed or wrong key is one CONFIG_INVALID (llm::kKeyError) error naming the
+// missing, malformed or wrong key is one KMS_KEY_INVALID error naming the
 // variable (never the key) rather than a failure at the first provider call.
 //
 // RotateSecrets re-seals every secret and the check value with a new key in
@@ -23,7 +23,7 @@
 
 namespace docrunch::llm {
 
-// The key in `variable` (CONFIG_INVALID (llm::kKeyError) when unset, empty or malformed).
+// The key in `variable` (KMS_KEY_INVALID when unset, empty or malformed).
 Result<SecretKey> LoadKey(const config::Environment& env, const std::string& variable);
 
 struct KeyCheckState {
@@ -35,7 +35,7 @@ struct KeyCheckState {
 Result<KeyCheckState> ReadKeyCheck(store::Reader& db);
 
 // OK when no check value is stored yet, or when it opens with `box`.
-// CONFIG_INVALID (llm::kKeyError) naming `variable` and both key ids otherwise.
+// KMS_KEY_INVALID naming `variable` and both key ids otherwise.
 Result<void> VerifyKeyCheck(store::Reader& db, const SecretBox& box, const std::string& variable);
 
 // Inside the transaction that seals a secret: verifies the check value, or
@@ -49,6 +49,24 @@ Result<std::unique_ptr<SecretBox>> OpenSecretBox(store::Reader& db, const config
 // Whether the database holds a secret or a check value, i.e. whether a
 // process that may call providers needs the key at start-up.
 Result<bool> SecretsStored(store::Reader& db);
+
+// What can be told of the key in `variable` right now, for system health:
+// LoadKey, SecretsStored and VerifyKeyCheck (what OpenSecretBox and doctor
+// run), as one state. `message` names the variable and key ids, never a key.
+struct KeyStatus {
+  enum class State {
+    kVerified,       // secrets are stored and the key opens their check value
+    kNothingSealed,  // no secret is stored yet; the key (if any) is well-formed
+    kNotSet,         // secrets are stored but the variable is unset or empty
+    kMalformed,      // the variable does not hold a 32-byte key
+    kWrong,          // the key does not open the stored check value
+    kUnknown,        // the database could not be read
+  };
+  State state = State::kUnknown;
+  bool key_set = false;  // the variable holds something
+  std::string message;
+};
+KeyStatus CheckKey(store::Reader& db, const config::Environment& env, const std::string& variable);
 
 struct RotationResult {
   int secrets = 0;  // sealed values re-sealed (the check value not counted)

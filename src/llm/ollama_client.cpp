@@ -20,7 +20,7 @@ std::string ErrorMessage(const json& body) {
 
 std::vector<std::string> AuthHeaders(const Endpoint& e) {
   std::vector<std::string> headers;
-  if (!e.api_key.empty()) headers.push_back("Authorization: Bearer " + std::string(e.api_key));
+  if (!e.api_key.empty()) headers.push_back(SecretHeader("Authorization: Bearer ", e.api_key));
   return headers;
 }
 
@@ -63,7 +63,8 @@ class OllamaClient final : public WireClient {
         json j = Parse(line);
         if (!j.is_object()) return Malformed(e, "a stream line is not JSON");
         if (j.contains("error")) {
-          return MakeError(kProviderError, Label(e) + ": error in the stream: " + ErrorMessage(j));
+          return MakeError(ErrorCode::kLlmProviderError,
+                           Label(e) + ": error in the stream: " + ErrorMessage(j));
         }
         std::string piece = ReadChat(j, result, done);
         if (!piece.empty()) options.on_text(piece);

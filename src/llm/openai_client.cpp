@@ -21,7 +21,7 @@ std::string ErrorMessage(const json& body) {
 
 std::vector<std::string> AuthHeaders(const Endpoint& e) {
   std::vector<std::string> headers;
-  if (!e.api_key.empty()) headers.push_back("Authorization: Bearer " + std::string(e.api_key));
+  if (!e.api_key.empty()) headers.push_back(SecretHeader("Authorization: Bearer ", e.api_key));
   return headers;
 }
 
@@ -62,7 +62,7 @@ class OpenAiClient final : public WireClient {
         json chunk = Parse(data);
         if (!chunk.is_object()) return Malformed(e, "a stream event is not JSON");
         if (chunk.contains("error")) {
-          return MakeError(kProviderError,
+          return MakeError(ErrorCode::kLlmProviderError,
                            Label(e) + ": error in the stream: " + ErrorMessage(chunk));
         }
         if (chunk.contains("model") && chunk["model"].is_string()) result.model = chunk["model"];

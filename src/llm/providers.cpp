@@ -1,5 +1,4 @@
 #include "llm/providers.h"
-#include "llm/errors.h"
 
 #include <algorithm>
 #include <cmath>
@@ -158,7 +157,7 @@ Result<void> Apply(SealedProvider& p, ProviderChanges& changes, bool adding, con
     }
   }
   if ((changes.api_key || changes.proxy_api_key) && box == nullptr) {
-    return MakeError(kKeyError, "a secret needs the key of " + key_variable);
+    return MakeError(ErrorCode::kKmsKeyInvalid, "a secret needs the key of " + key_variable);
   }
   if (changes.clear_api_key) p.api_key_sealed.clear(), info.api_key_hint.clear();
   if (changes.clear_proxy_api_key) p.proxy_api_key_sealed.clear(), info.proxy_api_key_hint.clear();
@@ -356,6 +355,20 @@ Result<std::vector<ProviderInfo>> ListProviders(store::Reader& db) {
   return out;
 }
 
+json ToJson(const ProviderInfo& p) {
+  auto null_if_empty = [](const std::string& text) { return text.empty() ? json() : json(text); };
+  return {{"name", p.name},
+          {"type", ProviderTypeName(p.type)},
+          {"base_url", p.base_url},
+          {"model", p.model},
+          {"cli_type", null_if_empty(p.cli_type)},
+          {"api_key", null_if_empty(p.api_key_hint)},
+          {"proxy_api_key", null_if_empty(p.proxy_api_key_hint)},
+          {"enabled", p.enabled},
+          {"created_at", p.created_at},
+          {"updated_at", p.updated_at}};
+}
+
 Result<SealedProvider> GetProvider(store::Reader& db, const std::string& name) {
   auto rows =
       db.Query(std::string("SELECT ") + kColumns + " FROM llm_providers WHERE name = $1", {name});
@@ -479,6 +492,17 @@ Result<std::vector<ProfileInfo>> ListProfiles(store::Reader& db) {
   std::vector<ProfileInfo> out;
   for (std::size_t i = 0; i < rows->size(); ++i) out.push_back(RowToProfile(*rows, i));
   return out;
+}
+
+json ToJson(const ProfileInfo& p) {
+  return {{"role", p.role},
+          {"provider", p.provider},
+          {"model", p.model.empty() ? json() : json(p.model)},
+          {"temperature", p.temperature ? json(*p.temperature) : json()},
+          {"system_prompt", p.system_prompt},
+          {"max_tokens", p.max_tokens ? json(*p.max_tokens) : json()},
+          {"created_at", p.created_at},
+          {"updated_at", p.updated_at}};
 }
 
 Result<ProfileInfo> GetProfile(store::Reader& db, const std::string& role) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,6 +102,11 @@ Result<void> RemoveProvider(store::Store& store, const std::string& name);
 Result<std::vector<ProviderInfo>> ListProviders(store::Reader& db);
 Result<SealedProvider> GetProvider(store::Reader& db, const std::string& name);
 
+// A provider as `provider list --json` and REST show it: name, type,
+// base_url, model, cli_type, api_key and proxy_api_key (masked hints, or
+// null), enabled, created_at, updated_at.
+nlohmann::json ToJson(const ProviderInfo& provider);
+
 // Specialist roles (PRODUCT §5).
 constexpr const char* kProfileRoles[] = {"manager", "librarian", "qa",      "security",
                                          "ui_ux",   "chat",      "analyzer"};
@@ -131,5 +137,10 @@ Result<ProfileInfo> SetProfile(store::Store& store, const std::string& role,
 Result<void> RemoveProfile(store::Store& store, const std::string& role);
 Result<std::vector<ProfileInfo>> ListProfiles(store::Reader& db);
 Result<ProfileInfo> GetProfile(store::Reader& db, const std::string& role);
+
+// A profile as `profile list --json` and REST show it: role, provider,
+// model (null: the provider's), temperature, system_prompt, max_tokens,
+// created_at, updated_at.
+nlohmann::json ToJson(const ProfileInfo& profile);
 
 }  // namespace docrunch::llm

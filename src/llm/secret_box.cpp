@@ -1,5 +1,4 @@
 #include "llm/secret_box.h"
-#include "llm/errors.h"
 
 #include <sodium.h>
 
@@ -53,7 +52,7 @@ bool DecodeBase64(std::string_view text, int variant, unsigned char* out, std::s
 }
 
 Error KeyError(const std::string& variable, const std::string& what) {
-  return MakeError(kKeyError, "environment variable " + variable + " " + what);
+  return MakeError(ErrorCode::kKmsKeyInvalid, "environment variable " + variable + " " + what);
 }
 
 }  // namespace
@@ -260,9 +259,9 @@ Result<Secret> SecretBox::Open(std::string_view sealed, std::string_view context
   if (!decoded) return decoded.error();
   const std::vector<unsigned char>& bin = *decoded;
   if (sodium_memcmp(bin.data() + 1, key_.raw_id_.data(), kIdBytes) != 0) {
-    return MakeError(kKeyError, "the secret was sealed with key id " +
-                                    Hex(bin.data() + 1, kIdBytes) + ", the key given has key id " +
-                                    key_.id());
+    return MakeError(ErrorCode::kKmsKeyInvalid, "the secret was sealed with key id " +
+                                                    Hex(bin.data() + 1, kIdBytes) +
+                                                    ", the key given has key id " + key_.id());
   }
   std::vector<unsigned char> ad(bin.begin(), bin.begin() + 1 + kIdBytes);
   ad.insert(ad.end(), context.begin(), context.end());

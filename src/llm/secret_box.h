@@ -61,7 +61,7 @@ class SecretKey {
   static constexpr std::size_t kBytes = 32;
 
   // Parses 64 hex digits or base64 of 32 bytes (surrounding whitespace is
-  // ignored). CONFIG_INVALID (llm::kKeyError) naming `variable` (never the text) otherwise.
+  // ignored). KMS_KEY_INVALID naming `variable` (never the text) otherwise.
   static Result<SecretKey> Parse(std::string_view text, const std::string& variable);
   // A fresh random key, for tests and `docrunch secrets generate`.
   static SecretKey Generate();
@@ -105,7 +105,7 @@ class SecretBox {
   std::string Seal(std::string_view plaintext, std::string_view context) const;
 
   // Opens a value sealed by a box with the same key and the same `context`.
-  // CONFIG_INVALID (llm::kKeyError) when the value was sealed with another key (the message
+  // KMS_KEY_INVALID when the value was sealed with another key (the message
   // names both key ids); STORAGE_CORRUPT when it is malformed or fails
   // authentication (edited, or sealed for another context).
   Result<Secret> Open(std::string_view sealed, std::string_view context) const;

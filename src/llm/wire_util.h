@@ -2,16 +2,39 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "llm/client.h"
-#include "llm/errors.h"
 #include "llm/http_call.h"
 
 namespace docrunch::llm::wire {
 
 using nlohmann::json;
+
+// "<prefix><secret>" (a request header) built in one buffer of its final
+// size: `prefix + std::string(secret)` would leave a freed, unwiped copy of
+// the secret behind. The header list is wiped after the call (PostJson).
+inline std::string SecretHeader(std::string_view prefix, std::string_view secret) {
+  std::string header;
+  header.reserve(prefix.size() + secret.size());
+  header.append(prefix).append(secret);
+  return header;
+}
+
+// A header list whose first header holds the secret (moved in, never copied:
+// a braced list of strings would copy it) and then `others`.
+inline std::vector<std::string> SecretHeaders(std::string_view prefix, std::string_view secret,
+                                              std::initializer_list<const char*> others = {}) {
+  std::vector<std::string> headers;
+  headers.reserve(1 + others.size());
+  headers.push_back(SecretHeader(prefix, secret));
+  for (const char* h : others) headers.emplace_back(h);
+  return headers;
+}
 
 // "openai at https://api.openai.com/v1" for messages.
 inline std::string Label(const Endpoint& e) {
@@ -32,10 +55,10 @@ inline std::string Dump(const json& j) {
 }
 
 inline Error Malformed(const Endpoint& e, const std::string& what) {
-  return MakeError(kProviderError, Label(e) +
-                                       ": the answer is not in the expected "
-                                       "format: " +
-                                       what);
+  return MakeError(ErrorCode::kLlmProviderError, Label(e) +
+                                                     ": the answer is not in the expected "
+                                                     "format: " +
+                                                     what);
 }
 
 // PostJson, with an answer outside 2xx turned into its error:

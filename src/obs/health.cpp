@@ -8,6 +8,7 @@
 
 #include "auth/redis.h"
 #include "cli_bridge/proxy_probe.h"
+#include "llm/key_check.h"
 #include "sync/dataflow.h"
 
 namespace docrunch::obs {
@@ -173,6 +174,45 @@ void CliProxy(const HealthOptions& o, BackendHealth& h) {
   if (available == 0) h.last_error = "the proxy finds none of gemini, claude, codex on its host";
 }
 
+// The KMS key against the sealed check value of the stored secrets (the
+// check `serve` runs at start-up and doctor's kms_key runs): healthy when it
+// opens it, down when the key is missing, malformed or wrong, not_configured
+// while no secret is stored. `records`: the sealed secrets.
+void Kms(const HealthOptions& o, BackendHealth& h) {
+  if (o.env == nullptr) {
+    h.status = "not_configured";
+    h.detail = "this process does not use provider secrets";
+    return;
+  }
+  auto start = Steady::now();
+  llm::KeyStatus key = llm::CheckKey(*o.store, *o.env, o.kms_key_env);
+  h.latency_ms = MsSince(start);
+  using State = llm::KeyStatus::State;
+  switch (key.state) {
+    case State::kVerified:
+      h.status = "healthy";
+      h.detail = key.message;
+      break;
+    case State::kNothingSealed:
+      h.status = "not_configured";
+      h.detail = key.message;
+      break;
+    case State::kUnknown:
+      h.status = "unknown";
+      h.last_error = key.message;
+      break;
+    default:  // not set, malformed, wrong
+      h.status = "down";
+      h.last_error = key.message;
+      h.detail = "security.kms_key_env: " + o.kms_key_env;
+      break;
+  }
+  auto sealed = o.store->Query(
+      "SELECT (SELECT COUNT(*) FROM llm_providers WHERE api_key IS NOT NULL) + (SELECT COUNT(*) "
+      "FROM llm_providers WHERE proxy_api_key IS NOT NULL) AS n");
+  if (sealed && !sealed->empty()) h.records = sealed->Int(0, "n");
+}
+
 }  // namespace
 
 json ToJson(const BackendHealth& h) {
@@ -186,8 +226,8 @@ json ToJson(const BackendHealth& h) {
 }
 
 const std::vector<std::string>& BackendNames() {
-  static const std::vector<std::string> names{"database", "redis",    "lightrag",
-                                              "temporal", "markdown", "cli_proxy"};
+  static const std::vector<std::string> names{"database", "redis",     "lightrag", "temporal",
+                                              "markdown", "cli_proxy", "kms"};
   return names;
 }
 
@@ -198,7 +238,7 @@ Result<BackendHealth> CheckBackend(const HealthOptions& o, const std::string& na
   if (!Has(BackendNames(), name) && name != database) {
     return MakeError(ErrorCode::kStorageNotFound,
                      "no backend " + name.substr(0, 64) +
-                         "; one of database, redis, lightrag, temporal, markdown, cli_proxy");
+                         "; one of database, redis, lightrag, temporal, markdown, cli_proxy, kms");
   }
   BackendHealth h;
   h.name = name == "database" ? database : name;
@@ -216,6 +256,8 @@ Result<BackendHealth> CheckBackend(const HealthOptions& o, const std::string& na
     h.detail =
         "no Temporal server in this deployment: workflows run on the database engine "
         "(workflows.engine: database)";
+  } else if (name == "kms") {
+    Kms(o, h);
   } else {
     CliProxy(o, h);
   }

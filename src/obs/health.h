@@ -1,5 +1,6 @@
 // Health of each backend Docrunch talks to (PRODUCT §17): the database,
-// Redis, LightRAG, Temporal, the Markdown folder and the CLI proxy. Each
+// Redis, LightRAG, Temporal, the Markdown folder and the CLI proxy, and
+// the KMS key (whether it opens the stored secrets: PRODUCT §13). Each
 // check runs now, bounded by the backend's own client timeout (Redis 2 s,
 // LightRAG storage.lightrag.timeout), and never throws: a backend that
 // cannot be reached is "down" with the reason in last_error.
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -46,7 +48,11 @@ struct HealthOptions {
   // "" when this deployment has none. The key is never shown.
   std::string cli_proxy_url;
   std::string cli_proxy_api_key;
-  const Clock* clock = nullptr;      // nullptr: the system clock
+  // The process's environment and the variable security.kms_key_env names
+  // (env null: the KMS key is not checked, "not_configured").
+  const std::map<std::string, std::string>* env = nullptr;
+  std::string kms_key_env;
+  const Clock* clock = nullptr;  // nullptr: the system clock
 };
 
 // The names CheckBackend takes, in the order CheckAll reports them.

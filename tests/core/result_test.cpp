@@ -59,5 +59,14 @@ TEST(ErrorCodes, MapToTheDocumentedExitCodes) {
   EXPECT_EQ(ErrorCodeName(ErrorCode::kStorageSchemaAhead), "STORAGE_SCHEMA_AHEAD");
 }
 
+TEST(ErrorCodes, CredentialAndProviderFailuresHaveTheirOwnCodes) {
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kKmsKeyInvalid), "KMS_KEY_INVALID");
+  EXPECT_EQ(ExitCodeFor(ErrorCode::kKmsKeyInvalid), ExitCode::kUsage) << "a configuration problem";
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kLlmProviderError), "LLM_PROVIDER_ERROR");
+  EXPECT_EQ(ExitCodeFor(ErrorCode::kLlmProviderError), ExitCode::kFailed);
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kLlmTimeout), "LLM_TIMEOUT");
+  EXPECT_EQ(ExitCodeFor(ErrorCode::kLlmTimeout), ExitCode::kFailed);
+}
+
 }  // namespace
 }  // namespace docrunch

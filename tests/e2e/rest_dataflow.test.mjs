@@ -63,7 +63,7 @@ test('health of every backend; Redis not configured; an unknown backend is 404',
   assert.equal(all.status, 200, all.text);
   const names = all.json.data.backends.map((b) => b.name);
   assert.deepEqual(names, [postgres ? 'postgres' : 'sqlite', 'redis', 'lightrag', 'temporal',
-    'markdown', 'cli_proxy']);
+    'markdown', 'cli_proxy', 'kms']);
   const db = all.json.data.backends[0];
   assert.equal(db.status, 'healthy');
   assert.ok(db.records >= 3, JSON.stringify(db));  // the repository, files, the task
@@ -78,6 +78,8 @@ test('health of every backend; Redis not configured; an unknown backend is 404',
   const markdown = await get('/system/health/markdown');
   assert.equal(markdown.json.data.status, 'healthy', markdown.text);
   assert.ok(markdown.json.data.records > 0);
+  const kms = await get('/system/health/kms');
+  assert.equal(kms.json.data.status, 'not_configured', 'no secret is sealed here');
   const database = await get('/system/health/database');
   assert.equal(database.json.data.name, postgres ? 'postgres' : 'sqlite');
 

@@ -163,7 +163,7 @@ TEST_P(WireFormats, ATruncatedStreamIsAnErrorNotAShortAnswer) {
   std::string pieces;
   auto r = Stream(pieces);
   ASSERT_FALSE(r.ok()) << r->text;
-  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(r.error().code, ErrorCode::kLlmProviderError);
   EXPECT_THAT(r.error().message, HasSubstr("stream ended before"));
   EXPECT_EQ(standin_.Requests(), 1) << "a stream that started is not retried";
 }
@@ -172,7 +172,7 @@ TEST_P(WireFormats, ErrorBodiesBecomeMessages) {
   standin_.Script(json::array({{{"status", 400}, {"message", "max_tokens is too large"}}}));
   auto r = Call();
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(r.error().code, ErrorCode::kLlmProviderError);
   EXPECT_THAT(r.error().message, HasSubstr("HTTP 400"));
   EXPECT_THAT(r.error().message, HasSubstr("max_tokens is too large"));
   EXPECT_EQ(standin_.Requests(), 1) << "a 400 is not retried";
@@ -193,7 +193,7 @@ TEST_P(WireFormats, RetriesServerErrorsWithBackoffThenGivesUp) {
   standin_.Script(json::array({{{"status", 503}}, {{"status", 500}}, {{"status", 502}}}));
   auto r = Call();
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(r.error().code, ErrorCode::kLlmProviderError);
   EXPECT_THAT(r.error().message, HasSubstr("HTTP 502"));
   EXPECT_THAT(r.error().message, HasSubstr("after 3 attempts"));
   EXPECT_EQ(standin_.Requests(), 3);
@@ -226,7 +226,7 @@ TEST_P(WireFormats, ASlowAnswerTimesOut) {
   auto start = std::chrono::steady_clock::now();
   auto r = Call(o);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(r.error().code, ErrorCode::kLlmTimeout);
   EXPECT_THAT(r.error().message, HasSubstr("timed out"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
 }
@@ -243,7 +243,7 @@ TEST_P(WireFormats, HtmlGarbageAndHugeBodiesAreRefused) {
   standin_.Script(json::array({{{"mode", "garbage"}}}));
   auto garbage = Call();
   ASSERT_FALSE(garbage.ok());
-  EXPECT_EQ(garbage.error().code, ErrorCode::kIo);
+  EXPECT_EQ(garbage.error().code, ErrorCode::kLlmProviderError);
   EXPECT_THAT(garbage.error().message, HasSubstr("not in the expected format"));
 
   CallOptions small = Fast();
@@ -335,7 +335,7 @@ TEST(CliBridge, AFailedCliIsAnErrorWithTheProxysReason) {
   r.messages = {{"user", "hi"}};
   auto answer = MakeWireClient(ProviderType::kCliBridge)->Generate(e, r, CallOptions{});
   ASSERT_FALSE(answer.ok());
-  EXPECT_EQ(answer.error().code, ErrorCode::kIo);
+  EXPECT_EQ(answer.error().code, ErrorCode::kLlmProviderError);
   EXPECT_THAT(answer.error().message, HasSubstr("the gemini CLI failed: CLI exited with code 1"));
   e.proxy_api_key = "";
   e.model = "m";

@@ -173,15 +173,17 @@ TEST_P(ProviderCommand, AMissingMalformedOrWrongKeyIsReportedBeforeAnyCall) {
   const int before = standin_.Requests();
   ProcessResult missing = Cli({"provider", "test", "openai"}, {{"DOCRUNCH_KMS_KEY", ""}});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_THAT(missing.err, HasSubstr("environment variable DOCRUNCH_KMS_KEY "
+  EXPECT_THAT(missing.err, HasSubstr("KMS_KEY_INVALID: environment variable DOCRUNCH_KMS_KEY "
                                      "(security.kms_key_env) is not set"));
   ProcessResult malformed =
       Cli({"provider", "test", "openai"}, {{"DOCRUNCH_KMS_KEY", "hunter2-not-a-key"}});
   EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_THAT(malformed.err, HasSubstr("KMS_KEY_INVALID"));
   EXPECT_THAT(malformed.err, HasSubstr("must hold a 32-byte key"));
   EXPECT_THAT(malformed.err, Not(HasSubstr("hunter2")));
   ProcessResult wrong = Cli({"provider", "test", "openai"}, {{"DOCRUNCH_KMS_KEY", kNewKms}});
   EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_THAT(wrong.err, HasSubstr("KMS_KEY_INVALID"));
   EXPECT_THAT(wrong.err, HasSubstr("DOCRUNCH_KMS_KEY holds key id"));
   EXPECT_THAT(wrong.err, HasSubstr("were sealed with key id"));
   ProcessResult add = Cli({"provider", "add", "second", "--type", "openai", "--model", "m",
@@ -230,6 +232,7 @@ TEST_P(ProviderCommand, TestMakesOneRealCallAndReportsTheAnswerOrTheError) {
   standin_.Script(json::array({{{"mode", "echo_key"}}}));
   ProcessResult echoed = Cli({"provider", "test", "openai"});
   EXPECT_EQ(echoed.exit_code, 1);
+  EXPECT_THAT(echoed.err, HasSubstr("LLM_PROVIDER_ERROR"));
   EXPECT_THAT(echoed.err, HasSubstr("HTTP 401: Incorrect API key provided: [redacted]"));
 
   ProcessResult off = Cli({"provider", "update", "openai", "--disable"});
@@ -244,9 +247,8 @@ TEST_P(ProviderCommand, TestMakesOneRealCallAndReportsTheAnswerOrTheError) {
 // configured price, and refused before it is sent once a hard-stop budget
 // would be exceeded.
 TEST_P(ProviderCommand, CallsAreRecordedAndAHardStopBudgetRefusesTheNextOneBeforeItIsSent) {
-  std::string config = GetParam() == "postgres"
-                           ? "storage:\n  backend: postgres\n  postgres_url_env: PG_URL\n"
-                           : "";
+  std::string config =
+      GetParam() == "postgres" ? "storage:\n  backend: postgres\n  postgres_url_env: PG_URL\n" : "";
   // $1 a token; a `provider test` is estimated at 8 prompt + 32 answer
   // tokens ($40) and the stand-in reports 6 + 7 ($13).
   config +=

@@ -169,7 +169,7 @@ TEST_P(ProvidersTest, AWrongKeyIsRefusedBeforeAnythingIsSealed) {
   SecretBox other(SecretKey::Generate());
   auto added = llm::AddProvider(*store_, "second", OpenAi(), &other, "MY_KMS");
   ASSERT_FALSE(added.ok());
-  EXPECT_EQ(added.error().code, ErrorCode::kConfigInvalid);
+  EXPECT_EQ(added.error().code, ErrorCode::kKmsKeyInvalid);
   EXPECT_THAT(added.error().message, HasSubstr("MY_KMS"));
   EXPECT_THAT(added.error().message, HasSubstr(other.key_id()));
   EXPECT_THAT(added.error().message, HasSubstr(box_.key_id()));
@@ -282,7 +282,7 @@ TEST_P(ProvidersTest, RotationReSealsEverySecretAndTheCheckValue) {
     EXPECT_EQ(opened->view(), plain);
   }
   EXPECT_EQ(llm::RotateSecrets(*store_, box_, next, "OLD", "NEW").error().code,
-            ErrorCode::kConfigInvalid)
+            ErrorCode::kKmsKeyInvalid)
       << "the old key no longer opens the check value";
   EXPECT_EQ(llm::RotateSecrets(*store_, next, next, "NEW", "NEW").error().code,
             ErrorCode::kInvalidParams);
@@ -386,7 +386,7 @@ TEST_P(ProvidersTest, TheGatewayCallsForARoleAndReportsEveryCallToItsObserver) {
   llm::Gateway keyless(*store_, nullptr);
   auto no_box = keyless.Generate("openai", request, llm::CallOptions{});
   ASSERT_FALSE(no_box.ok());
-  EXPECT_EQ(no_box.error().code, ErrorCode::kConfigInvalid);
+  EXPECT_EQ(no_box.error().code, ErrorCode::kKmsKeyInvalid);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvidersTest, ::testing::Values("sqlite", "postgres"),

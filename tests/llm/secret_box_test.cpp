@@ -61,7 +61,7 @@ TEST(SecretBox, AnotherKeyIsNamedByKeyIdNotOpened) {
   std::string sealed = one.Seal("secret-value-123456", "ctx");
   auto opened = two.Open(sealed, "ctx");
   ASSERT_FALSE(opened.ok());
-  EXPECT_EQ(opened.error().code, ErrorCode::kConfigInvalid);
+  EXPECT_EQ(opened.error().code, ErrorCode::kKmsKeyInvalid);
   EXPECT_THAT(opened.error().message, HasSubstr(one.key_id()));
   EXPECT_THAT(opened.error().message, HasSubstr(two.key_id()));
   EXPECT_THAT(opened.error().message, Not(HasSubstr("secret-value")));
@@ -93,7 +93,7 @@ TEST(SecretKey, MalformedKeysNameTheVariableNotTheValue) {
         std::string(""), std::string("ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v*=")}) {
     auto key = SecretKey::Parse(bad, "MY_KMS_VAR");
     ASSERT_FALSE(key.ok()) << bad;
-    EXPECT_EQ(key.error().code, ErrorCode::kConfigInvalid);
+    EXPECT_EQ(key.error().code, ErrorCode::kKmsKeyInvalid);
     EXPECT_THAT(key.error().message, HasSubstr("MY_KMS_VAR"));
     if (bad.size() > 3) {
       EXPECT_THAT(key.error().message, Not(HasSubstr(bad)));
@@ -104,7 +104,7 @@ TEST(SecretKey, MalformedKeysNameTheVariableNotTheValue) {
 TEST(SecretKey, LoadKeyReportsAnUnsetVariable) {
   auto key = LoadKey({}, "DOCRUNCH_KMS_KEY");
   ASSERT_FALSE(key.ok());
-  EXPECT_EQ(key.error().code, ErrorCode::kConfigInvalid);
+  EXPECT_EQ(key.error().code, ErrorCode::kKmsKeyInvalid);
   EXPECT_THAT(key.error().message, HasSubstr("DOCRUNCH_KMS_KEY"));
   EXPECT_THAT(key.error().message, HasSubstr("is not set"));
   auto loaded = LoadKey({{"DOCRUNCH_KMS_KEY", kHexKey}}, "DOCRUNCH_KMS_KEY");

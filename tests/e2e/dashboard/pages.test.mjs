@@ -148,7 +148,8 @@ test('settings create and revoke an agent token and create a user', async () => 
   await users.getByLabel('Password').fill('olga has a long password');
   await users.getByRole('button', { name: 'Create user' }).click();
   await users.getByRole('cell', { name: 'olga', exact: true }).waitFor();
-  await page.getByText('not configured').first().waitFor();
+  await page.getByRole('region', { name: 'LLM providers' }).getByText('No providers yet.').waitFor();
+  await page.getByRole('region', { name: 'CLI models' }).locator('[data-cli="gemini"]').waitFor();
   await checkA11y(page, 'settings');
   await screenshot(page, 'settings');
 

@@ -136,3 +136,53 @@ export interface StreamMessage<T = unknown> {
   data: T;
   at: string;
 }
+
+// The LLM admin routes (/api/llm/...; admins only). Keys come back masked
+// ("sk-…abcd") or null, never in clear.
+export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'google', 'xai', 'ollama', 'cli_bridge'] as const;
+export const CLI_TYPES = ['gemini', 'claude', 'codex'] as const;
+export const PROFILE_ROLES = ['manager', 'librarian', 'qa', 'security', 'ui_ux', 'chat', 'analyzer'] as const;
+
+export interface LlmProvider {
+  name: string;
+  type: string;
+  base_url: string;
+  model: string;
+  cli_type: string | null;
+  api_key: string | null;
+  proxy_api_key: string | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LlmProfile {
+  role: string;
+  provider: string;
+  model: string | null;
+  temperature: number | null;
+  system_prompt: string;
+  max_tokens: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderTestAnswer {
+  provider: string;
+  model: string;
+  latency_ms: number;
+  answer: string;
+  usage: { input_tokens: number; output_tokens: number };
+}
+
+export interface CliModelEntry {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface CliModelsAnswer {
+  path: string;
+  clis: Record<string, { description: string; models: CliModelEntry[] }> | null;
+  error: { code: string; message: string } | null;
+}

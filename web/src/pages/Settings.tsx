@@ -1,14 +1,18 @@
-// Settings: agent tokens and dashboard users (admin), and what the server
-// does not manage yet (providers, specialist profiles, CLI models) shown as
-// not configured.
+// Settings: agent tokens and dashboard users, LLM providers (keys masked,
+// a test button), specialist profiles and the CLI model registry; all for
+// admins (the server refuses anyone else).
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { Page } from '../api/types';
 import { useSession } from '../app/session';
 import { CopyId } from '../components/CopyId';
 import { Empty, Loaded } from '../components/states';
 import { Time } from '../components/Time';
 import { useResource } from '../components/useResource';
+import { CliModels } from './settings/CliModels';
+import { LlmProfiles } from './settings/LlmProfiles';
+import { LlmProviders } from './settings/LlmProviders';
+import { useAction } from './settings/useAction';
 
 const ROLES = ['reader', 'agent', 'admin'];
 
@@ -27,23 +31,6 @@ interface UserRow {
   created_at: string;
   last_login_at: string | null;
   disabled_at: string | null;
-}
-
-function useAction() {
-  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
-  const run = async (fn: () => Promise<string>) => {
-    try {
-      setMessage({ error: false, text: await fn() });
-    } catch (e) {
-      setMessage({ error: true, text: e instanceof ApiError ? e.message : String(e) });
-    }
-  };
-  const view = message && (
-    <p className={message.error ? 'form-error' : 'notice notice-ok'} role={message.error ? 'alert' : 'status'}>
-      {message.text}
-    </p>
-  );
-  return { run, view };
 }
 
 function Tokens() {
@@ -232,20 +219,9 @@ function Users() {
   );
 }
 
-function NotConfigured({ title, text }: { title: string; text: string }) {
-  const id = `nc-${title.replace(/\W+/g, '-').toLowerCase()}`;
-  return (
-    <section className="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      <p>
-        <span className="badge health-not_configured">– not configured</span> {text}
-      </p>
-    </section>
-  );
-}
-
 export default function Settings() {
   const { user } = useSession();
+  const [providersVersion, setProvidersVersion] = useState(0);
   const admin = user?.role === 'admin';
   return (
     <section>
@@ -264,9 +240,18 @@ export default function Settings() {
             </p>
           </section>
         )}
-        <NotConfigured title="LLM providers" text="The server does not manage providers and their secrets yet." />
-        <NotConfigured title="Specialist profiles" text="Profiles per specialist role are not available yet." />
-        <NotConfigured title="CLI models" text="The CLI bridge is not built yet (.docrunch/cli_models.json is not served)." />
+        {admin ? (
+          <>
+            <LlmProviders onChange={() => setProvidersVersion((v) => v + 1)} />
+            <LlmProfiles providersVersion={providersVersion} />
+            <CliModels />
+          </>
+        ) : (
+          <section className="card" aria-labelledby="set-llm">
+            <h2 id="set-llm">LLM providers</h2>
+            <p>Providers, specialist profiles and CLI models are managed by admins.</p>
+          </section>
+        )}
       </div>
     </section>
   );
