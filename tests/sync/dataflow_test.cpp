@@ -428,7 +428,7 @@ TEST_P(DataFlowTest, HealthOfTheDatabaseAndTheUnconfiguredBackends) {
   EXPECT_EQ(db->records, 3);  // the repository and two files
   EXPECT_TRUE(db->latency_ms.has_value());
   EXPECT_TRUE(obs::CheckBackend(o, IsPostgres() ? "postgres" : "sqlite").ok());
-  for (const char* name : {"redis", "lightrag", "temporal", "cli_proxy", "markdown"}) {
+  for (const char* name : {"redis", "lightrag", "temporal", "cli_proxy", "markdown", "kms"}) {
     auto h = obs::CheckBackend(o, name);
     ASSERT_TRUE(h.ok()) << name;
     EXPECT_EQ(h->status, "not_configured") << name;
@@ -439,7 +439,7 @@ TEST_P(DataFlowTest, HealthOfTheDatabaseAndTheUnconfiguredBackends) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kStorageNotFound);
   auto report = obs::CheckAll(o);
   EXPECT_EQ(report.status, "healthy");
-  EXPECT_EQ(report.backends.size(), 6u);
+  EXPECT_EQ(report.backends.size(), 7u);  // the database and the six above
 }
 
 TEST_P(DataFlowTest, HealthSaysDownForBackendsThatDoNotAnswer) {
