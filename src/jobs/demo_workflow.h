@@ -1,6 +1,7 @@
 // "demo": a tiny built-in workflow that shows the engine's parts from the
 // command line: a step (with a compensation), a wait for an `approve`
-// signal, and a publishing step.
+// signal, and a publishing step. Both steps are idempotent and have 3
+// attempts, so a worker killed inside one runs it again.
 //
 //   input  {"title": "...", "timeout_s": 86400}   (both optional)
 //   result {"title": ..., "approved_by": <approve's data.by>}
