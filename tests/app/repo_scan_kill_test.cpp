@@ -82,9 +82,14 @@ TEST_F(RepoScanKill, AScanWorkerKilledOverAndOverEndsWithTheSameDatabaseAndPages
   const std::string id = started.out.substr(0, started.out.size() - 1);
   int kills = 0;
   std::string status;
+  // A step has 3 attempts and a worker killed in it uses one up: a step
+  // already killed twice (slow under load: 40, 80 and 120 ms may all land
+  // in the first parse batch) gets an execution that is not killed, so the
+  // drill tests resuming, not running out of attempts.
+  bool spare_next = false;
   for (int round = 0; round < 40; ++round) {
     // 40 ms, 80 ms, ... into an execution: walk, parse, store and sync all get hit.
-    const std::string after = std::to_string(0.04 * (round + 1));
+    const std::string after = spare_next ? "120" : std::to_string(0.04 * (round + 1));
     ProcessOptions o;
     o.cwd = dir_.path();
     o.unset_env = {"DOCRUNCH_CONFIG"};
@@ -92,13 +97,21 @@ TEST_F(RepoScanKill, AScanWorkerKilledOverAndOverEndsWithTheSameDatabaseAndPages
         {"timeout", "-s", "KILL", after, DocrunchBinary(), "workflows", "run", "--once"}, o);
     // timeout(1) signals its whole process group, itself included.
     if (worker.signal == SIGKILL || worker.exit_code == 137) ++kills;
-    status = Show(id)["status"];
+    json shown = Show(id);
+    status = shown.value("status", "");
     if (status == "completed" || status == "failed") break;
+    spare_next = false;
+    for (const auto& step : shown.value("steps", json::array())) {
+      if (step.value("status", "") == "running" && step.value("attempts", 0) >= 2) {
+        spare_next = true;
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the dead worker's lease
   }
   std::cout << "[repo-scan kill] " << kills << " workers killed before the run completed\n";
   ASSERT_EQ(status, "completed") << Show(id).dump();
-  EXPECT_GE(kills, 3) << "the drill killed workers mid-run";
+  // At least two: a slow first parse batch killed twice is then spared.
+  EXPECT_GE(kills, 2) << "the drill killed workers mid-run";
   json run = Show(id);
   for (const auto& step : run["steps"]) EXPECT_EQ(step["status"], "completed") << step.dump();
   EXPECT_TRUE(run["lease_owner"].is_null()) << "no lease held by a dead worker";
