@@ -66,11 +66,24 @@ bool IsAbandonedTemporary(const std::filesystem::path& file) {
     return true;  // no pid: an older version's
   }
   const pid_t pid = static_cast<pid_t>(std::stol(name.substr(at, dash - at)));
-  if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return true;
+  if (!ProcessRunning(pid)) return true;
   std::error_code ec;
   auto age =
       std::filesystem::file_time_type::clock::now() - std::filesystem::last_write_time(file, ec);
   return !ec && age >= std::chrono::hours(1);
+}
+
+bool ProcessRunning(int pid) {
+  if (pid <= 0) return false;
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  // /proc/PID/stat: "PID (comm) S ...": the state follows the last ')'.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!stat || !std::getline(stat, line)) return true;  // cannot tell: assume it runs
+  const std::size_t close = line.rfind(')');
+  if (close == std::string::npos || close + 2 >= line.size()) return true;
+  const char state = line[close + 2];
+  return state != 'Z' && state != 'X';
 }
 
 Result<void> SyncFilesystem(const std::filesystem::path& path) {

@@ -29,6 +29,11 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
 // writer's temporary is not abandoned: removing it would fail that writer's rename.
 bool IsAbandonedTemporary(const std::filesystem::path& file);
 
+// Whether process `pid` of this machine still runs. A killed process whose
+// parent has not reaped it yet (a zombie: an orphan waits for init, which
+// may take a second) runs no more and holds nothing.
+bool ProcessRunning(int pid);
+
 // Flushes the whole file system holding `path` (syncfs): one journal commit
 // for any number of files written without `durable`. Measured on ext4 with
 // 200 pages per call: 4-6x faster than an fsync per file, also when the

@@ -250,7 +250,7 @@ Result<int> ScanStore::CloseAbandonedRuns(std::int64_t repo) {
                             owner.value("pid_ns", "") == self["pid_ns"];
     if (!comparable) continue;  // an older version's run, another machine's or container's
     const auto pid = static_cast<pid_t>(owner["pid"].get<std::int64_t>());
-    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(*rows->Int(i, "id"));
+    if (pid > 0 && !ProcessRunning(pid)) abandoned.push_back(*rows->Int(i, "id"));
   }
   if (abandoned.empty()) return 0;
   DOCRUNCH_TRY(store_.Transact([&](store::Tx& tx) -> Result<void> {

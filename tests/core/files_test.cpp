@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/temp_dir.h"
 
@@ -50,6 +54,29 @@ TEST(FileHolds, OnlyARegularFileWithExactlyTheContent) {
   EXPECT_TRUE(FileHolds(file, ""));
   fs::create_directories(dir / "folder");
   EXPECT_FALSE(FileHolds(dir / "folder", ""));
+}
+
+// A killed writer its parent has not reaped yet (a zombie) runs no more:
+// its temporaries are abandoned, though kill(pid, 0) still finds it.
+TEST(ProcessRunning, AZombieIsNotRunningAndItsTemporaryIsAbandoned) {
+  EXPECT_TRUE(ProcessRunning(getpid()));
+  EXPECT_FALSE(ProcessRunning(0));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  // Not waited for yet: a zombie once it has exited.
+  for (int i = 0; i < 200 && ProcessRunning(child); ++i) usleep(10'000);
+  EXPECT_FALSE(ProcessRunning(child));
+  testing::TempDir dir;
+  const fs::path temp = dir.path() / ("page.md.tmp-" + std::to_string(child) + "-AbCdEf");
+  dir.Write(temp.filename().string(), "half a page");
+  const fs::path mine = dir.path() / ("page.md.tmp-" + std::to_string(getpid()) + "-AbCdEf");
+  dir.Write(mine.filename().string(), "being written");
+  EXPECT_TRUE(IsAbandonedTemporary(temp));
+  EXPECT_FALSE(IsAbandonedTemporary(mine)) << "a live writer's temporary is kept";
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_FALSE(ProcessRunning(child));
 }
 
 }  // namespace
