@@ -24,7 +24,7 @@ struct CallInfo {
   std::string provider;
   ProviderType type = ProviderType::kOpenAi;
   std::string model;
-  std::string role;  // the profile's role; "" for a direct call
+  std::string role;   // the profile's role; "" for a direct call
   std::string agent;  // CallOptions::agent, for the cost ledger
   std::string task;   // CallOptions::task
   // What the call may cost before it is made: the prompt's tokens

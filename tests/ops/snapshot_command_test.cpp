@@ -11,8 +11,8 @@
 #include <set>
 
 #include "../app/app_test_util.h"
-#include "core/clock.h"
 #include "../scan/scan_fixture.h"
+#include "core/clock.h"
 
 namespace docrunch::testing {
 namespace {
@@ -378,7 +378,7 @@ TEST_P(SnapshotCommand, ScansAndCompletionsTakeSnapshotsWhenAsked) {
   const std::string now = FormatIso8601(std::chrono::system_clock::now());
   json claim{{"task_id", "task-1"}, {"reported_by", "claude-1"}, {"reported_at", now}};
   Ok({"task", "report", "claim", "--json", claim.dump()});
-  json done{{"task_id", "task-1"}, {"summary", "Normalized"},   {"changes", {"app/users.py"}},
+  json done{{"task_id", "task-1"},  {"summary", "Normalized"},   {"changes", {"app/users.py"}},
             {"tests_passed", true}, {"reported_by", "claude-1"}, {"reported_at", now}};
   Ok({"task", "report", "complete", "--json", done.dump()});
   EXPECT_EQ(list().size(), 1u) << "the completion does not wait for the archive";

@@ -20,8 +20,8 @@
 namespace docrunch::sync {
 namespace {
 
-using ::testing::ElementsAre;
 using nlohmann::json;
+using ::testing::ElementsAre;
 
 class DataFlowTest : public store::StoreTest {
  protected:
@@ -45,9 +45,10 @@ class DataFlowTest : public store::StoreTest {
   }
 
   void AddFile(const std::string& path, const std::string& hash) {
-    Exec("INSERT INTO files (repository_id, path, language, content_hash, last_scanned) "
-         "VALUES ($1, $2, 'python', $3, '2026-11-27T12:00:00.000Z')",
-         {repo_, path, hash});
+    Exec(
+        "INSERT INTO files (repository_id, path, language, content_hash, last_scanned) "
+        "VALUES ($1, $2, 'python', $3, '2026-11-27T12:00:00.000Z')",
+        {repo_, path, hash});
   }
 
   void Emit(const std::string& type, const std::string& id, const std::string& hash) {
@@ -59,11 +60,12 @@ class DataFlowTest : public store::StoreTest {
 
   void Sync(const std::string& target, const std::string& type, const std::string& id,
             const std::string& hash, const std::string& status, const std::string& error = "") {
-    Exec("INSERT INTO storage_sync (repository_id, target, entity_type, entity_id, "
-         "last_synced_hash, status, attempts, last_error, updated_at) VALUES ($1, $2, $3, $4, "
-         "$5, $6, $7, $8, '2026-11-27T12:00:00.000Z')",
-         {repo_, target, type, id, hash, status, std::int64_t{status == "ok" ? 0 : 5},
-          error.empty() ? store::Value{} : store::Value{error}});
+    Exec(
+        "INSERT INTO storage_sync (repository_id, target, entity_type, entity_id, "
+        "last_synced_hash, status, attempts, last_error, updated_at) VALUES ($1, $2, $3, $4, "
+        "$5, $6, $7, $8, '2026-11-27T12:00:00.000Z')",
+        {repo_, target, type, id, hash, status, std::int64_t{status == "ok" ? 0 : 5},
+         error.empty() ? store::Value{} : store::Value{error}});
   }
 
   // Two files and a task: a.py synced everywhere at h1; b.py failed on the
@@ -78,11 +80,12 @@ class DataFlowTest : public store::StoreTest {
     Emit("task", "task-1", "t1");
     Sync("index", "file", "a.py", "h1", "ok");
     Sync("markdown", "file", "a.py", "h1", "ok");
-    Exec("INSERT INTO storage_sync (repository_id, target, entity_type, entity_id, status, "
-         "attempts, last_error, updated_at) VALUES ($1, 'index', 'file', 'b.py', 'failed', 5, "
-         "'disk full', '2026-11-27T12:00:00.000Z'), ($1, 'markdown', 'file', 'b.py', "
-         "'dead_letter', 5, 'bad page', '2026-11-27T12:00:00.000Z')",
-         {repo_});
+    Exec(
+        "INSERT INTO storage_sync (repository_id, target, entity_type, entity_id, status, "
+        "attempts, last_error, updated_at) VALUES ($1, 'index', 'file', 'b.py', 'failed', 5, "
+        "'disk full', '2026-11-27T12:00:00.000Z'), ($1, 'markdown', 'file', 'b.py', "
+        "'dead_letter', 5, 'bad page', '2026-11-27T12:00:00.000Z')",
+        {repo_});
   }
 
   static const json& NodeOf(const json& graph, const std::string& id) {
@@ -155,12 +158,10 @@ TEST_P(DataFlowTest, EventsCarryTheirStateNewestFirstAndFilter) {
   EXPECT_THAT(EventIds({"", "", "file"}), ElementsAre("b.py:dead_letter", "a.py:processed"));
   EXPECT_THAT(EventIds({"", "", "", "a.py"}), ElementsAre("a.py:processed"));
   // A page of one holds one more, telling the caller there is a next page.
-  EXPECT_THAT(EventIds({"", "", "", "", 1, 1}),
-              ElementsAre("b.py:dead_letter", "a.py:processed"));
+  EXPECT_THAT(EventIds({"", "", "", "", 1, 1}), ElementsAre("b.py:dead_letter", "a.py:processed"));
   // A newer event supersedes: the old one is processed, the new one pending.
   Emit("file", "b.py", "h2");
-  EXPECT_THAT(EventIds({"", "", "", "b.py"}),
-              ElementsAre("b.py:pending", "b.py:processed"));
+  EXPECT_THAT(EventIds({"", "", "", "b.py"}), ElementsAre("b.py:pending", "b.py:processed"));
 }
 
 // A failed or dead event says which targets gave up on it and why, so a
@@ -277,8 +278,8 @@ TEST_P(DataFlowTest, DiffStatsCountPerTargetAndKindAndResolveRequeuesThem) {
   EXPECT_EQ(resolved->retried, 2);
   EXPECT_EQ(resolved->requeued, 1);
   EXPECT_EQ(resolved->need_rebuild, 3);  // a.py, b.py: no index documents; the code pages
-  auto pending = store_->Query(
-      "SELECT entity_id FROM sync_events WHERE processed_at IS NULL ORDER BY id");
+  auto pending =
+      store_->Query("SELECT entity_id FROM sync_events WHERE processed_at IS NULL ORDER BY id");
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ(*pending->Text(0, "entity_id"), "c.py");
@@ -327,8 +328,8 @@ TEST_P(DataFlowTest, TracesAreWrittenOffThePathTrimmedAndCounted) {
   std::vector<std::string> ids;
   {
     search::TraceLog log(*store_, &clock_, /*keep_per_repository=*/3);
-    int listener = log.AddListener(
-        [&](const search::QueryTrace& t) { published.push_back(t.query); });
+    int listener =
+        log.AddListener([&](const search::QueryTrace& t) { published.push_back(t.query); });
     for (int i = 0; i < 5; ++i) {
       search::QueryTrace t;
       t.repository_id = repo_;
@@ -381,8 +382,8 @@ TEST_P(DataFlowTest, TracedSearchRecordsTheEngineStagesAndResults) {
   search::TraceLog log(*store_, &clock_);
   std::string id;
   // No index yet while a file exists: the full-text search answers.
-  auto found = search::TracedSearch(*store_, repo_, "invoice", 5, search::Scope::kAll, {}, &log,
-                                    "cli", &id);
+  auto found =
+      search::TracedSearch(*store_, repo_, "invoice", 5, search::Scope::kAll, {}, &log, "cli", &id);
   ASSERT_TRUE(found.ok()) << found.error().ToString();
   log.Flush();
   auto trace = search::LoadTrace(*store_, repo_, id);

@@ -366,9 +366,8 @@ TEST_P(SyncWorkerTest, TheFirstIncrementalBatchSweepsTemporariesOfKilledWriters)
         {repo_, FormatIso8601(clock_.Now())});
     if (!r) return r.error();
     const std::int64_t id = *r->Int(0, "id");
-    DOCRUNCH_TRY(store::EmitSyncEvents(
-        tx, {{repo_, "decision", "decision-" + std::to_string(id), "h1", "upsert", std::nullopt,
-              10}}));
+    DOCRUNCH_TRY(store::EmitSyncEvents(tx, {{repo_, "decision", "decision-" + std::to_string(id),
+                                             "h1", "upsert", std::nullopt, 10}}));
     return Ok();
   });
   ASSERT_TRUE(decision.ok()) << decision.error().ToString();
