@@ -445,7 +445,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
   const config::LoadedConfig& project = **ctx.Config();
   RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config, project.project_root,
-                           e.tasks);
+                           e.tasks, e.chat->llm->gateway.get());
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.chat = e.chat ? e.chat->service.get() : nullptr;
@@ -473,7 +473,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.cli_models_path = project.project_root / c.cli_proxy.models_file;
   // One cost ledger per server: the chat's (which every LLM call of this
   // process records through), for the provider tests of /api/llm too.
-  services.llm_observer = e.chat->costs.get();
+  services.llm_observer = e.chat->llm->costs.get();
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {
