@@ -33,9 +33,14 @@ Error BadInput(const std::string& field, const std::string& why) {
 // target, here and now; a target still behind afterwards (a failing
 // Markdown folder, an index that cannot be written) is this step's error,
 // so the step retries and, out of attempts, the scan is undone.
+//
+// With `only_target` ("index"): that target's first pass, the events left
+// pending for the full drain of the next step.
 Result<json> SyncRepository(store::Store& store, const config::Config& config,
-                            const RepoScanInput& in, std::int64_t repository_id) {
-  SyncSetup setup{repository_id, in.docs, in.name, /*repair_docs=*/true};
+                            const RepoScanInput& in, std::int64_t repository_id,
+                            const std::string& only_target = "") {
+  SyncSetup setup{repository_id, in.docs, in.name, /*repair_docs=*/only_target.empty(),
+                  only_target};
   auto drained = DrainSync(store, config, setup);
   if (!drained) return drained.error();
   if (!drained->markdown_error.empty()) {
@@ -121,11 +126,19 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
           return Ok();
         });
     if (!stored) return stored.error();
+    // The search index first, then everything (the Markdown, and the index
+    // again, which finds every entity already applied): a worker killed
+    // while the pages render does not index again.
+    auto indexed = ctx.Step(
+        "index",
+        [&](jobs::StepCall&) { return SyncRepository(store, config, *in, repository_id, "index"); },
+        again);
+    if (!indexed) return indexed.error();
     auto synced = ctx.Step(
-        "index-markdown",
+        "markdown",
         [&](jobs::StepCall&) { return SyncRepository(store, config, *in, repository_id); }, again);
     if (!synced) return synced.error();
-    json result{{"summary", stored->at("summary")}, {"sync", *synced}};
+    json result{{"summary", stored->at("summary")}, {"index", *indexed}, {"sync", *synced}};
     const json& summary = stored->at("summary");
     const bool changed = summary.value("files_parsed", 0) + summary.value("files_deleted", 0) > 0;
     if (auto_snapshot && changed && AutoSnapshotWanted(config.rollback, "scan")) {

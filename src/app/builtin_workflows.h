@@ -6,12 +6,14 @@
 //   repo-scan  RepoScanWorkflow: walk -> parse-1..N (checkpointed batches
 //              of scan::kParseBatch files) -> analyze -> store (one
 //              transaction, recorded with the step; undone by its
-//              compensation) -> index-markdown (the sync worker drained for
-//              the repository: the search index, then the Markdown) ->
+//              compensation) -> index (the search index's pass over the
+//              repository's pending events) -> markdown (the sync worker
+//              drained for every target: the Markdown, and what the index
+//              pass left) ->
 //              snapshot (only with rollback.auto_snapshot.on_scan, after a
 //              scan that changed something).
-//              input {root, docs, name, full}; result {summary, sync,
-//              snapshot?}.
+//              input {root, docs, name, full}; result {summary, index,
+//              sync, snapshot?}.
 //   ai-task    AITaskWorkflow: claim -> specialist (the role's LLM profile
 //              does the task from its packed context; without a profile a
 //              no-op that hands on the input's summary) -> complete -> wait for an

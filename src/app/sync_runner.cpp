@@ -119,7 +119,12 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   // 1,000 at a time, so a large batch costs no more memory (256 MB for that
   // tree either way).
   options.batch_size = 20000;
-  DOCRUNCH_TRY(RequeueDrift(store, setup.repository_id, *targets));
+  if (!setup.only_target.empty()) {
+    std::erase_if(*targets, [&](const auto& t) { return t->Target() != setup.only_target; });
+    options.leave_pending = true;
+  } else {
+    DOCRUNCH_TRY(RequeueDrift(store, setup.repository_id, *targets));
+  }
   sync::SyncWorker worker(store, sync::Pointers(*targets), options);
   auto stats = worker.Drain(sync::SyncWorker::kUntilEmpty, stop);
   if (!stats) return stats.error();
