@@ -54,6 +54,18 @@ json ToJson(const Manifest& m) {
           {"entries", entries}};
 }
 
+json ToJson(const SnapshotInfo& s) {
+  json j = ToJson(s.manifest);
+  j.erase("entries");
+  j["file"] = s.file.string();
+  j["size"] = s.archive_size;
+  std::uint64_t docs = 0;
+  for (const auto& e : s.manifest.entries) docs += e.path.rfind("docs/", 0) == 0;
+  j["docs_pages"] = docs;
+  j["includes"] = json::array({"database", "docs", "index", "tasks", "config"});
+  return j;
+}
+
 Result<Manifest> ManifestFromJson(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Bad("", "is not a JSON object");

@@ -83,6 +83,11 @@ struct SnapshotInfo {
   std::uint64_t archive_size = 0;
 };
 
+// A snapshot as `snapshot list --json` and REST show it: the manifest
+// without its entries, the archive's file and size, the number of docs
+// pages and what it includes.
+nlohmann::json ToJson(const SnapshotInfo& s);
+
 // The repository row of `project_root` in `db`, if any (also none when the
 // database has no schema yet).
 std::optional<RepositoryIdentity> CurrentRepository(store::Reader& db,
