@@ -126,7 +126,7 @@ function CitationRef({ citation }: { citation: Citation }) {
 }
 
 // A decision cited by an answer, loaded when opened.
-function DecisionPeek({ id }: { id: string }) {
+function DecisionPeek({ id, children }: { id: string; children: ReactNode }) {
   const [open, setOpen] = useState(false);
   const [decision, setDecision] = useState<Decision | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -155,6 +155,7 @@ function DecisionPeek({ id }: { id: string }) {
       >
         {id}
       </button>
+      {children}
       {open && (
         <div id={panel} className="decision-peek">
           {error && <ErrorBox error={error} />}
@@ -185,26 +186,36 @@ function Citations({ citations }: { citations: Citation[] }) {
       <ul>
         {citations.map((c) => {
           const to = citationLink(c);
+          const about = (
+            <span className="small">
+              {' '}
+              {c.title} {c.kind && `(${c.kind})`}
+            </span>
+          );
           return (
             <li key={c.label} className={c.verified ? 'citation' : 'citation citation-unverified'}>
               {to ? (
-                <Link to={to}>
-                  <code>{c.label}</code>
-                </Link>
+                <>
+                  <Link to={to}>
+                    <code>{c.label}</code>
+                  </Link>
+                  {about}
+                </>
               ) : c.verified && isDecision(c.label) ? (
-                <DecisionPeek id={c.label} />
+                <DecisionPeek id={c.label}>{about}</DecisionPeek>
+              ) : c.verified ? (
+                <>
+                  <code>{c.label}</code>
+                  {about}
+                </>
               ) : (
-                <code>{c.label}</code>
-              )}
-              {c.verified ? (
-                <span className="small">
-                  {' '}
-                  {c.title} {c.kind && `(${c.kind})`}
-                </span>
-              ) : (
-                <span className="badge unverified" title="The answer cited this, but it was not among the passages it was given.">
-                  <span aria-hidden="true">⚠ </span>unverified
-                </span>
+                <>
+                  <code>{c.label}</code>
+                  <span className="badge unverified">
+                    <span aria-hidden="true">⚠ </span>unverified
+                  </span>
+                  <span className="small"> cited, but not among the passages the answer was given</span>
+                </>
               )}
             </li>
           );
@@ -284,6 +295,8 @@ export default function Chat({ params }: { params: Record<string, string> }) {
   const bottom = useRef<HTMLDivElement>(null);
   const current = useRef<Thread | null>(null);
   current.current = thread;
+  const selected = useRef(id);
+  selected.current = id;
 
   const loadSessions = () => {
     get<Page<Session>>('/chat/sessions?limit=100')
@@ -324,36 +337,50 @@ export default function Chat({ params }: { params: Record<string, string> }) {
     bottom.current?.scrollIntoView?.({ block: 'end' });
   }, [thread?.messages.length]);
 
+  // Asks in the selected session, or in a new one made for this question.
+  // If another session was opened meanwhile, the answer (stored by the
+  // server) is left for when this one is opened again.
   const ask = async () => {
     const text = question.trim();
     if (!text || asking) return;
+    const from = id;
+    const stillHere = () => selected.current === from;
     setAsking(true);
     setAskError(null);
     let session = thread?.session ?? null;
+    const made = !session;
     try {
       if (!session) session = await api<Session>('POST', '/chat/sessions', { title: titleOf(text) });
-      const answer = await api<AskAnswer>('POST', `/chat/sessions/${encodeURIComponent(session.id)}/messages`, {
+      const sessionId = session.id;
+      const answer = await api<AskAnswer>('POST', `/chat/sessions/${encodeURIComponent(sessionId)}/messages`, {
         question: text,
       });
-      const messages = [...(thread?.session.id === session.id ? thread.messages : []), answer.question, answer.answer];
-      const next = { session: { ...session, messages: messages.length }, messages };
-      current.current = next;
-      setThread(next);
-      setQuestion('');
-    } catch (e) {
-      setAskError(e instanceof Error ? e : new Error(String(e)));
-      // A session made for this question stays (empty): ask again in it.
-      if (session && !thread) {
-        const next = { session, messages: [] };
+      if (stillHere()) {
+        const before = current.current?.session.id === sessionId ? current.current.messages : [];
+        const messages = [...before, answer.question, answer.answer];
+        const next = { session: { ...session, messages: messages.length }, messages };
         current.current = next;
         setThread(next);
+        setQuestion('');
+      }
+    } catch (e) {
+      if (stillHere()) {
+        setAskError(e instanceof Error ? e : new Error(String(e)));
+        // A session made for this question stays (empty): ask again in it.
+        if (session && made) {
+          const next = { session, messages: [] };
+          current.current = next;
+          setThread(next);
+        }
       }
     } finally {
       setAsking(false);
       loadSessions();
-      if (session && session.id !== id) navigate(`/chat/${session.id}`);
-      // The box was disabled while asking; give it back its focus.
-      setTimeout(() => box.current?.focus(), 0);
+      if (stillHere()) {
+        if (session && made) navigate(`/chat/${session.id}`);
+        // The box was disabled while asking; give it back its focus.
+        setTimeout(() => box.current?.focus(), 0);
+      }
     }
   };
 
@@ -400,8 +427,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
                   <Link to={`/chat/${s.id}`} aria-current={s.id === id ? 'page' : undefined}>
                     <span className="chat-session-title">{s.title}</span>
                     <span className="small">
-                      {s.id} · {questions(s.messages)} · 
-                      <Time iso={s.updated_at} rel />
+                      {s.id} · {questions(s.messages)} · <Time iso={s.updated_at} rel />
                     </span>
                   </Link>
                 </li>
