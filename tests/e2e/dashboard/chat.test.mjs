@@ -6,12 +6,14 @@
 // question is never sent, the server's refusal (422, 404) is shown with its
 // status and code. Then a second server with a chat profile on the LLM
 // stand-in (tests/support/llm_standin.py, mode "cite"): a generated answer,
-// an unverified citation marked, a cited decision shown in place, and the
-// provider's failure shown.
+// an unverified citation marked, a cited decision shown in place, the
+// provider's failure shown, and a budget's hard stop shown as 402. An answer
+// that arrives after the user opened another view stays in its session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startDashboard, openBrowser, signIn, checkA11y, screenshot, PASSWORD } from './browser.mjs';
+import { startDashboard, openBrowser, signIn, checkA11y, screenshot, PASSWORD, webRoot } from './browser.mjs';
+import { serve } from '../rest_server.mjs';
 import { startStandIn } from '../llm_standin.mjs';
 
 const FIRST = 'How does InvoiceParser parse an invoice?';
@@ -138,9 +140,37 @@ test('a second question in the same session, both exchanges kept across a reload
   assert.match(page.url(), /\/tasks\/task-1$/);
 });
 
-test('the server refusing a question is shown with its status and code, the question kept', async () => {
+test('an answer arriving after another view was opened stays in its own session', async () => {
   await page.goto(`${dash.origin}/chat/chat-1`);
   await answers().nth(1).waitFor();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/api/chat/sessions/*/messages', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  });
+  const done = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/chat-1/messages'));
+  await box().fill('And where are the lines split?');
+  await box().press('Enter');
+  await page.getByText('Looking for the answer…').waitFor();
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.waitForURL(/\/chat$/);
+  release();
+  assert.equal((await done).status(), 201);
+  await page.unroute('**/api/chat/sessions/*/messages');
+  await page.getByRole('button', { name: 'Ask' }).waitFor();
+  assert.match(page.url(), /\/chat$/);
+  assert.equal(await answers().count(), 0, 'the new conversation shows no answer of chat-1');
+  await page.getByText('Ask a question about the project to start a conversation.').waitFor();
+  await page.locator('.chat-sessions').getByText('chat-1 · 3 questions').waitFor();
+  await page.locator('.chat-sessions').getByRole('link', { name: new RegExp(FIRST.replace(/\?/g, '\\?')) }).click();
+  await answers().nth(2).waitFor();
+  assert.equal(await answers().count(), 3);
+});
+
+test('the server refusing a question is shown with its status and code, the question kept', async () => {
+  await page.goto(`${dash.origin}/chat/chat-1`);
+  await answers().nth(2).waitFor();
   const long = 'y'.repeat(9000);
   await box().fill(long);
   await page.getByRole('button', { name: 'Ask' }).click();
@@ -148,9 +178,9 @@ test('the server refusing a question is shown with its status and code, the ques
   await alert.waitFor();
   assert.match(await alert.innerText(), /^422 INVALID_PARAMS: question: 9000 bytes is over the limit of 8192/);
   assert.equal(await box().inputValue(), long, 'the question stays to be edited');
-  assert.equal(await answers().count(), 2);
+  assert.equal(await answers().count(), 3);
   const stored = await dash.api('GET', '/chat/sessions/chat-1/messages', { token });
-  assert.equal(stored.json.data.messages.length, 4);
+  assert.equal(stored.json.data.messages.length, 6);
 
   // "New chat" clears the error and the selection.
   await page.getByRole('button', { name: 'New chat' }).click();
@@ -172,6 +202,7 @@ test('with a chat profile: a generated answer, an unverified citation marked, a 
   const standin = await startStandIn(key);
   let gen = null;
   let other = null;
+  let budgeted = null;
   try {
     gen = await startDashboard('docrunch-dash-chat-llm-', {
       prepare(project) {
@@ -233,8 +264,36 @@ test('with a chat profile: a generated answer, an unverified citation marked, a 
     assert.match(await alert.innerText(), /^5\d\d [A-Z_]+: /);
     assert.equal(await p.locator('.chat-answer').count(), 1);
     assert.equal(await p.getByRole('textbox', { name: 'Your question' }).inputValue(), SECOND);
+
+    // A budget's hard stop (the same server restarted with a spend over its
+    // daily budget): 402 shown with its code, the provider not called.
+    gen.served.server.kill('SIGTERM');
+    budgeted = await serve(gen.project, [`server.http.web_root=${webRoot}`, 'server.http.auth.enabled=true',
+      'cost.hard_stop=true', 'llm.budgets.daily_usd=0.0001',
+      'llm.pricing={"standin-chat": {"input_per_1k": 1, "output_per_1k": 1}}']);
+    const origin = budgeted.api.replace(/\/api$/, '');
+    const calls = (await standin.stats()).requests;
+    // The refresh cookie (same host) may sign the page straight in.
+    await p.goto(`${origin}/chat/chat-1`);
+    const userName = p.getByLabel('User name');
+    await userName.or(p.getByRole('navigation', { name: 'Main' })).waitFor();
+    if (await userName.isVisible()) {
+      await userName.fill('lead');
+      await p.getByLabel('Password').fill(PASSWORD);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await p.locator('.chat-answer').first().waitFor();
+    await p.getByRole('textbox', { name: 'Your question' }).fill(SECOND);
+    await p.getByRole('textbox', { name: 'Your question' }).press('Enter');
+    const refused = p.getByRole('alert');
+    await refused.waitFor({ timeout: 15_000 });
+    assert.match(await refused.innerText(), /^402 LLM_BUDGET_EXCEEDED: /);
+    assert.equal((await standin.stats()).requests, calls, 'no call past the hard stop');
+    assert.equal(await p.locator('.chat-answer').count(), 1);
+    await screenshot(p, 'chat-budget');
     assert.deepEqual(other.problems.filter((x) => !/status of [45]\d\d/.test(x)), []);
   } finally {
+    budgeted?.server.kill('SIGTERM');
     await other?.close();
     gen?.close();
     standin.stop();
