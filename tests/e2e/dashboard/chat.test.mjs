@@ -197,6 +197,22 @@ test('the server refusing a question is shown with its status and code, the ques
   assert.deepEqual(browser.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
 });
 
+test('the sessions come 50 at a time, "More conversations" for the rest', async () => {
+  for (let i = 1; i <= 55; i++) {
+    const r = await dash.api('POST', '/chat/sessions', { token, body: { title: `Empty ${i}` } });
+    assert.equal(r.status, 201, r.text);
+  }
+  await page.goto(`${dash.origin}/chat`);
+  const links = page.locator('.chat-sessions li a');
+  await links.first().waitFor();
+  assert.equal(await links.count(), 50);
+  await page.getByRole('button', { name: 'More conversations' }).click();
+  await page.locator('.chat-sessions li a', { hasText: FIRST }).waitFor();
+  assert.equal(await links.count(), 56);
+  assert.equal(await page.getByRole('button', { name: 'More conversations' }).count(), 0);
+  assert.equal(new Set(await links.allInnerTexts()).size, 56);
+});
+
 test('with a chat profile: a generated answer, an unverified citation marked, a decision shown in place', async () => {
   const key = `sk-chat-${crypto.randomBytes(8).toString('hex')}`;
   const standin = await startStandIn(key);

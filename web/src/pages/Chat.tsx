@@ -286,6 +286,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
   const id = params.id ?? null;
   const [sessions, setSessions] = useState<Session[] | null>(null);
   const [sessionsError, setSessionsError] = useState<Error | null>(null);
+  const [sessionsCursor, setSessionsCursor] = useState<string | null>(null);
   const [thread, setThread] = useState<Thread | null>(null);
   const [threadError, setThreadError] = useState<Error | null>(null);
   const [question, setQuestion] = useState('');
@@ -298,15 +299,17 @@ export default function Chat({ params }: { params: Record<string, string> }) {
   const selected = useRef(id);
   selected.current = id;
 
-  const loadSessions = () => {
-    get<Page<Session>>('/chat/sessions?limit=100')
+  // The first page of sessions, or the next one after `after`.
+  const loadSessions = (after: string | null = null) => {
+    get<Page<Session>>(`/chat/sessions?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`)
       .then((p) => {
-        setSessions(p.items);
+        setSessions((prev) => (after ? [...(prev ?? []), ...p.items] : p.items));
+        setSessionsCursor(p.next_cursor);
         setSessionsError(null);
       })
       .catch((e: unknown) => setSessionsError(e instanceof Error ? e : new Error(String(e))));
   };
-  useEffect(loadSessions, []);
+  useEffect(() => loadSessions(), []);
 
   // The selected session's messages, unless this page already holds them
   // (just asked there).
@@ -417,7 +420,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
           <button type="button" className="button primary" onClick={newChat}>
             New chat
           </button>
-          {sessionsError && <ChatError error={sessionsError} onRetry={loadSessions} />}
+          {sessionsError && <ChatError error={sessionsError} onRetry={() => loadSessions()} />}
           {!sessions && !sessionsError && <Loading label="Loading sessions…" />}
           {sessions && sessions.length === 0 && <Empty>No conversations yet.</Empty>}
           {sessions && sessions.length > 0 && (
@@ -433,6 +436,11 @@ export default function Chat({ params }: { params: Record<string, string> }) {
                 </li>
               ))}
             </ul>
+          )}
+          {sessionsCursor && (
+            <button type="button" className="button small" onClick={() => loadSessions(sessionsCursor)}>
+              More conversations
+            </button>
           )}
         </nav>
         <div className="chat-thread">
