@@ -14,6 +14,7 @@ const Overview = lazy(() => import('../pages/Overview'));
 const Kanban = lazy(() => import('../pages/kanban/Kanban'));
 const TaskDetail = lazy(() => import('../pages/TaskDetail'));
 const Search = lazy(() => import('../pages/Search'));
+const Chat = lazy(() => import('../pages/Chat'));
 const Modules = lazy(() => import('../pages/Modules'));
 const ModuleDetail = lazy(() => import('../pages/ModuleDetail'));
 const Functions = lazy(() => import('../pages/Functions'));
@@ -35,6 +36,8 @@ const ROUTES: Route[] = [
   { pattern: '/tasks', page: Kanban },
   { pattern: '/tasks/:id', page: TaskDetail },
   { pattern: '/search', page: Search },
+  { pattern: '/chat', page: Chat },
+  { pattern: '/chat/:id', page: Chat },
   { pattern: '/modules', page: Modules },
   { pattern: '/modules/:name', page: ModuleDetail },
   { pattern: '/functions', page: Functions },
@@ -57,6 +60,7 @@ const NAV: NavItem[] = [
   { to: '/', label: 'Overview' },
   { to: '/tasks', label: 'Kanban' },
   { to: '/search', label: 'Search' },
+  { to: '/chat', label: 'Chat' },
   { to: '/modules', label: 'Modules' },
   { to: '/functions', label: 'Functions' },
   { to: '/graph', label: 'Graph' },
