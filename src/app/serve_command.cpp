@@ -168,6 +168,7 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   env->services.chat = env->chat->service.get();
   if (auto snapshots = SnapshotEnvFor(ctx)) {
     env->snapshots = std::move(*snapshots);
+    env->services.snapshots = &*env->snapshots;
   } else {
     spdlog::warn("snapshots are not served: {}", snapshots.error().message);
   }
