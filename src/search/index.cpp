@@ -433,11 +433,10 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
   if (segments->empty() || (!force && segments->size() <= IndexWriter::kMaxSegments)) return Ok();
   // The smallest segments first: as many as bring the count back to
   // kMaxSegments, then every next smallest that is no larger than those
-  // taken together (so a merge's output is at least twice its largest
-  // input and a posting is rewritten about log2(segments) times). Merging
-  // everything unless the largest outweighed the others four times over
-  // rewrote each posting about 8 times over 500 batches of a sync, this
-  // about 4 (docs/benchmarks.md). A forced merge takes every segment.
+  // taken together. Merging everything unless the largest outweighed the
+  // others four times over rewrote each posting about 8 times over 500
+  // batches of a sync, this about 4 (simulated; docs/benchmarks.md). A
+  // forced merge takes every segment.
   std::vector<std::pair<std::int64_t, std::int64_t>> by_size;  // postings, id
   for (std::size_t i = 0; i < segments->size(); ++i) {
     by_size.emplace_back(segments->Int(i, "postings").value_or(0), *segments->Int(i, "id"));
