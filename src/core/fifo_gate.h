@@ -53,6 +53,11 @@ class FifoGate {
   }
 
   std::size_t slots() const { return slots_; }
+  // How many wait in line now.
+  std::size_t waiting() const {
+    std::lock_guard lock(mu_);
+    return waiting_.size();
+  }
 
  private:
   struct Waiter {
@@ -72,7 +77,7 @@ class FifoGate {
   }
 
   const std::size_t slots_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::size_t active_ = 0;       // GUARDED_BY(mu_)
   std::deque<Waiter*> waiting_;  // GUARDED_BY(mu_); first come first
 };

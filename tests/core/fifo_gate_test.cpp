@@ -60,22 +60,16 @@ TEST(FifoGateTest, WaitersGetTheirTurnInTheOrderTheyCame) {
   auto held = std::make_unique<FifoGate::Pass>(gate.Enter());
   std::mutex mu;
   std::vector<int> order;
-  std::atomic<int> queued{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 5; ++t) {
-    // Each waiter starts once the one before it is in line (it has
-    // announced itself and had time to block in Enter).
-    ASSERT_TRUE(Eventually([&] { return queued.load() == t; }));
-    std::this_thread::sleep_for(20ms);
     threads.emplace_back([&, t] {
-      queued.fetch_add(1);
       FifoGate::Pass pass = gate.Enter();
       std::lock_guard lock(mu);
       order.push_back(t);
     });
+    // The next one starts once this one waits in line.
+    ASSERT_TRUE(Eventually([&] { return gate.waiting() == static_cast<std::size_t>(t + 1); }));
   }
-  ASSERT_TRUE(Eventually([&] { return queued.load() == 5; }));
-  std::this_thread::sleep_for(50ms);
   {
     std::lock_guard lock(mu);
     EXPECT_TRUE(order.empty()) << "a waiter passed while the only slot was held";
@@ -83,24 +77,22 @@ TEST(FifoGateTest, WaitersGetTheirTurnInTheOrderTheyCame) {
   held.reset();
   for (auto& t : threads) t.join();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(gate.waiting(), 0u);
 }
 
 TEST(FifoGateTest, AFreedSlotGoesToAWaiterNotToANewcomer) {
   FifoGate gate(1);
   auto held = std::make_unique<FifoGate::Pass>(gate.Enter());
-  std::atomic<bool> waiter_in{false}, waiter_started{false};
+  std::atomic<bool> waiter_done{false};
   std::thread waiter([&] {
-    waiter_started = true;
     FifoGate::Pass pass = gate.Enter();
-    waiter_in = true;
-    std::this_thread::sleep_for(50ms);
-    waiter_in = false;
+    std::this_thread::sleep_for(20ms);
+    waiter_done = true;
   });
-  ASSERT_TRUE(Eventually([&] { return waiter_started.load(); }));
-  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(Eventually([&] { return gate.waiting() == 1; }));
   held.reset();  // handed to the waiter, even if it has not run yet
   FifoGate::Pass mine = gate.Enter();
-  EXPECT_FALSE(waiter_in.load()) << "the newcomer and the waiter held the slot together";
+  EXPECT_TRUE(waiter_done.load()) << "a newcomer passed before the waiter";
   waiter.join();
 }
 
