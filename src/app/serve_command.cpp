@@ -488,6 +488,8 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {
+    // The trace as JSON only for a listening stream: every search has one.
+    if (!hub->Listened(api::kQueriesChannel)) return;
     hub->Publish(api::kQueriesChannel, "query.trace", search::ToJson(trace));
   });
   ServeEnv* env = &e;
