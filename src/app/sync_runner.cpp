@@ -143,7 +143,8 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
     outcome.pages_total = markdown->pages_total();
     auto behind = store.Query(
         "SELECT last_error FROM storage_sync WHERE repository_id = $1 AND target = 'markdown' "
-        "AND status <> 'ok' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
+        "AND status IN ('pending', 'failed', 'dead_letter') AND last_error IS NOT NULL ORDER BY "
+        "updated_at DESC LIMIT 1",
         {setup.repository_id});
     if (!behind) return behind.error();
     if (!behind->empty()) outcome.markdown_error = behind->Text(0, "last_error").value_or("");
