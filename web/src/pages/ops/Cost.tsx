@@ -1,0 +1,232 @@
+// The LLM spend (admin; GET /api/cost, docs/cost.md): the current day, week
+// or month grouped by agent, task, provider or model (both kept in the URL
+// query, so a reload or a shared link shows the same), the total and the
+// call count, each budget's spend as a bar (warning from 80%, over from
+// 100%, in words as well as colour) and whether the hard stop is on.
+import { navigate, useLocation } from '../../app/router';
+import { Empty, Loading } from '../../components/states';
+import { Time } from '../../components/Time';
+import { useResource } from '../../components/useResource';
+import { AdminOnly, ApiErrorBox, formatInt, formatUsd, useIsAdmin } from './common';
+
+const PERIODS = ['day', 'week', 'month'] as const;
+const GROUPS = ['agent', 'task', 'provider', 'model'] as const;
+type Period = (typeof PERIODS)[number];
+type Group = (typeof GROUPS)[number];
+
+interface Row {
+  agent?: string;
+  task?: string;
+  provider?: string;
+  model?: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+export interface Budget {
+  budget: string;
+  scope: string;
+  name?: string;
+  period: Period;
+  period_start?: string;
+  limit_usd: number;
+  spent_usd: number;
+  percent: number;
+}
+
+interface Report {
+  period: Period;
+  from: string;
+  to: string;
+  by: Group;
+  calls: number;
+  total_usd: number;
+  rows: Row[];
+  budgets: Budget[];
+  hard_stop: boolean;
+}
+
+const GROUP_LABEL: Record<Group, string> = { agent: 'Agent', task: 'Task', provider: 'Provider', model: 'Model' };
+
+function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+// A budget's level: ok below 80%, warn from 80%, over from 100%.
+export function budgetLevel(percent: number): 'ok' | 'warn' | 'over' {
+  if (percent >= 100) return 'over';
+  if (percent >= 80) return 'warn';
+  return 'ok';
+}
+
+const LEVEL_WORD = { ok: '✓ within', warn: '! near the limit', over: '✕ at or over the limit' };
+
+function BudgetBar({ b }: { b: Budget }) {
+  const level = budgetLevel(b.percent);
+  const shown = Math.round(b.percent * 10) / 10;
+  const label = b.name ? `${b.scope} ${b.name}, per ${b.period}` : `${b.scope}, per ${b.period}`;
+  return (
+    <li className={`budget budget-${level}`} data-budget={b.budget}>
+      <div className="budget-head">
+        <strong>{label}</strong>
+        <span>
+          {formatUsd(b.spent_usd)} of {formatUsd(b.limit_usd)} · <span className="budget-percent">{shown}%</span>{' '}
+          <span className={`badge level-${level}`}>{LEVEL_WORD[level]}</span>
+        </span>
+      </div>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label={`Budget ${b.budget}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.min(100, Math.max(0, shown))}
+        aria-valuetext={`${shown}% of ${formatUsd(b.limit_usd)} spent`}
+      >
+        <span className="bar-fill" style={{ width: `${Math.min(100, Math.max(0, b.percent))}%` }} />
+      </div>
+      {b.period_start && (
+        <p className="hint">
+          since <Time iso={b.period_start} /> · <code>{b.budget}</code>
+        </p>
+      )}
+    </li>
+  );
+}
+
+function CostReport({ period, by }: { period: Period; by: Group }) {
+  const report = useResource<Report>(`/cost?period=${period}&by=${by}`);
+  const data = report.data;
+  if (report.error) return <ApiErrorBox error={report.error} onRetry={report.reload} />;
+  if (!data) return <Loading />;
+  return (
+    <>
+      {report.loading && <Loading label="Updating…" />}
+      <dl className="cost-summary" aria-label="Spend this period">
+        <div>
+          <dt>Total</dt>
+          <dd data-testid="cost-total">{formatUsd(data.total_usd)}</dd>
+        </div>
+        <div>
+          <dt>Calls</dt>
+          <dd data-testid="cost-calls">{formatInt(data.calls)}</dd>
+        </div>
+        <div>
+          <dt>Period</dt>
+          <dd>
+            <Time iso={data.from} /> – <Time iso={data.to} />
+          </dd>
+        </div>
+        <div>
+          <dt>Hard stop</dt>
+          <dd data-testid="cost-hard-stop">
+            {data.hard_stop
+              ? 'on: a call that would take a budget past its limit is refused (402)'
+              : 'off: budgets only alert'}
+          </dd>
+        </div>
+      </dl>
+
+      <h2>By {by}</h2>
+      {data.rows.length === 0 ? (
+        <Empty>No LLM calls this {data.period}.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label={`Spend by ${by}`}>
+            <thead>
+              <tr>
+                <th scope="col">{GROUP_LABEL[data.by]}</th>
+                <th scope="col" className="num">
+                  Calls
+                </th>
+                <th scope="col" className="num">
+                  Input tokens
+                </th>
+                <th scope="col" className="num">
+                  Output tokens
+                </th>
+                <th scope="col" className="num">
+                  Cost
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.rows.map((r, i) => {
+                const key = r[data.by] ?? '';
+                return (
+                  <tr key={`${key}-${i}`}>
+                    <td>{key ? <code>{key}</code> : <span className="hint">(none)</span>}</td>
+                    <td className="num">{formatInt(r.calls)}</td>
+                    <td className="num">{formatInt(r.input_tokens)}</td>
+                    <td className="num">{formatInt(r.output_tokens)}</td>
+                    <td className="num">{formatUsd(r.cost_usd)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h2>Budgets</h2>
+      {data.budgets.length === 0 ? (
+        <Empty>
+          No budgets are configured (<code>cost.budgets</code>, <code>llm.budgets</code>).
+        </Empty>
+      ) : (
+        <ul className="budgets">
+          {data.budgets.map((b) => (
+            <BudgetBar key={b.budget} b={b} />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+export default function Cost() {
+  const admin = useIsAdmin();
+  const { search } = useLocation();
+  const period = pick(search.get('period'), PERIODS, 'day');
+  const by = pick(search.get('by'), GROUPS, 'provider');
+  if (!admin) return <AdminOnly title="Cost" what="The LLM spend" route="/cost" />;
+
+  const set = (next: { period?: Period; by?: Group }) => {
+    const q = new URLSearchParams({ period: next.period ?? period, by: next.by ?? by });
+    navigate(`/cost?${q}`, { replace: true });
+  };
+  return (
+    <section>
+      <h1>Cost</h1>
+      <p className="hint">
+        The LLM calls of the current UTC {period}, priced by <code>llm.pricing</code>; the same report as{' '}
+        <code>docrunch cost --json</code>.
+      </p>
+      <form className="filters" aria-label="Cost report" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Period
+          <select value={period} onChange={(e) => set({ period: e.target.value as Period })}>
+            {PERIODS.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Group by
+          <select value={by} onChange={(e) => set({ by: e.target.value as Group })}>
+            {GROUPS.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <CostReport period={period} by={by} />
+    </section>
+  );
+}
