@@ -104,7 +104,7 @@ function CostReport({ period, by }: { period: Period; by: Group }) {
   return (
     <>
       {report.loading && <Loading label="Updating…" />}
-      <dl className="cost-summary" aria-label="Spend this period">
+      <dl className="cost-summary" aria-label="Summary">
         <div>
           <dt>Total</dt>
           <dd data-testid="cost-total">{formatUsd(data.total_usd)}</dd>
