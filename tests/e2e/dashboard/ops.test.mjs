@@ -4,8 +4,8 @@
 // the gateway to the LLM stand-in (Ollama's wire format) priced by
 // llm.pricing, then the page's total, call count and rows equal the API's
 // report, switching the grouping (kept in the URL) changes the rows, and
-// each budget's bar says its percent and level (one within, one over its
-// tiny limit). Snapshots: one taken through the page with a note (the
+// each budget's bar says its percent and level (one within, one near (≥ 80%),
+// one over its tiny limit). Snapshots: one taken through the page with a note (the
 // button disabled while the server works), a task created by the CLI shows
 // as added in the diff against now, a second snapshot compared with the
 // first, newest first, an unreadable file listed with its reason. A reader
@@ -29,7 +29,7 @@ before(async () => {
     },
     sets: [
       'llm.pricing={"llama3": {"input_per_1k": 1.0, "output_per_1k": 2.0}, "mistral": {"input_per_1k": 3.0, "output_per_1k": 4.0}}',
-      'cost.budgets=[{"scope": "provider", "name": "local", "period": "day", "limit_usd": 50}, {"scope": "provider", "name": "other", "period": "day", "limit_usd": 0.000001}]',
+      'cost.budgets=[{"scope": "provider", "name": "local", "period": "day", "limit_usd": 50}, {"scope": "provider", "name": "other", "period": "day", "limit_usd": 0.000001}, {"scope": "overall", "period": "day", "limit_usd": 0.05}]',
     ],
   });
   const r = await dash.api('POST', '/auth/login', { body: { username: 'lead', password: PASSWORD } });
@@ -63,7 +63,7 @@ test('cost: no calls yet is an empty state, with the budgets at zero', async () 
   assert.equal(await page.getByTestId('cost-calls').innerText(), '0');
   assert.equal(await page.getByTestId('cost-total').innerText(), '$0.00');
   assert.match(await page.getByTestId('cost-hard-stop').innerText(), /^off/);
-  assert.equal(await page.getByRole('progressbar').count(), 2);
+  assert.equal(await page.getByRole('progressbar').count(), 3);
   assert.equal(await page.getByRole('progressbar', { name: 'Budget provider:local:day' }).getAttribute('aria-valuenow'), '0');
 });
 
@@ -92,7 +92,8 @@ test('cost: a provider test call from Settings is priced, grouped and counted ag
   for (const b of expected.budgets) {
     const item = page.locator(`li[data-budget="${b.budget}"]`);
     const shown = Math.round(b.percent * 10) / 10;
-    assert.equal(await item.locator('.budget-percent').innerText(), `${shown}%`);
+    assert.equal(await item.locator('.budget-percent').innerText(),
+      b.percent > 0 && b.percent < 0.1 ? '< 0.1%' : `${shown}%`);
     const bar = item.getByRole('progressbar');
     assert.equal(await bar.getAttribute('aria-valuenow'), String(Math.min(100, shown)));
     const level = b.percent >= 100 ? 'over' : b.percent >= 80 ? 'warn' : 'ok';
@@ -104,6 +105,12 @@ test('cost: a provider test call from Settings is priced, grouped and counted ag
   assert.ok(other$.percent >= 100, JSON.stringify(other$));
   await page.locator('li[data-budget="provider:other:day"]').getByText('✕ at or over the limit').waitFor();
   await page.locator('li[data-budget="provider:local:day"]').getByText('✓ within').waitFor();
+  // Both calls ($0.045 at the stand-in's word counts) against $0.05 overall: 90%, a warning.
+  const overall = expected.budgets.find((b) => b.scope === 'overall');
+  assert.ok(overall.percent >= 80 && overall.percent < 100, JSON.stringify(overall));
+  const warned = page.locator(`li[data-budget="${overall.budget}"]`);
+  await warned.getByText('! near the limit').waitFor();
+  assert.match(await warned.getAttribute('class'), /budget-warn/);
   await checkA11y(page, 'cost');
   await screenshot(page, 'dashboard-cost');
 });

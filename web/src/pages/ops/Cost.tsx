@@ -61,18 +61,25 @@ export function budgetLevel(percent: number): 'ok' | 'warn' | 'over' {
   return 'ok';
 }
 
+// One decimal; a spend too small to show as 0.1% says so rather than 0%.
+export function formatPercent(percent: number): string {
+  if (percent > 0 && percent < 0.1) return '< 0.1%';
+  return `${Math.round(percent * 10) / 10}%`;
+}
+
 const LEVEL_WORD = { ok: '✓ within', warn: '! near the limit', over: '✕ at or over the limit' };
 
 function BudgetBar({ b }: { b: Budget }) {
   const level = budgetLevel(b.percent);
   const shown = Math.round(b.percent * 10) / 10;
+  const words = formatPercent(b.percent);
   const label = b.name ? `${b.scope} ${b.name}, per ${b.period}` : `${b.scope}, per ${b.period}`;
   return (
     <li className={`budget budget-${level}`} data-budget={b.budget}>
       <div className="budget-head">
         <strong>{label}</strong>
         <span>
-          {formatUsd(b.spent_usd)} of {formatUsd(b.limit_usd)} · <span className="budget-percent">{shown}%</span>{' '}
+          {formatUsd(b.spent_usd)} of {formatUsd(b.limit_usd)} · <span className="budget-percent">{words}</span>{' '}
           <span className={`badge level-${level}`}>{LEVEL_WORD[level]}</span>
         </span>
       </div>
@@ -83,7 +90,7 @@ function BudgetBar({ b }: { b: Budget }) {
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={Math.min(100, Math.max(0, shown))}
-        aria-valuetext={`${shown}% of ${formatUsd(b.limit_usd)} spent`}
+        aria-valuetext={`${words} of ${formatUsd(b.limit_usd)} spent`}
       >
         <span className="bar-fill" style={{ width: `${Math.min(100, Math.max(0, b.percent))}%` }} />
       </div>
