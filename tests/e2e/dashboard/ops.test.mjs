@@ -8,17 +8,21 @@
 // one over its tiny limit). Snapshots: one taken through the page with a note (the
 // button disabled while the server works), a task created by the CLI shows
 // as added in the diff against now, a second snapshot compared with the
-// first, newest first, an unreadable file listed with its reason. A reader
-// sees the refusal explained with the server's 403, not a blank page. axe on
-// both pages.
+// first, newest first, an unreadable file listed with its reason, a note
+// over 500 bytes refused with the server's 400 shown. A reader
+// sees the refusal explained with the server's 403, not a blank page. Served
+// again with the hard stop on, Cost says so. axe on both pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startDashboard, openBrowser, signIn, checkA11y, screenshot, PASSWORD } from './browser.mjs';
+import { startDashboard, openBrowser, signIn, checkA11y, screenshot, PASSWORD, webRoot } from './browser.mjs';
+import { serve } from '../rest_server.mjs';
 import { startStandIn } from '../llm_standin.mjs';
 
-let dash, browser, page, standin, token;
+let dash, browser, page, standin, token, restarted;
+const PRICING = 'llm.pricing={"llama3": {"input_per_1k": 1.0, "output_per_1k": 2.0}, "mistral": {"input_per_1k": 3.0, "output_per_1k": 4.0}}';
+const BUDGETS = 'cost.budgets=[{"scope": "provider", "name": "local", "period": "day", "limit_usd": 50}, {"scope": "provider", "name": "other", "period": "day", "limit_usd": 0.000001}, {"scope": "overall", "period": "day", "limit_usd": 0.05}]';
 
 before(async () => {
   standin = await startStandIn('unused-key');
@@ -27,10 +31,7 @@ before(async () => {
       project.run(['provider', 'add', 'local', '--type', 'ollama', '--model', 'llama3', '--base-url', standin.url]);
       project.run(['provider', 'add', 'other', '--type', 'ollama', '--model', 'mistral', '--base-url', standin.url]);
     },
-    sets: [
-      'llm.pricing={"llama3": {"input_per_1k": 1.0, "output_per_1k": 2.0}, "mistral": {"input_per_1k": 3.0, "output_per_1k": 4.0}}',
-      'cost.budgets=[{"scope": "provider", "name": "local", "period": "day", "limit_usd": 50}, {"scope": "provider", "name": "other", "period": "day", "limit_usd": 0.000001}, {"scope": "overall", "period": "day", "limit_usd": 0.05}]',
-    ],
+    sets: [PRICING, BUDGETS],
   });
   const r = await dash.api('POST', '/auth/login', { body: { username: 'lead', password: PASSWORD } });
   assert.equal(r.status, 200, r.text);
@@ -42,6 +43,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  restarted?.server.kill('SIGTERM');
   dash?.close();
   standin?.stop();
 });
@@ -113,6 +115,12 @@ test('cost: a provider test call from Settings is priced, grouped and counted ag
   assert.match(await warned.getAttribute('class'), /budget-warn/);
   await checkA11y(page, 'cost');
   await screenshot(page, 'dashboard-cost');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  try {
+    await checkA11y(page, 'cost (dark)');
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 });
 
 test('cost: switching the grouping and period changes the rows and is kept in the URL', async () => {
@@ -219,6 +227,21 @@ test('snapshots: a second one is listed first and compared with the first; unrea
   await checkA11y(page, 'snapshots (unreadable)');
 });
 
+test('snapshots: a note over 500 bytes is refused with the server\'s 400 and kept; nothing is taken', async () => {
+  await page.goto(`${dash.origin}/snapshots`);
+  const form = page.getByRole('form', { name: 'Take a snapshot' });
+  const note = 'é'.repeat(300);  // 300 characters within the field's limit, 600 bytes
+  await form.getByLabel('Note (optional)').fill(note);
+  await form.getByRole('button', { name: 'Take snapshot' }).click();
+  const refusal = form.getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /^400 INVALID_REQUEST: body\.note: /);
+  assert.equal(await form.getByLabel('Note (optional)').inputValue(), note, 'kept to edit');
+  assert.equal(await form.getByRole('button', { name: 'Take snapshot' }).isDisabled(), false);
+  const listed = await dash.api('GET', '/snapshots', { token });
+  assert.deepEqual(listed.json.data.snapshots.map((s) => s.version), [1, 2]);
+});
+
 test('a reader sees neither page in the navigation, and the refusal explained when opening them', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, dash.origin, 'rita');
@@ -235,4 +258,18 @@ test('a reader sees neither page in the navigation, and the refusal explained wh
     await checkA11y(page, `${title} as a reader`);
   }
   assert.deepEqual(browser.problems, []);
+});
+
+test('cost: with the hard stop on, the page says so', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  dash.served.server.kill('SIGTERM');
+  await new Promise((r) => dash.served.server.once('exit', r));
+  restarted = await serve(dash.project, [`server.http.web_root=${webRoot}`, 'server.http.auth.enabled=true',
+    PRICING, BUDGETS, 'cost.hard_stop=true']);
+  const origin = restarted.api.replace(/\/api$/, '');
+  await signIn(page, origin, 'lead');
+  await page.goto(`${origin}/cost`);
+  await page.getByRole('table', { name: 'Spend by provider' }).waitFor();
+  assert.match(await page.getByTestId('cost-hard-stop').innerText(), /^on: a call that would take a budget past its limit is refused \(402\)/);
+  assert.equal(await page.getByTestId('cost-calls').innerText(), '2', 'the same ledger');
 });
