@@ -123,6 +123,21 @@ test('cost: a provider test call from Settings is priced, grouped and counted ag
   }
 });
 
+test('cost: the table sorts by a column header', async () => {
+  const table = page.getByRole('table', { name: 'Spend by provider' });
+  const byCost = (await report('period=day&by=provider')).rows;
+  assert.deepEqual(await firstColumn(), byCost.map((r) => r.provider), 'the server\'s order: most expensive first');
+  await table.getByRole('button', { name: 'Provider' }).click();
+  assert.deepEqual(await firstColumn(), ['local', 'other']);
+  assert.equal(await table.locator('th', { hasText: 'Provider' }).getAttribute('aria-sort'), 'ascending');
+  await table.getByRole('button', { name: 'Input tokens' }).click();
+  const desc = [...byCost].sort((a, b) => b.input_tokens - a.input_tokens).map((r) => r.provider);
+  assert.deepEqual(await firstColumn(), desc);
+  assert.equal(await table.locator('th', { hasText: 'Input tokens' }).getAttribute('aria-sort'), 'descending');
+  await table.getByRole('button', { name: 'Input tokens' }).click();
+  assert.deepEqual(await firstColumn(), [...desc].reverse());
+});
+
 test('cost: switching the grouping and period changes the rows and is kept in the URL', async () => {
   await page.getByLabel('Group by').selectOption('model');
   await page.getByRole('table', { name: 'Spend by model' }).waitFor();

@@ -3,6 +3,7 @@
 // query, so a reload or a shared link shows the same), the total and the
 // call count, each budget's spend as a bar (warning from 80%, over from
 // 100%, in words as well as colour) and whether the hard stop is on.
+import { useState } from 'react';
 import { navigate, useLocation } from '../../app/router';
 import { Empty, Loading } from '../../components/states';
 import { Time } from '../../components/Time';
@@ -103,8 +104,30 @@ function BudgetBar({ b }: { b: Budget }) {
   );
 }
 
+type SortKey = 'group' | 'calls' | 'input_tokens' | 'output_tokens' | 'cost_usd';
+const COLUMNS: { key: SortKey; label: string }[] = [
+  { key: 'group', label: '' },
+  { key: 'calls', label: 'Calls' },
+  { key: 'input_tokens', label: 'Input tokens' },
+  { key: 'output_tokens', label: 'Output tokens' },
+  { key: 'cost_usd', label: 'Cost' },
+];
+
 function CostReport({ period, by }: { period: Period; by: Group }) {
   const report = useResource<Report>(`/cost?period=${period}&by=${by}`);
+  // null: the server's order (most expensive first).
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 } | null>(null);
+  const toggle = (key: SortKey) =>
+    setSort((s) => (s?.key === key ? { key, dir: s.dir === 1 ? -1 : 1 } : { key, dir: key === 'group' ? 1 : -1 }));
+  const sorted = (rows: Row[], group: Group) => {
+    if (!sort) return rows;
+    const value = (r: Row) => (sort.key === 'group' ? (r[group] ?? '') : r[sort.key]);
+    return [...rows].sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * sort.dir;
+    });
+  };
   const data = report.data;
   if (report.error) return <ApiErrorBox error={report.error} onRetry={report.reload} />;
   if (!data) return <Loading />;
@@ -144,23 +167,23 @@ function CostReport({ period, by }: { period: Period; by: Group }) {
           <table aria-label={`Spend by ${by}`}>
             <thead>
               <tr>
-                <th scope="col">{GROUP_LABEL[data.by]}</th>
-                <th scope="col" className="num">
-                  Calls
-                </th>
-                <th scope="col" className="num">
-                  Input tokens
-                </th>
-                <th scope="col" className="num">
-                  Output tokens
-                </th>
-                <th scope="col" className="num">
-                  Cost
-                </th>
+                {COLUMNS.map((c) => (
+                  <th
+                    key={c.key}
+                    scope="col"
+                    className={c.key === 'group' ? undefined : 'num'}
+                    aria-sort={sort?.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : undefined}
+                  >
+                    <button type="button" className="sort" onClick={() => toggle(c.key)}>
+                      {c.key === 'group' ? GROUP_LABEL[data.by] : c.label}
+                      <span aria-hidden="true">{sort?.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+                    </button>
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
-              {data.rows.map((r, i) => {
+              {sorted(data.rows, data.by).map((r, i) => {
                 const key = r[data.by] ?? '';
                 return (
                   <tr key={`${key}-${i}`}>
@@ -233,7 +256,8 @@ export default function Cost() {
           </select>
         </label>
       </form>
-      <CostReport period={period} by={by} />
+      {/* A new grouping starts in the server's order. */}
+      <CostReport key={by} period={period} by={by} />
     </section>
   );
 }
