@@ -213,8 +213,10 @@ export default function Snapshots() {
       <p className="hint">
         A snapshot archives the database, the generated docs and the search index (
         <code>.docrunch/snapshots/</code>). Compare one with now to see what agents changed since. To go back to
-        one, stop every server and run <code>docrunch snapshot restore VERSION</code> on this machine: a restore
-        replaces the database, so the dashboard has no restore button and the server refuses it while it runs.
+        one, stop every <code>docrunch serve</code> and <code>docrunch worker</code> on the project, then run{' '}
+        <code>docrunch snapshot restore VERSION</code> on the server's machine (<code>--only</code> for a part). A
+        restore replaces the database under the server, so the dashboard has no restore button and the command
+        refuses to run while a server does.
       </p>
       <TakeSnapshot onTaken={listing.reload} />
       {listing.error && <ApiErrorBox error={listing.error} onRetry={listing.reload} />}
