@@ -19,6 +19,8 @@ const Modules = lazy(() => import('../pages/Modules'));
 const ModuleDetail = lazy(() => import('../pages/ModuleDetail'));
 const Functions = lazy(() => import('../pages/Functions'));
 const Audit = lazy(() => import('../pages/Audit'));
+const Cost = lazy(() => import('../pages/ops/Cost'));
+const Snapshots = lazy(() => import('../pages/ops/Snapshots'));
 const Settings = lazy(() => import('../pages/Settings'));
 const System = lazy(() => import('../pages/system/System'));
 const RepoGraph = lazy(() => import('../pages/graph/RepoGraph'));
@@ -46,6 +48,8 @@ const ROUTES: Route[] = [
   { pattern: '/system', page: System },
   { pattern: '/workflows', page: Workflows },
   { pattern: '/workflows/:id', page: Workflows },
+  { pattern: '/cost', page: Cost },
+  { pattern: '/snapshots', page: Snapshots },
   { pattern: '/audit', page: Audit },
   { pattern: '/settings', page: Settings },
 ];
@@ -67,6 +71,8 @@ const NAV: NavItem[] = [
   { to: '/knowledge', label: 'Knowledge' },
   { to: '/system', label: 'Data flow' },
   { to: '/workflows', label: 'Workflows' },
+  { to: '/cost', label: 'Cost', admin: true },
+  { to: '/snapshots', label: 'Snapshots', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/settings', label: 'Settings' },
 ];
