@@ -20,6 +20,12 @@ Result<const ops::SnapshotEnv*> Snapshots(const ApiServices& s) {
 
 // A snapshot as the API shows it: the archive's file name, not its path
 // on the server.
+// An error of the snapshot code without the server's paths.
+Error Scrubbed(const ops::SnapshotEnv& env, Error error) {
+  error.message = ops::WithoutFolder(env, std::move(error.message));
+  return error;
+}
+
 json SnapshotJson(const ops::SnapshotInfo& info) {
   json j = ops::ToJson(info);
   j["file"] = info.file.filename().string();
@@ -120,11 +126,12 @@ void AddOpsRoutes(Routes& routes, ApiServices& s) {
          auto env = Snapshots(s);
          if (!env) return env.error();
          auto list = ops::ListSnapshots(**env);
-         if (!list) return list.error();
+         if (!list) return Scrubbed(**env, list.error());
          json snapshots = json::array(), unreadable = json::array();
          for (const auto& info : list->snapshots) snapshots.push_back(SnapshotJson(info));
          for (const auto& [file, why] : list->unreadable) {
-           unreadable.push_back({{"file", file.filename().string()}, {"reason", why}});
+           unreadable.push_back(
+               {{"file", file.filename().string()}, {"reason", ops::WithoutFolder(**env, why)}});
          }
          return json{{"snapshots", snapshots}, {"unreadable", unreadable}};
        }});
@@ -138,7 +145,7 @@ void AddOpsRoutes(Routes& routes, ApiServices& s) {
          if (!env) return env.error();
          const std::string note = call.body.value("note", "");
          auto made = ops::CreateSnapshot(**env, *s.store, "manual", note);
-         if (!made) return made.error();
+         if (!made) return Scrubbed(**env, made.error());
          call.headers.push_back({"Location", s.base_path + "/snapshots/" +
                                                  std::to_string(made->manifest.version) + "/diff"});
          return SnapshotJson(*made);
@@ -160,7 +167,7 @@ void AddOpsRoutes(Routes& routes, ApiServices& s) {
            if (diff.error().code == ErrorCode::kInvalidParams) {
              return MakeError(ErrorCode::kUsage, diff.error().message);
            }
-           return diff.error();
+           return Scrubbed(**env, diff.error());
          }
          return ops::ToJson(*diff);
        }});

@@ -54,6 +54,20 @@ json ToJson(const Manifest& m) {
           {"entries", entries}};
 }
 
+std::string WithoutFolder(const SnapshotEnv& env, std::string message) {
+  std::string folder = env.snapshots_dir.string();
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // rollback.path "x/"
+  if (folder.empty()) return message;
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{folder + "/", ""}, {folder, "the snapshots folder"}}) {
+    for (std::size_t at = message.find(from); at != std::string::npos;
+         at = message.find(from, at + to.size())) {
+      message.replace(at, from.size(), to);
+    }
+  }
+  return message;
+}
+
 json ToJson(const SnapshotInfo& s) {
   json j = ToJson(s.manifest);
   j.erase("entries");

@@ -110,6 +110,7 @@ test('snapshots: bad input is 400 naming the field, an unknown version 404', asy
   assert.match(notAVersion.json.error.message, /version/);
   const unknown = await admin('GET', '/snapshots/99/diff');
   assert.equal(unknown.status, 404, unknown.text);
+  assert.ok(!unknown.json.error.message.includes(project.dir), unknown.json.error.message);
   const long = await admin('POST', '/snapshots', { body: { note: 'x'.repeat(600) } });
   assert.equal(long.status, 400, long.text);
   assert.match(long.json.error.message, /note/);
@@ -122,6 +123,9 @@ test('snapshots: bad input is 400 naming the field, an unknown version 404', asy
   assert.equal(listed.status, 200, listed.text);
   assert.deepEqual(listed.json.data.snapshots.map((s) => s.version), [1, 2], 'nothing was taken');
   assert.deepEqual(listed.json.data.unreadable.map((u) => u.file), ['snapshot-000009.tar.zst']);
+  const { reason } = listed.json.data.unreadable[0];
+  assert.match(reason, /^snapshot-000009\.tar\.zst/, 'the file by its name');
+  assert.ok(!reason.includes(project.dir), reason);
   fs.rmSync(path.join(project.dir, '.docrunch/snapshots/snapshot-000009.tar.zst'));
 });
 

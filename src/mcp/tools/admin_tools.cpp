@@ -35,6 +35,12 @@ std::optional<ToolResult> NoSnapshots(const ToolServices& s) {
   return ToolResult::Failure("MCP_INTERNAL_ERROR", "this server keeps no snapshots");
 }
 
+// A failure of the snapshot code without the server's paths.
+ToolResult Scrubbed(const ToolServices& s, Error error) {
+  error.message = ops::WithoutFolder(*s.snapshots, std::move(error.message));
+  return Failure(error);
+}
+
 // A snapshot as REST shows it: the archive's name, not its server path.
 json SnapshotJson(const ops::SnapshotInfo& info) {
   json j = ops::ToJson(info);
@@ -66,7 +72,7 @@ void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
        [&s](ToolCall&) -> ToolResult {
          if (auto none = NoSnapshots(s)) return *none;
          auto list = ops::ListSnapshots(*s.snapshots);
-         if (!list) return Failure(list.error());
+         if (!list) return Scrubbed(s, list.error());
          ToolResult out;
          out.structured = {{"snapshots", json::array()}};
          for (const auto& info : list->snapshots) {
@@ -89,7 +95,7 @@ void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
          if (auto none = NoSnapshots(s)) return *none;
          auto made =
              ops::CreateSnapshot(*s.snapshots, *s.store, "manual", c.arguments.value("note", ""));
-         if (!made) return Failure(made.error());
+         if (!made) return Scrubbed(s, made.error());
          ToolResult out;
          out.structured = {{"snapshot", SnapshotJson(*made)}};
          out.text = "Took " + SnapshotLine(*made);
@@ -112,7 +118,7 @@ void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
          if (c.arguments.contains("to")) to = c.arguments["to"].get<std::string>();
          auto diff = ops::DiffSnapshots(*s.snapshots, to ? nullptr : s.store,
                                         c.arguments["version"].get<std::string>(), to);
-         if (!diff) return Failure(diff.error());
+         if (!diff) return Scrubbed(s, diff.error());
          ToolResult out;
          out.structured = {{"diff", ops::ToJson(*diff)}};
          out.text = ops::ToText(*diff);
