@@ -48,6 +48,19 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
+  // The signals after BM25 (rerank.h), each left out or added.
+  search::SearchOptions no_name = defaults;
+  no_name.name_weight = 0;
+  out.push_back({"default without name coverage", no_name});
+  search::SearchOptions no_file = defaults;
+  no_file.file_lexical_weight = 0;
+  out.push_back({"default without whole-file BM25", no_file});
+  search::SearchOptions neither = no_name;
+  neither.file_lexical_weight = 0;
+  out.push_back({"default without either (the ranking before)", neither});
+  search::SearchOptions context = defaults;
+  context.file_context_weight = 0.5;
+  out.push_back({"default + file context 0.5", context});
   search::SearchOptions associations = defaults;
   associations.association_weight = 0.3;
   out.push_back({"default + term associations 0.3", associations});
@@ -86,6 +99,58 @@ std::vector<Variant> Variants(bool sweep) {
   return out;
 }
 
+// Variants from a JSON file (DOCRUNCH_BENCH_VARIANTS): [{"name": ...,
+// "options": {"bm25_b": 0.7, ...}}, ...], each on top of the defaults; the
+// fallback is ranked too. For exploring settings without a rebuild.
+std::vector<Variant> VariantsFromFile(const std::string& path) {
+  std::vector<Variant> out;
+  std::ifstream in(path);
+  nlohmann::json list = nlohmann::json::parse(in);
+  for (const auto& v : list) {
+    search::SearchOptions o;
+    const nlohmann::json opts = v.value("options", nlohmann::json::object());
+    for (const auto& [key, value] : opts.items()) {
+      if (key == "graph") {
+        const std::string g = value.get<std::string>();
+        o.graph = g == "none"  ? search::GraphFusion::kNone
+                  : g == "rrf" ? search::GraphFusion::kRrf
+                               : search::GraphFusion::kPrior;
+      } else if (key == "graph_weight") {
+        o.graph_weight = value.get<double>();
+      } else if (key == "bm25_k1") {
+        o.bm25_k1 = value.get<double>();
+      } else if (key == "bm25_b") {
+        o.bm25_b = value.get<double>();
+      } else if (key == "coverage_weight") {
+        o.coverage_weight = value.get<double>();
+      } else if (key == "joined_weight") {
+        o.joined_weight = value.get<double>();
+      } else if (key == "association_weight") {
+        o.association_weight = value.get<double>();
+      } else if (key == "name_weight") {
+        o.name_weight = value.get<double>();
+      } else if (key == "file_context_weight") {
+        o.file_context_weight = value.get<double>();
+      } else if (key == "file_damping") {
+        o.file_damping = value.get<double>();
+      } else if (key == "module_file_weight") {
+        o.module_file_weight = value.get<double>();
+      } else if (key == "file_lexical_weight") {
+        o.file_lexical_weight = value.get<double>();
+      } else if (key == "file_bm25_b") {
+        o.file_bm25_b = value.get<double>();
+      } else if (key == "fulltext") {
+        o.engine = search::Engine::kFullText;
+      } else {
+        std::cerr << "unknown option " << key << "\n";
+        std::exit(2);
+      }
+    }
+    out.push_back({v["name"].get<std::string>(), o});
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,7 +181,10 @@ int main(int argc, char** argv) {
     if (!queries.back().contains("qid")) queries.back()["qid"] = queries.size() - 1;
   }
   std::ofstream out(argv[3]);
-  for (const auto& variant : Variants(sweep)) {
+  const char* variants_file = std::getenv("DOCRUNCH_BENCH_VARIANTS");
+  const std::vector<Variant> variants =
+      variants_file && *variants_file ? VariantsFromFile(variants_file) : Variants(sweep);
+  for (const auto& variant : variants) {
     std::vector<double> cpu_ms;
     std::map<std::string, std::vector<double>> stage_ms;  // wall time per stage
     for (const auto& q : queries) {
@@ -163,6 +231,10 @@ int main(int argc, char** argv) {
       } else {
         line["symbol_rank"] = symbol_rank;
         line["file_rank"] = file_rank;
+        if (std::getenv("DOCRUNCH_BENCH_IDS")) {  // for diffing two rankings
+          line["ids"] = ids;
+          line["files"] = files;
+        }
       }
       out << line.dump() << "\n";
     }

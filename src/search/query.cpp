@@ -17,6 +17,7 @@
 #include "search/embeddings.h"
 #include "search/generation.h"
 #include "search/postings.h"
+#include "search/rerank.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 
@@ -30,6 +31,19 @@ namespace docrunch::search {
 // milliseconds on python3.11: off unless asked for.
 extern const double kDefaultJoinedWeight = 0.5;
 extern const double kDefaultAssociationWeight = 0.0;
+// The signals after BM25 (rerank.h), chosen the same way (issue 18, third
+// round): the name's coverage at 0.2 (against 0, 0.15, 0.25, 0.3, 0.5, 1, 2;
+// counted only for names of two parts or more it lost on both realistic
+// corpora) and the whole-file BM25 at 0.2 with b 0.75 (against 0, 0.1,
+// 0.15, 0.3, 0.4, 0.8 and b 0.5, 0.9). The file context from the best
+// symbols (0.2-0.8, damping 0.2-1) gained alone but nothing beside those
+// two; module documents raised by it (module_file_weight 1) pushed the
+// functions down: both off.
+extern const double kDefaultNameWeight = 0.2;
+extern const double kDefaultFileContextWeight = 0.0;
+extern const double kDefaultFileDamping = 0.2;
+extern const double kDefaultModuleFileWeight = 0.0;
+extern const double kDefaultFileLexicalWeight = 0.2;
 
 Result<std::optional<std::int64_t>> IndexGeneration(store::Reader& db, std::int64_t repo) {
   auto rows =
@@ -321,7 +335,15 @@ struct Corpus {
     double graph = 0;
     std::string key;
     DocType type = kOtherType;
+    // For the signals after BM25 (rerank.h): the stemmed parts of its name
+    // (as indexes into `name_parts`), whether it is a file's module
+    // document, and its file (an index into `files`; kNoFile for documents
+    // of no file).
+    std::vector<std::uint32_t> name_parts;
+    bool module = false;
+    std::uint32_t file = kNoFile;
   };
+  static constexpr std::uint32_t kNoFile = 0xffffffffu;
   struct Hit {  // a posting, by document index
     std::uint32_t doc;
     double weight;
@@ -333,6 +355,17 @@ struct Corpus {
   double avg_length = 1;
   std::vector<Doc> docs;  // dense: postings name them by index
   std::unordered_map<std::int64_t, std::uint32_t> index_of;
+  std::unordered_map<std::string, std::uint32_t> files;  // file path -> Doc::file
+  std::vector<std::string> name_parts;                   // Doc::name_parts name these
+  std::unordered_map<std::string, std::uint32_t> name_part_ids;
+  // Each file's documents' lengths summed (by Doc::file), and their mean:
+  // a file's BM25 as one document (FileLexicalScores).
+  std::vector<double> file_length;
+  double avg_file_length = 1;
+
+  // Sets what the signals after BM25 need of `doc`, from its key.
+  void Describe(Doc& doc);
+  std::uint32_t FileId(std::string_view path);
 
   // The postings of `terms` (each once), reading those not yet kept.
   Result<std::vector<std::shared_ptr<const Postings>>> PostingsOf(
@@ -403,6 +436,25 @@ Result<std::vector<std::shared_ptr<const Corpus::Postings>>> Corpus::PostingsOf(
   return out;
 }
 
+std::uint32_t Corpus::FileId(std::string_view path) {
+  auto [it, added] = files.emplace(std::string(path), static_cast<std::uint32_t>(files.size()));
+  if (added) file_length.push_back(0);
+  return it->second;
+}
+
+void Corpus::Describe(Doc& doc) {
+  for (auto& part : NameParts(KeyName(doc.key))) {
+    auto [it, added] =
+        name_part_ids.emplace(part, static_cast<std::uint32_t>(name_part_ids.size()));
+    if (added) name_parts.push_back(std::move(part));
+    doc.name_parts.push_back(it->second);
+  }
+  doc.module = doc.key.starts_with("file:");
+  std::string_view file = KeyFile(doc.key);
+  if (file.empty()) return;
+  doc.file = FileId(file);
+}
+
 Result<const Associations*> Corpus::AssociationsOf(store::Reader& db, std::int64_t repo) const {
   std::lock_guard lock(associations_mu_);
   if (associations_) return associations_.get();
@@ -426,6 +478,20 @@ Result<void> Corpus::FillFor(store::Reader& db, std::int64_t repo,
   total_docs = static_cast<double>(stats->Int(0, "n").value_or(0));
   avg_length = total_docs > 0 ? stats->Real(0, "total").value_or(total_docs) / total_docs : 1.0;
   if (terms.empty() || total_docs == 0) return Ok();
+  auto file_stats = db.Query(
+      "SELECT source_key, SUM(length) AS total FROM search_docs WHERE repository_id = $1 AND "
+      "source_key LIKE 'file:%' GROUP BY source_key",
+      {repo});
+  if (!file_stats) return file_stats.error();
+  double file_total = 0;
+  for (std::size_t i = 0; i < file_stats->size(); ++i) {
+    const std::string key = file_stats->Text(i, "source_key").value_or("");
+    const double length = file_stats->Real(i, "total").value_or(0);
+    file_length[FileId(KeyFile(key))] = length;
+    file_total += length;
+  }
+  avg_file_length =
+      file_length.empty() ? 1.0 : file_total / static_cast<double>(file_length.size());
   store::Params params{repo};
   for (const auto& t : terms) params.emplace_back(std::in_place_type<std::string>, t);
   auto rows =
@@ -467,6 +533,7 @@ Result<void> Corpus::FillFor(store::Reader& db, std::int64_t repo,
       doc.graph = found->Real(i, "graph_score").value_or(0);
       doc.key = *found->Text(i, "doc_key");
       doc.type = TypeOf(found->Text(i, "type").value_or(""));
+      Describe(doc);
       index_of.emplace(doc.id, static_cast<std::uint32_t>(docs.size()));
       docs.push_back(std::move(doc));
     }
@@ -501,10 +568,20 @@ Result<std::shared_ptr<Corpus>> LoadCorpus(store::Reader& db, std::int64_t repo)
     doc.graph = rows->Real(i, "graph_score").value_or(0);
     doc.key = *rows->Text(i, "doc_key");
     doc.type = TypeOf(rows->Text(i, "type").value_or(""));
+    corpus->Describe(doc);
     total_length += doc.length;
     corpus->index_of.emplace(doc.id, static_cast<std::uint32_t>(corpus->docs.size()));
     corpus->docs.push_back(std::move(doc));
   }
+  double file_total = 0;
+  for (const auto& doc : corpus->docs) {
+    if (doc.file == Corpus::kNoFile) continue;
+    corpus->file_length[doc.file] += doc.length;
+    file_total += doc.length;
+  }
+  corpus->avg_file_length = corpus->file_length.empty()
+                                ? 1.0
+                                : file_total / static_cast<double>(corpus->file_length.size());
   corpus->total_docs = static_cast<double>(rows->size());
   corpus->avg_length = rows->empty() ? 1.0 : total_length / corpus->total_docs;
   return corpus;
@@ -618,6 +695,93 @@ Result<std::vector<QueryTerm>> AnalyzeQuery(store::Reader& db, std::int64_t repo
   return out;
 }
 
+// Adds to each lexical candidate its file's context (SearchOptions): the
+// file's score from its symbols among the candidates, times
+// file_context_weight for a symbol and module_file_weight for the file's
+// module document; records that part in `context`.
+// Each file's BM25 as one document (its documents' postings summed, its
+// length theirs), by Doc::file, for the files the query's terms reach.
+// Returned by Doc::file (empty when the signal is off); 0 for the files
+// the query's terms do not reach.
+std::vector<double> FileLexicalScores(
+    const Corpus& corpus, const std::vector<QueryTerm>& terms,
+    const std::vector<std::shared_ptr<const Corpus::Postings>>& lists, Scope scope,
+    const SearchOptions& options) {
+  const std::size_t files = corpus.file_length.size();
+  std::vector<double> out(files, 0.0);
+  if (files == 0) return out;
+  const double n = static_cast<double>(files);
+  const double k1 = options.bm25_k1, b = options.file_bm25_b;
+  std::vector<double> tf(files, 0.0);
+  std::vector<std::uint32_t> reached;
+  for (std::size_t t = 0; t < terms.size(); ++t) {
+    reached.clear();
+    for (const auto& p : *lists[t]) {
+      const Corpus::Doc& doc = corpus.docs[p.doc];
+      if (doc.file == Corpus::kNoFile || !InScope(doc.type, scope)) continue;
+      if (tf[doc.file] == 0) reached.push_back(doc.file);
+      tf[doc.file] += p.weight;
+    }
+    if (reached.empty()) continue;
+    const double df = static_cast<double>(reached.size());
+    const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    for (std::uint32_t file : reached) {
+      const double x = tf[file];
+      tf[file] = 0;
+      const double norm = 1 - b + b * corpus.file_length[file] / corpus.avg_file_length;
+      out[file] += terms[t].weight * idf * x * (k1 + 1) / (x + k1 * norm);
+    }
+  }
+  return out;
+}
+
+template <typename Ranked>
+void AddFileContext(const Corpus& corpus, const SearchOptions& options,
+                    const std::vector<double>& file_lexical, std::vector<Ranked>& ranked) {
+  if (options.file_context_weight <= 0 && options.module_file_weight <= 0 &&
+      options.file_lexical_weight <= 0)
+    return;
+  std::unordered_map<std::uint32_t, FileAggregate> files;
+  for (const auto& r : ranked) {
+    const Corpus::Doc& d = corpus.docs[static_cast<std::size_t>(r.doc)];
+    if (d.file != Corpus::kNoFile && !d.module) files[d.file].Add(r.score);
+  }
+  for (auto& r : ranked) {
+    const Corpus::Doc& d = corpus.docs[static_cast<std::size_t>(r.doc)];
+    if (d.file == Corpus::kNoFile) continue;
+    auto file = files.find(d.file);
+    const double weight = d.module ? options.module_file_weight : options.file_context_weight;
+    if (file != files.end()) r.context = weight * file->second.Score(options.file_damping);
+    if (!file_lexical.empty()) r.context += options.file_lexical_weight * file_lexical[d.file];
+    r.score += r.context;
+  }
+}
+
+// Multiplies each candidate's lexical part (its score without `context`)
+// by its name factor (1 to 1 + weight), for the candidates that can still
+// be among the first `limit`: one whose score times the largest factor
+// stays below the limit-th score without it cannot be, and keeps its score
+// (reading every candidate's name costs more than all the rest).
+template <typename Ranked, typename NameFactor>
+void ApplyNameFactor(std::vector<Ranked>& ranked, int limit, double weight,
+                     const NameFactor& name_factor) {
+  if (weight <= 0 || ranked.empty()) return;
+  double threshold = 0;
+  if (ranked.size() > static_cast<std::size_t>(limit)) {
+    std::vector<double> plain;
+    plain.reserve(ranked.size());
+    for (const auto& r : ranked) plain.push_back(r.score);
+    auto nth = plain.begin() + (limit - 1);
+    std::nth_element(plain.begin(), nth, plain.end(), std::greater<double>());
+    threshold = *nth;
+  }
+  for (auto& r : ranked) {
+    const double lexical = r.score - r.context;
+    if (r.score + lexical * weight < threshold) continue;
+    r.score = lexical * name_factor(r.doc) + r.context;
+  }
+}
+
 // Per-thread scores by document index, reset after each query (only the
 // entries it touched).
 struct Score {
@@ -704,7 +868,8 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     double score;
     const std::string* key;
     std::int64_t id;
-    std::int64_t doc;  // index into corpus.docs; -1 for a document only vectors found
+    std::int64_t doc;    // index into corpus.docs; -1 for a document only vectors found
+    double context = 0;  // the file context's part of `score`
   };
   auto better = [](const Ranked& a, const Ranked& b) {
     return a.score != b.score ? a.score > b.score : *a.key < *b.key;
@@ -719,18 +884,43 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
                ? 1.0 + options.graph_weight * std::log1p(std::max(0.0, d.graph))
                : 1.0;
   };
+  const std::vector<std::string> query_terms(unique.begin(), unique.end());
+  // Whether the query covers each name part, worked out once per part.
+  std::vector<std::int8_t> covered(options.name_weight > 0 ? corpus.name_parts.size() : 0, -1);
+  auto name_factor = [&](const Corpus::Doc& d) {
+    // A module's name is its file's: the path already weighs as a name.
+    if (options.name_weight <= 0 || d.module || d.name_parts.empty()) return 1.0;
+    int parts = 0;
+    for (std::uint32_t part : d.name_parts) {
+      if (covered[part] < 0) covered[part] = PartCovered(corpus.name_parts[part], query_terms);
+      parts += covered[part];
+    }
+    return 1.0 + options.name_weight * parts / static_cast<double>(d.name_parts.size());
+  };
+  // Fusion ranks every candidate; otherwise only the first `limit` matter.
+  const bool fuse = options.graph == GraphFusion::kRrf || options.embedder;
+  // The file context from the best symbols takes their final scores.
+  const bool aggregate = options.file_context_weight > 0 || options.module_file_weight > 0;
   std::vector<Ranked> by_score;
   by_score.reserve(touched.size());
   for (std::uint32_t d : touched) {
     const Score& s = scores[d];
     const Corpus::Doc& doc = corpus.docs[d];
     double lexical = s.bm25 * coverage_factor(s) * graph_factor(doc);
-    // Rounded so the order in which postings were summed cannot matter.
-    double score = std::round(lexical * 1e9) / 1e9;
-    by_score.push_back({score, &doc.key, doc.id, d});
+    if (fuse || aggregate) lexical *= name_factor(doc);
+    by_score.push_back({lexical, &doc.key, doc.id, d});
   }
-  // Fusion ranks every candidate; otherwise only the first `limit` matter.
-  const bool fuse = options.graph == GraphFusion::kRrf || options.embedder;
+  std::vector<double> file_lexical;
+  if (options.file_lexical_weight > 0)
+    file_lexical = FileLexicalScores(corpus, terms, *lists, scope, options);
+  AddFileContext(corpus, options, file_lexical, by_score);
+  if (!fuse && !aggregate) {
+    ApplyNameFactor(by_score, limit, options.name_weight, [&](std::int64_t d) {
+      return name_factor(corpus.docs[static_cast<std::size_t>(d)]);
+    });
+  }
+  // Rounded so the order in which postings were summed cannot matter.
+  for (auto& r : by_score) r.score = std::round(r.score * 1e9) / 1e9;
   if (!fuse && by_score.size() > static_cast<std::size_t>(limit)) {
     std::partial_sort(by_score.begin(), by_score.begin() + limit, by_score.end(), better);
     by_score.resize(static_cast<std::size_t>(limit));
@@ -821,6 +1011,9 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       r.signals["coverage"] = coverage_factor(s);
       if (options.graph == GraphFusion::kPrior)
         r.signals["graph"] = graph_factor(corpus.docs[static_cast<std::size_t>(ranked.doc)]);
+      if (options.name_weight > 0)
+        r.signals["name"] = name_factor(corpus.docs[static_cast<std::size_t>(ranked.doc)]);
+      if (ranked.context > 0) r.signals["file_context"] = ranked.context;
       for (std::size_t t = 0; t < term_names.size() && t < 64; ++t) {
         if (s.terms_mask & (std::uint64_t{1} << t)) r.matched_terms.push_back(term_names[t]);
       }

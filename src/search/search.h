@@ -41,8 +41,10 @@ struct SearchResult {
   // none of the shown fields matched the body or the module's symbols), and
   // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
   // "coverage" (the factor for the share of query terms matched), "graph"
-  // (the graph prior's factor), "rrf_graph" / "vector" (reciprocal rank
-  // fusion terms, when those run). Empty for full-text answers.
+  // (the graph prior's factor), "name" (the name coverage factor, when
+  // worked out: rerank.h), "file_context" (what the document's file added),
+  // "rrf_graph" / "vector" (reciprocal rank fusion terms, when those run).
+  // Empty for full-text answers.
   std::vector<std::string> matched_terms;
   std::vector<std::string> matched_fields;
   std::map<std::string, double> signals;
@@ -70,6 +72,11 @@ enum class GraphFusion { kNone, kPrior, kRrf };
 // tuning them rebuilds one file).
 extern const double kDefaultJoinedWeight;
 extern const double kDefaultAssociationWeight;
+extern const double kDefaultNameWeight;
+extern const double kDefaultFileContextWeight;
+extern const double kDefaultFileDamping;
+extern const double kDefaultModuleFileWeight;
+extern const double kDefaultFileLexicalWeight;
 
 struct SearchOptions {
   Engine engine = Engine::kAuto;
@@ -79,9 +86,11 @@ struct SearchOptions {
   // BM25's term-frequency saturation and length normalization. b is below
   // the usual 0.75: a documented function should not lose to its
   // undocumented neighbours just for having a docstring (0.6 against 0.5
-  // and 0.75 on bench/search's tuning halves, with body words indexed).
+  // and 0.75 on bench/search's tuning halves, with body words indexed;
+  // with the name coverage and whole-file BM25 below, 0.7 against 0.6,
+  // 0.65 and 0.75).
   double bm25_k1 = 1.2;
-  double bm25_b = 0.6;
+  double bm25_b = 0.7;
   // The lexical score times (1 - w + w * share of the query's terms the
   // document matched): 0.3 against 0.5 (before), 0.8 and 1.
   double coverage_weight = 0.3;
@@ -105,6 +114,21 @@ struct SearchOptions {
   double joined_weight = kDefaultJoinedWeight;
   double association_weight = kDefaultAssociationWeight;
   int association_terms = 2;
+  // Signals after BM25 (rerank.h), over the lexical candidates. Name: the
+  // score times 1 + name_weight * the share of the document's name parts
+  // the query covers. File context: a file's score is its best symbol's
+  // plus file_damping times its next two; a symbol adds
+  // file_context_weight times its file's score, a module document
+  // module_file_weight times it. 0 turns each off.
+  double name_weight = kDefaultNameWeight;
+  double file_context_weight = kDefaultFileContextWeight;
+  double file_damping = kDefaultFileDamping;
+  double module_file_weight = kDefaultModuleFileWeight;
+  // Whole-file BM25 (each file one document: its documents' postings
+  // summed), with its own b; every candidate of a file adds
+  // file_lexical_weight times its file's.
+  double file_lexical_weight = kDefaultFileLexicalWeight;
+  double file_bm25_b = 0.75;
   // Fill SearchResult::matched_fields (the shown fields each result's
   // matched terms are in; re-tokenizes every result): docrunch query --explain.
   bool explain = false;

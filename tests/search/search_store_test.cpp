@@ -300,6 +300,65 @@ TEST_P(SearchStoreTest, JoinedWordsAndLearnedAssociationsFindWhatTheWordsMiss) {
   }
 }
 
+// The signals after BM25 (search/rerank.h). Name coverage: an
+// undocumented function whose name the query's words cover ("currently"
+// covers current) gets its factor, 1 + 0.2; off, the factor and the signal
+// go. Whole-file BM25: of two functions that score alike, the one whose
+// file says more about the query ranks first (off, the key decides), and
+// the part it added is shown.
+TEST_P(SearchStoreTest, NameCoverageAndTheWholeFileRankAndExplainThemselves) {
+  repo_dir_.Write("app/alpha.py",
+                  "def parse_header(line):\n"
+                  "    return line\n\n"
+                  "def current_task(loop):\n"
+                  "    \"\"\"Return the task the loop runs now.\"\"\"\n"
+                  "    return loop\n");
+  repo_dir_.Write("app/beta.py",
+                  "def parse_header(line):\n"
+                  "    return line\n\n"
+                  "def header_fields(raw):\n"
+                  "    \"\"\"Parse the header fields of a raw header.\"\"\"\n"
+                  "    return raw\n");
+  ScanAndIndex();
+  SearchOptions plain{Engine::kIndex, GraphFusion::kNone};
+  plain.name_weight = 0;
+  plain.file_lexical_weight = 0;
+  SearchOptions name = plain;
+  name.name_weight = 0.2;
+  SearchOptions file = plain;
+  file.file_lexical_weight = 0.2;
+  auto find = [&](const std::string& query, SearchOptions options, const std::string& id) {
+    for (const auto& r : Find(query, Scope::kDocs, options)) {
+      if (r.id == id) return r;
+    }
+    ADD_FAILURE() << id << " not found for " << query;
+    return SearchResult{};
+  };
+  const std::string task = "symbol:app/alpha.py#current_task";
+  SearchResult with_name = find("the currently running task", name, task);
+  SearchResult without = find("the currently running task", plain, task);
+  EXPECT_DOUBLE_EQ(with_name.signals["name"], 1.2);
+  EXPECT_EQ(without.signals.count("name"), 0u);
+  EXPECT_NEAR(with_name.score, 1.2 * without.score, 0.002);
+  EXPECT_EQ(without.signals.count("file_context"), 0u);
+
+  auto ids = [&](SearchOptions options) {
+    std::vector<std::string> out;
+    for (const auto& r : Find("parse header", Scope::kDocs, options)) {
+      if (r.id.find("#parse_header") != std::string::npos) out.push_back(r.id);
+    }
+    return out;
+  };
+  const std::vector<std::string> alpha_first{"symbol:app/alpha.py#parse_header",
+                                             "symbol:app/beta.py#parse_header"};
+  EXPECT_EQ(ids(plain), alpha_first);
+  EXPECT_EQ(ids(file), (std::vector<std::string>{alpha_first[1], alpha_first[0]}));
+  SearchResult beta = find("parse header", file, alpha_first[1]);
+  SearchResult alpha = find("parse header", file, alpha_first[0]);
+  EXPECT_GT(beta.signals["file_context"], alpha.signals["file_context"]);
+  EXPECT_GT(alpha.signals["file_context"], 0);
+}
+
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
   Exec("DROP TABLE search_terms");
   EXPECT_THAT(Unavailable(), ::testing::HasSubstr("cannot be read"));
