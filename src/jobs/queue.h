@@ -54,6 +54,10 @@ struct QueueOptions {
   // A failed job waits this long (doubling per delivery) before it is
   // offered again.
   std::chrono::milliseconds retry_delay{1'000};
+  // Redis: a consumer with nothing pending that has not read for this long
+  // (a worker that exited or died) leaves the group; checked at most this
+  // often by each process's Take.
+  std::chrono::milliseconds forget_consumers_after{600'000};
 };
 
 // A job as `jobs list` shows it.

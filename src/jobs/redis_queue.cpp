@@ -19,10 +19,12 @@ constexpr const char* kGroup = "workers";
 // reclaim timed-out jobs, which XREADGROUP alone would not notice.
 constexpr milliseconds kBlockSlice{500};
 
-const std::array<const std::string*, 6> kScriptText = {
-    &redis_scripts::kEnqueue, &redis_scripts::kTakeDue, &redis_scripts::kAck,
-    &redis_scripts::kFail,    &redis_scripts::kCounts,  &redis_scripts::kList};
-const std::array<const char*, 6> kScriptName = {"enqueue", "take", "ack", "fail", "counts", "list"};
+const std::array<const std::string*, 7> kScriptText = {
+    &redis_scripts::kEnqueue,        &redis_scripts::kTakeDue, &redis_scripts::kAck,
+    &redis_scripts::kFail,           &redis_scripts::kCounts,  &redis_scripts::kList,
+    &redis_scripts::kForgetConsumers};
+const std::array<const char*, 7> kScriptName = {
+    "enqueue", "take", "ack", "fail", "counts", "list", "forget consumers"};
 
 std::string Text(const redisReply* r) {
   if (r == nullptr) return "";
@@ -225,6 +227,7 @@ Result<std::vector<TakenJob>> RedisQueue::Take(const std::string& queue,
   }
   max = std::clamp(max, 1, 1000);
   DOCRUNCH_TRY(EnsureGroup(queue, false));
+  DOCRUNCH_TRY(ForgetIdleConsumers(queue));
   const auto until = std::chrono::steady_clock::now() + wait;
   for (;;) {
     auto reply = Run(kTakeDueScript, queue,
@@ -251,6 +254,20 @@ Result<std::vector<TakenJob>> RedisQueue::Take(const std::string& queue,
     auto fresh = ReadNew(queue, consumer, max, std::max(block, milliseconds(1)));
     if (!fresh || !fresh->empty()) return fresh;
   }
+}
+
+Result<void> RedisQueue::ForgetIdleConsumers(const std::string& queue) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto [at, fresh] = swept_.try_emplace(queue, now);
+    if (!fresh && now - at->second < options_.forget_consumers_after) return Ok();
+    at->second = now;
+  }
+  auto reply =
+      Run(kForgetConsumersScript, queue, {std::to_string(options_.forget_consumers_after.count())});
+  if (!reply) return reply.error();
+  return Ok();
 }
 
 Result<void> RedisQueue::Ack(const TakenJob& job) {

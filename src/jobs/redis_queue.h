@@ -16,13 +16,17 @@
 //
 // A job's id is "redis:<stream id>". A retried job re-enters the stream,
 // and so gets a new id (its idempotency key follows it); a reclaimed job
-// keeps its id.
+// keeps its id. Consumers ("host:pid") with nothing pending that have not
+// read for QueueOptions::forget_consumers_after leave the group, so
+// restarted workers do not pile up in it.
 //
 // Thread-safe: commands run on a pool of connections (redis_pool.h), and a
 // blocked Take holds its own.
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -65,6 +69,7 @@ class RedisQueue final : public FastQueue {
     kFailScript,
     kCountsScript,
     kListScript,
+    kForgetConsumersScript,
     kScripts
   };
 
@@ -80,6 +85,9 @@ class RedisQueue final : public FastQueue {
   Result<void> EnsureGroup(const std::string& queue, bool again);
   // A reply that is an error, as STORAGE_QUERY naming the command.
   Result<RedisReply> Checked(Result<RedisReply> reply, const std::string& what) const;
+  // At most once per options_.forget_consumers_after per queue: the
+  // consumers with nothing pending idle longer than that leave the group.
+  Result<void> ForgetIdleConsumers(const std::string& queue);
   Result<std::vector<TakenJob>> ReadNew(const std::string& queue, const std::string& consumer,
                                         int max, std::chrono::milliseconds block);
 
@@ -89,6 +97,8 @@ class RedisQueue final : public FastQueue {
   std::mutex mu_;
   std::array<std::string, kScripts> shas_;  // "" until loaded; GUARDED_BY(mu_)
   std::set<std::string> grouped_;           // queues with a group; GUARDED_BY(mu_)
+  // When each queue's consumers were last swept; GUARDED_BY(mu_).
+  std::map<std::string, std::chrono::steady_clock::time_point> swept_;
 };
 
 // The stream id of a RedisQueue job id ("redis:1733500000000-0" ->

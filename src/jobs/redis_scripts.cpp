@@ -208,4 +208,19 @@ end
 return out
 )lua";
 
+const std::string kForgetConsumers = kHelpers + R"lua(
+local idle_ms = tonumber(ARGV[1])
+local forgotten = 0
+for _, info in ipairs(redis.call('XINFO', 'CONSUMERS', stream, group)) do
+  local c = fields_of(info)
+  -- Only a consumer with nothing pending: deleting one with pending
+  -- messages would drop them from the group unacknowledged.
+  if tonumber(c.pending) == 0 and tonumber(c.idle) > idle_ms then
+    redis.call('XGROUP', 'DELCONSUMER', stream, group, c.name)
+    forgotten = forgotten + 1
+  end
+end
+return forgotten
+)lua";
+
 }  // namespace docrunch::jobs::redis_scripts

@@ -42,4 +42,10 @@ extern const std::string kCounts;
 // retries (as waiting), then the dead letters, each oldest first.
 extern const std::string kList;
 
+// ARGV: idle (ms). Deletes the group's consumers that have nothing pending
+// and have not read for longer than that (workers that exited or were
+// killed: each process reads as "host:pid", so a restarted worker is a new
+// consumer). Replies how many it deleted.
+extern const std::string kForgetConsumers;
+
 }  // namespace docrunch::jobs::redis_scripts

@@ -200,6 +200,41 @@ TEST_F(RedisQueueTest, ADeadWorkersJobGoesToAnotherAfterTheVisibilityTimeout) {
   EXPECT_EQ(raw_->Integer({"XLEN", Key()}), 0);
 }
 
+// Workers read as "host:pid", so each restart is a new consumer: those
+// with nothing pending that stopped reading leave the group; one holding a
+// job stays (deleting it would drop the job unacknowledged).
+TEST_F(RedisQueueTest, ConsumersThatStoppedReadingLeaveTheGroupUnlessTheyHoldAJob) {
+  QueueOptions options = Options();
+  options.forget_consumers_after = 300ms;
+  queue_ = OpenQueue(options);
+  ASSERT_NE(queue_, nullptr);
+  Enqueue("index-file", "a");
+  Enqueue("index-file", "b");
+  Enqueue("index-file", "c");
+  auto done = Take("exited", 1);
+  ASSERT_EQ(done.size(), 1u);
+  ASSERT_TRUE(queue_->Ack(done[0]).ok());
+  ASSERT_EQ(Take("killed", 1).size(), 1u);  // never acknowledged
+  auto consumers = [&] {
+    std::set<std::string> names;
+    RedisReply reply = raw_->Command({"XINFO", "CONSUMERS", Key(), "workers"});
+    for (std::size_t i = 0; reply && i < reply->elements; ++i) {
+      const redisReply* c = reply->element[i];
+      for (std::size_t f = 0; f + 1 < c->elements; f += 2) {
+        if (std::string(c->element[f]->str) == "name") names.insert(c->element[f + 1]->str);
+      }
+    }
+    return names;
+  };
+  EXPECT_EQ(consumers(), (std::set<std::string>{"exited", "killed"}));
+  std::this_thread::sleep_for(400ms);
+  // The next Take sweeps: "exited" goes, "killed" keeps its job.
+  auto later = Take("restarted", 1);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(consumers(), (std::set<std::string>{"killed", "restarted"}));
+  EXPECT_EQ(queue_->Counts("fast")->taken, 2) << "the killed worker's job is still pending";
+}
+
 TEST_F(RedisQueueTest, FailuresAreRetriedWithBackoffThenDeadLettered) {
   std::string first_id = Enqueue("index-file", "k");
   auto taken = Take("w1");
