@@ -105,11 +105,14 @@ std::string Placeholders(std::size_t first, std::size_t count) {
 // normalized vectors: cosine), best first, as (id, doc_key); at most `k`.
 Result<std::vector<std::pair<std::int64_t, std::string>>> NearestByVector(
     store::Reader& db, std::int64_t repo, const std::string& query, Scope scope, Embedder& embedder,
-    int k) {
+    const std::vector<float>& given, int k) {
   using Out = std::vector<std::pair<std::int64_t, std::string>>;
-  auto embedded = embedder.Embed({query});
-  if (!embedded) return embedded.error();
-  const std::vector<float>& q = embedded->front();
+  std::vector<float> q = given;
+  if (q.empty()) {
+    auto embedded = embedder.Embed({query});
+    if (!embedded) return embedded.error();
+    q = std::move(embedded->front());
+  }
   auto rows = db.Query(
       "SELECT v.doc_id, v.vector, d.doc_key FROM search_vectors v JOIN search_docs d "
       "ON d.id = v.doc_id WHERE v.repository_id = $1 AND v.model = $2" +
@@ -952,7 +955,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   std::map<std::int64_t, std::string> vector_keys;  // documents only the vectors found
   lap("ranking");
   if (options.embedder) {
-    auto nearest = NearestByVector(db, repo, query, scope, *options.embedder,
+    auto nearest = NearestByVector(db, repo, query, scope, *options.embedder, options.query_vector,
                                    std::max(options.vector_candidates, limit));
     // An unreachable endpoint leaves the lexical ranking as it is.
     if (nearest && !nearest->empty()) {

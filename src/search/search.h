@@ -100,6 +100,10 @@ struct SearchOptions {
   // weighted by vector_weight. An endpoint failure leaves the lexical
   // ranking alone.
   std::shared_ptr<Embedder> embedder;
+  // The query's embedding by `embedder`, when the caller has it already
+  // (search_docs embeds before it waits for a core, so an endpoint's
+  // latency holds no place in line); empty: Search embeds the query.
+  std::vector<float> query_vector;
   double vector_weight = 1.0;
   int vector_candidates = 100;
   // Query analysis: terms a query implies besides its own words, each

@@ -908,6 +908,17 @@ TEST_P(EmbeddingsSearchTest, VectorsFindWhatTheWordsMiss) {
   ASSERT_FALSE(results.empty());
   EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
   EXPECT_EQ(results.front().engine, "index");
+  // The query embedded by the caller already (search_docs does, before it
+  // waits for a core): the same ranking, no request of its own.
+  SearchOptions given = with_vectors;
+  auto vector = embedder_->Embed({query});
+  ASSERT_TRUE(vector.ok()) << vector.error().ToString();
+  given.query_vector = vector->front();
+  const int requests = standin_.Requests();
+  auto same = Find(query, Scope::kDocs, given);
+  EXPECT_EQ(standin_.Requests(), requests);
+  ASSERT_EQ(same.size(), results.size());
+  for (std::size_t i = 0; i < same.size(); ++i) EXPECT_EQ(same[i].id, results[i].id);
   // Lexical hits keep their place when both agree.
   auto exact = Find("normalize email", Scope::kDocs, with_vectors);
   ASSERT_FALSE(exact.empty());

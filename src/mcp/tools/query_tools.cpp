@@ -139,14 +139,26 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
   // Ranking and building the hits is CPU work: as many calls at a time as
   // there are cores, the others waiting in line (core/fifo_gate.h); at 32
   // clients on 2 cores this halved the p99 (docs/benchmarks.md). Progress
-  // is sent outside: a slow client must not hold a place.
+  // is sent and the query embedded (a network call, up to the endpoint's
+  // timeout) outside: neither a slow client nor a slow endpoint may hold a
+  // place.
   static FifoGate gate(std::max(1u, std::thread::hardware_concurrency()));
+  search::SearchOptions options = s.search;
+  if (options.embedder && options.query_vector.empty()) {
+    auto embedded = options.embedder->Embed({query});
+    // An unreachable endpoint leaves the lexical ranking, as in Search.
+    if (embedded && !embedded->empty() && !embedded->front().empty()) {
+      options.query_vector = std::move(embedded->front());
+    } else {
+      options.embedder = nullptr;
+    }
+  }
   ToolResult out;
   {
     FifoGate::Pass pass = gate.Enter();
     // Half as many again, so hits merged into a relative leave room for others.
     const int fetch = std::min(100, limit + (limit + 1) / 2);
-    auto results = search::TracedSearch(*s.store, s.repository_id, query, fetch, scope, s.search,
+    auto results = search::TracedSearch(*s.store, s.repository_id, query, fetch, scope, options,
                                         s.traces, "mcp:" + call.identity.agent_id);
     if (!results) return Failure(results.error());
     search::HitView view = search::ViewHits(*results, query, static_cast<std::size_t>(limit));
