@@ -18,18 +18,10 @@ Result<const ops::SnapshotEnv*> Snapshots(const ApiServices& s) {
   return s.snapshots;
 }
 
-// A snapshot as the API shows it: the archive's file name, not its path
-// on the server.
 // An error of the snapshot code without the server's paths.
 Error Scrubbed(const ops::SnapshotEnv& env, Error error) {
   error.message = ops::WithoutFolder(env, std::move(error.message));
   return error;
-}
-
-json SnapshotJson(const ops::SnapshotInfo& info) {
-  json j = ops::ToJson(info);
-  j["file"] = info.file.filename().string();
-  return j;
 }
 
 json SnapshotItem() {
@@ -42,8 +34,7 @@ json SnapshotItem() {
        {"docrunch_version", Str()},
        {"schema_version", Int("", 0, 1 << 20)},
        {"backend", Enum({"sqlite", "postgres"})},
-       {"project_root", Str()},
-       {"repository", Nullable(AnyObject("the repository row: id, name, root_path, created_at"))},
+       {"repository", Nullable(AnyObject("the repository row: id, name, created_at"))},
        {"file", Str("the archive's name in the snapshots folder")},
        {"size", Int("bytes", 0, 1LL << 53)},
        {"docs_pages", Int("", 0, 1LL << 53)},
@@ -128,7 +119,7 @@ void AddOpsRoutes(Routes& routes, ApiServices& s) {
          auto list = ops::ListSnapshots(**env);
          if (!list) return Scrubbed(**env, list.error());
          json snapshots = json::array(), unreadable = json::array();
-         for (const auto& info : list->snapshots) snapshots.push_back(SnapshotJson(info));
+         for (const auto& info : list->snapshots) snapshots.push_back(ops::PublicJson(info));
          for (const auto& [file, why] : list->unreadable) {
            unreadable.push_back(
                {{"file", file.filename().string()}, {"reason", ops::WithoutFolder(**env, why)}});
@@ -148,7 +139,7 @@ void AddOpsRoutes(Routes& routes, ApiServices& s) {
          if (!made) return Scrubbed(**env, made.error());
          call.headers.push_back({"Location", s.base_path + "/snapshots/" +
                                                  std::to_string(made->manifest.version) + "/diff"});
-         return SnapshotJson(*made);
+         return ops::PublicJson(*made);
        }});
   routes.push_back(
       {"GET", "/snapshots/{version}/diff", Access::kAdmin, "operations",

@@ -134,6 +134,13 @@ Result<SnapshotDiff> DiffSnapshots(const SnapshotEnv& env, store::Store* live,
   Result<Side> b = MakeError(ErrorCode::kInternal, "unread");
   if (to) {
     b = LoadSnapshotSide(env, *to);
+    // FindSnapshot names its argument `version`; here it is `to`.
+    if (!b && b.error().code == ErrorCode::kInvalidParams &&
+        b.error().message.rfind("version:", 0) == 0) {
+      Error e = b.error();
+      e.message.replace(0, 8, "to:");
+      b = e;
+    }
   } else if (live) {
     b = LoadLiveSide(env, *live);
   } else {

@@ -1,5 +1,6 @@
 // manifest.json of a snapshot archive, written and checked.
 #include <regex>
+#include <vector>
 
 #include "ops/snapshots.h"
 
@@ -55,17 +56,36 @@ json ToJson(const Manifest& m) {
 }
 
 std::string WithoutFolder(const SnapshotEnv& env, std::string message) {
-  std::string folder = env.snapshots_dir.string();
-  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // rollback.path "x/"
-  if (folder.empty()) return message;
-  for (const auto& [from, to] :
-       {std::pair<std::string, std::string>{folder + "/", ""}, {folder, "the snapshots folder"}}) {
+  auto trimmed = [](const std::filesystem::path& p) {
+    std::string folder = p.string();
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // rollback.path "x/"
+    return folder;
+  };
+  std::vector<std::pair<std::string, std::string>> replacements;
+  // The snapshots folder first: it is usually inside the project.
+  if (std::string folder = trimmed(env.snapshots_dir); !folder.empty()) {
+    replacements.push_back({folder + "/", ""});
+    replacements.push_back({folder, "the snapshots folder"});
+  }
+  if (std::string project = trimmed(env.project_root); project.size() > 1) {
+    replacements.push_back({project + "/", ""});
+    replacements.push_back({project, "the project folder"});
+  }
+  for (const auto& [from, to] : replacements) {
     for (std::size_t at = message.find(from); at != std::string::npos;
          at = message.find(from, at + to.size())) {
       message.replace(at, from.size(), to);
     }
   }
   return message;
+}
+
+json PublicJson(const SnapshotInfo& s) {
+  json j = ToJson(s);
+  j["file"] = s.file.filename().string();
+  j.erase("project_root");
+  if (j["repository"].is_object()) j["repository"].erase("root_path");
+  return j;
 }
 
 json ToJson(const SnapshotInfo& s) {

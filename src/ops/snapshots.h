@@ -88,9 +88,15 @@ struct SnapshotInfo {
 // pages and what it includes.
 nlohmann::json ToJson(const SnapshotInfo& s);
 
-// `message` with the snapshots folder's path taken out (a file in it named
-// by its name alone, the folder as "the snapshots folder"), for answers
-// that leave the server (REST, MCP).
+// ToJson for answers that leave the server (REST, MCP): the archive by its
+// name alone, and neither the project's folder nor the repository's root
+// path (the server's paths are not the caller's business).
+nlohmann::json PublicJson(const SnapshotInfo& s);
+
+// `message` with the server's paths taken out, for answers that leave the
+// server (REST, MCP): a file in the snapshots folder named by its name
+// alone, the folder as "the snapshots folder", a path under the project
+// relative to it, the project's folder as "the project folder".
 std::string WithoutFolder(const SnapshotEnv& env, std::string message);
 
 // The repository row of `project_root` in `db`, if any (also none when the

@@ -301,6 +301,8 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   assert.equal(snapshot.structuredContent.snapshot.version, 1);
   assert.equal(snapshot.structuredContent.snapshot.note, 'before the totals fix');
   assert.match(snapshot.content[0].text, /Took snapshot 1 \(manual/);
+  assert.ok(!JSON.stringify(snapshot.structuredContent).includes(fs.realpathSync(dir)),
+    'no server path in the answer');
   await admin.callTool({ name: 'create_task', arguments: {
     type: 'docs', title: 'Explain the totals', created_by: 'boss' } });
   const since = await admin.callTool({ name: 'diff_snapshot', arguments: { version: '1' } });
@@ -310,6 +312,9 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const malformed = await admin.callTool({ name: 'diff_snapshot', arguments: { version: 'x' } });
   assert.match(errorOf(malformed).code, /INVALID_PARAMS/);
   assert.match(errorOf(malformed).message, /version/);
+  const badTo = await admin.callTool({ name: 'diff_snapshot', arguments: { version: '1', to: 'y' } });
+  assert.match(errorOf(badTo).code, /INVALID_PARAMS/);
+  assert.match(errorOf(badTo).message, /^to: /, 'the field at fault');
   assert.deepEqual((await admin.callTool({ name: 'list_snapshots', arguments: {} }))
     .structuredContent.snapshots.map((s) => s.version), [1]);
   const reviewPrompt = await admin.getPrompt({ name: 'review_completion', arguments: { task_id: 'task-1' } });

@@ -76,6 +76,8 @@ test('snapshots: take one, change something, see the change, take another', asyn
   assert.equal(first.json.data.note, 'before the invoice work');
   assert.equal(first.json.data.file, 'snapshot-000001.tar.zst', 'the name, not the server path');
   assert.ok(first.json.data.size > 0);
+  const projectDir = fs.realpathSync(project.dir);
+  assert.ok(!first.text.includes(projectDir), `no server path: ${first.text}`);
   assert.equal(first.headers.get('location'), '/api/snapshots/1/diff');
   assert.ok(fs.existsSync(path.join(project.dir, '.docrunch/snapshots/snapshot-000001.tar.zst')));
 
@@ -102,12 +104,17 @@ test('snapshots: take one, change something, see the change, take another', asyn
   const listed = await admin('GET', '/snapshots');
   assert.deepEqual(listed.json.data.snapshots.map((s) => [s.version, s.note]),
     [[1, 'before the invoice work'], [2, '']]);
+  assert.ok(!listed.text.includes(projectDir), `no server path: ${listed.text}`);
+  assert.equal(listed.json.data.snapshots[0].repository?.name, cli[0].repository?.name);
 });
 
 test('snapshots: bad input is 400 naming the field, an unknown version 404', async () => {
   const notAVersion = await admin('GET', '/snapshots/abc/diff');
   assert.equal(notAVersion.status, 400, notAVersion.text);
   assert.match(notAVersion.json.error.message, /version/);
+  const badTo = await admin('GET', '/snapshots/1/diff?to=abc');
+  assert.equal(badTo.status, 400, badTo.text);
+  assert.match(badTo.json.error.message, /^to: /, 'the query parameter at fault');
   const unknown = await admin('GET', '/snapshots/99/diff');
   assert.equal(unknown.status, 404, unknown.text);
   assert.ok(!unknown.json.error.message.includes(project.dir), unknown.json.error.message);

@@ -41,13 +41,6 @@ ToolResult Scrubbed(const ToolServices& s, Error error) {
   return Failure(error);
 }
 
-// A snapshot as REST shows it: the archive's name, not its server path.
-json SnapshotJson(const ops::SnapshotInfo& info) {
-  json j = ops::ToJson(info);
-  j["file"] = info.file.filename().string();
-  return j;
-}
-
 std::string SnapshotLine(const ops::SnapshotInfo& info) {
   const ops::Manifest& m = info.manifest;
   return "snapshot " + std::to_string(m.version) + " (" + m.trigger + ", " + m.created_at +
@@ -76,7 +69,7 @@ void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
          ToolResult out;
          out.structured = {{"snapshots", json::array()}};
          for (const auto& info : list->snapshots) {
-           out.structured["snapshots"].push_back(SnapshotJson(info));
+           out.structured["snapshots"].push_back(ops::PublicJson(info));
            out.text += SnapshotLine(info) + "\n";
          }
          if (list->snapshots.empty()) out.text = "No snapshots yet.";
@@ -97,7 +90,7 @@ void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
              ops::CreateSnapshot(*s.snapshots, *s.store, "manual", c.arguments.value("note", ""));
          if (!made) return Scrubbed(s, made.error());
          ToolResult out;
-         out.structured = {{"snapshot", SnapshotJson(*made)}};
+         out.structured = {{"snapshot", ops::PublicJson(*made)}};
          out.text = "Took " + SnapshotLine(*made);
          return out;
        }});
