@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/llm_commands.h"
 #include "app/workflows_command.h"
 #include "config/values.h"
 #include "core/text.h"
@@ -152,6 +153,9 @@ Result<void> StartWorkers(AppContext& ctx, const WorkerFlags& flags) {
   // Best effort in a folder that cannot be written (see serve_command.cpp).
   auto lock = ops::HoldServerLock((*ctx.Config())->project_root);
   if (!lock && lock.error().code != ErrorCode::kIo) return lock.error();
+  // Workflows call providers (the ai-task specialist step): a wrong or
+  // missing KMS key is found now, not at a first call (PRODUCT §13).
+  if (plan->workflows) DOCRUNCH_TRY(CheckSecretsAtStart(ctx));
   if (flags.once) {
     if (plan->sync) DOCRUNCH_TRY(RunSyncWorker(ctx, true, g_stop_worker));
     if (plan->fast) DOCRUNCH_TRY(RunFastWorker(ctx, flags.concurrency, true, g_stop_worker));

@@ -13,6 +13,7 @@
 
 #include "app/builtin_workflows.h"
 #include "app/commands.h"
+#include "app/llm_commands.h"
 #include "jobs/db_workflow.h"
 
 namespace docrunch::app {
@@ -156,6 +157,9 @@ Result<void> SignalRun(AppContext& ctx, const Flags& f) {
 Result<void> Run(AppContext& ctx, const Flags& f) {
   std::signal(SIGTERM, OnStopWorkflowsSignal);
   std::signal(SIGINT, OnStopWorkflowsSignal);
+  // The worker calls providers (the ai-task specialist step): a wrong or
+  // missing KMS key is found now, not at a first call (PRODUCT §13).
+  DOCRUNCH_TRY(CheckSecretsAtStart(ctx));
   return RunWorkflowWorker(ctx, f.concurrency, f.once, g_stop_workflows);
 }
 

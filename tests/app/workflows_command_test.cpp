@@ -251,6 +251,19 @@ TEST_F(AiTaskSpecialist, TheRolesProfileDoesTheTaskAndItsAnswerIsTheCompletion) 
   EXPECT_THAT(printed_, Not(HasSubstr(kKey)));
 }
 
+// PRODUCT §13: a wrong KMS key is found when the worker starts, not at the
+// specialist step's first call (locally a warning; hosted, a refusal).
+TEST_F(AiTaskSpecialist, AWrongKmsKeyIsToldWhenTheWorkerStarts) {
+  AddProviderAndProfile("manager");
+  std::map<std::string, std::string> env = Env();
+  env["DOCRUNCH_KMS_KEY"] = std::string(64, 'f');
+  ProcessResult r = Docrunch({"workflows", "run", "--once"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("provider secrets cannot be opened"));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(kKey)));
+  EXPECT_EQ(standin_.Requests(), 0);
+}
+
 TEST_F(AiTaskSpecialist, AProviderThatKeepsFailingUndoesTheRunAndBlocksTheTask) {
   AddProviderAndProfile("manager");
   CreateTask();
