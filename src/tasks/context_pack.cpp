@@ -176,9 +176,13 @@ PackedTask PackTask(const TaskDetails& details, int max_tokens, const std::strin
   PackedTask out;
   out.max_tokens = max_tokens;
   const std::size_t budget = static_cast<std::size_t>(std::max(0, max_tokens)) * 4;
+  // The trailer's bytes set aside first when it takes at most half the
+  // budget: instructions outlast the end of a long description.
+  const bool reserved = !trailer.empty() && 2 + trailer.size() <= budget / 2;
+  const std::size_t for_task = reserved ? budget - 2 - trailer.size() : budget;
   std::string task = TaskText(details);
-  out.task_truncated = task.size() > budget;
-  out.text = Cut(task, budget);
+  out.task_truncated = task.size() > for_task;
+  out.text = Cut(task, for_task);
   std::string tail;
   if (!trailer.empty() && out.text.size() + 2 + trailer.size() <= budget) tail = "\n\n" + trailer;
   std::size_t used = out.text.size() + tail.size();

@@ -62,7 +62,10 @@ struct PackedTask {
   int candidates = 0;   // context items there were to choose from
 };
 
-// Packs `details` into `max_tokens` (already checked).
+// Packs `details` into `max_tokens` (already checked). `trailer` (the
+// instructions of a prompt) ends the text; its bytes are set aside first
+// when it takes at most half the budget, so a long task is cut before it
+// rather than losing it; a larger one comes only if room is left.
 PackedTask PackTask(const TaskDetails& details, int max_tokens, const std::string& trailer = "");
 
 // {"items": [...data with kind and relevance], "max_tokens", "used_tokens",

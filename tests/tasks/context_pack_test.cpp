@@ -85,7 +85,9 @@ TEST(PackTask, HonoursEveryBudgetWithTheTaskFirst) {
 }
 
 TEST(PackTask, CutsTheTaskItselfWhenItAloneDoesNotFit) {
-  PackedTask p = PackTask(SampleTask(), 20, "Workflow: claim first.");
+  // A trailer over half the budget is not set aside: the task comes first.
+  PackedTask p =
+      PackTask(SampleTask(), 20, "Workflow: claim first, then report progress as you go.");
   EXPECT_TRUE(p.task_truncated);
   EXPECT_TRUE(p.items.empty());
   EXPECT_EQ(p.text.size(), 80u);  // 20 tokens of 4 bytes, to the byte
@@ -140,6 +142,20 @@ TEST(PackTask, TheTrailerComesLastWhenItFits) {
   EXPECT_LE(small.used_tokens, tight);
   EXPECT_NE(small.text.find(trailer), std::string::npos) << small.text;
   EXPECT_LT(small.items.size(), task_only.items.size());
+}
+
+// The specialist's instructions and start_task's workflow end the prompt
+// even when the task alone is longer than the budget: the task is cut
+// before them.
+TEST(PackTask, ALongTaskIsCutBeforeTheTrailerNotTheTrailerDropped) {
+  TaskDetails d = SampleTask();
+  d.task.description = std::string(20000, 'x');
+  const std::string trailer = "Answer with a completion report.";
+  PackedTask p = PackTask(d, 200, trailer);
+  EXPECT_TRUE(p.task_truncated);
+  EXPECT_LE(p.used_tokens, 200);
+  EXPECT_EQ(p.text.substr(p.text.size() - trailer.size()), trailer) << p.text;
+  EXPECT_NE(p.text.find("…"), std::string::npos) << "the cut is marked";
 }
 
 TEST(PackTask, NoContextGivesTheTaskAlone) {
