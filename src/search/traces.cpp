@@ -90,10 +90,12 @@ std::string ScopeName(Scope scope) {
   return "all";
 }
 
-TraceLog::TraceLog(store::Store& store, const Clock* clock, std::size_t keep_per_repository)
+TraceLog::TraceLog(store::Store& store, const Clock* clock, std::size_t keep_per_repository,
+                   std::chrono::milliseconds commit_every)
     : store_(store),
       clock_(clock ? *clock : SystemClockInstance()),
       keep_(std::max<std::size_t>(1, keep_per_repository)),
+      commit_every_(commit_every),
       writer_([this] { WriteLoop(); }) {}
 
 TraceLog::~TraceLog() {
@@ -129,7 +131,7 @@ void TraceLog::Flush() {
   std::uint64_t target = recorded_;
   if (finished_ >= target) return;
   ++flushing_;
-  wake_.notify_one();  // a writer waiting out kCommitEvery commits now
+  wake_.notify_one();  // a writer waiting out commit_every_ commits now
   written_.wait(lock, [&] { return finished_ >= target; });
   --flushing_;
 }
@@ -176,7 +178,7 @@ void TraceLog::WriteLoop() {
     }
     written_.notify_all();
     batch.clear();
-    next_commit = std::chrono::steady_clock::now() + kCommitEvery;
+    next_commit = std::chrono::steady_clock::now() + commit_every_;
   }
 }
 

@@ -67,8 +67,11 @@ class TraceLog {
   static constexpr std::chrono::milliseconds kCommitEvery{10};
 
   // `store` and `clock` must outlive the log; nullptr: the system clock.
+  // Traces recorded within `commit_every` of a commit share the next one
+  // (a Flush commits at once).
   TraceLog(store::Store& store, const Clock* clock = nullptr,
-           std::size_t keep_per_repository = 10'000);
+           std::size_t keep_per_repository = 10'000,
+           std::chrono::milliseconds commit_every = kCommitEvery);
   // Writes what is still queued, then stops the writer.
   ~TraceLog();
   TraceLog(const TraceLog&) = delete;
@@ -94,6 +97,7 @@ class TraceLog {
   store::Store& store_;
   const Clock& clock_;
   const std::size_t keep_;
+  const std::chrono::milliseconds commit_every_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;     // the writer: traces queued, or stopping
   std::condition_variable written_;  // Flush: a batch finished

@@ -67,8 +67,12 @@ TEST(FifoGateTest, WaitersGetTheirTurnInTheOrderTheyCame) {
       std::lock_guard lock(mu);
       order.push_back(t);
     });
-    // The next one starts once this one waits in line.
-    ASSERT_TRUE(Eventually([&] { return gate.waiting() == static_cast<std::size_t>(t + 1); }));
+    // The next one starts once this one waits in line. EXPECT, not
+    // ASSERT: returning would leave the threads joinable (std::terminate).
+    if (!Eventually([&] { return gate.waiting() == static_cast<std::size_t>(t + 1); })) {
+      ADD_FAILURE() << "waiter " << t << " never waited in line";
+      break;
+    }
   }
   {
     std::lock_guard lock(mu);
@@ -89,7 +93,8 @@ TEST(FifoGateTest, AFreedSlotGoesToAWaiterNotToANewcomer) {
     std::this_thread::sleep_for(20ms);
     waiter_done = true;
   });
-  ASSERT_TRUE(Eventually([&] { return gate.waiting() == 1; }));
+  // EXPECT, not ASSERT: returning would leave the thread joinable.
+  EXPECT_TRUE(Eventually([&] { return gate.waiting() == 1; }));
   held.reset();  // handed to the waiter, even if it has not run yet
   FifoGate::Pass mine = gate.Enter();
   EXPECT_TRUE(waiter_done.load()) << "a newcomer passed before the waiter";

@@ -420,6 +420,23 @@ TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
     log.RemoveListener(listener);
   }
   EXPECT_EQ(published.load(), 220);
+  // With a long interval, a Flush still returns as soon as its trace is
+  // written: it tells the writer waiting out the interval to commit.
+  search::TraceLog slow(*store_, &clock_, 10'000, std::chrono::seconds(30));
+  for (int i = 0; i < 3; ++i) {
+    search::QueryTrace trace;
+    trace.repository_id = repo_;
+    trace.query = "slow " + std::to_string(i);
+    trace.scope = "all";
+    trace.engine = "index";
+    trace.caller = "cli";
+    slow.Record(trace);
+    const auto started = std::chrono::steady_clock::now();
+    slow.Flush();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10))
+        << "Flush waited out the commit interval";
+    EXPECT_EQ(CountRows("query_traces"), 221 + i);
+  }
 }
 
 TEST_P(DataFlowTest, TracedSearchRecordsTheEngineStagesAndResults) {
