@@ -382,6 +382,15 @@ TEST_P(DataFlowTest, TracesAreWrittenOffThePathTrimmedAndCounted) {
 // searches share transactions: none is lost, and a Flush finds its trace
 // written.
 TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
+  auto trace = [&](const std::string& query, const std::string& caller) {
+    search::QueryTrace t;
+    t.repository_id = repo_;
+    t.query = query;
+    t.scope = "all";
+    t.engine = "index";
+    t.caller = caller;
+    return t;
+  };
   std::atomic<int> published{0};
   {
     search::TraceLog log(*store_, &clock_);
@@ -390,13 +399,7 @@ TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 50; ++i) {
-          search::QueryTrace trace;
-          trace.repository_id = repo_;
-          trace.query = "q" + std::to_string(t) + "-" + std::to_string(i);
-          trace.scope = "all";
-          trace.engine = "index";
-          trace.caller = "mcp:agent";
-          log.Record(trace);
+          log.Record(trace("q" + std::to_string(t) + "-" + std::to_string(i), "mcp:agent"));
         }
       });
     }
@@ -407,13 +410,7 @@ TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
     // Each Flush sees its own trace written (a writer waiting out the
     // interval is told to commit).
     for (int i = 0; i < 20; ++i) {
-      search::QueryTrace trace;
-      trace.repository_id = repo_;
-      trace.query = "flushed " + std::to_string(i);
-      trace.scope = "all";
-      trace.engine = "index";
-      trace.caller = "cli";
-      log.Record(trace);
+      log.Record(trace("flushed " + std::to_string(i), "cli"));
       log.Flush();
       EXPECT_EQ(CountRows("query_traces"), 201 + i);
     }
@@ -424,13 +421,7 @@ TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
   // written: it tells the writer waiting out the interval to commit.
   search::TraceLog slow(*store_, &clock_, 10'000, std::chrono::seconds(30));
   for (int i = 0; i < 3; ++i) {
-    search::QueryTrace trace;
-    trace.repository_id = repo_;
-    trace.query = "slow " + std::to_string(i);
-    trace.scope = "all";
-    trace.engine = "index";
-    trace.caller = "cli";
-    slow.Record(trace);
+    slow.Record(trace("slow " + std::to_string(i), "cli"));
     const auto started = std::chrono::steady_clock::now();
     slow.Flush();
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10))
@@ -463,13 +454,17 @@ TEST_P(DataFlowTest, TracedSearchRecordsTheEngineStagesAndResults) {
   // A huge query is kept short, cut between characters ("é" is two bytes).
   std::string huge = "a";  // so byte 1000 is the second byte of an "é"
   for (int i = 0; i < 600; ++i) huge += "\xC3\xA9";
-  search::TracedSearch(*store_, repo_, huge, 5, search::Scope::kAll, {}, &log, "cli", &id);
+  EXPECT_TRUE(
+      search::TracedSearch(*store_, repo_, huge, 5, search::Scope::kAll, {}, &log, "cli", &id)
+          .ok());
   log.Flush();
   auto cut = search::LoadTrace(*store_, repo_, id);
   ASSERT_TRUE(cut.ok() && cut->has_value());
   EXPECT_EQ((*cut)->query, huge.substr(0, 999));
   // Without a log, nothing is written and no id given.
-  search::TracedSearch(*store_, repo_, "invoice", 5, search::Scope::kAll, {}, nullptr, "cli", &id);
+  EXPECT_TRUE(search::TracedSearch(*store_, repo_, "invoice", 5, search::Scope::kAll, {}, nullptr,
+                                   "cli", &id)
+                  .ok());
   EXPECT_EQ(id, "");
   EXPECT_EQ(CountRows("query_traces"), 2);
 }

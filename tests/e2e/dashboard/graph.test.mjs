@@ -30,6 +30,23 @@ after(async () => {
 
 const node = (text) => page.locator('.react-flow__node', { hasText: text });
 
+// A node's click, then the page it leads to. On a loaded 2-core machine a
+// click that lands while React Flow redraws the canvas is lost (seen once in
+// a full run: no navigation in 30 s); a person clicks again, and so does this
+// (at most three clicks, each given 10 s).
+async function clickNode(text, url) {
+  for (let attempt = 1; ; attempt++) {
+    await node(text).click();
+    try {
+      await page.waitForURL(url, { timeout: 10000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`# the click on ${text} led nowhere; clicking again`);
+    }
+  }
+}
+
 test('the graph opens at the top folders with the imports between them', async () => {
   const started = Date.now();
   await page.getByRole('link', { name: 'Graph' }).click();
@@ -39,8 +56,7 @@ test('the graph opens at the top folders with the imports between them', async (
   // Generous: CI machines are shared; the measured time is printed above.
   assert.ok(openMs < 10000, `opening took ${openMs} ms`);
   assert.deepEqual(await page.locator('.react-flow__node').count(), 2); // shop/, src/
-  await node('src/').click();
-  await page.waitForURL(/\/graph\?folder=src$/);
+  await clickNode('src/', /\/graph\?folder=src$/);
   await node('api/').waitFor();
   await node('core/').waitFor();
   const folders = await page.locator('.react-flow__node').count();
@@ -52,8 +68,7 @@ test('the graph opens at the top folders with the imports between them', async (
 });
 
 test('drilling into a folder and selecting a file lists its symbols and imports', async () => {
-  await node('core/').click();
-  await page.waitForURL(/folder=src%2Fcore$/);
+  await clickNode('core/', /folder=src%2Fcore$/);
   await node('result.h').click();
   await page.getByRole('heading', { name: 'src/core/result.h' }).waitFor();
   await page.getByRole('heading', { name: /^Imported by \(\d+\)$/ }).waitFor();

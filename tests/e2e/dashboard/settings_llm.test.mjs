@@ -111,6 +111,8 @@ test('a specialist profile is set, shown and removed', async () => {
   await screenshot(page, 'settings-llm-profiles', profiles);
   await qa.getByRole('button', { name: 'Remove qa' }).click();
   await profiles.getByText('Profile qa removed.').waitFor();
+  // The message comes with the answer; the row goes when the list is read again.
+  await qa.waitFor({ state: 'detached' });
   assert.equal(await qa.count(), 0);
 });
 

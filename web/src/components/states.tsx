@@ -1,5 +1,6 @@
 // Loading, empty and error states, the same on every view.
 import type { ReactNode } from 'react';
+import { ApiError } from '../api/client';
 import type { Resource } from './useResource';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -18,6 +19,24 @@ export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => voi
   return (
     <div className="state state-error" role="alert">
       <strong>Error:</strong> {error.message}
+      {onRetry && (
+        <button type="button" className="button small" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+// The server's refusal with its status and code (402 LLM_BUDGET_EXCEEDED,
+// 403 AUTH_FORBIDDEN, ...), where the code tells the reader what to do.
+export function ApiErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
+  const code = error instanceof ApiError ? `${error.status} ${error.code}` : 'Network error';
+  return (
+    <div className="state state-error" role="alert">
+      <span>
+        <strong>{code}:</strong> {error.message}
+      </span>
       {onRetry && (
         <button type="button" className="button small" onClick={onRetry}>
           Try again

@@ -7,10 +7,10 @@
 // (the dashboard has no decision page); an unverified citation (not among the
 // passages the answer was given) is marked and never a link.
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { api, ApiError, get } from '../api/client';
+import { api, get } from '../api/client';
 import type { Decision, Page } from '../api/types';
 import { Link, navigate } from '../app/router';
-import { Empty, ErrorBox, Loading } from '../components/states';
+import { ApiErrorBox, Empty, ErrorBox, Loading } from '../components/states';
 import { Time } from '../components/Time';
 
 export interface Citation {
@@ -264,24 +264,6 @@ function MessageView({ message }: { message: Message }) {
   );
 }
 
-// The server's refusal with its status and code (402 LLM_BUDGET_EXCEEDED,
-// 503 STORAGE_UNAVAILABLE when the server runs no chat, ...).
-function ChatError({ error, onRetry }: { error: Error; onRetry?: () => void }) {
-  const code = error instanceof ApiError ? `${error.status} ${error.code}` : 'Network error';
-  return (
-    <div className="state state-error" role="alert">
-      <span>
-        <strong>{code}:</strong> {error.message}
-      </span>
-      {onRetry && (
-        <button type="button" className="button small" onClick={onRetry}>
-          Try again
-        </button>
-      )}
-    </div>
-  );
-}
-
 export default function Chat({ params }: { params: Record<string, string> }) {
   const id = params.id ?? null;
   const [sessions, setSessions] = useState<Session[] | null>(null);
@@ -420,7 +402,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
           <button type="button" className="button primary" onClick={newChat}>
             New chat
           </button>
-          {sessionsError && <ChatError error={sessionsError} onRetry={() => loadSessions()} />}
+          {sessionsError && <ApiErrorBox error={sessionsError} onRetry={() => loadSessions()} />}
           {!sessions && !sessionsError && <Loading label="Loading sessions…" />}
           {sessions && sessions.length === 0 && <Empty>No conversations yet.</Empty>}
           {sessions && sessions.length > 0 && (
@@ -445,7 +427,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
         </nav>
         <div className="chat-thread">
           <h2>{thread ? thread.session.title : id ? id : 'New conversation'}</h2>
-          {threadError && <ChatError error={threadError} onRetry={id ? () => loadThread(id) : undefined} />}
+          {threadError && <ApiErrorBox error={threadError} onRetry={id ? () => loadThread(id) : undefined} />}
           {id && !thread && !threadError && <Loading label="Loading the conversation…" />}
           {!id && <Empty>Ask a question about the project to start a conversation.</Empty>}
           {thread && thread.messages.length === 0 && <Empty>No questions in this conversation yet.</Empty>}
@@ -455,7 +437,7 @@ export default function Chat({ params }: { params: Record<string, string> }) {
             </ol>
           </div>
           {asking && <Loading label="Looking for the answer…" />}
-          {askError && <ChatError error={askError} />}
+          {askError && <ApiErrorBox error={askError} />}
           <div ref={bottom} />
           {!threadError && (
             <form className="chat-form" aria-label="Ask a question" onSubmit={submit}>

@@ -1,26 +1,11 @@
-// Shared by the operations pages (cost, snapshots): the server's refusal
-// with its status and code, and the explanation a non-admin sees instead of
-// the page (the routes are admin only; the server refuses them anyway).
-import { ApiError } from '../../api/client';
+// Shared by the operations pages (cost, snapshots): the explanation a
+// non-admin sees instead of the page (the routes are admin only; the server
+// refuses them anyway), and the server's refusal (components/states).
 import { useSession } from '../../app/session';
-import { Loading } from '../../components/states';
+import { ApiErrorBox, Loading } from '../../components/states';
 import { useResource } from '../../components/useResource';
 
-export function ApiErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
-  const code = error instanceof ApiError ? `${error.status} ${error.code}` : 'Network error';
-  return (
-    <div className="state state-error" role="alert">
-      <span>
-        <strong>{code}:</strong> {error.message}
-      </span>
-      {onRetry && (
-        <button type="button" className="button small" onClick={onRetry}>
-          Try again
-        </button>
-      )}
-    </div>
-  );
-}
+export { ApiErrorBox };
 
 export function useIsAdmin(): boolean {
   return useSession().user?.role === 'admin';
