@@ -64,9 +64,11 @@ void Check(const json& schema, const json& value, const std::string& path,
     if (schema.contains("minLength") && size < schema["minLength"].get<std::size_t>()) {
       problems.push_back(Field(path) + ": must not be empty");
     }
+    // Bytes of UTF-8, stricter than JSON Schema's characters: the limits
+    // bound what is stored, and the message says which.
     if (schema.contains("maxLength") && size > schema["maxLength"].get<std::size_t>()) {
       problems.push_back(Field(path) + ": must be at most " + schema["maxLength"].dump() +
-                         " characters");
+                         " bytes (UTF-8), got " + std::to_string(size));
     }
   }
   if (value.is_array()) {

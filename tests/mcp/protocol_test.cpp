@@ -6,9 +6,9 @@
 #include <atomic>
 #include <thread>
 
+#include "core/json_schema.h"
 #include "linked_transport.h"
 #include "mcp/server/mcp_server.h"
-#include "core/json_schema.h"
 
 namespace docrunch::mcp {
 namespace {
@@ -277,6 +277,14 @@ TEST_F(ProtocolTest, ToolArgumentsAreCheckedAgainstTheSchemaNamingTheField) {
   json typed = client.Request("tools/call", {{"name", "echo"}, {"arguments", {{"text", 5}}}});
   EXPECT_NE(typed["result"]["content"][0]["text"].get<std::string>().find("text: must be string"),
             std::string::npos);
+  // maxLength 10 counts bytes of UTF-8, and says so: six "é" are 12.
+  json wide = client.Request(
+      "tools/call",
+      {{"name", "echo"},
+       {"arguments", {{"text", "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"}}}});
+  ASSERT_TRUE(wide["result"]["isError"].get<bool>());
+  EXPECT_EQ(wide["result"]["_meta"]["docrunch/error"]["message"],
+            "text: must be at most 10 bytes (UTF-8), got 12");
 }
 
 TEST_F(ProtocolTest, CompletesPromptArgumentsAndChecksPromptArguments) {
