@@ -181,7 +181,7 @@ Result<void> Apply(SealedProvider& p, ProviderChanges& changes, bool adding, con
   }
   if (entry.needs_key && p.api_key_sealed.empty()) {
     return Invalid(std::string("api_key: is required for type ") + entry.name +
-                   "; pass it with --api-key-env VAR or --api-key-stdin");
+                   " (REST: the api_key field; CLI: --api-key-env VAR or --api-key-stdin)");
   }
   return Ok();
 }
@@ -253,8 +253,8 @@ std::string CheckBaseUrl(std::string_view url) {
   auto parsed = config::ParseUrl(url);
   if (!parsed || parsed->host.empty()) return "base_url: a host is required";
   if (!parsed->user.empty() || parsed->has_password) {
-    return "base_url: must not hold a user or password (it would be stored in plain text; pass "
-           "keys with --api-key-env)";
+    return "base_url: must not hold a user or password (it would be stored in plain text; give "
+           "the key as api_key, or with --api-key-env on the CLI)";
   }
   if (url.find('?') != std::string_view::npos || url.find('#') != std::string_view::npos) {
     return "base_url: must not hold a query or fragment";
