@@ -68,25 +68,34 @@ json AskAnswer() {
                 {"session_id", "new_session", "question", "answer", "grounded", "passages"});
 }
 
+// Whose sessions the caller reads and continues: its own, or every one for
+// an admin (chat/chat.h, SessionOwner).
+chat::SessionOwner OwnerOf(const Caller& caller) {
+  if (caller.role == config::Role::kAdmin) return std::nullopt;
+  return caller.name;
+}
+
 }  // namespace
 
 void AddChatRoutes(Routes& routes, ApiServices& s) {
-  routes.push_back({"GET", "/chat/sessions", Access::kReader, "chat",
-                    "Chat sessions, most recently active first", PageQuery(), nullptr,
-                    Page(SessionItem()), 200, [&s](Call& call) -> Result<json> {
-                      auto page = ReadPage(call);
-                      if (!page) return page.error();
-                      auto service = Chat(s);
-                      if (!service) return service.error();
-                      const int want = static_cast<int>(page->offset + page->limit + 1);
-                      auto sessions = (*service)->ListSessions(std::min(want, 500));
-                      if (!sessions) return sessions.error();
-                      json items = json::array();
-                      for (std::size_t i = page->offset; i < sessions->size(); ++i) {
-                        items.push_back(chat::ToJson((*sessions)[i]));
-                      }
-                      return MakePageOf(std::move(items), *page);
-                    }});
+  routes.push_back(
+      {"GET", "/chat/sessions", Access::kReader, "chat",
+       "Chat sessions, most recently active first: the caller's own (an "
+       "admin's: everyone's)",
+       PageQuery(), nullptr, Page(SessionItem()), 200, [&s](Call& call) -> Result<json> {
+         auto page = ReadPage(call);
+         if (!page) return page.error();
+         auto service = Chat(s);
+         if (!service) return service.error();
+         const int want = static_cast<int>(page->offset + page->limit + 1);
+         auto sessions = (*service)->ListSessions(std::min(want, 500), OwnerOf(call.caller));
+         if (!sessions) return sessions.error();
+         json items = json::array();
+         for (std::size_t i = page->offset; i < sessions->size(); ++i) {
+           items.push_back(chat::ToJson((*sessions)[i]));
+         }
+         return MakePageOf(std::move(items), *page);
+       }});
   routes.push_back(
       {"POST", "/chat/sessions", Access::kReader, "chat",
        "Start an empty chat session (201); ask in it with POST .../messages", json::object(),
@@ -110,7 +119,7 @@ void AddChatRoutes(Routes& routes, ApiServices& s) {
                       if (!id) return id.error();
                       auto service = Chat(s);
                       if (!service) return service.error();
-                      auto session = (*service)->GetSession(*id);
+                      auto session = (*service)->GetSession(*id, OwnerOf(call.caller));
                       if (!session) return session.error();
                       auto messages = (*service)->Messages(*id);
                       if (!messages) return messages.error();
@@ -132,6 +141,7 @@ void AddChatRoutes(Routes& routes, ApiServices& s) {
          request.question = call.body.value("question", "");
          request.session = chat::SessionIdText(*id);
          request.created_by = call.caller.name;
+         request.owner = OwnerOf(call.caller);
          request.agent = call.caller.via == "token" ? call.caller.name : "";
          auto answer = (*service)->Ask(request);
          if (!answer) return answer.error();

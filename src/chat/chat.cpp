@@ -323,7 +323,7 @@ Result<AskResult> ChatService::Ask(const AskRequest& request) {
   if (!request.session.empty()) {
     auto id = ParseSessionId(request.session);
     if (!id) return id.error();
-    auto session = GetSession(*id);
+    auto session = GetSession(*id, request.owner);
     if (!session) return session.error();
     result.session = *session;
     auto earlier = Messages(*id);
@@ -470,21 +470,29 @@ Result<Session> ChatService::CreateSession(const std::string& title,
   return s;
 }
 
-Result<std::vector<Session>> ChatService::ListSessions(int limit) {
-  auto rows =
-      store_.Query(std::string(kSessionSelect) + " ORDER BY s.updated_at DESC, s.id DESC LIMIT $1",
-                   {std::int64_t{std::clamp(limit, 1, 500)}});
+Result<std::vector<Session>> ChatService::ListSessions(int limit, const SessionOwner& owner) {
+  store::Params params{std::int64_t{std::clamp(limit, 1, 500)}};
+  std::string where;
+  if (owner) {
+    params.push_back(*owner);
+    where = " WHERE s.created_by = $2";
+  }
+  auto rows = store_.Query(
+      std::string(kSessionSelect) + where + " ORDER BY s.updated_at DESC, s.id DESC LIMIT $1",
+      params);
   if (!rows) return rows.error();
   std::vector<Session> out;
   for (std::size_t i = 0; i < rows->size(); ++i) out.push_back(SessionFromRow(*rows, i));
   return out;
 }
 
-Result<Session> ChatService::GetSession(std::int64_t id) {
+Result<Session> ChatService::GetSession(std::int64_t id, const SessionOwner& owner) {
   auto rows = store_.Query(std::string(kSessionSelect) + " WHERE s.id = $1", {id});
   if (!rows) return rows.error();
   if (rows->empty()) return SessionNotFound(id);
-  return SessionFromRow(*rows, 0);
+  Session session = SessionFromRow(*rows, 0);
+  if (owner && session.created_by != *owner) return SessionNotFound(id);
+  return session;
 }
 
 Result<std::vector<Message>> ChatService::Messages(std::int64_t session_id) {

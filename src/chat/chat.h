@@ -99,12 +99,19 @@ std::string SessionIdText(std::int64_t id);  // "chat-12"
 // the order they first appear, each once.
 std::vector<std::string> CitedLabels(std::string_view answer);
 
+// Whose conversations a caller may read and continue: a session belongs to
+// its created_by; admins and the local CLI see every one (`owner` unset).
+// Another's session is "not found", as one that does not exist, so its
+// existence is not told.
+using SessionOwner = std::optional<std::string>;
+
 struct AskRequest {
   std::string question;
   std::string session;     // "" = a new session; else "chat-N"
   std::string created_by;  // the agent or user asking ("" for the local CLI)
   std::string agent;       // for the cost ledger (CallOptions::agent)
   std::string task;        // for the cost ledger (CallOptions::task)
+  SessionOwner owner;      // set: `session` must be this caller's
 };
 
 struct AskResult {
@@ -131,9 +138,10 @@ class ChatService {
   // An empty session (the REST route's POST /chat/sessions). Its title:
   // 1-200 bytes (INVALID_PARAMS naming `title`).
   Result<Session> CreateSession(const std::string& title, const std::string& created_by);
-  // Most recently updated first.
-  Result<std::vector<Session>> ListSessions(int limit);
-  Result<Session> GetSession(std::int64_t id);  // STORAGE_NOT_FOUND naming chat-N
+  // Most recently updated first; with `owner`, only that caller's.
+  Result<std::vector<Session>> ListSessions(int limit, const SessionOwner& owner = std::nullopt);
+  // STORAGE_NOT_FOUND naming chat-N, also for another's session.
+  Result<Session> GetSession(std::int64_t id, const SessionOwner& owner = std::nullopt);
   Result<std::vector<Message>> Messages(std::int64_t session_id);
 
  private:

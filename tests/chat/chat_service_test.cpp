@@ -352,6 +352,40 @@ TEST_P(ChatTest, BadInputIsRefusedNamingTheField) {
   EXPECT_THAT(titled.error().message, HasSubstr("title"));
 }
 
+// A conversation is its asker's: with an owner, another's session is not
+// found (as one that does not exist) and not listed; without (an admin, the
+// local CLI), every one is.
+TEST_P(ChatTest, ACallerReadsAndContinuesOnlyItsOwnSessions) {
+  auto chat = Service();
+  auto ann = chat->Ask({kQuestion, "", "ann", "", "", std::string("ann")});
+  ASSERT_TRUE(ann.ok()) << ann.error().ToString();
+  auto bob = chat->Ask({kQuestion, "", "bob", "", "", std::string("bob")});
+  ASSERT_TRUE(bob.ok()) << bob.error().ToString();
+  const std::string anns = SessionIdText(ann->session.id);
+
+  auto listed = chat->ListSessions(50, std::string("bob"));
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, bob->session.id);
+  auto all = chat->ListSessions(50);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+
+  auto peek = chat->GetSession(ann->session.id, std::string("bob"));
+  ASSERT_FALSE(peek.ok());
+  EXPECT_EQ(peek.error().code, ErrorCode::kStorageNotFound);
+  EXPECT_THAT(peek.error().message, HasSubstr(anns));
+  auto intrude = chat->Ask({"and the cache?", anns, "bob", "", "", std::string("bob")});
+  ASSERT_FALSE(intrude.ok());
+  EXPECT_EQ(intrude.error().code, ErrorCode::kStorageNotFound);
+  EXPECT_EQ(chat->GetSession(ann->session.id)->messages, 2) << "nothing added to ann's";
+
+  EXPECT_TRUE(chat->Ask({"and the cache?", anns, "ann", "", "", std::string("ann")}).ok());
+  EXPECT_TRUE(chat->Ask({"and the cache?", anns, "", "", "", std::nullopt}).ok())
+      << "the local CLI (no owner) continues any";
+  EXPECT_EQ(chat->GetSession(ann->session.id)->messages, 6);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -126,6 +126,10 @@ test('MCP ask over stdio as a reader', async () => {
   assert.equal(rows.session_id, id);
 
   const errorOf = (r) => r._meta?.['docrunch/error'] ?? {};
+  // Another's conversation (chat-1 is the CLI's) is not this agent's to continue.
+  const others = await client.callTool({ name: 'ask',
+    arguments: { question: 'and the cache?', session_id: 'chat-1' } });
+  assert.equal(errorOf(others).code, 'STORAGE_NOT_FOUND', JSON.stringify(others));
   const missing = await client.callTool({ name: 'ask',
     arguments: { question: QUESTION, session_id: 'chat-999' } });
   assert.equal(missing.isError, true);
@@ -170,6 +174,14 @@ test('REST /chat routes for a reader, answers as the OpenAPI document says', asy
   const list = await req('GET', '/chat/sessions?limit=2', { token });
   assert.equal(list.status, 200, list.text);
   assert.equal(list.json.data.items[0].id, id);  // the most recently active first
+  // A reader's own sessions only: chat-1 is the CLI's, not found for this one.
+  const everyone = await req('GET', '/chat/sessions?limit=100', { token });
+  assert.deepEqual(everyone.json.data.items.map((s) => s.created_by), ['reader-user']);
+  const others = await req('GET', '/chat/sessions/chat-1/messages', { token });
+  assert.equal(others.status, 404, others.text);
+  const intrude = await req('POST', '/chat/sessions/chat-1/messages',
+    { token, body: { question: 'and the cache?' } });
+  assert.equal(intrude.status, 404, intrude.text);
 
   // Bad paths.
   assert.equal((await req('GET', '/chat/sessions')).status, 401);

@@ -46,6 +46,11 @@ ToolResult Ask(ToolServices& s, ToolCall& call) {
   request.session = call.arguments.value("session_id", "");
   request.created_by = call.identity.agent_id;
   request.agent = call.identity.agent_id;
+  // An agent continues its own conversations (an admin, or anyone with
+  // auth off, any: chat/chat.h, SessionOwner).
+  if (call.identity.authenticated && call.identity.role != config::Role::kAdmin) {
+    request.owner = call.identity.agent_id;
+  }
   call.rpc.Progress(0, 1, "retrieving and answering");
   auto answer = s.chat->Ask(request);
   if (!answer) return Failure(answer.error());
@@ -73,7 +78,7 @@ void AddChatTools(Catalog& catalog, ToolServices& s) {
        "path:line, task-N or adr-NNN for each claim. With the project's chat provider "
        "configured the answer is written by it; otherwise it is the best passages with their "
        "citations. Pass session_id from an earlier answer to follow up in the same "
-       "conversation.",
+       "conversation (your own: another agent's session is not found).",
        Object({{"question", Str("The question (at most 8 KB)")},
                {"session_id", Str("An earlier answer's session (chat-N) to continue", 40)}},
               {"question"}),
