@@ -1064,6 +1064,7 @@ RestServer::RestServer(ApiServices services, RestOptions options)
   AddWorkflowRoutes(impl_->routes, impl_->services);
   AddChatRoutes(impl_->routes, impl_->services);
   AddLlmRoutes(impl_->routes, impl_->services);
+  AddOpsRoutes(impl_->routes, impl_->services);
   Impl* impl = impl_.get();
   impl_->routes.push_back(
       {"GET", "/openapi.json", Access::kReader, "system", "This API's OpenAPI 3.1 document",

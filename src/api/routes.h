@@ -24,5 +24,7 @@ void AddWorkflowRoutes(Routes& routes, ApiServices& services);
 void AddChatRoutes(Routes& routes, ApiServices& services);
 // LLM admin: providers (+ test), models, profiles, the CLI model registry.
 void AddLlmRoutes(Routes& routes, ApiServices& services);
+// Operations: snapshots (list, create, diff) and the LLM spend (cost).
+void AddOpsRoutes(Routes& routes, ApiServices& services);
 
 }  // namespace docrunch::api

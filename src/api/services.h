@@ -32,6 +32,14 @@ namespace docrunch::llm {
 class CallObserver;
 }
 
+namespace docrunch::cost {
+class Ledger;
+}
+
+namespace docrunch::ops {
+struct SnapshotEnv;
+}
+
 namespace docrunch::api {
 
 struct ApiServices {
@@ -84,6 +92,10 @@ struct ApiServices {
   jobs::WorkflowEngine* workflows = nullptr;
   // Chat sessions and answers (null: the /chat routes answer 503).
   chat::ChatService* chat = nullptr;
+  // The /snapshots routes' folder and live database settings, and the
+  // cost ledger behind /cost (null: those routes answer 503).
+  const ops::SnapshotEnv* snapshots = nullptr;
+  cost::Ledger* ledger = nullptr;
   // What GET /metrics exposes (null: obs::DefaultRegistry()).
   obs::Registry* metrics = nullptr;
 };

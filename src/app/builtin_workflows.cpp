@@ -1,5 +1,6 @@
 #include "app/builtin_workflows.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "app/scan_runner.h"
@@ -8,11 +9,13 @@
 #include "docs/analysis_pages.h"
 #include "docs/doc_writer.h"
 #include "jobs/demo_workflow.h"
+#include "llm/providers.h"
 #include "scan/graph.h"
 #include "scan/parser/parser.h"
 #include "scan/scan_steps.h"
 #include "scan/scan_store.h"
 #include "search/search.h"
+#include "tasks/context_pack.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::app {
@@ -30,9 +33,14 @@ Error BadInput(const std::string& field, const std::string& why) {
 // target, here and now; a target still behind afterwards (a failing
 // Markdown folder, an index that cannot be written) is this step's error,
 // so the step retries and, out of attempts, the scan is undone.
+//
+// With `only_target` ("index"): that target's first pass, the events left
+// pending for the full drain of the next step.
 Result<json> SyncRepository(store::Store& store, const config::Config& config,
-                            const RepoScanInput& in, std::int64_t repository_id) {
-  SyncSetup setup{repository_id, in.docs, in.name, /*repair_docs=*/true};
+                            const RepoScanInput& in, std::int64_t repository_id,
+                            const std::string& only_target = "") {
+  SyncSetup setup{repository_id, in.docs, in.name, /*repair_docs=*/only_target.empty(),
+                  only_target};
   auto drained = DrainSync(store, config, setup);
   if (!drained) return drained.error();
   if (!drained->markdown_error.empty()) {
@@ -118,11 +126,19 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
           return Ok();
         });
     if (!stored) return stored.error();
+    // The search index first, then everything (the Markdown, and the index
+    // again, which finds every entity already applied): a worker killed
+    // while the pages render does not index again.
+    auto indexed = ctx.Step(
+        "index",
+        [&](jobs::StepCall&) { return SyncRepository(store, config, *in, repository_id, "index"); },
+        again);
+    if (!indexed) return indexed.error();
     auto synced = ctx.Step(
-        "index-markdown",
+        "markdown",
         [&](jobs::StepCall&) { return SyncRepository(store, config, *in, repository_id); }, again);
     if (!synced) return synced.error();
-    json result{{"summary", stored->at("summary")}, {"sync", *synced}};
+    json result{{"summary", stored->at("summary")}, {"index", *indexed}, {"sync", *synced}};
     const json& summary = stored->at("summary");
     const bool changed = summary.value("files_parsed", 0) + summary.value("files_deleted", 0) > 0;
     if (auto_snapshot && changed && AutoSnapshotWanted(config.rollback, "scan")) {
@@ -162,8 +178,22 @@ Result<void> CheckAiTaskInput(const json& input) {
       }
     } else if (key == "task_id" || key == "agent" || key == "summary") {
       if (!value.is_string()) return BadInput(key, "expected a string");
+    } else if (key == "role") {
+      const bool known = value.is_string() &&
+                         std::find(std::begin(llm::kProfileRoles), std::end(llm::kProfileRoles),
+                                   value.get<std::string>()) != std::end(llm::kProfileRoles);
+      if (!known) {
+        return BadInput(key,
+                        "expected a specialist role (manager, librarian, qa, security, ui_ux, "
+                        "chat, analyzer)");
+      }
+    } else if (key == "max_tokens") {
+      auto budget = tasks::ParseMaxTokens(value);  // its message starts with the key
+      if (!budget) return MakeError(ErrorCode::kInvalidParams, "input." + budget.error().message);
     } else {
-      return BadInput(key, "unknown key (expected task_id, agent, summary, timeout_s)");
+      return BadInput(key,
+                      "unknown key (expected task_id, agent, summary, timeout_s, role, "
+                      "max_tokens)");
     }
   }
   if (!input.contains("task_id")) return BadInput("task_id", "required");
@@ -172,8 +202,88 @@ Result<void> CheckAiTaskInput(const json& input) {
 
 }  // namespace
 
-jobs::WorkflowFn AiTaskWorkflow(TaskEnv& env) {
-  return [&env](jobs::WorkflowContext& ctx) -> Result<json> {
+std::string DefaultSpecialistRole(const std::string& task_type) {
+  if (task_type == "security") return "security";
+  if (task_type == "docs") return "librarian";
+  if (task_type == "test") return "qa";
+  return "manager";
+}
+
+namespace {
+
+constexpr const char* kSpecialistInstructions =
+    "You are doing this task as its specialist. You cannot run commands or change files: answer "
+    "with your completion report, in plain text. Say what you did or what should be done and "
+    "where (name files and symbols as path:line), how it meets each acceptance criterion, and "
+    "what is left open.";
+
+// `text` cut to at most `max_bytes`, at a UTF-8 character boundary, with a
+// note when it was cut.
+std::string FitText(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  const std::string note = "\n[cut to fit the task's text limit]";
+  std::size_t end = max_bytes > note.size() ? max_bytes - note.size() : 0;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text + note;
+}
+
+// The specialist step: with a profile for the run's role (input `role`, else
+// DefaultSpecialistRole of the task's type) and a gateway, one generation
+// from the task packed with its context (input `max_tokens`, default 2,000)
+// whose answer is the completion summary; the call is recorded in the cost
+// ledger for the agent and the task, and a budget's hard stop is this
+// step's error. Without a profile: the input's summary, and says so.
+Result<json> SpecialistStep(TaskEnv& env, llm::Gateway* gateway, const json& input,
+                            const std::string& run_id, jobs::StepCall& call) {
+  const std::string task_id = input["task_id"].get<std::string>();
+  auto details = env.service->Show(task_id);
+  if (!details) return details.error();
+  const std::string role = StringField(input, "role", DefaultSpecialistRole(details->task.type));
+  const std::string fallback =
+      StringField(input, "summary", "Completed by the ai-task workflow " + run_id);
+  auto profile = llm::GetProfile(*env.store, role);
+  if (!profile && profile.error().code != ErrorCode::kStorageNotFound) return profile.error();
+  if (!profile || gateway == nullptr) {
+    return json{{"llm", "not configured: no profile for the role '" + role +
+                            "' (docrunch profile set " + role + " --provider NAME)"},
+                {"role", role},
+                {"summary", fallback}};
+  }
+  // Checked when the run started (CheckAiTaskInput).
+  auto budget = tasks::ParseMaxTokens(input.contains("max_tokens") ? input["max_tokens"] : json());
+  if (!budget) return budget.error();
+  tasks::PackedTask packed = tasks::PackTask(*details, *budget, kSpecialistInstructions);
+  llm::GenerateRequest request;
+  request.messages.push_back({"user", packed.text});
+  llm::CallOptions options;
+  options.agent = StringField(input, "agent", "ai-task");
+  options.task = details->task.IdText();
+  options.cancel = &call.stop;
+  auto answer = gateway->GenerateForRole(role, std::move(request), options);
+  if (!answer) return answer.error();
+  const std::size_t limit = static_cast<std::size_t>(env.config->tasks.max_text_kb) * 1024;
+  std::string summary = answer->text;
+  if (summary.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return MakeError(ErrorCode::kLlmProviderError,
+                     "the " + role + " profile's model answered with no text");
+  }
+  return json{{"llm",
+               {{"role", role},
+                {"provider", profile->provider},
+                {"model", answer->model},
+                {"input_tokens", answer->usage.input_tokens},
+                {"output_tokens", answer->usage.output_tokens},
+                {"finish_reason", answer->finish_reason},
+                {"context_tokens", packed.used_tokens}}},
+              {"role", role},
+              {"summary", FitText(std::move(summary), limit)}};
+}
+
+}  // namespace
+
+jobs::WorkflowFn AiTaskWorkflow(TaskEnv& env, llm::Gateway* gateway) {
+  return [&env, gateway](jobs::WorkflowContext& ctx) -> Result<json> {
     const json& input = ctx.input();
     DOCRUNCH_TRY(CheckAiTaskInput(input));
     tasks::TaskService& service = *env.service;
@@ -208,16 +318,18 @@ jobs::WorkflowFn AiTaskWorkflow(TaskEnv& env) {
         });
     if (!claimed) return claimed.error();
 
-    // specialist: the work itself. The LLM layer (providers, profiles) is
-    // not there yet, so this step is a documented no-op that hands on the
-    // summary given in the input.
-    auto specialist = ctx.Step("specialist", [&](jobs::StepCall&) -> Result<json> {
-      return json{{"llm",
-                   "not configured: the specialist step is a no-op until the LLM layer "
-                   "exists"},
-                  {"summary", StringField(input, "summary",
-                                          "Completed by the ai-task workflow " + ctx.run_id())}};
-    });
+    // specialist: the work itself, by the role's LLM profile when there is
+    // one (SpecialistStep); else a no-op that hands on the input's summary.
+    // A killed worker's attempt is used up: two, so one kill still ends.
+    jobs::StepOptions twice;
+    twice.max_attempts = 2;
+    twice.backoff = 2s;
+    auto specialist = ctx.Step(
+        "specialist",
+        [&](jobs::StepCall& call) {
+          return SpecialistStep(env, gateway, input, ctx.run_id(), call);
+        },
+        twice);
     if (!specialist) return specialist.error();
 
     // complete: working -> review (or approved, when the review rules
@@ -509,14 +621,15 @@ Result<RepoScanInput> ParseRepoScanInput(const json& input, const config::Config
 
 void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& store,
                               const config::Config& config, const fs::path& project_root,
-                              TaskEnv& tasks) {
+                              TaskEnv& tasks, llm::Gateway* gateway) {
   jobs::RegisterDemoWorkflow(engine);
-  engine.Register("ai-task", AiTaskWorkflow(tasks), [&tasks](const json& input) -> Result<json> {
-    DOCRUNCH_TRY(CheckAiTaskInput(input));
-    auto task = tasks.service->Get(input["task_id"].get<std::string>());
-    if (!task) return BadInput("task_id", task.error().message);
-    return input;
-  });
+  engine.Register("ai-task", AiTaskWorkflow(tasks, gateway),
+                  [&tasks](const json& input) -> Result<json> {
+                    DOCRUNCH_TRY(CheckAiTaskInput(input));
+                    auto task = tasks.service->Get(input["task_id"].get<std::string>());
+                    if (!task) return BadInput("task_id", task.error().message);
+                    return input;
+                  });
   engine.Register("analysis", AnalysisWorkflow(tasks), CheckAnalysisInput);
   engine.Register("embeddings", EmbeddingsWorkflow(tasks),
                   [&config](const json& input) -> Result<json> {

@@ -6,19 +6,23 @@
 //   repo-scan  RepoScanWorkflow: walk -> parse-1..N (checkpointed batches
 //              of scan::kParseBatch files) -> analyze -> store (one
 //              transaction, recorded with the step; undone by its
-//              compensation) -> index-markdown (the sync worker drained for
-//              the repository: the search index, then the Markdown) ->
+//              compensation) -> index (the search index's pass over the
+//              repository's pending events) -> markdown (the sync worker
+//              drained for every target: the Markdown, and what the index
+//              pass left) ->
 //              snapshot (only with rollback.auto_snapshot.on_scan, after a
 //              scan that changed something).
-//              input {root, docs, name, full}; result {summary, sync,
-//              snapshot?}.
-//   ai-task    AITaskWorkflow: claim -> specialist (a documented no-op
-//              until the LLM layer exists) -> complete -> wait for an
+//              input {root, docs, name, full}; result {summary, index,
+//              sync, snapshot?}.
+//   ai-task    AITaskWorkflow: claim -> specialist (the role's LLM profile
+//              does the task from its packed context; without a profile a
+//              no-op that hands on the input's summary) -> complete -> wait for an
 //              `approve` or `reject` signal (timeout_s) -> publish (approve,
 //              done, its page). A rejection, a timeout or a failure undoes
 //              it: the task goes back to todo, or is blocked with the reason
 //              when it was still being worked on.
-//              input {task_id, agent?, summary?, timeout_s?}.
+//              input {task_id, agent?, summary?, timeout_s?, role?,
+//              max_tokens?}.
 //   analysis   MultiStepAnalysisWorkflow: scan (inline, incremental) ->
 //              analyze (import cycles, and the impact of changing `paths`
 //              or the five files most others depend on; the report is the
@@ -40,6 +44,7 @@
 #include "app/context.h"
 #include "app/task_env.h"
 #include "jobs/db_workflow.h"
+#include "llm/gateway.h"
 
 namespace docrunch::app {
 
@@ -68,8 +73,14 @@ jobs::WorkflowFn RepoScanWorkflow(store::Store& store, const config::Config& con
                                   const std::filesystem::path& project_root,
                                   AutoSnapshotFn auto_snapshot = {});
 
-// The AITaskWorkflow's function (registered as "ai-task").
-jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks);
+// The specialist role an ai-task run of a task of `type` asks when its
+// input names none: security -> security, docs -> librarian, test -> qa,
+// anything else -> manager.
+std::string DefaultSpecialistRole(const std::string& task_type);
+
+// The AITaskWorkflow's function (registered as "ai-task"). `gateway`
+// (nullptr: none) makes the specialist step's LLM call.
+jobs::WorkflowFn AiTaskWorkflow(TaskEnv& tasks, llm::Gateway* gateway);
 
 // The MultiStepAnalysisWorkflow's function (registered as "analysis").
 jobs::WorkflowFn AnalysisWorkflow(TaskEnv& tasks);
@@ -78,9 +89,11 @@ jobs::WorkflowFn AnalysisWorkflow(TaskEnv& tasks);
 jobs::WorkflowFn EmbeddingsWorkflow(TaskEnv& tasks);
 
 // Registers every built-in workflow. `config`, `project_root` (the loaded
-// project's) and `tasks` must outlive the engine.
+// project's), `tasks` and `gateway` (nullptr: no LLM calls) must outlive
+// the engine.
 void RegisterBuiltinWorkflows(jobs::DbWorkflowEngine& engine, store::Store& store,
                               const config::Config& config,
-                              const std::filesystem::path& project_root, TaskEnv& tasks);
+                              const std::filesystem::path& project_root, TaskEnv& tasks,
+                              llm::Gateway* gateway);
 
 }  // namespace docrunch::app

@@ -14,32 +14,12 @@ namespace docrunch::app {
 Result<std::unique_ptr<ChatEnv>> OpenChat(AppContext& ctx, store::Store& store,
                                           std::int64_t repository_id, search::SearchOptions search,
                                           bool strict) {
-  auto loaded = ctx.Config();
-  if (!loaded) return loaded.error();
+  auto llm = OpenLlm(ctx, store, strict ? "chat" : "");
+  if (!llm) return llm.error();
   auto env = std::make_unique<ChatEnv>();
-  bool needs_key = false;
-  if (auto profile = llm::GetProfile(store, "chat")) {
-    auto provider = llm::GetProvider(store, profile->provider);
-    if (!provider) return provider.error();
-    needs_key = provider->info.enabled &&
-                (!provider->api_key_sealed.empty() || !provider->proxy_api_key_sealed.empty());
-  } else if (profile.error().code != ErrorCode::kStorageNotFound) {
-    return profile.error();
-  }
-  if (needs_key) {
-    auto box = OpenSecrets(ctx);
-    if (box) {
-      env->box = std::move(*box);
-    } else if (strict) {
-      return box.error();
-    }
-  }
-  env->ledger = std::make_unique<cost::Ledger>(store, ctx.clock(),
-                                               cost::LedgerOptionsFromConfig((*loaded)->config));
-  env->costs = std::make_unique<llm::CostObserver>(*env->ledger);
-  env->gateway = std::make_unique<llm::Gateway>(store, env->box.get(), env->costs.get());
+  env->llm = std::move(*llm);
   env->service = std::make_unique<chat::ChatService>(store, repository_id, std::move(search),
-                                                     env->gateway.get());
+                                                     env->llm->gateway.get());
   return env;
 }
 

@@ -1,23 +1,17 @@
-// The chat service as commands open it (chat, serve): the gateway with the
-// cost ledger as its observer and the secret box, behind chat::ChatService.
+// The chat service as commands open it (chat, serve): the process's LLM
+// gateway (app/llm_env.h) behind chat::ChatService.
 #pragma once
 
 #include <memory>
 
 #include "app/context.h"
+#include "app/llm_env.h"
 #include "chat/chat.h"
-#include "cost/ledger.h"
-#include "llm/cost_observer.h"
-#include "llm/gateway.h"
-#include "llm/secret_box.h"
 
 namespace docrunch::app {
 
 struct ChatEnv {
-  std::unique_ptr<llm::SecretBox> box;  // null: no KMS key (providers without secrets only)
-  std::unique_ptr<cost::Ledger> ledger;
-  std::unique_ptr<llm::CostObserver> costs;
-  std::unique_ptr<llm::Gateway> gateway;
+  std::unique_ptr<LlmEnv> llm;
   std::unique_ptr<chat::ChatService> service;
 };
 

@@ -28,6 +28,12 @@ Result<void> ShowCost(AppContext& ctx, const CostFlags& flags) {
   auto store = ctx.Store();
   if (!store) return store.error();
   cost::Ledger ledger(**store, ctx.clock(), cost::LedgerOptionsFromConfig((*loaded)->config));
+  if (flags.json) {
+    auto report = ledger.Report(*period, flags.by);
+    if (!report) return report.error();
+    Print(report->dump(2));
+    return Ok();
+  }
   auto rows = ledger.Summary(*period, flags.by);
   if (!rows) return rows.error();
   auto states = ledger.States();
@@ -38,36 +44,6 @@ Result<void> ShowCost(AppContext& ctx, const CostFlags& flags) {
   for (const auto& r : *rows) {
     total += r.cost_micros;
     calls += r.calls;
-  }
-  if (flags.json) {
-    nlohmann::json out = {{"period", flags.period},
-                          {"from", FormatIso8601(from)},
-                          {"to", FormatIso8601(to)},
-                          {"by", flags.by},
-                          {"calls", calls},
-                          {"total_usd", cost::ToUsd(total)},
-                          {"rows", nlohmann::json::array()},
-                          {"budgets", nlohmann::json::array()},
-                          {"hard_stop", ledger.options().hard_stop}};
-    for (const auto& r : *rows) {
-      out["rows"].push_back({{flags.by, r.key},
-                             {"calls", r.calls},
-                             {"input_tokens", r.tokens.input_tokens},
-                             {"output_tokens", r.tokens.output_tokens},
-                             {"cost_usd", cost::ToUsd(r.cost_micros)}});
-    }
-    for (const auto& s : *states) {
-      out["budgets"].push_back({{"budget", s.budget.Key()},
-                                {"scope", cost::ScopeName(s.budget.scope)},
-                                {"name", s.budget.name},
-                                {"period", cost::PeriodName(s.budget.period)},
-                                {"period_start", FormatIso8601(s.period_start)},
-                                {"limit_usd", cost::ToUsd(s.budget.limit_micros)},
-                                {"spent_usd", cost::ToUsd(s.spent_micros)},
-                                {"percent", s.percent}});
-    }
-    Print(out.dump(2));
-    return Ok();
   }
   std::string text = "LLM spend this " + flags.period + " (" + FormatIso8601(from) + " to " +
                      FormatIso8601(to) + "): " + cost::FormatUsd(total) + " in " +

@@ -15,6 +15,7 @@
 #include "app/chat_env.h"
 #include "app/commands.h"
 #include "app/llm_commands.h"
+#include "app/snapshot_support.h"
 #include "ops/server_lock.h"
 
 #include "api/rest_server.h"
@@ -78,6 +79,8 @@ struct ServeEnv {
   TaskEnv tasks;
   mcp::ToolServices services;
   std::unique_ptr<ChatEnv> chat;  // MCP's ask and REST's /chat routes
+  // REST's /snapshots (none when the snapshot settings cannot be read).
+  std::optional<ops::SnapshotEnv> snapshots;
   mcp::Catalog catalog;
   std::unique_ptr<auth::AuditLog> audit;
   // Where MCP's and REST's searches leave their traces.
@@ -163,6 +166,12 @@ Result<std::unique_ptr<ServeEnv>> OpenServe(AppContext& ctx) {
   if (!chat) return chat.error();
   env->chat = std::move(*chat);
   env->services.chat = env->chat->service.get();
+  if (auto snapshots = SnapshotEnvFor(ctx)) {
+    env->snapshots = std::move(*snapshots);
+    env->services.snapshots = &*env->snapshots;
+  } else {
+    spdlog::warn("snapshots are not served: {}", snapshots.error().message);
+  }
   env->catalog = mcp::BuildCatalog(env->services);
   env->audit = std::make_unique<auth::AuditLog>(*env->tasks.store, nullptr, c.audit.enabled);
   env->redis_url = RedisUrl(c, ctx.env());
@@ -445,7 +454,7 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   rest->workflows = std::make_unique<jobs::DbWorkflowEngine>(*e.tasks.store, rest->clock);
   const config::LoadedConfig& project = **ctx.Config();
   RegisterBuiltinWorkflows(*rest->workflows, *e.tasks.store, project.config, project.project_root,
-                           e.tasks);
+                           e.tasks, e.chat->llm->gateway.get());
   services.workflows = rest->workflows.get();
   services.traces = e.traces.get();
   services.chat = e.chat ? e.chat->service.get() : nullptr;
@@ -473,10 +482,14 @@ Result<std::unique_ptr<RestEnv>> OpenRest(AppContext& ctx, const ServeFlags& fla
   services.cli_models_path = project.project_root / c.cli_proxy.models_file;
   // One cost ledger per server: the chat's (which every LLM call of this
   // process records through), for the provider tests of /api/llm too.
-  services.llm_observer = e.chat->costs.get();
+  services.llm_observer = e.chat->llm->costs.get();
+  services.ledger = e.chat->llm->ledger.get();
+  services.snapshots = e.snapshots ? &*e.snapshots : nullptr;
   rest->traces = e.traces.get();
   api::StreamHub* hub = &rest->hub;
   rest->trace_listener = e.traces->AddListener([hub](const search::QueryTrace& trace) {
+    // The trace as JSON only for a listening stream: every search has one.
+    if (!hub->Listened(api::kQueriesChannel)) return;
     hub->Publish(api::kQueriesChannel, "query.trace", search::ToJson(trace));
   });
   ServeEnv* env = &e;

@@ -110,18 +110,6 @@ std::string HumanSize(std::uint64_t bytes) {
   return out;
 }
 
-json InfoJson(const ops::SnapshotInfo& s) {
-  json j = ops::ToJson(s.manifest);
-  j.erase("entries");
-  j["file"] = s.file.string();
-  j["size"] = s.archive_size;
-  std::uint64_t docs = 0;
-  for (const auto& e : s.manifest.entries) docs += e.path.rfind("docs/", 0) == 0;
-  j["docs_pages"] = docs;
-  j["includes"] = json::array({"database", "docs", "index", "tasks", "config"});
-  return j;
-}
-
 // A store of our own on the live database, unchecked (a snapshot may be
 // taken of a database that is behind; a restore replaces it anyway).
 Result<std::unique_ptr<store::Store>> OpenLive(AppContext& ctx) {
@@ -139,7 +127,7 @@ Result<void> Create(AppContext& ctx, const std::string& note, bool json_out) {
   if (!store) return store.error();
   auto made = ops::CreateSnapshot(*env, **store, "manual", note);
   if (!made) return made.error();
-  Print(json_out ? InfoJson(*made).dump(2) : std::to_string(made->manifest.version));
+  Print(json_out ? ops::ToJson(*made).dump(2) : std::to_string(made->manifest.version));
   return Ok();
 }
 
@@ -154,7 +142,7 @@ Result<void> List(AppContext& ctx, bool json_out) {
   }
   if (json_out) {
     json out = json::array();
-    for (const auto& s : list->snapshots) out.push_back(InfoJson(s));
+    for (const auto& s : list->snapshots) out.push_back(ops::ToJson(s));
     Print(out.dump(2));
     return Ok();
   }

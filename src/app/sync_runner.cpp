@@ -119,7 +119,12 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
   // 1,000 at a time, so a large batch costs no more memory (256 MB for that
   // tree either way).
   options.batch_size = 20000;
-  DOCRUNCH_TRY(RequeueDrift(store, setup.repository_id, *targets));
+  if (!setup.only_target.empty()) {
+    std::erase_if(*targets, [&](const auto& t) { return t->Target() != setup.only_target; });
+    options.leave_pending = true;
+  } else {
+    DOCRUNCH_TRY(RequeueDrift(store, setup.repository_id, *targets));
+  }
   sync::SyncWorker worker(store, sync::Pointers(*targets), options);
   auto stats = worker.Drain(sync::SyncWorker::kUntilEmpty, stop);
   if (!stats) return stats.error();
@@ -138,7 +143,8 @@ Result<DrainOutcome> DrainSync(store::Store& store, const config::Config& config
     outcome.pages_total = markdown->pages_total();
     auto behind = store.Query(
         "SELECT last_error FROM storage_sync WHERE repository_id = $1 AND target = 'markdown' "
-        "AND status <> 'ok' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
+        "AND status IN ('pending', 'failed', 'dead_letter') AND last_error IS NOT NULL ORDER BY "
+        "updated_at DESC LIMIT 1",
         {setup.repository_id});
     if (!behind) return behind.error();
     if (!behind->empty()) outcome.markdown_error = behind->Text(0, "last_error").value_or("");

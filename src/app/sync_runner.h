@@ -25,6 +25,9 @@ struct SyncSetup {
   // Whether DrainSync also repairs the Markdown folder (RepairMarkdown):
   // scans and `sync retry` do; a task command's drain stays small.
   bool repair_docs = false;
+  // Non-empty: a first pass by this target alone, the events left pending
+  // for a full drain afterwards (sync::WorkerOptions::leave_pending).
+  std::string only_target;
 };
 
 // The configured targets (storage.sync.targets; markdown only with a docs root).

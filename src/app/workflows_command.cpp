@@ -175,9 +175,12 @@ Result<std::unique_ptr<WorkflowEngineEnv>> OpenWorkflowEngine(AppContext& ctx, i
   options.heartbeat = options.lease / 3;
   auto env = std::make_unique<WorkflowEngineEnv>();
   env->tasks = std::move(*tasks);
+  auto llm = OpenLlm(ctx, **store);
+  if (!llm) return llm.error();
+  env->llm = std::move(*llm);
   env->workflows = std::make_unique<jobs::DbWorkflowEngine>(**store, ctx.clock(), options);
   RegisterBuiltinWorkflows(*env->workflows, **store, (*loaded)->config, (*loaded)->project_root,
-                           env->tasks);
+                           env->tasks, env->llm->gateway.get());
   return env;
 }
 

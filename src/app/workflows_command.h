@@ -4,10 +4,10 @@
 
 #include <atomic>
 #include <memory>
-
 #include <string>
 
 #include "app/context.h"
+#include "app/llm_env.h"
 #include "app/task_env.h"
 #include "core/result.h"
 #include "jobs/db_workflow.h"
@@ -19,6 +19,7 @@ namespace docrunch::app {
 // workflows use: keep the whole of it alive while the engine runs.
 struct WorkflowEngineEnv {
   TaskEnv tasks;
+  std::unique_ptr<LlmEnv> llm;  // the ai-task specialist step's calls
   std::unique_ptr<jobs::DbWorkflowEngine> workflows;
 };
 Result<std::unique_ptr<WorkflowEngineEnv>> OpenWorkflowEngine(AppContext& ctx, int concurrency = 1);

@@ -22,8 +22,63 @@ Error IoError(const std::filesystem::path& path, const std::string& what, int er
 
 }  // namespace
 
+namespace {
+
+// Writes all of `content` to `fd`; errno on failure.
+int WriteAll(int fd, const std::string& content) {
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    written += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+// A new file's fast way in: its content in a file without a name (O_TMPFILE)
+// that is then linked at `path`, so it appears whole and there is no
+// temporary name to make, rename or clean up after a crash (an unnamed
+// file goes with its last descriptor). One directory entry is added
+// instead of one added and one renamed: on this machine's ext4 a new page
+// cost 25-45% less (docs/benchmarks.md). Returns 0 when `path` was made,
+// -1 when this way is not available here or `path` already exists (the
+// caller then writes it the usual way), or an errno for a failed write.
+int CreateWithoutTemporary(const std::filesystem::path& path, const std::string& content,
+                           const WriteOptions& options) {
+#ifdef O_TMPFILE
+  std::filesystem::path folder = path.parent_path();
+  if (folder.empty()) folder = ".";
+  int fd = open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;  // not supported by this file system or kernel
+  int err = WriteAll(fd, content);
+  if (err == 0 &&
+      (fchmod(fd, static_cast<mode_t>(options.mode)) != 0 || (options.durable && fsync(fd) != 0))) {
+    err = errno;
+  }
+  if (err == 0) {
+    // linkat(fd, "", ..., AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the
+    // descriptor's /proc link does not. It never replaces a file.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    if (linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) err = -1;
+  }
+  close(fd);
+  return err;
+#else
+  (void)path, (void)content, (void)options;
+  return -1;
+#endif
+}
+
+}  // namespace
+
 Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
                              const WriteOptions& options) {
+  if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    const int created = CreateWithoutTemporary(path, content, options);
+    if (created == 0) return Ok();
+    if (created > 0) return IoError(path, "write", created);
+  }
   // The writer's pid in the name tells a cleanup whether its writer lives.
   std::string temp = path.string() + ".tmp-" + std::to_string(getpid()) + "-XXXXXX";
   int fd = mkstemp(temp.data());
@@ -33,13 +88,7 @@ Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::strin
     unlink(temp.c_str());
     return IoError(path, "write", err);
   };
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno);
-    written += static_cast<std::size_t>(n);
-  }
+  if (int err = WriteAll(fd, content); err != 0) return fail(err);
   if (fchmod(fd, static_cast<mode_t>(options.mode)) != 0 || (options.durable && fsync(fd) != 0))
     return fail(errno);
   if (close(fd) != 0) {

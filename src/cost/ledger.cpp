@@ -390,4 +390,43 @@ Result<std::vector<SummaryRow>> Ledger::Summary(BudgetPeriod period, std::string
   return out;
 }
 
+Result<nlohmann::json> Ledger::Report(BudgetPeriod period, std::string_view by) const {
+  auto rows = Summary(period, by);
+  if (!rows) return rows.error();
+  auto states = States();
+  if (!states) return states.error();
+  auto [from, to] = PeriodBounds(period, clock_.Now());
+  std::int64_t total = 0, calls = 0;
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : *rows) {
+    total += r.cost_micros;
+    calls += r.calls;
+    items.push_back({{std::string(by), r.key},
+                     {"calls", r.calls},
+                     {"input_tokens", r.tokens.input_tokens},
+                     {"output_tokens", r.tokens.output_tokens},
+                     {"cost_usd", ToUsd(r.cost_micros)}});
+  }
+  nlohmann::json budgets = nlohmann::json::array();
+  for (const auto& s : *states) {
+    budgets.push_back({{"budget", s.budget.Key()},
+                       {"scope", ScopeName(s.budget.scope)},
+                       {"name", s.budget.name},
+                       {"period", PeriodName(s.budget.period)},
+                       {"period_start", FormatIso8601(s.period_start)},
+                       {"limit_usd", ToUsd(s.budget.limit_micros)},
+                       {"spent_usd", ToUsd(s.spent_micros)},
+                       {"percent", s.percent}});
+  }
+  return nlohmann::json{{"period", PeriodName(period)},
+                        {"from", FormatIso8601(from)},
+                        {"to", FormatIso8601(to)},
+                        {"by", by},
+                        {"calls", calls},
+                        {"total_usd", ToUsd(total)},
+                        {"rows", std::move(items)},
+                        {"budgets", std::move(budgets)},
+                        {"hard_stop", options_.hard_stop}};
+}
+
 }  // namespace docrunch::cost

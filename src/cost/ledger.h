@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -132,6 +133,11 @@ class Ledger {
   // The period's calls grouped `by` agent, task, provider or model, most
   // expensive first.
   Result<std::vector<SummaryRow>> Summary(BudgetPeriod period, std::string_view by) const;
+
+  // The period's spend as `cost --json` and REST /cost show it: period,
+  // from, to, by, calls, total_usd, rows (Summary), budgets (States),
+  // hard_stop. `by` as Summary takes it.
+  Result<nlohmann::json> Report(BudgetPeriod period, std::string_view by) const;
 
   const LedgerOptions& options() const { return options_; }
 

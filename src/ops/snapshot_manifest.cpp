@@ -54,6 +54,32 @@ json ToJson(const Manifest& m) {
           {"entries", entries}};
 }
 
+std::string WithoutFolder(const SnapshotEnv& env, std::string message) {
+  std::string folder = env.snapshots_dir.string();
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // rollback.path "x/"
+  if (folder.empty()) return message;
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{folder + "/", ""}, {folder, "the snapshots folder"}}) {
+    for (std::size_t at = message.find(from); at != std::string::npos;
+         at = message.find(from, at + to.size())) {
+      message.replace(at, from.size(), to);
+    }
+  }
+  return message;
+}
+
+json ToJson(const SnapshotInfo& s) {
+  json j = ToJson(s.manifest);
+  j.erase("entries");
+  j["file"] = s.file.string();
+  j["size"] = s.archive_size;
+  std::uint64_t docs = 0;
+  for (const auto& e : s.manifest.entries) docs += e.path.rfind("docs/", 0) == 0;
+  j["docs_pages"] = docs;
+  j["includes"] = json::array({"database", "docs", "index", "tasks", "config"});
+  return j;
+}
+
 Result<Manifest> ManifestFromJson(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Bad("", "is not a JSON object");

@@ -83,6 +83,16 @@ struct SnapshotInfo {
   std::uint64_t archive_size = 0;
 };
 
+// A snapshot as `snapshot list --json` and REST show it: the manifest
+// without its entries, the archive's file and size, the number of docs
+// pages and what it includes.
+nlohmann::json ToJson(const SnapshotInfo& s);
+
+// `message` with the snapshots folder's path taken out (a file in it named
+// by its name alone, the folder as "the snapshots folder"), for answers
+// that leave the server (REST, MCP).
+std::string WithoutFolder(const SnapshotEnv& env, std::string message);
+
 // The repository row of `project_root` in `db`, if any (also none when the
 // database has no schema yet).
 std::optional<RepositoryIdentity> CurrentRepository(store::Reader& db,

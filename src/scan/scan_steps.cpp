@@ -397,7 +397,7 @@ Result<void> UndoStoreStep(store::Store& store, const json& stored) {
     RelationshipDiff back{RelationshipsFrom(undo.at("added")),
                           RelationshipsFrom(undo.at("removed"))};
     if (back.changed() || !paths.empty()) {
-      DOCRUNCH_TRY(ApplyRelationshipDiff(tx, repo, run_id, back));
+      DOCRUNCH_TRY(ApplyRelationshipDiff(tx, repo, run_id, back, /*undo=*/true));
     }
     auto marked = tx.Exec(
         "UPDATE scan_runs SET status = 'failed', error = $2 WHERE id = $1",

@@ -497,7 +497,7 @@ RelationshipDiff DiffRelationships(const std::vector<Relationship>& stored,
 }
 
 Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
-                                   const RelationshipDiff& diff) {
+                                   const RelationshipDiff& diff, bool undo) {
   for (const auto& r : diff.removed) {
     auto d = tx.Exec(
         "DELETE FROM relationships WHERE repository_id = $1 AND source = $2 AND target = $3 "
@@ -511,8 +511,9 @@ Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repo, std::int64_
                                  {"repository_id", "source", "target", "type", "metadata"}, rows));
   // The scan run as the content: every scan that changed the graph gets
   // its scores recomputed (a count of edges would repeat and be skipped).
-  auto event = tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
-                                 "run-" + std::to_string(run_id), "upsert", run_id, 0});
+  auto event =
+      tx.EmitSyncEvent({repo, "relationships", std::to_string(repo),
+                        (undo ? "undo-" : "run-") + std::to_string(run_id), "upsert", run_id, 0});
   if (!event) return event.error();
   return Ok();
 }

@@ -131,8 +131,10 @@ struct RelationshipDiff {
 // `stored` and `wanted` sorted.
 RelationshipDiff DiffRelationships(const std::vector<Relationship>& stored,
                                    const std::vector<Relationship>& wanted);
-// Applies `diff` and emits the "relationships" event of `run_id`.
+// Applies `diff` and emits the "relationships" event of `run_id` (content
+// "run-N"; "undo-N" with `undo`, so a target that applied the run's graph
+// applies the restored one too instead of skipping the same content).
 Result<void> ApplyRelationshipDiff(store::Tx& tx, std::int64_t repository_id, std::int64_t run_id,
-                                   const RelationshipDiff& diff);
+                                   const RelationshipDiff& diff, bool undo = false);
 
 }  // namespace docrunch::scan

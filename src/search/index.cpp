@@ -431,34 +431,37 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
                {repo});
   if (!segments) return segments.error();
   if (segments->empty() || (!force && segments->size() <= IndexWriter::kMaxSegments)) return Ok();
-  // Merge everything, unless the largest segment outweighs the others four
-  // times over: then merge the others only (cheap), and leave the largest's
-  // removed postings for the merge that comes once the small ones add up.
-  std::vector<std::int64_t> chosen;
-  std::size_t largest = 0;
-  std::int64_t largest_size = -1, others = 0;
+  // The smallest segments first: as many as bring the count back to
+  // kMaxSegments, then every next smallest that is no larger than those
+  // taken together. Merging everything unless the largest outweighed the
+  // others four times over rewrote each posting about 8 times over 500
+  // batches of a sync, this about 4 (simulated; docs/benchmarks.md). A
+  // forced merge takes every segment.
+  std::vector<std::pair<std::int64_t, std::int64_t>> by_size;  // postings, id
   for (std::size_t i = 0; i < segments->size(); ++i) {
-    std::int64_t n = segments->Int(i, "postings").value_or(0);
-    if (n > largest_size) {
-      if (largest_size >= 0) others += largest_size;
-      largest_size = n;
-      largest = i;
-    } else {
-      others += n;
-    }
+    by_size.emplace_back(segments->Int(i, "postings").value_or(0), *segments->Int(i, "id"));
   }
-  const bool keep_largest = !force && others * 4 < largest_size;
-  for (std::size_t i = 0; i < segments->size(); ++i) {
-    if (!(keep_largest && i == largest)) chosen.push_back(*segments->Int(i, "id"));
+  std::sort(by_size.begin(), by_size.end());
+  std::vector<std::int64_t> chosen;
+  std::size_t take = force
+                         ? by_size.size()
+                         : std::max<std::size_t>(2, by_size.size() - IndexWriter::kMaxSegments + 1);
+  std::int64_t taken = 0;
+  for (std::size_t i = 0; i < by_size.size(); ++i) {
+    if (i >= take && by_size[i].first > taken) break;
+    taken += by_size[i].first;
+    chosen.push_back(by_size[i].second);
   }
   if (chosen.size() < 2 && !force) return Ok();
 
-  store::Params params{repo};
+  // By segment alone (segment ids are unique across repositories, and these
+  // are the repository's): with the repository named, SQLite's planner
+  // scanned all of its terms through the primary key instead of using
+  // search_terms_by_segment.
+  store::Params params;
   const std::string in = store::AppendInList(params, chosen.begin(), chosen.end());
-  auto rows = tx.Query(
-      "SELECT term, postings FROM search_terms WHERE repository_id = $1 AND segment_id IN (" + in +
-          ")",
-      params);
+  auto rows =
+      tx.Query("SELECT term, postings FROM search_terms WHERE segment_id IN (" + in + ")", params);
   if (!rows) return rows.error();
   // Decoded first, so that only the documents within the ids these
   // segments hold are read: a merge of the small recent segments read every
@@ -497,11 +500,9 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
       }
     }
   }
-  auto terms = tx.Exec(
-      "DELETE FROM search_terms WHERE repository_id = $1 AND segment_id IN (" + in + ")", params);
+  auto terms = tx.Exec("DELETE FROM search_terms WHERE segment_id IN (" + in + ")", params);
   if (!terms) return terms.error();
-  auto gone = tx.Exec("DELETE FROM search_segments WHERE repository_id = $1 AND id IN (" + in + ")",
-                      params);
+  auto gone = tx.Exec("DELETE FROM search_segments WHERE id IN (" + in + ")", params);
   if (!gone) return gone.error();
   if (merged.size() == 0) return Ok();
   return WriteSegment(tx, repo, merged);

@@ -127,7 +127,11 @@ std::string TraceLog::Record(QueryTrace trace) {
 void TraceLog::Flush() {
   std::unique_lock lock(mutex_);
   std::uint64_t target = recorded_;
+  if (finished_ >= target) return;
+  ++flushing_;
+  wake_.notify_one();  // a writer waiting out kCommitEvery commits now
   written_.wait(lock, [&] { return finished_ >= target; });
+  --flushing_;
 }
 
 int TraceLog::AddListener(std::function<void(const QueryTrace&)> listener) {
@@ -148,10 +152,13 @@ std::uint64_t TraceLog::dropped() const {
 
 void TraceLog::WriteLoop() {
   std::vector<QueryTrace> batch;
+  auto next_commit = std::chrono::steady_clock::now();
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // What arrives until the next commit is due joins this one.
+      wake_.wait_until(lock, next_commit, [this] { return stopping_ || flushing_ > 0; });
       if (queue_.empty()) return;  // stopping, and nothing left
       batch.swap(queue_);
     }
@@ -169,6 +176,7 @@ void TraceLog::WriteLoop() {
     }
     written_.notify_all();
     batch.clear();
+    next_commit = std::chrono::steady_clock::now() + kCommitEvery;
   }
 }
 

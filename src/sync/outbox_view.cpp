@@ -60,7 +60,8 @@ Result<json> SourceRow(store::Reader& db, std::int64_t repo, const EntityKey& e)
   auto rows = db.Query(sql, params);
   if (!rows) return rows.error();
   json source{{"table", table}, {"exists", !rows->empty()}, {"content_hash", nullptr}};
-  if (e.type == "file" && !rows->empty()) source["content_hash"] = TextOrNull(rows->Text(0, "content_hash"));
+  if (e.type == "file" && !rows->empty())
+    source["content_hash"] = TextOrNull(rows->Text(0, "content_hash"));
   return source;
 }
 
@@ -113,7 +114,9 @@ Result<void> AddTargetTrouble(store::Reader& db, std::int64_t repo, const std::s
   }
   std::string sql =
       "SELECT target, entity_type, entity_id, status, attempts, last_error, next_attempt_at "
-      "FROM storage_sync WHERE repository_id = $1 AND status <> 'ok' AND (" + keys + ")";
+      "FROM storage_sync WHERE repository_id = $1 AND status IN ('pending', 'failed', "
+      "'dead_letter') AND (" +
+      keys + ")";
   if (!target.empty()) {
     params.push_back(target);
     sql += " AND target = $" + std::to_string(params.size());
@@ -201,7 +204,8 @@ Result<EntityKey> ResolveEntity(store::Reader& db, std::int64_t repo, const std:
     auto rows = db.Query("SELECT id FROM decisions WHERE repository_id = $1 AND number = $2",
                          {repo, *number});
     if (!rows) return rows.error();
-    if (rows->empty()) return MakeError(ErrorCode::kStorageNotFound, "decision " + id + " not found");
+    if (rows->empty())
+      return MakeError(ErrorCode::kStorageNotFound, "decision " + id + " not found");
     key.id = "decision-" + std::to_string(*rows->Int(0, "id"));
   }
   auto events = db.Query(
@@ -251,8 +255,8 @@ Result<json> LocateEntity(store::Reader& db, std::int64_t repo, const EntityKey&
   if (!rows) return rows.error();
   json copies = json::array();
   for (const auto& target : targets) {
-    json copy{{"target", target}, {"status", "missing"}, {"last_synced_hash", nullptr},
-              {"attempts", 0}, {"last_error", nullptr}, {"next_attempt_at", nullptr},
+    json copy{{"target", target},      {"status", "missing"},   {"last_synced_hash", nullptr},
+              {"attempts", 0},         {"last_error", nullptr}, {"next_attempt_at", nullptr},
               {"updated_at", nullptr}, {"current", false}};
     for (std::size_t i = 0; i < rows->size(); ++i) {
       if (rows->Text(i, "target") != target) continue;

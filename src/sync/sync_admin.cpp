@@ -70,7 +70,7 @@ Result<void> LoadTargetLag(store::Reader& db, std::int64_t repo, const std::stri
           "SELECT s.entity_type || ':' || s.entity_id, e.created_at FROM storage_sync s JOIN "
           "sync_events e ON e.repository_id = s.repository_id AND e.entity_type = "
           "s.entity_type AND e.entity_id = s.entity_id WHERE s.repository_id = $1 AND s.target = "
-          "$2 AND s.status <> 'ok' AND " +
+          "$2 AND s.status IN ('pending', 'failed', 'dead_letter') AND " +
           cls +
           " AND e.id > COALESCE((SELECT MAX(x.id) FROM sync_events x WHERE "
           "x.repository_id = s.repository_id AND x.entity_type = s.entity_type AND "

@@ -47,12 +47,19 @@ struct WorkerOptions {
   // own beside the others; false: every target applies on the calling
   // thread (scanning.parallel_workers 1).
   bool render_apart = true;
+  // A first pass by some of the targets: events are applied in id order
+  // and left pending (not marked processed), for a full drain by every
+  // target afterwards, which skips what this pass applied (same hashes).
+  // A batch that fails ends the pass without an error: the full drain
+  // finds and records the failing event. (The repo-scan workflow's `index`
+  // step, so a Markdown step killed later does not index again.)
+  bool leave_pending = false;
   const Clock* clock = nullptr;  // nullptr: the system clock; not owned
   UniformRandom random;          // empty: SystemRandom()
 };
 
 struct WorkerStats {
-  std::int64_t events = 0;   // outbox events claimed and marked processed
+  std::int64_t events = 0;   // outbox events claimed and marked processed (or passed over)
   std::int64_t applied = 0;  // (target, entity) applications that succeeded
   std::int64_t skipped = 0;  // already synced with the same hash
   std::int64_t failed = 0;   // applications that failed (to retry, failed, dead letter)
@@ -118,6 +125,11 @@ class SyncWorker {
   SystemClock system_clock_;
   const Clock& clock_;
   int isolate_ = 0;  // batches left to run one event at a time
+  // leave_pending: the last event id this pass has applied, and whether a
+  // failed batch ended the pass.
+  std::int64_t cursor_ = 0;
+  std::int64_t batch_last_ = 0;  // the batch's last id, until it commits
+  bool pass_over_ = false;
 };
 
 }  // namespace docrunch::sync

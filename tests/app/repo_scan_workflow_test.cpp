@@ -188,8 +188,8 @@ TEST_P(RepoScanWorkflowTest, AWorkerKilledAtAnyStepResumesToTheSameDatabaseAndPa
        }},
       {"analyze", [this] { fs::remove(repo_ / "pkg/m3.py"); }},
       {"store", [this] { repo_.Write("app/extra.py", "def extra():\n    return 1\n"); }},
-      {"index-markdown",
-       [this] { repo_.Write("pkg/m100.py", "def f100(y):\n    return y * 2\n"); }},
+      {"index", [this] { repo_.Write("pkg/m100.py", "def f100(y):\n    return y * 2\n"); }},
+      {"markdown", [this] { repo_.Write("pkg/m101.py", "def f101(y):\n    return y * 3\n"); }},
   };
   int round = 0;
   for (const auto& [crash_at, change] : rounds) {
@@ -226,14 +226,18 @@ TEST_P(RepoScanWorkflowTest, AFailureAfterTheStoreIsCompensatedToTheKnowledgeBas
   repo_.Write("pkg/m5.py", "def changed():\n    return 5\n");
   repo_.Write("pkg/added.py", "def added():\n    return 6\n");
   fs::remove(repo_ / "pkg/m9.py");
-  fail_at_ = "index-markdown";
+  fail_at_ = "markdown";
   jobs::WorkflowRun run = RunScanWorkflow("");
   EXPECT_EQ(run.status, "compensated") << run.error;
   EXPECT_THAT(run.error, HasSubstr("injected failure"));
-  ASSERT_GE(run.steps.size(), 2u);
+  ASSERT_GE(run.steps.size(), 3u);
+  EXPECT_EQ(run.steps.back().name, "markdown");
   EXPECT_EQ(run.steps.back().status, "failed");
   EXPECT_EQ(run.steps.back().attempts, 3);
-  const auto& store_step = run.steps[run.steps.size() - 2];
+  const auto& index_step = run.steps[run.steps.size() - 2];
+  EXPECT_EQ(index_step.name, "index");
+  EXPECT_EQ(index_step.status, "completed") << "nothing of its own to undo";
+  const auto& store_step = run.steps[run.steps.size() - 3];
   EXPECT_EQ(store_step.name, "store");
   EXPECT_EQ(store_step.status, "compensated");
   EXPECT_EQ(Dump(*store_), before) << "the knowledge base is as before the run";

@@ -7,6 +7,7 @@
 
 #include "../scan/scan_fixture.h"
 #include "app_test_util.h"
+#include "llm_standin.h"
 #include "support/embeddings_standin.h"
 
 namespace docrunch::testing {
@@ -15,6 +16,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 class WorkflowsCommand : public ProjectTest {
  protected:
@@ -138,7 +140,8 @@ TEST_F(AiTaskWorkflowCommand, ClaimsCompletesWaitsForApprovalAndPublishes) {
   for (const auto& s : waiting["steps"]) names.push_back(s["name"]);
   EXPECT_THAT(names, ::testing::ElementsAre("claim", "specialist", "complete", "approve|reject"));
   EXPECT_THAT(waiting["steps"][1]["result"]["llm"].get<std::string>(),
-              HasSubstr("no-op until the LLM layer exists"));
+              HasSubstr("not configured: no profile for the role 'manager'"));
+  EXPECT_EQ(waiting["steps"][1]["result"]["summary"], "Done.") << "the input's summary";
 
   ASSERT_EQ(
       Docrunch({"workflows", "signal", id, "approve", "--data", R"({"by": "ann"})"}).exit_code, 0);
@@ -167,6 +170,108 @@ TEST_F(AiTaskWorkflowCommand, ARejectionUndoesTheRunAndTheTaskGoesBackToTodo) {
   EXPECT_EQ(run["steps"][0]["status"], "compensated");
 }
 
+// The specialist step with a profile for the task's role: the role's
+// provider gets the task packed with its context, its answer becomes the
+// completion summary, and the call is in the cost ledger for the agent and
+// the task. The worker opens the provider's sealed key with the KMS key.
+class AiTaskSpecialist : public AiTaskWorkflowCommand {
+ protected:
+  static constexpr const char* kKms =
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  static constexpr const char* kKey = "sk-live-SPECIALIST-0001";
+  std::map<std::string, std::string> Env() const {
+    return {{"DOCRUNCH_KMS_KEY", kKms}, {"SPECIALIST_KEY", kKey}};
+  }
+  void AddProviderAndProfile(const std::string& role) {
+    ASSERT_GT(standin_.port(), 0);
+    ProcessResult added =
+        Docrunch({"provider", "add", "openai", "--type", "openai", "--model", "gpt-4o-mini",
+                  "--base-url", standin_.url() + "/v1", "--api-key-env", "SPECIALIST_KEY"},
+                 Env());
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    ProcessResult profile =
+        Docrunch({"profile", "set", role, "--provider", "openai", "--max-tokens", "300"}, Env());
+    ASSERT_EQ(profile.exit_code, 0) << profile.err;
+  }
+  void RunOnceWithKey() {
+    ProcessResult r = Docrunch({"workflows", "run", "--once"}, Env());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    printed_ += r.out + r.err;
+  }
+  LlmStandIn standin_{kKey};
+  std::string printed_;
+};
+
+TEST_F(AiTaskSpecialist, TheRolesProfileDoesTheTaskAndItsAnswerIsTheCompletion) {
+  AddProviderAndProfile("qa");
+  ProcessResult created =
+      Docrunch({"task", "create", "--type", "test", "--title", "Cover the export button",
+                "--description", "The export button has no test for an empty table."});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string id = StartAiTask(R"({"task_id": "task-1", "agent": "bot", "max_tokens": 500})");
+  RunOnceWithKey();
+  json waiting = Show(id);
+  ASSERT_EQ(waiting["status"], "waiting") << waiting.dump();
+  const json& step = waiting["steps"][1]["result"];
+  EXPECT_EQ(step["role"], "qa") << "a test task's default specialist";
+  EXPECT_EQ(step["llm"]["provider"], "openai");
+  EXPECT_GT(step["llm"]["output_tokens"].get<int>(), 0);
+  EXPECT_LE(step["llm"]["context_tokens"].get<int>(), 500);
+  // The stand-in answers "pong: <the prompt>": the prompt held the task,
+  // its description and the instructions.
+  const std::string summary = step["summary"].get<std::string>();
+  EXPECT_THAT(summary, ::testing::StartsWith("pong: "));
+  EXPECT_THAT(summary, HasSubstr("Cover the export button"));
+  EXPECT_THAT(summary, HasSubstr("no test for an empty table"));
+  EXPECT_THAT(summary, HasSubstr("completion report"));
+  json request = standin_.Last();
+  EXPECT_EQ(request["headers"]["authorization"], std::string("Bearer ") + kKey);
+  EXPECT_EQ(request["body"]["max_tokens"], 300) << "the profile's answer limit";
+
+  ProcessResult shown = Docrunch({"task", "show", "task-1", "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  json task = json::parse(shown.out);
+  EXPECT_EQ(task["status"], "review");
+  ASSERT_EQ(task["completions"].size(), 1u);
+  EXPECT_EQ(task["completions"][0]["summary"], summary);
+  EXPECT_EQ(task["completions"][0]["agent"], "bot");
+
+  ProcessResult cost = Docrunch({"cost", "--by", "task", "--json"});
+  ASSERT_EQ(cost.exit_code, 0) << cost.err;
+  json spend = json::parse(cost.out);
+  ASSERT_EQ(spend["rows"].size(), 1u) << spend.dump();
+  EXPECT_EQ(spend["rows"][0]["task"], "task-1");
+  EXPECT_EQ(spend["rows"][0]["calls"], 1);
+  EXPECT_EQ(standin_.Requests(), 1) << "one call: a resumed run does not ask again";
+
+  ASSERT_EQ(Docrunch({"workflows", "signal", id, "approve"}).exit_code, 0);
+  RunOnceWithKey();
+  EXPECT_EQ(Show(id)["status"], "completed");
+  EXPECT_EQ(standin_.Requests(), 1);
+  EXPECT_THAT(printed_, Not(HasSubstr(kKey)));
+}
+
+TEST_F(AiTaskSpecialist, AProviderThatKeepsFailingUndoesTheRunAndBlocksTheTask) {
+  AddProviderAndProfile("manager");
+  CreateTask();
+  // 401 from the provider, on every attempt (the gateway does not retry it).
+  standin_.Script(json::array({json{{"status", 401}}, json{{"status", 401}}}));
+  std::string id = StartAiTask(R"({"task_id": "task-1"})");
+  RunOnceWithKey();
+  json retrying = Show(id);
+  ASSERT_EQ(retrying["steps"][1]["name"], "specialist") << retrying.dump();
+  EXPECT_EQ(retrying["steps"][1]["attempts"], 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // the step's backoff
+  RunOnceWithKey();
+  json run = Show(id);
+  EXPECT_EQ(run["status"], "compensated") << run.dump();
+  EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("LLM_PROVIDER_ERROR"));
+  EXPECT_EQ(run["steps"][0]["status"], "compensated");
+  EXPECT_EQ(TaskStatus("task-1"), "blocked") << "it was being worked on: a person looks at it";
+  EXPECT_EQ(standin_.Requests(), 2);
+  EXPECT_THAT(printed_, Not(HasSubstr(kKey)));
+}
+
 TEST_F(AiTaskWorkflowCommand, BadInputIsRefusedAtTheStart) {
   ProcessResult missing = Docrunch({"workflows", "start", "ai-task", "--input", "{}"});
   EXPECT_EQ(missing.exit_code, 2);
@@ -179,6 +284,14 @@ TEST_F(AiTaskWorkflowCommand, BadInputIsRefusedAtTheStart) {
       {"workflows", "start", "ai-task", "--input", R"({"task_id": "task-1", "timeout_s": 0})"});
   EXPECT_EQ(typed.exit_code, 2);
   EXPECT_THAT(typed.err, HasSubstr("input.timeout_s"));
+  ProcessResult role = Docrunch(
+      {"workflows", "start", "ai-task", "--input", R"({"task_id": "task-1", "role": "wizard"})"});
+  EXPECT_EQ(role.exit_code, 2);
+  EXPECT_THAT(role.err, HasSubstr("input.role: expected a specialist role"));
+  ProcessResult budget = Docrunch(
+      {"workflows", "start", "ai-task", "--input", R"({"task_id": "task-1", "max_tokens": 5})"});
+  EXPECT_EQ(budget.exit_code, 2);
+  EXPECT_THAT(budget.err, HasSubstr("input.max_tokens: must be an integer from 20"));
   ProcessResult scan = Docrunch({"workflows", "start", "repo-scan", "--input", R"({"full": 1})"});
   EXPECT_EQ(scan.exit_code, 2);
   EXPECT_THAT(scan.err, HasSubstr("input.full: expected true or false"));

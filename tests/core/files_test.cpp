@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,27 @@ TEST(WriteFileAtomic, ReplacesContentAndLeavesNoTemporary) {
   int entries = 0;
   for (const auto& e : fs::directory_iterator(dir.path())) entries += e.exists();
   EXPECT_EQ(entries, 1);
+}
+
+// A new file is written without a temporary name (O_TMPFILE, then linked):
+// it appears whole with the mode asked for, and nothing else is left in
+// the folder; replacing it then goes through a temporary and a rename.
+TEST(WriteFileAtomic, NewFileAppearsWholeWithItsModeAndNothingElse) {
+  testing::TempDir dir;
+  fs::path file = dir / "page.md";
+  ASSERT_TRUE(WriteFileAtomic(file, "# page\n", {.mode = 0640, .durable = false}).ok());
+  EXPECT_EQ(*ReadFileText(file), "# page\n");
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  ASSERT_TRUE(WriteFileAtomic(file, "# page, again\n", {.mode = 0600}).ok());
+  EXPECT_EQ(*ReadFileText(file), "# page, again\n");
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{"page.md"});
 }
 
 TEST(WriteFileAtomic, MissingFolderIsAnIoErrorNamingThePath) {

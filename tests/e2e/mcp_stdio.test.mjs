@@ -269,6 +269,7 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const names = (await reader.listTools()).tools.map((t) => t.name);
   assert.ok(names.includes('search_docs'));
   assert.ok(!names.includes('claim_task') && !names.includes('create_task'));
+  assert.ok(!names.includes('create_snapshot') && !names.includes('list_snapshots'));
   const denied = await reader.callTool({ name: 'claim_task',
     arguments: { task_id: 'task-2', reported_by: 'reader-1', reported_at: now() } });
   assert.equal(errorOf(denied).code, 'MCP_UNAUTHORIZED');
@@ -291,6 +292,26 @@ test('roles: a reader sees no write tool, an admin reviews, a token cannot repor
   const assigned = await admin.callTool({ name: 'assign_task', arguments: {
     task_id: 'task-3', agent: 'agent-9', assigned_by: 'boss' } });
   assert.equal(assigned.isError, false, assigned.content[0].text);
+  // Snapshot tools: take one, see what changed since, refuse a malformed version.
+  assert.deepEqual((await admin.callTool({ name: 'list_snapshots', arguments: {} }))
+    .structuredContent.snapshots, []);
+  const snapshot = await admin.callTool({ name: 'create_snapshot',
+    arguments: { note: 'before the totals fix' } });
+  assert.equal(snapshot.isError, false, snapshot.content[0].text);
+  assert.equal(snapshot.structuredContent.snapshot.version, 1);
+  assert.equal(snapshot.structuredContent.snapshot.note, 'before the totals fix');
+  assert.match(snapshot.content[0].text, /Took snapshot 1 \(manual/);
+  await admin.callTool({ name: 'create_task', arguments: {
+    type: 'docs', title: 'Explain the totals', created_by: 'boss' } });
+  const since = await admin.callTool({ name: 'diff_snapshot', arguments: { version: '1' } });
+  assert.equal(since.isError, false, since.content[0].text);
+  assert.deepEqual(since.structuredContent.diff.tasks.map((c) => [c.change, c.id]),
+    [['added', 'task-4']]);
+  const malformed = await admin.callTool({ name: 'diff_snapshot', arguments: { version: 'x' } });
+  assert.match(errorOf(malformed).code, /INVALID_PARAMS/);
+  assert.match(errorOf(malformed).message, /version/);
+  assert.deepEqual((await admin.callTool({ name: 'list_snapshots', arguments: {} }))
+    .structuredContent.snapshots.map((s) => s.version), [1]);
   const reviewPrompt = await admin.getPrompt({ name: 'review_completion', arguments: { task_id: 'task-1' } });
   assert.match(reviewPrompt.messages[0].content.text, /Cache parsed invoices/);
 

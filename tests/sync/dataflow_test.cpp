@@ -7,8 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "obs/health.h"
 #include "search/traces.h"
@@ -374,6 +376,50 @@ TEST_P(DataFlowTest, TracesAreWrittenOffThePathTrimmedAndCounted) {
   auto later = search::LoadQueryStats(*store_, repo_, "2026-11-28T00:00:00.000Z");
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(later->count, 0);
+}
+
+// Commits wait out TraceLog::kCommitEvery, so the traces of concurrent
+// searches share transactions: none is lost, and a Flush finds its trace
+// written.
+TEST_P(DataFlowTest, TracesOfConcurrentSearchesAllArrive) {
+  std::atomic<int> published{0};
+  {
+    search::TraceLog log(*store_, &clock_);
+    int listener = log.AddListener([&](const search::QueryTrace&) { ++published; });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) {
+          search::QueryTrace trace;
+          trace.repository_id = repo_;
+          trace.query = "q" + std::to_string(t) + "-" + std::to_string(i);
+          trace.scope = "all";
+          trace.engine = "index";
+          trace.caller = "mcp:agent";
+          log.Record(trace);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    log.Flush();
+    EXPECT_EQ(CountRows("query_traces"), 200);
+    EXPECT_EQ(log.dropped(), 0u);
+    // Each Flush sees its own trace written (a writer waiting out the
+    // interval is told to commit).
+    for (int i = 0; i < 20; ++i) {
+      search::QueryTrace trace;
+      trace.repository_id = repo_;
+      trace.query = "flushed " + std::to_string(i);
+      trace.scope = "all";
+      trace.engine = "index";
+      trace.caller = "cli";
+      log.Record(trace);
+      log.Flush();
+      EXPECT_EQ(CountRows("query_traces"), 201 + i);
+    }
+    log.RemoveListener(listener);
+  }
+  EXPECT_EQ(published.load(), 220);
 }
 
 TEST_P(DataFlowTest, TracedSearchRecordsTheEngineStagesAndResults) {

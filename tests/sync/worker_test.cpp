@@ -29,7 +29,8 @@ using std::chrono::seconds;
 // Records what it was asked to apply; fails while `failing` is set.
 class ScriptedProjection final : public Projection {
  public:
-  std::string_view Target() const override { return "scripted"; }
+  explicit ScriptedProjection(std::string name = "scripted") : name_(std::move(name)) {}
+  std::string_view Target() const override { return name_; }
   Result<void> Apply(const store::SyncEvent& e, store::Tx&) override {
     applied.push_back(e.entity_type + ":" + e.entity_id + "@" + e.content_hash);
     if (failing) return MakeError(failing_code, "target down");
@@ -45,6 +46,9 @@ class ScriptedProjection final : public Projection {
   std::vector<std::string> applied;
   bool failing = false;
   ErrorCode failing_code = ErrorCode::kIo;
+
+ private:
+  std::string name_;
 };
 
 // Splits its batches; records the threads it applied and rendered on.
@@ -136,6 +140,37 @@ TEST_P(SyncWorkerTest, AppliesEachEntityOnceAndSkipsHashesAlreadySynced) {
   EXPECT_EQ(target.applied.back(), "file:b.py@h3");
   EXPECT_EQ(CountRows("sync_events"), 5);
   auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+}
+
+TEST_P(SyncWorkerTest, AFirstPassLeavesItsEventsToAFullDrainThatSkipsWhatItApplied) {
+  // The repo-scan workflow's `index` step, then its `markdown` step.
+  ScriptedProjection index("index"), markdown("markdown");
+  Emit({{0, "file", "a.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "b.py", "h1", "upsert", std::nullopt, 0},
+        {0, "file", "c.py", "h1", "upsert", std::nullopt, 0}});
+  WorkerOptions pass = Options_(2);  // two batches: the pass's cursor moves on
+  pass.leave_pending = true;
+  SyncWorker first(*store_, {&index}, pass);
+  auto stats = first.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 3);
+  EXPECT_EQ(stats->applied, 3);
+  EXPECT_EQ(stats->batches, 3) << "batches of two and one events, then the empty one that ends it";
+  EXPECT_THAT(index.applied,
+              ::testing::ElementsAre("file:a.py@h1", "file:b.py@h1", "file:c.py@h1"));
+  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  EXPECT_EQ(*pending->Int(0, "n"), 3) << "left for the full drain";
+
+  SyncWorker full(*store_, {&index, &markdown}, Options_(2));
+  stats = full.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 3);
+  EXPECT_EQ(stats->skipped, 3) << "the index applied them in the pass";
+  EXPECT_EQ(stats->applied, 3);
+  EXPECT_EQ(index.applied.size(), 3u);
+  EXPECT_EQ(markdown.applied.size(), 3u);
+  pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
   EXPECT_EQ(*pending->Int(0, "n"), 0);
 }
 

@@ -1,6 +1,7 @@
-// The admin tools: create, assign and review tasks. Only the admin role
-// sees them.
+// The admin tools: create, assign and review tasks; list, take and compare
+// snapshots. Only the admin role sees them.
 #include "mcp/tools/tool_services.h"
+#include "ops/snapshots.h"
 #include "tasks/task_json.h"
 
 namespace docrunch::mcp {
@@ -27,6 +28,102 @@ ToolResult TaskOutcome(const Result<tasks::Task>& task, const std::string& what)
 
 json TaskResult() {
   return json{{"type", "object"}, {"properties", {{"task", TaskSchema()}}}, {"required", {"task"}}};
+}
+
+std::optional<ToolResult> NoSnapshots(const ToolServices& s) {
+  if (s.snapshots) return std::nullopt;
+  return ToolResult::Failure("MCP_INTERNAL_ERROR", "this server keeps no snapshots");
+}
+
+// A failure of the snapshot code without the server's paths.
+ToolResult Scrubbed(const ToolServices& s, Error error) {
+  error.message = ops::WithoutFolder(*s.snapshots, std::move(error.message));
+  return Failure(error);
+}
+
+// A snapshot as REST shows it: the archive's name, not its server path.
+json SnapshotJson(const ops::SnapshotInfo& info) {
+  json j = ops::ToJson(info);
+  j["file"] = info.file.filename().string();
+  return j;
+}
+
+std::string SnapshotLine(const ops::SnapshotInfo& info) {
+  const ops::Manifest& m = info.manifest;
+  return "snapshot " + std::to_string(m.version) + " (" + m.trigger + ", " + m.created_at +
+         (m.note.empty() ? "" : ", \"" + m.note + "\"") + ")";
+}
+
+// An output schema of one required field of JSON type `type`.
+json ResultOf(const char* field, const char* type) {
+  return json{
+      {"type", "object"}, {"properties", {{field, {{"type", type}}}}}, {"required", {field}}};
+}
+
+void AddSnapshotTools(Catalog& catalog, ToolServices& s) {
+  catalog.tools.push_back(
+      {"list_snapshots",
+       "List snapshots",
+       "The project's snapshots, oldest first: version, trigger, note, time, schema, size.",
+       Object(json::object(), {}),
+       ResultOf("snapshots", "array"),
+       {.read_only = true, .destructive = false, .idempotent = true},
+       Access::kAdmin,
+       [&s](ToolCall&) -> ToolResult {
+         if (auto none = NoSnapshots(s)) return *none;
+         auto list = ops::ListSnapshots(*s.snapshots);
+         if (!list) return Scrubbed(s, list.error());
+         ToolResult out;
+         out.structured = {{"snapshots", json::array()}};
+         for (const auto& info : list->snapshots) {
+           out.structured["snapshots"].push_back(SnapshotJson(info));
+           out.text += SnapshotLine(info) + "\n";
+         }
+         if (list->snapshots.empty()) out.text = "No snapshots yet.";
+         return out;
+       }});
+  catalog.tools.push_back(
+      {"create_snapshot",
+       "Take a snapshot",
+       "Snapshot the project now (database, Markdown, index, config) before a risky change; "
+       "a person restores one with `docrunch snapshot restore VERSION`.",
+       Object({{"note", Str("Why, in a line", 500)}}, {}),
+       ResultOf("snapshot", "object"),
+       {.read_only = false, .destructive = false, .idempotent = false},
+       Access::kAdmin,
+       [&s](ToolCall& c) -> ToolResult {
+         if (auto none = NoSnapshots(s)) return *none;
+         auto made =
+             ops::CreateSnapshot(*s.snapshots, *s.store, "manual", c.arguments.value("note", ""));
+         if (!made) return Scrubbed(s, made.error());
+         ToolResult out;
+         out.structured = {{"snapshot", SnapshotJson(*made)}};
+         out.text = "Took " + SnapshotLine(*made);
+         return out;
+       }});
+  catalog.tools.push_back(
+      {"diff_snapshot",
+       "Compare a snapshot",
+       "What changed since a snapshot (or between two): tasks, decisions, Markdown pages and "
+       "the search index.",
+       Object({{"version", Str("The snapshot's version, e.g. 3", 20)},
+               {"to", Str("A later version; absent: now", 20)}},
+              {"version"}),
+       ResultOf("diff", "object"),
+       {.read_only = true, .destructive = false, .idempotent = true},
+       Access::kAdmin,
+       [&s](ToolCall& c) -> ToolResult {
+         if (auto none = NoSnapshots(s)) return *none;
+         std::optional<std::string> to;
+         if (c.arguments.contains("to")) to = c.arguments["to"].get<std::string>();
+         auto diff = ops::DiffSnapshots(*s.snapshots, to ? nullptr : s.store,
+                                        c.arguments["version"].get<std::string>(), to);
+         if (!diff) return Scrubbed(s, diff.error());
+         ToolResult out;
+         out.structured = {{"diff", ops::ToJson(*diff)}};
+         out.text = ops::ToText(*diff);
+         return out;
+       }});
 }
 
 }  // namespace
@@ -94,6 +191,7 @@ void AddAdminTools(Catalog& catalog, ToolServices& s) {
          }
          return TaskOutcome(s.tasks->Reject(id, by, note), "Rejected");
        }});
+  AddSnapshotTools(catalog, s);
 }
 
 }  // namespace docrunch::mcp

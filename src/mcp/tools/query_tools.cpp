@@ -1,7 +1,9 @@
 // The read-only tools: search, components, relations, impact, tasks.
 #include <algorithm>
 #include <sstream>
+#include <thread>
 
+#include "core/fifo_gate.h"
 #include "mcp/tools/tool_services.h"
 #include "scan/graph.h"
 #include "scan/scan_store.h"
@@ -134,20 +136,28 @@ ToolResult SearchDocs(ToolServices& s, ToolCall& call) {
                         : scope_name == "reports" ? search::Scope::kReports
                                                   : search::Scope::kAll;
   call.rpc.Progress(0, 1, "searching");
-  // Half as many again, so hits merged into a relative leave room for others.
-  const int fetch = std::min(100, limit + (limit + 1) / 2);
-  auto results = search::TracedSearch(*s.store, s.repository_id, query, fetch, scope, s.search,
-                                      s.traces, "mcp:" + call.identity.agent_id);
-  if (!results) return Failure(results.error());
-  search::HitView view = search::ViewHits(*results, query, static_cast<std::size_t>(limit));
-  call.rpc.Progress(1, 1, "done");
+  // Ranking and building the hits is CPU work: as many calls at a time as
+  // there are cores, the others waiting in line (core/fifo_gate.h); at 32
+  // clients on 2 cores this halved the p99 (docs/benchmarks.md). Progress
+  // is sent outside: a slow client must not hold a place.
+  static FifoGate gate(std::max(1u, std::thread::hardware_concurrency()));
   ToolResult out;
-  out.structured = {{"query", query},
-                    {"engine", results->empty() ? "index" : results->front().engine},
-                    {"hits", view.hits},
-                    {"merged", view.dropped},
-                    {"groups", search::ToJson(view)}};
-  out.text = view.hits == 0 ? "No results for \"" + query + "\"." : search::ToText(view);
+  {
+    FifoGate::Pass pass = gate.Enter();
+    // Half as many again, so hits merged into a relative leave room for others.
+    const int fetch = std::min(100, limit + (limit + 1) / 2);
+    auto results = search::TracedSearch(*s.store, s.repository_id, query, fetch, scope, s.search,
+                                        s.traces, "mcp:" + call.identity.agent_id);
+    if (!results) return Failure(results.error());
+    search::HitView view = search::ViewHits(*results, query, static_cast<std::size_t>(limit));
+    out.structured = {{"query", query},
+                      {"engine", results->empty() ? "index" : results->front().engine},
+                      {"hits", view.hits},
+                      {"merged", view.dropped},
+                      {"groups", search::ToJson(view)}};
+    out.text = view.hits == 0 ? "No results for \"" + query + "\"." : search::ToText(view);
+  }
+  call.rpc.Progress(1, 1, "done");
   return out;
 }
 

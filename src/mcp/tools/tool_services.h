@@ -17,6 +17,10 @@ namespace docrunch::chat {
 class ChatService;
 }
 
+namespace docrunch::ops {
+struct SnapshotEnv;
+}
+
 namespace docrunch::mcp {
 
 // What the tools call. Everything must outlive the catalog.
@@ -29,6 +33,8 @@ struct ToolServices {
   search::SearchOptions search;        // ranking options (the embeddings endpoint, if any)
   search::TraceLog* traces = nullptr;  // where search_docs leaves its traces; null: none
   chat::ChatService* chat = nullptr;   // the ask tool's (null: ask fails with INTERNAL)
+  // The snapshot tools' folder and settings (null: they fail, saying so).
+  const ops::SnapshotEnv* snapshots = nullptr;
 };
 
 Catalog BuildCatalog(ToolServices& services);

@@ -802,6 +802,11 @@ CREATE TABLE search_generations (
 INSERT INTO search_generations (repository_id, generation) SELECT id, (random() * 9.2e18)::BIGINT FROM repositories;
 )sql";
 
+// Version 19: search_terms by segment (see the SQLite migration for why).
+constexpr std::string_view kTermsBySegment = R"sql(
+CREATE INDEX search_terms_by_segment ON search_terms (segment_id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -821,6 +826,7 @@ constexpr std::array kScripts = {
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
     MigrationScript{17, "chat sessions and messages", kChat},
     MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
+    MigrationScript{19, "search terms by segment", kTermsBySegment},
 };
 
 }  // namespace

@@ -879,6 +879,14 @@ CREATE TABLE search_generations (
 INSERT INTO search_generations (repository_id, generation) SELECT id, random() FROM repositories;
 )sql";
 
+// Version 19: search_terms by segment. A merge reads and deletes the terms
+// of the segments it merges; keyed by (repository_id, term, segment_id),
+// that scanned every term of the repository on each merge (the sync
+// worker's largest CPU cost at 100,000 decisions, docs/benchmarks.md).
+constexpr std::string_view kTermsBySegment = R"sql(
+CREATE INDEX search_terms_by_segment ON search_terms (segment_id);
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -898,6 +906,7 @@ constexpr std::array kScripts = {
     MigrationScript{16, "query trace request ids", kTraceRequestIds},
     MigrationScript{17, "chat sessions and messages", kChat},
     MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
+    MigrationScript{19, "search terms by segment", kTermsBySegment},
 };
 
 }  // namespace

@@ -14,10 +14,13 @@ const Overview = lazy(() => import('../pages/Overview'));
 const Kanban = lazy(() => import('../pages/kanban/Kanban'));
 const TaskDetail = lazy(() => import('../pages/TaskDetail'));
 const Search = lazy(() => import('../pages/Search'));
+const Chat = lazy(() => import('../pages/Chat'));
 const Modules = lazy(() => import('../pages/Modules'));
 const ModuleDetail = lazy(() => import('../pages/ModuleDetail'));
 const Functions = lazy(() => import('../pages/Functions'));
 const Audit = lazy(() => import('../pages/Audit'));
+const Cost = lazy(() => import('../pages/ops/Cost'));
+const Snapshots = lazy(() => import('../pages/ops/Snapshots'));
 const Settings = lazy(() => import('../pages/Settings'));
 const System = lazy(() => import('../pages/system/System'));
 const RepoGraph = lazy(() => import('../pages/graph/RepoGraph'));
@@ -35,6 +38,8 @@ const ROUTES: Route[] = [
   { pattern: '/tasks', page: Kanban },
   { pattern: '/tasks/:id', page: TaskDetail },
   { pattern: '/search', page: Search },
+  { pattern: '/chat', page: Chat },
+  { pattern: '/chat/:id', page: Chat },
   { pattern: '/modules', page: Modules },
   { pattern: '/modules/:name', page: ModuleDetail },
   { pattern: '/functions', page: Functions },
@@ -43,6 +48,8 @@ const ROUTES: Route[] = [
   { pattern: '/system', page: System },
   { pattern: '/workflows', page: Workflows },
   { pattern: '/workflows/:id', page: Workflows },
+  { pattern: '/cost', page: Cost },
+  { pattern: '/snapshots', page: Snapshots },
   { pattern: '/audit', page: Audit },
   { pattern: '/settings', page: Settings },
 ];
@@ -57,12 +64,15 @@ const NAV: NavItem[] = [
   { to: '/', label: 'Overview' },
   { to: '/tasks', label: 'Kanban' },
   { to: '/search', label: 'Search' },
+  { to: '/chat', label: 'Chat' },
   { to: '/modules', label: 'Modules' },
   { to: '/functions', label: 'Functions' },
   { to: '/graph', label: 'Graph' },
   { to: '/knowledge', label: 'Knowledge' },
   { to: '/system', label: 'Data flow' },
   { to: '/workflows', label: 'Workflows' },
+  { to: '/cost', label: 'Cost', admin: true },
+  { to: '/snapshots', label: 'Snapshots', admin: true },
   { to: '/audit', label: 'Audit log', admin: true },
   { to: '/settings', label: 'Settings' },
 ];
