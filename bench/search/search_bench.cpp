@@ -64,6 +64,9 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions associations = defaults;
   associations.association_weight = 0.3;
   out.push_back({"default + term associations 0.3", associations});
+  search::SearchOptions translation = defaults;
+  translation.translation_weight = 1.0;
+  out.push_back({"default + translation 1", translation});
   if (sweep) {
     for (double w : {0.05, 0.1, 0.2, 0.3, 0.5}) {
       out.push_back({"lexical + graph prior w=" + nlohmann::json(w).dump(),
@@ -139,6 +142,14 @@ std::vector<Variant> VariantsFromFile(const std::string& path) {
         o.file_lexical_weight = value.get<double>();
       } else if (key == "file_bm25_b") {
         o.file_bm25_b = value.get<double>();
+      } else if (key == "translation_weight") {
+        o.translation_weight = value.get<double>();
+      } else if (key == "translation_measure") {
+        o.translation_measure = value.get<int>();
+      } else if (key == "translation_min_pairs") {
+        o.translation_min_pairs = value.get<int>();
+      } else if (key == "association_terms") {
+        o.association_terms = value.get<int>();
       } else if (key == "fulltext") {
         o.engine = search::Engine::kFullText;
       } else {

@@ -77,6 +77,7 @@ extern const double kDefaultFileContextWeight;
 extern const double kDefaultFileDamping;
 extern const double kDefaultModuleFileWeight;
 extern const double kDefaultFileLexicalWeight;
+extern const double kDefaultTranslationWeight;
 
 struct SearchOptions {
   Engine engine = Engine::kAuto;
@@ -129,6 +130,18 @@ struct SearchOptions {
   // file_lexical_weight times its file's.
   double file_lexical_weight = kDefaultFileLexicalWeight;
   double file_bm25_b = 0.75;
+  // Translation (rerank.h, TermAssociations): a symbol's score times
+  // 1 + translation_weight * the idf-weighted mean, over the query's terms
+  // the symbol did not match, of the strongest association between the
+  // term and a part of the symbol's name ("currently" -> current), learned
+  // from the repository's documented symbols; a term and a part that met
+  // in fewer than translation_min_pairs symbols are not associated.
+  // translation_measure: AssociationMeasure's number (2: normalized PMI).
+  // Off by default: it lost on the realistic harness's tuning halves
+  // (docs/benchmarks.md, issue 18, fourth round).
+  double translation_weight = kDefaultTranslationWeight;
+  int translation_measure = 2;
+  int translation_min_pairs = 3;
   // Fill SearchResult::matched_fields (the shown fields each result's
   // matched terms are in; re-tokenizes every result): docrunch query --explain.
   bool explain = false;
