@@ -45,6 +45,11 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions defaults;
   out.push_back({"Docrunch index: default (lexical + graph)", defaults});
   // Each query-analysis signal's contribution: the default without it.
+  // The third round's default (search-rank3): k1 1.2, coverage weight 0.3.
+  search::SearchOptions third = defaults;
+  third.bm25_k1 = 1.2;
+  third.coverage_weight = 0.3;
+  out.push_back({"default with k1 1.2, coverage 0.3 (search-rank3)", third});
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
