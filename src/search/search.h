@@ -42,7 +42,8 @@ struct SearchResult {
   // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
   // "coverage" (the factor for the share of query terms matched), "graph"
   // (the graph prior's factor), "name" (the name coverage factor, when
-  // worked out: rerank.h), "file_context" (what the document's file added),
+  // worked out: rerank.h), "translation" (the translation factor, when on),
+  // "file_context" (what the document's file added),
   // "rrf_graph" / "vector" (reciprocal rank fusion terms, when those run).
   // Empty for full-text answers.
   std::vector<std::string> matched_terms;
