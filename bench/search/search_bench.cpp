@@ -45,6 +45,11 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions defaults;
   out.push_back({"Docrunch index: default (lexical + graph)", defaults});
   // Each query-analysis signal's contribution: the default without it.
+  // The third round's default (search-rank3): k1 1.2, coverage weight 0.3.
+  search::SearchOptions third = defaults;
+  third.bm25_k1 = 1.2;
+  third.coverage_weight = 0.3;
+  out.push_back({"default with k1 1.2, coverage 0.3 (search-rank3)", third});
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
@@ -64,6 +69,9 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions associations = defaults;
   associations.association_weight = 0.3;
   out.push_back({"default + term associations 0.3", associations});
+  search::SearchOptions translation = defaults;
+  translation.translation_weight = 1.0;
+  out.push_back({"default + translation 1", translation});
   if (sweep) {
     for (double w : {0.05, 0.1, 0.2, 0.3, 0.5}) {
       out.push_back({"lexical + graph prior w=" + nlohmann::json(w).dump(),
@@ -139,6 +147,14 @@ std::vector<Variant> VariantsFromFile(const std::string& path) {
         o.file_lexical_weight = value.get<double>();
       } else if (key == "file_bm25_b") {
         o.file_bm25_b = value.get<double>();
+      } else if (key == "translation_weight") {
+        o.translation_weight = value.get<double>();
+      } else if (key == "translation_measure") {
+        o.translation_measure = value.get<int>();
+      } else if (key == "translation_min_pairs") {
+        o.translation_min_pairs = value.get<int>();
+      } else if (key == "association_terms") {
+        o.association_terms = value.get<int>();
       } else if (key == "fulltext") {
         o.engine = search::Engine::kFullText;
       } else {

@@ -1,6 +1,7 @@
 #include "search/rerank.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "search/tokenizer.h"
 
@@ -83,6 +84,88 @@ double FileAggregate::Score(double damping) const {
   double out = top_[0];
   for (int i = 1; i < kKept; ++i) out += damping * top_[i];
   return out;
+}
+
+std::uint32_t TermAssociations::Id(const std::string& term) {
+  auto [it, added] = ids_.emplace(term, static_cast<std::uint32_t>(terms_.size()));
+  if (added) {
+    terms_.push_back(term);
+    word_df_.push_back(0);
+    part_df_.push_back(0);
+  }
+  return it->second;
+}
+
+void TermAssociations::Add(std::string_view name, std::string_view docstring) {
+  std::vector<std::string> parts = NameParts(name);
+  if (parts.empty()) return;
+  std::vector<std::string> words = SearchTerms(docstring);
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  if (words.empty()) return;
+  symbols_ += 1;
+  std::vector<std::uint32_t> part_ids;
+  part_ids.reserve(parts.size());
+  for (const auto& p : parts) {
+    part_ids.push_back(Id(p));
+    ++part_df_[part_ids.back()];
+  }
+  for (const auto& w : words) {
+    const std::uint32_t word = Id(w);
+    ++word_df_[word];
+    for (std::uint32_t p : part_ids) raw_.push_back(std::uint64_t{word} << 32 | p);
+  }
+}
+
+void TermAssociations::Finish(std::uint32_t min_pairs) {
+  std::sort(raw_.begin(), raw_.end());
+  for (std::size_t i = 0; i < raw_.size();) {
+    std::size_t j = i;
+    while (j < raw_.size() && raw_[j] == raw_[i]) ++j;
+    const auto count = static_cast<std::uint32_t>(j - i);
+    if (count >= min_pairs) {
+      const auto part = static_cast<std::uint32_t>(raw_[i] & 0xffffffffu);
+      pairs_[terms_[raw_[i] >> 32]].push_back(
+          {terms_[part], static_cast<double>(count), static_cast<double>(part_df_[part])});
+    }
+    i = j;
+  }
+  std::vector<std::uint64_t>().swap(raw_);
+  for (auto& [word, list] : pairs_) {
+    std::stable_sort(list.begin(), list.end(),
+                     [](const Pair& a, const Pair& b) { return a.together > b.together; });
+  }
+}
+
+const std::vector<TermAssociations::Pair>& TermAssociations::PairsOf(
+    const std::string& word) const {
+  static const std::vector<Pair> kNone;
+  auto it = pairs_.find(word);
+  return it == pairs_.end() ? kNone : it->second;
+}
+
+double TermAssociations::WordDf(const std::string& word) const {
+  auto it = ids_.find(word);
+  return it == ids_.end() ? 0.0 : static_cast<double>(word_df_[it->second]);
+}
+
+double AssociationStrength(AssociationMeasure measure, double together, double word_df,
+                           double part_df, double symbols) {
+  if (together <= 0 || word_df <= 0 || part_df <= 0 || symbols <= 0) return 0;
+  const double share = together / word_df;
+  const double lift = share / (part_df / symbols);
+  switch (measure) {
+    case AssociationMeasure::kShare:
+      return share;
+    case AssociationMeasure::kShareLift:
+      return lift > 1 ? share * std::log(lift) : 0.0;
+    case AssociationMeasure::kNpmi: {
+      const double joint = together / symbols;
+      if (lift <= 1 || joint >= 1) return lift > 1 ? 1.0 : 0.0;
+      return std::log(lift) / -std::log(joint);
+    }
+  }
+  return 0;
 }
 
 }  // namespace docrunch::search

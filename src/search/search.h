@@ -42,7 +42,8 @@ struct SearchResult {
   // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
   // "coverage" (the factor for the share of query terms matched), "graph"
   // (the graph prior's factor), "name" (the name coverage factor, when
-  // worked out: rerank.h), "file_context" (what the document's file added),
+  // worked out: rerank.h), "translation" (the translation factor, when on),
+  // "file_context" (what the document's file added),
   // "rrf_graph" / "vector" (reciprocal rank fusion terms, when those run).
   // Empty for full-text answers.
   std::vector<std::string> matched_terms;
@@ -77,6 +78,7 @@ extern const double kDefaultFileContextWeight;
 extern const double kDefaultFileDamping;
 extern const double kDefaultModuleFileWeight;
 extern const double kDefaultFileLexicalWeight;
+extern const double kDefaultTranslationWeight;
 
 struct SearchOptions {
   Engine engine = Engine::kAuto;
@@ -88,12 +90,16 @@ struct SearchOptions {
   // undocumented neighbours just for having a docstring (0.6 against 0.5
   // and 0.75 on bench/search's tuning halves, with body words indexed;
   // with the name coverage and whole-file BM25 below, 0.7 against 0.6,
-  // 0.65 and 0.75).
-  double bm25_k1 = 1.2;
+  // 0.65 and 0.75). k1 (also the whole-file BM25's) and the coverage
+  // weight together (issue 18, fourth round): k1 1.5 with coverage 0.5
+  // against k1 0.9, 1.2, 1.8 and 2 and coverage 0.15-0.6; the gain is small
+  // (docs/benchmarks.md) but no tuning half lost.
+  double bm25_k1 = 1.5;
   double bm25_b = 0.7;
   // The lexical score times (1 - w + w * share of the query's terms the
-  // document matched): 0.3 against 0.5 (before), 0.8 and 1.
-  double coverage_weight = 0.3;
+  // document matched): 0.3 against 0.5, 0.8 and 1 with k1 1.2 (before),
+  // 0.5 with k1 1.5 (above).
+  double coverage_weight = 0.5;
   // With an embedder, the query's embedding ranks the documents' stored
   // ones (search_vectors, nearest `vector_candidates`), and that rank is
   // fused with the lexical (and graph) ranking by reciprocal rank fusion,
@@ -133,6 +139,18 @@ struct SearchOptions {
   // file_lexical_weight times its file's.
   double file_lexical_weight = kDefaultFileLexicalWeight;
   double file_bm25_b = 0.75;
+  // Translation (rerank.h, TermAssociations): a symbol's score times
+  // 1 + translation_weight * the idf-weighted mean, over the query's terms
+  // the symbol did not match, of the strongest association between the
+  // term and a part of the symbol's name ("currently" -> current), learned
+  // from the repository's documented symbols; a term and a part that met
+  // in fewer than translation_min_pairs symbols are not associated.
+  // translation_measure: AssociationMeasure's number (2: normalized PMI).
+  // Off by default: it lost on the realistic harness's tuning halves
+  // (docs/benchmarks.md, issue 18, fourth round).
+  double translation_weight = kDefaultTranslationWeight;
+  int translation_measure = 2;
+  int translation_min_pairs = 3;
   // Fill SearchResult::matched_fields (the shown fields each result's
   // matched terms are in; re-tokenizes every result): docrunch query --explain.
   bool explain = false;

@@ -300,6 +300,61 @@ TEST_P(SearchStoreTest, JoinedWordsAndLearnedAssociationsFindWhatTheWordsMiss) {
   }
 }
 
+// Translation (off by default): an undocumented function whose name part
+// the repository's documented symbols associate with query words it lacks
+// ("percent", "encode" -> quot, from quote_plus, quote_from_bytes and
+// quote_path) gets a factor above 1 and ranks over an equal match without
+// one; off, the key decides and no factor is shown.
+TEST_P(SearchStoreTest, TranslationBridgesProseToAnUndocumentedName) {
+  repo_dir_.Write("app/codec.py",
+                  "def quote_plus(text):\n"
+                  "    \"\"\"Percent-encode text for a form.\"\"\"\n"
+                  "    return text\n\n"
+                  "def quote_from_bytes(data):\n"
+                  "    \"\"\"Percent-encode bytes.\"\"\"\n"
+                  "    return data\n\n"
+                  "def quote_path(path):\n"
+                  "    \"\"\"Percent-encode a path.\"\"\"\n"
+                  "    return path\n\n"
+                  "def unquote(data):\n"
+                  "    \"\"\"Decode percent escapes.\"\"\"\n"
+                  "    return data\n\n"
+                  "def read_file(path):\n"
+                  "    \"\"\"Read a file.\"\"\"\n"
+                  "    return path\n\n"
+                  "def write_file(path, data):\n"
+                  "    \"\"\"Write data to a file.\"\"\"\n"
+                  "    return path\n\n"
+                  "def escape(text):\n"
+                  "    return text\n\n"
+                  "def quote(text):\n"
+                  "    return text\n");
+  ScanAndIndex();
+  SearchOptions off{Engine::kIndex, GraphFusion::kNone};
+  off.file_lexical_weight = 0;
+  SearchOptions on = off;
+  on.translation_weight = 1.0;
+  auto ranked = [&](SearchOptions options) {
+    std::vector<SearchResult> out;
+    for (auto& r : Find("percent encode text", Scope::kDocs, options)) {
+      if (r.id == "symbol:app/codec.py#quote" || r.id == "symbol:app/codec.py#escape")
+        out.push_back(std::move(r));
+    }
+    return out;
+  };
+  auto without = ranked(off);
+  ASSERT_EQ(without.size(), 2u);
+  EXPECT_EQ(without[0].id, "symbol:app/codec.py#escape");
+  EXPECT_EQ(without[0].score, without[1].score);
+  EXPECT_EQ(without[1].signals.count("translation"), 0u);
+  auto with = ranked(on);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_EQ(with[0].id, "symbol:app/codec.py#quote");
+  EXPECT_GT(with[0].signals["translation"], 1.0);
+  EXPECT_DOUBLE_EQ(with[1].signals["translation"], 1.0);
+  EXPECT_GT(with[0].score, with[1].score);
+}
+
 // The signals after BM25 (search/rerank.h). Name coverage: an
 // undocumented function whose name the query's words cover ("currently"
 // covers current) gets its factor, 1 + 0.2; off, the factor and the signal
