@@ -272,7 +272,9 @@ TEST_P(ScanServiceTest, PackedTaskContextPutsTheRelevantFilesFirstWithinBudget) 
     EXPECT_LE(p.used_tokens, budget);
     EXPECT_EQ(p.text.rfind("task-7: Normalize user email addresses", 0), 0u) << p.text;
     // Whatever fits first (a short line when the budget is small) is of app/models.py.
-    if (!p.items.empty()) EXPECT_EQ(p.items[0].data["path"], "app/models.py") << budget;
+    if (!p.items.empty()) {
+      EXPECT_EQ(p.items[0].data["path"], "app/models.py") << budget;
+    }
   }
 }
 

@@ -296,7 +296,9 @@ TEST_P(SearchStoreTest, JoinedWordsAndLearnedAssociationsFindWhatTheWordsMiss) {
   EXPECT_THAT(ids("percent", off), Not(Contains("symbol:app/codec.py#quote")));
   // What a query implies is not what it matched.
   for (const auto& r : Find("percent", Scope::kDocs, defaults)) {
-    if (r.id == "symbol:app/codec.py#quote") EXPECT_TRUE(r.matched_terms.empty());
+    if (r.id == "symbol:app/codec.py#quote") {
+      EXPECT_TRUE(r.matched_terms.empty());
+    }
   }
 }
 

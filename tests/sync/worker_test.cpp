@@ -520,7 +520,9 @@ TEST_P(SyncWorkerTest, ABatchReadsItsReportsTogetherAndABadIdFailsAlone) {
     auto found = search::Search(*store_, repo_, query, 5, search::Scope::kAll);
     ASSERT_TRUE(found.ok()) << query;
     ASSERT_FALSE(found->empty()) << query;
-    if (!id.empty()) EXPECT_EQ(found->front().id, id) << query;
+    if (!id.empty()) {
+      EXPECT_EQ(found->front().id, id) << query;
+    }
   }
   // The pages: one per decision with a row, with its own title.
   EXPECT_THAT(docs.Read("decisions/adr-001.md"), ::testing::HasSubstr("Cache the pager"));
