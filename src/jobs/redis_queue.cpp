@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "jobs/job_types.h"
 #include "jobs/redis_scripts.h"
 
@@ -227,7 +229,10 @@ Result<std::vector<TakenJob>> RedisQueue::Take(const std::string& queue,
   }
   max = std::clamp(max, 1, 1000);
   DOCRUNCH_TRY(EnsureGroup(queue, false));
-  DOCRUNCH_TRY(ForgetIdleConsumers(queue));
+  // Housekeeping: a failed sweep is told, and taking jobs goes on.
+  if (auto swept = ForgetIdleConsumers(queue); !swept) {
+    spdlog::warn("jobs: queue {}: removing idle consumers: {}", queue, swept.error().ToString());
+  }
   const auto until = std::chrono::steady_clock::now() + wait;
   for (;;) {
     auto reply = Run(kTakeDueScript, queue,
