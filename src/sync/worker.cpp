@@ -153,6 +153,13 @@ Result<WorkerStats> SyncWorker::Drain(int max_batches, const std::atomic<bool>* 
     auto batch = RunBatch();
     if (!batch) return batch.error();
     total += *batch;
+    // A backlog: check the tables' statistics at its first full batch and
+    // every 100th after (one catalog query; ANALYZE only when missing).
+    if (batch->events >= options_.batch_size && drained_batches_++ % 100 == 0) {
+      if (auto analyzed = AnalyzeNewTables(); !analyzed) {
+        spdlog::warn("sync: analyzing the outbox tables: {}", analyzed.error().ToString());
+      }
+    }
     if ((batch->idle() && isolate_ == 0) || pass_over_) break;
   }
   return total;
@@ -487,6 +494,29 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
             "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
         params);
     if (!done) return done.error();
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::AnalyzeNewTables() {
+  if (store_.BackendName() != "postgres") return Ok();
+  auto never = store_.Query(
+      "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+      "AND relname IN ('sync_events', 'storage_sync') AND last_analyze IS NULL "
+      "AND last_autoanalyze IS NULL AND n_live_tup >= 1000 ORDER BY relname");
+  if (!never) return never.error();
+  for (std::size_t i = 0; i < never->size(); ++i) {
+    // One of the two literal names above: nothing from outside reaches it.
+    const std::string table = never->Text(i, "relname").value_or("");
+    if (table != "sync_events" && table != "storage_sync") continue;
+    const auto started = std::chrono::steady_clock::now();
+    auto analyzed = store_.Transact([&](store::Tx& tx) -> Result<void> {
+      auto done = tx.Exec("ANALYZE " + table);
+      if (!done) return done.error();
+      return Ok();
+    });
+    if (!analyzed) return analyzed.error();
+    spdlog::info("sync: analyzed {} (no statistics yet) in {} ms", table, MsSince(started));
   }
   return Ok();
 }

@@ -118,6 +118,12 @@ class SyncWorker {
   // failed), records a failed attempt for the first pending event alone.
   Result<void> QuarantineFirstEvent(const Error& error);
   Result<void> RecordRetryFailure(const Error& error);
+  // PostgreSQL: ANALYZE sync_events and storage_sync when either holds
+  // 1,000 rows or more and was never analyzed (a fresh database's first
+  // backlog, before autovacuum's first pass). Without statistics the
+  // planner read the whole table for each batch's lookups: an idempotent
+  // re-run of 50,000 events took 15 s instead of 2 (docs/benchmarks.md).
+  Result<void> AnalyzeNewTables();
 
   store::Store& store_;
   std::vector<Projection*> targets_;
@@ -130,6 +136,7 @@ class SyncWorker {
   std::int64_t cursor_ = 0;
   std::int64_t batch_last_ = 0;  // the batch's last id, until it commits
   bool pass_over_ = false;
+  int drained_batches_ = 0;  // full batches since the last statistics check
 };
 
 }  // namespace docrunch::sync
