@@ -6,6 +6,7 @@
 #include "app/scan_runner.h"
 #include "app/snapshot_support.h"
 #include "app/sync_runner.h"
+#include "core/text.h"
 #include "docs/analysis_pages.h"
 #include "docs/doc_writer.h"
 #include "jobs/demo_workflow.h"
@@ -222,9 +223,7 @@ constexpr const char* kSpecialistInstructions =
 std::string FitText(std::string text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   const std::string note = "\n[cut to fit the task's text limit]";
-  std::size_t end = max_bytes > note.size() ? max_bytes - note.size() : 0;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
+  text.resize(Utf8Prefix(text, max_bytes > note.size() ? max_bytes - note.size() : 0));
   return text + note;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "core/utf8.h"
 #include "llm/cost_observer.h"
 #include "llm/providers.h"
@@ -18,9 +19,7 @@ using json = nlohmann::json;
 // `text` cut to at most `max` bytes on a UTF-8 boundary, "…" appended when cut.
 std::string Cut(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
+  return std::string(text.substr(0, Utf8Prefix(text, max))) + "…";
 }
 
 std::string Trim(std::string_view s) {

@@ -15,6 +15,10 @@ std::size_t EditDistance(std::string_view a, std::string_view b);
 // typo (distance <= max(1, len/3)), else empty.
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
+// The length of the longest prefix of `text` of at most `max` bytes that
+// does not end inside a UTF-8 sequence (the whole text when it fits).
+std::size_t Utf8Prefix(std::string_view text, std::size_t max);
+
 std::vector<std::string> Split(std::string_view s, char sep);
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/text.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 #include "store/batch.h"
@@ -17,9 +18,7 @@ using store::FullTextTable;
 
 std::string Snippet(const std::string& text, std::size_t max = 300) {
   if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return text.substr(0, Utf8Prefix(text, max)) + "…";
 }
 
 std::string Join(const std::string& a, const std::string& b) {

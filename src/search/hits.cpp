@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/text.h"
 #include "search/tokenizer.h"
 
 namespace docrunch::search {
@@ -45,8 +46,7 @@ std::string Clip(std::string text, std::size_t max) {
   if (text.size() <= max) return text;
   std::size_t cut = text.rfind(' ', max);
   if (cut == std::string::npos || cut < max / 2) cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
+  text.resize(Utf8Prefix(text, cut));
   while (!text.empty() && (text.back() == ' ' || text.back() == ',')) text.pop_back();
   return text + "…";
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/text.h"
 #include "search/generation.h"
 #include "search/postings.h"
 #include "search/search.h"
@@ -47,10 +48,7 @@ constexpr std::size_t kDocChars = 400;
 
 std::string Snippet(const std::string& text, std::size_t max = 300) {
   if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;  // UTF-8 boundary
-  return text.substr(0, cut) + "…";
+  return text.substr(0, Utf8Prefix(text, max)) + "…";
 }
 
 std::string DocType(scan::SymbolKind kind) {

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "core/text.h"
 #include "store/batch.h"
 
 namespace docrunch::search {
@@ -49,9 +50,7 @@ double Percentile(const std::vector<double>& sorted, double p) {
 constexpr std::size_t kMaxQueryBytes = 1000;
 std::string Preview(const std::string& query) {
   if (query.size() <= kMaxQueryBytes) return query;
-  std::size_t end = kMaxQueryBytes;
-  while (end > 0 && (static_cast<unsigned char>(query[end]) & 0xC0) == 0x80) --end;
-  return query.substr(0, end);
+  return query.substr(0, Utf8Prefix(query, kMaxQueryBytes));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <set>
 
+#include "core/text.h"
 #include "tasks/task_context.h"
 
 namespace docrunch::tasks {
@@ -22,9 +23,7 @@ double Rounded(double x) {
 std::string Cut(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
   if (max < 3) return "";
-  std::size_t cut = max - 3;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return text.substr(0, Utf8Prefix(text, max - 3)) + "…";
 }
 
 void Lines(std::string& out, const char* heading, const std::vector<std::string>& items) {

@@ -28,5 +28,15 @@ TEST(SplitJoin, RoundTrip) {
   EXPECT_EQ(Join({"a", "b", "c"}, ", "), "a, b, c");
 }
 
+TEST(Utf8Prefix, NeverEndsInsideACharacter) {
+  EXPECT_EQ(Utf8Prefix("abc", 10), 3u);
+  EXPECT_EQ(Utf8Prefix("abc", 2), 2u);
+  const std::string e = "a\xC3\xA9z";  // "aéz": é is bytes 1 and 2
+  EXPECT_EQ(Utf8Prefix(e, 2), 1u) << "not between the two bytes of é";
+  EXPECT_EQ(Utf8Prefix(e, 3), 3u);
+  EXPECT_EQ(Utf8Prefix("\xE2\x82\xAC!", 2), 0u);  // inside "€"
+  EXPECT_EQ(Utf8Prefix("", 0), 0u);
+}
+
 }  // namespace
 }  // namespace docrunch
