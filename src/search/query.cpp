@@ -661,10 +661,6 @@ Result<std::vector<QueryTerm>> AnalyzeQuery(store::Reader& db, std::int64_t repo
   return out;
 }
 
-// Adds to each lexical candidate its file's context (SearchOptions): the
-// file's score from its symbols among the candidates, times
-// file_context_weight for a symbol and module_file_weight for the file's
-// module document; records that part in `context`.
 // Each file's BM25 as one document (its documents' postings summed, its
 // length theirs), by Doc::file, for the files the query's terms reach.
 // Returned by Doc::file (empty when the signal is off); 0 for the files
@@ -701,6 +697,11 @@ std::vector<double> FileLexicalScores(
   return out;
 }
 
+// Adds to each lexical candidate its file's context (SearchOptions): the
+// file's score from its symbols among the candidates, times
+// file_context_weight for a symbol and module_file_weight for the file's
+// module document, plus file_lexical_weight times the file's own BM25;
+// records that part in `context`.
 template <typename Ranked>
 void AddFileContext(const Corpus& corpus, const SearchOptions& options,
                     const std::vector<double>& file_lexical, std::vector<Ranked>& ranked) {
@@ -885,9 +886,6 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
       const double df = table.WordDf(query_terms[w]);
       translation_word_weight[w] = std::log(1.0 + table.Symbols() / (1.0 + df));
       translation_word_sum += translation_word_weight[w];
-    }
-    for (std::size_t w = 0; w < query_terms.size(); ++w) {
-      const double df = table.WordDf(query_terms[w]);
       double best = 0;
       for (const auto& p : table.PairsOf(query_terms[w])) {
         if (p.together < options.translation_min_pairs) continue;

@@ -34,7 +34,7 @@ double NameCoverage(const std::vector<std::string>& name_parts,
 bool PartCovered(const std::string& part, const std::vector<std::string>& query_terms);
 
 // A file's score from its candidates' scores: the best, plus `damping`
-// times the sum of the next `extra` best.
+// times the sum of the next two.
 class FileAggregate {
  public:
   void Add(double score);

@@ -136,7 +136,7 @@ class SyncWorker {
   std::int64_t cursor_ = 0;
   std::int64_t batch_last_ = 0;  // the batch's last id, until it commits
   bool pass_over_ = false;
-  int drained_batches_ = 0;  // full batches since the last statistics check
+  int drained_batches_ = 0;  // full batches drained; statistics checked at every 100th
 };
 
 }  // namespace docrunch::sync
