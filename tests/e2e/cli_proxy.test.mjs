@@ -324,7 +324,14 @@ test("the server's /system/health probes the proxy named by CLI_PROXY_URL", asyn
     assert.equal(down.json.data.status, 'down');
     assert.ok(down.json.data.last_error);
   } finally {
-    srv?.server.kill('SIGTERM');
+    // The server writes its last rows as it stops: remove the project once
+    // it has exited (removing it meanwhile failed once with ENOTEMPTY).
+    const child = srv?.server;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((res) => child.on('exit', res));
+      child.kill('SIGTERM');
+      await exited;
+    }
     project.cleanup();
   }
 });
