@@ -131,6 +131,18 @@ class Tx : public Reader {
     return "";
   }
 
+  // Holds a lock on each key until this transaction ends, for work that
+  // must not run in two transactions at once yet has no row to lock (the
+  // sync worker's entities, whose storage_sync row may not exist yet).
+  // Keys are taken in ascending order, one order for every process, so two
+  // transactions locking overlapping sets cannot deadlock on them:
+  // pg_advisory_xact_lock on PostgreSQL (shared memory, no row written);
+  // nothing on SQLite, whose write transactions already run one at a time.
+  virtual Result<void> LockKeys(std::vector<std::int64_t> keys) {
+    (void)keys;
+    return Ok();
+  }
+
   // Inserts a sync_events row in this transaction; returns its id. The
   // event's created_at is clock().Now(). An action other than upsert or
   // delete is INVALID_PARAMS.

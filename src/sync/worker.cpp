@@ -19,9 +19,10 @@ struct SyncWorker::Item {
   std::int64_t event_id = 0;
   store::SyncEvent event;
   bool retry = false;
-  // Loaded under the row lock.
+  // Loaded under the entity's lock.
   std::optional<std::string> synced_hash;
   std::string status;
+  std::optional<std::string> next_attempt_at;
   int attempts = 0;
 };
 
@@ -66,6 +67,26 @@ std::string Placeholders(std::size_t first, std::size_t rows, std::size_t column
     out += tail + ")";
   }
   return out;
+}
+
+// The lock key of one entity in one target (Tx::LockKeys): FNV-1a, 64
+// bits, of the repository, target, type and id, the same in every process.
+// Two entities sharing a key only ever wait for each other.
+std::int64_t EntityKey(std::int64_t repo, std::string_view target, const store::SyncEvent& e) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // a separator no UTF-8 text contains
+    h *= 1099511628211ull;
+  };
+  mix(std::to_string(repo));
+  mix(target);
+  mix(e.entity_type);
+  mix(e.entity_id);
+  return static_cast<std::int64_t>(h);
 }
 
 }  // namespace
@@ -193,8 +214,7 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
       "SELECT target, entity_type, entity_id FROM storage_sync WHERE target IN (" + targets +
           ") AND repository_id = $1 "
           "AND status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 "
-          "ORDER BY next_attempt_at, target, entity_type, entity_id LIMIT $3" +
-          std::string(tx.SkipLockedClause()),
+          "ORDER BY next_attempt_at, target, entity_type, entity_id LIMIT $3",
       params);
   if (!due) return due.error();
   std::vector<Item> items;
@@ -290,6 +310,19 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
 }
 
 Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats) {
+  // One lock per entity and target, all of the batch's in one statement
+  // (in one order for every worker: no deadlocks between them), held until
+  // the batch commits: a second worker holding an event of the same entity
+  // waits here, then reads what this one recorded. The lock writes no row:
+  // a storage_sync row locked by an upsert was written twice per
+  // application on PostgreSQL (lock, then result), the largest part of the
+  // worker's own statements there.
+  std::vector<std::int64_t> keys;
+  keys.reserve(items.size());
+  for (const Item& item : items) {
+    keys.push_back(EntityKey(options_.repository_id, targets_[item.target]->Target(), item.event));
+  }
+  DOCRUNCH_TRY(tx.LockKeys(std::move(keys)));
   std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     std::vector<Item*> mine;
@@ -297,7 +330,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
       if (item.target == t) mine.push_back(&item);
     }
     if (mine.empty()) continue;
-    // One lock order for every worker: no deadlocks between them.
+    // In key order, so that each chunk's rows are read together.
     std::sort(mine.begin(), mine.end(), [](const Item* a, const Item* b) {
       return std::tie(a->event.entity_type, a->event.entity_id) <
              std::tie(b->event.entity_type, b->event.entity_id);
@@ -380,29 +413,8 @@ Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items,
   const std::string name(target.Target());
   const TimePoint now_time = clock_.Now();
   const std::string now = FormatIso8601(now_time);
-  // Lock (creating if new) each entity's storage_sync row, then read them.
-  // The conflict branch updates nothing (WHERE false) yet takes the row
-  // lock on PostgreSQL, so a second worker holding an event of the same
-  // entity waits here until this batch commits; the rows are locked in
-  // the items' order, one order for every worker. A no-op update instead
-  // rewrote every row and its two indexes: most of an idempotent re-run on
-  // SQLite, whose write transactions need no row locks.
-  for (std::size_t start = 0; start < items.size(); start += kChunk) {
-    std::size_t end = std::min(items.size(), start + kChunk);
-    store::Params params;
-    for (std::size_t i = start; i < end; ++i) {
-      const auto& e = items[i]->event;
-      params.insert(params.end(), {name, e.entity_type, e.entity_id, options_.repository_id, now});
-    }
-    auto locked = tx.Exec(
-        "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, updated_at, "
-        "status, attempts) VALUES " +
-            Placeholders(1, end - start, 5, ", 'pending', 0") +
-            " ON CONFLICT (repository_id, target, entity_type, entity_id) DO UPDATE SET "
-            "updated_at = excluded.updated_at WHERE false",
-        params);
-    if (!locked) return locked.error();
-  }
+  // The entities' storage_sync rows, read under their locks (ApplyItems);
+  // an entity without one has never been applied to this target.
   // One read per entity type and chunk (a batch is mostly of one type).
   std::map<std::pair<std::string, std::string>, Item*> by_key;
   for (Item* item : items) by_key[{item->event.entity_type, item->event.entity_id}] = item;
@@ -417,7 +429,8 @@ Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items,
     for (std::size_t i = start; i < end; ++i) ids.push_back(items[i]->event.entity_id);
     const std::string list = store::AppendInList(params, ids.begin(), ids.end());
     auto rows = tx.Query(
-        "SELECT entity_type, entity_id, last_synced_hash, status, attempts FROM storage_sync "
+        "SELECT entity_type, entity_id, last_synced_hash, status, attempts, next_attempt_at "
+        "FROM storage_sync "
         "WHERE repository_id = $1 AND target = $2 AND entity_type = $3 AND entity_id IN (" +
             list + ")",
         params);
@@ -427,11 +440,18 @@ Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items,
       item->synced_hash = rows->Text(r, "last_synced_hash");
       item->status = rows->Text(r, "status").value_or("pending");
       item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
+      item->next_attempt_at = rows->Text(r, "next_attempt_at");
     }
     start = end;
   }
   std::vector<Item*>& to_apply = work.to_apply;
   for (Item* item : items) {
+    if (item->retry &&
+        (item->status != "pending" || !item->next_attempt_at || *item->next_attempt_at > now)) {
+      // Another worker took this retry while this one waited for the lock.
+      --stats.retried;
+      continue;
+    }
     bool synced = item->status == "ok" && item->synced_hash == item->event.content_hash;
     if (synced && !item->retry) {
       ++stats.skipped;

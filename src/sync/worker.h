@@ -4,15 +4,16 @@
 //
 // Guarantees:
 //  - One batch is one database transaction: claiming the events, locking
-//    their storage_sync rows, the projections' own database writes, the
+//    their entities, the projections' own database writes, the
 //    bookkeeping and marking the events processed commit together. A worker
 //    killed mid-batch leaves nothing behind but files it rewrote, which the
 //    next worker rewrites again (projections are idempotent).
 //  - Several workers share one PostgreSQL: events are claimed with
-//    FOR UPDATE SKIP LOCKED, and storage_sync rows are locked in one order
-//    before any apply, so two workers never apply the same entity to the
-//    same target at once. On SQLite the write lock makes one worker run at
-//    a time.
+//    FOR UPDATE SKIP LOCKED, and each (entity, target) is locked
+//    (Tx::LockKeys: an advisory lock, no row written) in one order before
+//    its storage_sync row is read, so two workers never apply the same
+//    entity to the same target at once. On SQLite the write lock makes one
+//    worker run at a time.
 //  - An event whose hash a target already synced is skipped (at-least-once
 //    delivery, effect once). Report events (higher priority) go first.
 //  - A failed apply is retried with backoff (RetryPolicy) from the entity's
@@ -109,7 +110,8 @@ class SyncWorker {
     std::vector<Result<void>> results;
     std::chrono::milliseconds spent{0};
   };
-  // Locks and reads the items' storage_sync rows, counts the skipped ones.
+  // Reads the items' storage_sync rows (locked by ApplyItems), counts the
+  // skipped ones.
   Result<void> PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,
                              TargetWork& work);
   // Writes each applied item's storage_sync row from its result.

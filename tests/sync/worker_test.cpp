@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include <sys/wait.h>
@@ -635,6 +637,76 @@ TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
   EXPECT_EQ(stats->applied, 0);
   auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
   EXPECT_EQ(*pending->Int(0, "n"), 0);
+}
+
+// Holds its first application until released, and notes whether two
+// applications ever ran at once.
+class HoldingProjection final : public Projection {
+ public:
+  std::string_view Target() const override { return "holding"; }
+  Result<void> Apply(const store::SyncEvent& e, store::Tx&) override {
+    if (active_.fetch_add(1) > 0) overlapped = true;
+    {
+      std::lock_guard lock(mutex_);
+      applied.push_back(e.entity_id + "@" + e.content_hash);
+    }
+    if (!entered_.exchange(true)) {
+      entered.set_value();
+      release_.wait();
+    }
+    active_.fetch_sub(1);
+    return Ok();
+  }
+  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+  void Release() { release_promise_.set_value(); }
+
+  std::promise<void> entered;
+  std::atomic<bool> overlapped{false};
+  std::vector<std::string> applied;  // under mutex_ while workers run
+
+ private:
+  std::mutex mutex_;
+  std::atomic<int> active_{0};
+  std::atomic<bool> entered_{false};
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+};
+
+// Two workers with events of one entity: the second waits for the first's
+// batch to commit, then applies the newer content (PostgreSQL: the
+// entity's lock, which writes no row; SQLite: the single writer). Without
+// the lock, the second worker claims the newer event past the first's
+// locked one and applies it while the first is still applying.
+TEST_P(SyncWorkerTest, TwoWorkersNeverApplyOneEntityAtOnce) {
+  HoldingProjection target;
+  Emit({{0, "task", "task-1", "h1", "upsert", std::nullopt, 0},
+        {0, "task", "task-1", "h2", "upsert", std::nullopt, 0}});
+  SyncWorker first(*store_, {&target}, Options_(1));
+  SyncWorker second(*store_, {&target}, Options_(1));
+  Result<WorkerStats> first_stats = WorkerStats{}, second_stats = WorkerStats{};
+  std::thread a([&] { first_stats = first.RunBatch(); });
+  ASSERT_EQ(target.entered.get_future().wait_for(seconds(30)), std::future_status::ready);
+  std::thread b([&] { second_stats = second.RunBatch(); });
+  // Time for the second worker to get as far as it can while the first
+  // holds its application.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  target.Release();
+  a.join();
+  b.join();
+  ASSERT_TRUE(first_stats.ok()) << first_stats.error().ToString();
+  ASSERT_TRUE(second_stats.ok()) << second_stats.error().ToString();
+  EXPECT_FALSE(target.overlapped);
+  EXPECT_THAT(target.applied, ::testing::ElementsAre("task-1@h1", "task-1@h2"));
+  EXPECT_EQ(first_stats->applied + second_stats->applied, 2);
+  auto row = store_->Query(
+      "SELECT last_synced_hash, status FROM storage_sync WHERE target = 'holding' AND "
+      "entity_id = 'task-1'");
+  ASSERT_TRUE(row.ok());
+  ASSERT_EQ(row->size(), 1u);
+  EXPECT_EQ(row->Text(0, "last_synced_hash"), "h2");
+  EXPECT_EQ(row->Text(0, "status"), "ok");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SyncWorkerTest, ::testing::Values("sqlite", "postgres"),

@@ -1,5 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
+#include <algorithm>
+
 #include "store/connection_pool.h"
 #include "store/postgres/pg_connection.h"
 
@@ -43,6 +45,22 @@ class PgTx final : public ScriptTx {
   Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
                               const std::vector<int>& tables, int limit) override {
     return PgFullText(*this, repo, terms, tables, limit);
+  }
+  Result<void> LockKeys(std::vector<std::int64_t> keys) override {
+    if (keys.empty()) return Ok();
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    // One statement: unnest yields the array in order, and the aggregate
+    // takes each lock as its row arrives.
+    std::string array = "{";
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      array += (i ? "," : "") + std::to_string(keys[i]);
+    }
+    array += "}";
+    auto locked = Remember(conn_.Query(
+        "SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest($1::bigint[]) AS k", {array}));
+    if (!locked) return locked.error();
+    return Ok();
   }
   // COPY when nothing comes back; multi-row INSERT ... RETURNING otherwise.
   Result<Rows> InsertMany(const std::string& table, const std::vector<std::string>& columns,
