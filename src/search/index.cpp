@@ -413,24 +413,25 @@ Result<void> IndexWriter::Flush() {
   return Ok();
 }
 
-Result<void> IndexWriter::Commit() {
+Result<void> IndexWriter::Commit(std::size_t max_segments) {
   DOCRUNCH_TRY(Flush());
   if (pending_->postings.size() > 0) {
     DOCRUNCH_TRY(WriteSegment(tx_, repository_id_, pending_->postings));
     pending_->postings.Clear();
   }
-  return MergeSegments(tx_, repository_id_);
+  return MergeSegments(tx_, repository_id_, false, max_segments);
 }
 
-Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
+Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force, std::size_t max_segments) {
+  max_segments = std::max<std::size_t>(1, max_segments);
   auto segments =
       tx.Query("SELECT id, postings FROM search_segments WHERE repository_id = $1 ORDER BY id" +
                    std::string(tx.SkipLockedClause()),
                {repo});
   if (!segments) return segments.error();
-  if (segments->empty() || (!force && segments->size() <= IndexWriter::kMaxSegments)) return Ok();
+  if (segments->empty() || (!force && segments->size() <= max_segments)) return Ok();
   // The smallest segments first: as many as bring the count back to
-  // kMaxSegments, then every next smallest that is no larger than those
+  // max_segments, then every next smallest that is no larger than those
   // taken together. Merging everything unless the largest outweighed the
   // others four times over rewrote each posting about 8 times over 500
   // batches of a sync, this about 4 (simulated; docs/benchmarks.md). A
@@ -441,9 +442,8 @@ Result<void> MergeSegments(store::Tx& tx, std::int64_t repo, bool force) {
   }
   std::sort(by_size.begin(), by_size.end());
   std::vector<std::int64_t> chosen;
-  std::size_t take = force
-                         ? by_size.size()
-                         : std::max<std::size_t>(2, by_size.size() - IndexWriter::kMaxSegments + 1);
+  std::size_t take =
+      force ? by_size.size() : std::max<std::size_t>(2, by_size.size() - max_segments + 1);
   std::int64_t taken = 0;
   for (std::size_t i = 0; i < by_size.size(); ++i) {
     if (i >= take && by_size[i].first > taken) break;

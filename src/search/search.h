@@ -177,6 +177,13 @@ class SourceDocs;  // one source's waiting documents (index.cpp)
 class IndexWriter {
  public:
   static constexpr std::size_t kMaxSegments = 8;
+  // What the sync worker's batches leave while a backlog drains (the index
+  // target merges down to kMaxSegments when the drain ends): merging down to
+  // 8 after every batch of 200 rewrote each posting about 4 times over
+  // 100,000 events, most of the index's time on PostgreSQL. A query reads a
+  // term's rows of all segments in one index range, so more segments cost
+  // it a row each, not a seek.
+  static constexpr std::size_t kMaxSegmentsDraining = 32;
 
   // `threads`: how many threads IndexFiles may tokenize on (0: one per
   // hardware thread); configured as scanning.parallel_workers.
@@ -209,9 +216,9 @@ class IndexWriter {
 
   // Writes what waits: removals, documents, and the collected postings as a
   // segment (none when there are no postings); then merges if there are
-  // too many segments. The writer can go on collecting after it. Nothing
-  // waiting is written if Commit is not called.
-  Result<void> Commit();
+  // more than `max_segments`. The writer can go on collecting after it.
+  // Nothing waiting is written if Commit is not called.
+  Result<void> Commit(std::size_t max_segments = kMaxSegments);
 
  private:
   struct Pending;
@@ -224,11 +231,13 @@ class IndexWriter {
   std::unique_ptr<Pending> pending_;
 };
 
-// Merges the repository's segments into one, dropping the postings of
-// documents that no longer exist; `force` merges even a few segments (a
-// single one too, to purge it). Segments another transaction is merging
-// are left alone (PostgreSQL: SKIP LOCKED).
-Result<void> MergeSegments(store::Tx& tx, std::int64_t repository_id, bool force = false);
+// With more than `max_segments` segments, merges the smallest into one
+// until `max_segments` are left, dropping the postings of documents that no
+// longer exist; `force` merges every segment (a single one too, to purge
+// it). Segments another transaction is merging are left alone (PostgreSQL:
+// SKIP LOCKED).
+Result<void> MergeSegments(store::Tx& tx, std::int64_t repository_id, bool force = false,
+                           std::size_t max_segments = IndexWriter::kMaxSegments);
 
 // Drops the repository's whole index: documents, segments, vectors.
 Result<void> ClearIndex(store::Tx& tx, std::int64_t repository_id);

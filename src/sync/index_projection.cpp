@@ -246,8 +246,14 @@ std::vector<Result<void>> IndexEntities(
 
 }  // namespace
 
+// Outside a worker's drain nothing settles later: merge down at once.
 Result<void> IndexProjection::Apply(const store::SyncEvent& event, store::Tx& db) {
-  return std::move(ApplyBatch({event}, db).front());
+  return std::move(ApplyEvents({event}, db, search::IndexWriter::kMaxSegments).front());
+}
+
+std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                                      store::Tx& db) {
+  return ApplyEvents(events, db, search::IndexWriter::kMaxSegmentsDraining);
 }
 
 Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, search::IndexWriter& writer) {
@@ -255,8 +261,8 @@ Result<void> IndexProjection::ApplyOne(const store::SyncEvent& event, search::In
   return Ok();  // file, task and decision upserts, and relationships: see ApplyBatch
 }
 
-std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::SyncEvent>& events,
-                                                      store::Tx& db) {
+std::vector<Result<void>> IndexProjection::ApplyEvents(const std::vector<store::SyncEvent>& events,
+                                                       store::Tx& db, std::size_t max_segments) {
   std::vector<Result<void>> results;
   results.reserve(events.size());
   auto fail_all = [&](const Error& error) {
@@ -319,8 +325,11 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
       for (std::size_t i : indexed) results[i] = done.error();
     }
   }
-  // One segment for the whole batch.
-  if (auto committed = writer.Commit(); !committed) return fail_all(committed.error());
+  // One segment for the whole batch; from a worker, fewer merges while a
+  // backlog drains (Settle merges down at its end).
+  if (auto committed = writer.Commit(max_segments); !committed) {
+    return fail_all(committed.error());
+  }
   if (!embedder_) return results;
   bool applied = std::any_of(results.begin(), results.end(), [](const auto& r) { return r.ok(); });
   if (!applied) return results;
@@ -331,6 +340,10 @@ std::vector<Result<void>> IndexProjection::ApplyBatch(const std::vector<store::S
     }
   }
   return results;
+}
+
+Result<void> IndexProjection::Settle(store::Tx& db) {
+  return search::MergeSegments(db, repository_id_);
 }
 
 Result<void> IndexProjection::Delete(const EntityRef& entity, store::Tx& db) {

@@ -37,11 +37,15 @@ class IndexProjection final : public Projection {
   Result<void> Delete(const EntityRef& entity, store::Tx& db) override;
   std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
                                        store::Tx& db) override;
+  Result<void> Settle(store::Tx& db) override;
   ProjectionHealth Health() override { return {true, "in the database"}; }
   // Drops the repository's index and writes it again, files in path order.
   Result<void> Rebuild(store::Tx& db) override;
 
  private:
+  // ApplyBatch, merging segments past `max_segments`.
+  std::vector<Result<void>> ApplyEvents(const std::vector<store::SyncEvent>& events, store::Tx& db,
+                                        std::size_t max_segments);
   Result<void> ApplyOne(const store::SyncEvent& event, search::IndexWriter& writer);
   Result<void> DeleteWith(const EntityRef& entity, search::IndexWriter& writer);
   // Index the tasks or decisions `entity_ids` ("task-12", "decision-7"),

@@ -82,6 +82,15 @@ class Projection {
         events.size(), MakeError(ErrorCode::kInternal, "this projection does not split batches"));
   }
 
+  // Called in the worker's transaction when a drain runs out of events
+  // (a batch found fewer than it asked for) after this target applied
+  // something: upkeep deferred while a backlog drained (the search index
+  // merges its segments down to IndexWriter::kMaxSegments).
+  virtual Result<void> Settle(store::Tx& db) {
+    (void)db;
+    return Ok();
+  }
+
   // Whether the target can take writes now. The worker does not call Apply
   // on an unhealthy target: its events wait and retry with backoff.
   virtual ProjectionHealth Health() = 0;

@@ -109,6 +109,33 @@ SyncWorker::SyncWorker(store::Store& store, std::vector<Projection*> targets, Wo
       clock_(options_.clock ? *options_.clock : system_clock_) {
   if (!options_.random) options_.random = SystemRandom();
   options_.batch_size = std::max(1, options_.batch_size);
+  unsettled_.assign(targets_.size(), 0);
+  BeginTransaction();
+}
+
+void SyncWorker::BeginTransaction() {
+  tx_applied_.assign(targets_.size(), 0);
+  tx_settled_.assign(targets_.size(), 0);
+}
+
+void SyncWorker::EndTransaction(bool committed) {
+  for (std::size_t t = 0; committed && t < targets_.size(); ++t) {
+    if (tx_settled_[t]) {
+      unsettled_[t] = 0;
+    } else if (tx_applied_[t]) {
+      unsettled_[t] = 1;
+    }
+  }
+  BeginTransaction();
+}
+
+Result<void> SyncWorker::Settle(store::Tx& tx) {
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (!unsettled_[t] && !tx_applied_[t]) continue;
+    DOCRUNCH_TRY(targets_[t]->Settle(tx));
+    tx_settled_[t] = 1;
+  }
+  return Ok();
 }
 
 Result<WorkerStats> SyncWorker::RunBatch() {
@@ -116,8 +143,10 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   WorkerStats retries;
   auto retried = store_.Transact([&](store::Tx& tx) {
     retries = {};
+    BeginTransaction();
     return ApplyRetries(tx, retries);
   });
+  EndTransaction(retried.ok());
   if (!retried) {
     if (retried.error().code == ErrorCode::kStorageUnavailable) return retried.error();
     DOCRUNCH_TRY(RecordRetryFailure(retried.error()));
@@ -129,8 +158,10 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   const auto started = std::chrono::steady_clock::now();
   auto applied = store_.Transact([&](store::Tx& tx) {
     events = {};
+    BeginTransaction();
     return ApplyEvents(tx, limit, events);
   });
+  EndTransaction(applied.ok());
   if (applied && options_.leave_pending) cursor_ = std::max(cursor_, batch_last_);
   if (applied && events.events > 0) {
     spdlog::debug("sync: batch of {} events committed in {} ms", events.events, MsSince(started));
@@ -253,7 +284,10 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
                           pass ? store::Params{options_.repository_id, std::int64_t{limit}, cursor_}
                                : store::Params{options_.repository_id, std::int64_t{limit}});
   if (!claimed) return claimed.error();
-  if (claimed->empty()) return Ok();
+  // The end of the queue (or of a backlog): targets catch up on upkeep
+  // they deferred while it drained.
+  const bool drained = claimed->size() < static_cast<std::size_t>(limit);
+  if (claimed->empty()) return Settle(tx);
   // The batch's commit returns without waiting for PostgreSQL to flush its
   // WAL (20 ms a commit here under load): the guarantee SQLite's WAL with
   // synchronous=NORMAL gives every commit. A database crash may lose the
@@ -287,6 +321,7 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     }
   }
   DOCRUNCH_TRY(ApplyItems(tx, items, stats));
+  if (drained) DOCRUNCH_TRY(Settle(tx));
   if (pass) {
     // The cursor moves once the batch has committed (RunBatch).
     for (const auto& id : ids) batch_last_ = std::max(batch_last_, std::get<std::int64_t>(id));
@@ -338,6 +373,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     TargetWork& work = works.emplace_back();
     work.target = targets_[t];
     DOCRUNCH_TRY(PrepareTarget(tx, mine, stats, work));
+    if (!work.to_apply.empty()) tx_applied_[t] = 1;
   }
   // A projection that splits its batches renders on a thread of its own
   // while the others apply in the transaction (the Markdown pages while

@@ -126,6 +126,14 @@ class SyncWorker {
   // planner read the whole table for each batch's lookups: an idempotent
   // re-run of 50,000 events took 15 s instead of 2 (docs/benchmarks.md).
   Result<void> AnalyzeNewTables();
+  // Projection::Settle for each target that applied something since it
+  // was last settled; called by a batch that found fewer events than it
+  // asked for.
+  Result<void> Settle(store::Tx& tx);
+  // Starts and ends one transaction's record of the targets it applied
+  // to and settled; `committed` carries it into unsettled_.
+  void BeginTransaction();
+  void EndTransaction(bool committed);
 
   store::Store& store_;
   std::vector<Projection*> targets_;
@@ -139,6 +147,9 @@ class SyncWorker {
   std::int64_t batch_last_ = 0;  // the batch's last id, until it commits
   bool pass_over_ = false;
   int drained_batches_ = 0;  // full batches drained; statistics checked at every 100th
+  // Per target: applied in a committed batch since its last Settle; and
+  // the open transaction's own record.
+  std::vector<char> unsettled_, tx_applied_, tx_settled_;
 };
 
 }  // namespace docrunch::sync

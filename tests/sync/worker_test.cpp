@@ -639,6 +639,50 @@ TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
   EXPECT_EQ(*pending->Int(0, "n"), 0);
 }
 
+// While a backlog drains the index merges its segments less often (up to
+// kMaxSegmentsDraining of them); when the queue runs out, here with an
+// empty batch after a full one, it merges them down to kMaxSegments, and
+// every document is still found.
+TEST_P(SyncWorkerTest, TheIndexDefersMergesWhileABacklogDrainsAndSettlesAtItsEnd) {
+  IndexProjection index(repo_);
+  SyncWorker worker(*store_, {&index}, Options_(2));
+  std::vector<store::SyncEvent> events;
+  ASSERT_TRUE(
+      store_
+          ->Transact([&](store::Tx& tx) -> Result<void> {
+            for (int i = 0; i < 40; ++i) {
+              auto r = tx.Query(
+                  "INSERT INTO tasks (repository_id, type, title, status, created_at, "
+                  "updated_at) VALUES ($1, 'feature', $2, 'todo', $3, $3) RETURNING id",
+                  {repo_, "Stream the pager " + std::to_string(i), FormatIso8601(clock_.Now())});
+              if (!r) return r.error();
+              events.push_back({0, "task", "task-" + std::to_string(*r->Int(0, "id")), "h1",
+                                "upsert", std::nullopt, 10});
+            }
+            return Ok();
+          })
+          .ok());
+  Emit(events);
+  for (int batch = 0; batch < 20; ++batch) {
+    auto stats = worker.RunBatch();
+    ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+    ASSERT_EQ(stats->events, 2);
+  }
+  EXPECT_EQ(CountRows("search_segments"), 20);  // one per batch, none merged yet
+  auto last = worker.RunBatch();                // finds nothing: the end of the backlog
+  ASSERT_TRUE(last.ok()) << last.error().ToString();
+  EXPECT_EQ(last->events, 0);
+  EXPECT_LE(CountRows("search_segments"),
+            static_cast<std::int64_t>(search::IndexWriter::kMaxSegments));
+  auto found = search::Search(*store_, repo_, "pager", 50, search::Scope::kAll);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  EXPECT_EQ(found->size(), 40u);
+  // Settled: the next empty batch merges nothing more.
+  const std::int64_t settled = CountRows("search_segments");
+  ASSERT_TRUE(worker.RunBatch().ok());
+  EXPECT_EQ(CountRows("search_segments"), settled);
+}
+
 // Holds its first application until released, and notes whether two
 // applications ever ran at once.
 class HoldingProjection final : public Projection {
