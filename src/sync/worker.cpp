@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -19,7 +20,8 @@ struct SyncWorker::Item {
   std::int64_t event_id = 0;
   store::SyncEvent event;
   bool retry = false;
-  // Loaded under the entity's lock.
+  // Loaded under the entity's lock; has_row: its storage_sync row exists.
+  bool has_row = false;
   std::optional<std::string> synced_hash;
   std::string status;
   std::optional<std::string> next_attempt_at;
@@ -358,6 +360,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     keys.push_back(EntityKey(options_.repository_id, targets_[item.target]->Target(), item.event));
   }
   DOCRUNCH_TRY(tx.LockKeys(std::move(keys)));
+  DOCRUNCH_TRY(ReadSyncRows(tx, items));
   std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     std::vector<Item*> mine;
@@ -365,14 +368,14 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
       if (item.target == t) mine.push_back(&item);
     }
     if (mine.empty()) continue;
-    // In key order, so that each chunk's rows are read together.
+    // In key order: the projections see a batch in one order.
     std::sort(mine.begin(), mine.end(), [](const Item* a, const Item* b) {
       return std::tie(a->event.entity_type, a->event.entity_id) <
              std::tie(b->event.entity_type, b->event.entity_id);
     });
     TargetWork& work = works.emplace_back();
     work.target = targets_[t];
-    DOCRUNCH_TRY(PrepareTarget(tx, mine, stats, work));
+    DOCRUNCH_TRY(PrepareTarget(mine, stats, work));
     if (!work.to_apply.empty()) tx_applied_[t] = 1;
   }
   // A projection that splits its batches renders on a thread of its own
@@ -443,36 +446,50 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   return Ok();
 }
 
-Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,
-                                       TargetWork& work) {
-  Projection& target = *work.target;
-  const std::string name(target.Target());
-  const TimePoint now_time = clock_.Now();
-  const std::string now = FormatIso8601(now_time);
-  // The entities' storage_sync rows, read under their locks (ApplyItems);
-  // an entity without one has never been applied to this target.
-  // One read per entity type and chunk (a batch is mostly of one type).
-  std::map<std::pair<std::string, std::string>, Item*> by_key;
-  for (Item* item : items) by_key[{item->event.entity_type, item->event.entity_id}] = item;
-  for (std::size_t start = 0; start < items.size();) {
-    const std::string& type = items[start]->event.entity_type;
-    std::size_t end = start;
-    while (end < items.size() && end - start < kChunk && items[end]->event.entity_type == type) {
-      ++end;
-    }
-    store::Params params{options_.repository_id, name, type};
+Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
+  std::vector<Item*> sorted;
+  sorted.reserve(items.size());
+  for (Item& item : items) sorted.push_back(&item);
+  std::sort(sorted.begin(), sorted.end(), [](const Item* a, const Item* b) {
+    return std::tie(a->event.entity_type, a->event.entity_id) <
+           std::tie(b->event.entity_type, b->event.entity_id);
+  });
+  std::map<std::tuple<std::string, std::string, std::string>, Item*> by_key;  // target, type, id
+  std::set<std::string> targets;
+  for (Item* item : sorted) {
+    const std::string target(targets_[item->target]->Target());
+    by_key[{target, item->event.entity_type, item->event.entity_id}] = item;
+    targets.insert(target);
+  }
+  // One statement per entity type and chunk of ids (a batch is mostly of
+  // one type), every target's rows together.
+  for (std::size_t start = 0; start < sorted.size();) {
+    const std::string& type = sorted[start]->event.entity_type;
     std::vector<std::string> ids;
-    for (std::size_t i = start; i < end; ++i) ids.push_back(items[i]->event.entity_id);
-    const std::string list = store::AppendInList(params, ids.begin(), ids.end());
+    std::size_t end = start;
+    for (; end < sorted.size() && sorted[end]->event.entity_type == type; ++end) {
+      const std::string& id = sorted[end]->event.entity_id;
+      if (ids.empty() || ids.back() != id) {
+        if (ids.size() == kChunk) break;
+        ids.push_back(id);
+      }
+    }
+    store::Params params{options_.repository_id, type};
+    const std::string target_list = store::AppendInList(params, targets.begin(), targets.end());
+    const std::string id_list = store::AppendInList(params, ids.begin(), ids.end());
     auto rows = tx.Query(
-        "SELECT entity_type, entity_id, last_synced_hash, status, attempts, next_attempt_at "
-        "FROM storage_sync "
-        "WHERE repository_id = $1 AND target = $2 AND entity_type = $3 AND entity_id IN (" +
-            list + ")",
+        "SELECT target, entity_type, entity_id, last_synced_hash, status, attempts, "
+        "next_attempt_at FROM storage_sync WHERE repository_id = $1 AND entity_type = $2 AND "
+        "target IN (" +
+            target_list + ") AND entity_id IN (" + id_list + ")",
         params);
     if (!rows) return rows.error();
     for (std::size_t r = 0; r < rows->size(); ++r) {
-      Item* item = by_key.at({*rows->Text(r, "entity_type"), *rows->Text(r, "entity_id")});
+      auto it = by_key.find(
+          {*rows->Text(r, "target"), *rows->Text(r, "entity_type"), *rows->Text(r, "entity_id")});
+      if (it == by_key.end()) continue;
+      Item* item = it->second;
+      item->has_row = true;
       item->synced_hash = rows->Text(r, "last_synced_hash");
       item->status = rows->Text(r, "status").value_or("pending");
       item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
@@ -480,6 +497,13 @@ Result<void> SyncWorker::PrepareTarget(store::Tx& tx, std::vector<Item*>& items,
     }
     start = end;
   }
+  return Ok();
+}
+
+Result<void> SyncWorker::PrepareTarget(std::vector<Item*>& items, WorkerStats& stats,
+                                       TargetWork& work) {
+  Projection& target = *work.target;
+  const std::string now = FormatIso8601(clock_.Now());
   std::vector<Item*>& to_apply = work.to_apply;
   for (Item* item : items) {
     if (item->retry &&
@@ -510,7 +534,12 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
   const std::string now = FormatIso8601(now_time);
   const std::vector<Item*>& to_apply = work.to_apply;
   const std::vector<Result<void>>& results = work.results;
-  std::vector<store::Params> rows;
+  // Rows of entities never recorded for this target are inserted (COPY on
+  // PostgreSQL), the others upserted: no other worker can have made one
+  // meanwhile, as each entity's lock is held (ApplyItems,
+  // QuarantineFirstEvent). A `sync rebuild` racing with this batch may
+  // have: the insert then fails and the batch is retried event by event.
+  std::vector<store::Params> rows, fresh;
   for (std::size_t i = 0; i < to_apply.size(); ++i) {
     Item& item = *to_apply[i];
     store::Params row{name, item.event.entity_type, item.event.entity_id, options_.repository_id};
@@ -532,8 +561,13 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
       spdlog::debug("sync: {} {}:{} attempt {} failed: {}", name, item.event.entity_type,
                     item.event.entity_id, attempts, results[i].error().ToString());
     }
-    rows.push_back(std::move(row));
+    (item.has_row ? rows : fresh).push_back(std::move(row));
   }
+  DOCRUNCH_TRY(
+      store::InsertRows(tx, "storage_sync",
+                        {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash",
+                         "status", "attempts", "last_error", "next_attempt_at", "updated_at"},
+                        fresh));
   for (std::size_t start = 0; start < rows.size(); start += kChunk) {
     std::size_t end = std::min(rows.size(), start + kChunk);
     store::Params params;
@@ -588,6 +622,12 @@ Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();
     store::SyncEvent e = EventAt(*claimed, 0);
+    // The entity's locks, as a batch takes them (RecordTarget relies on it).
+    std::vector<std::int64_t> keys;
+    for (Projection* target : targets_) {
+      keys.push_back(EntityKey(options_.repository_id, target->Target(), e));
+    }
+    DOCRUNCH_TRY(tx.LockKeys(std::move(keys)));
     const TimePoint now_time = clock_.Now();
     const std::string now = FormatIso8601(now_time);
     for (Projection* target : targets_) {

@@ -110,10 +110,13 @@ class SyncWorker {
     std::vector<Result<void>> results;
     std::chrono::milliseconds spent{0};
   };
-  // Reads the items' storage_sync rows (locked by ApplyItems), counts the
-  // skipped ones.
-  Result<void> PrepareTarget(store::Tx& tx, std::vector<Item*>& items, WorkerStats& stats,
-                             TargetWork& work);
+  // Reads the storage_sync row of each item, every target's together,
+  // under the locks ApplyItems took (an entity without one has never been
+  // applied to that target).
+  Result<void> ReadSyncRows(store::Tx& tx, std::vector<Item>& items);
+  // Picks the items to apply (those not already synced), counts the skipped
+  // ones.
+  Result<void> PrepareTarget(std::vector<Item*>& items, WorkerStats& stats, TargetWork& work);
   // Writes each applied item's storage_sync row from its result.
   Result<void> RecordTarget(store::Tx& tx, TargetWork& work, WorkerStats& stats);
   // After a batch's transaction failed as a whole (a projection's statement
