@@ -38,6 +38,9 @@ class IndexProjection final : public Projection {
   std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
                                        store::Tx& db) override;
   Result<void> Settle(store::Tx& db) override;
+  std::vector<std::string> Tables() const override {
+    return {"search_docs", "search_segments", "search_terms"};
+  }
   ProjectionHealth Health() override { return {true, "in the database"}; }
   // Drops the repository's index and writes it again, files in path order.
   Result<void> Rebuild(store::Tx& db) override;

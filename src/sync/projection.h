@@ -91,6 +91,11 @@ class Projection {
     return Ok();
   }
 
+  // The database tables this projection writes (literal names), which the
+  // worker analyzes on PostgreSQL when a backlog finds them without
+  // statistics (SyncWorker::AnalyzeNewTables).
+  virtual std::vector<std::string> Tables() const { return {}; }
+
   // Whether the target can take writes now. The worker does not call Apply
   // on an unhealthy target: its events wait and retry with backoff.
   virtual ProjectionHealth Health() = 0;

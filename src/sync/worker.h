@@ -123,11 +123,14 @@ class SyncWorker {
   // failed), records a failed attempt for the first pending event alone.
   Result<void> QuarantineFirstEvent(const Error& error);
   Result<void> RecordRetryFailure(const Error& error);
-  // PostgreSQL: ANALYZE sync_events and storage_sync when either holds
-  // 1,000 rows or more and was never analyzed (a fresh database's first
-  // backlog, before autovacuum's first pass). Without statistics the
-  // planner read the whole table for each batch's lookups: an idempotent
-  // re-run of 50,000 events took 15 s instead of 2 (docs/benchmarks.md).
+  // PostgreSQL: ANALYZE sync_events, storage_sync and the targets' own
+  // tables (Projection::Tables) when one takes 64 KB or more on disk and
+  // was never analyzed (a fresh database's first backlog, before
+  // autovacuum's first pass). Without statistics the planner read the
+  // whole table for each batch's lookups: an idempotent re-run of 50,000
+  // events took 15 s instead of 2, and the index's share of a 100,000-event
+  // apply was 18 s instead of 11 when autovacuum had not come by the
+  // search tables (docs/benchmarks.md).
   Result<void> AnalyzeNewTables();
   // Projection::Settle for each target that applied something since it
   // was last settled; called by a batch that found fewer events than it
@@ -149,7 +152,7 @@ class SyncWorker {
   std::int64_t cursor_ = 0;
   std::int64_t batch_last_ = 0;  // the batch's last id, until it commits
   bool pass_over_ = false;
-  int drained_batches_ = 0;  // full batches drained; statistics checked at every 100th
+  int drained_batches_ = 0;  // full batches drained; statistics checked at every 5th
   // Per target: applied in a committed batch since its last Settle; and
   // the open transaction's own record.
   std::vector<char> unsettled_, tx_applied_, tx_settled_;

@@ -115,6 +115,25 @@ class SyncWorkerTest : public store::StoreTest {
     return *rows->Text(0, "status");
   }
 
+  // `n` tasks and an upsert event for each (not emitted).
+  std::vector<store::SyncEvent> AddTasks(int n) {
+    std::vector<store::SyncEvent> events;
+    auto added = store_->Transact([&](store::Tx& tx) -> Result<void> {
+      for (int i = 0; i < n; ++i) {
+        auto r = tx.Query(
+            "INSERT INTO tasks (repository_id, type, title, status, created_at, updated_at) "
+            "VALUES ($1, 'feature', $2, 'todo', $3, $3) RETURNING id",
+            {repo_, "Stream the pager " + std::to_string(i), FormatIso8601(clock_.Now())});
+        if (!r) return r.error();
+        events.push_back({0, "task", "task-" + std::to_string(*r->Int(0, "id")), "h1", "upsert",
+                          std::nullopt, 10});
+      }
+      return Ok();
+    });
+    EXPECT_TRUE(added.ok()) << added.error().ToString();
+    return events;
+  }
+
   ManualClock clock_{*ParseIso8601("2026-11-27T12:00:00Z")};
   std::int64_t repo_ = 0;
 };
@@ -185,6 +204,23 @@ TEST_P(SyncWorkerTest, AFirstBacklogOnPostgresGetsTheOutboxTablesAnalyzed) {
   auto after = stats_of("sync_events");
   ASSERT_TRUE(after.ok() && !after->empty());
   EXPECT_EQ(after->Int(0, "analyzed").value_or(0), 1) << "the worker analyzed sync_events";
+}
+
+// The targets' own tables too (Projection::Tables): the index's documents,
+// written by the drain itself, are analyzed once they outgrow 64 KB.
+TEST_P(SyncWorkerTest, AFirstBacklogOnPostgresGetsTheIndexTablesAnalyzed) {
+  if (GetParam() != std::string("postgres")) GTEST_SKIP() << "PostgreSQL's statistics";
+  Emit(AddTasks(1500));
+  IndexProjection index(repo_);
+  SyncWorker worker(*store_, {&index}, Options_());
+  auto drained = worker.Drain();
+  ASSERT_TRUE(drained.ok()) << drained.error().ToString();
+  EXPECT_EQ(drained->events, 1500);
+  auto analyzed = store_->Query(
+      "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND "
+      "relname = 'search_docs' AND last_analyze IS NOT NULL");
+  ASSERT_TRUE(analyzed.ok()) << analyzed.error().ToString();
+  EXPECT_EQ(analyzed->size(), 1u) << "the worker analyzed search_docs";
 }
 
 TEST_P(SyncWorkerTest, AFirstPassLeavesItsEventsToAFullDrainThatSkipsWhatItApplied) {
@@ -646,22 +682,7 @@ TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
 TEST_P(SyncWorkerTest, TheIndexDefersMergesWhileABacklogDrainsAndSettlesAtItsEnd) {
   IndexProjection index(repo_);
   SyncWorker worker(*store_, {&index}, Options_(2));
-  std::vector<store::SyncEvent> events;
-  ASSERT_TRUE(
-      store_
-          ->Transact([&](store::Tx& tx) -> Result<void> {
-            for (int i = 0; i < 40; ++i) {
-              auto r = tx.Query(
-                  "INSERT INTO tasks (repository_id, type, title, status, created_at, "
-                  "updated_at) VALUES ($1, 'feature', $2, 'todo', $3, $3) RETURNING id",
-                  {repo_, "Stream the pager " + std::to_string(i), FormatIso8601(clock_.Now())});
-              if (!r) return r.error();
-              events.push_back({0, "task", "task-" + std::to_string(*r->Int(0, "id")), "h1",
-                                "upsert", std::nullopt, 10});
-            }
-            return Ok();
-          })
-          .ok());
+  std::vector<store::SyncEvent> events = AddTasks(40);
   Emit(events);
   for (int batch = 0; batch < 20; ++batch) {
     auto stats = worker.RunBatch();
