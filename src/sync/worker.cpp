@@ -360,6 +360,12 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     keys.push_back(EntityKey(options_.repository_id, targets_[item.target]->Target(), item.event));
   }
   DOCRUNCH_TRY(tx.LockKeys(std::move(keys)));
+  // In key order, once: the rows are read by entity type (ReadSyncRows) and
+  // the projections see a batch in one order.
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return std::tie(a.event.entity_type, a.event.entity_id) <
+           std::tie(b.event.entity_type, b.event.entity_id);
+  });
   DOCRUNCH_TRY(ReadSyncRows(tx, items));
   std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
@@ -368,11 +374,6 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
       if (item.target == t) mine.push_back(&item);
     }
     if (mine.empty()) continue;
-    // In key order: the projections see a batch in one order.
-    std::sort(mine.begin(), mine.end(), [](const Item* a, const Item* b) {
-      return std::tie(a->event.entity_type, a->event.entity_id) <
-             std::tie(b->event.entity_type, b->event.entity_id);
-    });
     TargetWork& work = works.emplace_back();
     work.target = targets_[t];
     DOCRUNCH_TRY(PrepareTarget(mine, stats, work));
@@ -447,28 +448,21 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
 }
 
 Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
-  std::vector<Item*> sorted;
-  sorted.reserve(items.size());
-  for (Item& item : items) sorted.push_back(&item);
-  std::sort(sorted.begin(), sorted.end(), [](const Item* a, const Item* b) {
-    return std::tie(a->event.entity_type, a->event.entity_id) <
-           std::tie(b->event.entity_type, b->event.entity_id);
-  });
   std::map<std::tuple<std::string, std::string, std::string>, Item*> by_key;  // target, type, id
   std::set<std::string> targets;
-  for (Item* item : sorted) {
-    const std::string target(targets_[item->target]->Target());
-    by_key[{target, item->event.entity_type, item->event.entity_id}] = item;
+  for (Item& item : items) {
+    const std::string target(targets_[item.target]->Target());
+    by_key[{target, item.event.entity_type, item.event.entity_id}] = &item;
     targets.insert(target);
   }
   // One statement per entity type and chunk of ids (a batch is mostly of
   // one type), every target's rows together.
-  for (std::size_t start = 0; start < sorted.size();) {
-    const std::string& type = sorted[start]->event.entity_type;
+  for (std::size_t start = 0; start < items.size();) {
+    const std::string& type = items[start].event.entity_type;
     std::vector<std::string> ids;
     std::size_t end = start;
-    for (; end < sorted.size() && sorted[end]->event.entity_type == type; ++end) {
-      const std::string& id = sorted[end]->event.entity_id;
+    for (; end < items.size() && items[end].event.entity_type == type; ++end) {
+      const std::string& id = items[end].event.entity_id;
       if (ids.empty() || ids.back() != id) {
         if (ids.size() == kChunk) break;
         ids.push_back(id);

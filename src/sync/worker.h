@@ -110,9 +110,9 @@ class SyncWorker {
     std::vector<Result<void>> results;
     std::chrono::milliseconds spent{0};
   };
-  // Reads the storage_sync row of each item, every target's together,
-  // under the locks ApplyItems took (an entity without one has never been
-  // applied to that target).
+  // Reads the storage_sync row of each item (`items` in entity order),
+  // every target's together, under the locks ApplyItems took (an entity
+  // without one has never been applied to that target).
   Result<void> ReadSyncRows(store::Tx& tx, std::vector<Item>& items);
   // Picks the items to apply (those not already synced), counts the skipped
   // ones.
