@@ -16,12 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// `text` cut to at most `max` bytes on a UTF-8 boundary, "…" appended when cut.
-std::string Cut(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  return std::string(text.substr(0, Utf8Prefix(text, max))) + "…";
-}
-
 std::string Trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -178,7 +172,7 @@ Error SessionNotFound(std::int64_t id) {
 // A session's title from its first question: the first line, cut.
 std::string TitleOf(const std::string& question) {
   std::string first = Trim(question.substr(0, question.find('\n')));
-  return Cut(first.empty() ? Trim(question) : first, 120);
+  return CutWithEllipsis(first.empty() ? Trim(question) : first, 120);
 }
 
 std::string Extractive(const std::vector<Passage>& passages) {
@@ -195,7 +189,7 @@ std::string Extractive(const std::vector<Passage>& passages) {
     std::string text = p.text;
     if (std::size_t nl = text.find('\n'); nl != std::string::npos) text.replace(nl, 1, " — ");
     std::replace(text.begin(), text.end(), '\n', ' ');
-    out += "\n" + std::to_string(++n) + ". " + Cut(text, 400) + " [" + p.label + "]";
+    out += "\n" + std::to_string(++n) + ". " + CutWithEllipsis(text, 400) + " [" + p.label + "]";
   }
   return out;
 }
@@ -209,7 +203,7 @@ Result<std::int64_t> ParseSessionId(std::string_view text, std::string_view fiel
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
   if (!AllDigits(digits) || ec != std::errc() || end != digits.data() + digits.size() || id <= 0) {
     return MakeError(ErrorCode::kInvalidParams,
-                     std::string(field) + ": '" + Cut(text, 40) +
+                     std::string(field) + ": '" + CutWithEllipsis(text, 40) +
                          "' is not a chat session id (chat-N, e.g. chat-1)");
   }
   return id;
@@ -293,11 +287,11 @@ Result<std::vector<Passage>> ChatService::Retrieve(const std::string& question) 
       // A task's reports and findings join the task's passage.
       Passage& first = out[same->second];
       if (first.text.size() < kPassageBytes)
-        first.text = Cut(first.text + "\n" + p.text, kPassageBytes);
+        first.text = CutWithEllipsis(first.text + "\n" + p.text, kPassageBytes);
       continue;
     }
     if (static_cast<int>(out.size()) == kMaxPassages) continue;
-    p.text = Cut(p.text, kPassageBytes);
+    p.text = CutWithEllipsis(p.text, kPassageBytes);
     by_label[p.label] = out.size();
     out.push_back(std::move(p));
   }
@@ -361,7 +355,8 @@ Result<AskResult> ChatService::Ask(const AskRequest& request) {
     std::size_t from = history.size() > kHistoryMessages ? history.size() - kHistoryMessages : 0;
     while (from < history.size() && history[from].role != "user") ++from;
     for (std::size_t i = from; i < history.size(); ++i) {
-      generate.messages.push_back({history[i].role, Cut(history[i].content, kHistoryMessageBytes)});
+      generate.messages.push_back(
+          {history[i].role, CutWithEllipsis(history[i].content, kHistoryMessageBytes)});
     }
     generate.messages.push_back({"user", UserPrompt(result.passages, question)});
     json prompt = {{"system", generate.system}, {"messages", json::array()}};

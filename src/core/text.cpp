@@ -63,4 +63,9 @@ std::size_t Utf8Prefix(std::string_view text, std::size_t max) {
   return cut;
 }
 
+std::string CutWithEllipsis(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  return std::string(text.substr(0, Utf8Prefix(text, max))) + "…";
+}
+
 }  // namespace docrunch

@@ -16,9 +16,8 @@ namespace {
 
 using store::FullTextTable;
 
-std::string Snippet(const std::string& text, std::size_t max = 300) {
-  if (text.size() <= max) return text;
-  return text.substr(0, Utf8Prefix(text, max)) + "…";
+std::string Snippet(std::string_view text) {
+  return CutWithEllipsis(text, 300);
 }
 
 std::string Join(const std::string& a, const std::string& b) {

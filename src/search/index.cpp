@@ -46,9 +46,8 @@ constexpr double kBodyLength = 0.25;
 // not drown the names they describe.
 constexpr std::size_t kDocChars = 400;
 
-std::string Snippet(const std::string& text, std::size_t max = 300) {
-  if (text.size() <= max) return text;
-  return text.substr(0, Utf8Prefix(text, max)) + "…";
+std::string Snippet(std::string_view text) {
+  return CutWithEllipsis(text, 300);
 }
 
 std::string DocType(scan::SymbolKind kind) {

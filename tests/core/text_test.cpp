@@ -38,5 +38,12 @@ TEST(Utf8Prefix, NeverEndsInsideACharacter) {
   EXPECT_EQ(Utf8Prefix("", 0), 0u);
 }
 
+TEST(CutWithEllipsis, CutsOnACharacterBoundaryAndSaysSo) {
+  EXPECT_EQ(CutWithEllipsis("abc", 3), "abc");
+  EXPECT_EQ(CutWithEllipsis("abcd", 3), "abc…");
+  EXPECT_EQ(CutWithEllipsis("a\xC3\xA9z", 2), "a…");  // not between é's two bytes
+  EXPECT_EQ(CutWithEllipsis("", 0), "");
+}
+
 }  // namespace
 }  // namespace docrunch
