@@ -2,6 +2,8 @@
 
 #include "core/files.h"
 
+#include <algorithm>
+
 namespace docrunch::sync {
 
 bool IsCodeEntity(const std::string& type) {
@@ -53,6 +55,11 @@ Result<void> MarkdownProjection::LockBatch(const std::vector<store::SyncEvent>& 
     if (IsCodeEntity(e.entity_type)) return LockCodePages(db);
   }
   return Ok();
+}
+
+bool MarkdownProjection::RendersPastCommit(const std::vector<store::SyncEvent>& events) const {
+  return std::none_of(events.begin(), events.end(),
+                      [](const store::SyncEvent& e) { return IsCodeEntity(e.entity_type); });
 }
 
 std::vector<Result<void>> MarkdownProjection::RenderBatch(

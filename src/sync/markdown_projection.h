@@ -34,6 +34,10 @@ class MarkdownProjection final : public Projection {
   Result<void> LockBatch(const std::vector<store::SyncEvent>& events, store::Tx& db) override;
   std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
                                         store::Reader& db) override;
+  // Report pages (tasks, decisions, analyses) each render from their own
+  // rows; code pages are aggregates written under their row lock, so a
+  // batch with code events renders within its transaction.
+  bool RendersPastCommit(const std::vector<store::SyncEvent>& events) const override;
   ProjectionHealth Health() override { return code_.Health(); }
   Result<void> Rebuild(store::Tx& db) override;
 

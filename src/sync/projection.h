@@ -82,6 +82,18 @@ class Projection {
         events.size(), MakeError(ErrorCode::kInternal, "this projection does not split batches"));
   }
 
+  // Whether RenderBatch of these events may run on past the commit of
+  // the batch's transaction, while the worker's next batch applies
+  // (SyncWorker::Drain on SQLite): the results are recorded, and the
+  // events marked processed, by the next transaction. Only for pages that
+  // each depend on their own entity's rows: a worker of another process
+  // may take the same events between the two transactions, and the worker
+  // then has those entities rendered again (docs/sync.md).
+  virtual bool RendersPastCommit(const std::vector<store::SyncEvent>& events) const {
+    (void)events;
+    return false;
+  }
+
   // Called in the worker's transaction when a drain runs out of events
   // (a batch found fewer than it asked for) after this target applied
   // something: upkeep deferred while a backlog drained (the search index

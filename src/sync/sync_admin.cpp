@@ -218,7 +218,10 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
   if (targets.size() < 2) return std::int64_t{0};
   // entity type -> ids; only entities that have events (a target's own
   // bookkeeping rows, such as the code pages' lock or LightRAG's document
-  // ids, have none and are no drift).
+  // ids, have none and are no drift) and none pending (a worker applies
+  // those anyway: on SQLite a worker killed while a batch's pages
+  // rendered past its commit leaves the index's rows without the
+  // Markdown's, and the batch's events pending).
   std::map<std::string, std::set<std::string>> drifted;
   for (const auto& target : targets) {
     store::Params params{repo, target};
@@ -236,7 +239,9 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
             ") AND o.status = 'ok' AND (t.target IS NULL OR (t.status = 'ok' AND "
             "COALESCE(t.last_synced_hash, '') <> COALESCE(o.last_synced_hash, ''))) AND EXISTS "
             "(SELECT 1 FROM sync_events e WHERE e.entity_type = o.entity_type AND e.entity_id = "
-            "o.entity_id AND e.repository_id = o.repository_id)",
+            "o.entity_id AND e.repository_id = o.repository_id) AND NOT EXISTS (SELECT 1 FROM "
+            "sync_events p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id AND "
+            "p.repository_id = o.repository_id AND p.processed_at IS NULL)",
         params);
     if (!rows) return rows.error();
     for (std::size_t i = 0; i < rows->size(); ++i) {

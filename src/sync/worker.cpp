@@ -28,6 +28,13 @@ struct SyncWorker::Item {
   int attempts = 0;
 };
 
+// A batch whose pages render on past its commit (Drain on SQLite).
+struct SyncWorker::Overlap {
+  std::vector<Item> items;              // what the works' to_apply point into
+  std::vector<TargetWork> works;        // each rendering on renderers_[its index]
+  std::vector<std::int64_t> event_ids;  // marked processed once recorded
+};
+
 namespace {
 
 long long MsSince(std::chrono::steady_clock::time_point start) {
@@ -115,6 +122,9 @@ SyncWorker::SyncWorker(store::Store& store, std::vector<Projection*> targets, Wo
   BeginTransaction();
 }
 
+// The renderers go first (the last member), each waiting for its task.
+SyncWorker::~SyncWorker() = default;
+
 void SyncWorker::BeginTransaction() {
   tx_applied_.assign(targets_.size(), 0);
   tx_settled_.assign(targets_.size(), 0);
@@ -150,6 +160,7 @@ Result<WorkerStats> SyncWorker::RunBatch() {
   });
   EndTransaction(retried.ok());
   if (!retried) {
+    DiscardOverlap();
     if (retried.error().code == ErrorCode::kStorageUnavailable) return retried.error();
     DOCRUNCH_TRY(RecordRetryFailure(retried.error()));
     retries = {};
@@ -164,6 +175,7 @@ Result<WorkerStats> SyncWorker::RunBatch() {
     return ApplyEvents(tx, limit, events);
   });
   EndTransaction(applied.ok());
+  if (!applied) DiscardOverlap();
   if (applied && options_.leave_pending) cursor_ = std::max(cursor_, batch_last_);
   if (applied && events.events > 0) {
     spdlog::debug("sync: batch of {} events committed in {} ms", events.events, MsSince(started));
@@ -202,10 +214,22 @@ Result<WorkerStats> SyncWorker::RunBatch() {
 }
 
 Result<WorkerStats> SyncWorker::Drain(int max_batches, const std::atomic<bool>* stop) {
+  // SQLite: a batch's pages may render beside the next batch's
+  // transaction. Within one transaction the pages waited for the claim,
+  // the bookkeeping and the commit, the SQLite run's time beyond the
+  // pages' own (docs/benchmarks.md). PostgreSQL keeps each batch's entity
+  // locks until its pages are written.
+  const bool overlap = options_.render_apart && !options_.leave_pending &&
+                       store_.BackendName() == "sqlite" && store_.ReadsBesideTransactions();
   WorkerStats total;
   for (int i = 0; i < max_batches && !(stop != nullptr && *stop); ++i) {
+    may_overlap_ = overlap && i + 1 < max_batches;
     auto batch = RunBatch();
-    if (!batch) return batch.error();
+    may_overlap_ = false;
+    if (!batch) {
+      DiscardOverlap();
+      return batch.error();
+    }
     total += *batch;
     // A backlog: check the tables' statistics at its first full batch and
     // every 5th after (one catalog query; ANALYZE only when missing).
@@ -215,6 +239,19 @@ Result<WorkerStats> SyncWorker::Drain(int max_batches, const std::atomic<bool>* 
       }
     }
     if ((batch->idle() && isolate_ == 0) || pass_over_) break;
+  }
+  if (overlap_) {
+    // Stopped (or at max_batches) behind a batch still rendering.
+    WorkerStats last;
+    auto finished = store_.Transact([&](store::Tx& tx) {
+      last = {};
+      return FinishOverlap(tx, last);
+    });
+    if (!finished) {
+      DiscardOverlap();
+      return finished.error();
+    }
+    total += last;
   }
   return total;
 }
@@ -270,26 +307,39 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
     item.retry = true;
     items.push_back(std::move(item));
   }
+  if (items.empty()) return Ok();  // (a batch rendering past its commit renders on)
   stats.retried = static_cast<std::int64_t>(items.size());
-  return ApplyItems(tx, items, stats);
+  DOCRUNCH_TRY(ApplyItems(tx, items, stats));
+  return Ok();
 }
 
 Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
   // A first pass walks the pending events by id from its cursor.
   const bool pass = options_.leave_pending;
+  store::Params params = pass ? store::Params{options_.repository_id, std::int64_t{limit}, cursor_}
+                              : store::Params{options_.repository_id, std::int64_t{limit}};
+  // The events of a batch still rendering are pending until this
+  // transaction records it (FinishOverlap).
+  std::string rendering;
+  if (overlap_ && !overlap_->event_ids.empty()) {
+    const auto& held = overlap_->event_ids;
+    rendering = " AND id NOT IN (" + store::AppendInList(params, held.begin(), held.end()) + ")";
+  }
   auto claimed = tx.Query(std::string("SELECT ") + kEventColumns + " FROM sync_events" +
                               tx.IndexHint("sync_events_pending") +
                               " WHERE processed_at IS NULL AND repository_id = $1" +
-                              (pass ? " AND id > $3" : "") + " ORDER BY " +
+                              (pass ? " AND id > $3" : "") + rendering + " ORDER BY " +
                               (options_.prioritize_reports && !pass ? "priority DESC, id" : "id") +
                               " LIMIT $2" + std::string(tx.SkipLockedClause()),
-                          pass ? store::Params{options_.repository_id, std::int64_t{limit}, cursor_}
-                               : store::Params{options_.repository_id, std::int64_t{limit}});
+                          params);
   if (!claimed) return claimed.error();
   // The end of the queue (or of a backlog): targets catch up on upkeep
   // they deferred while it drained.
   const bool drained = claimed->size() < static_cast<std::size_t>(limit);
-  if (claimed->empty()) return Settle(tx);
+  if (claimed->empty()) {
+    DOCRUNCH_TRY(FinishOverlap(tx, stats));
+    return Settle(tx);
+  }
   // The batch's commit returns without waiting for PostgreSQL to flush its
   // WAL (20 ms a commit here under load): the guarantee SQLite's WAL with
   // synchronous=NORMAL gives every commit. A database crash may lose the
@@ -303,7 +353,7 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   // One application per entity and target: the latest event of the batch
   // (projections read the entity's current rows anyway).
   std::map<std::pair<std::string, std::string>, std::size_t> latest;
-  store::Params ids;
+  std::vector<std::int64_t> ids;
   for (std::size_t i = 0; i < claimed->size(); ++i) {
     ids.push_back(*claimed->Int(i, "id"));
     auto key = std::make_pair(*claimed->Text(i, "entity_type"), *claimed->Text(i, "entity_id"));
@@ -322,31 +372,48 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
       items.push_back(std::move(item));
     }
   }
-  DOCRUNCH_TRY(ApplyItems(tx, items, stats));
-  if (drained) DOCRUNCH_TRY(Settle(tx));
+  stats.events = static_cast<std::int64_t>(ids.size());
   if (pass) {
+    DOCRUNCH_TRY(ApplyItems(tx, items, stats));
+    if (drained) DOCRUNCH_TRY(Settle(tx));
     // The cursor moves once the batch has committed (RunBatch).
-    for (const auto& id : ids) batch_last_ = std::max(batch_last_, std::get<std::int64_t>(id));
-    stats.events = static_cast<std::int64_t>(ids.size());
+    for (std::int64_t id : ids) batch_last_ = std::max(batch_last_, id);
     return Ok();
   }
+  // Settling and marking the events processed need no target's result (a
+  // failure is recorded in storage_sync): done while pages render. A full
+  // batch in a drain on SQLite may leave its pages rendering instead; the
+  // next transaction marks its events.
+  auto finish = [&]() -> Result<void> {
+    if (drained) DOCRUNCH_TRY(Settle(tx));
+    return MarkProcessed(tx, ids);
+  };
+  const bool overlap = may_overlap_ && !drained && limit > 1;
+  DOCRUNCH_TRY(ApplyItems(tx, items, stats, finish, overlap ? &ids : nullptr));
+  return Ok();
+}
+
+Result<void> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids) {
   const std::string now = FormatIso8601(clock_.Now());
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
-    std::size_t end = std::min(ids.size(), start + kChunk);
+    const std::size_t end = std::min(ids.size(), start + kChunk);
     store::Params params{now};
-    params.insert(params.end(), ids.begin() + static_cast<std::ptrdiff_t>(start),
-                  ids.begin() + static_cast<std::ptrdiff_t>(end));
-    std::string list;
-    for (std::size_t k = 0; k < end - start; ++k) list += (k ? ", $" : "$") + std::to_string(k + 2);
+    const std::string list =
+        store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
+                            ids.begin() + static_cast<std::ptrdiff_t>(end));
     auto marked =
         tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list + ")", params);
     if (!marked) return marked.error();
   }
-  stats.events = static_cast<std::int64_t>(ids.size());
   return Ok();
 }
 
-Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats) {
+Result<bool> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
+                                    const std::function<Result<void>()>& meanwhile,
+                                    std::vector<std::int64_t>* overlap_ids) {
+  // Retries and a drain's last batch render in their own transaction: the
+  // batch before them is recorded first.
+  if (overlap_ids == nullptr) DOCRUNCH_TRY(FinishOverlap(tx, stats));
   // One lock per entity and target, all of the batch's in one statement
   // (in one order for every worker: no deadlocks between them), held until
   // the batch commits: a second worker holding an event of the same entity
@@ -367,6 +434,14 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
            std::tie(b.event.entity_type, b.event.entity_id);
   });
   DOCRUNCH_TRY(ReadSyncRows(tx, items));
+  // Rows of a batch recorded after this read (the one still rendering,
+  // later in this transaction, or this one's, in the next) may exist by
+  // the time these are written: a splitting target's rows are upserted.
+  if (overlap_ || overlap_ids != nullptr) {
+    for (Item& item : items) {
+      if (targets_[item.target]->SplitsBatches()) item.has_row = true;
+    }
+  }
   std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     std::vector<Item*> mine;
@@ -381,52 +456,60 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   }
   // A projection that splits its batches renders on a thread of its own
   // while the others apply in the transaction (the Markdown pages while
-  // the search index writes), when there are others.
+  // the search index writes), when there are others; or, overlapping, on
+  // past the commit while the next batch applies.
+  const bool apart = store_.ReadsBesideTransactions() && options_.render_apart;
   std::size_t busy = 0;
-  for (const auto& work : works) busy += work.to_apply.empty() ? 0 : 1;
-  // One connection, or one thread wanted: render in the transaction.
-  if (!store_.ReadsBesideTransactions() || !options_.render_apart) busy = 0;
-  // Joined on every way out, an exception from another target included.
-  struct Joiner {
-    std::vector<std::thread> threads;
-    ~Joiner() {
-      for (auto& t : threads) {
-        if (t.joinable()) t.join();
-      }
+  bool overlap = apart && overlap_ids != nullptr;
+  bool splits = false;
+  for (const auto& work : works) {
+    if (work.to_apply.empty()) continue;
+    ++busy;
+    if (work.healthy && work.target->SplitsBatches()) {
+      splits = true;
+      overlap = overlap && work.target->RendersPastCommit(work.events);
     }
-  } rendering;
+  }
+  overlap = overlap && splits;
   enum class How { kSkip, kUnhealthy, kApart, kInTransaction };
   std::vector<How> how(works.size(), How::kSkip);
   for (std::size_t w = 0; w < works.size(); ++w) {
     TargetWork& work = works[w];
     if (work.to_apply.empty()) continue;
-    how[w] = !work.healthy                              ? How::kUnhealthy
-             : busy > 1 && work.target->SplitsBatches() ? How::kApart
-                                                        : How::kInTransaction;
+    how[w] = !work.healthy                                                    ? How::kUnhealthy
+             : apart && (overlap || busy > 1) && work.target->SplitsBatches() ? How::kApart
+                                                                              : How::kInTransaction;
     if (how[w] == How::kUnhealthy) {
       work.results.assign(work.to_apply.size(),
                           MakeError(ErrorCode::kIo, std::string(work.target->Target()) +
                                                         " unavailable: " + work.unhealthy));
-    } else if (how[w] == How::kApart) {
-      if (auto locked = work.target->LockBatch(work.events, tx); !locked) {
-        work.results.assign(work.to_apply.size(), locked.error());
-        continue;
-      }
-      rendering.threads.emplace_back([this, &work] {
-        const auto started = std::chrono::steady_clock::now();
-        try {
-          work.results = work.target->RenderBatch(work.events, store_);
-          work.spent = std::chrono::milliseconds(MsSince(started));
-          spdlog::debug("sync: {} rendered {} events beside the transaction in {} ms",
-                        work.target->Target(), work.events.size(), MsSince(started));
-        } catch (const std::exception& e) {
-          work.results.assign(work.events.size(), MakeError(ErrorCode::kInternal,
-                                                            std::string("exception: ") + e.what()));
-        } catch (...) {
-          work.results.assign(work.events.size(),
-                              MakeError(ErrorCode::kInternal, "unknown exception"));
-        }
-      });
+    }
+  }
+  // Takes a target's locks, then starts its rendering on its thread.
+  auto render = [&](TargetWork& work, std::size_t& next_renderer) -> Result<void> {
+    if (auto locked = work.target->LockBatch(work.events, tx); !locked) {
+      work.results.assign(work.to_apply.size(), locked.error());
+      return Ok();
+    }
+    if (renderers_.size() <= next_renderer) renderers_.push_back(std::make_unique<TaskThread>());
+    PostRender(*renderers_[next_renderer++], work);
+    return Ok();
+  };
+  // Waited for on every way out, an exception from another target
+  // included: the renderings write into `works`.
+  struct Waiter {
+    std::vector<std::unique_ptr<TaskThread>>& renderers;
+    std::size_t used = 0;
+    ~Waiter() {
+      for (std::size_t r = 0; r < used; ++r) renderers[r]->Wait();
+    }
+  } rendering{renderers_};
+  if (!overlap) {
+    // The threads are free once the batch before has been recorded (here
+    // when this batch might have overlapped but cannot).
+    DOCRUNCH_TRY(FinishOverlap(tx, stats));
+    for (std::size_t w = 0; w < works.size(); ++w) {
+      if (how[w] == How::kApart) DOCRUNCH_TRY(render(works[w], rendering.used));
     }
   }
   for (std::size_t w = 0; w < works.size(); ++w) {
@@ -438,13 +521,107 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
                     works[w].events.size(), MsSince(started));
     }
   }
-  for (auto& thread : rendering.threads) thread.join();
-  for (auto& work : works) {
-    if (work.to_apply.empty()) continue;
+  // What needs no rendered result is done while the pages render: the
+  // other targets' bookkeeping, then the caller's (`meanwhile`).
+  auto record = [&](std::vector<TargetWork>& of, bool rendered) -> Result<void> {
+    for (std::size_t w = 0; w < of.size(); ++w) {
+      if (of[w].to_apply.empty() || (how[w] == How::kApart) != rendered) continue;
+      stats.target_time[std::string(of[w].target->Target())] += of[w].spent;
+      DOCRUNCH_TRY(RecordTarget(tx, of[w], stats));
+    }
+    return Ok();
+  };
+  DOCRUNCH_TRY(record(works, false));
+  if (overlap) {
+    // The batch before rendered beside this one's index: once it is done,
+    // this one's rendering starts (and runs on past the commit) while the
+    // batch before is recorded.
+    std::unique_ptr<Overlap> before = TakeOverlap();
+    auto next = std::make_unique<Overlap>();
+    for (std::size_t w = 0; w < works.size(); ++w) {
+      if (how[w] == How::kApart) next->works.push_back(std::move(works[w]));
+    }
+    next->items = std::move(items);  // the same elements: to_apply still points at them
+    next->event_ids = std::move(*overlap_ids);
+    overlap_ = std::move(next);  // before the renderings start: DiscardOverlap waits for them
+    std::size_t used = 0;
+    for (auto& work : overlap_->works) DOCRUNCH_TRY(render(work, used));
+    if (before) DOCRUNCH_TRY(RecordOverlap(tx, *before, stats));
+    return true;
+  }
+  if (meanwhile) DOCRUNCH_TRY(meanwhile());
+  for (std::size_t r = 0; r < rendering.used; ++r) renderers_[r]->Wait();
+  DOCRUNCH_TRY(record(works, true));
+  return false;
+}
+
+void SyncWorker::PostRender(TaskThread& renderer, TargetWork& work) {
+  renderer.Post([this, &work] {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      work.results = work.target->RenderBatch(work.events, store_);
+      work.spent = std::chrono::milliseconds(MsSince(started));
+      spdlog::debug("sync: {} rendered {} events beside the transaction in {} ms",
+                    work.target->Target(), work.events.size(), MsSince(started));
+    } catch (const std::exception& e) {
+      work.results.assign(work.events.size(),
+                          MakeError(ErrorCode::kInternal, std::string("exception: ") + e.what()));
+    } catch (...) {
+      work.results.assign(work.events.size(), MakeError(ErrorCode::kInternal, "unknown exception"));
+    }
+  });
+}
+
+std::unique_ptr<SyncWorker::Overlap> SyncWorker::TakeOverlap() {
+  std::unique_ptr<Overlap> done = std::move(overlap_);
+  if (done) {
+    for (std::size_t r = 0; r < done->works.size() && r < renderers_.size(); ++r) {
+      renderers_[r]->Wait();
+    }
+  }
+  return done;
+}
+
+Result<void> SyncWorker::RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats& stats) {
+  // A worker of another process may have claimed these events between the
+  // two transactions and applied them itself, perhaps from newer rows,
+  // with this rendering landing after its own. Then nothing of the batch
+  // is recorded as synced: a retry renders its entities again from their
+  // latest events.
+  store::Params params;
+  const std::string list =
+      store::AppendInList(params, done.event_ids.begin(), done.event_ids.end());
+  auto taken = tx.Query(
+      "SELECT id FROM sync_events WHERE processed_at IS NOT NULL AND id IN (" + list + ")", params);
+  if (!taken) return taken.error();
+  std::set<std::int64_t> gone;
+  for (std::size_t r = 0; r < taken->size(); ++r) gone.insert(*taken->Int(r, "id"));
+  for (TargetWork& work : done.works) {
+    if (!gone.empty()) {
+      work.results.assign(work.to_apply.size(),
+                          MakeError(ErrorCode::kInterrupted,
+                                    "another worker took these events while their pages "
+                                    "rendered: rendering them again"));
+    }
     stats.target_time[std::string(work.target->Target())] += work.spent;
     DOCRUNCH_TRY(RecordTarget(tx, work, stats));
   }
-  return Ok();
+  std::vector<std::int64_t> pending;
+  for (std::int64_t id : done.event_ids) {
+    if (!gone.count(id)) pending.push_back(id);
+  }
+  return MarkProcessed(tx, pending);
+}
+
+Result<void> SyncWorker::FinishOverlap(store::Tx& tx, WorkerStats& stats) {
+  std::unique_ptr<Overlap> done = TakeOverlap();
+  return done ? RecordOverlap(tx, *done, stats) : Ok();
+}
+
+void SyncWorker::DiscardOverlap() {
+  if (!overlap_) return;
+  for (auto& renderer : renderers_) renderer->Wait();
+  overlap_.reset();
 }
 
 Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {

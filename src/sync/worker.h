@@ -8,6 +8,13 @@
 //    bookkeeping and marking the events processed commit together. A worker
 //    killed mid-batch leaves nothing behind but files it rewrote, which the
 //    next worker rewrites again (projections are idempotent).
+//    One exception, on SQLite: while Drain works through a backlog, the
+//    pages of a batch whose target allows it (Projection::
+//    RendersPastCommit) go on rendering past the commit, beside the next
+//    batch; that next transaction records them and marks the batch's
+//    events processed. Until then the events stay pending, so a worker
+//    killed in between leaves them to be applied again (the other targets
+//    skip them by hash).
 //  - Several workers share one PostgreSQL: events are claimed with
 //    FOR UPDATE SKIP LOCKED, and each (entity, target) is locked
 //    (Tx::LockKeys: an advisory lock, no row written) in one order before
@@ -29,10 +36,12 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/task_thread.h"
 #include "store/store.h"
 #include "sync/projection.h"
 #include "sync/retry_policy.h"
@@ -77,6 +86,7 @@ class SyncWorker {
  public:
   // `targets` are not owned and must outlive the worker.
   SyncWorker(store::Store& store, std::vector<Projection*> targets, WorkerOptions options);
+  ~SyncWorker();
 
   // Applies due retries, then one batch of pending events.
   Result<WorkerStats> RunBatch();
@@ -84,7 +94,8 @@ class SyncWorker {
   // Runs batches until no pending event and no due retry is left,
   // `max_batches` ran, or `stop` (if given) is set; `stop` is looked at
   // between batches. Errors: the database's (a failing target is not an
-  // error).
+  // error). On SQLite a batch's pages may render beside the next batch
+  // (see above); none is left rendering when Drain returns.
   static constexpr int kUntilEmpty = std::numeric_limits<int>::max();
   Result<WorkerStats> Drain(int max_batches = kUntilEmpty, const std::atomic<bool>* stop = nullptr);
 
@@ -96,9 +107,30 @@ class SyncWorker {
 
  private:
   struct Item;
+  struct Overlap;
   Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
   Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats);
-  Result<void> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats);
+  // Applies each item to its target and records the results. `meanwhile`
+  // (if given) runs in the transaction while targets render apart. Given
+  // `overlap_ids` (the batch's event ids), the rendering may instead run
+  // on past the commit (RendersPastCommit): the batch is kept in overlap_
+  // with those ids, `meanwhile` is not called, and true is returned.
+  Result<bool> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
+                          const std::function<Result<void>()>& meanwhile = {},
+                          std::vector<std::int64_t>* overlap_ids = nullptr);
+  // The batch rendering past its commit, if any: waits for its rendering,
+  // records the results and marks its events processed, in `tx`. Events a
+  // worker of another process took meanwhile are not recorded as synced:
+  // their entities are left to a retry, which renders them again.
+  Result<void> FinishOverlap(store::Tx& tx, WorkerStats& stats);
+  // FinishOverlap in two: the batch, once its rendering is done (nullptr
+  // if none); then its bookkeeping.
+  std::unique_ptr<Overlap> TakeOverlap();
+  Result<void> RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats& stats);
+  // After a transaction failed: waits for the rendering and forgets the
+  // batch, whose events are still pending.
+  void DiscardOverlap();
+  Result<void> MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids);
   // One target's share of a batch: the items to apply (those not already
   // synced), their events, and the results.
   struct TargetWork {
@@ -119,6 +151,9 @@ class SyncWorker {
   Result<void> PrepareTarget(std::vector<Item*>& items, WorkerStats& stats, TargetWork& work);
   // Writes each applied item's storage_sync row from its result.
   Result<void> RecordTarget(store::Tx& tx, TargetWork& work, WorkerStats& stats);
+  // Renders `work` on `renderer` (RenderBatch through the store's
+  // readers), its results and time written into `work`.
+  void PostRender(TaskThread& renderer, TargetWork& work);
   // After a batch's transaction failed as a whole (a projection's statement
   // failed), records a failed attempt for the first pending event alone.
   Result<void> QuarantineFirstEvent(const Error& error);
@@ -156,6 +191,14 @@ class SyncWorker {
   // Per target: applied in a committed batch since its last Settle; and
   // the open transaction's own record.
   std::vector<char> unsettled_, tx_applied_, tx_settled_;
+  // Drain on SQLite: whether this batch may leave its rendering to the
+  // next (a next batch will run); the batch left so, if any.
+  bool may_overlap_ = false;
+  std::unique_ptr<Overlap> overlap_;
+  // The threads that render beside the transaction, one per target that
+  // splits its batches, kept from batch to batch. Last: destroyed first,
+  // each waiting for its task, which writes into overlap_.
+  std::vector<std::unique_ptr<TaskThread>> renderers_;
 };
 
 }  // namespace docrunch::sync

@@ -285,6 +285,11 @@ TEST_P(DataFlowTest, DiffStatsCountPerTargetAndKindAndResolveRequeuesThem) {
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ(*pending->Text(0, "entity_id"), "c.py");
+  // With an event pending, c.py is no longer drift: a second look (a
+  // worker starting before one drained it) queues nothing more.
+  auto again = RequeueDrift(*store_, repo_, {"index", "markdown"});
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(*again, 0);
   auto retrying = store_->Query(
       "SELECT COUNT(*) AS n FROM storage_sync WHERE entity_id = 'b.py' AND status = 'pending' "
       "AND attempts = 0");

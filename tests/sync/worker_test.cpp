@@ -5,11 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include <sys/wait.h>
@@ -430,6 +434,175 @@ TEST_P(SyncWorkerTest, RenderApartFalseAppliesSplittingTargetsOnTheCallingThread
       ASSERT_EQ(recording.applied_on.size(), 1u);
       EXPECT_EQ(recording.applied_on[0], std::this_thread::get_id());
     }
+  }
+}
+
+// Applies in the transaction; counts its batches (and can throw once, at
+// the batch `throw_at`, which rolls that transaction back).
+class BatchCountingProjection final : public Projection {
+ public:
+  std::string_view Target() const override { return "counting"; }
+  Result<void> Apply(const store::SyncEvent&, store::Tx&) override { return Ok(); }
+  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
+  std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                       store::Tx&) override {
+    {
+      std::lock_guard lock(mu);
+      ++batches;
+    }
+    changed.notify_all();
+    if (batches == throw_at) throw std::runtime_error("the disk went away");
+    return std::vector<Result<void>>(events.size(), Ok());
+  }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+
+  // Waits up to `limit` for `n` batches.
+  bool WaitForBatches(int n, std::chrono::milliseconds limit) {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, limit, [&] { return batches >= n; });
+  }
+
+  std::mutex mu;
+  std::condition_variable changed;
+  int batches = 0;
+  int throw_at = -1;
+};
+
+// Renders apart and past the commit; its first batch waits to see the
+// counting target apply the next batch, and looks how many of its own
+// events are still pending meanwhile.
+class OverlapProbe final : public Projection {
+ public:
+  OverlapProbe(BatchCountingProjection& partner, std::chrono::milliseconds patience)
+      : partner_(partner), patience_(patience) {}
+  std::string_view Target() const override { return "probe"; }
+  // In the transaction (alone in a batch, or on PostgreSQL with one connection).
+  Result<void> Apply(const store::SyncEvent& e, store::Tx&) override {
+    rendered.push_back(e.entity_id);
+    return Ok();
+  }
+  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
+  bool SplitsBatches() const override { return true; }
+  bool RendersPastCommit(const std::vector<store::SyncEvent>&) const override { return true; }
+  std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
+                                        store::Reader& reader) override {
+    for (const auto& e : events) rendered.push_back(e.entity_id);
+    if (++renders == 1) {
+      beside_next = partner_.WaitForBatches(2, patience_);
+      store::Params params;
+      std::vector<std::string> ids;
+      for (const auto& e : events) ids.push_back(e.entity_id);
+      const std::string list = store::AppendInList(params, ids.begin(), ids.end());
+      auto rows = reader.Query(
+          "SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL AND entity_id IN (" +
+              list + ")",
+          params);
+      if (rows) pending_while_rendering = *rows->Int(0, "n");
+      if (stop_after_first) *stop_after_first = true;
+    }
+    return std::vector<Result<void>>(events.size(), Ok());
+  }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+
+  int renders = 0;
+  bool beside_next = false;
+  std::int64_t pending_while_rendering = -1;
+  std::vector<std::string> rendered;
+  std::atomic<bool>* stop_after_first = nullptr;
+
+ private:
+  BatchCountingProjection& partner_;
+  std::chrono::milliseconds patience_;
+};
+
+// On SQLite a drain's full batch renders on past its commit, beside the
+// next batch, whose transaction records it and marks its events
+// processed; PostgreSQL renders each batch within its transaction.
+TEST_P(SyncWorkerTest, ABatchRendersBesideTheNextOnSqliteAndIsRecordedByIt) {
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  BatchCountingProjection counting;
+  OverlapProbe probe(counting, IsPostgres() ? std::chrono::milliseconds(0) : seconds(10));
+  SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 10);
+  EXPECT_EQ(stats->applied, 20);
+  EXPECT_EQ(stats->failed, 0);
+  EXPECT_EQ(probe.renders, 3);  // 4 + 4 + 2
+  EXPECT_EQ(probe.beside_next, !IsPostgres());
+  // While it rendered (past its commit on SQLite), its events were pending.
+  EXPECT_EQ(probe.pending_while_rendering, 4);
+  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+  for (const auto& e : events) {
+    EXPECT_EQ(StatusOf("counting", e.entity_id), "ok") << e.entity_id;
+    EXPECT_EQ(StatusOf("probe", e.entity_id), "ok") << e.entity_id;
+  }
+}
+
+// The transaction behind a batch still rendering fails: that batch is
+// forgotten, not lost (its events are still pending and are applied
+// again), and nothing is recorded twice.
+TEST_P(SyncWorkerTest, ATransactionFailingBehindARenderingLosesNoEvent) {
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  BatchCountingProjection counting;
+  counting.throw_at = 2;
+  OverlapProbe probe(counting, std::chrono::milliseconds(0));
+  SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->failed, 0);
+  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending->Int(0, "n"), 0);
+  for (const auto& e : events) {
+    EXPECT_EQ(StatusOf("counting", e.entity_id), "ok") << e.entity_id;
+    EXPECT_EQ(StatusOf("probe", e.entity_id), "ok") << e.entity_id;
+  }
+  // n0..n3 rendered by the first batch; on SQLite again (alone: the
+  // counting target has them) after the second transaction, which was to
+  // record them, rolled back.
+  const auto n0 = std::count(probe.rendered.begin(), probe.rendered.end(), "n0");
+  EXPECT_EQ(n0, IsPostgres() ? 1 : 2) << ::testing::PrintToString(probe.rendered);
+}
+
+// A drain stopped while a batch renders past its commit records that
+// batch before it returns: every event it claimed is processed and
+// recorded, the others are left pending with no row.
+TEST_P(SyncWorkerTest, ADrainStoppedBehindARenderingRecordsItBeforeReturning) {
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 12; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  std::atomic<bool> stop{false};
+  BatchCountingProjection counting;
+  OverlapProbe probe(counting, std::chrono::milliseconds(0));
+  probe.stop_after_first = &stop;
+  SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
+  auto stats = worker.Drain(SyncWorker::kUntilEmpty, &stop);
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  ASSERT_GE(stats->events, 4);
+  ASSERT_LT(stats->events, 12);
+  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending->Int(0, "n"), 12 - stats->events);
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "n" + std::to_string(i);
+    const bool claimed = i < stats->events;  // claimed in id order (one priority)
+    EXPECT_EQ(StatusOf("counting", id), claimed ? "ok" : "") << id;
+    EXPECT_EQ(StatusOf("probe", id), claimed ? "ok" : "") << id;
   }
 }
 
