@@ -57,12 +57,20 @@ class ScriptedProjection final : public Projection {
   std::string name_;
 };
 
-// Splits its batches; records the threads it applied and rendered on.
-class ThreadRecordingProjection final : public Projection {
+// What the projections below leave alone: applying succeeds without
+// effect, they are healthy and rebuild to nothing.
+class QuietProjection : public Projection {
  public:
-  std::string_view Target() const override { return "recording"; }
   Result<void> Apply(const store::SyncEvent&, store::Tx&) override { return Ok(); }
   Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
+  ProjectionHealth Health() override { return {true, ""}; }
+  Result<void> Rebuild(store::Tx&) override { return Ok(); }
+};
+
+// Splits its batches; records the threads it applied and rendered on.
+class ThreadRecordingProjection final : public QuietProjection {
+ public:
+  std::string_view Target() const override { return "recording"; }
   std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
                                        store::Tx&) override {
     applied_on.push_back(std::this_thread::get_id());
@@ -74,8 +82,6 @@ class ThreadRecordingProjection final : public Projection {
     rendered_on.push_back(std::this_thread::get_id());
     return std::vector<Result<void>>(events.size(), Ok());
   }
-  ProjectionHealth Health() override { return {true, ""}; }
-  Result<void> Rebuild(store::Tx&) override { return Ok(); }
 
   std::vector<std::thread::id> applied_on, rendered_on;
 };
@@ -439,11 +445,9 @@ TEST_P(SyncWorkerTest, RenderApartFalseAppliesSplittingTargetsOnTheCallingThread
 
 // Applies in the transaction; counts its batches (and can throw once, at
 // the batch `throw_at`, which rolls that transaction back).
-class BatchCountingProjection final : public Projection {
+class BatchCountingProjection final : public QuietProjection {
  public:
   std::string_view Target() const override { return "counting"; }
-  Result<void> Apply(const store::SyncEvent&, store::Tx&) override { return Ok(); }
-  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
   std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
                                        store::Tx&) override {
     {
@@ -454,8 +458,6 @@ class BatchCountingProjection final : public Projection {
     if (batches == throw_at) throw std::runtime_error("the disk went away");
     return std::vector<Result<void>>(events.size(), Ok());
   }
-  ProjectionHealth Health() override { return {true, ""}; }
-  Result<void> Rebuild(store::Tx&) override { return Ok(); }
 
   // Waits up to `limit` for `n` batches.
   bool WaitForBatches(int n, std::chrono::milliseconds limit) {
@@ -472,7 +474,7 @@ class BatchCountingProjection final : public Projection {
 // Renders apart and past the commit; its first batch waits to see the
 // counting target apply the next batch, and looks how many of its own
 // events are still pending meanwhile.
-class OverlapProbe final : public Projection {
+class OverlapProbe final : public QuietProjection {
  public:
   OverlapProbe(BatchCountingProjection& partner, std::chrono::milliseconds patience)
       : partner_(partner), patience_(patience) {}
@@ -482,7 +484,6 @@ class OverlapProbe final : public Projection {
     rendered.push_back(e.entity_id);
     return Ok();
   }
-  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
   bool SplitsBatches() const override { return true; }
   bool RendersPastCommit(const std::vector<store::SyncEvent>&) const override { return true; }
   std::vector<Result<void>> RenderBatch(const std::vector<store::SyncEvent>& events,
@@ -503,8 +504,6 @@ class OverlapProbe final : public Projection {
     }
     return std::vector<Result<void>>(events.size(), Ok());
   }
-  ProjectionHealth Health() override { return {true, ""}; }
-  Result<void> Rebuild(store::Tx&) override { return Ok(); }
 
   int renders = 0;
   bool beside_next = false;
@@ -879,7 +878,7 @@ TEST_P(SyncWorkerTest, TheIndexDefersMergesWhileABacklogDrainsAndSettlesAtItsEnd
 
 // Holds its first application until released, and notes whether two
 // applications ever ran at once.
-class HoldingProjection final : public Projection {
+class HoldingProjection final : public QuietProjection {
  public:
   std::string_view Target() const override { return "holding"; }
   Result<void> Apply(const store::SyncEvent& e, store::Tx&) override {
@@ -895,9 +894,6 @@ class HoldingProjection final : public Projection {
     active_.fetch_sub(1);
     return Ok();
   }
-  Result<void> Delete(const EntityRef&, store::Tx&) override { return Ok(); }
-  ProjectionHealth Health() override { return {true, ""}; }
-  Result<void> Rebuild(store::Tx&) override { return Ok(); }
   void Release() { release_promise_.set_value(); }
 
   std::promise<void> entered;
