@@ -3,14 +3,17 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <vector>
 
 namespace docrunch::ops {
 namespace fs = std::filesystem;
@@ -33,6 +36,88 @@ class Hasher {
  private:
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state_;
 };
+
+// After the zstd frame, a zstd skippable frame (magic 0x184D2A5E, a 4-byte
+// little-endian length, then the payload; every zstd reader passes over
+// it) whose payload is kTrailerTag and the XXH3-128 of every byte before
+// it. The entries' hashes in the manifest leave out what a reader ignores
+// (the manifest itself, tar header fields such as times, padding): a byte
+// flipped there restored without a word (tests/ops/snapshot_command_test).
+constexpr char kTrailerTag[] = "docrunch-xxh3:";
+constexpr std::size_t kTrailerPayload = sizeof kTrailerTag - 1 + 32;
+constexpr std::size_t kTrailerSize = 8 + kTrailerPayload;
+constexpr unsigned char kSkippableMagic[4] = {0x5e, 0x2a, 0x4d, 0x18};
+
+// The XXH3-128 of the first `size` bytes of `fd`, read from offset 0.
+Result<std::string> HashPrefix(int fd, std::uint64_t size, const std::string& what) {
+  std::vector<char> buffer(kBlock);
+  Hasher h;
+  for (std::uint64_t at = 0; at < size;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size - at));
+    const ssize_t n = pread(fd, buffer.data(), want, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return MakeError(ErrorCode::kIo, "cannot read " + what + ": " + strerror(errno));
+    h.Update(buffer.data(), static_cast<std::size_t>(n));
+    at += static_cast<std::uint64_t>(n);
+  }
+  return h.Hex();
+}
+
+// Appends the trailer to the archive written to `fd`.
+Result<void> AppendTrailer(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(errno));
+  }
+  auto hash = HashPrefix(fd, static_cast<std::uint64_t>(st.st_size), "the snapshot archive");
+  if (!hash) return hash.error();
+  std::string trailer(reinterpret_cast<const char*>(kSkippableMagic), 4);
+  for (int i = 0; i < 4; ++i) trailer += static_cast<char>((kTrailerPayload >> (8 * i)) & 0xff);
+  trailer += kTrailerTag + *hash;
+  for (std::size_t done = 0; done < trailer.size();) {
+    const ssize_t n = pwrite(fd, trailer.data() + done, trailer.size() - done,
+                             static_cast<off_t>(st.st_size) + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return Ok();
+}
+
+// STORAGE_CORRUPT when the archive's trailer does not match the bytes
+// before it. An archive without one (written before it existed, or cut
+// short) is left to the entries' own checks.
+Result<void> CheckTrailer(const fs::path& archive) {
+  const int fd = open(archive.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return MakeError(ErrorCode::kIo, "cannot read " + archive.string() + ": " + strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < kTrailerSize) return Ok();
+  const std::uint64_t body = static_cast<std::uint64_t>(st.st_size) - kTrailerSize;
+  std::string trailer(kTrailerSize, '\0');
+  if (pread(fd, trailer.data(), kTrailerSize, static_cast<off_t>(body)) !=
+      static_cast<ssize_t>(kTrailerSize)) {
+    return Ok();
+  }
+  std::string length;
+  for (int i = 0; i < 4; ++i) length += static_cast<char>((kTrailerPayload >> (8 * i)) & 0xff);
+  const std::string tag =
+      std::string(reinterpret_cast<const char*>(kSkippableMagic), 4) + length + kTrailerTag;
+  if (trailer.compare(0, tag.size(), tag) != 0) return Ok();
+  auto hash = HashPrefix(fd, body, archive.string());
+  if (!hash) return hash.error();
+  if (trailer.substr(tag.size()) != *hash) {
+    return MakeError(ErrorCode::kStorageCorrupt,
+                     archive.string() + ": the archive does not match its checksum (damaged)");
+  }
+  return Ok();
+}
 
 using WriteHandle = std::unique_ptr<struct archive, decltype(&archive_write_free)>;
 using ReadHandle = std::unique_ptr<struct archive, decltype(&archive_read_free)>;
@@ -131,7 +216,7 @@ Result<void> WriteArchive(int fd, const ArchiveSource& first,
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     return ArchiveError(a.get(), ErrorCode::kIo, "snapshot archive");
   }
-  return Ok();
+  return AppendTrailer(fd);
 }
 
 namespace {
@@ -172,6 +257,7 @@ Result<std::string> ReadFirstEntry(const fs::path& archive) {
 
 Result<std::map<std::string, std::string>> ReadEntries(const fs::path& archive,
                                                        const EntryReader& reader) {
+  DOCRUNCH_TRY(CheckTrailer(archive));
   auto a = OpenForRead(archive);
   if (!a) return a.error();
   std::map<std::string, std::string> memory;

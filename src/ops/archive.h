@@ -30,9 +30,10 @@ std::string HashBytes(const std::string& bytes);
 Result<std::string> HashFile(const std::filesystem::path& file, std::uint64_t* size = nullptr);
 
 // Writes `first` (the manifest) and then `entries` to `fd` (an open,
-// empty file) as tar + zstd. Files are streamed; a file whose content no
-// longer matches its recorded hash (changed while we wrote) is IO_ERROR.
-// Does not close or flush `fd`.
+// empty file, readable too) as tar + zstd, then a zstd skippable frame
+// holding the XXH3-128 of all of it, which ReadEntries checks first. Files
+// are streamed; a file whose content no longer matches its recorded hash
+// (changed while we wrote) is IO_ERROR. Does not close or flush `fd`.
 Result<void> WriteArchive(int fd, const ArchiveSource& first,
                           const std::vector<ArchiveSource>& entries, int zstd_level = 3);
 
@@ -46,7 +47,8 @@ Result<std::string> ReadFirstEntry(const std::filesystem::path& archive);
 // wants in memory is put into that map instead. Each entry is hashed as it
 // is read; `check(name, size, xxh3)` decides whether it is what the
 // manifest promised (an error stops the read). Errors: STORAGE_CORRUPT for
-// a damaged or truncated archive, IO_ERROR for a write.
+// a damaged or truncated archive (any byte changed since it was written,
+// when it has the checksum WriteArchive appends), IO_ERROR for a write.
 struct EntryReader {
   std::function<std::optional<std::filesystem::path>(const std::string& name)> destination;
   std::function<bool(const std::string& name)> keep_in_memory;
