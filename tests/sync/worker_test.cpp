@@ -144,6 +144,30 @@ class SyncWorkerTest : public store::StoreTest {
     return events;
   }
 
+  // Emits one event each for the entities n0, n1, ... (type "note").
+  std::vector<store::SyncEvent> EmitNotes(int n) {
+    std::vector<store::SyncEvent> events;
+    for (int i = 0; i < n; ++i) {
+      events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+    }
+    Emit(events);
+    return events;
+  }
+
+  // No event pending, and every entity of `events` ok in each target.
+  void ExpectAllSynced(const std::vector<store::SyncEvent>& events,
+                       const std::vector<std::string>& targets) {
+    auto pending =
+        store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(*pending->Int(0, "n"), 0);
+    for (const auto& e : events) {
+      for (const auto& target : targets) {
+        EXPECT_EQ(StatusOf(target, e.entity_id), "ok") << target << " " << e.entity_id;
+      }
+    }
+  }
+
   ManualClock clock_{*ParseIso8601("2026-11-27T12:00:00Z")};
   std::int64_t repo_ = 0;
 };
@@ -528,11 +552,7 @@ class OverlapProbe final : public QuietProjection {
 // next batch, whose transaction records it and marks its events
 // processed; PostgreSQL renders each batch within its transaction.
 TEST_P(SyncWorkerTest, ABatchRendersBesideTheNextOnSqliteAndIsRecordedByIt) {
-  std::vector<store::SyncEvent> events;
-  for (int i = 0; i < 10; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  Emit(events);
+  const auto events = EmitNotes(10);
   BatchCountingProjection counting;
   OverlapProbe probe(counting, IsPostgres() ? std::chrono::milliseconds(0) : seconds(10));
   SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
@@ -545,24 +565,14 @@ TEST_P(SyncWorkerTest, ABatchRendersBesideTheNextOnSqliteAndIsRecordedByIt) {
   EXPECT_EQ(probe.beside_next, !IsPostgres());
   // While it rendered (past its commit on SQLite), its events were pending.
   EXPECT_EQ(probe.pending_while_rendering, 4);
-  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending->Int(0, "n"), 0);
-  for (const auto& e : events) {
-    EXPECT_EQ(StatusOf("counting", e.entity_id), "ok") << e.entity_id;
-    EXPECT_EQ(StatusOf("probe", e.entity_id), "ok") << e.entity_id;
-  }
+  ExpectAllSynced(events, {"counting", "probe"});
 }
 
 // The transaction behind a batch still rendering fails: that batch is
 // forgotten, not lost (its events are still pending and are applied
 // again), and nothing is recorded twice.
 TEST_P(SyncWorkerTest, ATransactionFailingBehindARenderingLosesNoEvent) {
-  std::vector<store::SyncEvent> events;
-  for (int i = 0; i < 10; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  Emit(events);
+  const auto events = EmitNotes(10);
   BatchCountingProjection counting;
   counting.throw_at = 2;
   OverlapProbe probe(counting, std::chrono::milliseconds(0));
@@ -570,13 +580,7 @@ TEST_P(SyncWorkerTest, ATransactionFailingBehindARenderingLosesNoEvent) {
   auto stats = worker.Drain();
   ASSERT_TRUE(stats.ok()) << stats.error().ToString();
   EXPECT_EQ(stats->failed, 0);
-  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending->Int(0, "n"), 0);
-  for (const auto& e : events) {
-    EXPECT_EQ(StatusOf("counting", e.entity_id), "ok") << e.entity_id;
-    EXPECT_EQ(StatusOf("probe", e.entity_id), "ok") << e.entity_id;
-  }
+  ExpectAllSynced(events, {"counting", "probe"});
   // n0..n3 rendered by the first batch; on SQLite again (alone: the
   // counting target has them) after the second transaction, which was to
   // record them, rolled back.
@@ -588,11 +592,7 @@ TEST_P(SyncWorkerTest, ATransactionFailingBehindARenderingLosesNoEvent) {
 // batch before it returns: every event it claimed is processed and
 // recorded, the others are left pending with no row.
 TEST_P(SyncWorkerTest, ADrainStoppedBehindARenderingRecordsItBeforeReturning) {
-  std::vector<store::SyncEvent> events;
-  for (int i = 0; i < 12; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  Emit(events);
+  EmitNotes(12);
   std::atomic<bool> stop{false};
   BatchCountingProjection counting;
   OverlapProbe probe(counting, std::chrono::milliseconds(0));
