@@ -309,8 +309,7 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
   }
   if (items.empty()) return Ok();  // (a batch rendering past its commit renders on)
   stats.retried = static_cast<std::int64_t>(items.size());
-  DOCRUNCH_TRY(ApplyItems(tx, items, stats));
-  return Ok();
+  return ApplyItems(tx, items, stats);
 }
 
 Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
@@ -386,29 +385,34 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   // next transaction marks its events.
   auto finish = [&]() -> Result<void> {
     if (drained) DOCRUNCH_TRY(Settle(tx));
-    return MarkProcessed(tx, ids);
+    auto marked = MarkProcessed(tx, ids);
+    if (!marked) return marked.error();
+    return Ok();
   };
   const bool overlap = may_overlap_ && !drained && limit > 1;
-  DOCRUNCH_TRY(ApplyItems(tx, items, stats, finish, overlap ? &ids : nullptr));
-  return Ok();
+  return ApplyItems(tx, items, stats, finish, overlap ? &ids : nullptr);
 }
 
-Result<void> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids) {
+Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx,
+                                               const std::vector<std::int64_t>& ids) {
   const std::string now = FormatIso8601(clock_.Now());
+  std::int64_t marked = 0;
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     const std::size_t end = std::min(ids.size(), start + kChunk);
     store::Params params{now};
     const std::string list =
         store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
                             ids.begin() + static_cast<std::ptrdiff_t>(end));
-    auto marked =
-        tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list + ")", params);
-    if (!marked) return marked.error();
+    auto done = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list +
+                            ") AND processed_at IS NULL",
+                        params);
+    if (!done) return done.error();
+    marked += *done;
   }
-  return Ok();
+  return marked;
 }
 
-Result<bool> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
+Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
                                     const std::function<Result<void>()>& meanwhile,
                                     std::vector<std::int64_t>* overlap_ids) {
   // Retries and a drain's last batch render in their own transaction: the
@@ -547,12 +551,11 @@ Result<bool> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     std::size_t used = 0;
     for (auto& work : overlap_->works) DOCRUNCH_TRY(render(work, used));
     if (before) DOCRUNCH_TRY(RecordOverlap(tx, *before, stats));
-    return true;
+    return Ok();
   }
   if (meanwhile) DOCRUNCH_TRY(meanwhile());
   for (std::size_t r = 0; r < rendering.used; ++r) renderers_[r]->Wait();
-  DOCRUNCH_TRY(record(works, true));
-  return false;
+  return record(works, true);
 }
 
 void SyncWorker::PostRender(TaskThread& renderer, TargetWork& work) {
@@ -585,19 +588,15 @@ std::unique_ptr<SyncWorker::Overlap> SyncWorker::TakeOverlap() {
 Result<void> SyncWorker::RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats& stats) {
   // A worker of another process may have claimed these events between the
   // two transactions and applied them itself, perhaps from newer rows,
-  // with this rendering landing after its own. Then nothing of the batch
-  // is recorded as synced: a retry renders its entities again from their
+  // with this rendering landing after its own: then fewer are still
+  // pending to mark than the batch holds, and nothing of the batch is
+  // recorded as synced; a retry renders its entities again from their
   // latest events.
-  store::Params params;
-  const std::string list =
-      store::AppendInList(params, done.event_ids.begin(), done.event_ids.end());
-  auto taken = tx.Query(
-      "SELECT id FROM sync_events WHERE processed_at IS NOT NULL AND id IN (" + list + ")", params);
-  if (!taken) return taken.error();
-  std::set<std::int64_t> gone;
-  for (std::size_t r = 0; r < taken->size(); ++r) gone.insert(*taken->Int(r, "id"));
+  auto marked = MarkProcessed(tx, done.event_ids);
+  if (!marked) return marked.error();
+  const bool taken = *marked < static_cast<std::int64_t>(done.event_ids.size());
   for (TargetWork& work : done.works) {
-    if (!gone.empty()) {
+    if (taken) {
       work.results.assign(work.to_apply.size(),
                           MakeError(ErrorCode::kInterrupted,
                                     "another worker took these events while their pages "
@@ -606,11 +605,7 @@ Result<void> SyncWorker::RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats
     stats.target_time[std::string(work.target->Target())] += work.spent;
     DOCRUNCH_TRY(RecordTarget(tx, work, stats));
   }
-  std::vector<std::int64_t> pending;
-  for (std::int64_t id : done.event_ids) {
-    if (!gone.count(id)) pending.push_back(id);
-  }
-  return MarkProcessed(tx, pending);
+  return Ok();
 }
 
 Result<void> SyncWorker::FinishOverlap(store::Tx& tx, WorkerStats& stats) {

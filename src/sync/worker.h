@@ -114,8 +114,8 @@ class SyncWorker {
   // (if given) runs in the transaction while targets render apart. Given
   // `overlap_ids` (the batch's event ids), the rendering may instead run
   // on past the commit (RendersPastCommit): the batch is kept in overlap_
-  // with those ids, `meanwhile` is not called, and true is returned.
-  Result<bool> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
+  // with those ids, and `meanwhile` is not called.
+  Result<void> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
                           const std::function<Result<void>()>& meanwhile = {},
                           std::vector<std::int64_t>* overlap_ids = nullptr);
   // The batch rendering past its commit, if any: waits for its rendering,
@@ -130,7 +130,8 @@ class SyncWorker {
   // After a transaction failed: waits for the rendering and forgets the
   // batch, whose events are still pending.
   void DiscardOverlap();
-  Result<void> MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids);
+  // Marks those of `ids` still pending processed; returns how many.
+  Result<std::int64_t> MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids);
   // One target's share of a batch: the items to apply (those not already
   // synced), their events, and the results.
   struct TargetWork {
