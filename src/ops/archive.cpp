@@ -48,6 +48,14 @@ constexpr std::size_t kTrailerPayload = sizeof kTrailerTag - 1 + 32;
 constexpr std::size_t kTrailerSize = 8 + kTrailerPayload;
 constexpr unsigned char kSkippableMagic[4] = {0x5e, 0x2a, 0x4d, 0x18};
 
+// The trailer up to the hash: the frame's magic, the payload's length
+// (little-endian), kTrailerTag.
+std::string TrailerHead() {
+  std::string head(reinterpret_cast<const char*>(kSkippableMagic), 4);
+  for (int i = 0; i < 4; ++i) head += static_cast<char>((kTrailerPayload >> (8 * i)) & 0xff);
+  return head + kTrailerTag;
+}
+
 // The XXH3-128 of the first `size` bytes of `fd`, read from offset 0.
 Result<std::string> HashPrefix(int fd, std::uint64_t size, const std::string& what) {
   std::vector<char> buffer(kBlock);
@@ -63,27 +71,32 @@ Result<std::string> HashPrefix(int fd, std::uint64_t size, const std::string& wh
   return h.Hex();
 }
 
-// Appends the trailer to the archive written to `fd`.
-Result<void> AppendTrailer(int fd) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(errno));
-  }
-  auto hash = HashPrefix(fd, static_cast<std::uint64_t>(st.st_size), "the snapshot archive");
-  if (!hash) return hash.error();
-  std::string trailer(reinterpret_cast<const char*>(kSkippableMagic), 4);
-  for (int i = 0; i < 4; ++i) trailer += static_cast<char>((kTrailerPayload >> (8 * i)) & 0xff);
-  trailer += kTrailerTag + *hash;
-  for (std::size_t done = 0; done < trailer.size();) {
-    const ssize_t n = pwrite(fd, trailer.data() + done, trailer.size() - done,
-                             static_cast<off_t>(st.st_size) + static_cast<off_t>(done));
+// Writes all `length` bytes to `fd`; 0, or the errno of the failed write.
+int WriteFully(int fd, const char* bytes, std::size_t length) {
+  for (std::size_t done = 0; done < length;) {
+    const ssize_t n = write(fd, bytes + done, length - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(errno));
-    }
+    if (n < 0) return errno;
     done += static_cast<std::size_t>(n);
   }
-  return Ok();
+  return 0;
+}
+
+// Where WriteArchive's bytes go: the file, hashed on the way for the
+// trailer (no second read of what was just written).
+struct HashingSink {
+  int fd;
+  Hasher hash;
+};
+
+la_ssize_t WriteAndHash(struct archive* a, void* data, const void* buffer, size_t length) {
+  auto* sink = static_cast<HashingSink*>(data);
+  if (int err = WriteFully(sink->fd, static_cast<const char*>(buffer), length); err != 0) {
+    archive_set_error(a, err, "%s", strerror(err));
+    return -1;
+  }
+  sink->hash.Update(buffer, length);
+  return static_cast<la_ssize_t>(length);
 }
 
 // STORAGE_CORRUPT when the archive's trailer does not match the bytes
@@ -105,10 +118,7 @@ Result<void> CheckTrailer(const fs::path& archive) {
       static_cast<ssize_t>(kTrailerSize)) {
     return Ok();
   }
-  std::string length;
-  for (int i = 0; i < 4; ++i) length += static_cast<char>((kTrailerPayload >> (8 * i)) & 0xff);
-  const std::string tag =
-      std::string(reinterpret_cast<const char*>(kSkippableMagic), 4) + length + kTrailerTag;
+  const std::string tag = TrailerHead();
   if (trailer.compare(0, tag.size(), tag) != 0) return Ok();
   auto hash = HashPrefix(fd, body, archive.string());
   if (!hash) return hash.error();
@@ -208,7 +218,8 @@ Result<void> WriteArchive(int fd, const ArchiveSource& first,
   const std::string level = std::to_string(zstd_level);
   archive_write_set_filter_option(a.get(), "zstd", "compression-level", level.c_str());
   archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
+  HashingSink sink{fd, {}};
+  if (archive_write_open(a.get(), &sink, nullptr, WriteAndHash, nullptr) != ARCHIVE_OK) {
     return ArchiveError(a.get(), ErrorCode::kIo, "snapshot archive");
   }
   DOCRUNCH_TRY(WriteEntry(a.get(), first));
@@ -216,7 +227,11 @@ Result<void> WriteArchive(int fd, const ArchiveSource& first,
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     return ArchiveError(a.get(), ErrorCode::kIo, "snapshot archive");
   }
-  return AppendTrailer(fd);
+  const std::string trailer = TrailerHead() + sink.hash.Hex();
+  if (int err = WriteFully(fd, trailer.data(), trailer.size()); err != 0) {
+    return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(err));
+  }
+  return Ok();
 }
 
 namespace {

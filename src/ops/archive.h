@@ -30,7 +30,7 @@ std::string HashBytes(const std::string& bytes);
 Result<std::string> HashFile(const std::filesystem::path& file, std::uint64_t* size = nullptr);
 
 // Writes `first` (the manifest) and then `entries` to `fd` (an open,
-// empty file, readable too) as tar + zstd, then a zstd skippable frame
+// empty file) as tar + zstd, then a zstd skippable frame
 // holding the XXH3-128 of all of it, which ReadEntries checks first. Files
 // are streamed; a file whose content no longer matches its recorded hash
 // (changed while we wrote) is IO_ERROR. Does not close or flush `fd`.
