@@ -49,7 +49,12 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions third = defaults;
   third.bm25_k1 = 1.2;
   third.coverage_weight = 0.3;
+  third.proximity_weight = 0;
   out.push_back({"default with k1 1.2, coverage 0.3 (search-rank3)", third});
+  // The fourth round's default: no proximity.
+  search::SearchOptions no_proximity = defaults;
+  no_proximity.proximity_weight = 0;
+  out.push_back({"default without proximity (search-rank4)", no_proximity});
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
@@ -151,6 +156,10 @@ std::vector<Variant> VariantsFromFile(const std::string& path) {
         o.translation_weight = value.get<double>();
       } else if (key == "translation_measure") {
         o.translation_measure = value.get<int>();
+      } else if (key == "proximity_weight") {
+        o.proximity_weight = value.get<double>();
+      } else if (key == "proximity_depth") {
+        o.proximity_depth = value.get<int>();
       } else if (key == "translation_min_pairs") {
         o.translation_min_pairs = value.get<int>();
       } else if (key == "association_terms") {

@@ -43,7 +43,8 @@ struct SearchResult {
   // "coverage" (the factor for the share of query terms matched), "graph"
   // (the graph prior's factor), "name" (the name coverage factor, when
   // worked out: rerank.h), "translation" (the translation factor, when on),
-  // "file_context" (what the document's file added),
+  // "file_context" (what the document's file added), "proximity" (the
+  // proximity factor, when two query terms are near each other),
   // "rrf_graph" / "vector" (reciprocal rank fusion terms, when those run).
   // Empty for full-text answers.
   std::vector<std::string> matched_terms;
@@ -79,6 +80,7 @@ extern const double kDefaultFileDamping;
 extern const double kDefaultModuleFileWeight;
 extern const double kDefaultFileLexicalWeight;
 extern const double kDefaultTranslationWeight;
+extern const double kDefaultProximityWeight;
 
 struct SearchOptions {
   Engine engine = Engine::kAuto;
@@ -151,6 +153,14 @@ struct SearchOptions {
   double translation_weight = kDefaultTranslationWeight;
   int translation_measure = 2;
   int translation_min_pairs = 3;
+  // Proximity: each of the first `proximity_depth` candidates whose shown
+  // text (title, signature, docstring) holds two different query terms
+  // scores times 1 + proximity_weight / d, d the distance in terms between
+  // the closest two (adjacent: 1), and the candidates are ordered again.
+  // The depth does not follow the limit, so the first 10 of 100 results
+  // are the 10 results of the same query. 0 turns it off.
+  double proximity_weight = kDefaultProximityWeight;
+  int proximity_depth = 20;
   // Fill SearchResult::matched_fields (the shown fields each result's
   // matched terms are in; re-tokenizes every result): docrunch query --explain.
   bool explain = false;

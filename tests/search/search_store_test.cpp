@@ -416,6 +416,53 @@ TEST_P(SearchStoreTest, NameCoverageAndTheWholeFileRankAndExplainThemselves) {
   EXPECT_GT(alpha.signals["file_context"], 0);
 }
 
+// Proximity: of two functions whose docstrings hold the same words, the one
+// that holds the query's side by side gains 1 + 0.3 (the other less, by
+// their distance) and overtakes the other, first by key without it; the
+// factor is shown, and asking for one result gives the first of ten.
+TEST_P(SearchStoreTest, QueryWordsSideBySideRankFirstAndSaySo) {
+  repo_dir_.Write("app/near.py",
+                  "def pick(pool):\n"
+                  "    \"\"\"Random integer taken from the pool given here.\"\"\"\n"
+                  "    return pool\n");
+  repo_dir_.Write("app/far.py",
+                  "def pick(pool):\n"
+                  "    \"\"\"Random pool taken from the integer given here.\"\"\"\n"
+                  "    return pool\n");
+  ScanAndIndex();
+  const std::string near = "symbol:app/near.py#pick", far = "symbol:app/far.py#pick";
+  SearchOptions plain{Engine::kIndex, GraphFusion::kNone};
+  plain.proximity_weight = 0;
+  SearchOptions proximity{Engine::kIndex, GraphFusion::kNone};
+  ASSERT_DOUBLE_EQ(proximity.proximity_weight, 0.3);  // the default
+  auto first_two = [&](SearchOptions options) {
+    std::vector<SearchResult> out;
+    for (auto& r : Find("random integer", Scope::kDocs, options)) {
+      if (r.id == near || r.id == far) out.push_back(r);
+    }
+    return out;
+  };
+  auto without = first_two(plain);
+  ASSERT_EQ(without.size(), 2u);
+  ASSERT_EQ(without[0].id, far) << "the test's premise: a tie, broken by key";
+  ASSERT_DOUBLE_EQ(without[0].score, without[1].score);
+  EXPECT_EQ(without[0].signals.count("proximity"), 0u);
+
+  auto with = first_two(proximity);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_EQ(with[0].id, near);
+  EXPECT_DOUBLE_EQ(with[0].signals["proximity"], 1.3);
+  ASSERT_EQ(with[1].signals.count("proximity"), 1u);
+  EXPECT_GT(with[1].signals["proximity"], 1.0);
+  EXPECT_LT(with[1].signals["proximity"], 1.3);
+  EXPECT_NEAR(with[0].score, 1.3 * without[1].score, 0.002);
+
+  auto one = Search(*store_, repo_, "random integer", 1, Scope::kDocs, proximity);
+  ASSERT_TRUE(one.ok()) << one.error().ToString();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().id, near);
+}
+
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
   Exec("DROP TABLE search_terms");
   EXPECT_THAT(Unavailable(), ::testing::HasSubstr("cannot be read"));
