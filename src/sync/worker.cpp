@@ -52,6 +52,19 @@ constexpr std::size_t kChunk = 250;
 const char* kEventColumns =
     "id, repository_id, entity_type, entity_id, content_hash, action, scan_run_id, priority";
 
+// The claim of pending events, oldest first (the most urgent first when
+// `by_priority`), through the pending index; `conditions` narrow it and
+// `limit` is the LIMIT's placeholder or number. Rows stay claimed until the
+// transaction ends (Tx::SkipLockedClause).
+std::string ClaimStatement(const store::Tx& tx, const std::string& conditions, bool by_priority,
+                           const std::string& limit) {
+  return std::string("SELECT ") + kEventColumns + " FROM sync_events" +
+         tx.IndexHint("sync_events_pending") +
+         " WHERE processed_at IS NULL AND repository_id = $1" + conditions + " ORDER BY " +
+         (by_priority ? "priority DESC, id" : "id") + " LIMIT " + limit +
+         std::string(tx.SkipLockedClause());
+}
+
 store::SyncEvent EventAt(const store::Rows& rows, std::size_t i) {
   store::SyncEvent e;
   e.repository_id = rows.Int(i, "repository_id");
@@ -324,12 +337,8 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     const auto& held = overlap_->event_ids;
     rendering = " AND id NOT IN (" + store::AppendInList(params, held.begin(), held.end()) + ")";
   }
-  auto claimed = tx.Query(std::string("SELECT ") + kEventColumns + " FROM sync_events" +
-                              tx.IndexHint("sync_events_pending") +
-                              " WHERE processed_at IS NULL AND repository_id = $1" +
-                              (pass ? " AND id > $3" : "") + rendering + " ORDER BY " +
-                              (options_.prioritize_reports && !pass ? "priority DESC, id" : "id") +
-                              " LIMIT $2" + std::string(tx.SkipLockedClause()),
+  auto claimed = tx.Query(ClaimStatement(tx, (pass ? " AND id > $3" : "") + rendering,
+                                         options_.prioritize_reports && !pass, "$2"),
                           params);
   if (!claimed) return claimed.error();
   // The end of the queue (or of a backlog): targets catch up on upkeep
@@ -412,12 +421,10 @@ Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx,
   return marked;
 }
 
-Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
-                                    const std::function<Result<void>()>& meanwhile,
-                                    std::vector<std::int64_t>* overlap_ids) {
-  // Retries and a drain's last batch render in their own transaction: the
-  // batch before them is recorded first.
-  if (overlap_ids == nullptr) DOCRUNCH_TRY(FinishOverlap(tx, stats));
+Result<std::vector<SyncWorker::TargetWork>> SyncWorker::PrepareBatch(store::Tx& tx,
+                                                                     std::vector<Item>& items,
+                                                                     WorkerStats& stats,
+                                                                     bool overlapping) {
   // One lock per entity and target, all of the batch's in one statement
   // (in one order for every worker: no deadlocks between them), held until
   // the batch commits: a second worker holding an event of the same entity
@@ -441,7 +448,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
   // Rows of a batch recorded after this read (the one still rendering,
   // later in this transaction, or this one's, in the next) may exist by
   // the time these are written: a splitting target's rows are upserted.
-  if (overlap_ || overlap_ids != nullptr) {
+  if (overlapping) {
     for (Item& item : items) {
       if (targets_[item.target]->SplitsBatches()) item.has_row = true;
     }
@@ -458,6 +465,18 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     DOCRUNCH_TRY(PrepareTarget(mine, stats, work));
     if (!work.to_apply.empty()) tx_applied_[t] = 1;
   }
+  return works;
+}
+
+Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
+                                    const std::function<Result<void>()>& meanwhile,
+                                    std::vector<std::int64_t>* overlap_ids) {
+  // Retries and a drain's last batch render in their own transaction: the
+  // batch before them is recorded first.
+  if (overlap_ids == nullptr) DOCRUNCH_TRY(FinishOverlap(tx, stats));
+  auto prepared = PrepareBatch(tx, items, stats, overlap_ || overlap_ids != nullptr);
+  if (!prepared) return prepared.error();
+  std::vector<TargetWork>& works = *prepared;
   // A projection that splits its batches renders on a thread of its own
   // while the others apply in the transaction (the Markdown pages while
   // the search index writes), when there are others; or, overlapping, on
@@ -797,11 +816,7 @@ Result<void> SyncWorker::AnalyzeNewTables() {
 
 Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto claimed = tx.Query(std::string("SELECT ") + kEventColumns + " FROM sync_events" +
-                                tx.IndexHint("sync_events_pending") +
-                                " WHERE processed_at IS NULL AND repository_id = $1 ORDER BY " +
-                                (options_.prioritize_reports ? "priority DESC, id" : "id") +
-                                " LIMIT 1" + std::string(tx.SkipLockedClause()),
+    auto claimed = tx.Query(ClaimStatement(tx, "", options_.prioritize_reports, "1"),
                             {options_.repository_id});
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();

@@ -150,6 +150,13 @@ class SyncWorker {
   // Picks the items to apply (those not already synced), counts the skipped
   // ones.
   Result<void> PrepareTarget(std::vector<Item*>& items, WorkerStats& stats, TargetWork& work);
+  // The first half of ApplyItems: locks the items' entities, reads their
+  // storage_sync rows and gives each target its share (PrepareTarget).
+  // `overlapping`: a batch renders past its commit (before this one, or
+  // this one may), so a splitting target's rows are upserted, whatever
+  // was read.
+  Result<std::vector<TargetWork>> PrepareBatch(store::Tx& tx, std::vector<Item>& items,
+                                               WorkerStats& stats, bool overlapping);
   // Writes each applied item's storage_sync row from its result.
   Result<void> RecordTarget(store::Tx& tx, TargetWork& work, WorkerStats& stats);
   // Renders `work` on `renderer` (RenderBatch through the store's
