@@ -139,6 +139,41 @@ TEST_P(StoreTest, MigrateFromEmptyCreatesEveryTableWithItsColumns) {
   EXPECT_TRUE(store_->CheckSchema().ok());
 }
 
+// Migration 20: on PostgreSQL what the sync worker derives has no foreign
+// key to repositories (each checked row locked the repository's row), the
+// source tables keep theirs, and search_vectors keeps its key to
+// search_docs; SQLite keeps every key (a lock-free rowid lookup).
+TEST_P(StoreTest, DerivedTablesHoldNoRepositoryKeyOnPostgres) {
+  ASSERT_TRUE(store_->Migrate().ok());
+  const std::set<std::string> derived{"storage_sync",      "search_docs",  "search_segments",
+                                      "search_terms",      "search_graph", "search_vectors",
+                                      "search_generations"};
+  auto keyed = [&](const std::string& parent) {
+    std::set<std::string> tables;
+    auto rows =
+        GetParam() == "postgres"
+            ? store_->Query(
+                  "SELECT conrelid::regclass::text AS name FROM pg_constraint WHERE contype = 'f' "
+                  "AND confrelid = $1::regclass",
+                  {parent})
+            : store_->Query(
+                  "SELECT m.name AS name FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+                  "WHERE m.type = 'table' AND f.\"table\" = $1",
+                  {parent});
+    EXPECT_TRUE(rows.ok()) << rows.error().ToString();
+    for (std::size_t i = 0; rows && i < rows->size(); ++i) tables.insert(*rows->Text(i, "name"));
+    return tables;
+  };
+  const std::set<std::string> to_repositories = keyed("repositories");
+  for (const char* source : {"files", "symbols", "tasks", "decisions", "sync_events"}) {
+    EXPECT_TRUE(to_repositories.count(source)) << source;
+  }
+  for (const auto& table : derived) {
+    EXPECT_EQ(to_repositories.count(table), GetParam() == "postgres" ? 0u : 1u) << table;
+  }
+  EXPECT_TRUE(keyed("search_docs").count("search_vectors"));
+}
+
 TEST_P(StoreTest, MigrateTwiceIsANoOp) {
   auto first = store_->Migrate();
   ASSERT_TRUE(first.ok()) << first.error().ToString();

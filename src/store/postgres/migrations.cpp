@@ -807,6 +807,32 @@ constexpr std::string_view kTermsBySegment = R"sql(
 CREATE INDEX search_terms_by_segment ON search_terms (segment_id);
 )sql";
 
+// Version 20: what the sync worker derives keeps no foreign key to
+// repositories. A foreign key check is a row lock on the parent: every row
+// the index and the bookkeeping wrote locked the one row of its repository
+// (FOR KEY SHARE, which writes the lock into the row), about 700,000
+// times in a 100,000-event apply: 21.9 s against 13.5 s without the keys
+// (docs/benchmarks.md, issue 14 item 8). These rows are the projection of the source tables,
+// whose keys stay; none of Docrunch's commands deletes a repository, and a
+// rebuild writes them again. The search_vectors -> search_docs key stays
+// (removing a document removes its vector through it).
+constexpr std::string_view kDerivedWithoutKeys = R"sql(
+DO $$
+DECLARE c record;
+BEGIN
+  FOR c IN
+    SELECT conrelid::regclass AS tbl, conname FROM pg_constraint
+    WHERE contype = 'f' AND confrelid = 'repositories'::regclass
+      AND conrelid IN ('storage_sync'::regclass, 'search_docs'::regclass,
+                       'search_segments'::regclass, 'search_terms'::regclass,
+                       'search_graph'::regclass, 'search_vectors'::regclass,
+                       'search_generations'::regclass)
+  LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.tbl, c.conname);
+  END LOOP;
+END $$;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -827,6 +853,7 @@ constexpr std::array kScripts = {
     MigrationScript{17, "chat sessions and messages", kChat},
     MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
     MigrationScript{19, "search terms by segment", kTermsBySegment},
+    MigrationScript{20, "derived tables without repository keys", kDerivedWithoutKeys},
 };
 
 }  // namespace

@@ -887,6 +887,16 @@ constexpr std::string_view kTermsBySegment = R"sql(
 CREATE INDEX search_terms_by_segment ON search_terms (segment_id);
 )sql";
 
+// Version 20: on PostgreSQL, what the sync worker derives drops its
+// foreign keys to repositories (a row lock on the parent per row written;
+// see that migration). SQLite keeps them: its check is a lookup of the
+// parent's rowid with no lock, and dropping one means rebuilding the table
+// (search_docs' rebuild would also cascade into search_vectors). Nothing
+// changes here; the version keeps both backends' numbers alike.
+constexpr std::string_view kDerivedWithoutKeys = R"sql(
+SELECT 1;
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -907,6 +917,7 @@ constexpr std::array kScripts = {
     MigrationScript{17, "chat sessions and messages", kChat},
     MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
     MigrationScript{19, "search terms by segment", kTermsBySegment},
+    MigrationScript{20, "derived tables without repository keys", kDerivedWithoutKeys},
 };
 
 }  // namespace
