@@ -812,10 +812,11 @@ CREATE INDEX search_terms_by_segment ON search_terms (segment_id);
 // the index and the bookkeeping wrote locked the one row of its repository
 // (FOR KEY SHARE, which writes the lock into the row), about 700,000
 // times in a 100,000-event apply: 21.9 s against 13.5 s without the keys
-// (docs/benchmarks.md, issue 14 item 8). These rows are the projection of the source tables,
-// whose keys stay; none of Docrunch's commands deletes a repository, and a
-// rebuild writes them again. The search_vectors -> search_docs key stays
-// (removing a document removes its vector through it).
+// (docs/benchmarks.md, issue 14 item 8). These rows are the projection of
+// the source tables, whose keys stay; none of Docrunch's commands deletes
+// a repository, and a rebuild writes them again. The search_vectors ->
+// search_docs key stays (removing a document removes its vector through
+// it).
 constexpr std::string_view kDerivedWithoutKeys = R"sql(
 DO $$
 DECLARE c record;
