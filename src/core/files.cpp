@@ -22,10 +22,7 @@ Error IoError(const std::filesystem::path& path, const std::string& what, int er
 
 }  // namespace
 
-namespace {
-
-// Writes all of `content` to `fd`; errno on failure.
-int WriteAll(int fd, const std::string& content) {
+int WriteAll(int fd, std::string_view content) {
   std::size_t written = 0;
   while (written < content.size()) {
     ssize_t n = write(fd, content.data() + written, content.size() - written);
@@ -35,6 +32,8 @@ int WriteAll(int fd, const std::string& content) {
   }
   return 0;
 }
+
+namespace {
 
 // A new file's fast way in: its content in a file without a name (O_TMPFILE)
 // that is then linked at `path`, so it appears whole and there is no

@@ -23,6 +23,10 @@ struct WriteOptions {
 Result<void> WriteFileAtomic(const std::filesystem::path& path, const std::string& content,
                              const WriteOptions& options = {});
 
+// Writes all of `content` to the open descriptor `fd`, again after a
+// short write or EINTR; 0, or the errno of the write that failed.
+int WriteAll(int fd, std::string_view content);
+
 // Whether `file` is a temporary file WriteFileAtomic made ("x.md.tmp-<pid>-XXXXXX") that no
 // writer will rename any more: its process no longer runs on this machine, it is older than
 // an hour (a pid can be reused), or its name carries no pid (older versions). A live

@@ -1,5 +1,7 @@
 #include "ops/archive.h"
 
+#include "core/files.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -71,17 +73,6 @@ Result<std::string> HashPrefix(int fd, std::uint64_t size, const std::string& wh
   return h.Hex();
 }
 
-// Writes all `length` bytes to `fd`; 0, or the errno of the failed write.
-int WriteFully(int fd, const char* bytes, std::size_t length) {
-  for (std::size_t done = 0; done < length;) {
-    const ssize_t n = write(fd, bytes + done, length - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    done += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
-
 // Where WriteArchive's bytes go: the file, hashed on the way for the
 // trailer (no second read of what was just written).
 struct HashingSink {
@@ -91,7 +82,8 @@ struct HashingSink {
 
 la_ssize_t WriteAndHash(struct archive* a, void* data, const void* buffer, size_t length) {
   auto* sink = static_cast<HashingSink*>(data);
-  if (int err = WriteFully(sink->fd, static_cast<const char*>(buffer), length); err != 0) {
+  if (int err = WriteAll(sink->fd, std::string_view(static_cast<const char*>(buffer), length));
+      err != 0) {
     archive_set_error(a, err, "%s", strerror(err));
     return -1;
   }
@@ -228,7 +220,7 @@ Result<void> WriteArchive(int fd, const ArchiveSource& first,
     return ArchiveError(a.get(), ErrorCode::kIo, "snapshot archive");
   }
   const std::string trailer = TrailerHead() + sink.hash.Hex();
-  if (int err = WriteFully(fd, trailer.data(), trailer.size()); err != 0) {
+  if (int err = WriteAll(fd, trailer); err != 0) {
     return MakeError(ErrorCode::kIo, std::string("snapshot archive: ") + strerror(err));
   }
   return Ok();
