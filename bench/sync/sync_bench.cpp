@@ -13,6 +13,10 @@
 //   floor     N single-row INSERTs of (id, text) into a scratch table, one transaction
 // Prints one JSON line per run and a final line with the medians.
 //
+// With DOCRUNCH_BENCH_PERF_CTL set to the control fifo of a
+// `perf record -D -1 --control fifo:CTL` started around this program, the
+// profile covers the re-runs alone ("enable" before, "disable" after).
+//
 // Pages go under --docs (default: the --sqlite folder, else the temporary
 // folder), one folder per run, removed after the last run (not between
 // runs), or left to the caller with --keep-pages 1 (run.sh removes its
@@ -165,6 +169,16 @@ double Floor(store::Store& s, int n) {
   return Since(start);
 }
 
+// Writes a command to perf's control fifo (DOCRUNCH_BENCH_PERF_CTL), if set.
+void PerfControl(const char* command) {
+  const char* fifo = std::getenv("DOCRUNCH_BENCH_PERF_CTL");
+  if (fifo == nullptr || *fifo == '\0') return;
+  std::FILE* f = std::fopen(fifo, "w");
+  if (f == nullptr) return;
+  std::fprintf(f, "%s\n", command);
+  std::fclose(f);
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -226,9 +240,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     EmitAgain(*s, repo);
+    PerfControl("enable");
     start = Steady::now();
     auto again = Must(worker.Drain(), "re-run");
     double t_rerun = Since(start);
+    PerfControl("disable");
     if (again.skipped != 2LL * a.events || again.applied != 0) {
       std::cerr << "re-run applied " << again.applied << ", skipped " << again.skipped << "\n";
       return 1;

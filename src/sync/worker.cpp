@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 
 #include "store/batch.h"
 
@@ -370,9 +371,11 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
       latest[key] = i;
     }
   }
+  // In key order (PrepareBatch's), each entity's targets side by side.
   std::vector<Item> items;
-  for (std::size_t t = 0; t < targets_.size(); ++t) {
-    for (const auto& [key, i] : latest) {
+  items.reserve(latest.size() * targets_.size());
+  for (const auto& [key, i] : latest) {
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
       Item item;
       item.target = t;
       item.event_id = *claimed->Int(i, "id");
@@ -439,11 +442,15 @@ Result<std::vector<SyncWorker::TargetWork>> SyncWorker::PrepareBatch(store::Tx& 
   }
   DOCRUNCH_TRY(tx.LockKeys(std::move(keys)));
   // In key order, once: the rows are read by entity type (ReadSyncRows) and
-  // the projections see a batch in one order.
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+  // the projections see a batch in one order. A batch of events comes in
+  // that order already; retries do not.
+  auto by_key = [](const Item& a, const Item& b) {
     return std::tie(a.event.entity_type, a.event.entity_id) <
            std::tie(b.event.entity_type, b.event.entity_id);
-  });
+  };
+  if (!std::is_sorted(items.begin(), items.end(), by_key)) {
+    std::sort(items.begin(), items.end(), by_key);
+  }
   DOCRUNCH_TRY(ReadSyncRows(tx, items));
   // Rows of a batch recorded after this read (the one still rendering,
   // later in this transaction, or this one's, in the next) may exist by
@@ -639,18 +646,15 @@ void SyncWorker::DiscardOverlap() {
 }
 
 Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
-  std::map<std::tuple<std::string, std::string, std::string>, Item*> by_key;  // target, type, id
   std::set<std::string> targets;
-  for (Item& item : items) {
-    const std::string target(targets_[item.target]->Target());
-    by_key[{target, item.event.entity_type, item.event.entity_id}] = &item;
-    targets.insert(target);
-  }
+  for (const Item& item : items) targets.emplace(targets_[item.target]->Target());
   // One statement per entity type and chunk of ids (a batch is mostly of
-  // one type), every target's rows together.
+  // one type), every target's rows together. Items are in key order.
   for (std::size_t start = 0; start < items.size();) {
     const std::string& type = items[start].event.entity_type;
     std::vector<std::string> ids;
+    // The chunk's items by target and entity id (views into the items).
+    std::vector<std::unordered_map<std::string_view, Item*>> by_id(targets_.size());
     std::size_t end = start;
     for (; end < items.size() && items[end].event.entity_type == type; ++end) {
       const std::string& id = items[end].event.entity_id;
@@ -658,27 +662,42 @@ Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
         if (ids.size() == kChunk) break;
         ids.push_back(id);
       }
+      by_id[items[end].target][id] = &items[end];
     }
     store::Params params{options_.repository_id, type};
     const std::string target_list = store::AppendInList(params, targets.begin(), targets.end());
     const std::string id_list = store::AppendInList(params, ids.begin(), ids.end());
     auto rows = tx.Query(
-        "SELECT target, entity_type, entity_id, last_synced_hash, status, attempts, "
-        "next_attempt_at FROM storage_sync WHERE repository_id = $1 AND entity_type = $2 AND "
-        "target IN (" +
+        "SELECT target, entity_id, last_synced_hash, status, attempts, next_attempt_at "
+        "FROM storage_sync WHERE repository_id = $1 AND entity_type = $2 AND target IN (" +
             target_list + ") AND entity_id IN (" + id_list + ")",
         params);
     if (!rows) return rows.error();
+    const std::size_t c_target = rows->Column("target"), c_id = rows->Column("entity_id"),
+                      c_hash = rows->Column("last_synced_hash"), c_status = rows->Column("status"),
+                      c_next = rows->Column("next_attempt_at");
+    // Text cells are moved out of the rows, not copied.
+    auto take = [](store::Value& cell) -> std::optional<std::string> {
+      auto* text = std::get_if<std::string>(&cell);
+      if (text == nullptr) return std::nullopt;
+      return std::move(*text);
+    };
     for (std::size_t r = 0; r < rows->size(); ++r) {
-      auto it = by_key.find(
-          {*rows->Text(r, "target"), *rows->Text(r, "entity_type"), *rows->Text(r, "entity_id")});
-      if (it == by_key.end()) continue;
+      auto& row = rows->rows[r];
+      const auto* target = std::get_if<std::string>(&row[c_target]);
+      const auto* id = std::get_if<std::string>(&row[c_id]);
+      if (target == nullptr || id == nullptr) continue;
+      std::size_t t = 0;
+      while (t < targets_.size() && targets_[t]->Target() != *target) ++t;
+      if (t == targets_.size()) continue;
+      auto it = by_id[t].find(*id);
+      if (it == by_id[t].end()) continue;
       Item* item = it->second;
       item->has_row = true;
-      item->synced_hash = rows->Text(r, "last_synced_hash");
-      item->status = rows->Text(r, "status").value_or("pending");
+      item->synced_hash = take(row[c_hash]);
+      item->status = take(row[c_status]).value_or("pending");
       item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
-      item->next_attempt_at = rows->Text(r, "next_attempt_at");
+      item->next_attempt_at = take(row[c_next]);
     }
     start = end;
   }
