@@ -126,6 +126,7 @@ void to_json(nlohmann::json& j, const ParsedFile& f) {
                             {"detail", s.detail},
                             {"fields", s.fields}});
     if (!s.body_terms.empty()) j["symbols"].back()["body_terms"] = s.body_terms;
+    if (s.deprecated) j["symbols"].back()["deprecated"] = true;
   }
   j["calls"] = json::array();
   for (const auto& c : f.calls) {
@@ -139,11 +140,13 @@ void to_json(nlohmann::json& j, const ParsedFile& f) {
   for (const auto& d : f.diagnostics) {
     j["diagnostics"].push_back({{"code", d.code}, {"message", d.message}, {"line", d.line}});
   }
+  if (f.deprecated) j["deprecated"] = true;
 }
 
 void from_json(const nlohmann::json& j, ParsedFile& f) {
   f = ParsedFile{};
   f.language = LanguageNamed(j.value("language", "unknown"));
+  f.deprecated = j.value("deprecated", false);
   for (const auto& i : j.value("imports", nlohmann::json::array())) {
     f.imports.push_back({i.value("module", ""), i.value("name", ""), i.value("alias", ""),
                          i.value("line", 0), i.value("end_line", 0)});
@@ -166,6 +169,7 @@ void from_json(const nlohmann::json& j, ParsedFile& f) {
     sym.detail = s.value("detail", "");
     sym.fields = s.value("fields", std::vector<std::string>{});
     sym.body_terms = s.value("body_terms", "");
+    sym.deprecated = s.value("deprecated", false);
     f.symbols.push_back(std::move(sym));
   }
   for (const auto& c : j.value("calls", nlohmann::json::array())) {

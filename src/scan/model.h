@@ -116,6 +116,11 @@ struct Symbol {
   // string literals and doc comments left out, each once in first-seen
   // order with "*n" after one seen n > 1 times: "parse url*3 netloc".
   std::string body_terms;
+  // Marked deprecated by its own documentation (a JSDoc/Javadoc
+  // `@deprecated` tag, a Sphinx `.. deprecated::` directive, a docstring
+  // sentence opening with "Deprecated") or, in Python, by a
+  // `warnings.warn(..., DeprecationWarning)` among its body's statements.
+  bool deprecated = false;
 };
 
 // A call as written: callee "foo", "obj.method", "module.func"; argument
@@ -147,6 +152,11 @@ struct ParsedFile {
   std::vector<Call> calls;
   std::vector<ComponentUse> uses;
   std::vector<Diagnostic> diagnostics;
+  // The whole module is deprecated: Python, a module-level
+  // `warnings.warn(..., DeprecationWarning)` or `warnings._deprecated(...)`.
+  // A package's `__init__.py` so marked marks the package (search ranks
+  // its files below the rest, search/search.h).
+  bool deprecated = false;
 };
 
 // Stable JSON forms, used by golden tests and the offline cache.

@@ -106,32 +106,33 @@ Result<std::vector<std::int64_t>> UpsertFiles(store::Tx& tx, std::int64_t repo,
                                               const std::string& now,
                                               const std::vector<FileRecord>& files,
                                               std::size_t start, std::size_t end) {
-  constexpr std::size_t kRowsPerStatement = 200;  // 10 parameters each
+  constexpr std::size_t kRowsPerStatement = 200;  // 11 parameters each
   std::vector<std::int64_t> ids;
   for (std::size_t first = start; first < end; first += kRowsPerStatement) {
     std::size_t last = std::min(end, first + kRowsPerStatement);
     std::string sql =
         "INSERT INTO files (repository_id, path, language, size, modified_at, content_hash, "
-        "last_scanned, mtime_ns, diagnostics, refs) VALUES ";
+        "last_scanned, mtime_ns, diagnostics, refs, deprecated) VALUES ";
     Params params;
-    params.reserve((last - first) * 10);
+    params.reserve((last - first) * 11);
     for (std::size_t i = first; i < last; ++i) {
       const FileRecord& f = files[i];
       sql += i == first ? "(" : ", (";
-      for (std::size_t c = 1; c <= 10; ++c) {
+      for (std::size_t c = 1; c <= 11; ++c) {
         sql += (c > 1 ? ", $" : "$") + std::to_string(params.size() + c);
       }
       sql += ")";
       params.insert(params.end(), {repo, f.path, std::string(LanguageName(f.parsed.language)),
                                    f.size, MtimeIso(f.mtime_ns), f.content_hash, now, f.mtime_ns,
-                                   DiagnosticsJson(f.parsed), RefsJson(f.parsed)});
+                                   DiagnosticsJson(f.parsed), RefsJson(f.parsed),
+                                   std::int64_t{f.parsed.deprecated}});
     }
     sql +=
         " ON CONFLICT (repository_id, path) DO UPDATE SET language = excluded.language, "
         "size = excluded.size, modified_at = excluded.modified_at, "
         "content_hash = excluded.content_hash, last_scanned = excluded.last_scanned, "
         "mtime_ns = excluded.mtime_ns, diagnostics = excluded.diagnostics, "
-        "refs = excluded.refs";
+        "refs = excluded.refs, deprecated = excluded.deprecated";
     auto upserted = tx.Exec(sql, params);
     if (!upserted) return upserted.error();
     // The ids, by path (RETURNING leaves the row order open on SQLite).
@@ -163,7 +164,7 @@ void CollectChildren(std::int64_t repo, std::int64_t file_id, const ParsedFile& 
     symbols.push_back({repo, file_id, std::string(SymbolKindName(s.kind)), s.name, s.qualified_name,
                        std::int64_t{s.start_line}, std::int64_t{s.end_line}, s.signature,
                        s.docstring, JsonStrings(s.bases), s.detail, JsonStrings(s.implements),
-                       JsonStrings(s.fields), s.body_terms});
+                       JsonStrings(s.fields), s.body_terms, std::int64_t{s.deprecated}});
   }
   for (const auto& i : parsed.imports) {
     bool relative = !i.module.empty() && i.module[0] == '.';
@@ -315,11 +316,11 @@ Result<void> WriteFilesIn(store::Tx& tx, std::int64_t repo, std::int64_t run_id,
     events.push_back({repo, "file", files[i].path, files[i].content_hash, "upsert", run_id, 0});
     if (hook) DOCRUNCH_TRY(hook(tx, files[i].path, &files[i].parsed));
   }
-  DOCRUNCH_TRY(store::InsertRows(
-      tx, "symbols",
-      {"repository_id", "file_id", "kind", "name", "qualified_name", "start_line", "end_line",
-       "signature", "docstring", "bases", "detail", "implements", "fields", "body_terms"},
-      symbols));
+  DOCRUNCH_TRY(store::InsertRows(tx, "symbols",
+                                 {"repository_id", "file_id", "kind", "name", "qualified_name",
+                                  "start_line", "end_line", "signature", "docstring", "bases",
+                                  "detail", "implements", "fields", "body_terms", "deprecated"},
+                                 symbols));
   DOCRUNCH_TRY(store::InsertRows(tx, "imports",
                                  {"repository_id", "file_id", "module", "names", "alias", "line",
                                   "is_relative", "name", "end_line"},

@@ -113,7 +113,7 @@ class SourceDocs {
 
   void Add(std::string key, const std::string& type, const std::string& title,
            const std::string& content, const std::string& path, int line,
-           const std::vector<Field>& fields) {
+           const std::vector<Field>& fields, bool deprecated = false) {
     // A name defined twice in one file (a redefinition, a property setter)
     // gets a key of its own; a third on the same line (minified code, where
     // everything is line 1) a counter on top.
@@ -170,7 +170,7 @@ class SourceDocs {
     rows_.push_back({repo_, std::move(key), source_key_, type, title, Snippet(content),
                      path.empty() ? store::Value(std::monostate{}) : store::Value(path),
                      line > 0 ? store::Value(std::int64_t{line}) : store::Value(std::monostate{}),
-                     std::max<std::int64_t>(length, 1)});
+                     std::max<std::int64_t>(length, 1), std::int64_t{deprecated}});
   }
 
   // Files and symbols are graph nodes and get the score UpdateGraphScores
@@ -188,8 +188,8 @@ class SourceDocs {
   std::int64_t repo_;
   std::string source_key_;
   bool graph_scores_;
-  std::vector<store::Params> rows_;                     // search_docs columns up to length
-  std::vector<Terms> terms_;                            // per row
+  std::vector<store::Params> rows_;  // search_docs columns up to deprecated (Flush's order)
+  std::vector<Terms> terms_;         // per row
   std::unordered_map<std::string, std::size_t> index_;  // doc_key -> row
 };
 
@@ -208,7 +208,7 @@ SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::Pars
   docs.Add(source, "module", path,
            std::string(scan::LanguageName(parsed.language)) + " module " + path +
                (names.empty() ? "" : "; defines " + names),
-           path, 0, {{path, kNameWeight}, {names, kPathWeight}});
+           path, 0, {{path, kNameWeight}, {names, kPathWeight}}, parsed.deprecated);
   for (const auto& s : parsed.symbols) {
     std::string content = s.signature;
     if (!s.docstring.empty()) content += (content.empty() ? "" : "\n") + s.docstring;
@@ -219,7 +219,8 @@ SourceDocs FileDocs(std::int64_t repo, const std::string& path, const scan::Pars
               {s.signature, kSignatureWeight},
               {s.docstring, kDocWeight},
               {path, kPathWeight},
-              {s.body_terms, kBodyWeight, true}});
+              {s.body_terms, kBodyWeight, true}},
+             s.deprecated || parsed.deprecated);
   }
   return docs;
 }
@@ -380,10 +381,11 @@ Result<void> IndexWriter::Flush() {
     auto it = scores.find(std::get<std::string>(row[1]));
     row.emplace_back(it == scores.end() ? 0.0 : it->second);
   }
-  DOCRUNCH_TRY(store::InsertRows(tx_, "search_docs",
-                                 {"repository_id", "doc_key", "source_key", "type", "title",
-                                  "content", "file_path", "line_number", "length", "graph_score"},
-                                 rows));
+  DOCRUNCH_TRY(
+      store::InsertRows(tx_, "search_docs",
+                        {"repository_id", "doc_key", "source_key", "type", "title", "content",
+                         "file_path", "line_number", "length", "deprecated", "graph_score"},
+                        rows));
   // The new ids, by source: SQLite inserts many rows per statement only
   // without RETURNING (with it, one statement per row cost 12 µs a row).
   std::vector<std::string> sources;

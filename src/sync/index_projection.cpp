@@ -17,16 +17,19 @@ namespace {
 Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
                                                           const std::string& where,
                                                           const store::Params& params) {
-  auto files = db.Query("SELECT f.path, f.language FROM files f WHERE " + where, params);
+  auto files =
+      db.Query("SELECT f.path, f.language, f.deprecated FROM files f WHERE " + where, params);
   if (!files) return files.error();
   std::map<std::string, scan::ParsedFile> out;
   for (std::size_t i = 0; i < files->size(); ++i) {
-    out[*files->Text(i, "path")].language =
-        scan::LanguageNamed(files->Text(i, "language").value_or(""));
+    scan::ParsedFile& file = out[*files->Text(i, "path")];
+    file.language = scan::LanguageNamed(files->Text(i, "language").value_or(""));
+    file.deprecated = files->Int(i, "deprecated").value_or(0) != 0;
   }
   auto symbols = db.Query(
       "SELECT f.path, s.kind, s.name, s.qualified_name, s.start_line, s.end_line, s.signature, "
-      "s.docstring, s.body_terms FROM symbols s JOIN files f ON f.id = s.file_id WHERE " +
+      "s.docstring, s.body_terms, s.deprecated FROM symbols s JOIN files f ON f.id = s.file_id "
+      "WHERE " +
           where + " ORDER BY s.id",
       params);
   if (!symbols) return symbols.error();
@@ -40,6 +43,7 @@ Result<std::map<std::string, scan::ParsedFile>> LoadFiles(store::Reader& db,
     s.signature = symbols->Text(i, "signature").value_or("");
     s.docstring = symbols->Text(i, "docstring").value_or("");
     s.body_terms = symbols->Text(i, "body_terms").value_or("");
+    s.deprecated = symbols->Int(i, "deprecated").value_or(0) != 0;
     out[*symbols->Text(i, "path")].symbols.push_back(std::move(s));
   }
   return out;

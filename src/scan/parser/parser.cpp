@@ -269,6 +269,7 @@ Result<ParsedFile> Parser::Parse(Language language, std::string_view source) con
   if (ts_node_has_error(root)) file.diagnostics.push_back(SyntaxError(root));
   support->extract(root, syntax::Source(source), file);
   FillBodyTerms(root, source, file);
+  for (Symbol& s : file.symbols) s.deprecated = s.deprecated || syntax::DeprecatedDoc(s.docstring);
   MakeValidUtf8(file);
   return file;
 }

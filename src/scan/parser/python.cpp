@@ -97,6 +97,7 @@ class PythonExtractor : public Extractor {
         return Class(node), true;
       case kCall:
         AddCall(node, Text(Field(node, kFieldFunction)));
+        Deprecation(node);
         return true;
       case kAssignment:
       case kAugmentedAssignment:
@@ -213,6 +214,35 @@ class PythonExtractor : public Extractor {
     if (django) model = {"django", std::move(django_fields)};
     if (sqlalchemy) model = {"sqlalchemy", std::move(columns)};
     return model;
+  }
+
+  // A deprecation warning issued by a statement of the module itself, or
+  // of a function's body (not inside an `if`, a loop or a nested block:
+  // those warn about one way of calling it): `warnings.warn(msg,
+  // DeprecationWarning)` (or PendingDeprecationWarning, as `warn` too) and
+  // `warnings._deprecated(__name__, ...)` (or `_deprecated`, imported).
+  void Deprecation(TSNode call) {
+    const std::string callee = syntax::CalleeName(Text(Field(call, kFieldFunction)));
+    const bool warn = callee == "warnings.warn" || callee == "warn";
+    if (!warn && callee != "warnings._deprecated" && callee != "_deprecated") return;
+    if (warn && Text(call).find("DeprecationWarning") == std::string_view::npos) return;
+    TSNode statement = ts_node_parent(call);
+    if (Null(statement) || !Is(statement, kExpressionStatement)) return;
+    TSNode block = ts_node_parent(statement);
+    if (Null(block)) return;
+    if (scopes_.stack().empty()) {
+      if (Null(ts_node_parent(block))) out_.deprecated = true;  // the module's own
+      return;
+    }
+    // A statement of a function's own body: that function is the innermost
+    // scope (a nested definition opens its own).
+    TSNode owner = ts_node_parent(block);
+    const syntax::Scope* top = scopes_.Top();
+    if (Null(owner) || !Is(owner, kFunctionDefinition) ||
+        top->kind != syntax::ScopeKind::kFunction || top->symbol < 0) {
+      return;
+    }
+    symbol(top->symbol).deprecated = true;
   }
 
   // `__all__ = [...]` / `__all__ += (...)` at module level.

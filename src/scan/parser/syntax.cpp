@@ -300,6 +300,35 @@ std::string CleanDoc(std::string_view text) {
   return first + "\n" + rest;
 }
 
+bool DeprecatedDoc(std::string_view doc) {
+  auto opens_with_word = [&](std::size_t at) {
+    constexpr std::string_view kWord = "deprecated";
+    if (doc.size() - at < kWord.size()) return false;
+    for (std::size_t i = 0; i < kWord.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(doc[at + i])) != kWord[i]) return false;
+    }
+    const std::size_t end = at + kWord.size();
+    return end == doc.size() || !std::isalnum(static_cast<unsigned char>(doc[end]));
+  };
+  for (std::string_view line : SplitLines(doc)) {
+    line = Trim(line);
+    if (line.starts_with("@deprecated") || line.starts_with(".. deprecated::")) return true;
+  }
+  // Sentence starts: the first word, and the first after ". ", "! ", "? ".
+  auto skip_space = [&](std::size_t at) {
+    while (at < doc.size() && std::isspace(static_cast<unsigned char>(doc[at]))) ++at;
+    return at;
+  };
+  if (opens_with_word(skip_space(0))) return true;
+  for (std::size_t stop = doc.find_first_of(".!?"); stop != std::string_view::npos;
+       stop = doc.find_first_of(".!?", stop + 1)) {
+    const std::size_t next = stop + 1;
+    if (next >= doc.size() || !std::isspace(static_cast<unsigned char>(doc[next]))) continue;
+    if (opens_with_word(skip_space(next))) return true;
+  }
+  return false;
+}
+
 std::string Signature(TSNode start, TSNode decl, TSNode body, const Source& source) {
   if (ts_node_is_null(start) || ts_node_is_null(decl)) return "";
   uint32_t end = ts_node_end_byte(decl);

@@ -199,6 +199,12 @@ std::string CleanComment(std::string_view comment);
 // Python's inspect.cleandoc: first line stripped, the rest dedented, blank
 // edges removed.
 std::string CleanDoc(std::string_view text);
+// Whether a cleaned docstring or doc comment marks its symbol deprecated:
+// a line opening with the `@deprecated` tag (JSDoc, Javadoc, PHPDoc) or
+// the `.. deprecated::` directive (Sphinx), or a sentence opening with the
+// word "Deprecated" ("Deprecated, use X.", "Deprecated AST node class.").
+// A mention elsewhere ("the flag is deprecated") does not count.
+bool DeprecatedDoc(std::string_view doc);
 
 // --- declarations and calls ------------------------------------------------
 

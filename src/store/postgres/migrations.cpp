@@ -834,6 +834,20 @@ BEGIN
 END $$;
 )sql";
 
+// Version 21: what is deprecated (scan::Symbol::deprecated,
+// scan::ParsedFile::deprecated), kept with the symbols and files and copied
+// to their search documents, which search ranks below the rest
+// (search/search.h). The modules marked deprecated are read once per index
+// generation, through a partial index. Files scanned before keep 0 until
+// they are scanned again (`scan --full`).
+constexpr std::string_view kDeprecation = R"sql(
+ALTER TABLE files ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE symbols ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE search_docs ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX search_docs_deprecated_modules ON search_docs (repository_id)
+  WHERE deprecated = 1 AND type = 'module';
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -855,6 +869,7 @@ constexpr std::array kScripts = {
     MigrationScript{18, "symbol body terms and index generations", kSymbolBodyTerms},
     MigrationScript{19, "search terms by segment", kTermsBySegment},
     MigrationScript{20, "derived tables without repository keys", kDerivedWithoutKeys},
+    MigrationScript{21, "deprecation", kDeprecation},
 };
 
 }  // namespace

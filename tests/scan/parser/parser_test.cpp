@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -253,6 +254,81 @@ TEST(ParserBodyTerms, WordsAreCappedPerSymbol) {
   ASSERT_EQ(f.symbols.size(), 1u);
   const std::string& terms = f.symbols[0].body_terms;
   EXPECT_EQ(std::count(terms.begin(), terms.end(), ' ') + 1, 256) << terms.substr(0, 80);
+}
+
+// Deprecation: what the code or its own documentation says is deprecated,
+// not a mention of the word, a warning under a condition, or another kind
+// of warning.
+TEST(ParserDeprecation, PythonModuleAndFunctionWarnings) {
+  ParsedFile module = MustParse(Language::kPython,
+                                "import warnings\n"
+                                "warnings.warn('the spam module is deprecated',\n"
+                                "              DeprecationWarning, 2)\n"
+                                "def eggs():\n"
+                                "    return 1\n");
+  EXPECT_TRUE(module.deprecated);
+  ASSERT_EQ(module.symbols.size(), 1u);
+  EXPECT_FALSE(module.symbols[0].deprecated);  // the module's mark is the module's
+  EXPECT_TRUE(MustParse(Language::kPython,
+                        "from warnings import _deprecated\n_deprecated(__name__, remove=(3, 12))\n")
+                  .deprecated);
+
+  ParsedFile f = MustParse(Language::kPython,
+                           "import warnings\n"
+                           "if OLD:\n"
+                           "    warnings.warn('old', DeprecationWarning)\n"
+                           "warnings.warn('slow', RuntimeWarning)\n"
+                           "def currentThread():\n"
+                           "    \"\"\"Return the current thread.\"\"\"\n"
+                           "    import warnings\n"
+                           "    warnings.warn('use current_thread()', DeprecationWarning, 2)\n"
+                           "    return current_thread()\n"
+                           "def parse(text, strict=None):\n"
+                           "    if strict is not None:\n"
+                           "        warn('strict is ignored', PendingDeprecationWarning)\n"
+                           "    def inner():\n"
+                           "        warnings.warn('inner', DeprecationWarning)\n"
+                           "    return text\n"
+                           "class Old:\n"
+                           "    \"\"\"A pool. Deprecated, use Pool.\"\"\"\n"
+                           "def flag():\n"
+                           "    \"\"\"The old flag is deprecated; this one is not.\"\"\"\n");
+  EXPECT_FALSE(f.deprecated);  // a conditional warning, and not a deprecation
+  std::map<std::string, bool> marked;
+  for (const auto& s : f.symbols) marked[s.qualified_name] = s.deprecated;
+  EXPECT_TRUE(marked["currentThread"]);
+  EXPECT_FALSE(marked["parse"]);  // one way of calling it
+  EXPECT_TRUE(marked["parse.inner"]);
+  EXPECT_TRUE(marked["Old"]);    // a sentence opening "Deprecated"
+  EXPECT_FALSE(marked["flag"]);  // a mention
+  // Both marks survive the JSON form (the offline cache, goldens).
+  ParsedFile again = nlohmann::json(module).get<ParsedFile>();
+  EXPECT_TRUE(again.deprecated);
+  for (const auto& s : nlohmann::json(f).get<ParsedFile>().symbols) {
+    EXPECT_EQ(s.deprecated, marked[s.qualified_name]) << s.qualified_name;
+  }
+}
+
+TEST(ParserDeprecation, DocTagsInOtherLanguages) {
+  ParsedFile ts = MustParse(Language::kTypeScript,
+                            "/**\n"
+                            " * Maps each value to a constant.\n"
+                            " * @deprecated Use {@link map} instead.\n"
+                            " */\n"
+                            "export function mapTo(value: unknown) { return value; }\n"
+                            "/** Maps each value; the `thisArg` form is deprecated. */\n"
+                            "export function map(project: Function) { return project; }\n");
+  ASSERT_EQ(ts.symbols.size(), 2u);
+  EXPECT_TRUE(ts.symbols[0].deprecated);
+  EXPECT_FALSE(ts.symbols[1].deprecated);
+  ParsedFile java = MustParse(Language::kJava,
+                              "class A {\n"
+                              "  /** Old.\n   * @deprecated use b() */\n"
+                              "  void a() {}\n"
+                              "}\n");
+  bool method_marked = false;
+  for (const auto& s : java.symbols) method_marked |= s.name == "a" && s.deprecated;
+  EXPECT_TRUE(method_marked);
 }
 
 }  // namespace docrunch::scan
