@@ -50,11 +50,17 @@ std::vector<Variant> Variants(bool sweep) {
   third.bm25_k1 = 1.2;
   third.coverage_weight = 0.3;
   third.proximity_weight = 0;
+  third.deprecated_weight = 0;
   out.push_back({"default with k1 1.2, coverage 0.3 (search-rank3)", third});
   // The fourth round's default: no proximity.
   search::SearchOptions no_proximity = defaults;
   no_proximity.proximity_weight = 0;
+  no_proximity.deprecated_weight = 0;
   out.push_back({"default without proximity (search-rank4)", no_proximity});
+  // The fifth round's default: deprecated results not ranked lower.
+  search::SearchOptions no_deprecation = defaults;
+  no_deprecation.deprecated_weight = 0;
+  out.push_back({"default without deprecation (fifth round)", no_deprecation});
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
@@ -160,6 +166,8 @@ std::vector<Variant> VariantsFromFile(const std::string& path) {
         o.proximity_weight = value.get<double>();
       } else if (key == "proximity_depth") {
         o.proximity_depth = value.get<int>();
+      } else if (key == "deprecated_weight") {
+        o.deprecated_weight = value.get<double>();
       } else if (key == "translation_min_pairs") {
         o.translation_min_pairs = value.get<int>();
       } else if (key == "association_terms") {

@@ -30,6 +30,8 @@ json SearchItem() {
                  {"file_path", Nullable(Str())},
                  {"line_number", Nullable(Int("", 0, 1LL << 31))},
                  {"engine", Enum({"index", "fulltext"})},
+                 {"deprecated", Bool("present and true when the symbol, its module or its "
+                                     "package is marked deprecated (ranked lower)")},
                  {"signature", Str("a code hit's one-line signature; \"\" for others")},
                  {"summary", Str("the first sentence of its documentation or body; may be \"\"")},
                  {"matched", AnyObject("why it matched: {field: [query terms]}, fields among "

@@ -336,6 +336,7 @@ json ToJson(const HitView& view) {
       hit["matched"] = MatchedJson(h.matched, g.file_path.has_value());
       if (!h.also.empty()) hit["also"] = h.also;
       if (h.also_more > 0) hit["also_more"] = h.also_more;
+      if (r.deprecated) hit["deprecated"] = true;
       hit["score"] = r.score;
       if (!DerivableId(r)) hit["id"] = r.id;
       hits.push_back(std::move(hit));
@@ -364,6 +365,7 @@ std::string ToText(const HitView& view) {
       out += std::to_string(h.rank) + ". " + r.type;
       if (r.type != "module") out += " " + h.name;
       if (r.line_number) out += " :" + std::to_string(*r.line_number);
+      if (r.deprecated) out += " (deprecated)";
       bool first = true;
       for (const auto& [field, terms] : h.matched.fields) {
         if (g.file_path && field == "path") continue;

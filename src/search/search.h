@@ -35,6 +35,10 @@ struct SearchResult {
   // Which engine answered: "index" (the derived search index) or
   // "fulltext" (the database's own full-text search, the fallback).
   std::string engine = "index";
+  // Deprecated (index answers): the symbol's own documentation or body says
+  // so, or its module or an enclosing package does (scan::Symbol and
+  // scan::ParsedFile::deprecated).
+  bool deprecated = false;
   // Why it ranks here (index answers only): the query's terms it matched
   // (as indexed: lower-case, stemmed), the fields they matched in among
   // "name", "signature", "docstring", "path" and "body" (a term found in
@@ -45,6 +49,7 @@ struct SearchResult {
   // worked out: rerank.h), "translation" (the translation factor, when on),
   // "file_context" (what the document's file added), "proximity" (the
   // proximity factor, when two query terms are near each other),
+  // "deprecated" (the factor a deprecated result's score took),
   // "rrf_graph" / "vector" (reciprocal rank fusion terms, when those run).
   // Empty for full-text answers.
   std::vector<std::string> matched_terms;
@@ -81,6 +86,7 @@ extern const double kDefaultModuleFileWeight;
 extern const double kDefaultFileLexicalWeight;
 extern const double kDefaultTranslationWeight;
 extern const double kDefaultProximityWeight;
+extern const double kDefaultDeprecatedWeight;
 
 struct SearchOptions {
   Engine engine = Engine::kAuto;
@@ -161,6 +167,11 @@ struct SearchOptions {
   // are the 10 results of the same query. 0 turns it off.
   double proximity_weight = kDefaultProximityWeight;
   int proximity_depth = 20;
+  // Deprecation: each of the same first `proximity_depth` candidates that
+  // is deprecated (SearchResult::deprecated) scores times
+  // 1 - deprecated_weight before they are ordered again: what is current
+  // ranks above what it replaced. 0 turns it off.
+  double deprecated_weight = kDefaultDeprecatedWeight;
   // Fill SearchResult::matched_fields (the shown fields each result's
   // matched terms are in; re-tokenizes every result): docrunch query --explain.
   bool explain = false;

@@ -463,6 +463,67 @@ TEST_P(SearchStoreTest, QueryWordsSideBySideRankFirstAndSaySo) {
   EXPECT_EQ(one->front().id, near);
 }
 
+// Deprecated results rank below what replaced them: a package whose
+// __init__.py warns DeprecationWarning marks its files, a docstring
+// opening "Deprecated" its symbol; results say so either way.
+TEST_P(SearchStoreTest, DeprecatedResultsRankBelowTheCurrentOnesAndSaySo) {
+  const std::string body =
+      "def copy_tree(src, dst):\n"
+      "    \"\"\"Copy a whole directory tree.\"\"\"\n"
+      "    return dst\n";
+  repo_dir_.Write("app/legacy/__init__.py",
+                  "import warnings\n"
+                  "warnings.warn('app.legacy is deprecated', DeprecationWarning, 2)\n");
+  repo_dir_.Write("app/legacy/tree.py", body);
+  repo_dir_.Write("app/new/__init__.py", "");
+  repo_dir_.Write("app/new/tree.py", body);
+  repo_dir_.Write("app/new/shim.py",
+                  "def copy_files(src, dst):\n"
+                  "    \"\"\"Deprecated, use copy_tree.\"\"\"\n"
+                  "    return dst\n");
+  ScanAndIndex();
+  const std::string legacy = "symbol:app/legacy/tree.py#copy_tree",
+                    current = "symbol:app/new/tree.py#copy_tree";
+  SearchOptions plain{Engine::kIndex, GraphFusion::kNone};
+  plain.deprecated_weight = 0;
+  SearchOptions demoting{Engine::kIndex, GraphFusion::kNone};
+  ASSERT_DOUBLE_EQ(demoting.deprecated_weight, 0.3);  // the default
+  auto both = [&](SearchOptions options) {
+    std::vector<SearchResult> out;
+    for (auto& r : Find("copy directory tree", Scope::kDocs, options)) {
+      if (r.id == legacy || r.id == current) out.push_back(r);
+    }
+    return out;
+  };
+  auto without = both(plain);
+  ASSERT_EQ(without.size(), 2u);
+  ASSERT_EQ(without[0].id, legacy) << "the test's premise: a tie, broken by key";
+  ASSERT_DOUBLE_EQ(without[0].score, without[1].score);
+  EXPECT_TRUE(without[0].deprecated);  // said even when not ranked lower
+  EXPECT_FALSE(without[1].deprecated);
+  EXPECT_EQ(without[0].signals.count("deprecated"), 0u);
+
+  auto with = both(demoting);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_EQ(with[0].id, current);
+  EXPECT_FALSE(with[0].deprecated);
+  EXPECT_EQ(with[0].signals.count("deprecated"), 0u);
+  EXPECT_TRUE(with[1].deprecated);
+  EXPECT_DOUBLE_EQ(with[1].signals["deprecated"], 0.7);
+  EXPECT_NEAR(with[1].score, 0.7 * without[0].score, 0.002);
+  EXPECT_EQ(ToJson(with[1])["deprecated"], true);
+  EXPECT_FALSE(ToJson(with[0]).contains("deprecated"));
+
+  // The package's module and a symbol its own docstring marks.
+  bool module_marked = false, shim_marked = false;
+  for (auto& r : Find("legacy copy files", Scope::kDocs, demoting)) {
+    if (r.id == "file:app/legacy/__init__.py") module_marked = r.deprecated;
+    if (r.id == "symbol:app/new/shim.py#copy_files") shim_marked = r.deprecated;
+  }
+  EXPECT_TRUE(module_marked);
+  EXPECT_TRUE(shim_marked);
+}
+
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
   Exec("DROP TABLE search_terms");
   EXPECT_THAT(Unavailable(), ::testing::HasSubstr("cannot be read"));
@@ -684,6 +745,13 @@ TEST_P(SearchStoreTest, AnIndexOfVersion6IsRebuiltThroughTheOutbox) {
       "CREATE TABLE search_postings (repository_id BIGINT NOT NULL, term TEXT NOT NULL, "
       "doc_id BIGINT NOT NULL, weight REAL NOT NULL)");
   Exec("DELETE FROM schema_migrations WHERE version = 7");
+  // Migration 21 taken back too: SQLite's migration 7 creates search_docs
+  // anew, as version 7 knew it.
+  Exec("DROP INDEX search_docs_deprecated_modules");
+  for (const char* table : {"files", "symbols", "search_docs"}) {
+    Exec(std::string("ALTER TABLE ") + table + " DROP COLUMN deprecated");
+  }
+  Exec("DELETE FROM schema_migrations WHERE version = 21");
   const std::int64_t synced = CountRows("storage_sync");
   auto migrated = store_->Migrate();
   ASSERT_TRUE(migrated.ok()) << migrated.error().ToString();

@@ -92,6 +92,7 @@ json SearchDocsSchema() {
                 {"matched", terms_by_field},
                 {"also", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                 {"also_more", {{"type", "integer"}}},
+                {"deprecated", {{"type", "boolean"}}},
                 {"score", {{"type", "number"}}},
                 {"id", {{"type", "string"}}}}},
               {"required", {"rank", "kind", "matched", "score"}}};
