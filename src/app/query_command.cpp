@@ -86,7 +86,8 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
     out << "# Results for \"" << flags.text << "\"\n";
     int n = 0;
     for (const auto& r : *results) {
-      out << "\n## " << ++n << ". `" << r.title << "` (" << r.type << ")\n\n";
+      out << "\n## " << ++n << ". `" << r.title << "` (" << r.type
+          << (r.deprecated ? ", deprecated" : "") << ")\n\n";
       if (r.file_path) out << "`" << Location(r) << "` · score " << r.score << "\n\n";
       out << "```\n" << r.content << "\n```\n";
       if (flags.explain) out << "\n" << Explanation(r) << "\n";
@@ -95,8 +96,8 @@ Result<void> RunQuery(AppContext& ctx, const QueryFlags& flags) {
   } else {
     int n = 0;
     for (const auto& r : *results) {
-      out << ++n << ". [" << r.type << "] " << r.title << "  " << Location(r) << "  (score "
-          << r.score << ")\n";
+      out << ++n << ". [" << r.type << (r.deprecated ? ", deprecated" : "") << "] " << r.title
+          << "  " << Location(r) << "  (score " << r.score << ")\n";
       std::string first = r.content.substr(0, r.content.find('\n'));
       if (!first.empty()) out << "   " << first << "\n";
       if (flags.explain) out << "   why: " << Explanation(r) << "\n";

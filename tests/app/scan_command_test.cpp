@@ -282,6 +282,27 @@ TEST_F(ScanCommand, QueryFormats) {
   EXPECT_THAT(empty.err, HasSubstr("text must not be empty"));
 }
 
+// What the scan marks deprecated, the real binary's query says, in each
+// format: a package whose __init__.py warns DeprecationWarning.
+TEST_F(ScanCommand, QuerySaysWhatIsDeprecated) {
+  dir_.Write("oldpkg/__init__.py",
+             "import warnings\nwarnings.warn('oldpkg is deprecated', DeprecationWarning)\n");
+  dir_.Write("oldpkg/zebra.py", "def zebra_stripes():\n    return 1\n");
+  ScanJson();
+  auto results = json::parse(Docrunch({"query", "zebra stripes", "--format", "json"}).out);
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results[0]["id"], "symbol:oldpkg/zebra.py#zebra_stripes");
+  EXPECT_EQ(results[0]["deprecated"], true);
+  EXPECT_THAT(Docrunch({"query", "zebra stripes"}).out,
+              HasSubstr("1. [function, deprecated] zebra_stripes  oldpkg/zebra.py:1"));
+  EXPECT_THAT(Docrunch({"query", "zebra stripes", "--format", "markdown"}).out,
+              HasSubstr("## 1. `zebra_stripes` (function, deprecated)"));
+  // Not deprecated: no mark.
+  auto current = json::parse(Docrunch({"query", "normalize email", "--format", "json"}).out);
+  ASSERT_FALSE(current.empty());
+  EXPECT_FALSE(current[0].contains("deprecated"));
+}
+
 TEST_F(ScanCommand, QueryBeforeAnyScanSaysToScan) {
   ProcessResult r = Docrunch({"query", "anything"});
   EXPECT_EQ(r.exit_code, 1);
@@ -427,10 +448,11 @@ TEST_F(ScanCommand, TheTimeIsTheWholeCommandsAndVerboseBreaksItDown) {
 
   ProcessResult verbose = Docrunch({"scan", "--full", "--verbose"});
   ASSERT_EQ(verbose.exit_code, 0) << verbose.err;
-  EXPECT_THAT(verbose.out, ::testing::ContainsRegex("time: +walk [0-9]+ ms, parse [0-9]+ ms, "
-                                                    "store [0-9]+ ms, analyze [0-9]+ ms, index "
-                                                    "[0-9]+ ms, markdown [0-9]+ ms \\(side by side: "
-                                                    "[0-9]+ ms in all\\), other [0-9]+ ms"));
+  EXPECT_THAT(verbose.out,
+              ::testing::ContainsRegex("time: +walk [0-9]+ ms, parse [0-9]+ ms, "
+                                       "store [0-9]+ ms, analyze [0-9]+ ms, index "
+                                       "[0-9]+ ms, markdown [0-9]+ ms \\(side by side: "
+                                       "[0-9]+ ms in all\\), other [0-9]+ ms"));
 }
 
 // Another folder is another repository: its pages go to
