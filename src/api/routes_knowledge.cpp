@@ -10,6 +10,7 @@
 #include "api/schemas.h"
 #include "docs/code_pages.h"
 #include "scan/graph_view.h"
+#include "scan/scan_store.h"
 #include "search/hits.h"
 #include "search/search.h"
 #include "search/traces.h"
@@ -50,9 +51,11 @@ json FunctionItem() {
                  {"end_line", Int("", 0, 1LL << 31)},
                  {"location", Str("file_path:line")},
                  {"signature", Str()},
-                 {"docstring", Str()}},
+                 {"docstring", Str()},
+                 {"deprecated", Bool("marked deprecated: by its own doc or body, its module, "
+                                     "or a package above it")}},
                 {"kind", "name", "qualified_name", "file_path", "line", "end_line", "location",
-                 "signature", "docstring"});
+                 "signature", "docstring", "deprecated"});
 }
 
 json ModuleItem() {
@@ -193,8 +196,8 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
          if (!page) return page.error();
          std::string sql =
              "SELECT s.kind, s.name, s.qualified_name, f.path, s.start_line, s.end_line, "
-             "s.signature, s.docstring FROM symbols s JOIN files f ON f.id = s.file_id "
-             "WHERE s.repository_id = $1";
+             "s.signature, s.docstring, s.deprecated, f.deprecated AS file_deprecated "
+             "FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.repository_id = $1";
          store::Params params{s.repository_id};
          auto add = [&](const std::string& clause, const std::string& value) {
            params.push_back(value);
@@ -210,6 +213,8 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
          sql += " ORDER BY f.path, s.start_line, s.qualified_name";
          auto rows = s.store->Query(sql, params);
          if (!rows) return rows.error();
+         auto folders = scan::LoadDeprecatedFolders(*s.store, s.repository_id);
+         if (!folders) return folders.error();
          std::string module = call.query.value("module", "");
          json items = json::array();
          for (std::size_t i = 0; i < rows->size(); ++i) {
@@ -224,7 +229,10 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
                             {"end_line", rows->Int(i, "end_line").value_or(0)},
                             {"location", path + ":" + std::to_string(line)},
                             {"signature", rows->Text(i, "signature").value_or("")},
-                            {"docstring", rows->Text(i, "docstring").value_or("")}});
+                            {"docstring", rows->Text(i, "docstring").value_or("")},
+                            {"deprecated", rows->Int(i, "deprecated").value_or(0) != 0 ||
+                                               rows->Int(i, "file_deprecated").value_or(0) != 0 ||
+                                               scan::UnderAnyFolder(path, *folders)}});
          }
          return MakePage(std::move(items), *page);
        }});

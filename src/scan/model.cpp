@@ -1,5 +1,6 @@
 #include "scan/model.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,17 @@ Language LanguageNamed(std::string_view name) {
     if (kLanguageNames[i] == name) return static_cast<Language>(i);
   }
   return Language::kUnknown;
+}
+
+std::optional<std::string> PackageFolder(std::string_view module_path) {
+  constexpr std::string_view kInit = "__init__.py";
+  if (module_path != kInit && !module_path.ends_with("/__init__.py")) return std::nullopt;
+  return std::string(module_path.substr(0, module_path.size() - kInit.size()));
+}
+
+bool UnderAnyFolder(std::string_view path, const std::vector<std::string>& folders) {
+  return std::any_of(folders.begin(), folders.end(),
+                     [&](const std::string& folder) { return path.starts_with(folder); });
 }
 
 SymbolKind SymbolKindNamed(std::string_view name) {

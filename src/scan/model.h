@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,13 @@ enum class SymbolKind {
 };
 
 std::string_view SymbolKindName(SymbolKind kind);  // "function", "method", ...
+
+// The folder a deprecated module marks as a whole, as a prefix of the paths
+// under it: a package's `__init__.py` ("distutils/__init__.py" ->
+// "distutils/"; the root's -> ""); nothing for other modules.
+std::optional<std::string> PackageFolder(std::string_view module_path);
+// Whether `path` is under one of `folders` (PackageFolder's prefixes).
+bool UnderAnyFolder(std::string_view path, const std::vector<std::string>& folders);
 SymbolKind SymbolKindNamed(std::string_view name);
 
 struct Symbol {

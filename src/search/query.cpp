@@ -14,6 +14,7 @@
 #include <hnswlib/hnswlib.h>
 #include <spdlog/spdlog.h>
 
+#include "scan/model.h"
 #include "search/embeddings.h"
 #include "search/generation.h"
 #include "search/postings.h"
@@ -473,12 +474,8 @@ Result<const std::vector<std::string>*> Corpus::DeprecatedPackagesOf(store::Read
   if (!rows) return rows.error();
   std::vector<std::string> folders;
   for (std::size_t i = 0; i < rows->size(); ++i) {
-    const std::string path = rows->Text(i, "file_path").value_or("");
-    constexpr std::string_view kInit = "__init__.py";
-    if (path == kInit) {
-      folders.emplace_back();  // the repository's root is the package
-    } else if (path.ends_with("/" + std::string(kInit))) {
-      folders.push_back(path.substr(0, path.size() - kInit.size()));
+    if (auto folder = scan::PackageFolder(rows->Text(i, "file_path").value_or(""))) {
+      folders.push_back(std::move(*folder));
     }
   }
   deprecated_packages_ = std::move(folders);
@@ -1112,9 +1109,7 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
   auto deprecated = [&](std::size_t i) {
     if (docs->Int(i, "deprecated").value_or(0) != 0) return true;
     const auto path = docs->Text(i, "file_path");
-    if (!path) return false;
-    return std::any_of((*packages)->begin(), (*packages)->end(),
-                       [&](const std::string& folder) { return path->starts_with(folder); });
+    return path && scan::UnderAnyFolder(*path, **packages);
   };
   // The first `proximity_depth` only, whatever the limit: a query asking
   // for 10 results sees the first 10 of one asking for 100.

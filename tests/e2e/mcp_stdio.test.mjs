@@ -77,6 +77,10 @@ before(() => {
     'from shop.billing.invoice import InvoiceParser\n\ndef total(text):\n    return len(InvoiceParser().parse(text))\n');
   fs.writeFileSync(path.join(dir, 'shop/__init__.py'), '');
   fs.writeFileSync(path.join(dir, 'shop/billing/__init__.py'), '');
+  fs.mkdirSync(path.join(dir, 'shop/legacy'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'shop/legacy/__init__.py'),
+    "import warnings\nwarnings.warn('shop.legacy is deprecated', DeprecationWarning)\n");
+  fs.writeFileSync(path.join(dir, 'shop/legacy/zebra.py'), 'def zebra_stripes():\n    return 1\n');
   docrunch(['init', '.']);
   if (postgres) docrunch(['db', 'migrate']);
   docrunch(['scan', '--quiet']);
@@ -177,6 +181,16 @@ test('a whole agent session over stdio', async () => {
   assert.deepEqual([none.structuredContent.hits, none.structuredContent.groups], [0, []]);
   const component = await client.callTool({ name: 'get_component', arguments: { name: 'InvoiceParser' } });
   assert.equal(component.structuredContent.symbols[0].file_path, 'shop/billing/invoice.py');
+  assert.equal(component.structuredContent.symbols[0].deprecated, false);
+  // A package whose __init__.py warns DeprecationWarning: its code is deprecated.
+  const zebra = await client.callTool({ name: 'get_component', arguments: { name: 'zebra_stripes' } });
+  assert.equal(zebra.structuredContent.symbols[0].deprecated, true);
+  assert.match(zebra.content[0].text, /function zebra_stripes {2}shop\/legacy\/zebra\.py:1 {2}\(deprecated\)/);
+  const striped = await client.callTool({ name: 'search_docs', arguments: { query: 'zebra stripes' } });
+  const legacy = striped.structuredContent.groups.find((g) => g.path === 'shop/legacy/zebra.py');
+  assert.ok(legacy, JSON.stringify(striped.structuredContent));
+  assert.equal(legacy.hits[0].deprecated, true);
+  assert.match(striped.content[0].text, /zebra_stripes :1 \(deprecated\)/);
   const relations = await client.callTool({ name: 'get_relations', arguments: { path: 'shop/billing/totals.py' } });
   assert.ok(relations.structuredContent.dependencies.some((e) => e.node.startsWith('shop/billing/invoice.py')));
   const impact = await client.callTool({ name: 'get_impact', arguments: { path_or_symbol: 'shop/billing/invoice.py' } });

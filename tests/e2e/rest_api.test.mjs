@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -364,6 +365,23 @@ test('decisions, search, modules, functions with file:line, graph', async () => 
   assert.ok(parse, JSON.stringify(fns.json.data.items));
   assert.equal(parse.location, 'shop/billing/invoice.py:3');
   assert.match(parse.docstring, /Split an invoice/);
+  assert.equal(parse.deprecated, false);
+  // What the scan marks deprecated (here a package whose __init__.py warns
+  // DeprecationWarning), functions and search say.
+  fs.mkdirSync(path.join(project.dir, 'shop/legacy'), { recursive: true });
+  fs.writeFileSync(path.join(project.dir, 'shop/legacy/__init__.py'),
+    "import warnings\nwarnings.warn('shop.legacy is deprecated', DeprecationWarning)\n");
+  fs.writeFileSync(path.join(project.dir, 'shop/legacy/zebra.py'),
+    'def zebra_stripes():\n    return 1\n');
+  project.run(['scan', '--quiet']);
+  const zebra = await req('GET', '/functions?name=zebra_stripes', { token: tokens.reader });
+  assert.deepEqual(zebra.json.data.items.map((f) => [f.location, f.deprecated]),
+    [['shop/legacy/zebra.py:1', true]]);
+  const striped = await req('GET', '/search?q=zebra%20stripes&limit=5', { token: tokens.reader });
+  const zhit = striped.json.data.results.find((r) => r.title === 'zebra_stripes');
+  assert.ok(zhit, striped.text);
+  assert.equal(zhit.deprecated, true);
+  assert.equal(cls.deprecated, undefined);  // said only when true
 
   const graph = await req('GET', '/graph?view=structure', { token: tokens.reader });
   assert.ok(graph.json.data.nodes.some((n) => n.id === 'shop/billing/invoice.py'));

@@ -178,7 +178,8 @@ ToolResult GetComponent(ToolServices& s, ToolCall& call) {
   std::string name = call.arguments["name"];
   auto rows = s.store->Query(
       "SELECT s.kind, s.name, s.qualified_name, f.path, s.start_line, s.end_line, s.signature, "
-      "s.docstring FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.repository_id = $1 "
+      "s.docstring, s.deprecated, f.deprecated AS file_deprecated FROM symbols s JOIN files f ON "
+      "f.id = s.file_id WHERE s.repository_id = $1 "
       "AND (s.name = $2 OR s.qualified_name = $2) ORDER BY f.path, s.start_line LIMIT 50",
       {s.repository_id, name});
   if (!rows) return Failure(rows.error());
@@ -191,9 +192,14 @@ ToolResult GetComponent(ToolServices& s, ToolCall& call) {
     return ToolResult::Failure("STORAGE_NOT_FOUND", "name: no symbol, file or module called '" +
                                                         name + "' (try search_docs)");
   }
+  auto folders = scan::LoadDeprecatedFolders(*s.store, s.repository_id);
+  if (!folders) return Failure(folders.error());
   json symbols = json::array();
   std::ostringstream text;
   for (std::size_t i = 0; i < rows->size(); ++i) {
+    const bool deprecated = rows->Int(i, "deprecated").value_or(0) != 0 ||
+                            rows->Int(i, "file_deprecated").value_or(0) != 0 ||
+                            scan::UnderAnyFolder(rows->Text(i, "path").value_or(""), *folders);
     symbols.push_back({{"kind", rows->Text(i, "kind").value_or("")},
                        {"name", rows->Text(i, "name").value_or("")},
                        {"qualified_name", rows->Text(i, "qualified_name").value_or("")},
@@ -201,11 +207,12 @@ ToolResult GetComponent(ToolServices& s, ToolCall& call) {
                        {"start_line", rows->Int(i, "start_line").value_or(0)},
                        {"end_line", rows->Int(i, "end_line").value_or(0)},
                        {"signature", rows->Text(i, "signature").value_or("")},
-                       {"docstring", rows->Text(i, "docstring").value_or("")}});
+                       {"docstring", rows->Text(i, "docstring").value_or("")},
+                       {"deprecated", deprecated}});
     text << rows->Text(i, "kind").value_or("") << " "
          << rows->Text(i, "qualified_name").value_or("") << "  "
          << rows->Text(i, "path").value_or("") << ":" << rows->Int(i, "start_line").value_or(0)
-         << "\n";
+         << (deprecated ? "  (deprecated)" : "") << "\n";
     auto signature = rows->Text(i, "signature").value_or("");
     if (!signature.empty()) text << "  " << signature << "\n";
   }
