@@ -25,6 +25,7 @@ APT_PACKAGES=(
   zlib1g-dev # gzip of REST answers kept in memory (src/http/encoding.h)
   libmimalloc-dev # the docrunch binary's malloc (src/app/CMakeLists.txt)
   libarchive-dev libzstd-dev # snapshot archives, tar + zstd (src/ops/)
+  zstd # tests/ops writes an odd snapshot archive with tar --zstd
   # tests; the dashboard's browser tests drive Debian's chromium (never a
   # downloaded browser)
   libgtest-dev libgmock-dev chromium

@@ -300,7 +300,8 @@ Result<SnapshotInfo> FindSnapshot(const SnapshotEnv& env, const std::string& ver
   auto text = ReadFirstEntry(file);
   if (!text) return text.error();
   auto m = ManifestFromJson(*text);
-  if (!m) return m.error();
+  // A damaged archive is named: its manifest's own words do not say which.
+  if (!m) return MakeError(m.error().code, file.string() + ": " + m.error().message);
   if (m->version != std::stoll(version)) {
     return MakeError(ErrorCode::kStorageCorrupt,
                      file.string() + ": its manifest says version " + std::to_string(m->version));

@@ -229,6 +229,22 @@ TEST_P(SnapshotCommand, CorruptOrTruncatedArchivesAreRefusedBeforeAnythingChange
   r = Dr({"snapshot", "restore", "1"});
   ExpectRefused(*this, r, "STORAGE_CORRUPT", Archive(1).string());
 
+  // A whole archive whose manifest is JSON but no object (a flipped byte
+  // can decompress into that): the error names the archive.
+  {
+    const fs::path folder = dir_ / "odd-manifest";
+    fs::create_directories(folder);
+    std::ofstream(folder / "manifest.json") << "[]";
+    fs::remove(Archive(1));
+    ASSERT_EQ(testing::Run({"tar", "--zstd", "-cf", Archive(1).string(), "-C", folder.string(),
+                            "manifest.json"})
+                  .exit_code,
+              0);
+  }
+  r = Dr({"snapshot", "restore", "1"});
+  ExpectRefused(*this, r, "STORAGE_CORRUPT", Archive(1).string());
+  EXPECT_THAT(r.err, HasSubstr("is not a JSON object"));
+
   { std::ofstream(Archive(1), std::ios::binary | std::ios::trunc) << "not an archive"; }
   r = Dr({"snapshot", "restore", "1"});
   ExpectRefused(*this, r, "STORAGE_CORRUPT", "");
