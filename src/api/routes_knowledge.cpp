@@ -10,7 +10,7 @@
 #include "api/schemas.h"
 #include "docs/code_pages.h"
 #include "scan/graph_view.h"
-#include "scan/scan_store.h"
+#include "scan/model.h"
 #include "search/hits.h"
 #include "search/search.h"
 #include "search/traces.h"
@@ -213,7 +213,7 @@ void AddKnowledgeRoutes(Routes& routes, ApiServices& s) {
          sql += " ORDER BY f.path, s.start_line, s.qualified_name";
          auto rows = s.store->Query(sql, params);
          if (!rows) return rows.error();
-         auto folders = scan::LoadDeprecatedFolders(*s.store, s.repository_id);
+         auto folders = search::DeprecatedFolders(*s.store, s.repository_id);
          if (!folders) return folders.error();
          std::string module = call.query.value("module", "");
          json items = json::array();

@@ -371,19 +371,6 @@ Result<std::vector<FileFacts>> ScanStore::LoadFacts(std::int64_t repo) {
   return LoadFactsFrom(store_, repo);
 }
 
-Result<std::vector<std::string>> LoadDeprecatedFolders(store::Reader& db, std::int64_t repo) {
-  auto rows =
-      db.Query("SELECT path FROM files WHERE repository_id = $1 AND deprecated = 1", {repo});
-  if (!rows) return rows.error();
-  std::vector<std::string> folders;
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    if (auto folder = PackageFolder(rows->Text(i, "path").value_or(""))) {
-      folders.push_back(std::move(*folder));
-    }
-  }
-  return folders;
-}
-
 Result<std::vector<FileFacts>> LoadFactsFrom(store::Reader& db, std::int64_t repo) {
   auto files = db.Query(
       "SELECT id, path, language, refs FROM files WHERE repository_id = $1 ORDER BY path", {repo});

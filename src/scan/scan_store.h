@@ -118,11 +118,6 @@ Result<void> DeleteFilesIn(store::Tx& tx, std::int64_t repository_id, std::int64
                            const std::vector<std::string>& paths,
                            const ScanStore::FileHook& hook = nullptr);
 Result<std::vector<FileFacts>> LoadFactsFrom(store::Reader& db, std::int64_t repository_id);
-// The folders of the repository's deprecated packages (PackageFolder of
-// each deprecated __init__.py): a symbol is deprecated when it, its file or
-// a folder above it is (UnderAnyFolder).
-Result<std::vector<std::string>> LoadDeprecatedFolders(store::Reader& db,
-                                                       std::int64_t repository_id);
 // Sorted, as ReplaceRelationships compares them.
 Result<std::vector<Relationship>> LoadRelationshipsFrom(store::Reader& db,
                                                         std::int64_t repository_id);

@@ -465,20 +465,11 @@ Result<const Associations*> Corpus::AssociationsOf(store::Reader& db, std::int64
 Result<const std::vector<std::string>*> Corpus::DeprecatedPackagesOf(store::Reader& db,
                                                                      std::int64_t repo) const {
   std::lock_guard lock(packages_mu_);
-  if (deprecated_packages_) return &*deprecated_packages_;
-  // Through search_docs_deprecated_modules: the few deprecated modules.
-  auto rows = db.Query(
-      "SELECT file_path FROM search_docs WHERE repository_id = $1 AND deprecated = 1 AND "
-      "type = 'module'",
-      {repo});
-  if (!rows) return rows.error();
-  std::vector<std::string> folders;
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    if (auto folder = scan::PackageFolder(rows->Text(i, "file_path").value_or(""))) {
-      folders.push_back(std::move(*folder));
-    }
+  if (!deprecated_packages_) {
+    auto folders = DeprecatedFolders(db, repo);
+    if (!folders) return folders.error();
+    deprecated_packages_ = std::move(*folders);
   }
-  deprecated_packages_ = std::move(folders);
   return &*deprecated_packages_;
 }
 
@@ -1002,7 +993,8 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
     return 1.0 + options.translation_weight * sum / translation_word_sum;
   };
   // Fusion ranks every candidate; otherwise only the first `keep` matter:
-  // the `limit` asked for, or the proximity's depth if larger.
+  // the `limit` asked for, or the rerank's depth (proximity, deprecation)
+  // if larger.
   const bool fuse = options.graph == GraphFusion::kRrf || options.embedder;
   const bool rerank = options.proximity_weight > 0 || options.deprecated_weight > 0;
   const int keep = rerank ? std::max(limit, options.proximity_depth) : limit;
@@ -1189,6 +1181,21 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repo) {
+  auto rows = db.Query(
+      "SELECT file_path FROM search_docs WHERE repository_id = $1 AND deprecated = 1 AND "
+      "type = 'module'",
+      {repo});
+  if (!rows) return rows.error();
+  std::vector<std::string> folders;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if (auto folder = scan::PackageFolder(rows->Text(i, "file_path").value_or(""))) {
+      folders.push_back(std::move(*folder));
+    }
+  }
+  return folders;
+}
 
 Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
   // Whether there is any document, any term, an event the index has not

@@ -301,6 +301,13 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t reposit
                                          const SearchOptions& options = {},
                                          SearchTimings* timings = nullptr);
 
+// The folders of the repository's deprecated packages (scan::PackageFolder
+// of each deprecated `__init__.py` module document), through the partial
+// index search_docs_deprecated_modules: a symbol is deprecated when it is
+// marked, its module is, or one of these folders holds it
+// (scan::UnderAnyFolder). Search keeps them per index generation.
+Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repository_id);
+
 // Why the index cannot answer for the repository now, or "" when it can:
 // its tables cannot be read, it is empty while files, tasks or decisions
 // exist, or it is behind (index events not yet applied, or pending,

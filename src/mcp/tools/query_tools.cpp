@@ -192,7 +192,7 @@ ToolResult GetComponent(ToolServices& s, ToolCall& call) {
     return ToolResult::Failure("STORAGE_NOT_FOUND", "name: no symbol, file or module called '" +
                                                         name + "' (try search_docs)");
   }
-  auto folders = scan::LoadDeprecatedFolders(*s.store, s.repository_id);
+  auto folders = search::DeprecatedFolders(*s.store, s.repository_id);
   if (!folders) return Failure(folders.error());
   json symbols = json::array();
   std::ostringstream text;
