@@ -21,6 +21,7 @@
 #include "search/rerank.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
+#include "store/pending_events.h"
 
 namespace docrunch::search {
 
@@ -1210,10 +1211,12 @@ Result<std::string> IndexUnavailable(store::Reader& db, std::int64_t repo) {
       "ELSE 0 END AS docs, "
       "CASE WHEN EXISTS (SELECT 1 FROM search_terms WHERE repository_id = $1) THEN 1 "
       "ELSE 0 END AS terms, "
-      "CASE WHEN EXISTS (SELECT 1 FROM sync_events WHERE repository_id = $1 AND processed_at "
-      "IS NULL AND entity_type IN ('file', 'task', 'decision')) THEN 1 ELSE 0 END AS pending, "
-      "(SELECT status FROM storage_sync WHERE target = 'index' AND repository_id = $1 AND "
-      "status IN ('pending', 'failed', 'dead_letter') LIMIT 1) AS unsynced",
+      "CASE WHEN EXISTS (SELECT 1 FROM " +
+          store::PendingEvents("$1") +
+          " AS e WHERE e.entity_type IN ('file', 'task', 'decision')) THEN 1 ELSE 0 END AS "
+          "pending, "
+          "(SELECT status FROM storage_sync WHERE target = 'index' AND repository_id = $1 AND "
+          "status IN ('pending', 'failed', 'dead_letter') LIMIT 1) AS unsynced",
       {repo});
   if (!state) return "the search index cannot be read (" + state.error().message + ")";
   if (state->empty()) return MakeError(ErrorCode::kInternal, "the index check returned no row");

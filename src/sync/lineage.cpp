@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "store/pending_events.h"
 #include "sync/dataflow.h"
 #include "sync/lightrag_projection.h"
 
@@ -79,9 +80,9 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> CountSourceRows(store:
   for (const auto& t : SourceTables()) {
     // The names are this file's constants, never a client's.
     const std::string column = std::string(t.table) == "repositories" ? "id" : "repository_id";
-    auto n = Count(db, "SELECT COUNT(*) AS n FROM " + std::string(t.table) + " WHERE " + column +
-                           " = $1",
-                   {repo});
+    auto n = Count(
+        db, "SELECT COUNT(*) AS n FROM " + std::string(t.table) + " WHERE " + column + " = $1",
+        {repo});
     if (!n) return n.error();
     out.emplace_back(t.table, *n);
   }
@@ -142,8 +143,8 @@ Result<json> LoadLineage(store::Reader& db, std::int64_t repo, const LineageOpti
     if (std::string(t.owner).empty()) {
       edges.push_back(Edge(id, "sync_events", t.entity_type, events_of[t.entity_type]));
     } else {
-      edges.push_back(Edge(id, "table:" + std::string(t.owner), "travels with",
-                           (*counts)[i].second));
+      edges.push_back(
+          Edge(id, "table:" + std::string(t.owner), "travels with", (*counts)[i].second));
     }
   }
   std::map<std::string, std::int64_t> rows_of(counts->begin(), counts->end());
@@ -153,9 +154,8 @@ Result<json> LoadLineage(store::Reader& db, std::int64_t repo, const LineageOpti
 
   std::int64_t total = 0;
   for (const auto& [type, n] : events_of) total += n;
-  auto pending = Count(
-      db, "SELECT COUNT(*) AS n FROM sync_events WHERE repository_id = $1 AND processed_at IS NULL",
-      {repo});
+  auto pending =
+      Count(db, "SELECT COUNT(*) AS n FROM " + store::PendingEvents("$1") + " AS e", {repo});
   if (!pending) return pending.error();
   json outbox{{"total", total}, {"pending", *pending}, {"processed", total - *pending}};
   for (const char* state : {"failed", "dead_letter"}) {

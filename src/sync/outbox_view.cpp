@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "store/pending_events.h"
 #include "sync/dataflow.h"
 
 namespace docrunch::sync {
@@ -153,7 +154,9 @@ Result<std::vector<OutboxEvent>> ListEvents(store::Reader& db, std::int64_t repo
   if (!f.entity_id.empty()) where += " AND e.entity_id = " + bind(f.entity_id);
   std::string sql =
       "SELECT * FROM (SELECT e.id, e.entity_type, e.entity_id, e.content_hash, e.action, "
-      "e.priority, e.created_at, e.processed_at, CASE WHEN e.processed_at IS NULL THEN 'pending' "
+      "e.priority, e.created_at, " +
+      store::ProcessedAt("e") + " AS processed_at, CASE WHEN " + store::IsPending("e") +
+      " THEN 'pending' "
       "WHEN e.id < (SELECT MAX(y.id) FROM sync_events y WHERE y.repository_id = e.repository_id "
       "AND y.entity_type = e.entity_type AND y.entity_id = e.entity_id) THEN 'processed' WHEN " +
       TargetRowIn("dead_letter", target) + " THEN 'dead_letter' WHEN " +
@@ -228,8 +231,9 @@ Result<json> LocateEntity(store::Reader& db, std::int64_t repo, const EntityKey&
   auto source = SourceRow(db, repo, entity);
   if (!source) return source.error();
   auto latest = db.Query(
-      "SELECT id, content_hash, action, created_at, processed_at FROM sync_events WHERE "
-      "repository_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY id DESC LIMIT 1",
+      "SELECT e.id, e.content_hash, e.action, e.created_at, " + store::ProcessedAt("e") +
+          " AS processed_at FROM sync_events e WHERE e.repository_id = $1 AND e.entity_type = $2 "
+          "AND e.entity_id = $3 ORDER BY e.id DESC LIMIT 1",
       {repo, entity.type, entity.id});
   if (!latest) return latest.error();
   json event = nullptr;

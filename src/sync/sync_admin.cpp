@@ -11,6 +11,7 @@
 #include "docs/code_pages.h"
 #include "docs/report_pages.h"
 #include "store/batch.h"
+#include "store/pending_events.h"
 #include "sync/lightrag_projection.h"
 
 namespace docrunch::sync {
@@ -23,26 +24,55 @@ double Seconds(TimePoint from, TimePoint to) {
 Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, TimePoint now,
                           ClassLag& lag) {
   const std::string cls = reports ? " AND priority > 0" : " AND priority <= 0";
-  auto pending = db.Query(
-      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM sync_events "
-      "WHERE repository_id = $1 AND processed_at IS NULL" +
-          cls,
-      {repo});
+  auto pending = db.Query("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM " +
+                              store::PendingEvents("$1") + " AS e WHERE true" + cls,
+                          {repo});
   if (!pending) return pending.error();
   lag.pending = pending->Int(0, "n").value_or(0);
   if (auto oldest = pending->Text(0, "oldest")) {
     if (auto t = ParseIso8601(*oldest)) lag.oldest_pending_s = Seconds(*t, now);
   }
-  auto applied = db.Query(
+  // The last 1,000 applied: events marked one by one, and those of the
+  // latest ranges (store/pending_events.h), each range read by id.
+  constexpr std::size_t kApplied = 1000;
+  auto marked = db.Query(
       "SELECT created_at, processed_at FROM sync_events WHERE repository_id = $1 "
       "AND processed_at IS NOT NULL" +
-          cls + " ORDER BY processed_at DESC LIMIT 1000",
+          cls + " ORDER BY processed_at DESC LIMIT " + std::to_string(kApplied),
       {repo});
-  if (!applied) return applied.error();
+  if (!marked) return marked.error();
+  std::vector<std::pair<std::string, std::string>> applied;  // (processed, created)
+  for (std::size_t i = 0; i < marked->size(); ++i) {
+    applied.emplace_back(marked->Text(i, "processed_at").value_or(""),
+                         marked->Text(i, "created_at").value_or(""));
+  }
+  auto ranges = db.Query(
+      "SELECT priority, first_id, last_id, processed_at FROM sync_processed WHERE "
+      "repository_id = $1" +
+          cls + " ORDER BY processed_at DESC LIMIT " + std::to_string(kApplied),
+      {repo});
+  if (!ranges) return ranges.error();
+  std::size_t covered = 0;
+  for (std::size_t r = 0; r < ranges->size() && covered < kApplied; ++r) {
+    const std::string at = ranges->Text(r, "processed_at").value_or("");
+    auto events = db.Query(
+        "SELECT created_at FROM sync_events WHERE id >= $1 AND id <= $2 AND repository_id = $3 "
+        "AND priority = $4 AND processed_at IS NULL ORDER BY id DESC LIMIT " +
+            std::to_string(kApplied),
+        {ranges->Int(r, "first_id").value_or(0), ranges->Int(r, "last_id").value_or(0), repo,
+         ranges->Int(r, "priority").value_or(0)});
+    if (!events) return events.error();
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      applied.emplace_back(at, events->Text(i, "created_at").value_or(""));
+    }
+    covered += events->size();
+  }
+  std::sort(applied.begin(), applied.end(), std::greater<>());
+  if (applied.size() > kApplied) applied.resize(kApplied);
   std::vector<double> lags;
-  for (std::size_t i = 0; i < applied->size(); ++i) {
-    auto c = ParseIso8601(applied->Text(i, "created_at").value_or(""));
-    auto p = ParseIso8601(applied->Text(i, "processed_at").value_or(""));
+  for (const auto& [processed, created] : applied) {
+    auto c = ParseIso8601(created);
+    auto p = ParseIso8601(processed);
     if (c && p) lags.push_back(Seconds(*c, *p));
   }
   std::sort(lags.begin(), lags.end());
@@ -63,9 +93,8 @@ Result<void> LoadTargetLag(store::Reader& db, std::int64_t repo, const std::stri
   const std::string cls = reports ? "e.priority > 0" : "e.priority <= 0";
   auto rows = db.Query(
       "SELECT COUNT(DISTINCT entity) AS n, MIN(created_at) AS oldest FROM ("
-      "SELECT e.entity_type || ':' || e.entity_id AS entity, e.created_at FROM sync_events e "
-      "WHERE e.repository_id = $1 AND e.processed_at IS NULL AND " +
-          cls +
+      "SELECT e.entity_type || ':' || e.entity_id AS entity, e.created_at FROM " +
+          store::PendingEvents("$1") + " AS e WHERE " + cls +
           " UNION ALL "
           "SELECT s.entity_type || ':' || s.entity_id, e.created_at FROM storage_sync s JOIN "
           "sync_events e ON e.repository_id = s.repository_id AND e.entity_type = "
@@ -241,7 +270,8 @@ Result<std::int64_t> RequeueDrift(store::Store& store, std::int64_t repo,
             "(SELECT 1 FROM sync_events e WHERE e.entity_type = o.entity_type AND e.entity_id = "
             "o.entity_id AND e.repository_id = o.repository_id) AND NOT EXISTS (SELECT 1 FROM "
             "sync_events p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id AND "
-            "p.repository_id = o.repository_id AND p.processed_at IS NULL)",
+            "p.repository_id = o.repository_id AND " +
+            store::IsPending("p") + ")",
         params);
     if (!rows) return rows.error();
     for (std::size_t i = 0; i < rows->size(); ++i) {

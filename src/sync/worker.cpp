@@ -31,9 +31,9 @@ struct SyncWorker::Item {
 
 // A batch whose pages render on past its commit (Drain on SQLite).
 struct SyncWorker::Overlap {
-  std::vector<Item> items;              // what the works' to_apply point into
-  std::vector<TargetWork> works;        // each rendering on renderers_[its index]
-  std::vector<std::int64_t> event_ids;  // marked processed once recorded
+  std::vector<Item> items;        // what the works' to_apply point into
+  std::vector<TargetWork> works;  // each rendering on renderers_[its index]
+  std::vector<Claimed> events;    // marked processed once recorded
 };
 
 namespace {
@@ -92,24 +92,48 @@ std::string Placeholders(std::size_t first, std::size_t rows, std::size_t column
   return out;
 }
 
-// The lock key of one entity in one target (Tx::LockKeys): FNV-1a, 64
-// bits, of the repository, target, type and id, the same in every process.
-// Two entities sharing a key only ever wait for each other.
+// FNV-1a, 64 bits, over fields, each closed by a byte no UTF-8 text
+// contains: the same value in every process and every version (lock keys
+// and storage_sync.entity_key depend on it; never change it).
+class FieldHash {
+ public:
+  FieldHash& Add(std::string_view bytes) {
+    for (unsigned char c : bytes) Mix(c);
+    Mix(0xff);
+    return *this;
+  }
+  std::int64_t Value() const { return static_cast<std::int64_t>(h_); }
+
+ private:
+  void Mix(unsigned char c) {
+    h_ ^= c;
+    h_ *= 1099511628211ull;
+  }
+  std::uint64_t h_ = 14695981039346656037ull;
+};
+
+// The lock key of one entity in one target (Tx::LockKeys): repository,
+// target, type and id. Two entities sharing a key only ever wait for each
+// other.
 std::int64_t EntityKey(std::int64_t repo, std::string_view target, const store::SyncEvent& e) {
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&h](std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;  // a separator no UTF-8 text contains
-    h *= 1099511628211ull;
-  };
-  mix(std::to_string(repo));
-  mix(target);
-  mix(e.entity_type);
-  mix(e.entity_id);
-  return static_cast<std::int64_t>(h);
+  return FieldHash()
+      .Add(std::to_string(repo))
+      .Add(target)
+      .Add(e.entity_type)
+      .Add(e.entity_id)
+      .Value();
+}
+
+// storage_sync.entity_key of one entity's rows (every target's): its
+// repository, type and id. ReadSyncRows finds the rows by this integer,
+// a quarter of the cost of a seek by the four text columns on SQLite, and
+// matches type and id as well (two entities may share a key). Never 0: a
+// row written without a key (by a migration, `sync rebuild`, a
+// projection's own bookkeeping) keeps 0 and is found by its text key.
+std::int64_t RowKey(std::int64_t repo, const store::SyncEvent& e) {
+  const std::int64_t key =
+      FieldHash().Add(std::to_string(repo)).Add(e.entity_type).Add(e.entity_id).Value();
+  return key == 0 ? 1 : key;
 }
 
 }  // namespace
@@ -129,7 +153,8 @@ SyncWorker::SyncWorker(store::Store& store, std::vector<Projection*> targets, Wo
     : store_(store),
       targets_(std::move(targets)),
       options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : system_clock_) {
+      clock_(options_.clock ? *options_.clock : system_clock_),
+      ranges_(store.BackendName() == "sqlite") {
   if (!options_.random) options_.random = SystemRandom();
   options_.batch_size = std::max(1, options_.batch_size);
   unsettled_.assign(targets_.size(), 0);
@@ -326,21 +351,88 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
   return ApplyItems(tx, items, stats);
 }
 
-Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
-  // A first pass walks the pending events by id from its cursor.
-  const bool pass = options_.leave_pending;
-  store::Params params = pass ? store::Params{options_.repository_id, std::int64_t{limit}, cursor_}
-                              : store::Params{options_.repository_id, std::int64_t{limit}};
-  // The events of a batch still rendering are pending until this
-  // transaction records it (FinishOverlap).
-  std::string rendering;
-  if (overlap_ && !overlap_->event_ids.empty()) {
-    const auto& held = overlap_->event_ids;
-    rendering = " AND id NOT IN (" + store::AppendInList(params, held.begin(), held.end()) + ")";
+Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t after,
+                                      bool by_priority, const std::vector<Claimed>& held) {
+  const std::int64_t repo = options_.repository_id;
+  if (!ranges_) {
+    store::Params params{repo, std::int64_t{limit}};
+    std::string conditions;
+    if (after > 0) {
+      params.push_back(after);
+      conditions += " AND id > $" + std::to_string(params.size());
+    }
+    if (!held.empty()) {
+      std::vector<std::int64_t> ids;
+      for (const Claimed& c : held) ids.push_back(c.id);
+      conditions += " AND id NOT IN (" + store::AppendInList(params, ids.begin(), ids.end()) + ")";
+    }
+    return tx.Query(ClaimStatement(tx, conditions, by_priority, "$2"), params);
   }
-  auto claimed = tx.Query(ClaimStatement(tx, (pass ? " AND id > $3" : "") + rendering,
-                                         options_.prioritize_reports && !pass, "$2"),
-                          params);
+  // SQLite: each priority class from its watermark on (store/pending_events.h),
+  // the largest class first, each found by one seek into the pending index.
+  const std::string hint = tx.IndexHint("sync_events_pending");
+  store::Rows claimed;
+  std::optional<std::int64_t> below;  // the class read last
+  while (!by_priority || claimed.size() < static_cast<std::size_t>(limit)) {
+    store::Params params{repo};
+    std::string next = "SELECT priority FROM sync_events" + hint +
+                       " WHERE repository_id = $1 AND processed_at IS NULL";
+    if (below) {
+      params.push_back(*below);
+      next += " AND priority < $2";
+    }
+    auto cls = tx.Query(next + " ORDER BY priority DESC LIMIT 1", params);
+    if (!cls) return cls.error();
+    if (cls->empty()) break;
+    const std::int64_t priority = cls->Int(0, "priority").value_or(0);
+    below = priority;
+    auto mark = tx.Query(
+        "SELECT COALESCE(MAX(last_id), 0) AS w FROM sync_processed WHERE repository_id = $1 "
+        "AND priority = $2",
+        {repo, priority});
+    if (!mark) return mark.error();
+    params = {repo, priority, std::max(after, mark->Int(0, "w").value_or(0))};
+    std::string sql = std::string("SELECT ") + kEventColumns + " FROM sync_events" + hint +
+                      " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
+                      "id > $3";
+    std::vector<std::int64_t> held_here;
+    for (const Claimed& c : held) {
+      if (c.priority == priority) held_here.push_back(c.id);
+    }
+    if (!held_here.empty()) {
+      sql += " AND id NOT IN (" + store::AppendInList(params, held_here.begin(), held_here.end()) +
+             ")";
+    }
+    const std::size_t room = by_priority ? static_cast<std::size_t>(limit) - claimed.size()
+                                         : static_cast<std::size_t>(limit);
+    params.push_back(static_cast<std::int64_t>(room));
+    auto rows = tx.Query(sql + " ORDER BY id LIMIT $" + std::to_string(params.size()), params);
+    if (!rows) return rows.error();
+    if (claimed.columns.empty()) claimed.columns = rows->columns;
+    for (auto& row : rows->rows) claimed.rows.push_back(std::move(row));
+  }
+  if (!by_priority && !claimed.empty()) {
+    // In id order across the classes: each class's share is still the
+    // start of its pending events.
+    const std::size_t c_id = claimed.Column("id");
+    std::sort(claimed.rows.begin(), claimed.rows.end(), [c_id](const auto& a, const auto& b) {
+      return std::get<std::int64_t>(a[c_id]) < std::get<std::int64_t>(b[c_id]);
+    });
+    if (claimed.size() > static_cast<std::size_t>(limit)) {
+      claimed.rows.resize(static_cast<std::size_t>(limit));
+    }
+  }
+  return claimed;
+}
+
+Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
+  // A first pass walks the pending events by id from its cursor. The
+  // events of a batch still rendering are pending until this transaction
+  // records it (FinishOverlap).
+  const bool pass = options_.leave_pending;
+  static const std::vector<Claimed> kNone;
+  auto claimed = Claim(tx, limit, pass ? cursor_ : 0, options_.prioritize_reports && !pass,
+                       overlap_ ? overlap_->events : kNone);
   if (!claimed) return claimed.error();
   // The end of the queue (or of a backlog): targets catch up on upkeep
   // they deferred while it drained.
@@ -362,9 +454,10 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   // One application per entity and target: the latest event of the batch
   // (projections read the entity's current rows anyway).
   std::map<std::pair<std::string, std::string>, std::size_t> latest;
-  std::vector<std::int64_t> ids;
+  std::vector<Claimed> ids;
   for (std::size_t i = 0; i < claimed->size(); ++i) {
-    ids.push_back(*claimed->Int(i, "id"));
+    ids.push_back(
+        {*claimed->Int(i, "id"), static_cast<int>(claimed->Int(i, "priority").value_or(0))});
     auto key = std::make_pair(*claimed->Text(i, "entity_type"), *claimed->Text(i, "entity_id"));
     auto it = latest.find(key);
     if (it == latest.end() || *claimed->Int(it->second, "id") < *claimed->Int(i, "id")) {
@@ -388,7 +481,7 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     DOCRUNCH_TRY(ApplyItems(tx, items, stats));
     if (drained) DOCRUNCH_TRY(Settle(tx));
     // The cursor moves once the batch has committed (RunBatch).
-    for (std::int64_t id : ids) batch_last_ = std::max(batch_last_, id);
+    for (const Claimed& c : ids) batch_last_ = std::max(batch_last_, c.id);
     return Ok();
   }
   // Settling and marking the events processed need no target's result (a
@@ -405,10 +498,38 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   return ApplyItems(tx, items, stats, finish, overlap ? &ids : nullptr);
 }
 
-Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx,
-                                               const std::vector<std::int64_t>& ids) {
+Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events) {
   const std::string now = FormatIso8601(clock_.Now());
   std::int64_t marked = 0;
+  if (ranges_) {
+    // One range per priority class, from the class's watermark to the
+    // batch's last event of it: the batch claimed the class's first
+    // pending events past the watermark (a batch still rendering is
+    // recorded before), so everything of the class up to there is
+    // processed. Those another worker's range covers meanwhile are not
+    // counted.
+    std::map<int, std::vector<std::int64_t>> by_class;
+    for (const Claimed& c : events) by_class[c.priority].push_back(c.id);
+    for (const auto& [priority, ids] : by_class) {
+      auto mark = tx.Query(
+          "SELECT COALESCE(MAX(last_id), 0) AS w FROM sync_processed WHERE repository_id = $1 "
+          "AND priority = $2",
+          {options_.repository_id, std::int64_t{priority}});
+      if (!mark) return mark.error();
+      const std::int64_t w = mark->Int(0, "w").value_or(0);
+      const std::int64_t last = *std::max_element(ids.begin(), ids.end());
+      if (last <= w) continue;
+      marked += std::count_if(ids.begin(), ids.end(), [w](std::int64_t id) { return id > w; });
+      auto done = tx.Exec(
+          "INSERT INTO sync_processed (repository_id, priority, first_id, last_id, processed_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {options_.repository_id, std::int64_t{priority}, w + 1, last, now});
+      if (!done) return done.error();
+    }
+    return marked;
+  }
+  std::vector<std::int64_t> ids;
+  for (const Claimed& c : events) ids.push_back(c.id);
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     const std::size_t end = std::min(ids.size(), start + kChunk);
     store::Params params{now};
@@ -477,7 +598,7 @@ Result<std::vector<SyncWorker::TargetWork>> SyncWorker::PrepareBatch(store::Tx& 
 
 Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
                                     const std::function<Result<void>()>& meanwhile,
-                                    std::vector<std::int64_t>* overlap_ids) {
+                                    std::vector<Claimed>* overlap_ids) {
   // Retries and a drain's last batch render in their own transaction: the
   // batch before them is recorded first.
   if (overlap_ids == nullptr) DOCRUNCH_TRY(FinishOverlap(tx, stats));
@@ -572,7 +693,7 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
       if (how[w] == How::kApart) next->works.push_back(std::move(works[w]));
     }
     next->items = std::move(items);  // the same elements: to_apply still points at them
-    next->event_ids = std::move(*overlap_ids);
+    next->events = std::move(*overlap_ids);
     overlap_ = std::move(next);  // before the renderings start: DiscardOverlap waits for them
     std::size_t used = 0;
     for (auto& work : overlap_->works) DOCRUNCH_TRY(render(work, used));
@@ -618,9 +739,9 @@ Result<void> SyncWorker::RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats
   // pending to mark than the batch holds, and nothing of the batch is
   // recorded as synced; a retry renders its entities again from their
   // latest events.
-  auto marked = MarkProcessed(tx, done.event_ids);
+  auto marked = MarkProcessed(tx, done.events);
   if (!marked) return marked.error();
-  const bool taken = *marked < static_cast<std::int64_t>(done.event_ids.size());
+  const bool taken = *marked < static_cast<std::int64_t>(done.events.size());
   for (TargetWork& work : done.works) {
     if (taken) {
       work.results.assign(work.to_apply.size(),
@@ -645,24 +766,118 @@ void SyncWorker::DiscardOverlap() {
   overlap_.reset();
 }
 
+namespace {
+
+// A storage_sync row's cells into `item` (a SyncWorker::Item), text moved
+// out of the row.
+template <typename ItemT>
+void TakeSyncRow(store::Rows& rows, std::size_t r, std::size_t c_hash, std::size_t c_status,
+                 std::size_t c_next, ItemT& item) {
+  auto take = [](store::Value& cell) -> std::optional<std::string> {
+    auto* text = std::get_if<std::string>(&cell);
+    if (text == nullptr) return std::nullopt;
+    return std::move(*text);
+  };
+  auto& row = rows.rows[r];
+  item.has_row = true;
+  item.synced_hash = take(row[c_hash]);
+  item.status = take(row[c_status]).value_or("pending");
+  item.attempts = static_cast<int>(rows.Int(r, "attempts").value_or(0));
+  item.next_attempt_at = take(row[c_next]);
+}
+
+}  // namespace
+
 Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
+  // By entity_key, in chunks of distinct keys; the items by key (those of
+  // one entity, every target's, share it). The keys lead the statement's
+  // parameters, in order: SQLite binds them by position (a named
+  // parameter is looked up through a list, 250 times for 250). The index
+  // is named: SQLite's planner otherwise took the primary key for
+  // `repository_id = $n` and read every row of the repository per chunk.
+  std::unordered_multimap<std::int64_t, Item*> by_key;
+  by_key.reserve(items.size());
+  std::vector<std::int64_t> keys;
+  for (Item& item : items) {
+    const std::int64_t key = RowKey(options_.repository_id, item.event);
+    if (by_key.find(key) == by_key.end()) keys.push_back(key);
+    by_key.emplace(key, &item);
+  }
+  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
+    const std::size_t end = std::min(keys.size(), start + kChunk);
+    store::Params params;
+    const std::string list =
+        store::AppendInList(params, keys.begin() + static_cast<std::ptrdiff_t>(start),
+                            keys.begin() + static_cast<std::ptrdiff_t>(end));
+    params.push_back(options_.repository_id);
+    auto rows = tx.Query(
+        "SELECT entity_key, target, entity_type, entity_id, last_synced_hash, status, attempts, "
+        "next_attempt_at FROM storage_sync" +
+            tx.IndexHint("storage_sync_by_entity_key") + " WHERE entity_key IN (" + list +
+            ") AND repository_id = $" + std::to_string(params.size()),
+        params);
+    if (!rows) return rows.error();
+    const std::size_t c_target = rows->Column("target"), c_type = rows->Column("entity_type"),
+                      c_id = rows->Column("entity_id"), c_hash = rows->Column("last_synced_hash"),
+                      c_status = rows->Column("status"), c_next = rows->Column("next_attempt_at");
+    for (std::size_t r = 0; r < rows->size(); ++r) {
+      const auto& row = rows->rows[r];
+      const auto key = rows->Int(r, "entity_key");
+      const auto* target = std::get_if<std::string>(&row[c_target]);
+      const auto* type = std::get_if<std::string>(&row[c_type]);
+      const auto* id = std::get_if<std::string>(&row[c_id]);
+      if (!key || target == nullptr || type == nullptr || id == nullptr) continue;
+      auto [first, last] = by_key.equal_range(*key);
+      for (auto it = first; it != last; ++it) {
+        Item& item = *it->second;
+        if (item.event.entity_id == *id && item.event.entity_type == *type &&
+            targets_[item.target]->Target() == *target) {
+          TakeSyncRow(*rows, r, c_hash, c_status, c_next, item);
+          break;
+        }
+      }
+    }
+  }
+  // The rest by their text key: never applied, or a row without its
+  // entity_key, which is given it here (once per row: its next reads go by
+  // the key).
+  std::vector<Item*> rest;
+  for (Item& item : items) {
+    if (!item.has_row) rest.push_back(&item);
+  }
+  if (rest.empty()) return Ok();
+  DOCRUNCH_TRY(ReadSyncRowsByName(tx, rest));
+  for (Item* item : rest) {
+    if (!item->has_row) continue;
+    auto keyed = tx.Exec(
+        "UPDATE storage_sync SET entity_key = $1 WHERE repository_id = $2 AND target = $3 "
+        "AND entity_type = $4 AND entity_id = $5",
+        {RowKey(options_.repository_id, item->event), options_.repository_id,
+         std::string(targets_[item->target]->Target()), item->event.entity_type,
+         item->event.entity_id});
+    if (!keyed) return keyed.error();
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::ReadSyncRowsByName(store::Tx& tx, const std::vector<Item*>& items) {
   std::set<std::string> targets;
-  for (const Item& item : items) targets.emplace(targets_[item.target]->Target());
+  for (const Item* item : items) targets.emplace(targets_[item->target]->Target());
   // One statement per entity type and chunk of ids (a batch is mostly of
   // one type), every target's rows together. Items are in key order.
   for (std::size_t start = 0; start < items.size();) {
-    const std::string& type = items[start].event.entity_type;
+    const std::string& type = items[start]->event.entity_type;
     std::vector<std::string> ids;
     // The chunk's items by target and entity id (views into the items).
     std::vector<std::unordered_map<std::string_view, Item*>> by_id(targets_.size());
     std::size_t end = start;
-    for (; end < items.size() && items[end].event.entity_type == type; ++end) {
-      const std::string& id = items[end].event.entity_id;
+    for (; end < items.size() && items[end]->event.entity_type == type; ++end) {
+      const std::string& id = items[end]->event.entity_id;
       if (ids.empty() || ids.back() != id) {
         if (ids.size() == kChunk) break;
         ids.push_back(id);
       }
-      by_id[items[end].target][id] = &items[end];
+      by_id[items[end]->target][id] = items[end];
     }
     store::Params params{options_.repository_id, type};
     const std::string target_list = store::AppendInList(params, targets.begin(), targets.end());
@@ -676,14 +891,8 @@ Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
     const std::size_t c_target = rows->Column("target"), c_id = rows->Column("entity_id"),
                       c_hash = rows->Column("last_synced_hash"), c_status = rows->Column("status"),
                       c_next = rows->Column("next_attempt_at");
-    // Text cells are moved out of the rows, not copied.
-    auto take = [](store::Value& cell) -> std::optional<std::string> {
-      auto* text = std::get_if<std::string>(&cell);
-      if (text == nullptr) return std::nullopt;
-      return std::move(*text);
-    };
     for (std::size_t r = 0; r < rows->size(); ++r) {
-      auto& row = rows->rows[r];
+      const auto& row = rows->rows[r];
       const auto* target = std::get_if<std::string>(&row[c_target]);
       const auto* id = std::get_if<std::string>(&row[c_id]);
       if (target == nullptr || id == nullptr) continue;
@@ -692,12 +901,7 @@ Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
       if (t == targets_.size()) continue;
       auto it = by_id[t].find(*id);
       if (it == by_id[t].end()) continue;
-      Item* item = it->second;
-      item->has_row = true;
-      item->synced_hash = take(row[c_hash]);
-      item->status = take(row[c_status]).value_or("pending");
-      item->attempts = static_cast<int>(rows->Int(r, "attempts").value_or(0));
-      item->next_attempt_at = take(row[c_next]);
+      TakeSyncRow(*rows, r, c_hash, c_status, c_next, *it->second);
     }
     start = end;
   }
@@ -746,7 +950,8 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
   std::vector<store::Params> rows, fresh;
   for (std::size_t i = 0; i < to_apply.size(); ++i) {
     Item& item = *to_apply[i];
-    store::Params row{name, item.event.entity_type, item.event.entity_id, options_.repository_id};
+    store::Params row{name, item.event.entity_type, item.event.entity_id, options_.repository_id,
+                      RowKey(options_.repository_id, item.event)};
     if (results[i]) {
       ++stats.applied;
       row.insert(row.end(), {item.event.content_hash, std::string("ok"), std::int64_t{0},
@@ -767,11 +972,11 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
     }
     (item.has_row ? rows : fresh).push_back(std::move(row));
   }
-  DOCRUNCH_TRY(
-      store::InsertRows(tx, "storage_sync",
-                        {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash",
-                         "status", "attempts", "last_error", "next_attempt_at", "updated_at"},
-                        fresh));
+  DOCRUNCH_TRY(store::InsertRows(
+      tx, "storage_sync",
+      {"target", "entity_type", "entity_id", "repository_id", "entity_key", "last_synced_hash",
+       "status", "attempts", "last_error", "next_attempt_at", "updated_at"},
+      fresh));
   for (std::size_t start = 0; start < rows.size(); start += kChunk) {
     std::size_t end = std::min(rows.size(), start + kChunk);
     store::Params params;
@@ -779,11 +984,12 @@ Result<void> SyncWorker::RecordTarget(store::Tx& tx, TargetWork& work, WorkerSta
       params.insert(params.end(), rows[i].begin(), rows[i].end());
     }
     auto done = tx.Exec(
-        "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, "
+        "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, entity_key, "
         "last_synced_hash, status, attempts, last_error, next_attempt_at, updated_at) VALUES " +
-            Placeholders(1, end - start, 10) +
+            Placeholders(1, end - start, 11) +
             " ON CONFLICT (repository_id, target, entity_type, entity_id) DO UPDATE SET "
-            "last_synced_hash = excluded.last_synced_hash, status = excluded.status, "
+            "entity_key = excluded.entity_key, last_synced_hash = excluded.last_synced_hash, "
+            "status = excluded.status, "
             "attempts = excluded.attempts, last_error = excluded.last_error, "
             "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
         params);
@@ -835,8 +1041,7 @@ Result<void> SyncWorker::AnalyzeNewTables() {
 
 Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
   return store_.Transact([&](store::Tx& tx) -> Result<void> {
-    auto claimed = tx.Query(ClaimStatement(tx, "", options_.prioritize_reports, "1"),
-                            {options_.repository_id});
+    auto claimed = Claim(tx, 1, 0, options_.prioritize_reports, {});
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();
     store::SyncEvent e = EventAt(*claimed, 0);
@@ -852,14 +1057,16 @@ Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
       auto next = FormatIso8601(now_time + options_.retry.Delay(1, options_.random));
       auto done = tx.Exec(
           "INSERT INTO storage_sync (target, entity_type, entity_id, repository_id, status, "
-          "attempts, last_error, next_attempt_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, 'pending', 1, $5, $6, $7) "
+          "attempts, last_error, next_attempt_at, updated_at, entity_key) "
+          "VALUES ($1, $2, $3, $4, 'pending', 1, $5, $6, $7, $9) "
           "ON CONFLICT (repository_id, target, entity_type, entity_id) DO UPDATE SET "
-          "status = CASE WHEN storage_sync.attempts + 1 >= $8 THEN 'failed' ELSE 'pending' END, "
+          "entity_key = excluded.entity_key, status = CASE WHEN storage_sync.attempts + 1 >= $8 "
+          "THEN 'failed' ELSE 'pending' END, "
           "attempts = storage_sync.attempts + 1, last_error = excluded.last_error, "
           "next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
           {std::string(target->Target()), e.entity_type, e.entity_id, options_.repository_id,
-           error.ToString(), next, now, std::int64_t{options_.retry.max_retries}});
+           error.ToString(), next, now, std::int64_t{options_.retry.max_retries},
+           RowKey(options_.repository_id, e)});
       if (!done) return done.error();
     }
     auto marked = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id = $2",

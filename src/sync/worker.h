@@ -108,6 +108,17 @@ class SyncWorker {
  private:
   struct Item;
   struct Overlap;
+  // A claimed event: its id and priority class.
+  struct Claimed {
+    std::int64_t id = 0;
+    int priority = 0;
+  };
+  // Claims up to `limit` pending events with ids above `after`, the most
+  // urgent first when `by_priority` (else in id order), none of `held`.
+  // Rows stay claimed until the transaction ends (on PostgreSQL, FOR
+  // UPDATE SKIP LOCKED; SQLite's write lock is the transaction's).
+  Result<store::Rows> Claim(store::Tx& tx, int limit, std::int64_t after, bool by_priority,
+                            const std::vector<Claimed>& held);
   Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
   Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats);
   // Applies each item to its target and records the results. `meanwhile`
@@ -117,7 +128,7 @@ class SyncWorker {
   // with those ids, and `meanwhile` is not called.
   Result<void> ApplyItems(store::Tx& tx, std::vector<Item>& items, WorkerStats& stats,
                           const std::function<Result<void>()>& meanwhile = {},
-                          std::vector<std::int64_t>* overlap_ids = nullptr);
+                          std::vector<Claimed>* overlap_ids = nullptr);
   // The batch rendering past its commit, if any: waits for its rendering,
   // records the results and marks its events processed, in `tx`. Events a
   // worker of another process took meanwhile are not recorded as synced:
@@ -130,8 +141,11 @@ class SyncWorker {
   // After a transaction failed: waits for the rendering and forgets the
   // batch, whose events are still pending.
   void DiscardOverlap();
-  // Marks those of `ids` still pending processed; returns how many.
-  Result<std::int64_t> MarkProcessed(store::Tx& tx, const std::vector<std::int64_t>& ids);
+  // Marks those of `events` still pending processed; returns how many. On
+  // SQLite a range per priority class (store/pending_events.h), on
+  // PostgreSQL each event's processed_at: ids there may commit out of
+  // order, so a range could cover an event not visible yet.
+  Result<std::int64_t> MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events);
   // One target's share of a batch: the items to apply (those not already
   // synced), their events, and the results.
   struct TargetWork {
@@ -146,7 +160,10 @@ class SyncWorker {
   // Reads the storage_sync row of each item (`items` in entity order),
   // every target's together, under the locks ApplyItems took (an entity
   // without one has never been applied to that target).
+  // The rows are found by storage_sync.entity_key, those without one by
+  // their text key (and given one).
   Result<void> ReadSyncRows(store::Tx& tx, std::vector<Item>& items);
+  Result<void> ReadSyncRowsByName(store::Tx& tx, const std::vector<Item*>& items);
   // Picks the items to apply (those not already synced), counts the skipped
   // ones.
   Result<void> PrepareTarget(std::vector<Item*>& items, WorkerStats& stats, TargetWork& work);
@@ -189,7 +206,8 @@ class SyncWorker {
   WorkerOptions options_;
   SystemClock system_clock_;
   const Clock& clock_;
-  int isolate_ = 0;  // batches left to run one event at a time
+  const bool ranges_;  // SQLite: batches recorded as ranges (MarkProcessed)
+  int isolate_ = 0;    // batches left to run one event at a time
   // leave_pending: the last event id this pass has applied, and whether a
   // failed batch ended the pass.
   std::int64_t cursor_ = 0;

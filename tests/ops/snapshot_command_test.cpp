@@ -458,15 +458,17 @@ TEST_P(SnapshotCommand, ASnapshotJobWithABadPayloadFailsNamingTheField) {
 TEST_P(SnapshotCommand, MigrateTakesASnapshotFirst) {
   Ok({"scan"});
   Ok({"task", "create", "--type", "feature", "--title", "Before the migration"});
-  // Undoes migration 21 by hand (the deprecation columns and their index
-  // dropped); a newer latest migration needs this test's undo updated (it
-  // fails here rather than testing less).
-  ASSERT_EQ(json::parse(Ok({"db", "status", "--json"}))["latest_version"], 21)
+  // Undoes migration 22 by hand (sync_processed dropped, the pending index
+  // as it was, storage_sync.entity_key and its index dropped); a newer
+  // latest migration needs this test's undo updated (it fails here rather
+  // than testing less).
+  ASSERT_EQ(json::parse(Ok({"db", "status", "--json"}))["latest_version"], 22)
       << "update the undo below to take back the latest migration";
   const std::string undo =
-      "DROP INDEX search_docs_deprecated_modules; ALTER TABLE files DROP COLUMN deprecated; "
-      "ALTER TABLE symbols DROP COLUMN deprecated; ALTER TABLE search_docs DROP COLUMN "
-      "deprecated; DELETE FROM schema_migrations WHERE version = 21";
+      "DROP TABLE sync_processed; DROP INDEX sync_events_pending; CREATE INDEX "
+      "sync_events_pending ON sync_events (priority DESC, id) WHERE processed_at IS NULL; "
+      "DROP INDEX storage_sync_by_entity_key; ALTER TABLE storage_sync DROP COLUMN entity_key; "
+      "DELETE FROM schema_migrations WHERE version = 22";
   if (GetParam() == "postgres") {
     ASSERT_EQ(testing::Run({"psql", PgUrl(), "-qc", undo}).exit_code, 0);
   } else {
@@ -479,7 +481,7 @@ TEST_P(SnapshotCommand, MigrateTakesASnapshotFirst) {
   json list = json::parse(Ok({"snapshot", "list", "--json"}));
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["trigger"], "migrate");
-  EXPECT_EQ(list[0]["schema_version"], 20);
+  EXPECT_EQ(list[0]["schema_version"], 21);
   // Nothing pending: no snapshot.
   ASSERT_EQ(Dr({"db", "migrate"}).exit_code, 0);
   EXPECT_EQ(json::parse(Ok({"snapshot", "list", "--json"})).size(), 1u);

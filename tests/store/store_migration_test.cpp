@@ -68,7 +68,7 @@ const std::map<std::string, std::set<std::string>> kSchema = {
       "priority", "created_at", "processed_at"}},
     {"storage_sync",
      {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash", "status",
-      "attempts", "last_error", "next_attempt_at", "updated_at"}},
+      "attempts", "last_error", "next_attempt_at", "updated_at", "entity_key"}},
     {"audit_log", {"id", "at", "actor", "action", "target", "outcome", "details"}},
     {"users",
      {"id", "name", "role", "password_hash", "created_at", "last_login_at", "disabled_at"}},

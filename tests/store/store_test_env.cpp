@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include "core/clock.h"
+#include "store/pending_events.h"
 
 namespace docrunch::store {
 
@@ -114,6 +115,13 @@ void StoreTest::MigrateStore() {
 std::int64_t StoreTest::CountRows(const std::string& table) {
   auto rows = store_->Query("SELECT count(*) AS n FROM " + table);
   EXPECT_TRUE(rows.ok()) << table << ": " << rows.error().ToString();
+  return rows.ok() ? rows->Int(0, "n").value_or(-1) : -1;
+}
+
+std::int64_t StoreTest::CountPending(const std::string& condition) {
+  auto rows = store_->Query("SELECT count(*) AS n FROM sync_events e WHERE " +
+                            store::IsPending("e") + " AND (" + condition + ")");
+  EXPECT_TRUE(rows.ok()) << condition << ": " << rows.error().ToString();
   return rows.ok() ? rows->Int(0, "n").value_or(-1) : -1;
 }
 

@@ -72,6 +72,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   std::int64_t AddBareRepository();
   // SELECT count(*) of a table through store_; -1 (and a failure) on error.
   std::int64_t CountRows(const std::string& table);
+  // Outbox events still pending (store/pending_events.h), of those rows
+  // `e` of sync_events that meet `condition` ("true": all).
+  std::int64_t CountPending(const std::string& condition = "true");
 
   std::unique_ptr<Store> store_;  // on a fresh, empty database
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "store/batch.h"
+#include "store/pending_events.h"
 #include "store_test_env.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -123,9 +124,8 @@ class SyncCrashTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::int64_t Processed() {
-    auto rows = store_->Query(
-        "SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NOT NULL "
-        "AND entity_type = 'decision'");
+    auto rows = store_->Query("SELECT COUNT(*) AS n FROM sync_events e WHERE NOT " +
+                              store::IsPending("e") + " AND e.entity_type = 'decision'");
     return rows ? *rows->Int(0, "n") : -1;
   }
 
@@ -153,7 +153,8 @@ class SyncCrashTest : public ::testing::TestWithParam<std::string> {
   void ExpectEverythingAppliedOnce() {
     EXPECT_EQ(Processed(), kEvents);
     auto pending =
-        store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
+        store_->Query("SELECT COUNT(*) AS n FROM sync_events e WHERE " + store::IsPending("e"));
+    ASSERT_TRUE(pending.ok()) << pending.error().ToString();
     EXPECT_EQ(*pending->Int(0, "n"), 0);
     for (const char* target : {"index", "markdown"}) {
       auto rows = store_->Query(

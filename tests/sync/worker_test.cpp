@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -22,7 +24,9 @@
 #include "core/files.h"
 #include "search/search.h"
 #include "store/batch.h"
+#include "store/pending_events.h"
 #include "store_test_env.h"
+#include "sync/dataflow.h"
 #include "sync/index_projection.h"
 #include "sync/markdown_projection.h"
 #include "sync/sync_admin.h"
@@ -157,10 +161,7 @@ class SyncWorkerTest : public store::StoreTest {
   // No event pending, and every entity of `events` ok in each target.
   void ExpectAllSynced(const std::vector<store::SyncEvent>& events,
                        const std::vector<std::string>& targets) {
-    auto pending =
-        store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
-    ASSERT_TRUE(pending.ok());
-    EXPECT_EQ(*pending->Int(0, "n"), 0);
+    EXPECT_EQ(CountPending(), 0);
     for (const auto& e : events) {
       for (const auto& target : targets) {
         EXPECT_EQ(StatusOf(target, e.entity_id), "ok") << target << " " << e.entity_id;
@@ -194,8 +195,7 @@ TEST_P(SyncWorkerTest, AppliesEachEntityOnceAndSkipsHashesAlreadySynced) {
   EXPECT_EQ(stats->applied, 1);
   EXPECT_EQ(target.applied.back(), "file:b.py@h3");
   EXPECT_EQ(CountRows("sync_events"), 5);
-  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  EXPECT_EQ(*pending->Int(0, "n"), 0);
+  EXPECT_EQ(CountPending(), 0);
 }
 
 // PostgreSQL: a fresh database's first backlog has no statistics until
@@ -281,8 +281,7 @@ TEST_P(SyncWorkerTest, AFirstPassLeavesItsEventsToAFullDrainThatSkipsWhatItAppli
   EXPECT_EQ(stats->batches, 3) << "batches of two and one events, then the empty one that ends it";
   EXPECT_THAT(index.applied,
               ::testing::ElementsAre("file:a.py@h1", "file:b.py@h1", "file:c.py@h1"));
-  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  EXPECT_EQ(*pending->Int(0, "n"), 3) << "left for the full drain";
+  EXPECT_EQ(CountPending(), 3) << "left for the full drain";
 
   SyncWorker full(*store_, {&index, &markdown}, Options_(2));
   stats = full.Drain();
@@ -292,8 +291,7 @@ TEST_P(SyncWorkerTest, AFirstPassLeavesItsEventsToAFullDrainThatSkipsWhatItAppli
   EXPECT_EQ(stats->applied, 3);
   EXPECT_EQ(index.applied.size(), 3u);
   EXPECT_EQ(markdown.applied.size(), 3u);
-  pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  EXPECT_EQ(*pending->Int(0, "n"), 0);
+  EXPECT_EQ(CountPending(), 0);
 }
 
 TEST_P(SyncWorkerTest, ReportEventsAreAppliedBeforeEarlierScanEvents) {
@@ -527,10 +525,9 @@ class OverlapProbe final : public QuietProjection {
       std::vector<std::string> ids;
       for (const auto& e : events) ids.push_back(e.entity_id);
       const std::string list = store::AppendInList(params, ids.begin(), ids.end());
-      auto rows = reader.Query(
-          "SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL AND entity_id IN (" +
-              list + ")",
-          params);
+      auto rows = reader.Query("SELECT count(*) AS n FROM sync_events e WHERE " +
+                                   store::IsPending("e") + " AND entity_id IN (" + list + ")",
+                               params);
       if (rows) pending_while_rendering = *rows->Int(0, "n");
       if (stop_after_first) *stop_after_first = true;
     }
@@ -602,9 +599,7 @@ TEST_P(SyncWorkerTest, ADrainStoppedBehindARenderingRecordsItBeforeReturning) {
   ASSERT_TRUE(stats.ok()) << stats.error().ToString();
   ASSERT_GE(stats->events, 4);
   ASSERT_LT(stats->events, 12);
-  auto pending = store_->Query("SELECT count(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending->Int(0, "n"), 12 - stats->events);
+  EXPECT_EQ(CountPending(), 12 - stats->events);
   for (int i = 0; i < 12; ++i) {
     const std::string id = "n" + std::to_string(i);
     const bool claimed = i < stats->events;  // claimed in id order (one priority)
@@ -825,6 +820,136 @@ TEST_P(SyncWorkerTest, AnIdempotentRedeliveryLeavesTheSyncRowsUntouched) {
   EXPECT_EQ(after->rows, before->rows);
 }
 
+// storage_sync rows are found by their entity_key, and still found when
+// they have none (0: written by a migration, `sync rebuild` or a test's
+// SQL) or another entity's (two entities may share a key): matched by
+// target, type and id, read by their text key when missed, and given their
+// own key then.
+TEST_P(SyncWorkerTest, SyncRowsWithoutTheirKeyOrWithAnotherEntitysAreStillFound) {
+  ScriptedProjection one("one"), two("two");
+  SyncWorker worker(*store_, {&one, &two}, Options_());
+  const std::vector<store::SyncEvent> events{{0, "file", "a.py", "h1", "upsert", std::nullopt, 0},
+                                             {0, "file", "b.py", "h1", "upsert", std::nullopt, 0},
+                                             {0, "file", "c.py", "h1", "upsert", std::nullopt, 0}};
+  Emit(events);
+  ASSERT_TRUE(worker.Drain().ok());
+  auto keys = [&] {
+    std::map<std::string, std::set<std::int64_t>> by_entity;
+    auto rows = store_->Query("SELECT entity_id, entity_key FROM storage_sync");
+    EXPECT_TRUE(rows.ok());
+    for (std::size_t i = 0; rows && i < rows->size(); ++i) {
+      by_entity[*rows->Text(i, "entity_id")].insert(*rows->Int(i, "entity_key"));
+    }
+    return by_entity;
+  };
+  auto written = keys();
+  ASSERT_EQ(written.size(), 3u);
+  for (const auto& [id, of_entity] : written) {
+    ASSERT_EQ(of_entity.size(), 1u) << id << ": both targets' rows share the entity's key";
+    EXPECT_NE(*of_entity.begin(), 0) << id;
+  }
+  EXPECT_NE(written["a.py"], written["b.py"]);
+  EXPECT_NE(written["b.py"], written["c.py"]);
+
+  auto rekeyed = store_->Transact([&](store::Tx& tx) -> Result<void> {
+    auto r = tx.Exec("UPDATE storage_sync SET entity_key = 0 WHERE entity_id = 'a.py'");
+    if (!r) return r.error();
+    r = tx.Exec("UPDATE storage_sync SET entity_key = $1 WHERE entity_id = 'b.py'",
+                {*written["c.py"].begin()});
+    if (!r) return r.error();
+    return Ok();
+  });
+  ASSERT_TRUE(rekeyed.ok()) << rekeyed.error().ToString();
+  clock_.Advance(seconds(60));
+  std::vector<store::SyncEvent> again = events;
+  again[2].content_hash = "h2";  // c.py changed; a.py and b.py did not
+  Emit(again);
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->skipped, 4);
+  EXPECT_EQ(stats->applied, 2);
+  EXPECT_EQ(stats->failed, 0);
+  EXPECT_THAT(one.applied, ::testing::ElementsAre("file:a.py@h1", "file:b.py@h1", "file:c.py@h1",
+                                                  "file:c.py@h2"));
+  EXPECT_EQ(two.applied, one.applied);
+  EXPECT_EQ(CountRows("storage_sync"), 6);
+  EXPECT_EQ(keys(), written);  // each row has its own key back
+  ExpectAllSynced(events, {"one", "two"});
+}
+
+// On SQLite a batch is recorded as one range per priority class
+// (sync_processed), not event by event; on PostgreSQL each event's
+// processed_at is set. Every reader sees the same: nothing pending, the
+// events processed at the batch's time, the lag from it.
+TEST_P(SyncWorkerTest, ProcessedEventsAreRangesOnSqliteAndEveryReaderSeesThemProcessed) {
+  ScriptedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_(3));
+  std::vector<store::SyncEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+    if (i < 3) {
+      events.push_back({0, "task", "task-" + std::to_string(i), "h1", "upsert", std::nullopt, 10});
+    }
+  }
+  Emit(events);
+  EXPECT_EQ(CountPending(), 8);
+  clock_.Advance(seconds(5));
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->events, 8);
+  EXPECT_EQ(CountPending(), 0);
+  auto ranges = store_->Query(
+      "SELECT priority, first_id, last_id FROM sync_processed ORDER BY priority DESC, last_id");
+  ASSERT_TRUE(ranges.ok());
+  auto marked =
+      store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NOT NULL");
+  ASSERT_TRUE(marked.ok());
+  if (GetParam() == std::string("sqlite")) {
+    EXPECT_EQ(*marked->Int(0, "n"), 0) << "no event row written";
+    // The reports first (one batch), then the scan events in two: ranges
+    // that tile each class from its first event.
+    ASSERT_EQ(ranges->size(), 3u);
+    EXPECT_EQ(ranges->Int(0, "priority"), 10);
+    EXPECT_EQ(ranges->Int(0, "first_id"), 1);
+    EXPECT_EQ(ranges->Int(0, "last_id"), 6);  // task-2, the 6th event
+    EXPECT_EQ(ranges->Int(1, "priority"), 0);
+    EXPECT_EQ(ranges->Int(1, "first_id"), 1);
+    EXPECT_EQ(ranges->Int(2, "first_id"), *ranges->Int(1, "last_id") + 1);
+    EXPECT_EQ(ranges->Int(2, "last_id"), 8);  // n4, the last event
+  } else {
+    EXPECT_EQ(*marked->Int(0, "n"), 8);
+    EXPECT_TRUE(ranges->empty());
+  }
+  auto listed = ListEvents(*store_, repo_, {});
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 8u);
+  for (const auto& e : *listed) {
+    EXPECT_EQ(e.status, "processed") << e.entity_id;
+    EXPECT_EQ(e.processed_at, "2026-11-27T12:00:05.000Z") << e.entity_id;
+  }
+  auto status = LoadSyncStatus(*store_, repo_, {"scripted"}, {}, clock_.Now());
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(status->reports.pending, 0);
+  EXPECT_EQ(status->scans.pending, 0);
+  EXPECT_DOUBLE_EQ(status->reports.applied_max_s, 5.0);
+  EXPECT_DOUBLE_EQ(status->scans.applied_median_s, 5.0);
+
+  // New events past the ranges are pending, and then processed too.
+  Emit({{0, "note", "n5", "h1", "upsert", std::nullopt, 0},
+        {0, "note", "n0", "h2", "upsert", std::nullopt, 0}});
+  EXPECT_EQ(CountPending(), 2);
+  status = LoadSyncStatus(*store_, repo_, {"scripted"}, {}, clock_.Now());
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->scans.pending, 2);
+  EXPECT_EQ(status->reports.pending, 0);
+  listed = ListEvents(*store_, repo_, {"pending"});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+  ASSERT_TRUE(worker.Drain().ok());
+  EXPECT_EQ(CountPending(), 0);
+  EXPECT_THAT(target.applied, ::testing::Contains("note:n0@h2"));
+}
+
 // A batch larger than one multi-row statement (250 rows), of two entity
 // types: every row is locked, read, recorded and marked, and a redelivery
 // skips them all.
@@ -851,8 +976,7 @@ TEST_P(SyncWorkerTest, BatchesLargerThanOneStatementLockAndRecordEveryRow) {
   EXPECT_EQ(stats->events, 600);
   EXPECT_EQ(stats->skipped, 600);
   EXPECT_EQ(stats->applied, 0);
-  auto pending = store_->Query("SELECT COUNT(*) AS n FROM sync_events WHERE processed_at IS NULL");
-  EXPECT_EQ(*pending->Int(0, "n"), 0);
+  EXPECT_EQ(CountPending(), 0);
 }
 
 // While a backlog drains the index merges its segments less often (up to
