@@ -46,26 +46,46 @@ Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, Ti
     applied.emplace_back(marked->Text(i, "processed_at").value_or(""),
                          marked->Text(i, "created_at").value_or(""));
   }
+  // The latest ranges until they span 1,000 events, then per priority
+  // class one read of the ids they span (a class's ranges tile it, so the
+  // latest of them are one interval), each event given its range's time.
   auto ranges = db.Query(
       "SELECT priority, first_id, last_id, processed_at FROM sync_processed WHERE "
       "repository_id = $1" +
           cls + " ORDER BY processed_at DESC LIMIT " + std::to_string(kApplied),
       {repo});
   if (!ranges) return ranges.error();
-  std::size_t covered = 0;
-  for (std::size_t r = 0; r < ranges->size() && covered < kApplied; ++r) {
-    const std::string at = ranges->Text(r, "processed_at").value_or("");
+  struct Range {
+    std::int64_t first = 0, last = 0;
+    std::string at;
+  };
+  std::map<std::int64_t, std::vector<Range>> by_class;
+  std::int64_t spanned = 0;
+  for (std::size_t r = 0; r < ranges->size() && spanned < static_cast<std::int64_t>(kApplied);
+       ++r) {
+    Range range{ranges->Int(r, "first_id").value_or(0), ranges->Int(r, "last_id").value_or(0),
+                ranges->Text(r, "processed_at").value_or("")};
+    spanned += range.last - range.first + 1;
+    by_class[ranges->Int(r, "priority").value_or(0)].push_back(std::move(range));
+  }
+  for (auto& [priority, of_class] : by_class) {
+    std::sort(of_class.begin(), of_class.end(),
+              [](const Range& a, const Range& b) { return a.first < b.first; });
     auto events = db.Query(
-        "SELECT created_at FROM sync_events WHERE id >= $1 AND id <= $2 AND repository_id = $3 "
-        "AND priority = $4 AND processed_at IS NULL ORDER BY id DESC LIMIT " +
+        "SELECT id, created_at FROM sync_events WHERE id >= $1 AND id <= $2 AND "
+        "repository_id = $3 AND priority = $4 AND processed_at IS NULL ORDER BY id DESC LIMIT " +
             std::to_string(kApplied),
-        {ranges->Int(r, "first_id").value_or(0), ranges->Int(r, "last_id").value_or(0), repo,
-         ranges->Int(r, "priority").value_or(0)});
+        {of_class.front().first, of_class.back().last, repo, priority});
     if (!events) return events.error();
     for (std::size_t i = 0; i < events->size(); ++i) {
-      applied.emplace_back(at, events->Text(i, "created_at").value_or(""));
+      const std::int64_t id = events->Int(i, "id").value_or(0);
+      auto range = std::upper_bound(of_class.begin(), of_class.end(), id,
+                                    [](std::int64_t v, const Range& x) { return v < x.first; });
+      if (range == of_class.begin()) continue;
+      --range;
+      if (id > range->last) continue;  // not in a range read (a gap never happens)
+      applied.emplace_back(range->at, events->Text(i, "created_at").value_or(""));
     }
-    covered += events->size();
   }
   std::sort(applied.begin(), applied.end(), std::greater<>());
   if (applied.size() > kApplied) applied.resize(kApplied);

@@ -498,7 +498,8 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   return ApplyItems(tx, items, stats, finish, overlap ? &ids : nullptr);
 }
 
-Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events) {
+Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events,
+                                               bool exact) {
   const std::string now = FormatIso8601(clock_.Now());
   std::int64_t marked = 0;
   if (ranges_) {
@@ -519,7 +520,23 @@ Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<
       const std::int64_t w = mark->Int(0, "w").value_or(0);
       const std::int64_t last = *std::max_element(ids.begin(), ids.end());
       if (last <= w) continue;
-      marked += std::count_if(ids.begin(), ids.end(), [w](std::int64_t id) { return id > w; });
+      std::vector<std::int64_t> past;
+      for (std::int64_t id : ids) {
+        if (id > w) past.push_back(id);
+      }
+      if (exact) {
+        // Of those, the ones another worker has not marked on its own
+        // (QuarantineFirstEvent) meanwhile.
+        store::Params params;
+        const std::string list = store::AppendInList(params, past.begin(), past.end());
+        auto still = tx.Query("SELECT COUNT(*) AS n FROM sync_events WHERE id IN (" + list +
+                                  ") AND processed_at IS NULL",
+                              params);
+        if (!still) return still.error();
+        marked += still->Int(0, "n").value_or(0);
+      } else {
+        marked += static_cast<std::int64_t>(past.size());
+      }
       auto done = tx.Exec(
           "INSERT INTO sync_processed (repository_id, priority, first_id, last_id, processed_at) "
           "VALUES ($1, $2, $3, $4, $5)",
@@ -739,7 +756,7 @@ Result<void> SyncWorker::RecordOverlap(store::Tx& tx, Overlap& done, WorkerStats
   // pending to mark than the batch holds, and nothing of the batch is
   // recorded as synced; a retry renders its entities again from their
   // latest events.
-  auto marked = MarkProcessed(tx, done.events);
+  auto marked = MarkProcessed(tx, done.events, /*exact=*/true);
   if (!marked) return marked.error();
   const bool taken = *marked < static_cast<std::int64_t>(done.events.size());
   for (TargetWork& work : done.works) {

@@ -144,8 +144,12 @@ class SyncWorker {
   // Marks those of `events` still pending processed; returns how many. On
   // SQLite a range per priority class (store/pending_events.h), on
   // PostgreSQL each event's processed_at: ids there may commit out of
-  // order, so a range could cover an event not visible yet.
-  Result<std::int64_t> MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events);
+  // order, so a range could cover an event not visible yet. On SQLite the
+  // count is of the events past the watermark, and with `exact` (a batch
+  // recorded in a later transaction than its claim) of those not marked
+  // one by one meanwhile either.
+  Result<std::int64_t> MarkProcessed(store::Tx& tx, const std::vector<Claimed>& events,
+                                     bool exact = false);
   // One target's share of a batch: the items to apply (those not already
   // synced), their events, and the results.
   struct TargetWork {

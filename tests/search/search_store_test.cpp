@@ -826,9 +826,9 @@ TEST_P(SearchStoreTest, Migration8ResyncsEntitiesTwoRepositoriesShared) {
       "'2026-11-27T12:00:00.000Z')",
       {repo_});
   Exec("DELETE FROM schema_migrations WHERE version = 8");
-  // Migration 22 taken back too: it adds storage_sync.entity_key (SQLite:
-  // rebuilds the table) and creates sync_processed, whose ranges (what the
-  // drains processed, on SQLite) are kept aside and put back after it.
+  // Migration 22 taken back too: it adds storage_sync.entity_key and
+  // creates sync_processed, whose ranges (what the drains processed, on
+  // SQLite) are kept aside and put back after it.
   Exec("ALTER TABLE sync_processed RENAME TO sync_processed_kept");
   Exec("DROP INDEX sync_processed_by_time");
   Exec("DELETE FROM schema_migrations WHERE version = 22");

@@ -66,6 +66,7 @@ const std::map<std::string, std::set<std::string>> kSchema = {
     {"sync_events",
      {"id", "repository_id", "entity_type", "entity_id", "content_hash", "action", "scan_run_id",
       "priority", "created_at", "processed_at"}},
+    {"sync_processed", {"repository_id", "priority", "first_id", "last_id", "processed_at"}},
     {"storage_sync",
      {"target", "entity_type", "entity_id", "repository_id", "last_synced_hash", "status",
       "attempts", "last_error", "next_attempt_at", "updated_at", "entity_key"}},
@@ -166,7 +167,9 @@ TEST_P(StoreTest, DerivedTablesHoldNoRepositoryKeyOnPostgres) {
     return tables;
   };
   const std::set<std::string> to_repositories = keyed("repositories");
-  for (const char* source : {"files", "symbols", "tasks", "decisions", "sync_events"}) {
+  // sync_processed too: its ranges must go with their repository's events.
+  for (const char* source :
+       {"files", "symbols", "tasks", "decisions", "sync_events", "sync_processed"}) {
     EXPECT_TRUE(to_repositories.count(source)) << source;
   }
   for (const auto& table : derived) {

@@ -859,14 +859,16 @@ CREATE INDEX search_docs_deprecated_modules ON search_docs (repository_id)
 //    and are found by their text key, which gives them theirs.
 //  - sync_processed: the ranges of events a batch processed, one row per
 //    priority class, written on SQLite instead of every event's
-//    processed_at (store/pending_events.h).
+//    processed_at (store/pending_events.h). Its rows go with their
+//    repository: SQLite may give a deleted repository's id, and its
+//    events' ids, to new ones, which a range left behind would cover.
 //  - sync_events_pending leads with the repository: the claims and counts
 //    seek one repository's class past its watermark.
 constexpr std::string_view kCheaperOutbox = R"sql(
 ALTER TABLE storage_sync ADD COLUMN entity_key BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX storage_sync_by_entity_key ON storage_sync (entity_key);
 CREATE TABLE sync_processed (
-  repository_id BIGINT NOT NULL,
+  repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
   priority INTEGER NOT NULL,
   first_id BIGINT NOT NULL,
   last_id BIGINT NOT NULL,
