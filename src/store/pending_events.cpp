@@ -44,4 +44,10 @@ std::string ProcessedAt(std::string_view alias) {
          ".id ORDER BY r.last_id LIMIT 1))";
 }
 
+Result<std::int64_t> ReadWatermark(Reader& db, std::int64_t repository_id, std::int64_t priority) {
+  auto rows = db.Query("SELECT " + Watermark("$1", "$2") + " AS w", {repository_id, priority});
+  if (!rows) return rows.error();
+  return rows->Int(0, "w").value_or(0);
+}
+
 }  // namespace docrunch::store

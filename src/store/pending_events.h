@@ -17,8 +17,11 @@
 // pending, whatever the history.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "store/store.h"
 
 namespace docrunch::store {
 
@@ -33,5 +36,9 @@ std::string IsPending(std::string_view alias);
 
 // An expression: the row `alias`'s processed time, NULL while pending.
 std::string ProcessedAt(std::string_view alias);
+
+// The watermark of one priority class of a repository: every event of it
+// up to this id is processed (0 before its first range).
+Result<std::int64_t> ReadWatermark(Reader& db, std::int64_t repository_id, std::int64_t priority);
 
 }  // namespace docrunch::store

@@ -33,7 +33,7 @@ Result<void> LoadClassLag(store::Reader& db, std::int64_t repo, bool reports, Ti
     if (auto t = ParseIso8601(*oldest)) lag.oldest_pending_s = Seconds(*t, now);
   }
   // The last 1,000 applied: events marked one by one, and those of the
-  // latest ranges (store/pending_events.h), each range read by id.
+  // latest ranges (store/pending_events.h).
   constexpr std::size_t kApplied = 1000;
   auto marked = db.Query(
       "SELECT created_at, processed_at FROM sync_events WHERE repository_id = $1 "

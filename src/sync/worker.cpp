@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "store/batch.h"
+#include "store/pending_events.h"
 
 namespace docrunch::sync {
 
@@ -386,12 +387,9 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
     if (cls->empty()) break;
     const std::int64_t priority = cls->Int(0, "priority").value_or(0);
     below = priority;
-    auto mark = tx.Query(
-        "SELECT COALESCE(MAX(last_id), 0) AS w FROM sync_processed WHERE repository_id = $1 "
-        "AND priority = $2",
-        {repo, priority});
+    auto mark = store::ReadWatermark(tx, repo, priority);
     if (!mark) return mark.error();
-    params = {repo, priority, std::max(after, mark->Int(0, "w").value_or(0))};
+    params = {repo, priority, std::max(after, *mark)};
     std::string sql = std::string("SELECT ") + kEventColumns + " FROM sync_events" + hint +
                       " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
                       "id > $3";
@@ -512,12 +510,9 @@ Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<
     std::map<int, std::vector<std::int64_t>> by_class;
     for (const Claimed& c : events) by_class[c.priority].push_back(c.id);
     for (const auto& [priority, ids] : by_class) {
-      auto mark = tx.Query(
-          "SELECT COALESCE(MAX(last_id), 0) AS w FROM sync_processed WHERE repository_id = $1 "
-          "AND priority = $2",
-          {options_.repository_id, std::int64_t{priority}});
+      auto mark = store::ReadWatermark(tx, options_.repository_id, priority);
       if (!mark) return mark.error();
-      const std::int64_t w = mark->Int(0, "w").value_or(0);
+      const std::int64_t w = *mark;
       const std::int64_t last = *std::max_element(ids.begin(), ids.end());
       if (last <= w) continue;
       std::vector<std::int64_t> past;
