@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "store/batch.h"
+#include "store/entity_key.h"
 #include "store/pending_events.h"
 
 namespace docrunch::sync {
@@ -93,48 +95,91 @@ std::string Placeholders(std::size_t first, std::size_t rows, std::size_t column
   return out;
 }
 
-// FNV-1a, 64 bits, over fields, each closed by a byte no UTF-8 text
-// contains: the same value in every process and every version (lock keys
-// and storage_sync.entity_key depend on it; never change it).
-class FieldHash {
- public:
-  FieldHash& Add(std::string_view bytes) {
-    for (unsigned char c : bytes) Mix(c);
-    Mix(0xff);
-    return *this;
-  }
-  std::int64_t Value() const { return static_cast<std::int64_t>(h_); }
-
- private:
-  void Mix(unsigned char c) {
-    h_ ^= c;
-    h_ *= 1099511628211ull;
-  }
-  std::uint64_t h_ = 14695981039346656037ull;
-};
-
 // The lock key of one entity in one target (Tx::LockKeys): repository,
 // target, type and id. Two entities sharing a key only ever wait for each
 // other.
 std::int64_t EntityKey(std::int64_t repo, std::string_view target, const store::SyncEvent& e) {
-  return FieldHash()
-      .Add(std::to_string(repo))
-      .Add(target)
-      .Add(e.entity_type)
-      .Add(e.entity_id)
-      .Value();
+  return store::FieldHash().Add(repo).Add(target).Add(e.entity_type).Add(e.entity_id).Value();
 }
 
-// storage_sync.entity_key of one entity's rows (every target's): its
-// repository, type and id. ReadSyncRows finds the rows by this integer,
-// a quarter of the cost of a seek by the four text columns on SQLite, and
-// matches type and id as well (two entities may share a key). Never 0: a
-// row written without a key (by a migration, `sync rebuild`, a
-// projection's own bookkeeping) keeps 0 and is found by its text key.
+// storage_sync.entity_key of one entity's rows (store/entity_key.h).
+// ReadSyncRows finds the rows by this integer, a quarter of the cost of a
+// seek by the four text columns on SQLite, and matches type and id as well.
 std::int64_t RowKey(std::int64_t repo, const store::SyncEvent& e) {
-  const std::int64_t key =
-      FieldHash().Add(std::to_string(repo)).Add(e.entity_type).Add(e.entity_id).Value();
-  return key == 0 ? 1 : key;
+  return store::StorageSyncKey(repo, e.entity_type, e.entity_id);
+}
+
+// The integer in column `c` of row `i`; 0 for NULL (Rows::Int by index).
+std::int64_t IntCell(const store::Rows& rows, std::size_t i, std::size_t c) {
+  const auto* value = std::get_if<std::int64_t>(&rows.rows[i][c]);
+  return value == nullptr ? 0 : *value;
+}
+
+// An entity of a claimed batch: its type and id (views into the rows).
+using BatchEntity = std::pair<std::string_view, std::string_view>;
+
+// What a claimed batch needs: the row of each entity's latest event to
+// apply, in key order, and how many entities need nothing.
+struct BatchPlan {
+  std::vector<std::size_t> apply;
+  std::int64_t skipped = 0;
+};
+
+// One application per entity: its latest event of the batch (projections
+// read the entity's current rows anyway). On SQLite an event whose content
+// all `targets` have synced (`synced_targets`, SyncWorker::SyncedTargets)
+// needs none, unless its entity is `rendering`; an entity is skipped when
+// its latest event needs none. Only the entities with an event needing
+// one are ordered (an idempotent re-run has none): the others are counted
+// by a sort of their hashes.
+BatchPlan PlanBatch(const store::Rows& rows, std::int64_t targets,
+                    const std::set<BatchEntity>& rendering) {
+  const std::size_t c_id = rows.Column("id"), c_type = rows.Column("entity_type"),
+                    c_entity = rows.Column("entity_id");
+  const auto known = std::find(rows.columns.begin(), rows.columns.end(), "synced_targets");
+  auto entity = [&](std::size_t i) {
+    const auto* type = std::get_if<std::string>(&rows.rows[i][c_type]);
+    const auto* id = std::get_if<std::string>(&rows.rows[i][c_entity]);
+    return BatchEntity(type ? std::string_view(*type) : "", id ? std::string_view(*id) : "");
+  };
+  auto synced = [&](std::size_t i) {
+    if (known == rows.columns.end()) return false;
+    const auto c_synced = static_cast<std::size_t>(known - rows.columns.begin());
+    return IntCell(rows, i, c_synced) == targets && !rendering.contains(entity(i));
+  };
+  std::set<BatchEntity> unsynced;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!synced(i)) unsynced.insert(entity(i));
+  }
+  BatchPlan plan;
+  std::map<BatchEntity, std::size_t> latest;
+  std::vector<std::pair<std::size_t, std::size_t>> done;  // (hash, row)
+  const std::hash<std::string_view> hash;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const BatchEntity e = entity(i);
+    if (!unsynced.contains(e)) {
+      done.emplace_back(hash(e.first) * 31 + hash(e.second), i);
+      continue;
+    }
+    auto [it, fresh] = latest.try_emplace(e, i);
+    if (!fresh && IntCell(rows, it->second, c_id) < IntCell(rows, i, c_id)) it->second = i;
+  }
+  std::sort(done.begin(), done.end());
+  for (std::size_t a = 0; a < done.size(); ++a) {
+    bool seen = false;
+    for (std::size_t b = a; b-- > 0 && done[b].first == done[a].first;) {
+      seen = seen || entity(done[b].second) == entity(done[a].second);
+    }
+    if (!seen) ++plan.skipped;
+  }
+  for (const auto& [e, i] : latest) {
+    if (synced(i)) {
+      ++plan.skipped;  // back to content every target has
+    } else {
+      plan.apply.push_back(i);
+    }
+  }
+  return plan;
 }
 
 }  // namespace
@@ -352,6 +397,20 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
   return ApplyItems(tx, items, stats);
 }
 
+std::string SyncWorker::SyncedTargets(const store::Tx& tx, std::string_view events,
+                                      store::Params& params) const {
+  std::vector<std::string> names;
+  for (const Projection* target : targets_) names.emplace_back(target->Target());
+  const std::string e(events);
+  return "(SELECT COUNT(*) FROM storage_sync AS s" + tx.IndexHint("storage_sync_by_entity_key") +
+         " WHERE s.entity_key = " + std::string(store::kStorageSyncKeyFunction) + "(" + e +
+         ".repository_id, " + e + ".entity_type, " + e + ".entity_id) AND s.repository_id = " + e +
+         ".repository_id AND s.entity_type = " + e + ".entity_type AND s.entity_id = " + e +
+         ".entity_id AND s.status = 'ok' AND s.last_synced_hash = " + e +
+         ".content_hash AND s.target IN (" +
+         store::AppendInList(params, names.begin(), names.end()) + ")) AS synced_targets";
+}
+
 Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t after,
                                       bool by_priority, const std::vector<Claimed>& held) {
   const std::int64_t repo = options_.repository_id;
@@ -390,9 +449,12 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
     auto mark = store::ReadWatermark(tx, repo, priority);
     if (!mark) return mark.error();
     params = {repo, priority, std::max(after, *mark)};
-    std::string sql = std::string("SELECT ") + kEventColumns + " FROM sync_events" + hint +
-                      " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
-                      "id > $3";
+    // What the skip needs; the rest of an event is read if it is applied
+    // (ReadEventColumns).
+    std::string sql =
+        "SELECT id, entity_type, entity_id, priority, " + SyncedTargets(tx, "sync_events", params) + " FROM sync_events" + hint +
+        " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
+        "id > $3";
     std::vector<std::int64_t> held_here;
     for (const Claimed& c : held) {
       if (c.priority == priority) held_here.push_back(c.id);
@@ -423,7 +485,48 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
   return claimed;
 }
 
-Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats) {
+Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, store::Rows& rows,
+                                          const std::vector<std::size_t>& which) {
+  static constexpr std::array<std::string_view, 4> kRest = {"repository_id", "content_hash",
+                                                            "action", "scan_run_id"};
+  if (which.empty()) return Ok();
+  if (std::find(rows.columns.begin(), rows.columns.end(), "content_hash") == rows.columns.end()) {
+    rows.columns.insert(rows.columns.end(), kRest.begin(), kRest.end());
+    for (auto& row : rows.rows) row.resize(rows.columns.size());
+  }
+  const std::size_t c_id = rows.Column("id"), c_hash = rows.Column("content_hash");
+  std::unordered_map<std::int64_t, std::size_t> at;
+  std::vector<std::int64_t> ids;
+  for (std::size_t i : which) {
+    const auto* id = std::get_if<std::int64_t>(&rows.rows[i][c_id]);
+    // content_hash is NOT NULL: a NULL is a column the claim left out.
+    if (id == nullptr || !std::holds_alternative<std::monostate>(rows.rows[i][c_hash])) continue;
+    at.emplace(*id, i);
+    ids.push_back(*id);
+  }
+  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
+    const std::size_t end = std::min(ids.size(), start + kChunk);
+    store::Params params;
+    const std::string list =
+        store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
+                            ids.begin() + static_cast<std::ptrdiff_t>(end));
+    auto read = tx.Query(
+        "SELECT id, repository_id, content_hash, action, scan_run_id FROM sync_events WHERE id "
+        "IN (" +
+            list + ")",
+        params);
+    if (!read) return read.error();
+    for (std::size_t r = 0; r < read->size(); ++r) {
+      auto& row = rows.rows[at.at(*read->Int(r, "id"))];
+      for (std::string_view column : kRest) {
+        row[rows.Column(column)] = std::move(read->rows[r][read->Column(column)]);
+      }
+    }
+  }
+  return Ok();
+}
+
+Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats, int round) {
   // A first pass walks the pending events by id from its cursor. The
   // events of a batch still rendering are pending until this transaction
   // records it (FinishOverlap).
@@ -449,32 +552,48 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     auto relaxed = tx.Exec("SET LOCAL synchronous_commit = off");
     if (!relaxed) return relaxed.error();
   }
-  // One application per entity and target: the latest event of the batch
-  // (projections read the entity's current rows anyway).
-  std::map<std::pair<std::string, std::string>, std::size_t> latest;
+  const store::Rows& rows = *claimed;
+  const std::size_t c_id = rows.Column("id"), c_priority = rows.Column("priority");
   std::vector<Claimed> ids;
-  for (std::size_t i = 0; i < claimed->size(); ++i) {
-    ids.push_back(
-        {*claimed->Int(i, "id"), static_cast<int>(claimed->Int(i, "priority").value_or(0))});
-    auto key = std::make_pair(*claimed->Text(i, "entity_type"), *claimed->Text(i, "entity_id"));
-    auto it = latest.find(key);
-    if (it == latest.end() || *claimed->Int(it->second, "id") < *claimed->Int(i, "id")) {
-      latest[key] = i;
+  ids.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ids.push_back({IntCell(rows, i, c_id), static_cast<int>(IntCell(rows, i, c_priority))});
+  }
+  // On SQLite the claim said which events every target has synced, but
+  // the rows of the batch still rendering past its commit are recorded
+  // after it: those entities are read again under their locks.
+  std::set<BatchEntity> rendering;
+  if (overlap_) {
+    for (const Item& item : overlap_->items) {
+      rendering.emplace(item.event.entity_type, item.event.entity_id);
     }
   }
+  const BatchPlan plan = PlanBatch(rows, static_cast<std::int64_t>(targets_.size()), rendering);
+  stats.skipped += plan.skipped * static_cast<std::int64_t>(targets_.size());
+  const std::vector<std::size_t>& applied = plan.apply;
+  DOCRUNCH_TRY(ReadEventColumns(tx, *claimed, applied));
   // In key order (PrepareBatch's), each entity's targets side by side.
   std::vector<Item> items;
-  items.reserve(latest.size() * targets_.size());
-  for (const auto& [key, i] : latest) {
+  items.reserve(applied.size() * targets_.size());
+  for (std::size_t i : applied) {
     for (std::size_t t = 0; t < targets_.size(); ++t) {
       Item item;
       item.target = t;
-      item.event_id = *claimed->Int(i, "id");
-      item.event = EventAt(*claimed, i);
+      item.event_id = ids[i].id;
+      item.event = EventAt(rows, i);
       items.push_back(std::move(item));
     }
   }
-  stats.events = static_cast<std::int64_t>(ids.size());
+  stats.events += static_cast<std::int64_t>(ids.size());
+  if (items.empty() && !pass && !drained && round + 1 < kSkippedBatchesPerTransaction) {
+    // Every event of the batch was skipped: nothing renders or is recorded
+    // but the batch's range. The next batch is claimed in this transaction:
+    // a re-delivered backlog costs no commit per batch.
+    DOCRUNCH_TRY(FinishOverlap(tx, stats));
+    auto marked = MarkProcessed(tx, ids);
+    if (!marked) return marked.error();
+    return ApplyEvents(tx, limit, stats, round + 1);
+  }
   if (pass) {
     DOCRUNCH_TRY(ApplyItems(tx, items, stats));
     if (drained) DOCRUNCH_TRY(Settle(tx));
@@ -1056,6 +1175,7 @@ Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
     auto claimed = Claim(tx, 1, 0, options_.prioritize_reports, {});
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();
+    DOCRUNCH_TRY(ReadEventColumns(tx, *claimed, {0}));
     store::SyncEvent e = EventAt(*claimed, 0);
     // The entity's locks, as a batch takes them (RecordTarget relies on it).
     std::vector<std::int64_t> keys;

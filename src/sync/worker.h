@@ -22,7 +22,10 @@
 //    entity to the same target at once. On SQLite the write lock makes one
 //    worker run at a time.
 //  - An event whose hash a target already synced is skipped (at-least-once
-//    delivery, effect once). Report events (higher priority) go first.
+//    delivery, effect once). On SQLite the claim already counts the
+//    targets that have synced each event (SyncedTargets), and a batch of
+//    only skipped events is followed by the next in the same transaction.
+//    Report events (higher priority) go first.
 //  - A failed apply is retried with backoff (RetryPolicy) from the entity's
 //    latest event, then marked failed or dead_letter; it never blocks the
 //    other entities or targets.
@@ -38,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -88,7 +92,11 @@ class SyncWorker {
   SyncWorker(store::Store& store, std::vector<Projection*> targets, WorkerOptions options);
   ~SyncWorker();
 
-  // Applies due retries, then one batch of pending events.
+  // Applies due retries, then one batch of pending events. On SQLite, a
+  // batch all of whose events are skipped (their content synced by every
+  // target) is followed by the next in the same transaction, up to this
+  // many batches: a re-delivered backlog costs no commit per batch.
+  static constexpr int kSkippedBatchesPerTransaction = 10;
   Result<WorkerStats> RunBatch();
 
   // Runs batches until no pending event and no due retry is left,
@@ -117,10 +125,29 @@ class SyncWorker {
   // urgent first when `by_priority` (else in id order), none of `held`.
   // Rows stay claimed until the transaction ends (on PostgreSQL, FOR
   // UPDATE SKIP LOCKED; SQLite's write lock is the transaction's).
+  // On SQLite a claimed row has only what the skip needs (id, entity_type,
+  // entity_id, priority) and `synced_targets` (SyncedTargets); the rest of
+  // an event applied is read by ReadEventColumns.
   Result<store::Rows> Claim(store::Tx& tx, int limit, std::int64_t after, bool by_priority,
                             const std::vector<Claimed>& held);
+  // A column for a claim on SQLite: how many of the targets have synced the
+  // content of the event row `events` (an `ok` storage_sync row of its
+  // hash), through the entity's key. An entity all have synced is skipped
+  // without reading its rows (ApplyEvents). Not on PostgreSQL, where
+  // another worker may be applying the entity: it is read under the
+  // entity's lock there (PrepareBatch). Appends the target names to
+  // `params`.
+  std::string SyncedTargets(const store::Tx& tx, std::string_view events,
+                            store::Params& params) const;
+  // Adds the event columns a claim left out (repository_id, content_hash,
+  // action, scan_run_id) to `rows`, read for the rows `which`.
+  Result<void> ReadEventColumns(store::Tx& tx, store::Rows& rows,
+                                const std::vector<std::size_t>& which);
   Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
-  Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats);
+  // Claims a batch and applies it. A batch all of whose events are skipped
+  // (SyncedTargets) is followed by the next in the same transaction, up to
+  // kSkippedBatchesPerTransaction batches; `round` counts them.
+  Result<void> ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats, int round = 0);
   // Applies each item to its target and records the results. `meanwhile`
   // (if given) runs in the transaction while targets render apart. Given
   // `overlap_ids` (the batch's event ids), the rendering may instead run

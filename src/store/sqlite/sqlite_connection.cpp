@@ -6,6 +6,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include "store/entity_key.h"
+
 namespace docrunch::store {
 namespace {
 
@@ -103,6 +105,25 @@ Error SqliteError(int rc, std::string_view message, const std::string& path) {
   }
 }
 
+namespace {
+
+// storage_sync_key(repository_id, entity_type, entity_id): store/entity_key.h.
+// NULL when an argument is NULL.
+void StorageSyncKeyFunction(sqlite3_context* context, int, sqlite3_value** args) {
+  for (int i = 0; i < 3; ++i) {
+    if (sqlite3_value_type(args[i]) == SQLITE_NULL) return sqlite3_result_null(context);
+  }
+  auto text = [](sqlite3_value* value) {
+    const auto* bytes = reinterpret_cast<const char*>(sqlite3_value_text(value));
+    return std::string_view(bytes == nullptr ? "" : bytes,
+                            static_cast<std::size_t>(sqlite3_value_bytes(value)));
+  };
+  sqlite3_result_int64(context,
+                       StorageSyncKey(sqlite3_value_int64(args[0]), text(args[1]), text(args[2])));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                  int busy_timeout_ms) {
   sqlite3* db = nullptr;
@@ -128,6 +149,11 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   DOCRUNCH_TRY(
       conn->ExecScript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
                        "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"));
+  std::string function(kStorageSyncKeyFunction);
+  rc = sqlite3_create_function_v2(db, function.c_str(), 3,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                  StorageSyncKeyFunction, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, sqlite3_errmsg(db), path);
   auto schema = conn->Query("SELECT count(*) FROM sqlite_master", {});
   if (!schema) return schema.error();
   return conn;

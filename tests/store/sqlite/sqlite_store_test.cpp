@@ -8,7 +8,10 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <tuple>
+#include <vector>
 
+#include "store/entity_key.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
 
@@ -84,6 +87,31 @@ TEST(SqliteStoreTest, CreatesTheFileInWalModeWithForeignKeysOn) {
   auto fks = (*store)->Query("PRAGMA foreign_keys");
   ASSERT_TRUE(fks.ok());
   EXPECT_EQ(fks->Int(0, "foreign_keys"), 1);
+}
+
+// The SQL function storage_sync_key gives what the C++ gives (the worker's
+// claim compares its result to keys written from C++), for any text,
+// including bytes that are not UTF-8 and an embedded NUL; NULL for NULL.
+TEST(SqliteStoreTest, StorageSyncKeyInSqlIsTheSameAsInCpp) {
+  docrunch::testing::TempDir dir;
+  auto store = OpenStore(SqliteAt(dir / "docrunch.db"));
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  const std::vector<std::tuple<std::int64_t, std::string, std::string>> cases{
+      {1, "file", "src/a.py"},
+      {42, "symbol", "pkg.mod.Class.method"},
+      {-7, "", ""},
+      {9007199254740993, "task", "task-\xc3\xa9\xff"},
+      {3, "note", std::string("a\0b", 3)}};
+  for (const auto& [repo, type, id] : cases) {
+    auto rows = (*store)->Query("SELECT storage_sync_key($1, $2, $3) AS k", {repo, type, id});
+    ASSERT_TRUE(rows.ok()) << rows.error().ToString();
+    EXPECT_EQ(rows->Int(0, "k"), StorageSyncKey(repo, type, id)) << type << ":" << id;
+  }
+  EXPECT_NE(StorageSyncKey(1, "file", "a"), StorageSyncKey(2, "file", "a"));
+  EXPECT_NE(StorageSyncKey(1, "file", "ab"), StorageSyncKey(1, "filea", "b"));
+  auto null = (*store)->Query("SELECT storage_sync_key(1, NULL, 'x') AS k");
+  ASSERT_TRUE(null.ok()) << null.error().ToString();
+  EXPECT_EQ(null->Int(0, "k"), std::nullopt);
 }
 
 TEST(SqliteStoreTest, WriterWaitsForAnotherConnectionToCommit) {
