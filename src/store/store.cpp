@@ -82,6 +82,40 @@ std::vector<TableInfo> GroupCatalogRows(const Rows& rows) {
   return out;
 }
 
+namespace {
+
+// A row of Rows seen as a RowView (Reader::ForEachRow's default).
+class ValuesRow final : public RowView {
+ public:
+  explicit ValuesRow(const std::vector<Value>& cells) : cells_(cells) {}
+  std::size_t size() const override { return cells_.size(); }
+  bool IsNull(std::size_t c) const override {
+    return std::holds_alternative<std::monostate>(cells_[c]);
+  }
+  std::int64_t Int(std::size_t c) const override {
+    if (const auto* i = std::get_if<std::int64_t>(&cells_[c])) return *i;
+    if (const auto* d = std::get_if<double>(&cells_[c])) return static_cast<std::int64_t>(*d);
+    return 0;
+  }
+  std::string_view Text(std::size_t c) const override {
+    const auto* text = std::get_if<std::string>(&cells_[c]);
+    return text == nullptr ? std::string_view() : std::string_view(*text);
+  }
+
+ private:
+  const std::vector<Value>& cells_;
+};
+
+}  // namespace
+
+Result<void> Reader::ForEachRow(std::string_view sql, const Params& params,
+                                const std::function<void(const RowView&)>& each) {
+  auto rows = Query(sql, params);
+  if (!rows) return rows.error();
+  for (const auto& cells : rows->rows) each(ValuesRow(cells));
+  return Ok();
+}
+
 Result<Rows> Reader::FullTextSearch(std::int64_t, const std::vector<std::string>&,
                                     const std::vector<int>&, int) {
   return MakeError(ErrorCode::kInternal, "full-text search is not available on this reader");

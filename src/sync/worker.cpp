@@ -69,15 +69,16 @@ std::string ClaimStatement(const store::Tx& tx, const std::string& conditions, b
          std::string(tx.SkipLockedClause());
 }
 
-store::SyncEvent EventAt(const store::Rows& rows, std::size_t i) {
+// A row of kEventColumns, in their order.
+store::SyncEvent EventAt(const store::RowView& row) {
   store::SyncEvent e;
-  e.repository_id = rows.Int(i, "repository_id");
-  e.entity_type = rows.Text(i, "entity_type").value_or("");
-  e.entity_id = rows.Text(i, "entity_id").value_or("");
-  e.content_hash = rows.Text(i, "content_hash").value_or("");
-  e.action = rows.Text(i, "action").value_or("upsert");
-  e.scan_run_id = rows.Int(i, "scan_run_id");
-  e.priority = static_cast<int>(rows.Int(i, "priority").value_or(0));
+  if (!row.IsNull(1)) e.repository_id = row.Int(1);
+  e.entity_type = row.Text(2);
+  e.entity_id = row.Text(3);
+  e.content_hash = row.Text(4);
+  e.action = row.IsNull(5) ? "upsert" : row.Text(5);
+  if (!row.IsNull(6)) e.scan_run_id = row.Int(6);
+  e.priority = static_cast<int>(row.Int(7));
   return e;
 }
 
@@ -109,16 +110,10 @@ std::int64_t RowKey(std::int64_t repo, const store::SyncEvent& e) {
   return store::StorageSyncKey(repo, e.entity_type, e.entity_id);
 }
 
-// The integer in column `c` of row `i`; 0 for NULL (Rows::Int by index).
-std::int64_t IntCell(const store::Rows& rows, std::size_t i, std::size_t c) {
-  const auto* value = std::get_if<std::int64_t>(&rows.rows[i][c]);
-  return value == nullptr ? 0 : *value;
-}
-
-// An entity of a claimed batch: its type and id (views into the rows).
+// An entity of a claimed batch: its type and id (views into the events).
 using BatchEntity = std::pair<std::string_view, std::string_view>;
 
-// What a claimed batch needs: the row of each entity's latest event to
+// What a claimed batch needs: the index of each entity's latest event to
 // apply, in key order, and how many entities need nothing.
 struct BatchPlan {
   std::vector<std::size_t> apply;
@@ -127,42 +122,36 @@ struct BatchPlan {
 
 // One application per entity: its latest event of the batch (projections
 // read the entity's current rows anyway). On SQLite an event whose content
-// all `targets` have synced (`synced_targets`, SyncWorker::SyncedTargets)
-// needs none, unless its entity is `rendering`; an entity is skipped when
-// its latest event needs none. Only the entities with an event needing
-// one are ordered (an idempotent re-run has none): the others are counted
-// by a sort of their hashes.
-BatchPlan PlanBatch(const store::Rows& rows, std::int64_t targets,
+// all `targets` have synced (SyncWorker::SyncedTargets) needs none, unless
+// its entity is `rendering`; an entity is skipped when its latest event
+// needs none. Only the entities with an event needing one are ordered (an
+// idempotent re-run has none): the others are counted by a sort of their
+// hashes.
+template <typename Event>
+BatchPlan PlanBatch(const std::vector<Event>& events, std::int64_t targets,
                     const std::set<BatchEntity>& rendering) {
-  const std::size_t c_id = rows.Column("id"), c_type = rows.Column("entity_type"),
-                    c_entity = rows.Column("entity_id");
-  const auto known = std::find(rows.columns.begin(), rows.columns.end(), "synced_targets");
   auto entity = [&](std::size_t i) {
-    const auto* type = std::get_if<std::string>(&rows.rows[i][c_type]);
-    const auto* id = std::get_if<std::string>(&rows.rows[i][c_entity]);
-    return BatchEntity(type ? std::string_view(*type) : "", id ? std::string_view(*id) : "");
+    return BatchEntity(events[i].event.entity_type, events[i].event.entity_id);
   };
   auto synced = [&](std::size_t i) {
-    if (known == rows.columns.end()) return false;
-    const auto c_synced = static_cast<std::size_t>(known - rows.columns.begin());
-    return IntCell(rows, i, c_synced) == targets && !rendering.contains(entity(i));
+    return events[i].synced_targets == targets && !rendering.contains(entity(i));
   };
   std::set<BatchEntity> unsynced;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
     if (!synced(i)) unsynced.insert(entity(i));
   }
   BatchPlan plan;
   std::map<BatchEntity, std::size_t> latest;
-  std::vector<std::pair<std::size_t, std::size_t>> done;  // (hash, row)
+  std::vector<std::pair<std::size_t, std::size_t>> done;  // (hash, index)
   const std::hash<std::string_view> hash;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
     const BatchEntity e = entity(i);
     if (!unsynced.contains(e)) {
       done.emplace_back(hash(e.first) * 31 + hash(e.second), i);
       continue;
     }
     auto [it, fresh] = latest.try_emplace(e, i);
-    if (!fresh && IntCell(rows, it->second, c_id) < IntCell(rows, i, c_id)) it->second = i;
+    if (!fresh && events[it->second].claimed.id < events[i].claimed.id) it->second = i;
   }
   std::sort(done.begin(), done.end());
   for (std::size_t a = 0; a < done.size(); ++a) {
@@ -378,19 +367,20 @@ Result<void> SyncWorker::ApplyRetries(store::Tx& tx, WorkerStats& stats) {
     auto t = std::find_if(targets_.begin(), targets_.end(),
                           [&](Projection* p) { return p->Target() == target; });
     if (t == targets_.end()) continue;  // a target no longer configured
-    auto latest = tx.Query(
+    std::optional<Item> item;
+    DOCRUNCH_TRY(tx.ForEachRow(
         std::string("SELECT ") + kEventColumns +
             " FROM sync_events WHERE entity_type = $1 AND entity_id = $2 "
             "AND repository_id = $3 ORDER BY id DESC LIMIT 1",
-        {*due->Text(i, "entity_type"), *due->Text(i, "entity_id"), options_.repository_id});
-    if (!latest) return latest.error();
-    if (latest->empty()) continue;
-    Item item;
-    item.target = static_cast<std::size_t>(t - targets_.begin());
-    item.event_id = *latest->Int(0, "id");
-    item.event = EventAt(*latest, 0);
-    item.retry = true;
-    items.push_back(std::move(item));
+        {*due->Text(i, "entity_type"), *due->Text(i, "entity_id"), options_.repository_id},
+        [&](const store::RowView& row) {
+          item.emplace();
+          item->target = static_cast<std::size_t>(t - targets_.begin());
+          item->event_id = row.Int(0);
+          item->event = EventAt(row);
+          item->retry = true;
+        }));
+    if (item) items.push_back(std::move(*item));
   }
   if (items.empty()) return Ok();  // (a batch rendering past its commit renders on)
   stats.retried = static_cast<std::int64_t>(items.size());
@@ -411,9 +401,13 @@ std::string SyncWorker::SyncedTargets(const store::Tx& tx, std::string_view even
          store::AppendInList(params, names.begin(), names.end()) + ")) AS synced_targets";
 }
 
-Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t after,
-                                      bool by_priority, const std::vector<Claimed>& held) {
+Result<std::vector<SyncWorker::ClaimedEvent>> SyncWorker::Claim(store::Tx& tx, int limit,
+                                                                std::int64_t after,
+                                                                bool by_priority,
+                                                                const std::vector<Claimed>& held) {
   const std::int64_t repo = options_.repository_id;
+  std::vector<ClaimedEvent> claimed;
+  claimed.reserve(static_cast<std::size_t>(limit));
   if (!ranges_) {
     store::Params params{repo, std::int64_t{limit}};
     std::string conditions;
@@ -426,12 +420,18 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
       for (const Claimed& c : held) ids.push_back(c.id);
       conditions += " AND id NOT IN (" + store::AppendInList(params, ids.begin(), ids.end()) + ")";
     }
-    return tx.Query(ClaimStatement(tx, conditions, by_priority, "$2"), params);
+    DOCRUNCH_TRY(tx.ForEachRow(ClaimStatement(tx, conditions, by_priority, "$2"), params,
+                               [&](const store::RowView& row) {
+                                 ClaimedEvent& c = claimed.emplace_back();
+                                 c.event = EventAt(row);
+                                 c.claimed = {row.Int(0), c.event.priority};
+                                 c.complete = true;
+                               }));
+    return claimed;
   }
   // SQLite: each priority class from its watermark on (store/pending_events.h),
   // the largest class first, each found by one seek into the pending index.
   const std::string hint = tx.IndexHint("sync_events_pending");
-  store::Rows claimed;
   std::optional<std::int64_t> below;  // the class read last
   while (!by_priority || claimed.size() < static_cast<std::size_t>(limit)) {
     store::Params params{repo};
@@ -451,10 +451,10 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
     params = {repo, priority, std::max(after, *mark)};
     // What the skip needs; the rest of an event is read if it is applied
     // (ReadEventColumns).
-    std::string sql =
-        "SELECT id, entity_type, entity_id, priority, " + SyncedTargets(tx, "sync_events", params) + " FROM sync_events" + hint +
-        " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
-        "id > $3";
+    std::string sql = "SELECT id, entity_type, entity_id, " +
+                      SyncedTargets(tx, "sync_events", params) + " FROM sync_events" + hint +
+                      " WHERE repository_id = $1 AND priority = $2 AND processed_at IS NULL AND "
+                      "id > $3";
     std::vector<std::int64_t> held_here;
     for (const Claimed& c : held) {
       if (c.priority == priority) held_here.push_back(c.id);
@@ -466,43 +466,37 @@ Result<store::Rows> SyncWorker::Claim(store::Tx& tx, int limit, std::int64_t aft
     const std::size_t room = by_priority ? static_cast<std::size_t>(limit) - claimed.size()
                                          : static_cast<std::size_t>(limit);
     params.push_back(static_cast<std::int64_t>(room));
-    auto rows = tx.Query(sql + " ORDER BY id LIMIT $" + std::to_string(params.size()), params);
-    if (!rows) return rows.error();
-    if (claimed.columns.empty()) claimed.columns = rows->columns;
-    for (auto& row : rows->rows) claimed.rows.push_back(std::move(row));
+    DOCRUNCH_TRY(tx.ForEachRow(sql + " ORDER BY id LIMIT $" + std::to_string(params.size()), params,
+                               [&](const store::RowView& row) {
+                                 ClaimedEvent& c = claimed.emplace_back();
+                                 c.claimed = {row.Int(0), static_cast<int>(priority)};
+                                 c.event.repository_id = repo;
+                                 c.event.entity_type = row.Text(1);
+                                 c.event.entity_id = row.Text(2);
+                                 c.event.priority = static_cast<int>(priority);
+                                 c.synced_targets = row.Int(3);
+                               }));
   }
   if (!by_priority && !claimed.empty()) {
     // In id order across the classes: each class's share is still the
     // start of its pending events.
-    const std::size_t c_id = claimed.Column("id");
-    std::sort(claimed.rows.begin(), claimed.rows.end(), [c_id](const auto& a, const auto& b) {
-      return std::get<std::int64_t>(a[c_id]) < std::get<std::int64_t>(b[c_id]);
-    });
+    std::sort(claimed.begin(), claimed.end(),
+              [](const auto& a, const auto& b) { return a.claimed.id < b.claimed.id; });
     if (claimed.size() > static_cast<std::size_t>(limit)) {
-      claimed.rows.resize(static_cast<std::size_t>(limit));
+      claimed.resize(static_cast<std::size_t>(limit));
     }
   }
   return claimed;
 }
 
-Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, store::Rows& rows,
+Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, std::vector<ClaimedEvent>& events,
                                           const std::vector<std::size_t>& which) {
-  static constexpr std::array<std::string_view, 4> kRest = {"repository_id", "content_hash",
-                                                            "action", "scan_run_id"};
-  if (which.empty()) return Ok();
-  if (std::find(rows.columns.begin(), rows.columns.end(), "content_hash") == rows.columns.end()) {
-    rows.columns.insert(rows.columns.end(), kRest.begin(), kRest.end());
-    for (auto& row : rows.rows) row.resize(rows.columns.size());
-  }
-  const std::size_t c_id = rows.Column("id"), c_hash = rows.Column("content_hash");
   std::unordered_map<std::int64_t, std::size_t> at;
   std::vector<std::int64_t> ids;
   for (std::size_t i : which) {
-    const auto* id = std::get_if<std::int64_t>(&rows.rows[i][c_id]);
-    // content_hash is NOT NULL: a NULL is a column the claim left out.
-    if (id == nullptr || !std::holds_alternative<std::monostate>(rows.rows[i][c_hash])) continue;
-    at.emplace(*id, i);
-    ids.push_back(*id);
+    if (events[i].complete) continue;
+    at.emplace(events[i].claimed.id, i);
+    ids.push_back(events[i].claimed.id);
   }
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     const std::size_t end = std::min(ids.size(), start + kChunk);
@@ -510,18 +504,13 @@ Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, store::Rows& rows,
     const std::string list =
         store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
                             ids.begin() + static_cast<std::ptrdiff_t>(end));
-    auto read = tx.Query(
-        "SELECT id, repository_id, content_hash, action, scan_run_id FROM sync_events WHERE id "
-        "IN (" +
-            list + ")",
-        params);
-    if (!read) return read.error();
-    for (std::size_t r = 0; r < read->size(); ++r) {
-      auto& row = rows.rows[at.at(*read->Int(r, "id"))];
-      for (std::string_view column : kRest) {
-        row[rows.Column(column)] = std::move(read->rows[r][read->Column(column)]);
-      }
-    }
+    DOCRUNCH_TRY(tx.ForEachRow(
+        std::string("SELECT ") + kEventColumns + " FROM sync_events WHERE id IN (" + list + ")",
+        params, [&](const store::RowView& row) {
+          ClaimedEvent& c = events[at.at(row.Int(0))];
+          c.event = EventAt(row);
+          c.complete = true;
+        }));
   }
   return Ok();
 }
@@ -552,13 +541,10 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     auto relaxed = tx.Exec("SET LOCAL synchronous_commit = off");
     if (!relaxed) return relaxed.error();
   }
-  const store::Rows& rows = *claimed;
-  const std::size_t c_id = rows.Column("id"), c_priority = rows.Column("priority");
+  std::vector<ClaimedEvent>& events = *claimed;
   std::vector<Claimed> ids;
-  ids.reserve(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    ids.push_back({IntCell(rows, i, c_id), static_cast<int>(IntCell(rows, i, c_priority))});
-  }
+  ids.reserve(events.size());
+  for (const ClaimedEvent& c : events) ids.push_back(c.claimed);
   // On SQLite the claim said which events every target has synced, but
   // the rows of the batch still rendering past its commit are recorded
   // after it: those entities are read again under their locks.
@@ -568,10 +554,10 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
       rendering.emplace(item.event.entity_type, item.event.entity_id);
     }
   }
-  const BatchPlan plan = PlanBatch(rows, static_cast<std::int64_t>(targets_.size()), rendering);
+  const BatchPlan plan = PlanBatch(events, static_cast<std::int64_t>(targets_.size()), rendering);
   stats.skipped += plan.skipped * static_cast<std::int64_t>(targets_.size());
   const std::vector<std::size_t>& applied = plan.apply;
-  DOCRUNCH_TRY(ReadEventColumns(tx, *claimed, applied));
+  DOCRUNCH_TRY(ReadEventColumns(tx, events, applied));
   // In key order (PrepareBatch's), each entity's targets side by side.
   std::vector<Item> items;
   items.reserve(applied.size() * targets_.size());
@@ -580,7 +566,7 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
       Item item;
       item.target = t;
       item.event_id = ids[i].id;
-      item.event = EventAt(rows, i);
+      item.event = events[i].event;
       items.push_back(std::move(item));
     }
   }
@@ -1176,7 +1162,7 @@ Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
     if (!claimed) return claimed.error();
     if (claimed->empty()) return Ok();
     DOCRUNCH_TRY(ReadEventColumns(tx, *claimed, {0}));
-    store::SyncEvent e = EventAt(*claimed, 0);
+    const store::SyncEvent& e = claimed->front().event;
     // The entity's locks, as a batch takes them (RecordTarget relies on it).
     std::vector<std::int64_t> keys;
     for (Projection* target : targets_) {
@@ -1202,7 +1188,7 @@ Result<void> SyncWorker::QuarantineFirstEvent(const Error& error) {
       if (!done) return done.error();
     }
     auto marked = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id = $2",
-                          {now, *claimed->Int(0, "id")});
+                          {now, claimed->front().claimed.id});
     if (!marked) return marked.error();
     return Ok();
   });

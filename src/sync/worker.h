@@ -121,15 +121,22 @@ class SyncWorker {
     std::int64_t id = 0;
     int priority = 0;
   };
+  // A claimed event. On SQLite the claim reads only what the skip needs:
+  // the event's type and id (`complete` false until ReadEventColumns) and
+  // how many targets have synced its content (SyncedTargets; -1 where not
+  // known, on PostgreSQL).
+  struct ClaimedEvent {
+    Claimed claimed;
+    store::SyncEvent event;
+    std::int64_t synced_targets = -1;
+    bool complete = false;
+  };
   // Claims up to `limit` pending events with ids above `after`, the most
   // urgent first when `by_priority` (else in id order), none of `held`.
   // Rows stay claimed until the transaction ends (on PostgreSQL, FOR
   // UPDATE SKIP LOCKED; SQLite's write lock is the transaction's).
-  // On SQLite a claimed row has only what the skip needs (id, entity_type,
-  // entity_id, priority) and `synced_targets` (SyncedTargets); the rest of
-  // an event applied is read by ReadEventColumns.
-  Result<store::Rows> Claim(store::Tx& tx, int limit, std::int64_t after, bool by_priority,
-                            const std::vector<Claimed>& held);
+  Result<std::vector<ClaimedEvent>> Claim(store::Tx& tx, int limit, std::int64_t after,
+                                          bool by_priority, const std::vector<Claimed>& held);
   // A column for a claim on SQLite: how many of the targets have synced the
   // content of the event row `events` (an `ok` storage_sync row of its
   // hash), through the entity's key. An entity all have synced is skipped
@@ -139,9 +146,8 @@ class SyncWorker {
   // `params`.
   std::string SyncedTargets(const store::Tx& tx, std::string_view events,
                             store::Params& params) const;
-  // Adds the event columns a claim left out (repository_id, content_hash,
-  // action, scan_run_id) to `rows`, read for the rows `which`.
-  Result<void> ReadEventColumns(store::Tx& tx, store::Rows& rows,
+  // Reads the whole event of each of `events` at `which` not complete.
+  Result<void> ReadEventColumns(store::Tx& tx, std::vector<ClaimedEvent>& events,
                                 const std::vector<std::size_t>& which);
   Result<void> ApplyRetries(store::Tx& tx, WorkerStats& stats);
   // Claims a batch and applies it. A batch all of whose events are skipped

@@ -280,6 +280,47 @@ Result<Rows> SqliteConnection::Run(std::string_view sql, const Params& params) {
   return rows;
 }
 
+namespace {
+
+// The current row of a statement seen as a RowView.
+class StatementRow final : public RowView {
+ public:
+  StatementRow(sqlite3_stmt* stmt, int columns) : stmt_(stmt), columns_(columns) {}
+  std::size_t size() const override { return static_cast<std::size_t>(columns_); }
+  bool IsNull(std::size_t c) const override {
+    return sqlite3_column_type(stmt_, static_cast<int>(c)) == SQLITE_NULL;
+  }
+  std::int64_t Int(std::size_t c) const override {
+    return sqlite3_column_int64(stmt_, static_cast<int>(c));
+  }
+  std::string_view Text(std::size_t c) const override {
+    const auto* text =
+        reinterpret_cast<const char*>(sqlite3_column_text(stmt_, static_cast<int>(c)));
+    if (text == nullptr) return {};
+    return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, static_cast<int>(c)))};
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+  int columns_;
+};
+
+}  // namespace
+
+Result<void> SqliteConnection::ForEachRow(std::string_view sql, const Params& params,
+                                          const std::function<void(const RowView&)>& each) {
+  auto stmt = Prepare(sql, params);
+  if (!stmt) return stmt.error();
+  if (!*stmt) return Ok();  // empty SQL or only a comment
+  const StatementRow row(stmt->get(), sqlite3_column_count(stmt->get()));
+  for (;;) {
+    int rc = sqlite3_step(stmt->get());
+    if (rc == SQLITE_DONE) return Ok();
+    if (rc != SQLITE_ROW) return ErrorFor(rc);
+    each(row);
+  }
+}
+
 Result<Rows> SqliteConnection::QueryEach(std::string_view sql, const std::vector<Params>& rows) {
   Rows out;
   if (rows.empty()) return out;

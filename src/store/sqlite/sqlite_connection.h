@@ -31,6 +31,9 @@ class SqliteConnection {
   Result<Rows> Query(std::string_view sql, const Params& params);
   // Like Query; returns the number of rows changed.
   Result<std::int64_t> Exec(std::string_view sql, const Params& params);
+  // Like Query, handing each row to `each` as it is stepped (Reader::ForEachRow).
+  Result<void> ForEachRow(std::string_view sql, const Params& params,
+                          const std::function<void(const RowView&)>& each);
   // Runs one statement once per entry of `rows` (its parameters), preparing
   // it once; returns the rows every run produced, concatenated.
   Result<Rows> QueryEach(std::string_view sql, const std::vector<Params>& rows);

@@ -64,6 +64,10 @@ class SqliteTx final : public ScriptTx {
   Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
     return Remember(conn_.Exec(sql, params));
   }
+  Result<void> ForEachRow(std::string_view sql, const Params& params,
+                          const std::function<void(const RowView&)>& each) override {
+    return Remember(conn_.ForEachRow(sql, params, each));
+  }
   Result<void> ExecScript(std::string_view sql) override { return Remember(conn_.ExecScript(sql)); }
   const Clock& clock() const override { return clock_; }
   Result<Rows> FullTextSearch(std::int64_t repo, const std::vector<std::string>& terms,
