@@ -82,6 +82,23 @@ store::SyncEvent EventAt(const store::RowView& row) {
   return e;
 }
 
+// Calls `each(params, list)` once per chunk of at most kChunk of `ids`:
+// `params` is `first` followed by the chunk's ids, `list` their
+// placeholders ("$2, $3"). Stops at the first error.
+template <typename Each>
+Result<void> ForEachChunk(const std::vector<std::int64_t>& ids, const store::Params& first,
+                          Each each) {
+  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
+    const std::size_t end = std::min(ids.size(), start + kChunk);
+    store::Params params = first;
+    const std::string list =
+        store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
+                            ids.begin() + static_cast<std::ptrdiff_t>(end));
+    DOCRUNCH_TRY(each(params, list));
+  }
+  return Ok();
+}
+
 // "($1, $2), ($3, $4)" for rows=2, columns=2; `tail` is added to each row.
 std::string Placeholders(std::size_t first, std::size_t rows, std::size_t columns,
                          const std::string& tail = "") {
@@ -498,21 +515,15 @@ Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, std::vector<ClaimedEven
     at.emplace(events[i].claimed.id, i);
     ids.push_back(events[i].claimed.id);
   }
-  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
-    const std::size_t end = std::min(ids.size(), start + kChunk);
-    store::Params params;
-    const std::string list =
-        store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
-                            ids.begin() + static_cast<std::ptrdiff_t>(end));
-    DOCRUNCH_TRY(tx.ForEachRow(
+  return ForEachChunk(ids, {}, [&](const store::Params& params, const std::string& list) {
+    return tx.ForEachRow(
         std::string("SELECT ") + kEventColumns + " FROM sync_events WHERE id IN (" + list + ")",
         params, [&](const store::RowView& row) {
           ClaimedEvent& c = events[at.at(row.Int(0))];
           c.event = EventAt(row);
           c.complete = true;
-        }));
-  }
-  return Ok();
+        });
+  });
 }
 
 Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stats, int round) {
@@ -647,18 +658,14 @@ Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<
   }
   std::vector<std::int64_t> ids;
   for (const Claimed& c : events) ids.push_back(c.id);
-  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
-    const std::size_t end = std::min(ids.size(), start + kChunk);
-    store::Params params{now};
-    const std::string list =
-        store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
-                            ids.begin() + static_cast<std::ptrdiff_t>(end));
+  DOCRUNCH_TRY(ForEachChunk(ids, {now}, [&](const store::Params& params, const std::string& list) {
     auto done = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list +
                             ") AND processed_at IS NULL",
                         params);
-    if (!done) return done.error();
+    if (!done) return Result<void>(done.error());
     marked += *done;
-  }
+    return Result<void>(Ok());
+  }));
   return marked;
 }
 
