@@ -26,6 +26,10 @@ struct SyncWorker::Item {
   bool retry = false;
   // Loaded under the entity's lock; has_row: its storage_sync row exists.
   bool has_row = false;
+  // The batch still rendering past its commit renders this entity for this
+  // target too: its row, recorded after that rendering, may not say what
+  // the target will have, so the hash cannot skip it.
+  bool behind_rendering = false;
   std::optional<std::string> synced_hash;
   std::string status;
   std::optional<std::string> next_attempt_at;
@@ -705,6 +709,18 @@ Result<std::vector<SyncWorker::TargetWork>> SyncWorker::PrepareBatch(store::Tx& 
       if (targets_[item.target]->SplitsBatches()) item.has_row = true;
     }
   }
+  if (overlap_) {
+    std::set<std::tuple<const Projection*, std::string_view, std::string_view>> rendering;
+    for (const TargetWork& work : overlap_->works) {
+      for (const Item* item : work.to_apply) {
+        rendering.emplace(work.target, item->event.entity_type, item->event.entity_id);
+      }
+    }
+    for (Item& item : items) {
+      item.behind_rendering =
+          rendering.contains({targets_[item.target], item.event.entity_type, item.event.entity_id});
+    }
+  }
   std::vector<TargetWork> works;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     std::vector<Item*> mine;
@@ -1044,7 +1060,8 @@ Result<void> SyncWorker::PrepareTarget(std::vector<Item*>& items, WorkerStats& s
       --stats.retried;
       continue;
     }
-    bool synced = item->status == "ok" && item->synced_hash == item->event.content_hash;
+    bool synced = item->status == "ok" && item->synced_hash == item->event.content_hash &&
+                  !item->behind_rendering;
     if (synced && !item->retry) {
       ++stats.skipped;
     } else {

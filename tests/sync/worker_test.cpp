@@ -566,6 +566,45 @@ TEST_P(SyncWorkerTest, ABatchRendersBesideTheNextOnSqliteAndIsRecordedByIt) {
   ExpectAllSynced(events, {"counting", "probe"});
 }
 
+// An entity changed in a batch that renders past its commit and changed
+// back in the next: the next batch reads the rendering target's row before
+// the first batch records it (the old hash, the same as the change back),
+// yet renders the entity again instead of skipping it on that row. The
+// target ends at the latest content's hash.
+TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedOnTheRowItHasYetToRecord) {
+  {
+    BatchCountingProjection counting;
+    OverlapProbe probe(counting, std::chrono::milliseconds(0));
+    Emit({{0, "note", "n0", "h1", "upsert", std::nullopt, 0}});
+    SyncWorker first(*store_, {&counting, &probe}, Options_(4));
+    ASSERT_TRUE(first.Drain().ok());
+  }
+  std::vector<store::SyncEvent> events{{0, "note", "n0", "h2", "upsert", std::nullopt, 0}};
+  for (int i = 1; i <= 3; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  events.push_back({0, "note", "n0", "h1", "upsert", std::nullopt, 0});  // changed back
+  for (int i = 4; i <= 7; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  Emit(events);
+  BatchCountingProjection counting;
+  OverlapProbe probe(counting, IsPostgres() ? std::chrono::milliseconds(0) : seconds(10));
+  SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(probe.beside_next, !IsPostgres());
+  EXPECT_EQ(std::count(probe.rendered.begin(), probe.rendered.end(), "n0"), 2)
+      << ::testing::PrintToString(probe.rendered);
+  auto hash = store_->Query(
+      "SELECT last_synced_hash FROM storage_sync WHERE target = $1 AND entity_id = 'n0'",
+      {std::string("probe")});
+  ASSERT_TRUE(hash.ok()) << hash.error().ToString();
+  ASSERT_EQ(hash->size(), 1u);
+  EXPECT_EQ(hash->Text(0, "last_synced_hash"), "h1");
+  EXPECT_EQ(CountPending(), 0);
+}
+
 // The transaction behind a batch still rendering fails: that batch is
 // forgotten, not lost (its events are still pending and are applied
 // again), and nothing is recorded twice.
