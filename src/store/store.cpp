@@ -92,9 +92,10 @@ class ValuesRow final : public RowView {
   bool IsNull(std::size_t c) const override {
     return std::holds_alternative<std::monostate>(cells_[c]);
   }
-  std::int64_t Int(std::size_t c) const override {
+  std::int64_t Int(std::size_t c) const override {  // as SQLite converts
     if (const auto* i = std::get_if<std::int64_t>(&cells_[c])) return *i;
     if (const auto* d = std::get_if<double>(&cells_[c])) return static_cast<std::int64_t>(*d);
+    if (const auto* text = std::get_if<std::string>(&cells_[c])) return ParseInt(*text).value_or(0);
     return 0;
   }
   std::string_view Text(std::size_t c) const override {

@@ -73,7 +73,9 @@ struct SyncEvent {
 };
 
 // One row handed over by Reader::ForEachRow: its cells by position, valid
-// during that call only. Int is 0 and Text "" for a NULL.
+// during that call only. Int is 0 and Text "" for a NULL; Int of a text
+// cell is its integer (0 if it holds none). Read each cell as its column's
+// type: Text of a number differs between backends.
 class RowView {
  public:
   virtual std::size_t size() const = 0;

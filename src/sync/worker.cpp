@@ -586,10 +586,13 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
     }
   }
   stats.events += static_cast<std::int64_t>(ids.size());
-  if (items.empty() && !pass && !drained && round + 1 < kSkippedBatchesPerTransaction) {
+  if (items.empty() && !pass && !drained && limit > 1 &&
+      round + 1 < kSkippedBatchesPerTransaction) {
     // Every event of the batch was skipped: nothing renders or is recorded
     // but the batch's range. The next batch is claimed in this transaction:
-    // a re-delivered backlog costs no commit per batch.
+    // a re-delivered backlog costs no commit per batch. Not one event at a
+    // time: a transaction of one event that fails is taken as that event's
+    // failure (QuarantineFirstEvent).
     DOCRUNCH_TRY(FinishOverlap(tx, stats));
     auto marked = MarkProcessed(tx, ids);
     if (!marked) return marked.error();

@@ -95,7 +95,10 @@ class SyncWorker {
   // Applies due retries, then one batch of pending events. On SQLite, a
   // batch all of whose events are skipped (their content synced by every
   // target) is followed by the next in the same transaction, up to this
-  // many batches: a re-delivered backlog costs no commit per batch.
+  // many batches: a re-delivered backlog costs no commit per batch (and a
+  // "batch" of RunBatch and Drain may be that many claims). Not with a
+  // batch size of 1, which is also how a failed batch is searched for its
+  // failing event.
   static constexpr int kSkippedBatchesPerTransaction = 10;
   Result<WorkerStats> RunBatch();
 

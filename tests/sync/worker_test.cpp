@@ -605,6 +605,38 @@ TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedOnTheRowItHasYetTo
   EXPECT_EQ(CountPending(), 0);
 }
 
+// The same with the rendering target alone: at the claim every target's
+// row (its only one) holds the old hash, the same as the change back's, yet
+// the entity is not skipped there.
+TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedAtTheClaimEither) {
+  BatchCountingProjection unused;  // the probe's partner, not a target
+  {
+    OverlapProbe probe(unused, std::chrono::milliseconds(0));
+    Emit({{0, "note", "n0", "h1", "upsert", std::nullopt, 0}});
+    SyncWorker first(*store_, {&probe}, Options_(4));
+    ASSERT_TRUE(first.Drain().ok());
+  }
+  std::vector<store::SyncEvent> events{{0, "note", "n0", "h2", "upsert", std::nullopt, 0}};
+  for (int i = 1; i <= 3; ++i) {
+    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+  }
+  events.push_back({0, "note", "n0", "h1", "upsert", std::nullopt, 0});  // changed back
+  Emit(events);
+  OverlapProbe probe(unused, std::chrono::milliseconds(0));
+  SyncWorker worker(*store_, {&probe}, Options_(4));
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(std::count(probe.rendered.begin(), probe.rendered.end(), "n0"), 2)
+      << ::testing::PrintToString(probe.rendered);
+  auto hash = store_->Query(
+      "SELECT last_synced_hash FROM storage_sync WHERE target = $1 AND entity_id = 'n0'",
+      {std::string("probe")});
+  ASSERT_TRUE(hash.ok()) << hash.error().ToString();
+  ASSERT_EQ(hash->size(), 1u);
+  EXPECT_EQ(hash->Text(0, "last_synced_hash"), "h1");
+  EXPECT_EQ(CountPending(), 0);
+}
+
 // The transaction behind a batch still rendering fails: that batch is
 // forgotten, not lost (its events are still pending and are applied
 // again), and nothing is recorded twice.
@@ -975,15 +1007,16 @@ TEST_P(SyncWorkerTest, AnotherEntitysRowUnderTheSameKeyDoesNotHideAChange) {
 // reads each entity's rows under its lock, batch by batch.
 TEST_P(SyncWorkerTest, SkippedBatchesShareATransactionOnSqlite) {
   const bool sqlite = GetParam() == std::string("sqlite");
+  constexpr int kBatch = 2;
   ScriptedProjection target;
-  SyncWorker worker(*store_, {&target}, Options_(1));
-  const int n = SyncWorker::kSkippedBatchesPerTransaction + 2;
+  SyncWorker worker(*store_, {&target}, Options_(kBatch));
+  const int n = kBatch * SyncWorker::kSkippedBatchesPerTransaction + 3;
   auto events = EmitNotes(n);
   ASSERT_TRUE(worker.Drain().ok());
   Emit(events);  // every one again, unchanged
   auto stats = worker.RunBatch();
   ASSERT_TRUE(stats.ok()) << stats.error().ToString();
-  const int first = sqlite ? SyncWorker::kSkippedBatchesPerTransaction : 1;
+  const int first = sqlite ? kBatch * SyncWorker::kSkippedBatchesPerTransaction : kBatch;
   EXPECT_EQ(stats->events, first);
   EXPECT_EQ(stats->skipped, first);
   EXPECT_EQ(CountPending(), n - first);
@@ -992,15 +1025,54 @@ TEST_P(SyncWorkerTest, SkippedBatchesShareATransactionOnSqlite) {
   Emit({{0, "note", "fresh", "h1", "upsert", std::nullopt, 0}});
   stats = worker.RunBatch();
   ASSERT_TRUE(stats.ok()) << stats.error().ToString();
-  const int second = sqlite ? n - first + 1 : 1;
-  EXPECT_EQ(stats->events, second);
-  EXPECT_EQ(stats->skipped, sqlite ? n - first : 1);
+  EXPECT_EQ(stats->events, sqlite ? 4 : 2);  // SQLite: 2 skipped, then 1 skipped and the fresh one
+  EXPECT_EQ(stats->skipped, sqlite ? 3 : 2);
   EXPECT_EQ(stats->applied, sqlite ? 1 : 0);
-  EXPECT_EQ(CountPending(), n + 1 - first - second);
+  EXPECT_EQ(CountPending(), n + 1 - first - stats->events);
   auto rest = worker.Drain();
   ASSERT_TRUE(rest.ok()) << rest.error().ToString();
   EXPECT_EQ(target.applied.size(), static_cast<std::size_t>(n) + 1);
   EXPECT_EQ(target.applied.back(), "note:fresh@h1");
+  EXPECT_EQ(CountPending(), 0);
+}
+
+// Throws from ApplyBatch when the batch holds the entity `poison`: the
+// transaction rolls back as a whole.
+class PoisonedProjection final : public QuietProjection {
+ public:
+  std::string_view Target() const override { return "poisoned"; }
+  std::vector<Result<void>> ApplyBatch(const std::vector<store::SyncEvent>& events,
+                                       store::Tx&) override {
+    for (const auto& e : events) {
+      if (e.entity_id == poison) throw std::runtime_error("the disk went away");
+    }
+    return std::vector<Result<void>>(events.size(), Ok());
+  }
+  std::string poison;
+};
+
+// A rolled-back batch is searched one event at a time; the event that
+// fails alone is the one set aside. Skipped events before it do not share
+// its transaction then (on SQLite they would otherwise follow one another
+// into it, and the first of them would be taken for the culprit).
+TEST_P(SyncWorkerTest, AFailingEventIsSetAsideNotTheSkippedOnesBeforeIt) {
+  PoisonedProjection target;
+  SyncWorker worker(*store_, {&target}, Options_(4));
+  auto events = EmitNotes(5);
+  ASSERT_TRUE(worker.Drain().ok());
+  Emit(events);  // unchanged: all skipped
+  Emit({{0, "note", "bad", "h1", "upsert", std::nullopt, 0}});
+  target.poison = "bad";
+  auto stats = worker.Drain();
+  ASSERT_TRUE(stats.ok()) << stats.error().ToString();
+  EXPECT_EQ(stats->failed, 1);
+  int attempts = 0;
+  EXPECT_EQ(StatusOf("poisoned", "bad", &attempts), "pending");
+  EXPECT_EQ(attempts, 1);
+  for (const auto& e : events) {
+    EXPECT_EQ(StatusOf("poisoned", e.entity_id, &attempts), "ok") << e.entity_id;
+    EXPECT_EQ(attempts, 0) << e.entity_id;
+  }
   EXPECT_EQ(CountPending(), 0);
 }
 

@@ -113,13 +113,13 @@ void StorageSyncKeyFunction(sqlite3_context* context, int, sqlite3_value** args)
   for (int i = 0; i < 3; ++i) {
     if (sqlite3_value_type(args[i]) == SQLITE_NULL) return sqlite3_result_null(context);
   }
-  auto text = [](sqlite3_value* value) {
-    const auto* bytes = reinterpret_cast<const char*>(sqlite3_value_text(value));
-    return std::string_view(bytes == nullptr ? "" : bytes,
-                            static_cast<std::size_t>(sqlite3_value_bytes(value)));
-  };
-  sqlite3_result_int64(context,
-                       StorageSyncKey(sqlite3_value_int64(args[0]), text(args[1]), text(args[2])));
+  std::string_view text[2];
+  for (int i = 1; i < 3; ++i) {
+    const auto* bytes = reinterpret_cast<const char*>(sqlite3_value_text(args[i]));
+    if (bytes == nullptr) return sqlite3_result_error_nomem(context);  // not NULL: memory
+    text[i - 1] = {bytes, static_cast<std::size_t>(sqlite3_value_bytes(args[i]))};
+  }
+  sqlite3_result_int64(context, StorageSyncKey(sqlite3_value_int64(args[0]), text[0], text[1]));
 }
 
 }  // namespace
