@@ -40,6 +40,10 @@ struct SyncWorker::Overlap {
   std::vector<Item> items;        // what the works' to_apply point into
   std::vector<TargetWork> works;  // each rendering on renderers_[its index]
   std::vector<Claimed> events;    // marked processed once recorded
+  // The entities the works render (views into items), with their targets:
+  // those storage_sync rows are recorded after the rendering, so until
+  // then no hash may skip them (ApplyEvents, PrepareBatch).
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<const Projection*>> rendering;
 };
 
 namespace {
@@ -86,17 +90,18 @@ store::SyncEvent EventAt(const store::RowView& row) {
 }
 
 // Calls `each(params, list)` once per chunk of at most kChunk of `ids`:
-// `params` is `first` followed by the chunk's ids, `list` their
+// `params` is `first`, the chunk's ids, then `last`; `list` the ids'
 // placeholders ("$2, $3"). Stops at the first error.
 template <typename Each>
 Result<void> ForEachChunk(const std::vector<std::int64_t>& ids, const store::Params& first,
-                          Each each) {
+                          const store::Params& last, Each each) {
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     const std::size_t end = std::min(ids.size(), start + kChunk);
     store::Params params = first;
     const std::string list =
         store::AppendInList(params, ids.begin() + static_cast<std::ptrdiff_t>(start),
                             ids.begin() + static_cast<std::ptrdiff_t>(end));
+    params.insert(params.end(), last.begin(), last.end());
     DOCRUNCH_TRY(each(params, list));
   }
   return Ok();
@@ -143,13 +148,13 @@ struct BatchPlan {
 // One application per entity: its latest event of the batch (projections
 // read the entity's current rows anyway). On SQLite an event whose content
 // all `targets` have synced (SyncWorker::SyncedTargets) needs none, unless
-// its entity is `rendering`; an entity is skipped when its latest event
+// `rendering` has its entity (Overlap::rendering); an entity is skipped when its latest event
 // needs none. Only the entities with an event needing one are ordered (an
 // idempotent re-run has none): the others are counted by a sort of their
 // hashes.
-template <typename Event>
+template <typename Event, typename Rendering>
 BatchPlan PlanBatch(const std::vector<Event>& events, std::int64_t targets,
-                    const std::set<BatchEntity>& rendering) {
+                    const Rendering& rendering) {
   auto entity = [&](std::size_t i) {
     return BatchEntity(events[i].event.entity_type, events[i].event.entity_id);
   };
@@ -518,7 +523,7 @@ Result<void> SyncWorker::ReadEventColumns(store::Tx& tx, std::vector<ClaimedEven
     at.emplace(events[i].claimed.id, i);
     ids.push_back(events[i].claimed.id);
   }
-  return ForEachChunk(ids, {}, [&](const store::Params& params, const std::string& list) {
+  return ForEachChunk(ids, {}, {}, [&](const store::Params& params, const std::string& list) {
     return tx.ForEachRow(
         std::string("SELECT ") + kEventColumns + " FROM sync_events WHERE id IN (" + list + ")",
         params, [&](const store::RowView& row) {
@@ -562,13 +567,9 @@ Result<void> SyncWorker::ApplyEvents(store::Tx& tx, int limit, WorkerStats& stat
   // On SQLite the claim said which events every target has synced, but
   // the rows of the batch still rendering past its commit are recorded
   // after it: those entities are read again under their locks.
-  std::set<BatchEntity> rendering;
-  if (overlap_) {
-    for (const Item& item : overlap_->items) {
-      rendering.emplace(item.event.entity_type, item.event.entity_id);
-    }
-  }
-  const BatchPlan plan = PlanBatch(events, static_cast<std::int64_t>(targets_.size()), rendering);
+  static const decltype(Overlap::rendering) kNothingRendering;
+  const BatchPlan plan = PlanBatch(events, static_cast<std::int64_t>(targets_.size()),
+                                   overlap_ ? overlap_->rendering : kNothingRendering);
   stats.skipped += plan.skipped * static_cast<std::int64_t>(targets_.size());
   const std::vector<std::size_t>& applied = plan.apply;
   DOCRUNCH_TRY(ReadEventColumns(tx, events, applied));
@@ -664,14 +665,15 @@ Result<std::int64_t> SyncWorker::MarkProcessed(store::Tx& tx, const std::vector<
   }
   std::vector<std::int64_t> ids;
   for (const Claimed& c : events) ids.push_back(c.id);
-  DOCRUNCH_TRY(ForEachChunk(ids, {now}, [&](const store::Params& params, const std::string& list) {
-    auto done = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list +
-                            ") AND processed_at IS NULL",
-                        params);
-    if (!done) return Result<void>(done.error());
-    marked += *done;
-    return Result<void>(Ok());
-  }));
+  DOCRUNCH_TRY(
+      ForEachChunk(ids, {now}, {}, [&](const store::Params& params, const std::string& list) {
+        auto done = tx.Exec("UPDATE sync_events SET processed_at = $1 WHERE id IN (" + list +
+                                ") AND processed_at IS NULL",
+                            params);
+        if (!done) return Result<void>(done.error());
+        marked += *done;
+        return Result<void>(Ok());
+      }));
   return marked;
 }
 
@@ -712,15 +714,11 @@ Result<std::vector<SyncWorker::TargetWork>> SyncWorker::PrepareBatch(store::Tx& 
     }
   }
   if (overlap_) {
-    std::set<std::tuple<const Projection*, std::string_view, std::string_view>> rendering;
-    for (const TargetWork& work : overlap_->works) {
-      for (const Item* item : work.to_apply) {
-        rendering.emplace(work.target, item->event.entity_type, item->event.entity_id);
-      }
-    }
     for (Item& item : items) {
+      auto it = overlap_->rendering.find({item.event.entity_type, item.event.entity_id});
       item.behind_rendering =
-          rendering.contains({targets_[item.target], item.event.entity_type, item.event.entity_id});
+          it != overlap_->rendering.end() && std::find(it->second.begin(), it->second.end(),
+                                                       targets_[item.target]) != it->second.end();
     }
   }
   std::vector<TargetWork> works;
@@ -836,6 +834,11 @@ Result<void> SyncWorker::ApplyItems(store::Tx& tx, std::vector<Item>& items, Wor
     }
     next->items = std::move(items);  // the same elements: to_apply still points at them
     next->events = std::move(*overlap_ids);
+    for (const TargetWork& work : next->works) {
+      for (const Item* item : work.to_apply) {
+        next->rendering[{item->event.entity_type, item->event.entity_id}].push_back(work.target);
+      }
+    }
     overlap_ = std::move(next);  // before the renderings start: DiscardOverlap waits for them
     std::size_t used = 0;
     for (auto& work : overlap_->works) DOCRUNCH_TRY(render(work, used));
@@ -945,41 +948,41 @@ Result<void> SyncWorker::ReadSyncRows(store::Tx& tx, std::vector<Item>& items) {
     if (by_key.find(key) == by_key.end()) keys.push_back(key);
     by_key.emplace(key, &item);
   }
-  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
-    const std::size_t end = std::min(keys.size(), start + kChunk);
-    store::Params params;
-    const std::string list =
-        store::AppendInList(params, keys.begin() + static_cast<std::ptrdiff_t>(start),
-                            keys.begin() + static_cast<std::ptrdiff_t>(end));
-    params.push_back(options_.repository_id);
-    auto rows = tx.Query(
-        "SELECT entity_key, target, entity_type, entity_id, last_synced_hash, status, attempts, "
-        "next_attempt_at FROM storage_sync" +
-            tx.IndexHint("storage_sync_by_entity_key") + " WHERE entity_key IN (" + list +
-            ") AND repository_id = $" + std::to_string(params.size()),
-        params);
-    if (!rows) return rows.error();
-    const std::size_t c_target = rows->Column("target"), c_type = rows->Column("entity_type"),
-                      c_id = rows->Column("entity_id"), c_hash = rows->Column("last_synced_hash"),
-                      c_status = rows->Column("status"), c_next = rows->Column("next_attempt_at");
-    for (std::size_t r = 0; r < rows->size(); ++r) {
-      const auto& row = rows->rows[r];
-      const auto key = rows->Int(r, "entity_key");
-      const auto* target = std::get_if<std::string>(&row[c_target]);
-      const auto* type = std::get_if<std::string>(&row[c_type]);
-      const auto* id = std::get_if<std::string>(&row[c_id]);
-      if (!key || target == nullptr || type == nullptr || id == nullptr) continue;
-      auto [first, last] = by_key.equal_range(*key);
-      for (auto it = first; it != last; ++it) {
-        Item& item = *it->second;
-        if (item.event.entity_id == *id && item.event.entity_type == *type &&
-            targets_[item.target]->Target() == *target) {
-          TakeSyncRow(*rows, r, c_hash, c_status, c_next, item);
-          break;
+  DOCRUNCH_TRY(ForEachChunk(
+      keys, {}, {options_.repository_id},
+      [&](const store::Params& params, const std::string& list) {
+        auto rows = tx.Query(
+            "SELECT entity_key, target, entity_type, entity_id, last_synced_hash, status, "
+            "attempts, "
+            "next_attempt_at FROM storage_sync" +
+                tx.IndexHint("storage_sync_by_entity_key") + " WHERE entity_key IN (" + list +
+                ") AND repository_id = $" + std::to_string(params.size()),
+            params);
+        if (!rows) return Result<void>(rows.error());
+        const std::size_t c_target = rows->Column("target"), c_type = rows->Column("entity_type"),
+                          c_id = rows->Column("entity_id"),
+                          c_hash = rows->Column("last_synced_hash"),
+                          c_status = rows->Column("status"),
+                          c_next = rows->Column("next_attempt_at");
+        for (std::size_t r = 0; r < rows->size(); ++r) {
+          const auto& row = rows->rows[r];
+          const auto key = rows->Int(r, "entity_key");
+          const auto* target = std::get_if<std::string>(&row[c_target]);
+          const auto* type = std::get_if<std::string>(&row[c_type]);
+          const auto* id = std::get_if<std::string>(&row[c_id]);
+          if (!key || target == nullptr || type == nullptr || id == nullptr) continue;
+          auto [first, last] = by_key.equal_range(*key);
+          for (auto it = first; it != last; ++it) {
+            Item& item = *it->second;
+            if (item.event.entity_id == *id && item.event.entity_type == *type &&
+                targets_[item.target]->Target() == *target) {
+              TakeSyncRow(*rows, r, c_hash, c_status, c_next, item);
+              break;
+            }
+          }
         }
-      }
-    }
-  }
+        return Result<void>(Ok());
+      }));
   // The rest by their text key: never applied, or a row without its
   // entity_key, which is given it here (once per row: its next reads go by
   // the key).

@@ -130,6 +130,33 @@ class SyncWorkerTest : public store::StoreTest {
     return *rows->Text(0, "status");
   }
 
+  // The hash `target` last synced for the entity `id`; its one row expected.
+  std::optional<std::string> SyncedHash(const std::string& target, const std::string& id) {
+    auto rows = store_->Query(
+        "SELECT last_synced_hash FROM storage_sync WHERE target = $1 AND entity_id = $2",
+        {target, id});
+    EXPECT_TRUE(rows.ok()) << rows.error().ToString();
+    if (!rows) return std::nullopt;
+    EXPECT_EQ(rows->size(), 1u) << target << " " << id;
+    if (rows->size() != 1) return std::nullopt;
+    return rows->Text(0, "last_synced_hash");
+  }
+
+  // The note n0 changed (h2) in a batch of four with n1..n3 (h1), then
+  // changed back (h1) at the head of the next, followed by `more` notes
+  // n4, n5, ...
+  void EmitChangeBack(int more) {
+    std::vector<store::SyncEvent> events{{0, "note", "n0", "h2", "upsert", std::nullopt, 0}};
+    for (int i = 1; i <= 3; ++i) {
+      events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+    }
+    events.push_back({0, "note", "n0", "h1", "upsert", std::nullopt, 0});  // changed back
+    for (int i = 4; i < 4 + more; ++i) {
+      events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
+    }
+    Emit(events);
+  }
+
   // `n` tasks and an upsert event for each (not emitted).
   std::vector<store::SyncEvent> AddTasks(int n) {
     std::vector<store::SyncEvent> events;
@@ -579,15 +606,7 @@ TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedOnTheRowItHasYetTo
     SyncWorker first(*store_, {&counting, &probe}, Options_(4));
     ASSERT_TRUE(first.Drain().ok());
   }
-  std::vector<store::SyncEvent> events{{0, "note", "n0", "h2", "upsert", std::nullopt, 0}};
-  for (int i = 1; i <= 3; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  events.push_back({0, "note", "n0", "h1", "upsert", std::nullopt, 0});  // changed back
-  for (int i = 4; i <= 7; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  Emit(events);
+  EmitChangeBack(4);
   BatchCountingProjection counting;
   OverlapProbe probe(counting, IsPostgres() ? std::chrono::milliseconds(0) : seconds(10));
   SyncWorker worker(*store_, {&counting, &probe}, Options_(4));
@@ -596,12 +615,7 @@ TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedOnTheRowItHasYetTo
   EXPECT_EQ(probe.beside_next, !IsPostgres());
   EXPECT_EQ(std::count(probe.rendered.begin(), probe.rendered.end(), "n0"), 2)
       << ::testing::PrintToString(probe.rendered);
-  auto hash = store_->Query(
-      "SELECT last_synced_hash FROM storage_sync WHERE target = $1 AND entity_id = 'n0'",
-      {std::string("probe")});
-  ASSERT_TRUE(hash.ok()) << hash.error().ToString();
-  ASSERT_EQ(hash->size(), 1u);
-  EXPECT_EQ(hash->Text(0, "last_synced_hash"), "h1");
+  EXPECT_EQ(SyncedHash("probe", "n0"), "h1");
   EXPECT_EQ(CountPending(), 0);
 }
 
@@ -616,24 +630,14 @@ TEST_P(SyncWorkerTest, AChangeBackBesideARenderingIsNotSkippedAtTheClaimEither) 
     SyncWorker first(*store_, {&probe}, Options_(4));
     ASSERT_TRUE(first.Drain().ok());
   }
-  std::vector<store::SyncEvent> events{{0, "note", "n0", "h2", "upsert", std::nullopt, 0}};
-  for (int i = 1; i <= 3; ++i) {
-    events.push_back({0, "note", "n" + std::to_string(i), "h1", "upsert", std::nullopt, 0});
-  }
-  events.push_back({0, "note", "n0", "h1", "upsert", std::nullopt, 0});  // changed back
-  Emit(events);
+  EmitChangeBack(0);
   OverlapProbe probe(unused, std::chrono::milliseconds(0));
   SyncWorker worker(*store_, {&probe}, Options_(4));
   auto stats = worker.Drain();
   ASSERT_TRUE(stats.ok()) << stats.error().ToString();
   EXPECT_EQ(std::count(probe.rendered.begin(), probe.rendered.end(), "n0"), 2)
       << ::testing::PrintToString(probe.rendered);
-  auto hash = store_->Query(
-      "SELECT last_synced_hash FROM storage_sync WHERE target = $1 AND entity_id = 'n0'",
-      {std::string("probe")});
-  ASSERT_TRUE(hash.ok()) << hash.error().ToString();
-  ASSERT_EQ(hash->size(), 1u);
-  EXPECT_EQ(hash->Text(0, "last_synced_hash"), "h1");
+  EXPECT_EQ(SyncedHash("probe", "n0"), "h1");
   EXPECT_EQ(CountPending(), 0);
 }
 
