@@ -40,8 +40,9 @@ APT_PACKAGES=(
   nginx openssl prometheus postgresql-client-15
   # the .deb (tests/deploy/package.test.mjs): dpkg-shlibdeps, systemd-analyze
   dpkg-dev systemd file
-  # search: nearest neighbours over embeddings (header-only)
-  libhnswlib-dev
+  # search: nearest neighbours over embeddings (header-only); the Porter
+  # stemmer of index and query terms (Snowball's libstemmer)
+  libhnswlib-dev libstemmer-dev
   # the dashboard's assets are precompressed at build time (.br beside .gz)
   brotli
 )

@@ -45,22 +45,27 @@ std::vector<Variant> Variants(bool sweep) {
   search::SearchOptions defaults;
   out.push_back({"Docrunch index: default (lexical + graph)", defaults});
   // Each query-analysis signal's contribution: the default without it.
-  // The third round's default (search-rank3): k1 1.2, coverage weight 0.3.
-  search::SearchOptions third = defaults;
+  // Earlier rounds' settings, on this index (its tokenizer and stemmer are
+  // this build's): the sixth round's had coverage 0.5 and no private-name
+  // factor; the fifth's no deprecation either; the fourth's no proximity;
+  // the third's k1 1.2 and coverage 0.3.
+  search::SearchOptions sixth = defaults;
+  sixth.coverage_weight = 0.5;
+  sixth.private_weight = 0;
+  search::SearchOptions fifth = sixth;
+  fifth.deprecated_weight = 0;
+  search::SearchOptions fourth = fifth;
+  fourth.proximity_weight = 0;
+  search::SearchOptions third = fourth;
   third.bm25_k1 = 1.2;
   third.coverage_weight = 0.3;
-  third.proximity_weight = 0;
-  third.deprecated_weight = 0;
-  out.push_back({"default with k1 1.2, coverage 0.3 (search-rank3)", third});
-  // The fourth round's default: no proximity.
-  search::SearchOptions no_proximity = defaults;
-  no_proximity.proximity_weight = 0;
-  no_proximity.deprecated_weight = 0;
-  out.push_back({"default without proximity (search-rank4)", no_proximity});
-  // The fifth round's default: deprecated results not ranked lower.
-  search::SearchOptions no_deprecation = defaults;
-  no_deprecation.deprecated_weight = 0;
-  out.push_back({"default without deprecation (fifth round)", no_deprecation});
+  out.push_back({"the third round's settings (k1 1.2, coverage 0.3)", third});
+  out.push_back({"the fourth round's settings (no proximity)", fourth});
+  out.push_back({"the fifth round's settings (no deprecation)", fifth});
+  out.push_back({"the sixth round's settings (coverage 0.5, no private factor)", sixth});
+  search::SearchOptions no_private = defaults;
+  no_private.private_weight = 0;
+  out.push_back({"default without the private-name factor", no_private});
   search::SearchOptions no_joined = defaults;
   no_joined.joined_weight = 0;
   out.push_back({"default without joined words", no_joined});
@@ -166,6 +171,8 @@ std::vector<Variant> VariantsFromFile(const std::string& path) {
         o.proximity_weight = value.get<double>();
       } else if (key == "proximity_depth") {
         o.proximity_depth = value.get<int>();
+      } else if (key == "private_weight") {
+        o.private_weight = value.get<double>();
       } else if (key == "deprecated_weight") {
         o.deprecated_weight = value.get<double>();
       } else if (key == "translation_min_pairs") {

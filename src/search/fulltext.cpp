@@ -1,5 +1,6 @@
 // The fallback engine: the database's own full-text search over the source
 // rows (store::Reader::FullTextSearch), shaped like the index's results.
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <set>
 
 #include "core/text.h"
+#include "scan/model.h"
 #include "search/search.h"
 #include "search/tokenizer.h"
 #include "store/batch.h"
@@ -60,7 +62,8 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
     case FullTextTable::kSymbol: {
       auto rows = db.Query(
           "SELECT s.id, s.file_id, s.kind, s.qualified_name, s.start_line, s.signature, "
-          "s.docstring, f.path FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN (" +
+          "s.docstring, s.deprecated, f.path FROM symbols s JOIN files f ON f.id = s.file_id "
+          "WHERE s.id IN (" +
               list + ")",
           params);
       if (!rows) return rows.error();
@@ -77,12 +80,13 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
             Join(rows->Text(i, "signature").value_or(""), rows->Text(i, "docstring").value_or("")));
         r.file_path = path;
         r.line_number = static_cast<int>(rows->Int(i, "start_line").value_or(0));
+        r.deprecated = rows->Int(i, "deprecated").value_or(0) != 0;
       }
       return Ok();
     }
     case FullTextTable::kFile: {
-      auto rows =
-          db.Query("SELECT id, path, language FROM files WHERE id IN (" + list + ")", params);
+      auto rows = db.Query(
+          "SELECT id, path, language, deprecated FROM files WHERE id IN (" + list + ")", params);
       if (!rows) return rows.error();
       for (std::size_t i = 0; i < rows->size(); ++i) {
         SearchResult& r = out[*rows->Int(i, "id")];
@@ -92,6 +96,7 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
         r.title = path;
         r.content = rows->Text(i, "language").value_or("") + " module " + path;
         r.file_path = path;
+        r.deprecated = rows->Int(i, "deprecated").value_or(0) != 0;
       }
       return Ok();
     }
@@ -239,6 +244,28 @@ Result<std::vector<SearchResult>> FullTextSearch(store::Reader& db, std::int64_t
     r.score = std::round(rank * 1000) / 1000;
     r.engine = "fulltext";
     results.push_back(std::move(r));
+  }
+  // Deprecated as the index says it (search.h): the row's own mark, or an
+  // enclosing package's (a deprecated __init__.py), read from the files
+  // themselves, since the index may be what is behind.
+  const bool any_code = std::any_of(results.begin(), results.end(), [](const SearchResult& r) {
+    return r.file_path && !r.deprecated;
+  });
+  if (any_code) {
+    auto marked = db.Query(
+        "SELECT path FROM files WHERE repository_id = $1 AND deprecated = 1 AND "
+        "path LIKE '%__init__.py'",
+        {repo});
+    if (!marked) return marked.error();
+    std::vector<std::string> folders;
+    for (std::size_t i = 0; i < marked->size(); ++i) {
+      if (auto folder = scan::PackageFolder(marked->Text(i, "path").value_or("")))
+        folders.push_back(std::move(*folder));
+    }
+    for (auto& r : results) {
+      if (r.file_path && !folders.empty() && scan::UnderAnyFolder(*r.file_path, folders))
+        r.deprecated = true;
+    }
   }
   return results;
 }

@@ -16,6 +16,12 @@ std::string_view KeyFile(std::string_view key) {
   return {};
 }
 
+bool IsPrivateName(std::string_view name) {
+  if (!name.starts_with('_')) return false;
+  const bool dunder = name.size() > 4 && name.starts_with("__") && name.ends_with("__");
+  return !dunder;
+}
+
 std::string_view KeyName(std::string_view key) {
   if (key.starts_with("file:")) {
     std::string_view path = key.substr(5);
@@ -36,12 +42,7 @@ std::vector<std::string> NameParts(std::string_view name) {
   std::vector<std::string> parts = CodeTokens(name);
   // CodeTokens ends a split identifier's parts with the whole: drop it.
   if (parts.size() > 1) parts.pop_back();
-  for (auto& p : parts) {
-    // CodeTokens keeps a private name's underscores on its first part
-    // ("_find"); the query's words have none.
-    p.erase(0, p.find_first_not_of('_'));
-    p = Stem(p);
-  }
+  for (auto& p : parts) p = Stem(p);
   std::erase(parts, std::string());
   std::sort(parts.begin(), parts.end());
   parts.erase(std::unique(parts.begin(), parts.end()), parts.end());

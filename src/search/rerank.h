@@ -18,16 +18,20 @@ std::string_view KeyName(std::string_view key);
 // above; "" for documents of no file (tasks, decisions, ...).
 std::string_view KeyFile(std::string_view key);
 
+// Whether a symbol's own name (KeyName) is private by the convention of
+// Python, JavaScript and C: a leading underscore ("_quote", "__mangled"),
+// but not a dunder ("__init__", "__round__"), which is public protocol.
+bool IsPrivateName(std::string_view name);
+
 // A name's parts as the index stems them, without the whole identifier
 // CodeTokens adds: "_find_parent_path_names" -> find, parent, path, name.
 std::vector<std::string> NameParts(std::string_view name);
 
 // The share of `name_parts` the query's terms cover (0..1): a part is
 // covered by an equal term or, both at least four letters long, by one of
-// which it is a prefix or which is a prefix of it ("current" by
-// "currentli", "columniz" by "column"), so words the light stemmer leaves
-// apart still meet the names they describe. `query_terms` stemmed
-// (SearchTerms).
+// which it is a prefix or which is a prefix of it ("parser" by "pars", the
+// stem of "parse"; "encoder" by "encod"), so words the stemmer leaves apart
+// still meet the names they describe. `query_terms` stemmed (SearchTerms).
 double NameCoverage(const std::vector<std::string>& name_parts,
                     const std::vector<std::string>& query_terms);
 // Whether one name part is covered by any of `query_terms`, as above.

@@ -1,8 +1,12 @@
 #include "search/tokenizer.h"
 
+#include <libstemmer.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
+#include <unordered_map>
 
 namespace docrunch::search {
 namespace {
@@ -36,11 +40,14 @@ void Emit(std::string_view part, std::vector<std::string>& out) {
 // Splits one identifier at '_' and at case changes, keeping acronyms whole.
 void SplitIdentifier(std::string_view word, std::vector<std::string>& out) {
   std::size_t parts_before = out.size();
+  // A private name's leading underscores belong to no part: "_divide_and_round"
+  // is divide, round (and divide_and_round), as a query spells it.
   std::size_t start = 0;
+  while (start < word.size() && word[start] == '_') ++start;
   auto is_upper = [&](std::size_t i) { return std::isupper(static_cast<unsigned char>(word[i])); };
   auto is_lower = [&](std::size_t i) { return std::islower(static_cast<unsigned char>(word[i])); };
   auto is_digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(word[i])); };
-  for (std::size_t i = 1; i <= word.size(); ++i) {
+  for (std::size_t i = start + 1; i <= word.size(); ++i) {
     bool cut = i == word.size() || word[i] == '_';
     if (!cut && i < word.size()) {
       cut = (is_lower(i - 1) && is_upper(i)) ||  // fooBar
@@ -72,72 +79,34 @@ std::vector<std::string> CodeTokens(std::string_view text) {
   return out;
 }
 
-namespace {
-
-bool IsVowel(const std::string& w, std::size_t i) {
-  switch (w[i]) {
-    case 'a':
-    case 'e':
-    case 'i':
-    case 'o':
-    case 'u':
-      return true;
-    case 'y':
-      return i > 0 && !IsVowel(w, i - 1);
-    default:
-      return false;
-  }
-}
-
-bool HasVowel(const std::string& w, std::size_t end) {
-  for (std::size_t i = 0; i < end; ++i) {
-    if (IsVowel(w, i)) return true;
-  }
-  return false;
-}
-
-bool EndsWith(const std::string& w, std::string_view suffix) {
-  return w.size() >= suffix.size() &&
-         w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 std::string Stem(std::string_view token) {
   std::string w(token);
   if (w.size() < 4) return w;
   for (char c : w) {
     if (!std::islower(static_cast<unsigned char>(c))) return w;  // digits, '_', non-ASCII
   }
-  // Plurals.
-  if (EndsWith(w, "sses")) {
-    w.resize(w.size() - 2);
-  } else if (EndsWith(w, "ies")) {
-    w.resize(w.size() - 2);  // queries -> queri
-  } else if (EndsWith(w, "s") && !EndsWith(w, "ss") && !EndsWith(w, "us") && !EndsWith(w, "is")) {
-    w.pop_back();
-  }
-  // Past tense and gerund, when a vowel stays in front.
-  bool cut = false;
-  if (EndsWith(w, "eed")) {
-    // agreed -> agree: leave it.
-  } else if (EndsWith(w, "ed") && w.size() >= 5 && HasVowel(w, w.size() - 2)) {
-    w.resize(w.size() - 2);
-    cut = true;
-  } else if (EndsWith(w, "ing") && w.size() >= 6 && HasVowel(w, w.size() - 3)) {
-    w.resize(w.size() - 3);
-    cut = true;
-  }
-  if (cut && w.size() >= 3) {
-    const char last = w.back();
-    if (last == w[w.size() - 2] && last != 'l' && last != 's' && last != 'z' &&
-        !IsVowel(w, w.size() - 1)) {
-      w.pop_back();  // stopped -> stop
-    }
-  }
-  if (w.size() >= 3 && w.back() == 'y' && HasVowel(w, w.size() - 1)) w.back() = 'i';
-  if (w.size() >= 5 && w.back() == 'e') w.pop_back();  // encode -> encod
-  return w;
+  // A stemmer is not safe to share between threads: one per thread, made on
+  // its first word. Snowball's "porter" is compiled into the library, so
+  // only a failed allocation leaves none, and then words stay whole.
+  struct Free {
+    void operator()(sb_stemmer* stemmer) const { sb_stemmer_delete(stemmer); }
+  };
+  thread_local const std::unique_ptr<sb_stemmer, Free> stemmer(sb_stemmer_new("porter", nullptr));
+  if (!stemmer) return w;
+  // Words repeat (a query's proximity pass stems the text of 20 results,
+  // a scan every word of every file): the stems of the words a thread saw
+  // last are kept, a few thousand, in about a megabyte at most.
+  constexpr std::size_t kKeptStems = 8192;
+  thread_local std::unordered_map<std::string, std::string> kept;
+  if (auto it = kept.find(w); it != kept.end()) return it->second;
+  const sb_symbol* stem = sb_stemmer_stem(
+      stemmer.get(), reinterpret_cast<const sb_symbol*>(w.data()), static_cast<int>(w.size()));
+  if (stem == nullptr) return w;
+  std::string out(reinterpret_cast<const char*>(stem),
+                  static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
+  if (kept.size() >= kKeptStems) kept.clear();
+  kept.emplace(std::move(w), out);
+  return out;
 }
 
 std::vector<std::string> SearchTerms(std::string_view text) {

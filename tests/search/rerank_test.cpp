@@ -35,11 +35,19 @@ TEST(NameParts, AreTheStemmedPartsWithoutTheWholeIdentifier) {
   EXPECT_TRUE(NameParts("").empty());
 }
 
+TEST(IsPrivateName, IsALeadingUnderscoreButNotADunder) {
+  for (const char* name : {"_quote", "__mangled", "_", "_Feature", "__x_"})
+    EXPECT_TRUE(IsPrivateName(name)) << name;
+  for (const char* name : {"quote", "__init__", "__round__", "Feature", "", "x_"})
+    EXPECT_FALSE(IsPrivateName(name)) << name;
+}
+
 TEST(NameCoverage, CountsPartsAQueryTermEqualsOrSharesAStemWith) {
   const Parts name = NameParts("current_task");
   EXPECT_DOUBLE_EQ(NameCoverage(name, {"current", "task"}), 1.0);
-  // "currently" stems to "currentli": the name's "current" is its prefix.
-  EXPECT_DOUBLE_EQ(NameCoverage(name, {"return", "currentli", "execut", "task"}), 1.0);
+  // A term that is a prefix of a part, or the reverse, covers it: "parse"
+  // stems to "pars", a prefix of the name's "parser".
+  EXPECT_DOUBLE_EQ(NameCoverage(NameParts("make_parser"), {"make", "pars"}), 1.0);
   EXPECT_DOUBLE_EQ(NameCoverage(name, {"task"}), 0.5);
   EXPECT_DOUBLE_EQ(NameCoverage(name, {"queue"}), 0.0);
   // Below four letters only equal terms count: "get" is not "getter".

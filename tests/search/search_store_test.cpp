@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "scan/parser/parser.h"
@@ -151,7 +152,7 @@ TEST_P(SearchStoreTest, BodyWordsFindTheFunctionAndTheResultExplainsIt) {
   ASSERT_FALSE(stemmed.empty());
   EXPECT_EQ(stemmed.front().id, "symbol:app/models.py#normalize_email");
   EXPECT_THAT(stemmed.front().matched_fields, Contains("name"));
-  EXPECT_EQ(stemmed.front().matched_terms, (std::vector<std::string>{"email", "normaliz"}));
+  EXPECT_EQ(stemmed.front().matched_terms, (std::vector<std::string>{"email", "normal"}));
   // Without explain, no fields are computed.
   EXPECT_TRUE(Find("strip", Scope::kDocs).front().matched_fields.empty());
   // The fallback has no signals to show.
@@ -463,6 +464,61 @@ TEST_P(SearchStoreTest, QueryWordsSideBySideRankFirstAndSaySo) {
   EXPECT_EQ(one->front().id, near);
 }
 
+// A private name is found by its words (its leading underscore belongs to
+// no part), and of a public and a private symbol that say the same, the
+// public one ranks first; the private one says why it ranks lower.
+TEST_P(SearchStoreTest, PrivateNamesMatchByTheirWordsAndRankBelowPublicOnes) {
+  repo_dir_.Write("app/paths.py",
+                  "def split_path(path):\n"
+                  "    \"\"\"Cut a path into head and tail.\"\"\"\n"
+                  "    return path\n"
+                  "def _split_path(path):\n"
+                  "    \"\"\"Cut a path into head and tail.\"\"\"\n"
+                  "    return path\n"
+                  "def _divide_and_round(a, b):\n"
+                  "    return a\n"
+                  "def __init__(self):\n"
+                  "    return self\n");
+  ScanAndIndex();
+  // Undocumented, it has only its name to be found by: both words match.
+  auto divide = Find("divide and round", Scope::kDocs, {Engine::kIndex, GraphFusion::kNone});
+  ASSERT_FALSE(divide.empty());
+  EXPECT_EQ(divide[0].id, "symbol:app/paths.py#_divide_and_round");
+  EXPECT_EQ(divide[0].matched_terms, (std::vector<std::string>{"divid", "round"}));
+  EXPECT_DOUBLE_EQ(divide[0].signals["private"], 0.8);
+
+  const std::string pub = "symbol:app/paths.py#split_path";
+  const std::string priv = "symbol:app/paths.py#_split_path";
+  auto both = [&](SearchOptions options) {
+    std::vector<SearchResult> out;
+    for (auto& r : Find("split path head tail", Scope::kDocs, options)) {
+      if (r.id == pub || r.id == priv) out.push_back(r);
+    }
+    return out;
+  };
+  SearchOptions off{Engine::kIndex, GraphFusion::kNone};
+  off.private_weight = 0;
+  auto without = both(off);
+  ASSERT_EQ(without.size(), 2u);
+  ASSERT_EQ(without[0].id, priv) << "the test's premise: a tie, broken by key";
+  ASSERT_DOUBLE_EQ(without[0].score, without[1].score);
+  EXPECT_EQ(without[0].signals.count("private"), 0u);
+
+  SearchOptions on{Engine::kIndex, GraphFusion::kNone};
+  ASSERT_DOUBLE_EQ(on.private_weight, 0.2);  // the default
+  auto with = both(on);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_EQ(with[0].id, pub);
+  EXPECT_EQ(with[0].signals.count("private"), 0u);
+  EXPECT_DOUBLE_EQ(with[1].signals["private"], 0.8);
+  EXPECT_LT(with[1].score, with[0].score);
+  // A dunder is public protocol, not private.
+  auto init = Find("init", Scope::kDocs, on);
+  ASSERT_FALSE(init.empty());
+  EXPECT_EQ(init[0].id, "symbol:app/paths.py#__init__");
+  EXPECT_EQ(init[0].signals.count("private"), 0u);
+}
+
 // Deprecated results rank below what replaced them: a package whose
 // __init__.py warns DeprecationWarning marks its files, a docstring
 // opening "Deprecated" its symbol; results say so either way.
@@ -522,6 +578,18 @@ TEST_P(SearchStoreTest, DeprecatedResultsRankBelowTheCurrentOnesAndSaySo) {
   }
   EXPECT_TRUE(module_marked);
   EXPECT_TRUE(shim_marked);
+
+  // The fallback says so too: by the package's __init__.py, by the
+  // symbol's own mark, and not of the current copy.
+  std::map<std::string, bool> fallback;
+  for (auto& r : Find("copy directory tree files", Scope::kDocs, {Engine::kFullText}))
+    fallback[r.id] = r.deprecated;
+  ASSERT_EQ(fallback.count(legacy), 1u);
+  ASSERT_EQ(fallback.count(current), 1u);
+  ASSERT_EQ(fallback.count("symbol:app/new/shim.py#copy_files"), 1u);
+  EXPECT_TRUE(fallback[legacy]);
+  EXPECT_FALSE(fallback[current]);
+  EXPECT_TRUE(fallback["symbol:app/new/shim.py#copy_files"]);
 }
 
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {
@@ -759,6 +827,36 @@ TEST_P(SearchStoreTest, AnIndexOfVersion6IsRebuiltThroughTheOutbox) {
   EXPECT_GT(CountPending(), 0);
   EXPECT_LT(CountRows("storage_sync"), synced);  // the index's rows went
   EXPECT_EQ(Unavailable(), "the search index is empty");
+  EXPECT_EQ(Find("normalize email").front().engine, "fulltext");
+
+  Drain();
+  EXPECT_EQ(Unavailable(), "");
+  auto results = Find("normalize email");
+  ASSERT_FALSE(results.empty());
+  EXPECT_EQ(results.front().id, "symbol:app/models.py#normalize_email");
+  EXPECT_EQ(results.front().engine, "index");
+}
+
+// Migration 23 changed how terms are spelled (Porter's stemmer, private
+// names' words): an index written before holds terms no query asks for, so
+// every entity's index row becomes a due retry, the fallback answers until
+// the worker has derived them again, and then the index does.
+TEST_P(SearchStoreTest, AnIndexOfVersion22IsDerivedAgainThroughRetries) {
+  // Terms as no query spells them, in place of an older tokenizer's.
+  Exec("UPDATE search_terms SET term = 'v22:' || term");
+  auto stale = Search(*store_, repo_, "normalize email", 10, Scope::kAll, {Engine::kIndex});
+  ASSERT_TRUE(stale.ok()) << stale.error().ToString();
+  EXPECT_TRUE(stale->empty());
+  Exec("DELETE FROM schema_migrations WHERE version = 23");
+  const std::int64_t synced = CountRows("storage_sync");
+  auto migrated = store_->Migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().ToString();
+  EXPECT_EQ(CountRows("storage_sync"), synced);
+  auto pending = store_->Query(
+      "SELECT COUNT(*) AS n FROM storage_sync WHERE target = 'index' AND status = 'pending'", {});
+  ASSERT_TRUE(pending.ok()) << pending.error().ToString();
+  EXPECT_GT(pending->Int(0, "n").value_or(0), 0);
+  EXPECT_THAT(Unavailable(), ::testing::HasSubstr("the search index is behind"));
   EXPECT_EQ(Find("normalize email").front().engine, "fulltext");
 
   Drain();

@@ -16,6 +16,18 @@ TEST(CodeTokens, SplitsIdentifiersTheWayPeopleSearch) {
   EXPECT_EQ(CodeTokens("utf8Decode"), (Tokens{"utf", "8", "decode", "utf8decode"}));
 }
 
+// A private name's leading underscores belong to none of its parts: a query
+// for "divide and round" meets _divide_and_round (its first part was
+// "_divide" once, which no query word is).
+TEST(CodeTokens, SplitsAPrivateNameAsItsPublicSpelling) {
+  EXPECT_EQ(CodeTokens("_divide_and_round"), (Tokens{"divide", "round", "divide_and_round"}));
+  EXPECT_EQ(CodeTokens("_monitor"), (Tokens{"monitor"}));
+  EXPECT_EQ(CodeTokens("__mangled_name"), (Tokens{"mangled", "name", "mangled_name"}));
+  EXPECT_EQ(CodeTokens("_privateCamel"), (Tokens{"private", "camel", "privatecamel"}));
+  EXPECT_EQ(CodeTokens("___"), Tokens{});
+  EXPECT_EQ(CodeTokens("_x"), Tokens{});
+}
+
 TEST(CodeTokens, DropsStopWordsAndSingleLetters) {
   EXPECT_EQ(CodeTokens("Return the value of x"), (Tokens{"return", "value"}));
   EXPECT_TRUE(CodeTokens("").empty());
@@ -33,9 +45,16 @@ TEST(Stem, FoldsInflectionsOfOneWord) {
   for (const char* w : {"query", "queries"}) EXPECT_EQ(Stem(w), "queri") << w;
   for (const char* w : {"stop", "stopped", "stopping", "stops"}) EXPECT_EQ(Stem(w), "stop") << w;
   EXPECT_EQ(Stem("classes"), "class");
-  EXPECT_EQ(Stem("status"), "status");
-  EXPECT_EQ(Stem("analysis"), "analysis");
-  EXPECT_EQ(Stem("agreed"), "agreed");
+}
+
+// Porter's later steps join what its first step alone left apart: the words
+// a description uses and the names it describes.
+TEST(Stem, JoinsDerivedWordsAsPorterDoes) {
+  EXPECT_EQ(Stem("currently"), "current");
+  EXPECT_EQ(Stem("interaction"), "interact");
+  for (const char* w : {"columns", "columnize"}) EXPECT_EQ(Stem(w), "column") << w;
+  for (const char* w : {"normalize", "normalizing"}) EXPECT_EQ(Stem(w), "normal") << w;
+  EXPECT_EQ(Stem("agreed"), "agre");
 }
 
 TEST(Stem, LeavesShortDigitAndCompoundTokensAlone) {

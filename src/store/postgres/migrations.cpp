@@ -881,6 +881,20 @@ CREATE INDEX sync_events_pending ON sync_events (repository_id, priority DESC, i
   WHERE processed_at IS NULL;
 )sql";
 
+// Version 23: the search index's terms are spelled anew (issue 18, seventh
+// round): Porter's stemmer in place of its first step alone, and a private
+// name's first word without its underscores ("_divide_and_round" is divide,
+// round). An index written before holds terms queries no longer ask for, so
+// every entity's index row is made a due retry: the sync worker derives each
+// again from its latest event, and until it has, the index reports itself
+// behind and the database's full-text search answers. `sync rebuild` does it
+// at once. No table changes.
+constexpr std::string_view kTermsSpelledAnew = R"sql(
+UPDATE storage_sync SET status = 'pending', attempts = 0, last_error = NULL,
+  last_synced_hash = NULL, next_attempt_at = '1970-01-01T00:00:00.000Z'
+  WHERE target = 'index' AND status = 'ok';
+)sql";
+
 constexpr std::array kScripts = {
     MigrationScript{1, "initial schema", kInitialSchema},
     MigrationScript{2, "code intelligence", kCodeIntelligence},
@@ -904,6 +918,7 @@ constexpr std::array kScripts = {
     MigrationScript{20, "derived tables without repository keys", kDerivedWithoutKeys},
     MigrationScript{21, "deprecation", kDeprecation},
     MigrationScript{22, "a cheaper outbox", kCheaperOutbox},
+    MigrationScript{23, "search terms spelled anew", kTermsSpelledAnew},
 };
 
 }  // namespace
