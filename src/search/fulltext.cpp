@@ -62,7 +62,8 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
     case FullTextTable::kSymbol: {
       auto rows = db.Query(
           "SELECT s.id, s.file_id, s.kind, s.qualified_name, s.start_line, s.signature, "
-          "s.docstring, s.deprecated, f.path FROM symbols s JOIN files f ON f.id = s.file_id "
+          "s.docstring, s.deprecated, f.deprecated AS file_deprecated, f.path "
+          "FROM symbols s JOIN files f ON f.id = s.file_id "
           "WHERE s.id IN (" +
               list + ")",
           params);
@@ -80,7 +81,10 @@ Result<void> Load(store::Reader& db, FullTextTable table, const std::vector<std:
             Join(rows->Text(i, "signature").value_or(""), rows->Text(i, "docstring").value_or("")));
         r.file_path = path;
         r.line_number = static_cast<int>(rows->Int(i, "start_line").value_or(0));
-        r.deprecated = rows->Int(i, "deprecated").value_or(0) != 0;
+        // Its own mark or its module's (the scan marks the file, the index
+        // copies it to the file's symbols).
+        r.deprecated = rows->Int(i, "deprecated").value_or(0) != 0 ||
+                       rows->Int(i, "file_deprecated").value_or(0) != 0;
       }
       return Ok();
     }

@@ -768,10 +768,11 @@ void AddFileContext(const Corpus& corpus, const SearchOptions& options,
   // a query's instructions).
   const bool from_symbols = options.file_context_weight > 0 || options.module_file_weight > 0;
   std::unordered_map<std::uint32_t, FileAggregate> files;
-  for (const auto& r : ranked) {
-    if (!from_symbols) break;
-    const Corpus::Doc& d = corpus.docs[static_cast<std::size_t>(r.doc)];
-    if (d.file != Corpus::kNoFile && !d.module) files[d.file].Add(r.score);
+  if (from_symbols) {
+    for (const auto& r : ranked) {
+      const Corpus::Doc& d = corpus.docs[static_cast<std::size_t>(r.doc)];
+      if (d.file != Corpus::kNoFile && !d.module) files[d.file].Add(r.score);
+    }
   }
   for (auto& r : ranked) {
     const Corpus::Doc& d = corpus.docs[static_cast<std::size_t>(r.doc)];

@@ -30,8 +30,8 @@ std::vector<std::string> NameParts(std::string_view name);
 // The share of `name_parts` the query's terms cover (0..1): a part is
 // covered by an equal term or, both at least four letters long, by one of
 // which it is a prefix or which is a prefix of it ("parser" by "pars", the
-// stem of "parse"; "encoder" by "encod"), so words the stemmer leaves apart
-// still meet the names they describe. `query_terms` stemmed (SearchTerms).
+// stem of "parse"), so words the stemmer leaves apart still meet the names
+// they describe. `query_terms` stemmed (SearchTerms).
 double NameCoverage(const std::vector<std::string>& name_parts,
                     const std::vector<std::string>& query_terms);
 // Whether one name part is covered by any of `query_terms`, as above.

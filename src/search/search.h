@@ -35,7 +35,7 @@ struct SearchResult {
   // Which engine answered: "index" (the derived search index) or
   // "fulltext" (the database's own full-text search, the fallback).
   std::string engine = "index";
-  // Deprecated (index answers): the symbol's own documentation or body says
+  // Deprecated (both engines): the symbol's own documentation or body says
   // so, or its module or an enclosing package does (scan::Symbol and
   // scan::ParsedFile::deprecated).
   bool deprecated = false;
@@ -44,7 +44,8 @@ struct SearchResult {
   // "name", "signature", "docstring", "path" and "body" (a term found in
   // none of the shown fields matched the body or the module's symbols), and
   // each signal's part of the score: "bm25" (the field-weighted BM25 sum),
-  // "coverage" (the factor for the share of query terms matched), "graph"
+  // "coverage" (the factor for the share of query terms matched), "private"
+  // (the factor of a private name, IsPrivateName), "graph"
   // (the graph prior's factor), "name" (the name coverage factor, when
   // worked out: rerank.h), "translation" (the translation factor, when on),
   // "file_context" (what the document's file added), "proximity" (the

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <memory>
+#include <new>
 #include <unordered_map>
 
 namespace docrunch::search {
@@ -87,25 +88,32 @@ std::string Stem(std::string_view token) {
   }
   // A stemmer is not safe to share between threads: one per thread, made on
   // its first word. Snowball's "porter" is compiled into the library, so
-  // only a failed allocation leaves none, and then words stay whole.
+  // only a failed allocation leaves none (or no stem): out of memory, not a
+  // word left whole that another thread would stem.
   struct Free {
     void operator()(sb_stemmer* stemmer) const { sb_stemmer_delete(stemmer); }
   };
   thread_local const std::unique_ptr<sb_stemmer, Free> stemmer(sb_stemmer_new("porter", nullptr));
-  if (!stemmer) return w;
+  if (!stemmer) throw std::bad_alloc();
   // Words repeat (a query's proximity pass stems the text of 20 results,
   // a scan every word of every file): the stems of the words a thread saw
-  // last are kept, a few thousand, in about a megabyte at most.
-  constexpr std::size_t kKeptStems = 8192;
+  // last are kept, up to 8,192 words of at most 32 letters (under a
+  // megabyte).
+  constexpr std::size_t kKeptStems = 8192, kKeptLength = 32;
   thread_local std::unordered_map<std::string, std::string> kept;
-  if (auto it = kept.find(w); it != kept.end()) return it->second;
+  const bool keep = w.size() <= kKeptLength;
+  if (keep) {
+    if (auto it = kept.find(w); it != kept.end()) return it->second;
+  }
   const sb_symbol* stem = sb_stemmer_stem(
       stemmer.get(), reinterpret_cast<const sb_symbol*>(w.data()), static_cast<int>(w.size()));
-  if (stem == nullptr) return w;
+  if (stem == nullptr) throw std::bad_alloc();
   std::string out(reinterpret_cast<const char*>(stem),
                   static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
-  if (kept.size() >= kKeptStems) kept.clear();
-  kept.emplace(std::move(w), out);
+  if (keep) {
+    if (kept.size() >= kKeptStems) kept.clear();
+    kept.emplace(std::move(w), out);
+  }
   return out;
 }
 

@@ -14,7 +14,8 @@ std::vector<std::string> CodeTokens(std::string_view text);
 
 // The stemmer of index and query terms: Porter's (Snowball's "porter", from
 // libstemmer), the one SQLite's FTS5 porter tokenizer and so the database
-// fallback use too. "encoding", "encoded", "encodes" and "encode" are one
+// fallback use on SQLite (PostgreSQL's english configuration is Snowball's
+// later English stemmer). "encoding", "encoded", "encodes" and "encode" are one
 // term ("encod"); "currently" meets current, "interaction" interact.
 // Terms of digits, of other characters than a-z (identifiers whole, with
 // '_') or shorter than four letters are left alone.

@@ -537,6 +537,13 @@ TEST_P(SearchStoreTest, DeprecatedResultsRankBelowTheCurrentOnesAndSaySo) {
                   "def copy_files(src, dst):\n"
                   "    \"\"\"Deprecated, use copy_tree.\"\"\"\n"
                   "    return dst\n");
+  // A module (not a package) that warns at import: its symbols are.
+  repo_dir_.Write("app/new/slow.py",
+                  "import warnings\n"
+                  "warnings.warn('app.new.slow is deprecated', DeprecationWarning, 2)\n"
+                  "def copy_slowly(src, dst):\n"
+                  "    \"\"\"Copy files one at a time.\"\"\"\n"
+                  "    return dst\n");
   ScanAndIndex();
   const std::string legacy = "symbol:app/legacy/tree.py#copy_tree",
                     current = "symbol:app/new/tree.py#copy_tree";
@@ -570,26 +577,32 @@ TEST_P(SearchStoreTest, DeprecatedResultsRankBelowTheCurrentOnesAndSaySo) {
   EXPECT_EQ(ToJson(with[1])["deprecated"], true);
   EXPECT_FALSE(ToJson(with[0]).contains("deprecated"));
 
-  // The package's module and a symbol its own docstring marks.
-  bool module_marked = false, shim_marked = false;
+  // The package's module, a symbol its own docstring marks and one its
+  // module marks.
+  const std::string slow = "symbol:app/new/slow.py#copy_slowly";
+  bool module_marked = false, shim_marked = false, slow_marked = false;
   for (auto& r : Find("legacy copy files", Scope::kDocs, demoting)) {
     if (r.id == "file:app/legacy/__init__.py") module_marked = r.deprecated;
     if (r.id == "symbol:app/new/shim.py#copy_files") shim_marked = r.deprecated;
+    if (r.id == slow) slow_marked = r.deprecated;
   }
   EXPECT_TRUE(module_marked);
   EXPECT_TRUE(shim_marked);
+  EXPECT_TRUE(slow_marked);
 
   // The fallback says so too: by the package's __init__.py, by the
-  // symbol's own mark, and not of the current copy.
+  // symbol's own mark, by its module's, and not of the current copy.
   std::map<std::string, bool> fallback;
   for (auto& r : Find("copy directory tree files", Scope::kDocs, {Engine::kFullText}))
     fallback[r.id] = r.deprecated;
   ASSERT_EQ(fallback.count(legacy), 1u);
   ASSERT_EQ(fallback.count(current), 1u);
   ASSERT_EQ(fallback.count("symbol:app/new/shim.py#copy_files"), 1u);
+  ASSERT_EQ(fallback.count(slow), 1u);
   EXPECT_TRUE(fallback[legacy]);
   EXPECT_FALSE(fallback[current]);
   EXPECT_TRUE(fallback["symbol:app/new/shim.py#copy_files"]);
+  EXPECT_TRUE(fallback[slow]);
 }
 
 TEST_P(SearchStoreTest, FallsBackToFullTextWhenTheIndexTablesAreGone) {

@@ -885,14 +885,19 @@ CREATE INDEX sync_events_pending ON sync_events (repository_id, priority DESC, i
 // round): Porter's stemmer in place of its first step alone, and a private
 // name's first word without its underscores ("_divide_and_round" is divide,
 // round). An index written before holds terms queries no longer ask for, so
-// every entity's index row is made a due retry: the sync worker derives each
-// again from its latest event, and until it has, the index reports itself
-// behind and the database's full-text search answers. `sync rebuild` does it
-// at once. No table changes.
+// every entity's index row is made a due retry: a sync worker (`serve`,
+// `worker start`, `scan`, `sync retry --all`) derives each again from its
+// latest event (with search.embeddings on, embedding its documents again
+// too), and until it has, the index reports itself behind and the
+// database's full-text search answers. `sync rebuild` does it at once. Only rows whose entity has
+// an event to derive it from: another would stay due, and the index behind,
+// for good. No table changes.
 constexpr std::string_view kTermsSpelledAnew = R"sql(
 UPDATE storage_sync SET status = 'pending', attempts = 0, last_error = NULL,
   last_synced_hash = NULL, next_attempt_at = '1970-01-01T00:00:00.000Z'
-  WHERE target = 'index' AND status = 'ok';
+  WHERE target = 'index' AND status = 'ok' AND EXISTS (
+    SELECT 1 FROM sync_events e WHERE e.repository_id = storage_sync.repository_id
+    AND e.entity_type = storage_sync.entity_type AND e.entity_id = storage_sync.entity_id);
 )sql";
 
 constexpr std::array kScripts = {
