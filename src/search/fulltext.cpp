@@ -256,18 +256,10 @@ Result<std::vector<SearchResult>> FullTextSearch(store::Reader& db, std::int64_t
     return r.file_path && !r.deprecated;
   });
   if (any_code) {
-    auto marked = db.Query(
-        "SELECT path FROM files WHERE repository_id = $1 AND deprecated = 1 AND "
-        "path LIKE '%__init__.py'",
-        {repo});
-    if (!marked) return marked.error();
-    std::vector<std::string> folders;
-    for (std::size_t i = 0; i < marked->size(); ++i) {
-      if (auto folder = scan::PackageFolder(marked->Text(i, "path").value_or("")))
-        folders.push_back(std::move(*folder));
-    }
+    auto folders = DeprecatedFolders(db, repo, /*from_files=*/true);
+    if (!folders) return folders.error();
     for (auto& r : results) {
-      if (r.file_path && !folders.empty() && scan::UnderAnyFolder(*r.file_path, folders))
+      if (r.file_path && !folders->empty() && scan::UnderAnyFolder(*r.file_path, *folders))
         r.deprecated = true;
     }
   }

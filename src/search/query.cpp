@@ -1209,11 +1209,14 @@ Result<std::vector<SearchResult>> IndexSearch(store::Reader& db, std::int64_t re
 
 }  // namespace
 
-Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repo) {
-  auto rows = db.Query(
-      "SELECT file_path FROM search_docs WHERE repository_id = $1 AND deprecated = 1 AND "
-      "type = 'module'",
-      {repo});
+Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repo,
+                                                   bool from_files) {
+  auto rows =
+      db.Query(from_files ? "SELECT path AS file_path FROM files WHERE repository_id = $1 AND "
+                            "deprecated = 1"
+                          : "SELECT file_path FROM search_docs WHERE repository_id = $1 AND "
+                            "deprecated = 1 AND type = 'module'",
+               {repo});
   if (!rows) return rows.error();
   std::vector<std::string> folders;
   for (std::size_t i = 0; i < rows->size(); ++i) {

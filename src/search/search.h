@@ -315,7 +315,11 @@ Result<std::vector<SearchResult>> Search(store::Reader& db, std::int64_t reposit
 // index search_docs_deprecated_modules: a symbol is deprecated when it is
 // marked, its module is, or one of these folders holds it
 // (scan::UnderAnyFolder). Search keeps them per index generation.
-Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repository_id);
+// `from_files`: read from the scanned files instead (the full-text
+// fallback's, which answers when the index may be what is behind; without
+// an index of its own, it reads every file row of the repository).
+Result<std::vector<std::string>> DeprecatedFolders(store::Reader& db, std::int64_t repository_id,
+                                                   bool from_files = false);
 
 // Why the index cannot answer for the repository now, or "" when it can:
 // its tables cannot be read, it is empty while files, tasks or decisions
