@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <memory>
 #include <new>
 #include <unordered_map>
@@ -12,7 +11,20 @@
 namespace docrunch::search {
 namespace {
 
+// ASCII classes, as <cctype>'s are in the "C" locale the tokenizer runs in
+// (inline: the library's calls were much of a token's cost).
+constexpr bool IsUpper(unsigned char c) {
+  return c >= 'A' && c <= 'Z';
+}
+constexpr bool IsLower(unsigned char c) {
+  return c >= 'a' && c <= 'z';
+}
+constexpr bool IsDigit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+
 bool IsStopWord(std::string_view w) {
+  if (w.size() > 5) return false;  // none is longer than "which"
   static constexpr std::array<std::string_view, 33> kStop{
       "a",    "an", "and",  "are",  "as",   "at",   "be",    "by",   "for",  "from", "has",
       "if",   "in", "into", "is",   "it",   "its",  "of",    "on",   "or",   "that", "the",
@@ -21,33 +33,39 @@ bool IsStopWord(std::string_view w) {
 }
 
 bool IsWordChar(unsigned char c) {
-  return std::isalnum(c) || c == '_' || c >= 0x80;
+  return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// Lower-cases `s` into `buffer` (ASCII; other bytes as they are).
+std::string_view Lower(std::string_view s, std::string& buffer) {
+  buffer.assign(s);
+  for (char& c : buffer) {
+    if (IsUpper(static_cast<unsigned char>(c))) c = static_cast<char>(c - 'A' + 'a');
+  }
+  return buffer;
 }
 
-void Emit(std::string_view part, std::vector<std::string>& out) {
-  if (part.empty()) return;
-  std::string token = Lower(part);
-  if (token.size() == 1 && !std::isdigit(static_cast<unsigned char>(token[0]))) return;
-  if (IsStopWord(token)) return;
-  out.push_back(std::move(token));
+// Hands `part` lower-cased to `each` unless it is a stop word or a single
+// letter; whether it did.
+bool Emit(std::string_view part, std::string& buffer, const TokenSink& each) {
+  if (part.empty()) return false;
+  const std::string_view token = Lower(part, buffer);
+  if (token.size() == 1 && !IsDigit(static_cast<unsigned char>(token[0]))) return false;
+  if (IsStopWord(token)) return false;
+  each(token);
+  return true;
 }
 
 // Splits one identifier at '_' and at case changes, keeping acronyms whole.
-void SplitIdentifier(std::string_view word, std::vector<std::string>& out) {
-  std::size_t parts_before = out.size();
+void SplitIdentifier(std::string_view word, std::string& buffer, const TokenSink& each) {
+  int parts = 0;
   // A private name's leading underscores belong to no part: "_divide_and_round"
   // is divide, round (and divide_and_round), as a query spells it.
   std::size_t start = 0;
   while (start < word.size() && word[start] == '_') ++start;
-  auto is_upper = [&](std::size_t i) { return std::isupper(static_cast<unsigned char>(word[i])); };
-  auto is_lower = [&](std::size_t i) { return std::islower(static_cast<unsigned char>(word[i])); };
-  auto is_digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(word[i])); };
+  auto is_upper = [&](std::size_t i) { return IsUpper(static_cast<unsigned char>(word[i])); };
+  auto is_lower = [&](std::size_t i) { return IsLower(static_cast<unsigned char>(word[i])); };
+  auto is_digit = [&](std::size_t i) { return IsDigit(static_cast<unsigned char>(word[i])); };
   for (std::size_t i = start + 1; i <= word.size(); ++i) {
     bool cut = i == word.size() || word[i] == '_';
     if (!cut && i < word.size()) {
@@ -57,26 +75,31 @@ void SplitIdentifier(std::string_view word, std::vector<std::string>& out) {
             (is_digit(i - 1) != is_digit(i) && !(is_digit(i) && is_upper(i - 1)));
     }
     if (!cut) continue;
-    Emit(word.substr(start, i - start), out);
+    if (Emit(word.substr(start, i - start), buffer, each)) ++parts;
     start = i < word.size() && word[i] == '_' ? i + 1 : i;
   }
   // The whole identifier too, when it was split, so exact names match.
   std::string_view trimmed = word;
   while (!trimmed.empty() && trimmed.front() == '_') trimmed.remove_prefix(1);
-  if (out.size() - parts_before > 1 && trimmed.size() > 1) out.push_back(Lower(trimmed));
+  if (parts > 1 && trimmed.size() > 1) each(Lower(trimmed, buffer));
 }
 
 }  // namespace
 
-std::vector<std::string> CodeTokens(std::string_view text) {
-  std::vector<std::string> out;
+void ForEachCodeToken(std::string_view text, const TokenSink& each) {
+  std::string buffer;
   std::size_t i = 0;
   while (i < text.size()) {
     while (i < text.size() && !IsWordChar(static_cast<unsigned char>(text[i]))) ++i;
     std::size_t start = i;
     while (i < text.size() && IsWordChar(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > start) SplitIdentifier(text.substr(start, i - start), out);
+    if (i > start) SplitIdentifier(text.substr(start, i - start), buffer, each);
   }
+}
+
+std::vector<std::string> CodeTokens(std::string_view text) {
+  std::vector<std::string> out;
+  ForEachCodeToken(text, [&](std::string_view token) { out.emplace_back(token); });
   return out;
 }
 
@@ -84,7 +107,7 @@ std::string Stem(std::string_view token) {
   std::string w(token);
   if (w.size() < 4) return w;
   for (char c : w) {
-    if (!std::islower(static_cast<unsigned char>(c))) return w;  // digits, '_', non-ASCII
+    if (!IsLower(static_cast<unsigned char>(c))) return w;  // digits, '_', non-ASCII
   }
   // A stemmer is not safe to share between threads: one per thread, made on
   // its first word. Snowball's "porter" is compiled into the library, so

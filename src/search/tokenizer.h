@@ -4,6 +4,7 @@
 // -> src, app, main, py. Lower-case; common English stop words dropped.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,11 @@
 namespace docrunch::search {
 
 std::vector<std::string> CodeTokens(std::string_view text);
+
+// CodeTokens one at a time, without building them: `each` gets every token
+// in order, valid until it returns.
+using TokenSink = std::function<void(std::string_view)>;
+void ForEachCodeToken(std::string_view text, const TokenSink& each);
 
 // The stemmer of index and query terms: Porter's (Snowball's "porter", from
 // libstemmer), the one SQLite's FTS5 porter tokenizer and so the database
