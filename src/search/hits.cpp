@@ -103,11 +103,10 @@ bool IsWordChar(unsigned char c) {
 // the way the index matches ("encoding" finds "encoded"). Every token is a
 // lower-cased piece of one identifier, so only the identifiers holding the
 // stem's opening as a substring (ignoring case) are tokenized, not the whole
-// text: Stem changes only a word's last letter ("query" -> "queri") or cuts
-// its end, so all of a stem but its last letter opens every word with that stem.
+// text: every word with that stem opens with StemOpening(stem).
 bool HasToken(std::string_view text, const std::string& term) {
   const std::string stem = Stem(term);
-  const std::string probe = stem.size() > 1 ? stem.substr(0, stem.size() - 1) : stem;
+  const std::string_view probe = StemOpening(stem);
   // ASCII folding, as std::tolower does in the "C" locale the tokenizer runs in.
   auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a) == b; };
   auto at = text.begin();

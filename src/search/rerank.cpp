@@ -43,7 +43,6 @@ std::vector<std::string> NameParts(std::string_view name) {
   // CodeTokens ends a split identifier's parts with the whole: drop it.
   if (parts.size() > 1) parts.pop_back();
   for (auto& p : parts) p = Stem(p);
-  std::erase(parts, std::string());
   std::sort(parts.begin(), parts.end());
   parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
   return parts;

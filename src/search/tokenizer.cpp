@@ -140,6 +140,10 @@ std::string Stem(std::string_view token) {
   return out;
 }
 
+std::string_view StemOpening(std::string_view stem) {
+  return stem.size() > 1 ? stem.substr(0, stem.size() - 1) : stem;
+}
+
 std::vector<std::string> SearchTerms(std::string_view text) {
   std::vector<std::string> out = CodeTokens(text);
   for (auto& t : out) t = Stem(t);

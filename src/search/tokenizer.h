@@ -30,6 +30,13 @@ void ForEachCodeToken(std::string_view text, const TokenSink& each);
 // bench/search and -0.005 on the third; docs/benchmarks.md.)
 std::string Stem(std::string_view token);
 
+// What every word with the stem `stem` opens with: all of it but its last
+// letter (a one-letter stem whole). Porter changes only a word's last letter
+// ("query" -> "queri"), adds an "e" at its end or cuts its end, so a token
+// that does not open so cannot stem to `stem`: callers test that before
+// stemming.
+std::string_view StemOpening(std::string_view stem);
+
 // CodeTokens, each stemmed: what the search index stores and looks up.
 std::vector<std::string> SearchTerms(std::string_view text);
 
